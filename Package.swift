@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// Rampart: a Kubernetes-native container firewall. See README.md and docs/.
+import PackageDescription
+
+let package = Package(
+    name: "Rampart",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rampart", targets: ["rampart"]),
+        .library(name: "RampartWire", targets: ["RampartWire"]),
+        .library(name: "RampartPolicy", targets: ["RampartPolicy"]),
+        .library(name: "RampartInspect", targets: ["RampartInspect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Bytes on the wire: borrowed views, checksums, capture files. Imports nothing of ours.
+        .target(name: "RampartWire"),
+        // The policy language: documents, validation, tags, compiled matcher.
+        .target(name: "RampartPolicy", dependencies: ["RampartWire", "Yams"]),
+        // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
+        .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
+        // The user's CLI: thin wiring over the libraries.
+        .executableTarget(
+            name: "rampart",
+            dependencies: [
+                "RampartWire", "RampartPolicy", "RampartInspect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
+        .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
+        .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
+        .testTarget(name: "RampartCLITests", dependencies: ["RampartWire"]),
+    ]
+)

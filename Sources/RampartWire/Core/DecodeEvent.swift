@@ -1,0 +1,150 @@
+/// Every anomaly Rampart can name, from a short Ethernet header to a TCP overlap whose
+/// bytes differ. Each has one stable dotted name (as Suricata's `decode-events.h`) that
+/// appears in `anomaly` events, in counters and in the summary.
+///
+/// ```swift
+/// DecodeEvent.ipv4TooShort.name   // "ipv4.pkt_too_small"
+/// ```
+public enum DecodeEvent: UInt16, CaseIterable, Sendable {
+    // Capture and link layer
+    case captureTruncated
+    case ethernetTooShort
+    case vlanTooShort
+    case vlanTooManyTags
+    case linuxCookedTooShort
+    case unknownEtherType
+    // IPv4
+    case ipv4TooShort
+    case ipv4WrongVersion
+    case ipv4HeaderLengthInvalid
+    case ipv4TotalLengthInvalid
+    case ipv4OptionsInvalid
+    case ipv4ChecksumInvalid
+    // IPv6
+    case ipv6TooShort
+    case ipv6WrongVersion
+    case ipv6PayloadLengthInvalid
+    case ipv6ExtensionHeaderInvalid
+    case ipv6TooManyExtensionHeaders
+    // Fragments
+    case fragmentInvalid
+    case fragmentOverlap
+    case fragmentOverlapDifferent
+    case fragmentTooLarge
+    case fragmentTableFull
+    case fragmentTimeout
+    // Transport
+    case tcpTooShort
+    case tcpHeaderLengthInvalid
+    case tcpOptionsInvalid
+    case tcpChecksumInvalid
+    case udpTooShort
+    case udpLengthInvalid
+    case udpChecksumInvalid
+    case icmpv4TooShort
+    case icmpv6TooShort
+    case icmpChecksumInvalid
+    // Tunnels
+    case vxlanTooShort
+    case vxlanFlagsInvalid
+    case geneveTooShort
+    case geneveVersionInvalid
+    case geneveOptionsInvalid
+    case geneveUnknownProtocol
+    case tunnelTooDeep
+    // Streams and sessions
+    case streamOverlapDifferent
+    case streamOutOfOrderLimit
+    case streamPacketAfterClose
+    case streamInvalidHandshake
+    case sessionTableFull
+
+    /// The stable dotted name used in logs and metrics.
+    public var name: String {
+        switch self {
+        case .captureTruncated: return "capture.pkt_truncated"
+        case .ethernetTooShort: return "ethernet.pkt_too_small"
+        case .vlanTooShort: return "vlan.pkt_too_small"
+        case .vlanTooManyTags: return "vlan.too_many_layers"
+        case .linuxCookedTooShort: return "sll.pkt_too_small"
+        case .unknownEtherType: return "ethernet.unknown_ethertype"
+        case .ipv4TooShort: return "ipv4.pkt_too_small"
+        case .ipv4WrongVersion: return "ipv4.wrong_ip_version"
+        case .ipv4HeaderLengthInvalid: return "ipv4.hlen_invalid"
+        case .ipv4TotalLengthInvalid: return "ipv4.iplen_invalid"
+        case .ipv4OptionsInvalid: return "ipv4.opt_invalid"
+        case .ipv4ChecksumInvalid: return "ipv4.checksum_invalid"
+        case .ipv6TooShort: return "ipv6.pkt_too_small"
+        case .ipv6WrongVersion: return "ipv6.wrong_ip_version"
+        case .ipv6PayloadLengthInvalid: return "ipv6.trunc_pkt"
+        case .ipv6ExtensionHeaderInvalid: return "ipv6.exthdr_invalid"
+        case .ipv6TooManyExtensionHeaders: return "ipv6.exthdr_too_many"
+        case .fragmentInvalid: return "fragment.invalid"
+        case .fragmentOverlap: return "fragment.overlap"
+        case .fragmentOverlapDifferent: return "fragment.overlap_different"
+        case .fragmentTooLarge: return "fragment.too_large"
+        case .fragmentTableFull: return "fragment.table_full"
+        case .fragmentTimeout: return "fragment.timeout"
+        case .tcpTooShort: return "tcp.pkt_too_small"
+        case .tcpHeaderLengthInvalid: return "tcp.hlen_invalid"
+        case .tcpOptionsInvalid: return "tcp.opt_invalid"
+        case .tcpChecksumInvalid: return "tcp.checksum_invalid"
+        case .udpTooShort: return "udp.pkt_too_small"
+        case .udpLengthInvalid: return "udp.len_invalid"
+        case .udpChecksumInvalid: return "udp.checksum_invalid"
+        case .icmpv4TooShort: return "icmpv4.pkt_too_small"
+        case .icmpv6TooShort: return "icmpv6.pkt_too_small"
+        case .icmpChecksumInvalid: return "icmp.checksum_invalid"
+        case .vxlanTooShort: return "vxlan.pkt_too_small"
+        case .vxlanFlagsInvalid: return "vxlan.flags_invalid"
+        case .geneveTooShort: return "geneve.pkt_too_small"
+        case .geneveVersionInvalid: return "geneve.version_invalid"
+        case .geneveOptionsInvalid: return "geneve.opt_invalid"
+        case .geneveUnknownProtocol: return "geneve.unknown_payload_type"
+        case .tunnelTooDeep: return "tunnel.too_deep"
+        case .streamOverlapDifferent: return "stream.reassembly_overlap_different_data"
+        case .streamOutOfOrderLimit: return "stream.reassembly_depth_reached"
+        case .streamPacketAfterClose: return "stream.pkt_after_close"
+        case .streamInvalidHandshake: return "stream.invalid_handshake"
+        case .sessionTableFull: return "flow.memcap_reached"
+        }
+    }
+}
+
+/// One counter per `DecodeEvent`, preallocated so counting on the per-packet path is an
+/// array store.
+///
+/// ```swift
+/// var counters = DecodeCounters()
+/// counters.count(.ipv4TooShort)
+/// counters[.ipv4TooShort]   // 1
+/// ```
+public struct DecodeCounters: Sendable {
+    @usableFromInline var values: [UInt64]
+
+    public init() {
+        values = [UInt64](repeating: 0, count: DecodeEvent.allCases.count)
+    }
+
+    @inlinable
+    public mutating func count(_ event: DecodeEvent) {
+        values[Int(event.rawValue)] &+= 1
+    }
+
+    @inlinable
+    public subscript(_ event: DecodeEvent) -> UInt64 {
+        values[Int(event.rawValue)]
+    }
+
+    /// Sum of all counters.
+    public var total: UInt64 { values.reduce(0, &+) }
+
+    /// The non-zero counters, by name.
+    public var nonZero: [(event: DecodeEvent, count: UInt64)] {
+        DecodeEvent.allCases.compactMap { values[Int($0.rawValue)] > 0 ? ($0, values[Int($0.rawValue)]) : nil }
+    }
+
+    public mutating func add(_ other: DecodeCounters) {
+        for i in values.indices { values[i] &+= other.values[i] }
+    }
+}
