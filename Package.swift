@@ -33,6 +33,7 @@ let package = Package(
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
-        .testTarget(name: "RampartCLITests", dependencies: ["RampartWire"]),
+        // Runs the built `rampart` over real captures; as root, also records them anew.
+        .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire"]),
     ]
 )

@@ -58,6 +58,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case streamPacketAfterClose
     case streamInvalidHandshake
     case sessionTableFull
+    // Appended after the first release of this list, so earlier raw values stay put.
+    case linkTypeUnsupported
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -107,6 +109,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .streamPacketAfterClose: return "stream.pkt_after_close"
         case .streamInvalidHandshake: return "stream.invalid_handshake"
         case .sessionTableFull: return "flow.memcap_reached"
+        case .linkTypeUnsupported: return "capture.unsupported_linktype"
         }
     }
 }
@@ -148,3 +151,6 @@ public struct DecodeCounters: Sendable {
         for i in values.indices { values[i] &+= other.values[i] }
     }
 }
+
+/// Header parsers return `Result<Header, DecodeEvent>`: a typed failure, so no boxing.
+extension DecodeEvent: Error {}

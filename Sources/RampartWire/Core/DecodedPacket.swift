@@ -13,18 +13,20 @@ public struct DecodedPacket: Sendable {
     public var vlanID: UInt16 = 0
     /// 4, 6, or 0 when the frame carried no IP packet (ARP, LLDP, ...).
     public var ipVersion: UInt8 = 0
-    public var source: IPAddress = .zero
-    public var destination: IPAddress = .zero
+    public var source: IPAddress = IPAddress(high: 0, low: 0)
+    public var destination: IPAddress = IPAddress(high: 0, low: 0)
     public var ipProtocol: IPProtocol = IPProtocol(rawValue: 0)
     /// IPv4 TTL or IPv6 hop limit.
     public var hopLimit: UInt8 = 0
     /// Transport ports (0 for ICMP and others).
     public var sourcePort: UInt16 = 0
     public var destinationPort: UInt16 = 0
-    public var tcpFlags: TCPFlags = []
+    public var tcpFlags: TCPFlags = TCPFlags(rawValue: 0)  // not `[]`: that builds an array
     public var tcpSequence: UInt32 = 0
     public var tcpAcknowledgment: UInt32 = 0
     public var tcpWindow: UInt16 = 0
+    /// MSS, window scale, SACK and timestamps when the TCP header carried them.
+    public var tcpOptions: TCPOptions = TCPOptions()
     /// ICMP type and code; `icmpIdentifier` for echo request/reply (0 otherwise).
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
@@ -52,8 +54,8 @@ public struct DecodedPacket: Sendable {
     /// describe the inner packet.
     public var tunnel: TunnelKind = .none
     public var tunnelVNI: UInt32 = 0
-    public var tunnelSource: IPAddress = .zero
-    public var tunnelDestination: IPAddress = .zero
+    public var tunnelSource: IPAddress = IPAddress(high: 0, low: 0)
+    public var tunnelDestination: IPAddress = IPAddress(high: 0, low: 0)
     /// Byte offset of the inner Ethernet frame when `tunnel != .none`.
     public var innerFrameOffset: Int = 0
     /// Non-fatal findings (for example a bad checksum when verification is on); fatal ones
@@ -62,6 +64,12 @@ public struct DecodedPacket: Sendable {
 
     @inlinable
     public init() {}
+
+    /// Records a non-fatal finding; the first one (the outermost layer's) is kept.
+    @inlinable
+    public mutating func note(_ event: DecodeEvent) {
+        if warning == nil { warning = event }
+    }
 }
 
 /// The IP protocol number (`6` TCP, `17` UDP, ...).

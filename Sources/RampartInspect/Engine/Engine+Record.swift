@@ -1,0 +1,136 @@
+import RampartPolicy
+import RampartWire
+
+extension Engine {
+    /// Builds the flow record of a session: the cold path, once per session, where names,
+    /// zones and tags become strings.
+    @usableFromInline
+    func record(of session: Session) -> FlowRecord {
+        let client = session.client
+        let server = session.server
+        let rules = policy.rules
+        func ruleName(_ index: Int32) -> String {
+            let i = Int(index)
+            return i >= 0 && i < rules.count ? rules[i].name : ""
+        }
+        let action = RuleAction(rawValue: session.action) ?? .drop
+        let bothSides = session.toServer.packets > 0 && session.toClient.packets > 0
+        let closed = session.closeReason == .fin || session.closeReason == .rst
+            || session.tcpState == .closed || session.tcpState == .timeWait
+        let state = closed ? "closed" : (bothSides ? "established" : "new")
+        let application = session.applicationID == 0
+            ? "incomplete" : ApplicationCatalog.name(of: ApplicationID(rawValue: session.applicationID))
+        return FlowRecord(
+            flowID: Engine.flowID(of: session),
+            start: session.firstSeen, end: session.lastSeen,
+            clientAddress: client.address, clientPort: client.port,
+            serverAddress: server.address, serverPort: server.port,
+            ipProtocol: session.key.ipProtocol, vlanID: session.key.vlanID, tunnelVNI: session.key.tunnelVNI,
+            packetsToServer: session.toServer.packets, packetsToClient: session.toClient.packets,
+            bytesToServer: session.toServer.bytes, bytesToClient: session.toClient.bytes,
+            tcpFlagsToServer: session.toServer.tcpFlagsSeen, tcpFlagsToClient: session.toClient.tcpFlagsSeen,
+            state: state,
+            tcpState: session.key.ipProtocol == .tcp ? session.tcpState.eveName : "",
+            reason: session.closeReason.eveReason, endReason: session.closeReason.endReason,
+            application: application,
+            rule: ruleName(session.ruleIndex), action: action.name,
+            provisionalRule: session.provisionalRuleIndex >= 0 ? ruleName(session.provisionalRuleIndex) : nil,
+            sourceZone: policy.zoneName(policy.zone(of: client.address)),
+            destinationZone: policy.zoneName(policy.zone(of: server.address)),
+            sourceTags: policy.tags(of: client.address).map(\.description),
+            destinationTags: policy.tags(of: server.address).map(\.description),
+            midstream: session.flags.contains(.midstream))
+    }
+
+    /// A stable id for a session's records: its flow hash mixed with its start time, kept
+    /// within 2^53 so every JSON reader holds it exactly.
+    public static func flowID(of session: Session) -> UInt64 {
+        var h = session.key.flowHash ^ UInt64(bitPattern: session.firstSeen.nanosecondsSinceEpoch)
+        h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 32
+        return h & ((1 << 53) - 1)
+    }
+}
+
+extension TCPState {
+    /// The state's name as Suricata's EVE prints it.
+    public var eveName: String {
+        switch self {
+        case .none: return "none"
+        case .synSent: return "syn_sent"
+        case .synReceived: return "syn_recv"
+        case .established: return "established"
+        case .finWait: return "fin_wait1"
+        case .closing: return "closing"
+        case .timeWait: return "time_wait"
+        case .closed: return "closed"
+        }
+    }
+}
+
+extension SessionCloseReason {
+    /// EVE's `flow.reason`.
+    public var eveReason: String {
+        switch self {
+        case .none, .timeout, .fin, .rst: return "timeout"
+        case .evicted: return "forced"
+        case .shutdown: return "shutdown"
+        }
+    }
+
+    /// The firewall-log end reason.
+    public var endReason: String {
+        switch self {
+        case .none, .timeout: return "aged-out"
+        case .fin: return "tcp-fin"
+        case .rst: return "tcp-rst"
+        case .evicted: return "evicted"
+        case .shutdown: return "shutdown"
+        }
+    }
+}
+
+/// The application "states" a session gets when App-ID has not named it, resolved once
+/// from the catalog.
+@usableFromInline
+struct ApplicationStates: Sendable {
+    @usableFromInline let incomplete: ApplicationID
+    @usableFromInline let insufficientData: ApplicationID
+    @usableFromInline let unknownTCP: ApplicationID
+    @usableFromInline let unknownUDP: ApplicationID
+    @usableFromInline let ping: ApplicationID
+    @usableFromInline let icmp: ApplicationID
+
+    @usableFromInline
+    init() {
+        func id(_ name: String) -> ApplicationID {
+            guard let id = ApplicationCatalog.id(named: name) else {
+                preconditionFailure("application catalog lacks the state \(name)")
+            }
+            return id
+        }
+        incomplete = id("incomplete")
+        insufficientData = id("insufficient-data")
+        unknownTCP = id("unknown-tcp")
+        unknownUDP = id("unknown-udp")
+        ping = id("ping")
+        icmp = ApplicationCatalog.id(named: "icmp") ?? id("ping")
+    }
+
+    /// As PAN-OS names them: `incomplete` when the TCP handshake never completed or no
+    /// data followed it; `unknown-tcp`/`unknown-udp` when data crossed but nothing named it.
+    @usableFromInline
+    func classify(_ session: Session, streamBytes: Int) -> ApplicationID {
+        switch session.key.ipProtocol {
+        case .tcp:
+            return streamBytes > 0 ? unknownTCP : incomplete
+        case .udp:
+            return unknownUDP
+        case .icmp, .icmpv6:
+            // Echo sessions carry the identifier as their "port".
+            return session.key.lowerPort != 0 || session.key.upperPort != 0 ? ping : icmp
+        default:
+            return incomplete
+        }
+    }
+}

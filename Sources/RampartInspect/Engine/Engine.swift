@@ -1,0 +1,358 @@
+import RampartPolicy
+import RampartWire
+
+/// The per-packet pipeline: decode → fragments → session → policy → verdict → events.
+///
+/// Pure and deterministic: it reads no clock (time comes from each packet's timestamp),
+/// opens no file and no socket. `rampart inspect` feeds it a capture; the firewall feeds it
+/// tunnelled frames; both get the same verdicts and the same events.
+///
+/// One engine serves one core: it is a value with exclusive state, not shared between threads.
+///
+/// ```swift
+/// var engine = Engine(configuration: EngineConfiguration(), policy: matcher)
+/// var sink = MyEventSink()
+/// let verdict = engine.process(frame: bytes, linkType: .ethernet, timestamp: t, packetNumber: 1, sink: &sink)
+/// engine.finish(sink: &sink)   // flow records for the sessions still open
+/// ```
+public struct Engine {
+    public let configuration: EngineConfiguration
+    /// The compiled policy and the address-to-tag map. A class: tag updates from the
+    /// cluster watcher reach it without rebuilding the engine.
+    public let policy: PolicyMatcher
+    /// Counters since the engine started.
+    public var statistics: EngineStatistics { stats }
+    @usableFromInline var stats = EngineStatistics()
+
+    @usableFromInline var sessions: SessionTable
+    @usableFromInline var streams: StreamReassembler
+    @usableFromInline var fragments: FragmentReassembler
+    /// Reused for each expiry sweep so ending sessions allocates nothing per packet.
+    @usableFromInline var expired: [Session] = []
+    @usableFromInline var now: Timestamp = .zero
+    @usableFromInline var packetsSinceFragmentSweep = 0
+    /// Application ids of the states a session can end in without App-ID naming it.
+    @usableFromInline let states: ApplicationStates
+
+    public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher) {
+        self.configuration = configuration
+        self.policy = policy
+        self.sessions = SessionTable(configuration: configuration.sessions)
+        self.streams = StreamReassembler(configuration: configuration.streams)
+        self.fragments = FragmentReassembler(configuration: configuration.fragments)
+        self.expired.reserveCapacity(1024)
+        self.states = ApplicationStates()
+        self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
+    }
+
+    /// Sessions currently tracked.
+    public var activeSessions: Int { sessions.count }
+
+    /// Runs one frame through the pipeline and says what to do with it.
+    ///
+    /// - Parameters:
+    ///   - frame: the frame's bytes, borrowed for the duration of the call.
+    ///   - linkType: how the frame starts (Ethernet, raw IP, Linux cooked).
+    ///   - timestamp: when the frame was captured or received; the engine's only clock.
+    ///   - packetNumber: 1-based position in a capture, for anomaly records (0 if none).
+    ///   - snapped: the capture kept only the first bytes of this frame (its snap length);
+    ///     a payload shorter than the IP header says is then expected, not an anomaly.
+    ///   - sink: receives flow and anomaly records as they happen.
+    /// - Complexity: O(1) per packet, amortised; no heap allocation on the forward path.
+    @inlinable
+    public mutating func process<Sink: EventSink>(
+        frame: UnsafeRawBufferPointer, linkType: LinkType, timestamp: Timestamp,
+        packetNumber: UInt64, snapped: Bool = false, sink: inout Sink
+    ) -> Verdict {
+        stats.packets &+= 1
+        stats.bytes &+= UInt64(frame.count)
+        if timestamp > now { now = timestamp }
+
+        var packet = DecodedPacket()
+        if let event = PacketDecoder.decode(
+            frame, linkType: linkType, into: &packet, verifyChecksums: configuration.verifyChecksums)
+        {
+            stats.malformedPackets &+= 1
+            report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+            return count(.drop)
+        }
+        if let warning = packet.warning, !(snapped && warning == .captureTruncated) {
+            report(warning, packet: packet, packetNumber: packetNumber, sink: &sink)
+        }
+        if packet.ipVersion == 0 {
+            stats.nonIPPackets &+= 1
+            return count(.forward)
+        }
+        sweep(sink: &sink)
+
+        if packet.isFragment {
+            return processFragment(packet, frame: frame, packetNumber: packetNumber, sink: &sink)
+        }
+        return track(packet, frame: frame, packetNumber: packetNumber, sink: &sink)
+    }
+
+    /// Ends every open session (reason `shutdown`) and writes its flow record: the end of a
+    /// capture, or a firewall stopping.
+    public mutating func finish<Sink: EventSink>(sink: inout Sink) {
+        expired.removeAll(keepingCapacity: true)
+        sessions.removeAll(into: &expired)
+        // Sessions leave the table in slot order; log them in the order they began, as a
+        // reader of the capture would expect.
+        expired.sort { ($0.firstSeen, $0.key.flowHash) < ($1.firstSeen, $1.key.flowHash) }
+        for session in expired { end(session, sink: &sink) }
+        expired.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Pipeline stages
+
+    @inlinable
+    mutating func processFragment<Sink: EventSink>(
+        _ packet: DecodedPacket, frame: UnsafeRawBufferPointer, packetNumber: UInt64, sink: inout Sink
+    ) -> Verdict {
+        let outcome = fragments.process(packet, frame: frame, now: now)
+        if let event = outcome.event {
+            report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+        }
+        guard let datagram = outcome.datagram else {
+            // Held until the datagram is whole; the verdict comes with its last fragment.
+            stats.fragmentsHeld &+= 1
+            return count(.forward)
+        }
+        stats.datagramsReassembled &+= 1
+        var whole = DecodedPacket()
+        if let event = PacketDecoder.decode(datagram, linkType: .raw, into: &whole, verifyChecksums: false) {
+            stats.malformedPackets &+= 1
+            report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+            return count(.drop)
+        }
+        // The reassembled datagram has lost its link and tunnel framing; its session must
+        // still be the one its fragments belong to.
+        whole.vlanID = packet.vlanID
+        whole.tunnel = packet.tunnel
+        whole.tunnelVNI = packet.tunnelVNI
+        whole.tunnelSource = packet.tunnelSource
+        whole.tunnelDestination = packet.tunnelDestination
+        return track(whole, frame: datagram, packetNumber: packetNumber, sink: &sink)
+    }
+
+    @inlinable
+    mutating func track<Sink: EventSink>(
+        _ packet: DecodedPacket, frame: UnsafeRawBufferPointer, packetNumber: UInt64, sink: inout Sink
+    ) -> Verdict {
+        let (key, direction) = FlowKey.of(packet)
+        var slot: SessionSlot
+        var isNew = false
+        let found = sessions.lookup(key)
+        if let found, !sessions[found].isReopened(by: packet) {
+            slot = found
+        } else {
+            if let stale = found {
+                // A new connection reusing a closed session's ports: log the old one first.
+                var old = sessions[stale]
+                sessions.remove(stale)
+                if old.closeReason == .none { old.closeReason = old.tcpState == .closed ? .rst : .fin }
+                end(old, sink: &sink)
+            }
+            let insertion = sessions.insert(key, now: now)
+            if let evicted = insertion.evicted {
+                if evicted.closeReason == .evicted {
+                    stats.sessionsEvicted &+= 1
+                    stats.anomalies.count(.sessionTableFull)
+                }
+                end(evicted, sink: &sink)
+            }
+            slot = insertion.slot
+            isNew = true
+            stats.sessionsCreated &+= 1
+        }
+
+        if let event = sessions[slot].observe(packet, direction: direction, now: now, timeouts: configuration.timeouts) {
+            report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+        }
+        if isNew { decideNewSession(slot, sink: &sink) }
+
+        if packet.ipProtocol == .tcp && sessions[slot].action == RuleAction.allow.rawValue {
+            reassemble(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink)
+        }
+        if !sessions[slot].decisionIsFinal && packet.payloadLength > 0 {
+            // Data crossed and nothing named the application from it: App-ID's verdict
+            // is "unknown", and the final rule applies from this packet on.
+            let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
+            settle(slot, application: unknown)
+        }
+        let action = RuleAction(rawValue: sessions[slot].action) ?? .drop
+        return count(verdict(for: action, isTCP: packet.ipProtocol == .tcp))
+    }
+
+    /// Makes a provisional decision final once the application is known.
+    @inlinable
+    mutating func settle(_ slot: SessionSlot, application: ApplicationID) {
+        let decision = decide(sessions[slot], application: application)
+        Engine.apply(decision, application: application, to: &sessions[slot])
+        countHit(decision.ruleIndex)
+    }
+
+    @inlinable
+    func decide(_ session: Session, application: ApplicationID?) -> PolicyDecision {
+        let client = session.client
+        let server = session.server
+        return policy.decide(
+            PolicyQuery(
+                source: client.address, destination: server.address, ipProtocol: session.key.ipProtocol,
+                destinationPort: server.port, application: application))
+    }
+
+    @inlinable
+    static func apply(_ decision: PolicyDecision, application: ApplicationID, to session: inout Session) {
+        if session.ruleIndex >= 0 && decision.ruleIndex != session.ruleIndex {
+            session.provisionalRuleIndex = session.ruleIndex
+        }
+        session.ruleIndex = decision.ruleIndex
+        session.action = decision.action.rawValue
+        session.decisionIsFinal = true
+        session.applicationID = application.rawValue
+    }
+
+    /// A new session is decided once, with the application still unknown. A final
+    /// decision counts a hit now; a provisional one (an application rule waiting for App-ID)
+    /// lets the session proceed and is settled when the application is known.
+    @inlinable
+    mutating func decideNewSession<Sink: EventSink>(_ slot: SessionSlot, sink: inout Sink) {
+        let decision: PolicyDecision
+        let ipProtocol = sessions[slot].key.ipProtocol
+        if ipProtocol == .icmp || ipProtocol == .icmpv6 {
+            // ICMP names itself (echo or not): no need to wait for content.
+            let application = states.classify(sessions[slot], streamBytes: 0)
+            decision = decide(sessions[slot], application: application)
+            Engine.apply(decision, application: application, to: &sessions[slot])
+            countHit(decision.ruleIndex)
+        } else {
+            decision = decide(sessions[slot], application: nil)
+            sessions[slot].ruleIndex = decision.ruleIndex
+            sessions[slot].action = decision.action.rawValue
+            sessions[slot].decisionIsFinal = decision.isFinal
+            if decision.isFinal { countHit(decision.ruleIndex) }
+        }
+        if decision.logAtStart {
+            sessions[slot].logged = true
+            sink.flowStarted(record(of: sessions[slot]))
+        }
+    }
+
+    @inlinable
+    mutating func reassemble<Sink: EventSink>(
+        _ slot: SessionSlot, packet: DecodedPacket, direction: FlowDirection, frame: UnsafeRawBufferPointer,
+        packetNumber: UInt64, sink: inout Sink
+    ) {
+        if sessions[slot].stream == .none {
+            // Only sessions that carry data need reassembly state; a pool that is
+            // exhausted leaves the session tracked but not reassembled.
+            guard packet.payloadLength > 0 || packet.tcpFlags.contains(.syn), let handle = streams.open() else { return }
+            sessions[slot].stream = handle
+        }
+        var consumer = StreamObserver()
+        let stream = sessions[slot].streamDirection(of: direction)
+        if let event = streams.process(sessions[slot].stream, direction: stream, packet: packet, frame: frame, into: &consumer) {
+            report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+        }
+    }
+
+    @inlinable
+    func verdict(for action: RuleAction, isTCP: Bool) -> Verdict {
+        switch action {
+        case .allow: return .forward
+        case .deny, .drop: return .drop
+        // A reset only exists for TCP; other protocols are dropped, as firewalls do.
+        case .resetClient: return isTCP ? .reset(toClient: true, toServer: false) : .drop
+        case .resetServer: return isTCP ? .reset(toClient: false, toServer: true) : .drop
+        case .resetBoth: return isTCP ? .reset(toClient: true, toServer: true) : .drop
+        }
+    }
+
+    @inlinable
+    mutating func count(_ verdict: Verdict) -> Verdict {
+        switch verdict {
+        case .forward: stats.packetsForwarded &+= 1
+        case .drop: stats.packetsDropped &+= 1
+        case .reset: stats.packetsReset &+= 1
+        }
+        return verdict
+    }
+
+    @inlinable
+    mutating func countHit(_ ruleIndex: Int32) {
+        let i = Int(ruleIndex)
+        if i >= 0 && i < stats.ruleHits.count { stats.ruleHits[i] &+= 1 }
+    }
+
+    /// Expires a few sessions per packet (amortised sweep) and, now and then, stale fragments.
+    @inlinable
+    mutating func sweep<Sink: EventSink>(sink: inout Sink) {
+        if sessions.count > 0 {
+            if sessions.expire(now: now, maxSlots: configuration.expirySlotsPerPacket, into: &expired) > 0 {
+                endExpired(sink: &sink)
+            }
+        }
+        packetsSinceFragmentSweep &+= 1
+        if packetsSinceFragmentSweep >= 1024 {
+            packetsSinceFragmentSweep = 0
+            if fragments.pending > 0 { _ = fragments.expire(now: now, counters: &stats.anomalies) }
+        }
+    }
+
+    @usableFromInline
+    mutating func endExpired<Sink: EventSink>(sink: inout Sink) {
+        for session in expired { end(session, sink: &sink) }
+        expired.removeAll(keepingCapacity: true)
+    }
+
+    /// Settles the final decision of a session leaving the table and writes its record.
+    @usableFromInline
+    mutating func end<Sink: EventSink>(_ session: Session, sink: inout Sink) {
+        var session = session
+        if !session.decisionIsFinal {
+            // The session ended before App-ID could name it (no data, or never allowed to
+            // carry any): it is "incomplete", and the rule for that applies to the log.
+            let application = states.classify(session, streamBytes: streamBytes(session))
+            let decision = decide(session, application: application)
+            Engine.apply(decision, application: application, to: &session)
+            countHit(decision.ruleIndex)
+        } else if session.applicationID == 0 {
+            session.applicationID = states.classify(session, streamBytes: streamBytes(session)).rawValue
+        }
+        streams.close(session.stream)
+        stats.sessionsEnded &+= 1
+        let index = Int(session.ruleIndex)
+        let logAtEnd = index >= 0 && index < policy.rules.count ? policy.rules[index].logAtEnd : true
+        if logAtEnd { sink.flowEnded(record(of: session)) }
+    }
+
+    @usableFromInline
+    func streamBytes(_ session: Session) -> Int {
+        guard session.stream != .none else { return 0 }
+        return streams.delivered(session.stream, direction: .toServer)
+            + streams.delivered(session.stream, direction: .toClient)
+    }
+
+    @usableFromInline
+    mutating func report<Sink: EventSink>(
+        _ event: DecodeEvent, packet: DecodedPacket, packetNumber: UInt64, sink: inout Sink
+    ) {
+        stats.anomalies.count(event)
+        let known = packet.ipVersion != 0
+        sink.anomaly(
+            AnomalyRecord(
+                timestamp: now, event: event, packetNumber: packetNumber,
+                sourceAddress: known ? packet.source : nil, sourcePort: packet.sourcePort,
+                destinationAddress: known ? packet.destination : nil, destinationPort: packet.destinationPort,
+                ipProtocol: known ? packet.ipProtocol : nil))
+    }
+}
+
+/// Receives reassembled stream bytes. App-ID will read them; until then the engine only
+/// needs the reassembler to account delivered bytes and detect overlaps.
+@usableFromInline
+struct StreamObserver: StreamConsumer {
+    @inlinable init() {}
+    @inlinable mutating func deliver(_ bytes: UnsafeRawBufferPointer, direction: StreamDirection) {}
+}

@@ -1,0 +1,29 @@
+import RampartWire
+
+/// Limits and behaviour of one `Engine`, read once before it starts. Every memory limit
+/// is here: the engine allocates its tables up front from these numbers and never grows.
+///
+/// ```swift
+/// var configuration = EngineConfiguration()
+/// configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
+/// configuration.timeouts.tcpEstablished = 600
+/// ```
+public struct EngineConfiguration: Sendable {
+    /// Session table size; when full, the oldest sessions nearby are evicted (and logged).
+    public var sessions = SessionTableConfiguration()
+    /// Per-state idle timeouts (see docs/sessions.md).
+    public var timeouts = SessionTimeouts()
+    /// TCP stream reassembly: depth per direction, out-of-order buffering, pool size.
+    public var streams = StreamReassemblyConfiguration()
+    /// IP fragment reassembly limits.
+    public var fragments = FragmentReassemblyConfiguration()
+    /// Verify IPv4 header and TCP/UDP/ICMP checksums and report bad ones as anomalies.
+    /// Off by default: captures taken on the sending host carry unfinished checksums
+    /// (offload), which are not errors.
+    public var verifyChecksums = false
+    /// Session-table slots examined for expiry per packet; amortises the sweep so no
+    /// packet pays for a whole-table scan.
+    public var expirySlotsPerPacket = 4
+
+    public init() {}
+}

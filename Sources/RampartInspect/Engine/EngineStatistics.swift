@@ -1,0 +1,27 @@
+import RampartWire
+
+/// Counters the engine keeps as it runs; read them for the summary table and, in the
+/// firewall, for Prometheus.
+public struct EngineStatistics: Sendable {
+    public var packets: UInt64 = 0
+    public var bytes: UInt64 = 0
+    /// Frames that carried no IP packet (ARP, LLDP, ...): forwarded, not inspected.
+    public var nonIPPackets: UInt64 = 0
+    /// Packets rejected by the decoder, by reason in `anomalies`.
+    public var malformedPackets: UInt64 = 0
+    public var fragmentsHeld: UInt64 = 0
+    public var datagramsReassembled: UInt64 = 0
+    public var sessionsCreated: UInt64 = 0
+    public var sessionsEnded: UInt64 = 0
+    public var sessionsEvicted: UInt64 = 0
+    public var packetsForwarded: UInt64 = 0
+    public var packetsDropped: UInt64 = 0
+    public var packetsReset: UInt64 = 0
+    /// Every named anomaly, decode and stream alike.
+    public var anomalies = DecodeCounters()
+    /// Sessions decided by each rule (index as in `PolicyMatcher.rules`), counted when the
+    /// final decision is made, as a firewall's per-rule hit count.
+    public var ruleHits: [UInt64] = []
+
+    public init() {}
+}

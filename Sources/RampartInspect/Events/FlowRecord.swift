@@ -1,0 +1,212 @@
+import RampartWire
+
+/// Everything Rampart reports about one session when it ends: the EVE `flow` event.
+///
+/// Built once per session on the cold path (names and tags are resolved to strings here,
+/// never on the per-packet path).
+///
+/// ```swift
+/// var line = JSONLine()
+/// record.writeEVE(into: &line)   // {"timestamp":...,"event_type":"flow",...}
+/// ```
+public struct FlowRecord: Sendable, Equatable {
+    public var flowID: UInt64
+    public var start: Timestamp
+    public var end: Timestamp
+    /// The side that opened the session (sent the SYN or the first datagram).
+    public var clientAddress: IPAddress
+    public var clientPort: UInt16
+    public var serverAddress: IPAddress
+    public var serverPort: UInt16
+    public var ipProtocol: IPProtocol
+    public var vlanID: UInt16
+    public var tunnelVNI: UInt32
+    public var packetsToServer: UInt64
+    public var packetsToClient: UInt64
+    public var bytesToServer: UInt64
+    public var bytesToClient: UInt64
+    public var tcpFlagsToServer: TCPFlags
+    public var tcpFlagsToClient: TCPFlags
+    /// `new`, `established` or `closed`, as Suricata names flow states.
+    public var state: String
+    /// The TCP state machine's last state (`syn_sent`, `established`, `closed`, ...); empty for UDP and ICMP.
+    public var tcpState: String
+    /// Why the record was written, as EVE says it: `timeout`, `forced` (evicted from a
+    /// full table) or `shutdown` (end of capture, or the firewall stopping).
+    public var reason: String
+    /// Why the session ended, as a firewall log says it: `aged-out`, `tcp-fin`, `tcp-rst`,
+    /// `evicted`, `shutdown`.
+    public var endReason: String
+    /// The application as App-ID named it, or a state (`incomplete`, `unknown-tcp`, ...).
+    public var application: String
+    /// The rule whose action applied, and that action.
+    public var rule: String
+    public var action: String
+    /// The rule that let the session proceed while its application was unknown, when it
+    /// differs from the final one (PAN-OS logs both).
+    public var provisionalRule: String?
+    public var sourceZone: String
+    public var destinationZone: String
+    public var sourceTags: [String]
+    public var destinationTags: [String]
+    /// True when the session was picked up without seeing its TCP handshake.
+    public var midstream: Bool
+
+    public init(
+        flowID: UInt64, start: Timestamp, end: Timestamp,
+        clientAddress: IPAddress, clientPort: UInt16, serverAddress: IPAddress, serverPort: UInt16,
+        ipProtocol: IPProtocol, vlanID: UInt16 = 0, tunnelVNI: UInt32 = 0,
+        packetsToServer: UInt64 = 0, packetsToClient: UInt64 = 0, bytesToServer: UInt64 = 0, bytesToClient: UInt64 = 0,
+        tcpFlagsToServer: TCPFlags = [], tcpFlagsToClient: TCPFlags = [],
+        state: String = "new", tcpState: String = "", reason: String = "timeout", endReason: String = "aged-out",
+        application: String = "incomplete", rule: String = "", action: String = "allow",
+        provisionalRule: String? = nil, sourceZone: String = "", destinationZone: String = "",
+        sourceTags: [String] = [], destinationTags: [String] = [], midstream: Bool = false
+    ) {
+        self.flowID = flowID; self.start = start; self.end = end
+        self.clientAddress = clientAddress; self.clientPort = clientPort
+        self.serverAddress = serverAddress; self.serverPort = serverPort
+        self.ipProtocol = ipProtocol; self.vlanID = vlanID; self.tunnelVNI = tunnelVNI
+        self.packetsToServer = packetsToServer; self.packetsToClient = packetsToClient
+        self.bytesToServer = bytesToServer; self.bytesToClient = bytesToClient
+        self.tcpFlagsToServer = tcpFlagsToServer; self.tcpFlagsToClient = tcpFlagsToClient
+        self.state = state; self.tcpState = tcpState; self.reason = reason; self.endReason = endReason
+        self.application = application; self.rule = rule; self.action = action
+        self.provisionalRule = provisionalRule
+        self.sourceZone = sourceZone; self.destinationZone = destinationZone
+        self.sourceTags = sourceTags; self.destinationTags = destinationTags
+        self.midstream = midstream
+    }
+
+    /// Appends the EVE `flow` event (one JSON line) to `line`. A session-start log is the
+    /// same event with `flow.reason` "start" and the counters as they were then.
+    public func writeEVE(into line: inout JSONLine, reason overrideReason: String? = nil) {
+        line.begin()
+        line.field("timestamp", (overrideReason == nil ? end : start).eveText)
+        line.field("flow_id", flowID)
+        line.field("event_type", "flow")
+        if vlanID != 0 { line.field("vlan", vlanID) }
+        line.field("src_ip", clientAddress.description)
+        line.field("src_port", clientPort)
+        line.field("dest_ip", serverAddress.description)
+        line.field("dest_port", serverPort)
+        line.field("proto", ipProtocol.description)
+        line.field("app_proto", application)
+        line.beginObject("flow")
+        line.field("pkts_toserver", packetsToServer)
+        line.field("pkts_toclient", packetsToClient)
+        line.field("bytes_toserver", bytesToServer)
+        line.field("bytes_toclient", bytesToClient)
+        line.field("start", start.eveText)
+        line.field("end", end.eveText)
+        line.field("age", max(0, end.seconds - start.seconds))
+        line.field("state", state)
+        line.field("reason", overrideReason ?? reason)
+        line.field("alerted", false)
+        line.field("action", action)
+        line.endObject()
+        if ipProtocol == .tcp {
+            let all = TCPFlags(rawValue: tcpFlagsToServer.rawValue | tcpFlagsToClient.rawValue)
+            line.beginObject("tcp")
+            line.field("tcp_flags", all.hex)
+            line.field("tcp_flags_ts", tcpFlagsToServer.hex)
+            line.field("tcp_flags_tc", tcpFlagsToClient.hex)
+            if all.contains(.syn) { line.field("syn", true) }
+            if all.contains(.fin) { line.field("fin", true) }
+            if all.contains(.rst) { line.field("rst", true) }
+            if all.contains(.psh) { line.field("psh", true) }
+            if all.contains(.ack) { line.field("ack", true) }
+            if !tcpState.isEmpty { line.field("state", tcpState) }
+            if midstream { line.field("midstream", true) }
+            line.endObject()
+        }
+        line.beginObject("rampart")
+        line.field("rule", rule)
+        line.field("action", action)
+        if let provisionalRule { line.field("provisional_rule", provisionalRule) }
+        if overrideReason == nil { line.field("end_reason", endReason) }
+        line.field("app", application)
+        line.field("src_zone", sourceZone)
+        line.field("dest_zone", destinationZone)
+        line.field("src_tags", strings: sourceTags)
+        line.field("dest_tags", strings: destinationTags)
+        if tunnelVNI != 0 { line.field("vni", tunnelVNI) }
+        line.endObject()
+        line.end()
+    }
+}
+
+/// One decode or stream problem: the EVE `anomaly` event.
+///
+/// ```swift
+/// let a = AnomalyRecord(timestamp: t, event: .ipv4TooShort, packetNumber: 17)
+/// a.writeEVE(into: &line)   // {"event_type":"anomaly","anomaly":{"type":"decode","event":"ipv4.pkt_too_small"},...}
+/// ```
+public struct AnomalyRecord: Sendable, Equatable {
+    public var timestamp: Timestamp
+    public var event: DecodeEvent
+    /// 1-based packet number in the capture (`pcap_cnt` in EVE), 0 when not from a capture.
+    public var packetNumber: UInt64
+    /// The session the anomaly belongs to, when one was known.
+    public var flowID: UInt64?
+    public var sourceAddress: IPAddress?
+    public var sourcePort: UInt16
+    public var destinationAddress: IPAddress?
+    public var destinationPort: UInt16
+    public var ipProtocol: IPProtocol?
+
+    public init(timestamp: Timestamp, event: DecodeEvent, packetNumber: UInt64, flowID: UInt64? = nil,
+                sourceAddress: IPAddress? = nil, sourcePort: UInt16 = 0,
+                destinationAddress: IPAddress? = nil, destinationPort: UInt16 = 0, ipProtocol: IPProtocol? = nil) {
+        self.timestamp = timestamp; self.event = event; self.packetNumber = packetNumber; self.flowID = flowID
+        self.sourceAddress = sourceAddress; self.sourcePort = sourcePort
+        self.destinationAddress = destinationAddress; self.destinationPort = destinationPort
+        self.ipProtocol = ipProtocol
+    }
+
+    /// Suricata's anomaly `type`: `decode` for packet problems, `stream` for TCP
+    /// reassembly, `applayer` later for App-ID.
+    public var layerType: String {
+        let name = event.name
+        if name.hasPrefix("stream.") { return "stream" }
+        if name.hasPrefix("flow.") { return "flow" }
+        return "decode"
+    }
+
+    public func writeEVE(into line: inout JSONLine) {
+        line.begin()
+        line.field("timestamp", timestamp.eveText)
+        if let flowID { line.field("flow_id", flowID) }
+        if packetNumber != 0 { line.field("pcap_cnt", packetNumber) }
+        line.field("event_type", "anomaly")
+        if let sourceAddress { line.field("src_ip", sourceAddress.description); line.field("src_port", sourcePort) }
+        if let destinationAddress { line.field("dest_ip", destinationAddress.description); line.field("dest_port", destinationPort) }
+        if let ipProtocol { line.field("proto", ipProtocol.description) }
+        line.beginObject("anomaly")
+        line.field("type", layerType)
+        line.field("event", event.name)
+        line.endObject()
+        line.end()
+    }
+}
+
+/// Where the engine hands its events. Generic, not an existential, so the per-packet path
+/// calls it directly; implementations decide whether to write, buffer or count.
+///
+/// ```swift
+/// struct Collect: EventSink {
+///     var flows: [FlowRecord] = []
+///     mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
+///     mutating func anomaly(_ record: AnomalyRecord) {}
+/// }
+/// ```
+public protocol EventSink {
+    mutating func flowStarted(_ record: FlowRecord)
+    mutating func flowEnded(_ record: FlowRecord)
+    mutating func anomaly(_ record: AnomalyRecord)
+}
+
+extension EventSink {
+    /// Session-start logging is optional per rule; sinks that don't care may ignore it.
+    public mutating func flowStarted(_ record: FlowRecord) {}
+}

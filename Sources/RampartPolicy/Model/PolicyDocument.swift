@@ -1,0 +1,112 @@
+import RampartWire
+
+/// A validated policy with every reference resolved: what `PolicyLoader.load` returns and
+/// what `PolicyMatcher` compiles.
+///
+/// ```swift
+/// let doc = try PolicyLoader.load(yaml: text, file: "policy.yaml")
+/// doc.rules.map(\.name)  // ["allow-web", "deny-db"]
+/// ```
+public struct PolicyDocument: Sendable {
+    /// Zones in declaration order; `zones[defaultZone]` holds every address no zone claims.
+    public var zones: [Zone] = []
+    public var defaultZone: Int = 0
+    /// Named address objects.
+    public var addresses: [String: [AddressRange]] = [:]
+    /// Named address groups, resolved to ranges and tag expressions.
+    public var groups: [String: AddressSet] = [:]
+    public var services: [String: [PortSpec]] = [:]
+    public var applicationGroups: [String: [ApplicationID]] = [:]
+    /// The user's rules in evaluation order (disabled rules included, never matching).
+    public var rules: [Rule] = []
+    public var intrazone = DefaultRule(name: "intrazone-default", action: .allow, log: LogSetting(atStart: false, atEnd: true))
+    public var interzone = DefaultRule(name: "interzone-default", action: .deny, log: LogSetting(atStart: false, atEnd: true))
+    /// Address tags given by `AddressTags` documents in the same file.
+    public var addressTags: [(IPAddress, [Tag])] = []
+
+    public init() {}
+}
+
+/// A zone: addresses inside any of `networks`, or whose tags satisfy `tags`.
+public struct Zone: Sendable {
+    public var name: String
+    public var networks: [AddressRange]
+    public var tags: TagExpression?
+    /// Tunnel VNIs that will place traffic in this zone (parsed and kept; not yet used for matching).
+    public var vni: [UInt32]
+}
+
+/// A set of addresses: some ranges and some tag expressions (an address is in the set
+/// when it is in a range or its tags satisfy an expression).
+public struct AddressSet: Hashable, Sendable {
+    public var ranges: [AddressRange] = []
+    public var expressions: [TagExpression] = []
+    public init(ranges: [AddressRange] = [], expressions: [TagExpression] = []) {
+        self.ranges = ranges
+        self.expressions = expressions
+    }
+
+    public func contains(_ address: IPAddress, tags: Set<Tag>) -> Bool {
+        ranges.contains { $0.contains(address) } || expressions.contains { $0.evaluate { tags.contains($0) } }
+    }
+}
+
+/// A rule's source or destination.
+public struct AddressMatch: Hashable, Sendable {
+    /// `any`: every address (negate is refused with `any`).
+    public var isAny: Bool
+    public var set: AddressSet
+    public var negate: Bool
+
+    public static let any = AddressMatch(isAny: true, set: AddressSet(), negate: false)
+
+    public func matches(_ address: IPAddress, tags: Set<Tag>) -> Bool {
+        if isAny { return true }
+        return set.contains(address, tags: tags) != negate
+    }
+}
+
+/// One protocol and its ports; an empty `ports` means every port.
+public struct PortSpec: Hashable, Sendable {
+    public var transport: ServiceProtocol
+    public var ports: [ClosedRange<UInt16>]
+
+    public func matches(ipProtocol: UInt8, port: UInt16) -> Bool {
+        transport.includes(ipProtocol) && (ports.isEmpty || ports.contains { $0.contains(port) })
+    }
+}
+
+/// A rule's service criterion.
+public enum ServiceMatch: Hashable, Sendable {
+    case any
+    /// The application's own default ports (`ApplicationCatalog.defaultPorts`).
+    case applicationDefault
+    case ports([PortSpec])
+}
+
+/// A validated rule.
+public struct Rule: Sendable {
+    public var name: String
+    public var description: String
+    public var disabled: Bool
+    /// Zone indexes; nil means `any`.
+    public var fromZones: [Int]?
+    public var toZones: [Int]?
+    public var source: AddressMatch
+    public var destination: AddressMatch
+    /// Applications (children and categories already expanded); nil means `any`.
+    public var applications: [ApplicationID]?
+    public var services: ServiceMatch
+    public var action: RuleAction
+    public var log: LogSetting
+    /// Where the rule starts in its file.
+    public var file: String
+    public var location: SourceLocation
+}
+
+/// The rules evaluated after the user's: within a zone, and between zones.
+public struct DefaultRule: Hashable, Sendable {
+    public var name: String
+    public var action: RuleAction
+    public var log: LogSetting
+}

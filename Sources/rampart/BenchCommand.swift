@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import RampartInspect
+import RampartPolicy
+import RampartWire
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Rampart's speed (build with -c release; figures go to docs/PERFORMANCE.md).",
+        discussion: """
+            Examples:
+              scripts/bench.sh                                   # everything, with the peers, in one run
+              rampart bench engine --capture /tmp/rampart-bench.pcap --peers
+              rampart bench policy --rules 10000 --addresses 100000
+            """,
+        subcommands: [EngineBench.self, PolicyBench.self]
+    )
+}
+
+/// Decode + session + policy over a capture held in memory, on one core.
+struct EngineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Packets per second of decode + session + policy over a capture loaded in memory.",
+        discussion: """
+            The capture's records are indexed first (not timed); then the engine runs over all
+            of them --repeat times, each pass with a fresh engine. With --peers, tshark and
+            ndpiReader read the same file and their wall times are printed beside ours.
+
+            Example:
+              rampart bench engine --capture /tmp/rampart-bench.pcap --policy Samples/policy.yaml --peers
+            """
+    )
+
+    @Option(name: .long, help: "The capture to replay (make one with scripts/make-bench-capture.sh).")
+    var capture: String
+
+    @Option(name: .long, help: "A policy to decide with (default: allow-all).")
+    var policy: String?
+
+    @Option(name: .long, help: "A tag file for the policy.")
+    var tags: String?
+
+    @Option(name: .long, help: "Passes over the capture; the best is reported.")
+    var `repeat`: Int = 3
+
+    @Flag(name: .long, help: "Also time tshark and ndpiReader over the same capture.")
+    var peers = false
+
+    func run() throws {
+        let loaded = try policy.map { try LoadedPolicy.load(policyPath: $0, tagsPath: tags) }
+            ?? LoadedPolicy.allowAll(tagsPath: tags)
+        let bytes = try readFileBytes(capture, limit: 64 << 30)
+        var frames: [(range: Range<Int>, linkType: LinkType, timestamp: Timestamp, snapped: Bool)] = []
+        var reader = try CaptureReader(bytes: bytes)
+        var record = CaptureRecord()
+        while try reader.next(into: &record) {
+            frames.append((record.frameRange, record.linkType, record.timestamp, record.isSnapped))
+        }
+        guard !frames.isEmpty else { throw ValidationError("\(capture) holds no packets.") }
+        print("capture: \(capture), \(grouped(frames.count)) packets, \(grouped(bytes.count)) bytes")
+
+        var best = Double.infinity
+        var lastStatistics = EngineStatistics()
+        for pass in 1...max(1, self.repeat) {
+            var configuration = EngineConfiguration()
+            configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
+            var engine = Engine(configuration: configuration, policy: loaded.matcher)
+            var sink = CountingSink()
+            let start = monotonicSeconds()
+            bytes.withUnsafeBytes { file in
+                for (i, frame) in frames.enumerated() {
+                    _ = engine.process(
+                        frame: UnsafeRawBufferPointer(rebasing: file[frame.range]), linkType: frame.linkType,
+                        timestamp: frame.timestamp, packetNumber: UInt64(i + 1), snapped: frame.snapped, sink: &sink)
+                }
+            }
+            let seconds = monotonicSeconds() - start
+            engine.finish(sink: &sink)
+            best = min(best, seconds)
+            lastStatistics = engine.statistics
+            print("  pass \(pass): \(fixed(seconds, places: 3)) s, \(fixed(Double(frames.count) / seconds / 1e6, places: 2)) M packets/s, \(grouped(sink.flows)) flows")
+        }
+        let mpps = Double(frames.count) / best / 1e6
+        print("rampart engine (decode+session+policy, 1 core): \(fixed(mpps, places: 2)) M packets/s (best of \(self.repeat)), \(fixed(best, places: 3)) s")
+        print("  sessions: \(grouped(lastStatistics.sessionsCreated)), anomalies: \(grouped(lastStatistics.anomalies.total))")
+        // Slots are a power of two at most 80 % full: a capacity of 0.8 × 2^21 uses the
+        // memory it pays for.
+        let table = SessionTable(configuration: SessionTableConfiguration(capacity: (1 << 21) / 5 * 4))
+        let perSession = Double(table.memoryBytes) / Double(table.capacity)
+        print("  memory per tracked session: \(MemoryLayout<Session>.stride) bytes (Session) + table overhead = \(fixed(perSession, places: 1)) bytes at full capacity (\(grouped(table.capacity)) sessions in \(grouped(table.memoryBytes)) bytes)")
+
+        if peers {
+            print("peers over the same file (wall time, whole process including reading the file):")
+            timePeer("tshark", ["-n", "-r", capture, "-q"])
+            timePeer("ndpiReader", ["-i", capture, "-q"])
+            print("  rampart engine: \(fixed(best, places: 3)) s")
+        }
+    }
+
+    func timePeer(_ tool: String, _ arguments: [String]) {
+        guard let path = ["/usr/bin/\(tool)", "/usr/sbin/\(tool)", "/usr/local/bin/\(tool)"]
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
+            print("  \(tool): not installed (scripts/setup.sh installs it)")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let start = monotonicSeconds()
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch {
+            print("  \(tool): could not run (\(error))")
+            return
+        }
+        print("  \(tool) \(arguments.joined(separator: " ")): \(fixed(monotonicSeconds() - start, places: 3)) s (exit \(process.terminationStatus))")
+    }
+}
+
+/// Counts events without writing them, so the benchmark measures the engine alone.
+struct CountingSink: EventSink {
+    var flows = 0
+    var anomalies = 0
+    mutating func flowEnded(_ record: FlowRecord) { flows += 1 }
+    mutating func anomaly(_ record: AnomalyRecord) { anomalies += 1 }
+}
+
+/// Policy lookups with many rules and tagged addresses.
+struct PolicyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Nanoseconds per policy lookup with a synthetic policy of many rules and tagged addresses.",
+        discussion: """
+            Example:
+              rampart bench policy --rules 10000 --addresses 100000
+            """
+    )
+
+    @Option(name: .long, help: "Rules in the synthetic policy.")
+    var rules: Int = 10_000
+
+    @Option(name: .long, help: "Tagged addresses.")
+    var addresses: Int = 100_000
+
+    @Option(name: .long, help: "Lookups to time.")
+    var lookups: Int = 2_000_000
+
+    func run() throws {
+        print("policy lookup: \(grouped(rules)) rules, \(grouped(addresses)) tagged addresses, \(grouped(lookups)) lookups")
+        for (name, value) in PolicyBenchmark.run(ruleCount: rules, taggedAddressCount: addresses, lookups: lookups) {
+            print("  \(name): \(fixed(value, places: 1))")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import RampartInspect
+import RampartPolicy
+import RampartWire
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Run the firewall's engine over a capture file and write EVE JSON events.",
+        discussion: """
+            Reads a pcap or pcapng capture, tracks every session, decides each by the policy,
+            and writes one JSON line per session (event_type "flow") and per decode problem
+            (event_type "anomaly") in the shape of Suricata's EVE. A summary goes to standard
+            error; a progress bar too, when standard error is a terminal and the file is large.
+
+            Without --policy every session is allowed and logged (a policy whose default
+            rules allow everything).
+
+            Exit codes:
+              0   the whole capture was inspected
+              1   the capture could not be read or is corrupt part-way (events up to that
+                  point are written; the message says where)
+              2   the policy or tag file is invalid (nothing inspected)
+              3   the events could not be written (disk full, bad --out path)
+              64  the command line is wrong
+
+            Example:
+              rampart inspect Samples/sample.pcap --policy Samples/policy.yaml --tags Samples/tags.yaml --out eve.json
+            """
+    )
+
+    @Argument(help: "The capture file (pcap or pcapng).")
+    var capture: String
+
+    @Option(name: .long, help: "The policy file (YAML, kind SecurityPolicy).")
+    var policy: String?
+
+    @Option(name: .long, help: "A tag file (YAML, kind AddressTags) giving addresses their tags.")
+    var tags: String?
+
+    @Option(name: .long, help: "Where to write the EVE JSON lines ('-' for standard output).")
+    var out: String = "-"
+
+    @Option(name: .long, help: "Session table capacity (memory is bounded by it; when full, sessions are evicted and counted).")
+    var sessions: Int = 1 << 18
+
+    @Flag(name: .long, help: "Verify checksums and report bad ones as anomalies (off: captures taken on a sending host carry unfinished checksums).")
+    var verifyChecksums = false
+
+    @Flag(name: .long, help: "Do not print the summary on standard error.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Never draw a progress bar.")
+    var noProgress = false
+
+    func validate() throws {
+        guard sessions >= 16 && sessions <= 1 << 26 else {
+            throw ValidationError("--sessions must be between 16 and 67108864 (got \(sessions)).")
+        }
+    }
+
+    func run() throws {
+        let loaded: LoadedPolicy
+        if let policy {
+            loaded = try LoadedPolicy.load(policyPath: policy, tagsPath: tags)
+        } else {
+            loaded = try LoadedPolicy.allowAll(tagsPath: tags)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try readFileBytes(capture, limit: 64 << 30)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let writer: EventWriter
+        do {
+            writer = try EventWriter(path: out)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(3)
+        }
+
+        var configuration = EngineConfiguration()
+        configuration.sessions = SessionTableConfiguration(capacity: sessions)
+        configuration.verifyChecksums = verifyChecksums
+        var engine = Engine(configuration: configuration, policy: loaded.matcher)
+        var sink = writer
+        var progress = ProgressBar(label: "inspecting", enabled: !noProgress && bytes.count > 32 << 20)
+        let started = monotonicSeconds()
+        var captureError: CaptureError?
+        do {
+            var reader = try CaptureReader(bytes: bytes)
+            try engine.inspect(&reader, sink: &sink) { fraction, packets, open in
+                progress.update(
+                    fraction: fraction, detail: "\(grouped(packets)) packets, \(grouped(open)) sessions")
+            }
+        } catch {
+            captureError = error
+        }
+        progress.finish()
+        let elapsed = monotonicSeconds() - started
+        let wrote = writer.close()
+
+        if !quiet {
+            printError(InspectSummary(
+                capture: capture, statistics: engine.statistics, policy: loaded.matcher,
+                flows: writer.flowCount, anomalies: writer.anomalyCount,
+                applications: writer.flowsByApplication, seconds: elapsed).text)
+        }
+        if let captureError {
+            printError("error: \(capture): \(captureError)")
+            printError("The events up to that point were written. If the capture was still being written, wait and retry; otherwise it is damaged.")
+            throw ExitCode(1)
+        }
+        if !wrote {
+            printError("error: could not write all events to \(out) (disk full or not writable?)")
+            throw ExitCode(3)
+        }
+    }
+}
+
+extension LoadedPolicy {
+    /// The policy used without --policy: no rules, and both default rules allow and log.
+    static let allowAllYAML = """
+        apiVersion: rampart.io/v1
+        kind: SecurityPolicy
+        metadata:
+          name: allow-all
+        spec:
+          defaults:
+            intrazone: {action: allow, log: {end: true}}
+            interzone: {action: allow, log: {end: true}}
+        """
+
+    static func allowAll(tagsPath: String?) throws -> LoadedPolicy {
+        do {
+            let document = try PolicyLoader.load(yaml: allowAllYAML, file: "<built-in allow-all policy>")
+            var tags: [(IPAddress, [Tag])] = []
+            if let tagsPath { tags = try TagFile.load(yaml: try readTextFile(tagsPath), file: tagsPath) }
+            return LoadedPolicy(document: document, matcher: try PolicyMatcher(document, tags: tags), tagCount: tags.count)
+        } catch let errors as PolicyErrors {
+            printError(errors.description)
+            throw ExitCode(2)
+        } catch let error as FileReadError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `rampart` command: the user's entry point to Rampart on a workstation.
+@main
+struct Rampart: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rampart",
+        abstract: "Rampart, a Kubernetes-native container firewall: inspect captures, check policies, measure.",
+        discussion: """
+            Examples:
+              rampart inspect Samples/sample.pcap --policy Samples/policy.yaml --tags Samples/tags.yaml
+              rampart policy validate Samples/policy.yaml
+              rampart bench engine --capture big.pcap
+            """,
+        version: "0.1.0",
+        subcommands: [InspectCommand.self, PolicyCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,54 @@
+import RampartInspect
+import RampartPolicy
+import RampartWire
+
+/// The human summary `rampart inspect` prints on standard error.
+struct InspectSummary {
+    var capture: String
+    var statistics: EngineStatistics
+    var policy: PolicyMatcher
+    var flows: Int
+    var anomalies: Int
+    var applications: [String: Int]
+    var seconds: Double
+
+    var text: String {
+        let s = statistics
+        let rate = seconds > 0 ? Double(s.packets) / seconds : 0
+        var lines: [String] = []
+        lines.append("rampart inspect: \(capture)")
+        lines.append(table([
+            ["", "", ""],
+            ["packets", grouped(s.packets), "\(grouped(s.bytes)) bytes in \(fixed(seconds, places: 3)) s (\(grouped(UInt64(rate))) packets/s)"],
+            ["sessions", grouped(s.sessionsCreated), "ended \(grouped(s.sessionsEnded)), evicted \(grouped(s.sessionsEvicted))"],
+            ["verdicts", grouped(s.packetsForwarded), "forwarded; dropped \(grouped(s.packetsDropped)), reset \(grouped(s.packetsReset))"],
+            ["events", grouped(flows + anomalies), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"],
+            ["other", grouped(s.nonIPPackets), "non-IP frames; \(grouped(s.malformedPackets)) malformed; \(grouped(s.datagramsReassembled)) datagrams reassembled"],
+        ].dropFirst().map { $0 }))
+        if !applications.isEmpty {
+            lines.append("")
+            var rows = [["application", "sessions"]]
+            for (name, count) in applications.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+                rows.append([name, grouped(count)])
+            }
+            lines.append(table(rows))
+        }
+        let rules = policy.rules
+        var ruleRows = [["rule", "action", "hits"]]
+        for (i, hits) in s.ruleHits.enumerated() where hits > 0 && i < rules.count {
+            ruleRows.append([rules[i].name, rules[i].action.name, grouped(hits)])
+        }
+        if ruleRows.count > 1 {
+            lines.append("")
+            lines.append(table(ruleRows))
+        }
+        let named = s.anomalies.nonZero
+        if !named.isEmpty {
+            lines.append("")
+            var rows = [["anomaly", "count"]]
+            for (event, count) in named { rows.append([event.name, grouped(count)]) }
+            lines.append(table(rows))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
