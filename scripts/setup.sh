@@ -21,6 +21,38 @@ declare -A PROVIDER=(
     [socat]=socat
     [ping]=iputils-ping
     [ethtool]=ethtool               # turning veth offloads off so captures hold wire-sized packets
+    # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
+    [sshd]=openssh-server
+    [ssh]=openssh-client
+    [/usr/lib/postgresql/15/bin/postgres]=postgresql
+    [psql]=postgresql-client
+    [redis-server]=redis-server
+    [redis-cli]=redis-tools
+    [mosquitto]=mosquitto
+    [mosquitto_pub]=mosquitto-clients
+    [mariadbd]=mariadb-server
+    [mariadb]=mariadb-client
+    [memcached]=memcached
+    [slapd]=slapd
+    [ldapsearch]=ldap-utils
+    [/usr/lib/dovecot/imap]=dovecot-imapd
+    [/usr/lib/dovecot/pop3]=dovecot-pop3d
+    [rabbitmq-server]=rabbitmq-server
+    [ntpdig]=ntpsec-ntpdate
+    [swaks]=swaks                   # an SMTP client
+    [exim]=exim4-daemon-light       # an SMTP server
+)
+
+# Python clients of protocols whose Debian packages lack one (gRPC, Kafka, MongoDB, AMQP,
+# the OpenAI and Anthropic SDKs), from PyPI; checked by import name.
+declare -A PYTHON_PROVIDER=(
+    [grpc]=grpcio
+    [kafka]=kafka-python
+    [pymongo]=pymongo
+    [pika]=pika
+    [openai]=openai
+    [anthropic]=anthropic
+    [h2]=h2
 )
 
 missing=()
@@ -30,6 +62,15 @@ for cmd in "${!PROVIDER[@]}"; do
         missing+=("${PROVIDER[$cmd]}")
     fi
 done
+
+missing_python=()
+for module in "${!PYTHON_PROVIDER[@]}"; do
+    python3 -c "import $module" >/dev/null 2>&1 || missing_python+=("${PYTHON_PROVIDER[$module]}")
+done
+if ((${#missing_python[@]} > 0)); then
+    echo "setup: installing from PyPI: ${missing_python[*]}"
+    python3 -m pip install -q --disable-pip-version-check "${missing_python[@]}"
+fi
 
 if ((${#missing[@]} == 0)); then
     echo "setup: everything is installed"
@@ -45,6 +86,19 @@ fi
 mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
 echo "setup: installing ${packages[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Servers installed for the tests must not start in the root namespace: the tests start
+# their own copies inside namespaces. policy-rc.d tells Debian's scripts not to start them.
+policy_rc=/usr/sbin/policy-rc.d
+created_policy_rc=
+if [[ ! -e $policy_rc ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy_rc"
+    chmod +x "$policy_rc"
+    created_policy_rc=1
+fi
+trap '[[ -n $created_policy_rc ]] && rm -f "$policy_rc"' EXIT
+# One installer at a time, even when several test runs start together.
+exec 9>/tmp/rampart-setup.lock
+flock 9
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}"
 echo "setup: done"

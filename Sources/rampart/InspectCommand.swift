@@ -105,8 +105,7 @@ struct InspectCommand: ParsableCommand {
         if !quiet {
             printError(InspectSummary(
                 capture: capture, statistics: engine.statistics, policy: loaded.matcher,
-                flows: writer.flowCount, anomalies: writer.anomalyCount,
-                applications: writer.flowsByApplication, seconds: elapsed).text)
+                flows: writer.flowCount, anomalies: writer.anomalyCount, seconds: elapsed).text)
         }
         if let captureError {
             printError("error: \(capture): \(captureError)")

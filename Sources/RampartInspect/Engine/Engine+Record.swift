@@ -18,8 +18,7 @@ extension Engine {
         let closed = session.closeReason == .fin || session.closeReason == .rst
             || session.tcpState == .closed || session.tcpState == .timeWait
         let state = closed ? "closed" : (bothSides ? "established" : "new")
-        let application = session.applicationID == 0
-            ? "incomplete" : ApplicationCatalog.name(of: ApplicationID(rawValue: session.applicationID))
+        let application = session.application.map(ApplicationCatalog.name(of:)) ?? "incomplete"
         return FlowRecord(
             flowID: Engine.flowID(of: session),
             start: session.firstSeen, end: session.lastSeen,
@@ -49,6 +48,16 @@ extension Engine {
         h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 32
         return h & ((1 << 53) - 1)
+    }
+}
+
+extension Session {
+    /// The application App-ID named, or nil while unknown. Stored as the id plus one, so
+    /// that zero, the value of a fresh session, means "not yet known".
+    @inlinable
+    public var application: ApplicationID? {
+        get { applicationID == 0 ? nil : ApplicationID(rawValue: applicationID &- 1) }
+        set { applicationID = newValue.map { $0.rawValue &+ 1 } ?? 0 }
     }
 }
 
@@ -114,7 +123,7 @@ struct ApplicationStates: Sendable {
         unknownTCP = id("unknown-tcp")
         unknownUDP = id("unknown-udp")
         ping = id("ping")
-        icmp = ApplicationCatalog.id(named: "icmp") ?? id("ping")
+        icmp = id("icmp")
     }
 
     /// As PAN-OS names them: `incomplete` when the TCP handshake never completed or no

@@ -43,6 +43,7 @@ public struct Engine {
         self.expired.reserveCapacity(1024)
         self.states = ApplicationStates()
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
+        self.stats.sessionsByApplication = [UInt64](repeating: 0, count: ApplicationCatalog.count)
     }
 
     /// Sessions currently tracked.
@@ -210,7 +211,7 @@ public struct Engine {
         session.ruleIndex = decision.ruleIndex
         session.action = decision.action.rawValue
         session.decisionIsFinal = true
-        session.applicationID = application.rawValue
+        session.application = application
     }
 
     /// A new session is decided once, with the application still unknown. A final
@@ -317,11 +318,14 @@ public struct Engine {
             let decision = decide(session, application: application)
             Engine.apply(decision, application: application, to: &session)
             countHit(decision.ruleIndex)
-        } else if session.applicationID == 0 {
-            session.applicationID = states.classify(session, streamBytes: streamBytes(session)).rawValue
+        } else if session.application == nil {
+            session.application = states.classify(session, streamBytes: streamBytes(session))
         }
         streams.close(session.stream)
         stats.sessionsEnded &+= 1
+        if let application = session.application, Int(application.rawValue) < stats.sessionsByApplication.count {
+            stats.sessionsByApplication[Int(application.rawValue)] &+= 1
+        }
         let index = Int(session.ruleIndex)
         let logAtEnd = index >= 0 && index < policy.rules.count ? policy.rules[index].logAtEnd : true
         if logAtEnd { sink.flowEnded(record(of: session)) }

@@ -22,6 +22,8 @@ public struct EngineStatistics: Sendable {
     /// Sessions decided by each rule (index as in `PolicyMatcher.rules`), counted when the
     /// final decision is made, as a firewall's per-rule hit count.
     public var ruleHits: [UInt64] = []
+    /// Sessions ended, by the application they ended with (index: `ApplicationID.rawValue`).
+    public var sessionsByApplication: [UInt64] = []
 
     public init() {}
 }

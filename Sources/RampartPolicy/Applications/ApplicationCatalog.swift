@@ -45,6 +45,7 @@ public enum ApplicationCatalog {
         ApplicationEntry(name: "insufficient-data", parent: nil, category: "unknown", defaultPorts: [], summary: "too little payload to identify"),
         ApplicationEntry(name: "unknown-tcp", parent: nil, category: "unknown", defaultPorts: [], summary: "TCP payload App-ID does not know"),
         ApplicationEntry(name: "unknown-udp", parent: nil, category: "unknown", defaultPorts: [], summary: "UDP payload App-ID does not know"),
+        ApplicationEntry(name: "icmp", parent: nil, category: "infrastructure", defaultPorts: [ApplicationPorts(.icmp, [])], summary: "ICMP / ICMPv6 other than echo"),
     ]
 
     /// Every category name used in `entries`.

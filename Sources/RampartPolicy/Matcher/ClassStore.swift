@@ -1,4 +1,4 @@
-/// Interns rule bitsets: equal (bits, zone, extra) get one class id, so the decision cache
+/// Interns dense rule bitsets (service classes): equal (bits, tag, extra) get one class id, so the decision cache
 /// can key on small integers. Class ids are never reused, so a cached decision stays right
 /// for as long as its classes exist.
 struct ClassStore: Sendable {

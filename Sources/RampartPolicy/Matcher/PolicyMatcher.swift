@@ -225,7 +225,6 @@ public final class PolicyMatcher {
     private func scan(zs: UInt16, zd: UInt16, S: UnsafeBufferPointer<Int32>, D: UnsafeBufferPointer<Int32>,
                       svc: UInt32, application: ApplicationID?) -> PolicyDecision {
         let W = words
-        _ = W
         let appMask = serviceApplications[Int(svc)]
         let appDefaultHolds = application.map { $0.rawValue < 64 && (appMask >> UInt64($0.rawValue)) & 1 != 0 } ?? true
         var appRow: UnsafeMutablePointer<UInt64>?

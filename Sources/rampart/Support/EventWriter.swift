@@ -14,9 +14,6 @@ final class EventWriter: EventSink {
     private(set) var flowCount = 0
     private(set) var anomalyCount = 0
     private(set) var writeFailed = false
-    /// Records kept for the summary table: (application, action, rule) per flow.
-    private(set) var flowsByApplication: [String: Int] = [:]
-    private(set) var flowsByAction: [String: Int] = [:]
 
     /// Opens `path` for writing, or standard output when `path` is nil or "-".
     init(path: String?) throws {
@@ -45,8 +42,6 @@ final class EventWriter: EventSink {
 
     func flowEnded(_ record: FlowRecord) {
         flowCount += 1
-        flowsByApplication[record.application, default: 0] += 1
-        flowsByAction[record.action, default: 0] += 1
         line.reset()
         record.writeEVE(into: &line)
         emit()

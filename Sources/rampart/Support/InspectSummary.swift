@@ -9,7 +9,6 @@ struct InspectSummary {
     var policy: PolicyMatcher
     var flows: Int
     var anomalies: Int
-    var applications: [String: Int]
     var seconds: Double
 
     var text: String {
@@ -25,12 +24,14 @@ struct InspectSummary {
             ["events", grouped(flows + anomalies), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"],
             ["other", grouped(s.nonIPPackets), "non-IP frames; \(grouped(s.malformedPackets)) malformed; \(grouped(s.datagramsReassembled)) datagrams reassembled"],
         ].dropFirst().map { $0 }))
-        if !applications.isEmpty {
+        let byApplication = s.sessionsByApplication.enumerated()
+            .filter { $0.element > 0 }
+            .map { (ApplicationCatalog.name(of: ApplicationID(rawValue: UInt16($0.offset))), $0.element) }
+            .sorted { ($1.1, $0.0) < ($0.1, $1.0) }
+        if !byApplication.isEmpty {
             lines.append("")
             var rows = [["application", "sessions"]]
-            for (name, count) in applications.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
-                rows.append([name, grouped(count)])
-            }
+            for (name, count) in byApplication { rows.append([name, grouped(count)]) }
             lines.append(table(rows))
         }
         let rules = policy.rules
