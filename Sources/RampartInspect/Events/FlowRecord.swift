@@ -86,10 +86,12 @@ public struct FlowRecord: Sendable, Equatable {
         line.field("flow_id", flowID)
         line.field("event_type", "flow")
         if vlanID != 0 { line.field("vlan", vlanID) }
+        // ICMP has no ports; EVE leaves them out (the echo identifier is under `rampart`).
+        let isICMP = ipProtocol == .icmp || ipProtocol == .icmpv6
         line.field("src_ip", clientAddress.description)
-        line.field("src_port", clientPort)
+        if !isICMP { line.field("src_port", clientPort) }
         line.field("dest_ip", serverAddress.description)
-        line.field("dest_port", serverPort)
+        if !isICMP { line.field("dest_port", serverPort) }
         line.field("proto", ipProtocol.description)
         line.field("app_proto", application)
         line.beginObject("flow")
@@ -131,6 +133,7 @@ public struct FlowRecord: Sendable, Equatable {
         line.field("src_tags", strings: sourceTags)
         line.field("dest_tags", strings: destinationTags)
         if tunnelVNI != 0 { line.field("vni", tunnelVNI) }
+        if isICMP && clientPort != 0 { line.field("icmp_id", clientPort) }
         line.endObject()
         line.end()
     }

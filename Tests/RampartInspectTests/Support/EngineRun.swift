@@ -1,0 +1,83 @@
+import Foundation
+import RampartInspect
+import RampartPolicy
+import RampartWire
+
+/// Runs the engine over a real capture from Tests/Captures (or Samples/) and keeps
+/// everything it said: flow records, anomalies, per-packet verdicts, statistics.
+struct EngineRun {
+    var flows: [FlowRecord] = []
+    var starts: [FlowRecord] = []
+    var anomalies: [AnomalyRecord] = []
+    var verdicts: [Verdict] = []
+    var statistics = EngineStatistics()
+    var matcher: PolicyMatcher
+
+    struct Collector: EventSink {
+        var flows: [FlowRecord] = []
+        var starts: [FlowRecord] = []
+        var anomalies: [AnomalyRecord] = []
+        mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
+        mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
+        mutating func anomaly(_ record: AnomalyRecord) { anomalies.append(record) }
+    }
+
+    static let allowAll = """
+        apiVersion: rampart.io/v1
+        kind: SecurityPolicy
+        metadata: {name: allow-all}
+        spec:
+          defaults:
+            intrazone: {action: allow}
+            interzone: {action: allow}
+        """
+
+    static func bytes(of relativePath: String) throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: CapturedFlows.packageRoot.appendingPathComponent(relativePath)))
+    }
+
+    /// - Parameters:
+    ///   - capture: a path relative to the package root.
+    ///   - policy: YAML text of a SecurityPolicy (default: allow and log everything).
+    ///   - tags: YAML text of an AddressTags document.
+    init(
+        _ capture: String, policy: String = EngineRun.allowAll, tags: String? = nil,
+        configure: (inout EngineConfiguration) -> Void = { _ in }
+    ) throws {
+        try self.init(bytes: EngineRun.bytes(of: capture), policy: policy, tags: tags, configure: configure)
+    }
+
+    init(
+        bytes: [UInt8], policy: String = EngineRun.allowAll, tags: String? = nil,
+        configure: (inout EngineConfiguration) -> Void = { _ in }
+    ) throws {
+        let document = try PolicyLoader.load(yaml: policy, file: "test-policy.yaml")
+        let tagList = try tags.map { try TagFile.load(yaml: $0, file: "test-tags.yaml") } ?? []
+        matcher = try PolicyMatcher(document, tags: tagList)
+        var configuration = EngineConfiguration()
+        configure(&configuration)
+        var engine = Engine(configuration: configuration, policy: matcher)
+        var sink = Collector()
+        var reader = try CaptureReader(bytes: bytes)
+        var record = CaptureRecord()
+        var number: UInt64 = 0
+        try bytes.withUnsafeBytes { file in
+            while try reader.next(into: &record) {
+                number += 1
+                verdicts.append(engine.process(
+                    frame: UnsafeRawBufferPointer(rebasing: file[record.frameRange]), linkType: record.linkType,
+                    timestamp: record.timestamp, packetNumber: number, snapped: record.isSnapped, sink: &sink))
+            }
+        }
+        engine.finish(sink: &sink)
+        flows = sink.flows
+        starts = sink.starts
+        anomalies = sink.anomalies
+        statistics = engine.statistics
+    }
+
+    /// Flows of one protocol to one server port.
+    func flows(_ ipProtocol: IPProtocol, port: UInt16) -> [FlowRecord] {
+        flows.filter { $0.ipProtocol == ipProtocol && $0.serverPort == port }
+    }
+}
