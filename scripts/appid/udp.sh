@@ -8,8 +8,8 @@
 #   UDP with the 8-byte frame header via Python, and one binary-protocol request.
 # - LDAP: slapd with a minimal back-mdb config in $WORK on 389 and 1389, ldapsearch and
 #   ldapwhoami (simple bind); CLDAP: a Python client sends the rootDSE search that Active
-#   Directory's "LDAP ping" uses over UDP 389 and 1389 (slapd may not answer: the request alone
-#   names the application).
+#   Directory's "LDAP ping" uses over UDP 389 and 1389; Debian's slapd is built without
+#   cldap://, so a Python listener answers it with an empty SearchResultDone (success).
 #   scripts/appid/udp.sh OUTDIR
 source "$(dirname "$0")/lib.sh"
 appid_begin udp "${1:?usage: $0 OUTDIR}"
@@ -62,6 +62,19 @@ s.sendto(msg, (host, port))
 try: s.recvfrom(4096)
 except socket.timeout: pass
 PY
+cat >"$WORK/cldapd.py" <<'PY'
+import socket, threading
+def serve(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::", port))
+    while True:
+        data, peer = s.recvfrom(4096)
+        # Echo the request's messageID (assumed one byte, as our client sends) in a
+        # SearchResultDone { resultCode success, matchedDN "", diagnosticMessage "" }.
+        if len(data) > 5 and data[0] == 0x30 and data[2] == 0x02 and data[3] == 1:
+            s.sendto(bytes([0x30, 0x0C, 0x02, 0x01, data[4], 0x65, 0x07, 0x0A, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00]), peer)
+for p in (389, 1389): threading.Thread(target=serve, args=(p,), daemon=True).start()
+threading.Event().wait()
+PY
 mkdir -p "$WORK/ldapdb"
 cat >"$WORK/slapd.conf" <<SLAPD
 include /etc/ldap/schema/core.schema
@@ -77,9 +90,10 @@ directory $WORK/ldapdb
 SLAPD
 
 serve python3 "$WORK/ntpd.py"
+serve python3 "$WORK/cldapd.py"
 serve memcached -u root -l "$SRV4,[$SRV6]" -p 11211 -U 11211
 serve memcached -u root -l "$SRV4,[$SRV6]" -p 21211 -U 21211
-serve slapd -d 0 -u root -f "$WORK/slapd.conf" -h "ldap://$SRV4:389/ ldap://$SRV4:1389/ ldap://[$SRV6]:389/ cldap://$SRV4:389/ cldap://$SRV4:1389/"
+serve slapd -d 0 -u root -f "$WORK/slapd.conf" -h "ldap://$SRV4:389/ ldap://$SRV4:1389/ ldap://[$SRV6]:389/"
 wait_port u 123; wait_port u 1123; wait_port t 11211; wait_port u 11211; wait_port t 21211; wait_port u 21211
 wait_port t 389; wait_port t 1389
 capture_start

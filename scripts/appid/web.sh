@@ -3,7 +3,8 @@
 #   scripts/appid/web.sh OUTDIR      -> OUTDIR/web.pcap + OUTDIR/web.labels
 # python3 http.server on 80 and nginx on 8081 (GET, POST with body, HEAD, 404, keep-alive
 # with two requests, IPv6, and an HTTP/1.1 `Upgrade: h2c` that nginx ignores: still http);
-# nginx h2c (`listen ... http2`, prior knowledge) on 8082 and on 443.
+# nginx h2c (`listen ... http2`, prior knowledge) on 8082 and on 443; an OpenAI-compatible
+# request over h2c (nginx answering in the chat.completion shape) on 8085 is openai-api.
 source "$(dirname "$0")/lib.sh"
 appid_begin web "${1:?usage: $0 OUTDIR}"
 mkdir -p "$WORK/www" "$WORK/nginx"
@@ -31,16 +32,21 @@ http {
         root $WORK/www;
         location /post { return 200 "posted\n"; }
     }
+    server {
+        listen 8085 http2;
+        location /v1/ { default_type application/json; return 200 '{"object":"chat.completion","choices":[]}'; }
+    }
 }
 CONF
 serve python3 -m http.server 80 --bind :: --directory "$WORK/www"
 serve nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
-wait_port t 80; wait_port t 8081; wait_port t 8082; wait_port t 443
+wait_port t 80; wait_port t 8081; wait_port t 8082; wait_port t 443; wait_port t 8085
 capture_start
 label tcp 80 http
 label tcp 8081 http
 label tcp 8082 http2
 label tcp 443 http2
+label tcp 8085 openai-api
 C="curl -sS -o /dev/null"
 # python http.server on 80
 cli $C "http://$SRV4/"
@@ -63,4 +69,6 @@ cli $C --http2-prior-knowledge -X POST -H 'Content-Type: application/json' --dat
 cli $C --http2-prior-knowledge "http://[$SRV6]:8082/data.json"
 cli $C --http2-prior-knowledge "http://$SRV4:443/"
 cli $C --http2-prior-knowledge "http://$SRV4:443/nothing"
+cli $C --http2-prior-knowledge -H 'Content-Type: application/json' -H 'Authorization: Bearer x' \
+    --data '{"model":"qwen2.5-0.5b-instruct","messages":[{"role":"user","content":"hi"}]}' "http://$SRV4:8085/v1/chat/completions" || true
 capture_stop

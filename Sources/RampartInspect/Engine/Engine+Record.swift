@@ -19,7 +19,7 @@ extension Engine {
             || session.tcpState == .closed || session.tcpState == .timeWait
         let state = closed ? "closed" : (bothSides ? "established" : "new")
         let application = session.application.map(ApplicationCatalog.name(of:)) ?? "incomplete"
-        return FlowRecord(
+        var record = FlowRecord(
             flowID: Engine.flowID(of: session),
             start: session.firstSeen, end: session.lastSeen,
             clientAddress: client.address, clientPort: client.port,
@@ -39,6 +39,22 @@ extension Engine {
             sourceTags: policy.tags(of: client.address).map(\.description),
             destinationTags: policy.tags(of: server.address).map(\.description),
             midstream: session.flags.contains(.midstream))
+        if let id = session.application { record.applicationChain = Engine.chain(of: id) }
+        if let metadata = appID.metadata(session.applicationState), metadata != ApplicationMetadata() {
+            record.metadata = metadata
+        }
+        return record
+    }
+
+    /// An application's parents, outermost first, ending with the application.
+    static func chain(of id: ApplicationID) -> [String] {
+        var names = [ApplicationCatalog.name(of: id)]
+        var parent = ApplicationCatalog.entry(id).parent
+        while let name = parent, names.count < 8 {
+            names.insert(name, at: 0)
+            parent = ApplicationCatalog.id(named: name).flatMap { ApplicationCatalog.entry($0).parent }
+        }
+        return names
     }
 
     /// A stable id for a session's records: its flow hash mixed with its start time, kept
@@ -129,9 +145,11 @@ struct ApplicationStates: Sendable {
     /// As PAN-OS names them: `incomplete` when the TCP handshake never completed or no
     /// data followed it; `unknown-tcp`/`unknown-udp` when data crossed but nothing named it.
     @usableFromInline
-    func classify(_ session: Session, streamBytes: Int) -> ApplicationID {
+    func classify(_ session: Session, streamBytes: Int, pending: Bool) -> ApplicationID {
         switch session.key.ipProtocol {
         case .tcp:
+            // App-ID was still reading when the session ended: too little data to say.
+            if pending { return insufficientData }
             return streamBytes > 0 ? unknownTCP : incomplete
         case .udp:
             return unknownUDP

@@ -27,6 +27,7 @@ public struct Engine {
     @usableFromInline var sessions: SessionTable
     @usableFromInline var streams: StreamReassembler
     @usableFromInline var fragments: FragmentReassembler
+    @usableFromInline var appID: ApplicationIdentifier
     /// Reused for each expiry sweep so ending sessions allocates nothing per packet.
     @usableFromInline var expired: [Session] = []
     @usableFromInline var now: Timestamp = .zero
@@ -40,6 +41,7 @@ public struct Engine {
         self.sessions = SessionTable(configuration: configuration.sessions)
         self.streams = StreamReassembler(configuration: configuration.streams)
         self.fragments = FragmentReassembler(configuration: configuration.fragments)
+        self.appID = ApplicationIdentifier(configuration: configuration.applications)
         self.expired.reserveCapacity(1024)
         self.states = ApplicationStates()
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
@@ -77,7 +79,10 @@ public struct Engine {
             report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
             return count(.drop)
         }
-        if let warning = packet.warning, !(snapped && warning == .captureTruncated) {
+        // A frame cut by the capture's snap length: expected, not an anomaly; but its
+        // payload is partial and cannot be reassembled.
+        let payloadCut = packet.warning == .captureTruncated
+        if let warning = packet.warning, !(snapped && payloadCut) {
             report(warning, packet: packet, packetNumber: packetNumber, sink: &sink)
         }
         if packet.ipVersion == 0 {
@@ -89,7 +94,7 @@ public struct Engine {
         if packet.isFragment {
             return processFragment(packet, frame: frame, packetNumber: packetNumber, sink: &sink)
         }
-        return track(packet, frame: frame, packetNumber: packetNumber, sink: &sink)
+        return track(packet, frame: frame, packetNumber: packetNumber, payloadCut: payloadCut, sink: &sink)
     }
 
     /// Ends every open session (reason `shutdown`) and writes its flow record: the end of a
@@ -133,12 +138,13 @@ public struct Engine {
         whole.tunnelVNI = packet.tunnelVNI
         whole.tunnelSource = packet.tunnelSource
         whole.tunnelDestination = packet.tunnelDestination
-        return track(whole, frame: datagram, packetNumber: packetNumber, sink: &sink)
+        return track(whole, frame: datagram, packetNumber: packetNumber, payloadCut: false, sink: &sink)
     }
 
     @inlinable
     mutating func track<Sink: EventSink>(
-        _ packet: DecodedPacket, frame: UnsafeRawBufferPointer, packetNumber: UInt64, sink: inout Sink
+        _ packet: DecodedPacket, frame: UnsafeRawBufferPointer, packetNumber: UInt64, payloadCut: Bool,
+        sink: inout Sink
     ) -> Verdict {
         let (key, direction) = FlowKey.of(packet)
         var slot: SessionSlot
@@ -172,12 +178,24 @@ public struct Engine {
         }
         if isNew { decideNewSession(slot, sink: &sink) }
 
-        if packet.ipProtocol == .tcp && sessions[slot].action == RuleAction.allow.rawValue {
-            reassemble(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink)
+        if sessions[slot].action == RuleAction.allow.rawValue {
+            if packet.ipProtocol == .tcp {
+                if payloadCut {
+                    // The rest of this stream would have a hole where the capture cut bytes:
+                    // stop reassembling it rather than buffer towards a gap that never fills.
+                    streams.close(sessions[slot].stream)
+                    sessions[slot].stream = .disabled
+                } else {
+                    reassemble(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink)
+                }
+            } else if packet.ipProtocol == .udp && packet.payloadLength > 0 {
+                identifyDatagram(slot, packet: packet, direction: direction, frame: frame)
+            }
         }
-        if !sessions[slot].decisionIsFinal && packet.payloadLength > 0 {
-            // Data crossed and nothing named the application from it: App-ID's verdict
-            // is "unknown", and the final rule applies from this packet on.
+        if !sessions[slot].decisionIsFinal && packet.payloadLength > 0 && sessions[slot].applicationState < 0 {
+            // Data crossed and App-ID could not look at it (its tables are full, or the
+            // capture cut the bytes): the application is unknown, and the final rule
+            // applies from this packet on.
             let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
             settle(slot, application: unknown)
         }
@@ -223,7 +241,7 @@ public struct Engine {
         let ipProtocol = sessions[slot].key.ipProtocol
         if ipProtocol == .icmp || ipProtocol == .icmpv6 {
             // ICMP names itself (echo or not): no need to wait for content.
-            let application = states.classify(sessions[slot], streamBytes: 0)
+            let application = states.classify(sessions[slot], streamBytes: 0, pending: false)
             decision = decide(sessions[slot], application: application)
             Engine.apply(decision, application: application, to: &sessions[slot])
             countHit(decision.ruleIndex)
@@ -245,16 +263,64 @@ public struct Engine {
         _ slot: SessionSlot, packet: DecodedPacket, direction: FlowDirection, frame: UnsafeRawBufferPointer,
         packetNumber: UInt64, sink: inout Sink
     ) {
+        if sessions[slot].stream == .disabled { return }
         if sessions[slot].stream == .none {
             // Only sessions that carry data need reassembly state; a pool that is
             // exhausted leaves the session tracked but not reassembled.
             guard packet.payloadLength > 0 || packet.tcpFlags.contains(.syn), let handle = streams.open() else { return }
             sessions[slot].stream = handle
         }
-        var consumer = StreamObserver()
+        if sessions[slot].applicationState < 0 && packet.payloadLength > 0 {
+            sessions[slot].applicationState = appID.open(serverPort: sessions[slot].server.port, ipProtocol: .tcp) ?? -1
+        }
+        let state = sessions[slot].applicationState
+        let wanted = state >= 0 && appID.wantsData(state)
+        appID.current = wanted ? state : -1
         let stream = sessions[slot].streamDirection(of: direction)
-        if let event = streams.process(sessions[slot].stream, direction: stream, packet: packet, frame: frame, into: &consumer) {
+        let handle = sessions[slot].stream
+        if let event = streams.process(handle, direction: stream, packet: packet, frame: frame, into: &appID) {
             report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+        }
+        guard wanted, packet.payloadLength > 0 || packet.tcpFlags.contains(.fin) || packet.tcpFlags.contains(.rst) else {
+            return
+        }
+        let closing: TCPSideFlags = [.finSeen, .rstSeen]
+        let outcome = appID.identifyStream(
+            state,
+            toServerComplete: !sessions[slot].toServer.tcp.isDisjoint(with: closing) || streams.isDone(handle, direction: .toServer),
+            toClientComplete: !sessions[slot].toClient.tcp.isDisjoint(with: closing) || streams.isDone(handle, direction: .toClient))
+        learn(outcome, slot: slot, unknown: states.unknownTCP)
+    }
+
+    @inlinable
+    mutating func identifyDatagram(
+        _ slot: SessionSlot, packet: DecodedPacket, direction: FlowDirection, frame: UnsafeRawBufferPointer
+    ) {
+        if sessions[slot].applicationState < 0 {
+            sessions[slot].applicationState = appID.open(serverPort: sessions[slot].server.port, ipProtocol: .udp) ?? -1
+        }
+        let state = sessions[slot].applicationState
+        guard state >= 0, appID.wantsData(state),
+              packet.payloadOffset >= 0, packet.payloadLength <= frame.count - packet.payloadOffset else { return }
+        let payload = UnsafeRawBufferPointer(
+            rebasing: frame[packet.payloadOffset..<(packet.payloadOffset + packet.payloadLength)])
+        let outcome = appID.identifyDatagram(state, payload: payload, direction: sessions[slot].streamDirection(of: direction))
+        learn(outcome, slot: slot, unknown: states.unknownUDP)
+    }
+
+    /// Records what App-ID concluded; a provisional decision becomes final.
+    @inlinable
+    mutating func learn(_ outcome: IdentificationOutcome, slot: SessionSlot, unknown: ApplicationID) {
+        let application: ApplicationID
+        switch outcome {
+        case .pending: return
+        case .identified(let id): application = id
+        case .unknown: application = unknown
+        }
+        if sessions[slot].decisionIsFinal {
+            if sessions[slot].application == nil { sessions[slot].application = application }
+        } else {
+            settle(slot, application: application)
         }
     }
 
@@ -312,14 +378,14 @@ public struct Engine {
     mutating func end<Sink: EventSink>(_ session: Session, sink: inout Sink) {
         var session = session
         if !session.decisionIsFinal {
-            // The session ended before App-ID could name it (no data, or never allowed to
-            // carry any): it is "incomplete", and the rule for that applies to the log.
-            let application = states.classify(session, streamBytes: streamBytes(session))
+            // The session ended before App-ID could name it (no data, or too little, or
+            // never allowed to carry any): the rule for that state applies to the log.
+            let application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
             let decision = decide(session, application: application)
             Engine.apply(decision, application: application, to: &session)
             countHit(decision.ruleIndex)
         } else if session.application == nil {
-            session.application = states.classify(session, streamBytes: streamBytes(session))
+            session.application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
         }
         streams.close(session.stream)
         stats.sessionsEnded &+= 1
@@ -329,11 +395,20 @@ public struct Engine {
         let index = Int(session.ruleIndex)
         let logAtEnd = index >= 0 && index < policy.rules.count ? policy.rules[index].logAtEnd : true
         if logAtEnd { sink.flowEnded(record(of: session)) }
+        if session.applicationState >= 0 { appID.close(session.applicationState) }
+    }
+
+    /// Whether App-ID was still reading this session's data when it ended.
+    @usableFromInline
+    func appIDPending(_ session: Session) -> Bool {
+        guard session.applicationState >= 0, appID.wantsData(session.applicationState) else { return false }
+        let buffered = appID.bufferedBytes(session.applicationState)
+        return buffered.toServer + buffered.toClient > 0 || session.key.ipProtocol == .udp
     }
 
     @usableFromInline
     func streamBytes(_ session: Session) -> Int {
-        guard session.stream != .none else { return 0 }
+        guard session.stream != .none, session.stream != .disabled else { return 0 }
         return streams.delivered(session.stream, direction: .toServer)
             + streams.delivered(session.stream, direction: .toClient)
     }
@@ -353,10 +428,7 @@ public struct Engine {
     }
 }
 
-/// Receives reassembled stream bytes. App-ID will read them; until then the engine only
-/// needs the reassembler to account delivered bytes and detect overlaps.
-@usableFromInline
-struct StreamObserver: StreamConsumer {
-    @inlinable init() {}
-    @inlinable mutating func deliver(_ bytes: UnsafeRawBufferPointer, direction: StreamDirection) {}
+extension StreamHandle {
+    /// A session whose stream is not reassembled (its capture cut the payload).
+    @usableFromInline static let disabled = StreamHandle(rawValue: -2)
 }

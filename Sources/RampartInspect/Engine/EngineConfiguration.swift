@@ -15,6 +15,8 @@ public struct EngineConfiguration: Sendable {
     public var timeouts = SessionTimeouts()
     /// TCP stream reassembly: depth per direction, out-of-order buffering, pool size.
     public var streams = StreamReassemblyConfiguration()
+    /// App-ID: bytes read per session direction, sessions identified at once.
+    public var applications = ApplicationIdentifierConfiguration()
     /// IP fragment reassembly limits.
     public var fragments = FragmentReassemblyConfiguration()
     /// Verify IPv4 header and TCP/UDP/ICMP checksums and report bad ones as anomalies.

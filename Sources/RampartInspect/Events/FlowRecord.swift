@@ -51,6 +51,10 @@ public struct FlowRecord: Sendable, Equatable {
     public var destinationTags: [String]
     /// True when the session was picked up without seeing its TCP handshake.
     public var midstream: Bool
+    /// The application and its parents, outermost first (`["http2", "grpc"]`).
+    public var applicationChain: [String] = []
+    /// What App-ID read from the session's first bytes (HTTP, TLS, DNS, AI, ...).
+    public var metadata: ApplicationMetadata?
 
     public init(
         flowID: UInt64, start: Timestamp, end: Timestamp,
@@ -132,8 +136,94 @@ public struct FlowRecord: Sendable, Equatable {
         line.field("dest_zone", destinationZone)
         line.field("src_tags", strings: sourceTags)
         line.field("dest_tags", strings: destinationTags)
+        if applicationChain.count > 1 { line.field("app_chain", strings: applicationChain) }
+        if let m = metadata { writeSummary(of: m, into: &line) }
         if tunnelVNI != 0 { line.field("vni", tunnelVNI) }
         if isICMP && clientPort != 0 { line.field("icmp_id", clientPort) }
+        line.endObject()
+        line.end()
+    }
+}
+
+extension FlowRecord {
+    /// The layer-7 facts a firewall log shows on the flow line itself.
+    func writeSummary(of m: ApplicationMetadata, into line: inout JSONLine) {
+        if let host = m.httpHost { line.field("hostname", host) }
+        if let uri = m.httpURI { line.field("url", uri) }
+        if let status = m.httpStatus { line.field("status", status) }
+        if let sni = m.tlsSNI { line.field("sni", sni) }
+        if !m.tlsALPN.isEmpty { line.field("alpn", strings: m.tlsALPN) }
+        if let ja4 = m.tlsJA4 { line.field("ja4", ja4) }
+        if let name = m.dnsQueries.first { line.field("rrname", name) }
+        if let rcode = m.dnsRcode { line.field("rcode", rcode) }
+        if let service = m.grpcService { line.field("grpc_service", service) }
+        if let provider = m.aiProvider { line.field("ai_provider", provider) }
+        if let model = m.aiModel { line.field("ai_model", model) }
+        for key in m.detail.keys.sorted() { line.field(key, m.detail[key] ?? "") }
+    }
+
+    /// The EVE event types this session's metadata fills, besides `flow`.
+    public var applicationEventTypes: [String] {
+        guard let m = metadata else { return [] }
+        var types: [String] = []
+        if m.httpMethod != nil || m.httpStatus != nil || m.httpURI != nil { types.append("http") }
+        if m.tlsSNI != nil || m.tlsVersion != nil || m.tlsJA4 != nil { types.append("tls") }
+        if !m.dnsQueries.isEmpty { types.append("dns") }
+        if m.aiProvider != nil { types.append("ai") }
+        return types
+    }
+
+    /// Appends one application event (`http`, `tls`, `dns` or `ai`) in EVE's shape.
+    ///
+    /// ```swift
+    /// for type in record.applicationEventTypes { line.reset(); record.writeApplicationEVE(type, into: &line) }
+    /// ```
+    public func writeApplicationEVE(_ type: String, into line: inout JSONLine) {
+        guard let m = metadata else { return }
+        line.begin()
+        line.field("timestamp", start.eveText)
+        line.field("flow_id", flowID)
+        line.field("event_type", type)
+        line.field("src_ip", clientAddress.description)
+        line.field("src_port", clientPort)
+        line.field("dest_ip", serverAddress.description)
+        line.field("dest_port", serverPort)
+        line.field("proto", ipProtocol.description)
+        line.field("app_proto", application)
+        line.beginObject(type)
+        switch type {
+        case "http":
+            if let v = m.httpHost { line.field("hostname", v) }
+            if let v = m.httpURI { line.field("url", v) }
+            if let v = m.httpUserAgent { line.field("http_user_agent", v) }
+            if let v = m.httpContentType { line.field("http_content_type", v) }
+            if let v = m.httpMethod { line.field("http_method", v) }
+            if let v = m.httpProtocol { line.field("protocol", v) }
+            if let v = m.httpStatus { line.field("status", v) }
+            if let v = m.httpContentLength { line.field("length", v) }
+            if let v = m.grpcService { line.field("grpc_service", v) }
+            if let v = m.grpcMethod { line.field("grpc_method", v) }
+        case "tls":
+            if let v = m.tlsSNI { line.field("sni", v) }
+            if let v = m.tlsVersion { line.field("version", v) }
+            if let v = m.tlsSubject { line.field("subject", v) }
+            if let v = m.tlsJA4 { line.field("ja4", v) }
+            if !m.tlsALPN.isEmpty { line.field("alpn", strings: m.tlsALPN) }
+        case "dns":
+            line.field("version", 2)
+            line.field("type", m.dnsRcode == nil ? "query" : "answer")
+            if let v = m.dnsQueries.first { line.field("rrname", v) }
+            if let v = m.dnsQueryType { line.field("rrtype", v) }
+            if let v = m.dnsRcode { line.field("rcode", v) }
+            if !m.dnsAnswers.isEmpty { line.field("answers", strings: m.dnsAnswers) }
+        case "ai":
+            if let v = m.aiProvider { line.field("provider", v) }
+            if let v = m.aiModel { line.field("model", v) }
+            if let v = m.aiEndpoint { line.field("endpoint", v) }
+            if let v = m.httpHost { line.field("hostname", v) }
+        default:
+            break
+        }
         line.endObject()
         line.end()
     }

@@ -169,6 +169,8 @@ public struct Session: Sendable {
     public var logged: Bool
     /// Stream reassembly state, or `.none`.
     public var stream: StreamHandle
+    /// App-ID's state for this session (its buffers and what it learned), or -1.
+    public var applicationState: Int32
 
     /// A fresh session seen first at `now`; the first `observe` call fills the rest.
     ///
@@ -190,6 +192,7 @@ public struct Session: Sendable {
         applicationID = 0
         ruleIndex = -1
         provisionalRuleIndex = -1
+        applicationState = -1
         action = 0
         decisionIsFinal = false
         logged = false

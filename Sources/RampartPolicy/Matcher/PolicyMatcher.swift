@@ -380,3 +380,32 @@ public final class PolicyMatcher {
             + tagged.memoryEstimate + cache.memoryEstimate + tagsByAddress.count * 96
     }
 }
+
+// TEMP-PROBE (policy-speed): remove before hand-off.
+extension PolicyMatcher {
+    public func _probeStats(_ qs: [PolicyQuery]) -> String {
+        var sl = 0, dl = 0, tagged = 0, n = 0, maxS = 0, maxD = 0
+        for q in qs {
+            let s = sourceClass(of: q.source), d = destinationClass(of: q.destination)
+            if self.tagged.lookup(q.source) != nil { tagged += 1 }
+            let a = Int(sourceClasses.meta[Int(s)].length), b = Int(destinationClasses.meta[Int(d)].length)
+            sl += a; dl += b; maxS = max(maxS, a); maxD = max(maxD, b); n += 1
+        }
+        return "n=\(n) taggedSrc=\(tagged) avgS=\(Double(sl)/Double(n)) avgD=\(Double(dl)/Double(n)) maxS=\(maxS) maxD=\(maxD) srcClasses=\(sourceClasses.count) dstClasses=\(destinationClasses.count) intervals=\(intervalCount) svcClasses=\(compiled.serviceClasses.count)"
+    }
+    public func _probeClasses(_ qs: [PolicyQuery]) -> UInt64 {
+        var x: UInt64 = 0
+        for q in qs { x &+= UInt64(sourceClass(of: q.source)) &+ UInt64(destinationClass(of: q.destination)) }
+        return x
+    }
+    public func _probeTagged(_ qs: [PolicyQuery]) -> UInt64 {
+        var x: UInt64 = 0
+        for q in qs { x &+= (tagged.lookup(q.source) ?? 1) &+ (tagged.lookup(q.destination) ?? 1) }
+        return x
+    }
+    public func _probeInterval(_ qs: [PolicyQuery]) -> Int {
+        var x = 0
+        for q in qs { x &+= interval(of: q.source) &+ interval(of: q.destination) }
+        return x
+    }
+}

@@ -105,7 +105,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .geneveUnknownProtocol: return "geneve.unknown_payload_type"
         case .tunnelTooDeep: return "tunnel.too_deep"
         case .streamOverlapDifferent: return "stream.reassembly_overlap_different_data"
-        case .streamOutOfOrderLimit: return "stream.reassembly_depth_reached"
+        case .streamOutOfOrderLimit: return "stream.reassembly_out_of_order_limit"
         case .streamPacketAfterClose: return "stream.pkt_after_close"
         case .streamInvalidHandshake: return "stream.invalid_handshake"
         case .sessionTableFull: return "flow.memcap_reached"

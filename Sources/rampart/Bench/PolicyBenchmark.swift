@@ -108,6 +108,19 @@ enum PolicyBenchmark {
         }
         results.append(("decide, uncached (ns/lookup)", missTime.nanoseconds / Double(missN)))
 
+        // TEMP-PROBE
+        print(m._probeStats(cold))
+        for (name, f) in [("classes", { m._probeClasses(cold) }), ("tagged", { m._probeTagged(cold) }), ("interval", { UInt64(m._probeInterval(cold)) })] as [(String, () -> UInt64)] {
+            var x: UInt64 = 0
+            let t = clock.measure { for _ in 0..<10 { x &+= f() } }
+            sink &+= Int64(truncatingIfNeeded: x)
+            results.append(("probe \(name) (ns/query)", t.nanoseconds / Double(10 * cold.count)))
+        }
+        // TEMP-PROBE
+        for span in [16, 256, 4096, 65536] {
+            let t = clock.measure { for i in 0..<200_000 { sink &+= Int64(m.decideUncached(cold[i & (span - 1)]).ruleIndex) } }
+            results.append(("probe uncached span \(span) (ns)", t.nanoseconds / 200_000))
+        }
         let updates = min(tagged.count, 20_000)
         let updateTime = clock.measure {
             for i in 0..<updates {

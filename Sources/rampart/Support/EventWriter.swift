@@ -45,6 +45,11 @@ final class EventWriter: EventSink {
         line.reset()
         record.writeEVE(into: &line)
         emit()
+        for type in record.applicationEventTypes {
+            line.reset()
+            record.writeApplicationEVE(type, into: &line)
+            emit()
+        }
     }
 
     func anomaly(_ record: AnomalyRecord) {

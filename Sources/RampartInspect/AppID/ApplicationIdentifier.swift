@@ -1,0 +1,292 @@
+import RampartPolicy
+import RampartWire
+
+/// Limits of App-ID, allocated once: the byte budget per session and how many sessions
+/// can be under identification at the same time.
+///
+/// ```swift
+/// var configuration = ApplicationIdentifierConfiguration()
+/// configuration.bytesPerDirection = 8192
+/// ```
+public struct ApplicationIdentifierConfiguration: Sendable, Equatable {
+    /// Sessions identified at once (each holds a state until it ends, a buffer only
+    /// while being identified).
+    public var maxStates = 65_536
+    /// TCP sessions buffering their first bytes at once.
+    public var maxBuffers = 8_192
+    /// Bytes of each direction App-ID reads before it gives up: the per-session budget.
+    public var bytesPerDirection = 4_096
+    /// Datagrams of each direction probed before a UDP session is declared unknown.
+    public var datagramsPerDirection = 4
+
+    public init() {}
+}
+
+/// What App-ID concluded after a probe round.
+public enum IdentificationOutcome: Equatable, Sendable {
+    /// Still reading: the bytes so far fit some protocol.
+    case pending
+    /// The application is known.
+    case identified(ApplicationID)
+    /// Data crossed and no decoder recognises it (`unknown-tcp` / `unknown-udp`).
+    case unknown
+}
+
+/// App-ID: names each session's application from its first bytes by asking the protocol
+/// decoders, most likely first (those whose default ports match), and keeps what they
+/// learned for the logs.
+///
+/// It buffers each TCP direction's first bytes (up to the budget) as the stream
+/// reassembler delivers them, and probes each UDP datagram as it comes. A session gets
+/// a state when its first data arrives and keeps it until it ends (for its metadata); its
+/// buffer is returned as soon as identification and metadata are complete.
+///
+/// ```swift
+/// var appID = ApplicationIdentifier(configuration: ApplicationIdentifierConfiguration())
+/// if let state = appID.open(serverPort: 80, ipProtocol: .tcp) {
+///     appID.current = state
+///     reassembler.process(handle, direction: .toServer, packet: packet, frame: frame, into: &appID)
+///     switch appID.identifyStream(state, toServerComplete: false, toClientComplete: false) { ... }
+/// }
+/// ```
+public struct ApplicationIdentifier: StreamConsumer {
+    @usableFromInline
+    struct State {
+        /// Probes not yet excluded.
+        var candidates = ProbeSet.all
+        var buffer: Int32 = -1
+        var toServerCount: Int32 = 0
+        var toClientCount: Int32 = 0
+        var toServerDatagrams: UInt8 = 0
+        var toClientDatagrams: UInt8 = 0
+        var serverPort: UInt16 = 0
+        var ipProtocol = IPProtocol(rawValue: 0)
+        var application: ApplicationID?
+        var identifiedBy: ApplicationProbeKind?
+        /// Set once metadata has been read from both directions (or can no longer be).
+        var finished = false
+        /// Bytes seen in each direction when the last probe ran, so a probe runs only on news.
+        var probedToServer: Int32 = 0
+        var probedToClient: Int32 = 0
+        var metadata = ApplicationMetadata()
+    }
+
+    public let configuration: ApplicationIdentifierConfiguration
+    @usableFromInline var states: [State]
+    @usableFromInline var freeStates: [Int32]
+    @usableFromInline var buffers: [UInt8]
+    @usableFromInline var freeBuffers: [Int32]
+    /// The state that `deliver` appends to: set it before handing this identifier to the
+    /// stream reassembler as its consumer.
+    public var current: Int32 = -1
+    /// States that could not be opened because the table was full.
+    public private(set) var exhausted: UInt64 = 0
+
+    public init(configuration: ApplicationIdentifierConfiguration) {
+        self.configuration = configuration
+        let stateCount = max(1, configuration.maxStates)
+        let bufferCount = max(1, configuration.maxBuffers)
+        states = [State](repeating: State(), count: stateCount)
+        freeStates = (0..<Int32(stateCount)).reversed()
+        buffers = [UInt8](repeating: 0, count: bufferCount * 2 * max(1, configuration.bytesPerDirection))
+        freeBuffers = (0..<Int32(bufferCount)).reversed()
+    }
+
+    /// Reserves a state for a session whose first data just arrived; nil when full.
+    /// TCP sessions also get a buffer (if one is free; without one, App-ID still probes the
+    /// bytes of each packet as they come).
+    public mutating func open(serverPort: UInt16, ipProtocol: IPProtocol) -> Int32? {
+        guard let index = freeStates.popLast() else {
+            exhausted &+= 1
+            return nil
+        }
+        var state = State()
+        state.serverPort = serverPort
+        state.ipProtocol = ipProtocol
+        state.candidates = ProbeSet.candidates(for: ipProtocol)
+        if ipProtocol == .tcp, let buffer = freeBuffers.popLast() { state.buffer = buffer }
+        states[Int(index)] = state
+        return index
+    }
+
+    /// Releases a session's state (when the session ends).
+    public mutating func close(_ index: Int32) {
+        guard index >= 0, Int(index) < states.count else { return }
+        releaseBuffer(index)
+        states[Int(index)] = State()
+        freeStates.append(index)
+    }
+
+    /// What App-ID learned about a session, for its records.
+    public func metadata(_ index: Int32) -> ApplicationMetadata? {
+        guard index >= 0, Int(index) < states.count else { return nil }
+        return states[Int(index)].metadata
+    }
+
+    /// The application named so far, if any.
+    public func application(_ index: Int32) -> ApplicationID? {
+        guard index >= 0, Int(index) < states.count else { return nil }
+        return states[Int(index)].application
+    }
+
+    /// Whether App-ID still wants this session's bytes.
+    public func wantsData(_ index: Int32) -> Bool {
+        index >= 0 && Int(index) < states.count && !states[Int(index)].finished
+    }
+
+    /// Bytes buffered so far in each direction.
+    public func bufferedBytes(_ index: Int32) -> (toServer: Int, toClient: Int) {
+        guard index >= 0, Int(index) < states.count else { return (0, 0) }
+        return (Int(states[Int(index)].toServerCount), Int(states[Int(index)].toClientCount))
+    }
+
+    // MARK: StreamConsumer
+
+    /// Appends reassembled bytes of the `current` session to its buffer, up to the budget.
+    public mutating func deliver(_ bytes: UnsafeRawBufferPointer, direction: StreamDirection) {
+        let index = Int(current)
+        guard index >= 0, index < states.count, !states[index].finished, states[index].buffer >= 0 else { return }
+        let budget = configuration.bytesPerDirection
+        let used = Int(direction == .toServer ? states[index].toServerCount : states[index].toClientCount)
+        let take = min(bytes.count, budget - used)
+        guard take > 0 else { return }
+        let start = bufferStart(states[index].buffer, direction) + used
+        buffers.withUnsafeMutableBytes { storage in
+            storage.baseAddress!.advanced(by: start).copyMemory(from: bytes.baseAddress!, byteCount: take)
+        }
+        if direction == .toServer { states[index].toServerCount += Int32(take) } else { states[index].toClientCount += Int32(take) }
+    }
+
+    // MARK: Identification
+
+    /// Probes a TCP session's buffered bytes after new data arrived. `complete` flags say
+    /// that a direction will bring nothing more (FIN, RST, budget reached).
+    public mutating func identifyStream(_ index: Int32, toServerComplete: Bool, toClientComplete: Bool) -> IdentificationOutcome {
+        guard index >= 0, Int(index) < states.count else { return .unknown }
+        let i = Int(index)
+        if states[i].finished { return states[i].application.map { .identified($0) } ?? .unknown }
+        guard states[i].buffer >= 0 else { return .unknown }
+        let toServer = states[i].toServerCount
+        let toClient = states[i].toClientCount
+        guard toServer != states[i].probedToServer || toClient != states[i].probedToClient
+            || toServerComplete || toClientComplete else {
+            return states[i].application.map { .identified($0) } ?? .pending
+        }
+        states[i].probedToServer = toServer
+        states[i].probedToClient = toClient
+        let budget = Int32(configuration.bytesPerDirection)
+        let serverDone = toServerComplete || toServer >= budget
+        let clientDone = toClientComplete || toClient >= budget
+        let start = bufferStart(states[i].buffer, .toServer)
+        let outcome: IdentificationOutcome = buffers.withUnsafeBytes { storage in
+            let base = storage.baseAddress!
+            let prefix = StreamPrefix(
+                toServer: UnsafeRawBufferPointer(start: base + start, count: Int(toServer)),
+                toClient: UnsafeRawBufferPointer(start: base + start + Int(budget), count: Int(toClient)),
+                clientPort: 0, serverPort: states[i].serverPort, ipProtocol: .tcp,
+                toServerComplete: serverDone, toClientComplete: clientDone)
+            return probe(i, prefix)
+        }
+        // Metadata is complete once both directions were read after identification, or
+        // nothing more can come; the buffer then goes back to the pool.
+        if case .identified = outcome, toServer > 0 && toClient > 0 || serverDone && clientDone {
+            finish(index)
+        } else if outcome == .unknown {
+            finish(index)
+        } else if outcome == .pending && serverDone && clientDone {
+            states[i].candidates = ProbeSet()
+            finish(index)
+            return .unknown
+        }
+        return outcome
+    }
+
+    /// Probes one UDP datagram's payload.
+    public mutating func identifyDatagram(
+        _ index: Int32, payload: UnsafeRawBufferPointer, direction: StreamDirection
+    ) -> IdentificationOutcome {
+        guard index >= 0, Int(index) < states.count else { return .unknown }
+        let i = Int(index)
+        if states[i].finished { return states[i].application.map { .identified($0) } ?? .unknown }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let prefix = StreamPrefix(
+            toServer: direction == .toServer ? payload : empty, toClient: direction == .toClient ? payload : empty,
+            clientPort: 0, serverPort: states[i].serverPort, ipProtocol: .udp,
+            toServerComplete: true, toClientComplete: true)
+        if direction == .toServer { states[i].toServerDatagrams &+= 1 } else { states[i].toClientDatagrams &+= 1 }
+        let outcome = probe(i, prefix)
+        let limit = UInt8(clamping: configuration.datagramsPerDirection)
+        switch outcome {
+        case .identified:
+            // A reply completes what a request started (a DNS answer's rcode).
+            if states[i].toClientDatagrams > 0 { finish(index) }
+        case .unknown:
+            finish(index)
+        case .pending:
+            if states[i].toServerDatagrams >= limit || states[i].toClientDatagrams >= limit {
+                finish(index)
+                return .unknown
+            }
+        }
+        return outcome
+    }
+
+    /// Runs the candidate probes, most likely first. Once identified, only the decoder that
+    /// identified the session runs again, to complete its metadata.
+    @usableFromInline
+    mutating func probe(_ i: Int, _ prefix: StreamPrefix) -> IdentificationOutcome {
+        if let kind = states[i].identifiedBy, let application = states[i].application {
+            _ = kind.probe(prefix, into: &states[i].metadata)
+            return .identified(application)
+        }
+        var sawPending = false
+        for kind in ApplicationProbeKind.ordered(forPort: prefix.serverPort) where states[i].candidates.contains(kind) {
+            switch kind.probe(prefix, into: &states[i].metadata) {
+            case .notThis:
+                states[i].candidates.remove(kind)
+            case .needMore:
+                sawPending = true
+            case .identified(let application):
+                states[i].application = application
+                states[i].identifiedBy = kind
+                return .identified(application)
+            }
+        }
+        return sawPending ? .pending : .unknown
+    }
+
+    @usableFromInline
+    mutating func finish(_ index: Int32) {
+        states[Int(index)].finished = true
+        releaseBuffer(index)
+    }
+
+    mutating func releaseBuffer(_ index: Int32) {
+        let buffer = states[Int(index)].buffer
+        if buffer >= 0 {
+            freeBuffers.append(buffer)
+            states[Int(index)].buffer = -1
+        }
+    }
+
+    func bufferStart(_ buffer: Int32, _ direction: StreamDirection) -> Int {
+        Int(buffer) * 2 * configuration.bytesPerDirection + (direction == .toServer ? 0 : configuration.bytesPerDirection)
+    }
+}
+
+/// A set of probes as bits, so excluding one is a single AND.
+@usableFromInline
+struct ProbeSet: Sendable {
+    @usableFromInline var bits: UInt64
+    @inlinable init(bits: UInt64 = 0) { self.bits = bits }
+    @usableFromInline static let all = ProbeSet(bits: ApplicationProbeKind.allCases.reduce(0) { $0 | 1 << UInt64($1.rawValue) })
+    @inlinable func contains(_ kind: ApplicationProbeKind) -> Bool { bits & (1 << UInt64(kind.rawValue)) != 0 }
+    @inlinable mutating func remove(_ kind: ApplicationProbeKind) { bits &= ~(1 << UInt64(kind.rawValue)) }
+
+    /// The probes that can run over a transport.
+    static func candidates(for ipProtocol: IPProtocol) -> ProbeSet {
+        ProbeSet(bits: ApplicationProbeKind.allCases
+            .filter { ipProtocol == .tcp ? $0.runsOverTCP : $0.runsOverUDP }
+            .reduce(0) { $0 | 1 << UInt64($1.rawValue) })
+    }
+}
