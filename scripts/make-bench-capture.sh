@@ -29,11 +29,11 @@ TCPDUMP_PID=
 
 cleanup() {
     local pid
-    [[ -n "$TCPDUMP_PID" ]] && kill "$TCPDUMP_PID" 2>/dev/null
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [[ -n "$TCPDUMP_PID" ]] && kill -KILL "$TCPDUMP_PID" 2>/dev/null
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$SRV" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    ip netns pids "$CLI" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns pids "$SRV" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    ip netns pids "$CLI" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$CLI" 2>/dev/null || true
     ip netns del "$SRV" 2>/dev/null || true
     rm -rf "$WORK"
@@ -41,6 +41,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+# Pings until the peer answers: a veth that was just set up may drop the first packets.
+wait_reachable() { # [-6] ADDRESS
+    local i
+    for i in $(seq 1 20); do
+        cli ping "$@" -c 1 -W 1 >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "$(basename "$0"): ${*: -1} does not answer ping" >&2
+    return 1
+}
 
 cli() { ip netns exec "$CLI" "$@"; }
 serve() { ip netns exec "$SRV" "$@" >>"$WORK/servers.log" 2>&1 & PIDS+=($!); }
@@ -68,7 +79,7 @@ ip netns exec "$SRV" ethtool -K veth1 tso off gso off gro off >/dev/null 2>&1 ||
 cli sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 cli sysctl -qw net.ipv4.tcp_tw_reuse=1
 ip netns exec "$SRV" sysctl -qw net.core.somaxconn=4096
-cli ping -c 1 -W 2 10.78.0.2 >/dev/null
+wait_reachable 10.78.0.2
 
 mkdir -p "$WORK/www"
 chmod 755 "$WORK"   # nginx workers run as nobody
@@ -118,7 +129,11 @@ jobs+=($!)
 failed=0
 for job in "${jobs[@]}"; do wait "$job" || failed=$((failed + 1)); done
 sleep 1.5    # the capture ring hands over its last block after its 1 s timeout
-kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" || true
+# INT lets tcpdump flush its buffer and print its counters; KILL if signals are blocked.
+kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+for _ in $(seq 1 40); do kill -0 "$TCPDUMP_PID" 2>/dev/null || break; sleep 0.05; done
+kill -KILL "$TCPDUMP_PID" 2>/dev/null || true
+wait "$TCPDUMP_PID" 2>/dev/null || true
 TCPDUMP_PID=
 elapsed=$(( $(date +%s) - started ))
 

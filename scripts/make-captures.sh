@@ -25,21 +25,44 @@ SRV="rp-$$-srv"
 WORK=$(mktemp -d /tmp/rp-captures.XXXXXX)
 PIDS=()
 
+# Stops a process and waits for it. A parent may have started us with signals blocked
+# (a test runner's thread), so a process that ignores TERM gets KILL after a second;
+# tcpdump writes every packet as it comes (-U), so KILL loses nothing.
+stop_process() { # PID
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 cleanup() {
     local pid
-    [[ -n "${TCPDUMP_PID:-}" ]] && kill "$TCPDUMP_PID" 2>/dev/null
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [[ -n "${TCPDUMP_PID:-}" ]] && stop_process "$TCPDUMP_PID"
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$SRV" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    ip netns pids "$CLI" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns pids "$SRV" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    ip netns pids "$CLI" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$CLI" 2>/dev/null || true
     ip netns del "$SRV" 2>/dev/null || true
     [[ -n "${SHOW_SERVER_LOG:-}" ]] && cat "$WORK/servers.log" >&2
     rm -rf "$WORK"
 }
+
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+# Pings until the peer answers: a veth that was just set up may drop the first packets.
+wait_reachable() { # [-6] ADDRESS
+    local i
+    for i in $(seq 1 20); do
+        cli ping "$@" -c 1 -W 1 >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "$(basename "$0"): ${*: -1} does not answer ping" >&2
+    return 1
+}
 
 cli() { ip netns exec "$CLI" "$@"; }
 srv() { ip netns exec "$SRV" "$@"; }
@@ -67,7 +90,7 @@ start_capture() { # FILE [SNAPLEN] [IFACE]
 }
 stop_capture() {  # immediate mode: without it packets wait in the ring until a block fills
     sleep 0.3   # let the last FIN/ACKs arrive
-    kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" || true
+    stop_process "$TCPDUMP_PID"
     TCPDUMP_PID=
 }
 
@@ -85,8 +108,8 @@ ip -n "$CLI" link set veth0 up
 ip -n "$SRV" link set veth1 up
 cli ethtool -K veth0 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
 srv ethtool -K veth1 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
-cli ping -c 1 -W 2 10.77.0.2 >/dev/null         # resolve neighbours before recording
-cli ping -6 -c 1 -W 2 fd00:77::2 >/dev/null
+wait_reachable 10.77.0.2         # resolve neighbours before recording
+wait_reachable -6 fd00:77::2
 
 # --- servers -------------------------------------------------------------------------------
 mkdir -p "$WORK/www"

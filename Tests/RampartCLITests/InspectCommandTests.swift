@@ -36,7 +36,7 @@ struct InspectCommandTests {
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.isEmpty)
         let events = try RampartProcess.events(try String(contentsOfFile: out, encoding: .utf8))
-        #expect(events.filter { $0["proto"] as? String == "TCP" }.count == 5)
+        #expect(events.filter { $0["event_type"] as? String == "flow" && $0["proto"] as? String == "TCP" }.count == 5)
     }
 
     @Test("a capture cut short exits 1, says where, and still writes the events before the cut")

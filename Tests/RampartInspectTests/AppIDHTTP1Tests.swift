@@ -250,4 +250,20 @@ struct AppIDHTTP1Tests {
             _ = result
         }
     }
+
+    @Test("mutated real requests never trap")
+    func mutations() throws {
+        var rng = WebRandom(seed: 0x4D55_5441)
+        let flows = try WebCaptures.load("appid/ai").map(\.flow) + (try WebCaptures.load("appid/web").map(\.flow))
+        for flow in flows where !flow.toServer.isEmpty {
+            for _ in 0..<40 {
+                var bytes = Array(flow.toServer.prefix(Int.random(in: 0...min(flow.toServer.count, 5000), using: &rng)))
+                for _ in 0..<Int.random(in: 0...4, using: &rng) where !bytes.isEmpty {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+                _ = WebCaptures.probe(http1, toServer: bytes, toClient: flow.toClient, complete: Bool.random(using: &rng))
+                _ = WebCaptures.probe(http1, toServer: [], toClient: bytes)
+            }
+        }
+    }
 }

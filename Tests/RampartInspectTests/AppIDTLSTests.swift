@@ -6,8 +6,8 @@ import RampartWire
 /// TLS and JA4 over real handshakes (scripts/appid/tls.sh) and hostile bytes.
 ///
 /// The expected JA4 values were computed independently of our parser: tshark dissects each
-/// ClientHello and this Python applies the FoxIO spec (GREASE filtered, lists sorted, SNI
-/// and ALPN left out of the extension hash, signature algorithms in order):
+/// ClientHello and scripts/appid/ja4-reference.py applies the FoxIO spec (GREASE filtered,
+/// lists sorted, SNI and ALPN left out of the extension hash, signature algorithms in order):
 ///
 ///     f = "tcp.srcport tls.handshake.ciphersuite tls.handshake.extension.type tls.handshake.sig_hash_alg
 ///          tls.handshake.extensions_alpn_str tls.handshake.extensions.supported_version tls.handshake.version"

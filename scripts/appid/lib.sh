@@ -24,16 +24,24 @@ SRV6=fd00:88::2
 PIDS=()
 TCPDUMP_PID=
 
+# Stops a process and waits for it. A parent may have started us with signals blocked
+# (a test runner's thread), so a process that ignores TERM gets KILL after a second;
+# tcpdump writes every packet as it comes (-U), so KILL loses nothing.
+stop_process() { # PID
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 appid_cleanup() {
     local pid
-    [[ -n "$TCPDUMP_PID" ]] && kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [[ -n "$TCPDUMP_PID" ]] && stop_process "$TCPDUMP_PID"
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$SRVNS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    ip netns pids "$CLINS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    sleep 0.1
-    ip netns pids "$SRVNS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-    ip netns pids "$CLINS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns pids "$SRVNS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    ip netns pids "$CLINS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$CLINS" 2>/dev/null || true
     ip netns del "$SRVNS" 2>/dev/null || true
     if [[ -n "${KEEP_WORK:-}" ]]; then echo "appid: work kept in $WORK" >&2; else rm -rf "$WORK"; fi
@@ -63,8 +71,19 @@ appid_begin() { # NAME OUTDIR
     ip -n "$SRVNS" link set veth1 up
     cli ethtool -K veth0 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
     srv ethtool -K veth1 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
-    cli ping -c 1 -W 2 "$SRV4" >/dev/null
-    cli ping -6 -c 1 -W 2 "$SRV6" >/dev/null
+    wait_reachable "$SRV4"
+    wait_reachable -6 "$SRV6"
+}
+
+# Pings until the peer answers: a veth that was just set up may drop the first packets.
+wait_reachable() { # [-6] ADDRESS
+    local i
+    for i in $(seq 1 20); do
+        cli ping "$@" -c 1 -W 1 >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "$(basename "$0"): ${*: -1} does not answer ping" >&2
+    return 1
 }
 
 cli() { ip netns exec "$CLINS" "$@"; }
@@ -102,7 +121,7 @@ capture_start() { # [SNAPLEN]
 
 capture_stop() {
     sleep 0.3   # let the last FIN/ACKs arrive
-    kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" || true
+    stop_process "$TCPDUMP_PID"
     TCPDUMP_PID=
     cp "$WORK/capture.pcap" "$OUT/$NAME.pcap"
     sort -u "$WORK/labels" >"$OUT/$NAME.labels"

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Real messaging traffic for the App-ID tests: mosquitto + mosquitto_pub (MQTT 3.1, 3.1.1, 5),
-# AMQP 0-9-1 from the pika client, Kafka from kafka-python and MongoDB from pymongo. Every
-# server listens on its standard port and a non-standard one.
+# rabbitmq-server + the pika client (AMQP 0-9-1), Kafka from kafka-python and MongoDB from
+# pymongo. Every server listens on its standard port and a non-standard one (AMQP: 35672,
+# since 15672 and 25672 are RabbitMQ's management and distribution ports).
 #   scripts/appid/msg.sh OUTDIR       (writes OUTDIR/msg.pcap and OUTDIR/msg.labels)
 #
-# Kafka and MongoDB have no Debian server, and rabbitmq-server is slow to start in a
-# namespace, so the server side of those three is a small Python listener (below, $WORK/
-# listeners.py) that answers the client's first requests with protocol-correct bytes:
-#   - AMQP: on the 8-byte protocol header, a Connection.Start method frame (0-9-1) and
-#     then closes; pika, the real client, sends the header and parses Connection.Start.
+# Kafka and MongoDB have no Debian server, so their server side is a small Python listener
+# (below, $WORK/listeners.py) that answers the client's first requests with protocol-correct
+# bytes:
 #   - Kafka: records the request and answers ApiVersions (v0 body) before closing.
 #   - MongoDB: answers the driver's handshake (OP_QUERY isMaster or OP_MSG hello) with a
 #     minimal hello reply (maxWireVersion 17) and any other OP_MSG command with {ok: 1},
@@ -38,22 +37,6 @@ def recv_exact(c, n):
             raise EOFError
         b += chunk
     return b
-
-def amqp(c):
-    recv_exact(c, 8)
-    def table(d):
-        out = b""
-        for k, v in d.items():
-            kb, vb = k.encode(), v.encode()
-            out += bytes([len(kb)]) + kb + b"S" + struct.pack(">I", len(vb)) + vb
-        return struct.pack(">I", len(out)) + out
-    props = table({"product": "RampartTestBroker", "version": "3.9.0", "platform": "Python"})
-    args = struct.pack(">HHBB", 10, 10, 0, 9) + props + struct.pack(">I", 5) + b"PLAIN" + struct.pack(">I", 5) + b"en_US"
-    c.sendall(struct.pack(">BHI", 1, 0, len(args)) + args + b"\xce")
-    try:
-        c.recv(4096)
-    except OSError:
-        pass
 
 def kafka(c):
     size, = struct.unpack(">i", recv_exact(c, 4))
@@ -90,7 +73,7 @@ def mongo(c):
             return
 
 def serve(kind, port):
-    handler = {"amqp": amqp, "kafka": kafka, "mongo": mongo}[kind]
+    handler = {"kafka": kafka, "mongo": mongo}[kind]
     s = socket.socket(socket.AF_INET6)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -111,7 +94,21 @@ for spec in sys.argv[1:]:
     threading.Thread(target=serve, args=(kind, int(port)), daemon=True).start()
 threading.Event().wait()
 PY
-serve python3 "$WORK/listeners.py" amqp:5672 amqp:35672 kafka:9092 kafka:19092 mongo:27017 mongo:37017
+serve python3 "$WORK/listeners.py" kafka:9092 kafka:19092 mongo:27017 mongo:37017
+
+# RabbitMQ with its state under $WORK, no plugins, guest allowed from the client namespace.
+mkdir -p "$WORK/rabbit"
+cat >"$WORK/rabbit/rabbitmq.conf" <<CFG
+listeners.tcp.default = 5672
+listeners.tcp.alternate = 35672
+loopback_users = none
+CFG
+echo '[].' >"$WORK/rabbit/enabled_plugins"
+RABBITMQ_CONFIG_FILE="$WORK/rabbit/rabbitmq" RABBITMQ_MNESIA_BASE="$WORK/rabbit/mnesia" \
+RABBITMQ_LOG_BASE="$WORK/rabbit/log" RABBITMQ_PID_FILE="$WORK/rabbit/pid" HOME="$WORK/rabbit" \
+RABBITMQ_ENABLED_PLUGINS_FILE="$WORK/rabbit/enabled_plugins" RABBITMQ_NODENAME=rabbit@localhost \
+RABBITMQ_DIST_PORT=25999 serve /usr/lib/rabbitmq/bin/rabbitmq-server
+for i in $(seq 1 120); do srv ss -lnt | grep -q ':5672 ' && break; sleep 0.5; done
 
 for p in 1883 11883 5672 35672 9092 19092 27017 37017; do wait_port t $p; done
 capture_start
@@ -136,8 +133,12 @@ addr = f"[{host}]" if ":" in host else host
 try:
     if kind == "amqp":
         import pika
-        pika.BlockingConnection(pika.ConnectionParameters(host=host, port=port, connection_attempts=1,
-                                                          socket_timeout=3, blocked_connection_timeout=3))
+        connection = pika.BlockingConnection(pika.ConnectionParameters(host=host, port=port, connection_attempts=1,
+                                                                       socket_timeout=5, client_properties={"connection_name": "rampart-test"}))
+        channel = connection.channel()
+        channel.queue_declare(queue="rampart")
+        channel.basic_publish(exchange="", routing_key="rampart", body=b"hello")
+        connection.close()
     elif kind == "kafka":
         from kafka import KafkaAdminClient
         KafkaAdminClient(bootstrap_servers=f"{addr}:{port}", client_id="rampart-admin",

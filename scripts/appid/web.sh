@@ -4,7 +4,7 @@
 # python3 http.server on 80 and nginx on 8081 (GET, POST with body, HEAD, 404, keep-alive
 # with two requests, IPv6, and an HTTP/1.1 `Upgrade: h2c` that nginx ignores: still http);
 # nginx h2c (`listen ... http2`, prior knowledge) on 8082 and on 443; an OpenAI-compatible
-# request over h2c (nginx answering in the chat.completion shape) on 8085 is openai-api.
+# request over h2c (nginx reading it and proxying to a local server) on 8085 is openai-api.
 source "$(dirname "$0")/lib.sh"
 appid_begin web "${1:?usage: $0 OUTDIR}"
 mkdir -p "$WORK/www" "$WORK/nginx"
@@ -34,11 +34,13 @@ http {
     }
     server {
         listen 8085 http2;
-        location /v1/ { default_type application/json; return 200 '{"object":"chat.completion","choices":[]}'; }
+        # Proxied so that nginx reads the request body (a bare return resets the stream first).
+        location /v1/ { proxy_pass http://127.0.0.1:8086; }
     }
 }
 CONF
 serve python3 -m http.server 80 --bind :: --directory "$WORK/www"
+serve python3 -m http.server 8086 --bind 127.0.0.1 --directory "$WORK/www"
 serve nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
 wait_port t 80; wait_port t 8081; wait_port t 8082; wait_port t 443; wait_port t 8085
 capture_start

@@ -88,8 +88,12 @@ enum AMQP {
                 size = 4 &+ Int(n)
                 if type == UInt8(ascii: "S"), value &+ size <= end {
                     let text = (value &+ 4)..<(value &+ size)
-                    if ProbeBytes.equals(s, key, "product") { metadata.detail["amqp.product"] = ProbeBytes.text(s, text, limit: 64) }
-                    if ProbeBytes.equals(s, key, "version") { metadata.detail["amqp.product_version"] = ProbeBytes.text(s, text, limit: 64) }
+                    if ProbeBytes.equals(s, key, "product") {
+                        metadata.detail["amqp.product"] = ProbeBytes.text(s, text, limit: 64)
+                    }
+                    if ProbeBytes.equals(s, key, "version") {
+                        metadata.detail["amqp.product_version"] = ProbeBytes.text(s, text, limit: 64)
+                    }
                 }
             case UInt8(ascii: "t"), UInt8(ascii: "b"), UInt8(ascii: "B"): size = 1
             case UInt8(ascii: "s"), UInt8(ascii: "u"): size = 2

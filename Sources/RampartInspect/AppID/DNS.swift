@@ -25,15 +25,31 @@ enum DNS {
     static let maximumAnswers = 16
 
     static func probe(_ prefix: StreamPrefix, into metadata: inout ApplicationMetadata) -> ProbeResult {
+        // Facts go to a scratch copy first, so a rejected message leaves no trace.
+        var facts = ApplicationMetadata()
+        let result = probeFacts(prefix, into: &facts)
+        if case .identified = result {
+            metadata.dnsQueries = facts.dnsQueries
+            metadata.dnsQueryType = facts.dnsQueryType
+            metadata.dnsRcode = facts.dnsRcode
+            metadata.dnsAnswers = facts.dnsAnswers
+        }
+        return result
+    }
+
+    private static func probeFacts(_ prefix: StreamPrefix, into metadata: inout ApplicationMetadata) -> ProbeResult {
         switch prefix.ipProtocol {
         case .udp:
             if !prefix.toServer.isEmpty {
-                guard case .valid = parse(prefix.toServer, asQuery: true, into: &metadata) else { return .notThis }
-                if !prefix.toClient.isEmpty { _ = parse(prefix.toClient, asQuery: false, into: &metadata) }
+                guard parse(prefix.toServer, asQuery: true, into: &metadata) == .valid else { return .notThis }
+                if !prefix.toClient.isEmpty {
+                    var reply = metadata
+                    if parse(prefix.toClient, asQuery: false, into: &reply) == .valid { metadata = reply }
+                }
                 return .identified(application)
             }
             if !prefix.toClient.isEmpty {
-                guard case .valid = parse(prefix.toClient, asQuery: false, into: &metadata) else { return .notThis }
+                guard parse(prefix.toClient, asQuery: false, into: &metadata) == .valid else { return .notThis }
                 return .identified(application)
             }
             return prefix.toServerComplete && prefix.toClientComplete ? .notThis : .needMore
@@ -47,35 +63,26 @@ enum DNS {
             guard length >= 12 else { return .notThis }
             let available = min(length, stream.count - 2)
             let message = UnsafeRawBufferPointer(rebasing: stream[2..<(2 + available)])
-            if available < length {
-                // Check what there is now; a valid prefix waits for the rest.
-                var scratch = ApplicationMetadata()
-                switch parse(message, asQuery: client, declaredLength: length, into: &scratch) {
-                case .invalid: return .notThis
-                case .truncated(let questionsRead):
-                    if complete || stream.count >= budget { return questionsRead ? identified(scratch, &metadata) : .notThis }
-                    return .needMore
-                case .valid: return .notThis   // cannot be valid before its end
-                }
+            switch parse(message, asQuery: client, declaredLength: length, into: &metadata) {
+            case .invalid:
+                return .notThis
+            case .truncated(let questionsRead):
+                // A valid prefix waits for the rest; at the budget, whole questions suffice.
+                guard complete || stream.count >= budget else { return .needMore }
+                return questionsRead ? .identified(application) : .notThis
+            case .valid:
+                break
             }
-            guard case .valid = parse(message, asQuery: client, into: &metadata) else { return .notThis }
             if client, prefix.toClient.count >= 14 {
                 let replyLength = Int(prefix.toClient[0]) << 8 | Int(prefix.toClient[1])
                 let reply = UnsafeRawBufferPointer(rebasing: prefix.toClient[2..<min(prefix.toClient.count, 2 + replyLength)])
-                _ = parse(reply, asQuery: false, declaredLength: replyLength, into: &metadata)
+                var answered = metadata
+                if parse(reply, asQuery: false, declaredLength: replyLength, into: &answered) != .invalid { metadata = answered }
             }
             return .identified(application)
         default:
             return .notThis
         }
-    }
-
-    private static func identified(_ scratch: ApplicationMetadata, _ metadata: inout ApplicationMetadata) -> ProbeResult {
-        metadata.dnsQueries = scratch.dnsQueries
-        metadata.dnsQueryType = scratch.dnsQueryType
-        metadata.dnsRcode = scratch.dnsRcode
-        metadata.dnsAnswers = scratch.dnsAnswers
-        return .identified(application)
     }
 
     enum Parse: Equatable {
@@ -110,7 +117,10 @@ enum DNS {
         var queries: [String] = []
         var firstType: UInt16?
         for _ in 0..<qd {
-            guard let name = readName(message, &c) else { return c.remaining == 0 && cut ? .truncated(questionsRead: false) : .invalid }
+            var overran = false
+            guard let name = readName(message, &c, overran: &overran) else {
+                return overran && cut ? .truncated(questionsRead: false) : .invalid
+            }
             guard let type = c.u16(), let qclass = c.u16() else { return cut ? .truncated(questionsRead: false) : .invalid }
             guard validClass(qclass) || qclass & 0x7FFF == 255 else { return .invalid }
             if firstType == nil { firstType = type }
@@ -124,8 +134,10 @@ enum DNS {
         var index = 0
         let total = Int(an) + Int(ns) + Int(ar)
         while index < total {
-            guard let owner = readName(message, &c) else { return cut ? .truncated(questionsRead: true) : .invalid }
-            _ = owner
+            var overran = false
+            guard readName(message, &c, overran: &overran) != nil else {
+                return overran && cut ? .truncated(questionsRead: true) : .invalid
+            }
             guard let type = c.u16(), let rclass = c.u16(), c.skip(4), let rdLength = c.u16() else {
                 return cut ? .truncated(questionsRead: true) : .invalid
             }
@@ -154,13 +166,19 @@ enum DNS {
     /// Reads a possibly compressed name at the cursor and moves past it. Pointers must
     /// point strictly backwards from where they are, so the walk terminates.
     static func readName(_ message: UnsafeRawBufferPointer, _ cursor: inout ProbeCursor) -> String? {
+        var overran = false
+        return readName(message, &cursor, overran: &overran)
+    }
+
+    /// As `readName(_:_:)`; `overran` tells a name cut by the end of the bytes from a bad one.
+    static func readName(_ message: UnsafeRawBufferPointer, _ cursor: inout ProbeCursor, overran: inout Bool) -> String? {
         var name = ""
         var position = cursor.offset
         var end: Int?   // where the cursor goes: after the first pointer, or after the root
         var jumps = 0
         var length = 0
         while true {
-            guard position < message.count else { return nil }
+            guard position < message.count else { overran = true; return nil }
             let byte = message[position]
             if byte == 0 {
                 position += 1
@@ -168,7 +186,8 @@ enum DNS {
             }
             switch byte & 0xC0 {
             case 0xC0:
-                guard position + 1 < message.count, jumps < 16 else { return nil }
+                guard position + 1 < message.count else { overran = true; return nil }
+                guard jumps < 16 else { return nil }
                 let target = Int(byte & 0x3F) << 8 | Int(message[position + 1])
                 guard target < position, target >= 12 else { return nil }
                 if end == nil { end = position + 2 }
@@ -176,7 +195,7 @@ enum DNS {
                 position = target
             case 0x00:
                 let labelLength = Int(byte)
-                guard position + 1 + labelLength <= message.count else { return nil }
+                guard position + 1 + labelLength <= message.count else { overran = true; return nil }
                 length += labelLength + 1
                 guard length <= 255 else { return nil }
                 if !name.isEmpty { name += "." }

@@ -39,7 +39,7 @@ enum HTTP1 {
             return probeResponseOnly(prefix, into: &metadata)
         }
         let complete = prefix.toServerComplete || request.count >= decisionDepth
-        switch RequestLine.parse(request) {
+        switch HTTP1RequestLine.parse(request) {
         case .invalid:
             return .notThis
         case .partial:
@@ -50,14 +50,14 @@ enum HTTP1 {
             metadata.httpURI = HTTPText.bounded(UnsafeRawBufferPointer(rebasing: request[(methodEnd + 1)...]))
             return .identified(application)
         case .line(let line):
-            let headerBlock = HeaderBlock.scan(request, from: line.end)
+            let headerBlock = HTTP1HeaderBlock.scan(request, from: line.end)
             if !headerBlock.terminated && !complete { return .needMore }
             var facts = HTTPRequestFacts(
                 method: HTTPText.bounded(UnsafeRawBufferPointer(rebasing: request[0..<line.methodEnd])),
                 target: HTTPText.bounded(UnsafeRawBufferPointer(rebasing: request[line.targetRange])))
             var contentLength: Int?
             var chunked = false
-            HeaderBlock.forEach(request, in: line.end..<headerBlock.end) { name, value in
+            HTTP1HeaderBlock.forEach(request, in: line.end..<headerBlock.end) { name, value in
                 let lower = name.lowercased()
                 facts.note(header: lower, value: value)
                 if lower == "content-length" { contentLength = contentLength ?? Int(value).flatMap { $0 >= 0 ? $0 : nil } }
@@ -77,7 +77,7 @@ enum HTTP1 {
             metadata.httpUserAgent = facts.userAgent.map(HTTPText.bounded)
             metadata.httpContentType = facts.contentType.map(HTTPText.bounded)
             metadata.httpContentLength = contentLength
-            if let status = StatusLine.parse(prefix.toClient).status { metadata.httpStatus = status }
+            if let status = HTTP1StatusLine.parse(prefix.toClient).status { metadata.httpStatus = status }
             if let refined = AIApplications.application(for: facts, body: body) {
                 AIApplications.describe(refined, request: facts, body: body, into: &metadata)
                 return .identified(refined)
@@ -88,7 +88,7 @@ enum HTTP1 {
 
     /// The client's bytes are missing (capture began mid-session): the status line decides.
     private static func probeResponseOnly(_ prefix: StreamPrefix, into metadata: inout ApplicationMetadata) -> ProbeResult {
-        let parsed = StatusLine.parse(prefix.toClient)
+        let parsed = HTTP1StatusLine.parse(prefix.toClient)
         if let status = parsed.status {
             metadata.httpStatus = status
             metadata.httpProtocol = HTTPText.bounded(UnsafeRawBufferPointer(rebasing: prefix.toClient[0..<8]))
@@ -100,7 +100,7 @@ enum HTTP1 {
 }
 
 /// The request line of HTTP/1.x, parsed in place.
-enum RequestLine {
+enum HTTP1RequestLine {
     struct Parsed {
         var methodEnd: Int
         var targetRange: Range<Int>
@@ -117,6 +117,8 @@ enum RequestLine {
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+        // Most other protocols fail here, on their first byte.
+        guard bytes.count > 0, isMethodInitial(bytes[0]) else { return .invalid }
         // Method: a listed token followed by one space.
         var i = 0
         while i < bytes.count && i < 12 && bytes[i] >= UInt8(ascii: "A") && bytes[i] <= UInt8(ascii: "Z") { i += 1 }
@@ -164,6 +166,18 @@ enum RequestLine {
         return .line(Parsed(methodEnd: methodEnd, targetRange: targetRange, versionRange: versionRange, end: i + 1))
     }
 
+    /// The first letters of `HTTP1.methods`.
+    private static func isMethodInitial(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "G"), UInt8(ascii: "H"), UInt8(ascii: "P"), UInt8(ascii: "D"), UInt8(ascii: "C"),
+             UInt8(ascii: "O"), UInt8(ascii: "T"), UInt8(ascii: "M"), UInt8(ascii: "L"), UInt8(ascii: "U"),
+             UInt8(ascii: "S"), UInt8(ascii: "R"), UInt8(ascii: "A"):
+            return true
+        default:
+            return false
+        }
+    }
+
     private static func isMethod(_ token: UnsafeRawBufferPointer) -> Bool {
         HTTP1.methods.contains { m in
             m.utf8CodeUnitCount == token.count && equal(m, token, count: token.count)
@@ -184,7 +198,7 @@ enum RequestLine {
 }
 
 /// The header block after a start line: where it ends, and its fields one by one.
-enum HeaderBlock {
+enum HTTP1HeaderBlock {
     /// `end` is just past the empty line when `terminated`, else the end of the bytes.
     static func scan(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, terminated: Bool) {
         var i = start
@@ -229,7 +243,7 @@ enum HeaderBlock {
 }
 
 /// The status line of an HTTP/1.x response: `HTTP/1.d NNN`.
-enum StatusLine {
+enum HTTP1StatusLine {
     /// `status` when the line proves a response; `validPrefix` when the bytes so far could
     /// still become one.
     static func parse(_ bytes: UnsafeRawBufferPointer) -> (status: Int?, validPrefix: Bool) {

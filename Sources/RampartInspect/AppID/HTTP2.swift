@@ -29,7 +29,10 @@ enum HTTP2 {
         let p = UnsafeRawBufferPointer(start: preface.utf8Start, count: preface.utf8CodeUnitCount)
         let compared = min(bytes.count, p.count)
         for k in 0..<compared where bytes[k] != p[k] { return .notThis }
-        if compared < p.count { return prefix.toServerComplete || bytes.count == 0 && prefix.toClientComplete ? .notThis : .needMore }
+        if compared < p.count {
+            let noMore = prefix.toServerComplete || (bytes.count == 0 && prefix.toClientComplete)
+            return noMore ? .notThis : .needMore
+        }
 
         let complete = prefix.toServerComplete || bytes.count >= HTTP1.decisionDepth
         let request = HTTP2Frames.firstHeaders(bytes, from: p.count)
@@ -42,14 +45,17 @@ enum HTTP2 {
         case .found:
             break
         }
-        // Wait (bounded) for the first DATA bytes when the body may name the application.
-        if !request.endStream && request.body.isEmpty && !request.bodyEnded && !complete {
-            // gRPC is named by its headers alone; other requests may be named by their body.
-            if case .success(let fields) = decode(request.block), !isGRPCContentType(fields) { return .needMore }
+        guard case .success(let fields) = decode(request.block) else {
+            // Malformed HPACK: the preface proved HTTP/2; the headers stay unread.
+            return identifiedPlain(&metadata)
+        }
+        // Wait (bounded) for the first DATA bytes when the body may name the application;
+        // gRPC is named by its headers alone.
+        if !request.endStream && request.body.isEmpty && !request.bodyEnded && !complete && !isGRPCContentType(fields) {
+            return .needMore
         }
         metadata.httpProtocol = "HTTP/2"
         if let status = serverStatus(prefix.toClient) { metadata.httpStatus = status }
-        guard case .success(let fields) = decode(request.block) else { return .identified(application) }
 
         var facts = HTTPRequestFacts(method: "", target: "")
         var contentLength: Int?

@@ -146,6 +146,26 @@ enum ProbeBytes {
         return String(decoding: chars, as: UTF8.self)
     }
 
+    enum Line: Equatable {
+        /// A complete, printable line (without its CR LF).
+        case line(Range<Int>)
+        /// Printable so far, not yet ended.
+        case partial
+        /// Too long or not text.
+        case mismatch
+    }
+
+    /// The line starting at `from`, ended by `\n` within `limit` bytes and printable.
+    static func line(_ b: UnsafeRawBufferPointer, from: Int, limit: Int) -> Line {
+        guard from >= 0, from <= b.count else { return .mismatch }
+        guard let lf = lineFeed(b, from: from, limit: from &+ limit) else {
+            if b.count &- from >= limit { return .mismatch }
+            return isPrintable(b, trimmingCR(b, from..<b.count)) ? .partial : .mismatch
+        }
+        let r = trimmingCR(b, from..<lf)
+        return isPrintable(b, r) ? .line(r) : .mismatch
+    }
+
     /// The answer while the bytes so far are a valid prefix: wait, unless no more will come.
     static func waiting(complete: Bool) -> ProbeResult { complete ? .notThis : .needMore }
 

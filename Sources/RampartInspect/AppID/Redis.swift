@@ -44,11 +44,16 @@ enum Redis {
             case .mismatch: return .notThis
             }
         } else {
+            // Inline commands start with a letter: most other protocols fail here.
+            guard (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7A else { return .notThis }
             switch inline(c) {
             case .found(let r): command = r
             case .partial: return ProbeBytes.waiting(complete: prefix.toServerComplete)
             case .mismatch: return .notThis
             }
+            // An inline line alone is not proof (memcached's `get key` reads the same):
+            // wait for the server's reply, which must be RESP.
+            if prefix.toClient.count == 0 { return ProbeBytes.waiting(complete: prefix.toClientComplete) }
         }
         metadata.detail["redis.command"] = ProbeBytes.text(c, command, limit: 32).uppercased()
         return .identified(application)
@@ -119,7 +124,8 @@ enum Redis {
         }
         guard ProbeBytes.equalsAny(c, 0..<wordEnd, inlineCommands) else { return .mismatch }
         guard let lf = ProbeBytes.lineFeed(c, from: wordEnd, limit: maximumInlineLine) else {
-            return c.count >= maximumInlineLine ? .mismatch : (ProbeBytes.isPrintable(c, 0..<c.count) ? .partial : .mismatch)
+            if c.count >= maximumInlineLine { return .mismatch }
+            return ProbeBytes.isPrintable(c, ProbeBytes.trimmingCR(c, 0..<c.count)) ? .partial : .mismatch
         }
         let line = ProbeBytes.trimmingCR(c, 0..<lf)
         guard ProbeBytes.isPrintable(c, line), !ProbeBytes.contains(c, line, " HTTP/") else { return .mismatch }
