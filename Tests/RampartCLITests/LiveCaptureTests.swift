@@ -52,4 +52,48 @@ struct LiveCaptureTests {
         #expect(pcapng.status == 0 && pcap.status == 0)
         #expect(pcapng.stdout == pcap.stdout)
     }
+
+    @Test("App-ID names the traffic of real servers recorded now, on standard and other ports")
+    func appIDOnFreshRecordings() throws {
+        let directory = try RampartProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: RampartProcess.path("scripts/appid"))
+            .filter { $0.hasSuffix(".sh") && $0 != "lib.sh" && $0 != "http-example.sh" }.sorted()
+        #expect(scripts.count >= 8)
+        var labelled = 0
+        var correct = 0
+        var wrong: [String] = []
+        let unnamed: Set<String> = ["unknown-tcp", "unknown-udp", "incomplete", "insufficient-data"]
+        var mislabelled: [String] = []
+        for script in scripts {
+            let recorded = try RampartProcess.shell("set -euo pipefail; scripts/appid/\(script) '\(directory.path)'")
+            #expect(recorded.status == 0, "\(script) failed: \(recorded.output)")
+            guard recorded.status == 0 else { continue }
+            let name = String(script.dropLast(3))
+            let labels = try String(contentsOf: directory.appendingPathComponent("\(name).labels"), encoding: .utf8)
+                .split(separator: "\n").reduce(into: [String: String]()) { table, line in
+                    let parts = line.split(separator: " ")
+                    if parts.count == 3 { table["\(parts[0].uppercased()) \(parts[1])"] = String(parts[2]) }
+                }
+            let result = try RampartProcess.run(["inspect", directory.appendingPathComponent("\(name).pcap").path, "--quiet"])
+            #expect(result.status == 0)
+            for flow in try RampartProcess.events(result.stdout) where flow["event_type"] as? String == "flow" {
+                guard let proto = flow["proto"] as? String, let port = flow["dest_port"] as? Int,
+                      let expected = labels["\(proto) \(port)"] else { continue }
+                labelled += 1
+                let got = flow["app_proto"] as? String ?? ""
+                if got == expected {
+                    correct += 1
+                } else {
+                    wrong.append("\(name): \(proto)/\(port) expected \(expected), got \(got)")
+                    if !unnamed.contains(got) { mislabelled.append(wrong.last!) }
+                }
+            }
+        }
+        let leftovers = try RampartProcess.shell("ip netns list | grep -c '^rpa-[0-9]*-\\(cli\\|srv\\)' || true")
+        #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(labelled >= 60)
+        #expect(Double(correct) >= 0.99 * Double(labelled), "\(correct)/\(labelled) correct; wrong: \(wrong)")
+        #expect(mislabelled.isEmpty, "mislabelled: \(mislabelled)")
+    }
 }

@@ -37,6 +37,59 @@ struct MatcherTests {
         #expect(provisional > 0)
     }
 
+    /// Large policies make long rule lists, so every path of the cache-miss scan runs: the
+    /// 8-wide search (short lists), the sorted walk (long lists, and rules that match on one
+    /// list alone), ranges and tags parts that both name an address, and the dense masks.
+    @Test("agrees with the linear reference on large random policies", arguments: [21, 22, 23, 24] as [UInt64])
+    func largeRandomAgreement(seed: UInt64) throws {
+        var gen = RandomPolicy(rng: SeededGenerator(seed: seed))
+        let doc = try PolicyLoader.load(yaml: gen.yaml(ruleCount: 400), file: "random.yaml")
+        var tagMap: [IPAddress: Set<RampartPolicy.Tag>] = [:]
+        var entries: [(IPAddress, [RampartPolicy.Tag])] = []
+        for a in RandomPolicy.addressPool where gen.chance(0.7) {
+            let t = gen.tagSet()
+            tagMap[Fixture.ip(a)] = Set(t)
+            entries.append((Fixture.ip(a), t))
+        }
+        let m = try PolicyMatcher(doc, tags: entries)
+        let ref = ReferenceEvaluator(document: doc, tags: tagMap)
+        var mismatches = 0, longLists = 0
+        for _ in 0..<2000 {
+            let q = gen.query()
+            let want = ref.decide(q)
+            // Twice: the second answer comes from the decision cache.
+            for got in [m.decideUncached(q), m.decide(q), m.decide(q)] where got != want {
+                mismatches += 1
+                if mismatches < 5 { Issue.record("seed \(seed): \(q) got \(got) want \(want)") }
+            }
+            let (s, d) = m.classes(q.source, q.destination)
+            if min(m.sourceClasses.ruleCount(ofClass: s), m.destinationClasses.ruleCount(ofClass: d)) > 40 { longLists += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(longLists > 100)   // the sorted walk ran, not only the 8-wide search
+    }
+
+    @Test("the decision cache tells a missing application from every application id")
+    func cacheKeysApplications() throws {
+        let doc = try Fixture.load(Fixture.policy("""
+          rules:
+            - name: web
+              applications: [http]
+              action: deny
+            - name: rest
+              action: allow
+        """))
+        let m = try PolicyMatcher(doc, tags: [])
+        var q = PolicyQuery(source: Fixture.ip("10.0.0.1"), destination: Fixture.ip("10.0.0.2"), ipProtocol: .tcp, destinationPort: 80)
+        #expect(!m.decide(q).isFinal)
+        q.application = ApplicationID(rawValue: 0xFFFF)
+        #expect(m.decide(q) == m.decideUncached(q) && m.decide(q).ruleIndex == 1 && m.decide(q).isFinal)
+        q.application = Fixture.app("http")
+        #expect(m.decide(q).ruleIndex == 0 && m.decide(q).action == .deny)
+        q.application = nil
+        #expect(!m.decide(q).isFinal && m.decide(q).ruleIndex == 0)
+    }
+
     @Test("incremental tag updates agree with a full recompile", arguments: [11, 12, 13] as [UInt64])
     func incrementalTags(seed: UInt64) throws {
         var gen = RandomPolicy(rng: SeededGenerator(seed: seed))
@@ -221,6 +274,37 @@ struct MatcherTests {
         let d = m.decide(PolicyQuery(source: Fixture.ip("1.1.1.1"), destination: Fixture.ip("2.2.2.2"), ipProtocol: .tcp, destinationPort: 1))
         #expect(d.ruleIndex == 1)
         #expect(m.rules[0].isDisabled && m.rules.count == 4)
+    }
+
+    /// A small table under heavy churn: buckets overflow into their neighbours, and removal
+    /// must pull displaced entries back (IPv4 table); IPv6 keys go to the wide table.
+    @Test("address map survives churn at high load", arguments: [64, 4096] as [Int])
+    func addressClassMapHighLoad(keys: Int) {
+        var map = AddressClassMap(minimumCapacity: 1)
+        var model: [IPAddress: UInt64] = [:]
+        var rng = SeededGenerator(seed: UInt64(keys))
+        func address(_ k: Int) -> IPAddress {
+            k % 7 == 0 ? IPAddress(high: 0xFD00_0000_0000_0000, low: UInt64(k)) : IPAddress(ipv4: 0x0A00_0000 &+ UInt32(k) &* 256)
+        }
+        for step in 0..<60_000 {
+            let a = address(Int.random(in: 0..<keys, using: &rng))
+            if Int.random(in: 0..<3, using: &rng) != 0 {
+                let v = UInt64.random(in: 0..<(1 << 40), using: &rng)
+                map.insert(a, v)
+                model[a] = v
+            } else {
+                map.remove(a)
+                model[a] = nil
+            }
+            if step % 5000 == 4999 {
+                #expect(map.count == model.count)
+                for k in 0..<keys { #expect(map.lookup(address(k)) == model[address(k)]) }
+                for k in stride(from: 0, to: keys - 1, by: 2) {
+                    let (x, y) = map.lookup(address(k), address(k + 1))
+                    #expect(x == model[address(k)] && y == model[address(k + 1)])
+                }
+            }
+        }
     }
 
     @Test func addressClassMapSurvivesChurn() {

@@ -67,7 +67,13 @@ public final class CompiledPolicy: Sendable {
     let intervalRawSource: [UInt32]
     let intervalRawDestination: [UInt32]
     let intervalNetworkZone: [UInt16]
+    /// The interval holding each IPv4 /16's first address (65,536 entries, then the one
+    /// holding 255.255.255.255).
+    let ipv4Interval: [UInt32]
     let rawLists: RuleListStore
+    /// Per interval: its ranges part in `sourceClasses` (`destinationClasses`).
+    let intervalSourcePart: [UInt32]
+    let intervalDestinationPart: [UInt32]
     /// Untagged addresses' final classes per interval, and the stores they index.
     let intervalSourceClass: [UInt32]
     let intervalDestinationClass: [UInt32]
@@ -292,8 +298,8 @@ public final class CompiledPolicy: Sendable {
             }
             iHigh.append(unique[k].high)
             iLow.append(unique[k].low)
-            iRawSrc.append(raw.intern(CompiledPolicy.list(of: curSrc), zone: 0))
-            iRawDst.append(raw.intern(CompiledPolicy.list(of: curDst), zone: 0))
+            iRawSrc.append(raw.part(CompiledPolicy.list(of: curSrc)))
+            iRawDst.append(raw.part(CompiledPolicy.list(of: curDst)))
             iZone.append(UInt16(clamping: zoneCount.firstIndex { $0 > 0 } ?? 0xFFFF))
         }
         intervalHigh = iHigh
@@ -393,19 +399,46 @@ public final class CompiledPolicy: Sendable {
         anyApplicationBits = anyApps
 
         // Untagged addresses: final classes per interval.
-        var srcClasses = RuleListStore()
-        var dstClasses = RuleListStore()
+        // Entry flags (see `RuleListStore`): a source entry can match alone when the rule's
+        // destination is any or negated, is negated when the rule's source is, and has
+        // otherNegated when the destination is.
+        var srcEntryFlags = [UInt8](repeating: 0, count: R), dstEntryFlags = srcEntryFlags
+        for (i, r) in doc.rules.enumerated() {
+            let alone = UInt8(RuleListStore.matchesAlone), negated = UInt8(RuleListStore.negated)
+            if r.destination.isAny || r.destination.negate { srcEntryFlags[i] |= alone }
+            if r.source.negate { srcEntryFlags[i] |= negated }
+            if r.destination.negate { srcEntryFlags[i] |= UInt8(RuleListStore.otherNegated) }
+            if r.source.negate { dstEntryFlags[i] |= UInt8(RuleListStore.otherNegated) }
+            if r.source.isAny || r.source.negate { dstEntryFlags[i] |= alone }
+            if r.destination.negate { dstEntryFlags[i] |= negated }
+        }
+        var srcClasses = RuleListStore(entryFlags: srcEntryFlags)
+        var dstClasses = RuleListStore(entryFlags: dstEntryFlags)
         var iSrcClass: [UInt32] = [], iDstClass: [UInt32] = []
+        var iSrcPart: [UInt32] = [], iDstPart: [UInt32] = []
         iSrcClass.reserveCapacity(K)
         iDstClass.reserveCapacity(K)
         let emptyMatches = (0..<exprs.count).filter { CompiledPolicy.run(progs[$0]) { _ in false } }.map { Int32($0) }
+        let emptySource = CompiledPolicy.merge([], emptyMatches, srcOfExpr)
+        let emptyDestination = CompiledPolicy.merge([], emptyMatches, dstOfExpr)
         for k in 0..<sweepCount {
             let zone = CompiledPolicy.zoneFor(networkZone: iZone[k], matched: emptyMatches, zoneExpressions: zoneExprs, defaultZone: defaultZone)
-            let s = CompiledPolicy.merge(raw.list(iRawSrc[k]), emptyMatches, srcOfExpr)
-            let d = CompiledPolicy.merge(raw.list(iRawDst[k]), emptyMatches, dstOfExpr)
-            iSrcClass.append(srcClasses.intern(s, zone: zone))
-            iDstClass.append(dstClasses.intern(d, zone: zone))
+            iSrcPart.append(srcClasses.part(Array(raw.list(iRawSrc[k]))))
+            iDstPart.append(dstClasses.part(Array(raw.list(iRawDst[k]))))
+            iSrcClass.append(srcClasses.intern(rangesPart: iSrcPart[k], tagRules: CompiledPolicy.subtract(emptySource, raw.list(iRawSrc[k])), zone: zone))
+            iDstClass.append(dstClasses.intern(rangesPart: iDstPart[k], tagRules: CompiledPolicy.subtract(emptyDestination, raw.list(iRawDst[k])), zone: zone))
         }
+        intervalSourcePart = iSrcPart
+        intervalDestinationPart = iDstPart
+        // IPv4 /16 → interval, to narrow the binary search (see `PolicyMatcher.ipv4Interval`).
+        var v4 = [UInt32](repeating: 0, count: 65537)
+        var k = 0
+        for p in 0...65536 {
+            let a = p == 65536 ? IPAddress(ipv4: .max) : IPAddress(ipv4: UInt32(p) << 16)
+            while k + 1 < iHigh.count && IPAddress(high: iHigh[k + 1], low: iLow[k + 1]) <= a { k += 1 }
+            v4[p] = UInt32(k)
+        }
+        ipv4Interval = v4
         intervalSourceClass = iSrcClass
         intervalDestinationClass = iDstClass
         sourceClasses = srcClasses
@@ -435,6 +468,19 @@ public final class CompiledPolicy: Sendable {
         unique.reserveCapacity(out.count)
         for x in out where unique.last != x { unique.append(x) }
         return unique
+    }
+
+    /// The ascending `list` without the entries of the ascending `minus`.
+    static func subtract(_ list: [Int32], _ minus: ArraySlice<Int32>) -> [Int32] {
+        if list.isEmpty || minus.isEmpty { return list }
+        var out: [Int32] = []
+        out.reserveCapacity(list.count)
+        var j = minus.startIndex
+        for x in list {
+            while j < minus.endIndex && minus[j] < x { j += 1 }
+            if j == minus.endIndex || minus[j] != x { out.append(x) }
+        }
+        return out
     }
 
     /// The rule bits of services matching (protocol, port), and the applications whose
@@ -533,7 +579,7 @@ public final class CompiledPolicy: Sendable {
     /// Approximate bytes held by the compiled tables.
     public var memoryEstimate: Int {
         let arrays = (fromOK.count * 4 + appBits.count) * 8 + addressFlags.count * 9
-            + (intervalHigh.count * 2) * 8 + intervalRawSource.count * 18 + portClass.count * 4
+            + (intervalHigh.count * 2) * 8 + intervalRawSource.count * 18 + portClass.count * 4 + ipv4Interval.count * 4
         let exprs = programs.reduce(0) { $0 + $1.count * 4 } + sourceRulesOfExpression.reduce(0) { $0 + $1.count * 4 }
             + destinationRulesOfExpression.reduce(0) { $0 + $1.count * 4 }
         return arrays + exprs + rawLists.memoryEstimate + sourceClasses.memoryEstimate

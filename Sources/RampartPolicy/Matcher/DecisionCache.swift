@@ -1,55 +1,90 @@
 /// A fixed-size memo of decisions keyed by (source class, destination class, service class,
-/// application). It is a cache: a full neighbourhood overwrites its first slot.
+/// application). It is a cache: a full bucket forgets an entry picked by hash.
+///
+/// Each entry is 16 bytes and four entries make one 64-byte bucket, so a lookup reads one
+/// cache line whether it hits or misses (the table is larger than the caches closest to the
+/// core, so lines, not instructions, are what a lookup costs). An entry is
+///
+///     word 0: source class << 32 | destination class
+///     word 1: 1 << 63 | service class << 40 | (application + 1, or 0 for none) << 23 | decision
+///
+/// where the decision is packed in 23 bits (`compact`). Decisions or keys that do not fit
+/// (rule index ≥ 2^17, service class ≥ 2^20) are simply not cached.
 struct DecisionCache {
-    private let k1: UnsafeMutablePointer<UInt64>
-    private let k2: UnsafeMutablePointer<UInt64>
-    private let v: UnsafeMutablePointer<UInt64>
+    private static let ways = 4
+    private static let decisionBits: UInt64 = (1 << 23) - 1
+    private let entries: UnsafeMutablePointer<UInt64>
     private let mask: Int
     private let owner: AddressClassMap.Storage
+    /// Picks the way to evict (a 64-bit LCG; its top bits are well mixed).
+    private var victim: UInt64 = 0x853C_49E6_748F_EA9B
 
+    /// `capacity` entries (rounded up to a power of two, at least one bucket).
     init(capacity: Int) {
-        k1 = .allocate(capacity: capacity)
-        k2 = .allocate(capacity: capacity)
-        v = .allocate(capacity: capacity)
-        k1.initialize(repeating: 0, count: capacity)
-        k2.initialize(repeating: 0, count: capacity)   // bit 63 clear: empty
-        v.initialize(repeating: 0, count: capacity)
-        mask = capacity - 1
+        var buckets = 1
+        while buckets * DecisionCache.ways < capacity { buckets <<= 1 }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: buckets * 64, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: buckets * 64)   // bit 63 clear: empty
+        entries = raw.bindMemory(to: UInt64.self, capacity: buckets * 8)
+        mask = buckets - 1
         owner = AddressClassMap.Storage()
-        let a = k1, b = k2, c = v
-        owner.release = { a.deallocate(); b.deallocate(); c.deallocate() }
+        owner.release = { raw.deallocate() }
+    }
+
+    /// The key's second word without the decision, or nil when the key does not fit.
+    @inline(__always)
+    static func tag(serviceClass svc: UInt32, application: ApplicationID?) -> UInt64? {
+        guard svc < 1 << 20 else { return nil }
+        let app = application.map { UInt64($0.rawValue) &+ 1 } ?? 0
+        return 1 << 63 | UInt64(svc) << 40 | app << 23
+    }
+
+    /// A decision in 23 bits: rule index (17), action (3), final, log at start, log at end.
+    @inline(__always)
+    static func compact(_ d: PolicyDecision) -> UInt64? {
+        guard d.ruleIndex >= 0 && d.ruleIndex < 1 << 17 else { return nil }
+        return UInt64(d.ruleIndex) | UInt64(d.action.rawValue & 7) << 17
+            | (d.isFinal ? 1 << 20 : 0) | (d.logAtStart ? 1 << 21 : 0) | (d.logAtEnd ? 1 << 22 : 0)
     }
 
     @inline(__always)
-    private func home(_ a: UInt64, _ b: UInt64) -> Int {
-        var x = a &* 0x9E37_79B9_7F4A_7C15 ^ b &* 0xC2B2_AE3D_27D4_EB4F
-        x ^= x >> 31
-        return Int(truncatingIfNeeded: x) & mask
+    static func expand(_ c: UInt64) -> PolicyDecision {
+        PolicyDecision(ruleIndex: Int32(truncatingIfNeeded: c & 0x1_FFFF),
+                       action: RuleAction(rawValue: UInt8(truncatingIfNeeded: (c >> 17) & 7)) ?? .deny,
+                       isFinal: c & (1 << 20) != 0, logAtStart: c & (1 << 21) != 0, logAtEnd: c & (1 << 22) != 0)
     }
 
     @inline(__always)
-    func lookup(_ a: UInt64, _ b: UInt64) -> UInt64? {
-        var i = home(a, b)
-        for _ in 0..<4 {
-            if k1[i] == a && k2[i] == b { return v[i] }
-            if k2[i] == 0 { return nil }
-            i = (i &+ 1) & mask
+    private func bucket(_ key: UInt64, _ tag: UInt64) -> UnsafeMutablePointer<UInt64> {
+        var x = key &* 0x9E37_79B9_7F4A_7C15 ^ tag &* 0xC2B2_AE3D_27D4_EB4F
+        x ^= x >> 29
+        return entries + (Int(truncatingIfNeeded: x >> 20) & mask) &* 8
+    }
+
+    /// The cached compact decision for (key, tag), if any.
+    @inline(__always)
+    func lookup(_ key: UInt64, _ tag: UInt64) -> UInt64? {
+        let b = bucket(key, tag)
+        for j in 0..<DecisionCache.ways {
+            let w1 = b[2 &* j &+ 1]
+            if b[2 &* j] == key && w1 & ~DecisionCache.decisionBits == tag { return w1 & DecisionCache.decisionBits }
         }
         return nil
     }
 
-    func insert(_ a: UInt64, _ b: UInt64, _ value: UInt64) {
-        let start = home(a, b)
-        var i = start
-        for _ in 0..<4 {
-            if k2[i] == 0 || (k1[i] == a && k2[i] == b) { break }
-            i = (i &+ 1) & mask
-        }
-        if k2[i] != 0 && !(k1[i] == a && k2[i] == b) { i = start }
-        k1[i] = a
-        k2[i] = b
-        v[i] = value
+    /// Remembers a compact decision in a free way of its bucket, else in a pseudo-random
+    /// way. Random replacement, not oldest-first: when more keys than ways keep
+    /// coming back in turn (a scan over many sessions), oldest-first evicts each key just
+    /// before it is asked again and never hits, while random replacement keeps some.
+    @inline(__always)
+    mutating func insert(_ key: UInt64, _ tag: UInt64, _ decision: UInt64) {
+        let b = bucket(key, tag)
+        victim = victim &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        var j = Int(truncatingIfNeeded: victim >> 62)
+        for k in 0..<DecisionCache.ways where b[2 &* k &+ 1] == 0 { j = k; break }
+        b[2 &* j] = key
+        b[2 &* j &+ 1] = tag | decision
     }
 
-    var memoryEstimate: Int { (mask + 1) * 24 }
+    var memoryEstimate: Int { (mask + 1) * 64 }
 }

@@ -3,9 +3,11 @@ import RampartWire
 /// Decides sessions against a compiled policy; keeps the address→tags map current.
 ///
 /// One per engine worker; not thread-safe by design (share the `CompiledPolicy`, not this).
-/// A lookup costs a hash probe per address (tagged) or a binary search over the policy's
-/// address intervals (untagged), a table read for the port, and one probe of a decision
-/// cache; only a cache miss touches rule bitsets, and that is O(rules / 64).
+/// A lookup costs a hash probe per address (tagged; one cache line for IPv4) or a short
+/// binary search over the policy's address intervals (untagged; narrowed by a per-/16
+/// index for IPv4), a table read for the port, and one probe of a decision cache (one
+/// cache line). A cache miss walks the two addresses' rule lists (see `scan`), not the
+/// rule bitsets.
 ///
 /// ```swift
 /// let matcher = try PolicyMatcher(document, tags: tags)
@@ -18,8 +20,16 @@ public final class PolicyMatcher {
     let words: Int
     var sourceClasses: RuleListStore
     var destinationClasses: RuleListStore
-    var tagged: AddressClassMap
-    var cache: DecisionCache
+    /// Raw copies of the two stores' pools for the hot path (reading a Swift array held by a
+    /// class retains its buffer); `setTags` appends what its interning added.
+    ///
+    /// These four are read or written on every lookup, so they opt out of dynamic
+    /// exclusivity checks (a runtime call per access, several per lookup): the matcher is
+    /// used by one worker at a time and never reenters itself while one of them is accessed.
+    @exclusivity(unchecked) var sourcePool: RulePoolMirror
+    @exclusivity(unchecked) var destinationPool: RulePoolMirror
+    @exclusivity(unchecked) var tagged: AddressClassMap
+    @exclusivity(unchecked) var cache: DecisionCache
     /// Cold-path copies of each tagged address's tags (interned).
     var tagsByAddress: [IPAddress: [UInt32]] = [:]
     var tagIDs: [Tag: UInt32] = [:]
@@ -30,10 +40,28 @@ public final class PolicyMatcher {
 
     // Hot-path copies in plain buffers (no retain/release, no bounds checks on the fast path).
     let intervalCount: Int
+    /// `ApplicationCatalog.count`, read once (a static needs a once-check per read).
+    let applicationCount: Int
+    let intrazoneDecision: UInt64
+    let interzoneDecision: UInt64
+    let icmpClass: UInt32
+    let otherClass: UInt32
     let intervalHigh: UnsafeMutablePointer<UInt64>
     let intervalLow: UnsafeMutablePointer<UInt64>
     let intervalSource: UnsafeMutablePointer<UInt32>
     let intervalDestination: UnsafeMutablePointer<UInt32>
+    /// `ipv4Interval[p]`: the interval holding IPv4 address `p << 16` (p ≤ 65535), and at
+    /// 65536 the one holding 255.255.255.255. An IPv4 address in /16 `p` lies in an interval
+    /// between `ipv4Interval[p]` and `ipv4Interval[p + 1]`, usually the same one, so the
+    /// binary search is over a handful of intervals instead of all of them.
+    let ipv4Interval: UnsafeMutablePointer<UInt32>
+    /// The low 32 bits of each interval's start (its IPv4 value when it starts in IPv4 space).
+    let intervalStartV4: UnsafeMutablePointer<UInt32>
+    /// Port → service class in two levels: `portBlock[transport * 256 + port >> 8]` is the
+    /// offset in `portClass` of that block's 256 classes. Equal blocks are stored once (most
+    /// blocks hold no rule edge), so 3 × 65,536 entries (768 KB, a cache miss per random
+    /// port) become a few dozen kilobytes that stay in cache; two loads, no branch.
+    let portBlock: UnsafeMutablePointer<UInt32>
     let portClass: UnsafeMutablePointer<UInt32>
     let denseSource: UnsafeMutablePointer<UInt64>
     let denseDestination: UnsafeMutablePointer<UInt64>
@@ -43,6 +71,8 @@ public final class PolicyMatcher {
     let toOK: UnsafeMutablePointer<UInt64>
     let appBits: UnsafeMutablePointer<UInt64>
     let anyApplicationBits: UnsafeMutablePointer<UInt64>
+    /// Every bit set: the application row while App-ID has not named the application.
+    let allRules: UnsafeMutablePointer<UInt64>
     let addressFlags: UnsafeMutablePointer<UInt8>
     let ruleFlags: UnsafeMutablePointer<UInt8>
     let finalDecision: UnsafeMutablePointer<UInt64>
@@ -52,6 +82,10 @@ public final class PolicyMatcher {
     let denseSourceWordStart: UnsafeMutablePointer<Int32>
     let denseDestinationWords: UnsafeMutablePointer<Int32>
     let denseDestinationWordStart: UnsafeMutablePointer<Int32>
+    /// Room for one side's whole list when its two parts must be merged (`Side.merged`); a
+    /// list names each rule at most once, so `words * 64` entries always suffice.
+    let scratchSource: UnsafeMutablePointer<Int32>
+    let scratchDestination: UnsafeMutablePointer<Int32>
 
     public convenience init(_ document: PolicyDocument, tags: [(IPAddress, [Tag])]) throws(PolicyErrors) {
         try self.init(compiled: CompiledPolicy(document: document), tags: tags)
@@ -66,11 +100,18 @@ public final class PolicyMatcher {
         words = compiled.words
         sourceClasses = compiled.sourceClasses
         destinationClasses = compiled.destinationClasses
+        sourcePool = RulePoolMirror(compiled.sourceClasses.pool)
+        destinationPool = RulePoolMirror(compiled.destinationClasses.pool)
+        intrazoneDecision = compiled.defaultDecisions[0]
+        interzoneDecision = compiled.defaultDecisions[1]
+        icmpClass = compiled.icmpClass
+        otherClass = compiled.otherClass
         tagged = AddressClassMap(minimumCapacity: tags.count)
         cache = DecisionCache(capacity: 1 << 16)
         stamps = [UInt32](repeating: 0, count: compiled.policyTagIndex.count)
         scratchCandidates = [Bool](repeating: false, count: compiled.programs.count)
         intervalCount = compiled.intervalHigh.count
+        applicationCount = ApplicationCatalog.count
         func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(a.count, 1))
             a.withUnsafeBufferPointer { b in if let base = b.baseAddress { p.initialize(from: base, count: a.count) } }
@@ -80,7 +121,20 @@ public final class PolicyMatcher {
         intervalLow = copy(compiled.intervalLow)
         intervalSource = copy(compiled.intervalSourceClass)
         intervalDestination = copy(compiled.intervalDestinationClass)
-        portClass = copy(compiled.portClass)
+        ipv4Interval = copy(compiled.ipv4Interval)
+        intervalStartV4 = copy(compiled.intervalLow.map { UInt32(truncatingIfNeeded: $0) })
+        var blockIndex: [ArraySlice<UInt32>: UInt32] = [:]
+        var blocks: [UInt32] = [], fine: [UInt32] = []
+        for b in 0..<(compiled.portClass.count / 256) {
+            let block = compiled.portClass[(b * 256)..<(b * 256 + 256)]
+            if let at = blockIndex[block] { blocks.append(at); continue }
+            let at = UInt32(fine.count)
+            blockIndex[block] = at
+            fine += block
+            blocks.append(at)
+        }
+        portBlock = copy(blocks)
+        portClass = copy(fine)
         denseSource = copy(compiled.denseSource)
         denseDestination = copy(compiled.denseDestination)
         serviceBits = copy(compiled.serviceClasses.bits)
@@ -89,6 +143,7 @@ public final class PolicyMatcher {
         toOK = copy(compiled.toOK)
         appBits = copy(compiled.appBits)
         anyApplicationBits = copy(compiled.anyApplicationBits)
+        allRules = copy([UInt64](repeating: ~0, count: compiled.words))
         addressFlags = copy(compiled.addressFlags)
         ruleFlags = copy(compiled.ruleFlags)
         finalDecision = copy(compiled.finalDecision)
@@ -107,6 +162,8 @@ public final class PolicyMatcher {
         denseSourceWordStart = copy(ss)
         denseDestinationWords = copy(dw)
         denseDestinationWordStart = copy(dsStart)
+        scratchSource = .allocate(capacity: compiled.words * 64)
+        scratchDestination = .allocate(capacity: compiled.words * 64)
         var errors: [PolicyError] = []
         var seen = Set<IPAddress>()
         for (address, list) in tags {
@@ -124,6 +181,9 @@ public final class PolicyMatcher {
         intervalLow.deallocate()
         intervalSource.deallocate()
         intervalDestination.deallocate()
+        ipv4Interval.deallocate()
+        intervalStartV4.deallocate()
+        portBlock.deallocate()
         portClass.deallocate()
         denseSource.deallocate()
         denseDestination.deallocate()
@@ -133,6 +193,7 @@ public final class PolicyMatcher {
         toOK.deallocate()
         appBits.deallocate()
         anyApplicationBits.deallocate()
+        allRules.deallocate()
         addressFlags.deallocate()
         ruleFlags.deallocate()
         finalDecision.deallocate()
@@ -140,29 +201,43 @@ public final class PolicyMatcher {
         denseSourceWordStart.deallocate()
         denseDestinationWords.deallocate()
         denseDestinationWordStart.deallocate()
+        scratchSource.deallocate()
+        scratchDestination.deallocate()
+        sourcePool.deallocate()
+        destinationPool.deallocate()
     }
 
     // MARK: the hot path
 
     /// The decision for a session. Costs no allocation; steady state is a few probes.
     public func decide(_ query: PolicyQuery) -> PolicyDecision {
-        let s = sourceClass(of: query.source)
-        let d = destinationClass(of: query.destination)
         let svc = serviceClass(query.ipProtocol.rawValue, query.destinationPort)
-        let app: UInt64 = query.application.map { UInt64($0.rawValue) } ?? 0xFFFF
-        let k1 = UInt64(s) << 32 | UInt64(d)
-        let k2 = UInt64(svc) | app << 32 | 1 << 63
-        if let hit = cache.lookup(k1, k2) { return PolicyDecision(packed: hit) }
+        let (s, d) = classes(query.source, query.destination)
+        let key = UInt64(s) << 32 | UInt64(d)
+        guard let tag = DecisionCache.tag(serviceClass: svc, application: query.application) else {
+            return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
+        }
+        if let hit = cache.lookup(key, tag) { return DecisionCache.expand(hit) }
         let decision = evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
-        cache.insert(k1, k2, decision.packed)
+        if let c = DecisionCache.compact(decision) { cache.insert(key, tag, c) }
         return decision
     }
 
-    /// The decision computed from the rule bitsets, bypassing the cache (for benchmarks and
+    /// The decision computed from the rule lists, bypassing the cache (for benchmarks and
     /// for checking the cache; not the per-packet API).
     public func decideUncached(_ query: PolicyQuery) -> PolicyDecision {
-        evaluate(sourceClass: sourceClass(of: query.source), destinationClass: destinationClass(of: query.destination),
-                 serviceClass: serviceClass(query.ipProtocol.rawValue, query.destinationPort), application: query.application)
+        let svc = serviceClass(query.ipProtocol.rawValue, query.destinationPort)
+        let (s, d) = classes(query.source, query.destination)
+        return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
+    }
+
+    /// The source address's source class and the destination address's destination class.
+    @inline(__always)
+    func classes(_ source: IPAddress, _ destination: IPAddress) -> (UInt32, UInt32) {
+        let (vs, vd) = tagged.lookup(source, destination)
+        let s = vs.map { UInt32(truncatingIfNeeded: $0 >> 32) } ?? intervalSource[interval(of: source)]
+        let d = vd.map { UInt32(truncatingIfNeeded: $0) } ?? intervalDestination[interval(of: destination)]
+        return (s, d)
     }
 
     @inline(__always)
@@ -182,6 +257,21 @@ public final class PolicyMatcher {
     func interval(of a: IPAddress) -> Int {
         var lo = 0
         var n = intervalCount
+        if a.isIPv4 {
+            let p = Int(truncatingIfNeeded: a.ipv4Value >> 16)
+            lo = Int(ipv4Interval[p])
+            n = Int(ipv4Interval[p &+ 1]) &- lo &+ 1
+            // Every interval after `lo` in this range starts inside IPv4 space, so its low
+            // 32 bits order it: one 4-byte load per step instead of two 8-byte ones.
+            let v = a.ipv4Value
+            while n > 1 {
+                let half = n >> 1
+                let mid = lo &+ half
+                lo = intervalStartV4[mid] > v ? lo : mid
+                n &-= half
+            }
+            return lo
+        }
         while n > 1 {
             let half = n >> 1
             let mid = lo &+ half
@@ -196,100 +286,280 @@ public final class PolicyMatcher {
     @inline(__always)
     func serviceClass(_ p: UInt8, _ port: UInt16) -> UInt32 {
         switch p {
-        case 6: return portClass[Int(port)]
-        case 17: return portClass[65536 &+ Int(port)]
-        case 132: return portClass[131072 &+ Int(port)]
-        case 1, 58: return compiled.icmpClass
-        default: return compiled.otherClass
+        case 6: return portClass[Int(portBlock[Int(port &>> 8)]) &+ Int(port & 255)]
+        case 17: return portClass[Int(portBlock[256 &+ Int(port &>> 8)]) &+ Int(port & 255)]
+        case 132: return portClass[Int(portBlock[512 &+ Int(port &>> 8)]) &+ Int(port & 255)]
+        case 1, 58: return icmpClass
+        default: return otherClass
         }
     }
 
-    /// The cache-miss path. Candidates are, in rule order, the rules that match both
-    /// addresses without naming them (dense per-zone masks, ANDed with the service and
-    /// application masks) plus the rules either address's class names; each candidate is
-    /// then checked in full. Cost: O(rules / 64) word operations over small, cache-resident
-    /// masks plus the length of the two classes' lists.
+    /// The cache-miss path: finds the first rule that matches, in rule order.
     func evaluate(sourceClass s: UInt32, destinationClass d: UInt32, serviceClass svc: UInt32, application: ApplicationID?) -> PolicyDecision {
-        let sm = sourceClasses.meta[Int(s)], dm = destinationClasses.meta[Int(d)]
-        let zs = sm.zone, zd = dm.zone
-        let sStart = Int(sm.start), sEnd = sStart + Int(sm.length)
-        let dStart = Int(dm.start), dEnd = dStart + Int(dm.length)
-        return sourceClasses.pool.withUnsafeBufferPointer { sp in
-            destinationClasses.pool.withUnsafeBufferPointer { dp in
-                scan(zs: zs, zd: zd, S: UnsafeBufferPointer(rebasing: sp[sStart..<sEnd]), D: UnsafeBufferPointer(rebasing: dp[dStart..<dEnd]),
-                     svc: svc, application: application)
+        let sBase = UnsafePointer(sourcePool.base), dBase = UnsafePointer(destinationPool.base)
+        let S = sBase + Int(s), D = dBase + Int(d)
+        let sPart = sBase + Int(UInt32(bitPattern: S[2])), dPart = dBase + Int(UInt32(bitPattern: D[2]))
+        return scan(Side(S + 3, Int(S[0]), sPart + 2, Int(sPart[0])), Side(D + 3, Int(D[0]), dPart + 2, Int(dPart[0])),
+                    zs: Int(UInt16(truncatingIfNeeded: S[1])), zd: Int(UInt16(truncatingIfNeeded: D[1])),
+                    sAlone: S[1] & RuleListStore.hasAloneEntries != 0, dAlone: D[1] & RuleListStore.hasAloneEntries != 0,
+                    svc: svc, application: application)
+    }
+
+    /// One address's list as its two disjoint, ascending parts (tags part, ranges part).
+    struct Side {
+        var tags: UnsafePointer<Int32>
+        var tagCount: Int
+        var ranges: UnsafePointer<Int32>
+        var rangeCount: Int
+        @inline(__always)
+        init(_ t: UnsafePointer<Int32>, _ nt: Int, _ r: UnsafePointer<Int32>, _ nr: Int) {
+            tags = t; tagCount = nt; ranges = r; rangeCount = nr
+        }
+        var count: Int { tagCount &+ rangeCount }
+        /// SIMD steps to search both parts once.
+        var chunks: Int { (tagCount &+ 7) &>> 3 &+ (rangeCount &+ 7) &>> 3 }
+
+        /// The entry naming rule `r`, if any (both parts; 8 entries per step).
+        @inline(__always)
+        func find(_ r: Int32) -> Int32? {
+            if let e = Side.find(r, tags, tagCount) { return e }
+            return Side.find(r, ranges, rangeCount)
+        }
+
+        /// Reads whole 8-entry chunks, so it may read up to 7 entries past `n`; the pool
+        /// mirror keeps that much slack (`RulePoolMirror.slack`), and those lanes are masked.
+        @inline(__always)
+        static func find(_ r: Int32, _ list: UnsafePointer<Int32>, _ n: Int) -> Int32? {
+            let target = SIMD8<Int32>(repeating: r)
+            let lane = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+            var k = 0
+            while k < n {
+                let v = UnsafeRawPointer(list + k).loadUnaligned(as: SIMD8<Int32>.self)
+                // 3 is RuleListStore.shift, written as a literal so the shift is an immediate.
+                let hit = (v &>> 3 .== target) .& (lane .< SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: n &- k)))
+                if any(hit) {
+                    for l in 0..<8 where hit[l] { return v[l] }
+                }
+                k &+= 8
             }
+            return nil
+        }
+
+        /// Whether either part names rule `r` (binary search; for the rare negated rules).
+        @inline(__always)
+        func contains(_ r: Int32) -> Bool {
+            PolicyMatcher.contains(tags, tagCount, r) || PolicyMatcher.contains(ranges, rangeCount, r)
+        }
+
+        /// Both parts as one ascending list: a part itself when the other is empty (the usual
+        /// case, no copy), else the two merged into `scratch` (room for every rule).
+        @inline(__always)
+        func merged(into scratch: UnsafeMutablePointer<Int32>) -> (UnsafePointer<Int32>, Int) {
+            if rangeCount == 0 { return (tags, tagCount) }
+            if tagCount == 0 { return (ranges, rangeCount) }
+            let a = ranges, b = tags, na = rangeCount, nb = tagCount
+            var i = 0, j = 0, n = 0
+            while i < na && j < nb {
+                let x = a[i], y = b[j]
+                scratch[n] = x < y ? x : y
+                n &+= 1
+                if x <= y { i &+= 1 }
+                if y <= x { j &+= 1 }
+            }
+            while i < na { scratch[n] = a[i]; n &+= 1; i &+= 1 }
+            while j < nb { scratch[n] = b[j]; n &+= 1; j &+= 1 }
+            return (UnsafePointer(scratch), n)
         }
     }
 
-    private func scan(zs: UInt16, zd: UInt16, S: UnsafeBufferPointer<Int32>, D: UnsafeBufferPointer<Int32>,
-                      svc: UInt32, application: ApplicationID?) -> PolicyDecision {
+    /// The first matching rule for the source side `S` and destination side `D`.
+    ///
+    /// A rule can match only if (a) both addresses' lists name it, (b) one list names it and
+    /// the rule's other side is `any` or negated (entry flag `matchesAlone`), or (c) neither
+    /// list names it and both sides are `any` or negated (the per-zone `dense` masks). So
+    /// instead of ANDing whole rule bitsets, this finds the first (a)/(b) candidate that
+    /// passes single-bit tests (zones, service, application), then looks for a lower-numbered
+    /// match among (c), a few words of the dense masks. When the lists are short, each (a)
+    /// entry of the shorter side is searched in the other with 8-wide compares (no
+    /// data-dependent branch per entry, which matters more than instruction counts on random
+    /// traffic) and (b) entries are taken as they come. Long lists are walked together in
+    /// rule order instead. No allocation.
+    @inline(__always)
+    private func scan(_ S: Side, _ D: Side, zs: Int, zd: Int, sAlone: Bool, dAlone: Bool, svc: UInt32,
+                      application: ApplicationID?) -> PolicyDecision {
         let W = words
+        let fo = fromOK + zs &* W, to = toOK + zd &* W
+        let vb = serviceBits + Int(svc) &* W
+        var appRow = allRules
+        if let a = application {
+            appRow = Int(a.rawValue) < applicationCount ? appBits + Int(a.rawValue) &* W : anyApplicationBits
+        }
         let appMask = serviceApplications[Int(svc)]
         let appDefaultHolds = application.map { $0.rawValue < 64 && (appMask >> UInt64($0.rawValue)) & 1 != 0 } ?? true
-        var appRow: UnsafeMutablePointer<UInt64>?
-        if let a = application {
-            appRow = Int(a.rawValue) < ApplicationCatalog.count ? appBits + Int(a.rawValue) * W : anyApplicationBits
+        let named = application != nil
+        let admission = Admission(from: fo, to: to, service: vb, application: appRow, ruleFlags: ruleFlags,
+                                  checkApplicationDefault: named && !appDefaultHolds)
+
+        var best = Int.max
+        let sourceIsShort = S.count <= D.count
+        let shortSide = sourceIsShort ? S : D, longSide = sourceIsShort ? D : S
+        let longAlone = sourceIsShort ? dAlone : sAlone
+        let alone = sAlone || dAlone
+        let short = shortSide.count &* longSide.chunks <= 64
+        if short && !alone {
+            // Only rules both lists name can match (the usual case: no rule with `any` or a
+            // negation names these addresses). Each part of the short side is ascending, so
+            // a part stops at its first admitted rule (or once past `best`).
+            best = PolicyMatcher.firstCommon(shortSide.tags, shortSide.tagCount, in: longSide, below: best, admission)
+            best = PolicyMatcher.firstCommon(shortSide.ranges, shortSide.rangeCount, in: longSide, below: best, admission)
+        } else if short {
+            best = PolicyMatcher.firstMatchingAlone(shortSide, longSide, longAlone: longAlone, admission)
+        } else {
+            best = firstMatchingMerged(S, D, alone: alone, admission)
         }
-        let ds = denseSource + Int(zs) * W, dd = denseDestination + Int(zd) * W
-        let fo = fromOK + Int(zs) * W, to = toOK + Int(zd) * W
-        let vb = serviceBits + Int(svc) * W
-        // Visit only words that can hold a candidate: where both dense masks are non-zero, or
-        // where either class's list names a rule. `add*` feeds list entries into the word
-        // being scanned; `at*` answers membership.
-        var addS = 0, addD = 0, atS = 0, atD = 0
-        let nS = S.count, nD = D.count
-        var zsw = Int(denseSourceWordStart[Int(zs)]), zdw = Int(denseDestinationWordStart[Int(zd)])
-        let zswEnd = Int(denseSourceWordStart[Int(zs) + 1]), zdwEnd = Int(denseDestinationWordStart[Int(zd) + 1])
-        while true {
-            while zsw < zswEnd && zdw < zdwEnd && denseSourceWords[zsw] != denseDestinationWords[zdw] {
-                if denseSourceWords[zsw] < denseDestinationWords[zdw] { zsw &+= 1 } else { zdw &+= 1 }
+
+        // Rules that name neither address, below `best`: common words of the two dense masks.
+        let ds = denseSource + zs &* W, dd = denseDestination + zd &* W
+        var zsw = Int(denseSourceWordStart[zs]), zdw = Int(denseDestinationWordStart[zd])
+        let zswEnd = Int(denseSourceWordStart[zs &+ 1]), zdwEnd = Int(denseDestinationWordStart[zd &+ 1])
+        dense: while zsw < zswEnd && zdw < zdwEnd {
+            let a = Int(denseSourceWords[zsw]), b = Int(denseDestinationWords[zdw])
+            if a != b {
+                if a < b { zsw &+= 1 } else { zdw &+= 1 }
+                continue
             }
-            let common = zsw < zswEnd && zdw < zdwEnd ? Int(denseSourceWords[zsw]) : Int.max
-            let wS = addS < nS ? Int(S[addS] >> 6) : Int.max
-            let wD = addD < nD ? Int(D[addD] >> 6) : Int.max
-            let w = min(common, wS, wD)
-            if w == Int.max { break }
-            var cand: UInt64 = 0
-            if common == w {
-                cand = ds[w] & dd[w]
-                zsw &+= 1
-                zdw &+= 1
-            }
-            let limit = Int32(truncatingIfNeeded: (w &+ 1) &* 64)
-            while addS < nS && S[addS] < limit { cand |= 1 << UInt64(S[addS] & 63); addS &+= 1 }
-            while addD < nD && D[addD] < limit { cand |= 1 << UInt64(D[addD] & 63); addD &+= 1 }
-            // The service and application masks are checked last, per surviving rule: most
-            // list entries fail on the other address first, and each mask word is a cache line.
+            let w = a
+            if w &* 64 >= best { break }
+            zsw &+= 1
+            zdw &+= 1
+            var cand = ds[w] & dd[w] & vb[w] & appRow[w]
             while cand != 0 {
-                let bit = cand.trailingZeroBitCount
+                let r = w &* 64 &+ cand.trailingZeroBitCount
                 cand &= cand &- 1
-                let i = w &* 64 &+ bit
-                let i32 = Int32(truncatingIfNeeded: i)
-                while atS < nS && S[atS] < i32 { atS &+= 1 }
-                while atD < nD && D[atD] < i32 { atD &+= 1 }
-                let inS = atS < nS && S[atS] == i32
-                let inD = atD < nD && D[atD] == i32
-                let f = addressFlags[i]
-                let one: UInt64 = 1 << UInt64(bit)
-                let sourceOK = fo[w] & one != 0 && (f & 1 != 0 || (f & 2 != 0) != inS)
-                let destinationOK = to[w] & one != 0 && (f & 4 != 0 || (f & 8 != 0) != inD)
-                guard sourceOK && destinationOK, vb[w] & one != 0, (appRow?[w] ?? ~0) & one != 0 else { continue }
-                let rf = ruleFlags[i]
-                if application != nil {
-                    if rf & 2 != 0 && !appDefaultHolds { continue }
-                    return PolicyDecision(packed: finalDecision[i])
-                }
-                if rf == 1 { return PolicyDecision(packed: finalDecision[i]) }
-                // Depends on the application: allow for now, decide when App-ID knows.
-                var p = PolicyDecision(packed: finalDecision[i])
-                p.action = .allow
-                p.isFinal = false
-                p.logAtStart = false
-                return p
+                if r >= best { break dense }
+                let f = addressFlags[r]
+                // A negated side matches only if that address's list does not name the rule.
+                if f & 2 != 0 && S.contains(Int32(truncatingIfNeeded: r)) { continue }
+                if f & 8 != 0 && D.contains(Int32(truncatingIfNeeded: r)) { continue }
+                if named && ruleFlags[r] & 2 != 0 && !appDefaultHolds { continue }
+                best = r
+                break dense
             }
         }
-        return PolicyDecision(packed: compiled.defaultDecisions[zs == zd ? 0 : 1])
+
+        if best == Int.max { return PolicyDecision(packed: zs == zd ? intrazoneDecision : interzoneDecision) }
+        let final = PolicyDecision(packed: finalDecision[best])
+        if named || ruleFlags[best] == 1 { return final }
+        // Depends on the application: allow for now, decide when App-ID knows.
+        var p = final
+        p.action = .allow
+        p.isFinal = false
+        p.logAtStart = false
+        return p
+    }
+
+    /// The tests a candidate rule must pass besides naming the addresses: its from/to zones,
+    /// service and application bits, and application-default when App-ID named the
+    /// application on a port that is not one of its defaults.
+    struct Admission {
+        let from, to, service, application: UnsafeMutablePointer<UInt64>
+        let ruleFlags: UnsafeMutablePointer<UInt8>
+        /// Set when application-default rules cannot match (named application, other port).
+        let checkApplicationDefault: Bool
+
+        @inline(__always)
+        func admits(_ r: Int) -> Bool {
+            let w = r &>> 6, one: UInt64 = 1 &<< UInt64(r & 63)
+            guard from[w] & to[w] & service[w] & application[w] & one != 0 else { return false }
+            return !checkApplicationDefault || ruleFlags[r] & 2 == 0
+        }
+    }
+
+    /// The first admitted rule below `best` that `list[0..<n]` (ascending) and `other` both
+    /// name. A static function returning the result, not a closure updating a captured
+    /// variable: a capture the compiler does not inline is boxed on the heap.
+    @inline(__always)
+    static func firstCommon(_ list: UnsafePointer<Int32>, _ n: Int, in other: Side, below best: Int, _ admission: Admission) -> Int {
+        for i in 0..<n {
+            let e = list[i], r = Int(e &>> RuleListStore.shift)
+            if r >= best { return best }
+            guard e & RuleListStore.negated == 0, other.find(e &>> RuleListStore.shift) != nil, admission.admits(r) else { continue }
+            return r
+        }
+        return best
+    }
+
+    /// The first admitted rule of short lists where some entry can match alone (a rule
+    /// with `any` or a negation on its other side): walks the short side, searching its
+    /// both-sides entries in the long side 8 at a time and taking matches-alone entries as
+    /// they come, then the long side's matches-alone entries. Kept out of line so the usual
+    /// path (no such entries) stays small.
+    @inline(never)
+    static func firstMatchingAlone(_ shortSide: Side, _ longSide: Side, longAlone: Bool, _ admission: Admission) -> Int {
+        var best = walk(shortSide.tags, shortSide.tagCount, other: longSide, searchBoth: true, below: Int.max, admission)
+        best = walk(shortSide.ranges, shortSide.rangeCount, other: longSide, searchBoth: true, below: best, admission)
+        if longAlone {
+            best = walk(longSide.tags, longSide.tagCount, other: shortSide, searchBoth: false, below: best, admission)
+            best = walk(longSide.ranges, longSide.rangeCount, other: shortSide, searchBoth: false, below: best, admission)
+        }
+        return best
+    }
+
+    /// One part's first admitted candidate below `best` (see `firstMatchingAlone`); the part
+    /// is ascending, so the walk stops at its first admitted rule or once past `best`.
+    @inline(__always)
+    static func walk(_ list: UnsafePointer<Int32>, _ n: Int, other: Side, searchBoth: Bool, below best: Int,
+                     _ admission: Admission) -> Int {
+        for i in 0..<n {
+            let e = list[i], r = Int(e &>> RuleListStore.shift)
+            if r >= best { return best }
+            let candidate: Bool
+            switch e & 7 {
+            case 0: candidate = searchBoth && other.find(e &>> RuleListStore.shift) != nil
+            case RuleListStore.matchesAlone: candidate = true
+            case RuleListStore.matchesAlone | RuleListStore.otherNegated: candidate = !other.contains(e &>> RuleListStore.shift)
+            default: candidate = false   // negated here: naming the address excludes it
+            }
+            if candidate && admission.admits(r) { return r }
+        }
+        return best
+    }
+
+    /// The first admitted rule of long lists: both sides merged in rule order (no
+    /// per-entry search, so long lists cost their length). Kept out of line.
+    @inline(never)
+    func firstMatchingMerged(_ S: Side, _ D: Side, alone: Bool, _ admission: Admission) -> Int {
+        let (se, nS) = S.merged(into: scratchSource)
+        let (de, nD) = D.merged(into: scratchDestination)
+        var i = 0, j = 0
+        while i < nS || j < nD {
+            let a = i < nS ? se[i] &>> RuleListStore.shift : Int32.max
+            let b = j < nD ? de[j] &>> RuleListStore.shift : Int32.max
+            let r: Int32, candidate: Bool
+            if a == b {
+                candidate = (se[i] | de[j]) & RuleListStore.negated == 0
+                r = a; i &+= 1; j &+= 1
+            } else if a < b {
+                candidate = alone && se[i] & 3 == RuleListStore.matchesAlone
+                r = a; i &+= 1
+            } else {
+                candidate = alone && de[j] & 3 == RuleListStore.matchesAlone
+                r = b; j &+= 1
+            }
+            if candidate && admission.admits(Int(r)) { return Int(r) }
+        }
+        return Int.max
+    }
+
+    /// Whether the ascending encoded list `list[0..<n]` names rule `r` (binary search).
+    @inline(__always)
+    static func contains(_ list: UnsafePointer<Int32>, _ n: Int, _ r: Int32) -> Bool {
+        var lo = 0, hi = n
+        while lo < hi {
+            let mid = (lo &+ hi) &>> 1
+            if list[mid] &>> RuleListStore.shift < r { lo = mid &+ 1 } else { hi = mid }
+        }
+        return lo < n && list[lo] &>> RuleListStore.shift == r
     }
 
     // MARK: tags
@@ -308,6 +578,8 @@ public final class PolicyMatcher {
         tagsByAddress[address] = ids
         let (s, d) = classes(of: address, tags: tags)
         tagged.insert(address, UInt64(s) << 32 | UInt64(d))
+        sourcePool.sync(sourceClasses.pool)
+        destinationPool.sync(destinationClasses.pool)
     }
 
     /// Forgets an address's tags; it is matched by its ranges alone again.
@@ -353,9 +625,11 @@ public final class PolicyMatcher {
         let k = interval(of: address)
         let zone = CompiledPolicy.zoneFor(networkZone: c.intervalNetworkZone[k], matched: matched,
                                           zoneExpressions: c.zoneExpressions, defaultZone: c.defaultZone)
-        let sl = CompiledPolicy.merge(c.rawLists.list(c.intervalRawSource[k]), matched, c.sourceRulesOfExpression)
-        let dl = CompiledPolicy.merge(c.rawLists.list(c.intervalRawDestination[k]), matched, c.destinationRulesOfExpression)
-        return (sourceClasses.intern(sl, zone: zone), destinationClasses.intern(dl, zone: zone))
+        // Only what the ranges part lacks: the two parts stay disjoint.
+        let sl = CompiledPolicy.subtract(CompiledPolicy.merge([], matched, c.sourceRulesOfExpression), c.rawLists.list(c.intervalRawSource[k]))
+        let dl = CompiledPolicy.subtract(CompiledPolicy.merge([], matched, c.destinationRulesOfExpression), c.rawLists.list(c.intervalRawDestination[k]))
+        return (sourceClasses.intern(rangesPart: c.intervalSourcePart[k], tagRules: sl, zone: zone),
+                destinationClasses.intern(rangesPart: c.intervalDestinationPart[k], tagRules: dl, zone: zone))
     }
 
     // MARK: names
@@ -377,35 +651,7 @@ public final class PolicyMatcher {
     /// Bytes held by this matcher and its compiled policy, roughly.
     public var memoryEstimate: Int {
         compiled.memoryEstimate + sourceClasses.memoryEstimate + destinationClasses.memoryEstimate
+            + sourcePool.memoryEstimate + destinationPool.memoryEstimate
             + tagged.memoryEstimate + cache.memoryEstimate + tagsByAddress.count * 96
-    }
-}
-
-// TEMP-PROBE (policy-speed): remove before hand-off.
-extension PolicyMatcher {
-    public func _probeStats(_ qs: [PolicyQuery]) -> String {
-        var sl = 0, dl = 0, tagged = 0, n = 0, maxS = 0, maxD = 0
-        for q in qs {
-            let s = sourceClass(of: q.source), d = destinationClass(of: q.destination)
-            if self.tagged.lookup(q.source) != nil { tagged += 1 }
-            let a = Int(sourceClasses.meta[Int(s)].length), b = Int(destinationClasses.meta[Int(d)].length)
-            sl += a; dl += b; maxS = max(maxS, a); maxD = max(maxD, b); n += 1
-        }
-        return "n=\(n) taggedSrc=\(tagged) avgS=\(Double(sl)/Double(n)) avgD=\(Double(dl)/Double(n)) maxS=\(maxS) maxD=\(maxD) srcClasses=\(sourceClasses.count) dstClasses=\(destinationClasses.count) intervals=\(intervalCount) svcClasses=\(compiled.serviceClasses.count)"
-    }
-    public func _probeClasses(_ qs: [PolicyQuery]) -> UInt64 {
-        var x: UInt64 = 0
-        for q in qs { x &+= UInt64(sourceClass(of: q.source)) &+ UInt64(destinationClass(of: q.destination)) }
-        return x
-    }
-    public func _probeTagged(_ qs: [PolicyQuery]) -> UInt64 {
-        var x: UInt64 = 0
-        for q in qs { x &+= (tagged.lookup(q.source) ?? 1) &+ (tagged.lookup(q.destination) ?? 1) }
-        return x
-    }
-    public func _probeInterval(_ qs: [PolicyQuery]) -> Int {
-        var x = 0
-        for q in qs { x &+= interval(of: q.source) &+ interval(of: q.destination) }
-        return x
     }
 }
