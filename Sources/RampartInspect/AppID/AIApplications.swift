@@ -145,8 +145,9 @@ enum AIApplications {
 
     private static func isMCP(_ request: HTTPRequestFacts, path: Substring, body: UnsafeRawBufferPointer) -> Bool {
         if request.hasMCPSessionID { return true }
-        if request.method == "GET", let accept = request.accept, accept.lowercased().contains("text/event-stream"),
-           path.hasSuffix("/sse") || path.hasSuffix("/mcp") {
+        // The cheap test first: every GET carries an Accept header, few end in /sse or /mcp.
+        if request.method == "GET", path.hasSuffix("/sse") || path.hasSuffix("/mcp"), let accept = request.accept,
+           accept.lowercased().contains("text/event-stream") {
             return true
         }
         guard request.method == "POST", body.count > 0 else { return false }
@@ -237,10 +238,11 @@ enum HTTPText {
 
     /// At most `limit` characters; bytes outside printable ASCII become `?`.
     static func bounded(_ bytes: UnsafeRawBufferPointer) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(min(bytes.count, limit))
-        for b in bytes.prefix(limit) { out.append(b >= 0x20 && b < 0x7F ? b : UInt8(ascii: "?")) }
-        return String(decoding: out, as: UTF8.self)
+        let shown = UnsafeRawBufferPointer(rebasing: bytes.prefix(limit))
+        return String(unsafeUninitializedCapacity: shown.count) { out in
+            for (i, b) in shown.enumerated() { out[i] = b >= 0x20 && b < 0x7F ? b : UInt8(ascii: "?") }
+            return shown.count
+        }
     }
 
     static func bounded(_ bytes: [UInt8]) -> String {

@@ -172,7 +172,9 @@ enum DNS {
 
     /// As `readName(_:_:)`; `overran` tells a name cut by the end of the bytes from a bad one.
     static func readName(_ message: UnsafeRawBufferPointer, _ cursor: inout ProbeCursor, overran: inout Bool) -> String? {
-        var name = ""
+        // Bytes first, one String at the end: names are read for every record checked.
+        var name: [UInt8] = []
+        name.reserveCapacity(64)
         var position = cursor.offset
         var end: Int?   // where the cursor goes: after the first pointer, or after the root
         var jumps = 0
@@ -198,15 +200,16 @@ enum DNS {
                 guard position + 1 + labelLength <= message.count else { overran = true; return nil }
                 length += labelLength + 1
                 guard length <= 255 else { return nil }
-                if !name.isEmpty { name += "." }
-                name += ProbeText.printable(UnsafeRawBufferPointer(rebasing: message[(position + 1)..<(position + 1 + labelLength)]), limit: 63)
+                if !name.isEmpty { name.append(UInt8(ascii: ".")) }
+                ProbeText.appendEscaped(
+                    UnsafeRawBufferPointer(rebasing: message[(position + 1)..<(position + 1 + labelLength)]), to: &name)
                 position += 1 + labelLength
             default:
                 return nil   // 0x40 / 0x80: extended label types, unused
             }
         }
         guard cursor.skip((end ?? position) - cursor.offset) else { return nil }
-        return name.isEmpty ? "." : name
+        return name.isEmpty ? "." : String(decoding: name, as: UTF8.self)
     }
 
     private static func answerText(type: UInt16, rdata: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, at start: Int) -> String? {

@@ -140,10 +140,10 @@ enum ProbeBytes {
         let lo = max(0, range.lowerBound)
         let hi = min(b.count, range.upperBound, lo &+ max(0, limit))
         guard lo < hi else { return "" }
-        var chars = [UInt8]()
-        chars.reserveCapacity(hi &- lo)
-        for i in lo..<hi { chars.append(b[i] >= 0x20 && b[i] < 0x7F ? b[i] : 0x2E) }
-        return String(decoding: chars, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: hi &- lo) { out in
+            for i in lo..<hi { out[i &- lo] = b[i] >= 0x20 && b[i] < 0x7F ? b[i] : 0x2E }
+            return hi &- lo
+        }
     }
 
     enum Line: Equatable {

@@ -73,24 +73,41 @@ enum ProbeText {
     /// ProbeText.printable(bytes, limit: 256)   // "web.rampart.test"
     /// ```
     static func printable(_ bytes: UnsafeRawBufferPointer, limit: Int = 256) -> String {
-        let hex: [Character] = Array("0123456789abcdef")
-        var text = ""
-        text.reserveCapacity(min(bytes.count, limit))
-        for byte in bytes.prefix(limit) {
+        let shown = UnsafeRawBufferPointer(rebasing: bytes.prefix(limit))
+        // Most metadata is plain ASCII: one allocation straight from the bytes.
+        if shown.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) {
+            return String(decoding: shown, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(shown.count * 2)
+        appendEscaped(shown, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `bytes` as printable ASCII, other bytes (and `\`) as `\xNN`.
+    static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for byte in bytes {
             if byte >= 0x20 && byte < 0x7F && byte != 0x5C {
-                text.append(Character(Unicode.Scalar(byte)))
+                out.append(byte)
             } else {
-                text.append("\\x")
-                text.append(hex[Int(byte >> 4)])
-                text.append(hex[Int(byte & 0xF)])
+                out.append(0x5C)
+                out.append(UInt8(ascii: "x"))
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0xF))
             }
         }
-        return text
+    }
+
+    @inline(__always) static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble
     }
 
     /// Lower-case hex of `value`, zero-padded to four digits (JA4's and logs' cipher form).
     static func hex4(_ value: UInt16) -> String {
-        let hex: [Character] = Array("0123456789abcdef")
-        return String([hex[Int(value >> 12)], hex[Int((value >> 8) & 0xF)], hex[Int((value >> 4) & 0xF)], hex[Int(value & 0xF)]])
+        let digits: [UInt8] = [
+            hexDigit(UInt8(value >> 12)), hexDigit(UInt8((value >> 8) & 0xF)),
+            hexDigit(UInt8((value >> 4) & 0xF)), hexDigit(UInt8(value & 0xF)),
+        ]
+        return String(decoding: digits, as: UTF8.self)
     }
 }
