@@ -13,6 +13,7 @@
 # Like make-captures.sh it works only inside two network namespaces it creates
 # (rp-PID-bcli, rp-PID-bsrv) and removes on exit; the root namespace is not touched.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
 export PATH="$PATH:/usr/sbin:/sbin"
 
 OUT=${1:?usage: make-bench-capture.sh OUT [FLOWS]}
@@ -41,17 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-
-# Pings until the peer answers: a veth that was just set up may drop the first packets.
-wait_reachable() { # [-6] ADDRESS
-    local i
-    for i in $(seq 1 20); do
-        cli ping "$@" -c 1 -W 1 >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "$(basename "$0"): ${*: -1} does not answer ping" >&2
-    return 1
-}
 
 cli() { ip netns exec "$CLI" "$@"; }
 serve() { ip netns exec "$SRV" "$@" >>"$WORK/servers.log" 2>&1 & PIDS+=($!); }

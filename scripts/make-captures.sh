@@ -14,6 +14,7 @@
 # Ethernet captures merged) and sample.pcapng (sample.pcap converted by tshark).
 # Needs root and scripts/setup.sh. SHOW_SERVER_LOG=1 prints the servers' log on exit.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
 export PATH="$PATH:/usr/sbin:/sbin"
 
 OUT=${1:?usage: make-captures.sh OUTDIR}
@@ -24,17 +25,6 @@ CLI="rp-$$-cli"
 SRV="rp-$$-srv"
 WORK=$(mktemp -d /tmp/rp-captures.XXXXXX)
 PIDS=()
-
-# Stops a process and waits for it. A parent may have started us with signals blocked
-# (a test runner's thread), so a process that ignores TERM gets KILL after a second;
-# tcpdump writes every packet as it comes (-U), so KILL loses nothing.
-stop_process() { # PID
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local pid
@@ -52,17 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-
-# Pings until the peer answers: a veth that was just set up may drop the first packets.
-wait_reachable() { # [-6] ADDRESS
-    local i
-    for i in $(seq 1 20); do
-        cli ping "$@" -c 1 -W 1 >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "$(basename "$0"): ${*: -1} does not answer ping" >&2
-    return 1
-}
 
 cli() { ip netns exec "$CLI" "$@"; }
 srv() { ip netns exec "$SRV" "$@"; }

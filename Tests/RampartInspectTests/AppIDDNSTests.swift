@@ -119,7 +119,7 @@ struct AppIDDNSTests {
 
     @Test("random bytes and mutated messages never trap")
     func randomBytes() throws {
-        var random = AppIDRandom(seed: 0xD45)
+        var random = SeededRandom(seed: 0xD45)
         let flows = try CapturedFlows.load("Tests/Captures/appid/dns.pcap")
         for i in 0..<4000 {
             let flow = flows[i % flows.count]

@@ -4,19 +4,6 @@ import RampartPolicy
 import RampartWire
 @testable import RampartInspect
 
-/// A deterministic generator (SplitMix64) for the hostile-input tests of the database,
-/// messaging and mail decoders; a copy of RampartWireTests' SeededGenerator.
-struct DatabaseAppIDRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One of this family's decoders, by catalog name, for tests that run them all.
 struct DatabaseDecoder: Sendable {
@@ -166,7 +153,7 @@ enum DatabaseAppIDFixtures {
     /// Random bytes (and random mutations of a valid prefix) never trap and never identify.
     static func hostile(_ name: String, valid: (toServer: [UInt8], toClient: [UInt8]), seed: UInt64) {
         let decoder = decoder(name)
-        var random = DatabaseAppIDRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         for _ in 0..<3000 {
             let s = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
             let c = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }

@@ -4,18 +4,6 @@ import RampartPolicy
 import RampartWire
 @testable import RampartInspect
 
-/// A seeded SplitMix64 (copied from RampartWireTests: test targets differ).
-struct WebRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Captures and their labels, and a few ways of probing hand-made bytes, for the web decoders' tests.
 enum WebCaptures {
@@ -241,7 +229,7 @@ struct AppIDHTTP1Tests {
 
     @Test("random bytes never trap and are never identified")
     func random() {
-        var rng = WebRandom(seed: 0x4854_5450)
+        var rng = SeededRandom(seed: 0x4854_5450)
         for _ in 0..<3000 {
             let n = Int.random(in: 0..<300, using: &rng)
             var bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -253,7 +241,7 @@ struct AppIDHTTP1Tests {
 
     @Test("mutated real requests never trap")
     func mutations() throws {
-        var rng = WebRandom(seed: 0x4D55_5441)
+        var rng = SeededRandom(seed: 0x4D55_5441)
         let flows = try WebCaptures.load("appid/ai").map(\.flow) + (try WebCaptures.load("appid/web").map(\.flow))
         for flow in flows where !flow.toServer.isEmpty {
             for _ in 0..<40 {

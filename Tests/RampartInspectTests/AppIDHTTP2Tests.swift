@@ -154,7 +154,7 @@ struct AppIDHTTP2Tests {
 
     @Test("random frames after the preface never trap and never leave http2")
     func random() {
-        var rng = WebRandom(seed: 0x4832_4332)
+        var rng = SeededRandom(seed: 0x4832_4332)
         let allowed: [ProbeResult] = [.needMore, .identified(HTTP2.application), .identified(HTTP2.grpc)]
             + [AIApplications.mcp, AIApplications.openAI, AIApplications.kubernetes, AIApplications.ollama,
                AIApplications.anthropic].map { .identified($0) }
@@ -175,7 +175,7 @@ struct AppIDHTTP2Tests {
 
     @Test("mutated real h2c and gRPC sessions never trap and stay HTTP/2 family")
     func mutations() throws {
-        var rng = WebRandom(seed: 0x4D32_4332)
+        var rng = SeededRandom(seed: 0x4D32_4332)
         let flows = try WebCaptures.load("appid/grpc").map(\.flow) + (try WebCaptures.load("appid/web").map(\.flow))
         for flow in flows where flow.toServer.starts(with: H2.preface) {
             for _ in 0..<200 {

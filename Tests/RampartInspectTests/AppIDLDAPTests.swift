@@ -73,7 +73,7 @@ struct AppIDLDAPTests {
         // SNMPv2c get-request: SEQUENCE { INTEGER 1, OCTET STRING "public", GetRequest-PDU }.
         let snmp: [UInt8] = [0x30, 0x19, 0x02, 0x01, 0x01, 0x04, 0x06] + Array("public".utf8) + [0xA0, 0x0C] + Array(repeating: 0x02, count: 12)
         #expect(AppIDCaptures.probe(snmp, proto: .udp, LDAP.probe).0 == .notThis)
-        var random = AppIDRandom(seed: 0x389)
+        var random = SeededRandom(seed: 0x389)
         for i in 0..<4000 {
             var bytes = bind
             if i % 2 == 0 {

@@ -71,7 +71,7 @@ struct AppIDMemcachedTests {
         #expect(AppIDCaptures.probe(lying, complete: true, Memcached.probe).0 == .notThis)
         let v2: [UInt8] = [0x80, 0x2E, 0x01, 0x03, 0x01, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10] + Array(repeating: 0x01, count: 37)
         #expect(AppIDCaptures.probe(v2, Memcached.probe).0 == .notThis)
-        var random = AppIDRandom(seed: 0x11211)
+        var random = SeededRandom(seed: 0x11211)
         for i in 0..<3000 {
             var bytes = (0..<Int.random(in: 0..<200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
             if i % 3 == 0 { bytes = Array("set k 1 2 3\r\n".utf8) + bytes }

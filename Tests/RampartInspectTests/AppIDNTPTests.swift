@@ -69,7 +69,7 @@ struct AppIDNTPTests {
         #expect(AppIDCaptures.probe(v2, proto: .udp, complete: true, NTP.probe).0 == .notThis)
         var control = request; control[0] = 0x26   // mode 6 (ntpq control)
         #expect(AppIDCaptures.probe(control, proto: .udp, complete: true, NTP.probe).0 == .notThis)
-        var random = AppIDRandom(seed: 0x123)
+        var random = SeededRandom(seed: 0x123)
         for _ in 0..<3000 {
             let n = [0, 47, 48, 52, 68, 72, 100].randomElement(using: &random)!
             var a = (0..<n).map { _ in UInt8.random(in: 0...255, using: &random) }

@@ -3,18 +3,6 @@ import RampartPolicy
 import RampartWire
 @testable import RampartInspect
 
-/// A seeded generator for the App-ID hostile-input tests (SplitMix64, as RampartWireTests').
-struct AppIDRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Labels files (`tcp|udp PORT APP` per line) and every capture, for App-ID decoder tests.
 enum AppIDCaptures {

@@ -214,7 +214,7 @@ struct AppIDTLSTests {
 
     @Test("random bytes and mutated ClientHellos never trap")
     func randomBytes() throws {
-        var random = AppIDRandom(seed: 0x715)
+        var random = SeededRandom(seed: 0x715)
         for _ in 0..<3000 {
             let length = Int.random(in: 0..<600, using: &random)
             var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }

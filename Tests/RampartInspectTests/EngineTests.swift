@@ -288,7 +288,7 @@ struct EngineLimitTests {
 
     @Test("random garbage frames never trap the engine")
     func garbage() throws {
-        var generator = EngineRandom(state: 42)
+        var generator = SeededRandom(seed: 42)
         var writer = PcapWriter(linkType: .ethernet)
         for i in 0..<5000 {
             let length = Int(generator.next() % 200)
@@ -307,14 +307,3 @@ struct EngineLimitTests {
     }
 }
 
-/// SplitMix64, so the garbage is the same on every run.
-struct EngineRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

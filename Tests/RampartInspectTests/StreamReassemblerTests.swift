@@ -181,7 +181,7 @@ struct StreamReassemblerTests {
     }
 
     @Test func randomOrdersAndDuplicatesRebuildTheStream() {
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = SeededRandom(seed: 0x5EED)
         for round in 0..<200 {
             let length = Int(generator.next() % 3000) + 1
             let data = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -233,15 +233,3 @@ struct StreamReassemblerTests {
     }
 }
 
-/// A small deterministic generator so the randomized test is reproducible.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

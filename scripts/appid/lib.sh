@@ -15,6 +15,7 @@
 #
 # Addresses: client $CLI4 / $CLI6, server $SRV4 / $SRV6.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/processes.sh"
 export PATH="$PATH:/usr/sbin:/sbin"
 
 CLI4=10.88.0.1
@@ -23,17 +24,6 @@ CLI6=fd00:88::1
 SRV6=fd00:88::2
 PIDS=()
 TCPDUMP_PID=
-
-# Stops a process and waits for it. A parent may have started us with signals blocked
-# (a test runner's thread), so a process that ignores TERM gets KILL after a second;
-# tcpdump writes every packet as it comes (-U), so KILL loses nothing.
-stop_process() { # PID
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 
 appid_cleanup() {
     local pid
@@ -73,17 +63,6 @@ appid_begin() { # NAME OUTDIR
     srv ethtool -K veth1 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
     wait_reachable "$SRV4"
     wait_reachable -6 "$SRV6"
-}
-
-# Pings until the peer answers: a veth that was just set up may drop the first packets.
-wait_reachable() { # [-6] ADDRESS
-    local i
-    for i in $(seq 1 20); do
-        cli ping "$@" -c 1 -W 1 >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "$(basename "$0"): ${*: -1} does not answer ping" >&2
-    return 1
 }
 
 cli() { ip netns exec "$CLINS" "$@"; }
