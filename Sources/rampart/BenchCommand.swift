@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import RampartInspect
 import RampartPolicy
@@ -48,6 +51,9 @@ struct EngineBench: ParsableCommand {
     @Flag(name: .long, help: "Also time tshark and ndpiReader over the same capture.")
     var peers = false
 
+    @Flag(name: .long, help: "Count heap allocations (run with LD_PRELOAD of Benchmarks/allocation-count); fails if decoding allocates.")
+    var allocations = false
+
     func run() throws {
         let loaded = try policy.map { try LoadedPolicy.load(policyPath: $0, tagsPath: tags) }
             ?? LoadedPolicy.allowAll(tagsPath: tags)
@@ -91,6 +97,10 @@ struct EngineBench: ParsableCommand {
         let perSession = Double(table.memoryBytes) / Double(table.capacity)
         print("  memory per tracked session: \(MemoryLayout<Session>.stride) bytes (Session) + table overhead = \(fixed(perSession, places: 1)) bytes at full capacity (\(grouped(table.capacity)) sessions in \(grouped(table.memoryBytes)) bytes)")
 
+        if allocations {
+            try countAllocations(bytes: bytes, frames: frames, policy: loaded.matcher)
+        }
+
         if peers {
             print("peers over the same file (wall time, whole process including reading the file):")
             // tshark -q with nothing to print skips dissection; conversation tables make it
@@ -99,6 +109,56 @@ struct EngineBench: ParsableCommand {
             // ndpiReader tracks flows and runs nDPI's detection on each: App-ID's peer.
             timePeer("ndpiReader", ["-i", capture, "-n", "1", "-q"])
             print("  rampart engine: \(fixed(best, places: 3)) s")
+        }
+    }
+
+    /// The per-packet guard: decoding every packet of the capture must not allocate.
+    /// The whole engine is measured too, for information: it allocates per session (its
+    /// flow record's strings, App-ID's metadata), not per packet.
+    func countAllocations(
+        bytes: [UInt8], frames: [(range: Range<Int>, linkType: LinkType, timestamp: Timestamp, snapped: Bool)],
+        policy: PolicyMatcher
+    ) throws {
+        typealias Counter = @convention(c) () -> UInt
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "rampart_allocation_count") else {
+            throw ValidationError("""
+                --allocations needs the counting allocator preloaded:
+                  gcc -O2 -shared -fPIC -o /tmp/librampart-allocation-count.so Benchmarks/allocation-count/allocation_count.c
+                  LD_PRELOAD=/tmp/librampart-allocation-count.so rampart bench engine --capture FILE --allocations
+                """)
+        }
+        let count = unsafeBitCast(symbol, to: Counter.self)
+        var packet = DecodedPacket()
+        var decoded = 0
+        let before = count()
+        bytes.withUnsafeBytes { file in
+            for frame in frames {
+                if PacketDecoder.decode(UnsafeRawBufferPointer(rebasing: file[frame.range]), linkType: frame.linkType, into: &packet) == nil {
+                    decoded &+= 1
+                }
+            }
+        }
+        let decodeAllocations = count() - before
+        print("allocations: decode \(grouped(frames.count)) packets: \(decodeAllocations) (\(grouped(decoded)) decoded)")
+
+        var configuration = EngineConfiguration()
+        configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
+        var engine = Engine(configuration: configuration, policy: policy)
+        var sink = CountingSink()
+        let engineBefore = count()
+        bytes.withUnsafeBytes { file in
+            for (i, frame) in frames.enumerated() {
+                _ = engine.process(
+                    frame: UnsafeRawBufferPointer(rebasing: file[frame.range]), linkType: frame.linkType,
+                    timestamp: frame.timestamp, packetNumber: UInt64(i + 1), snapped: frame.snapped, sink: &sink)
+            }
+        }
+        let engineAllocations = count() - engineBefore
+        let sessions = max(1, Double(engine.statistics.sessionsCreated))
+        print("allocations: engine \(grouped(engineAllocations)) over \(grouped(frames.count)) packets and \(grouped(Int(sessions))) sessions = \(fixed(Double(engineAllocations) / Double(frames.count), places: 3)) per packet, \(fixed(Double(engineAllocations) / sessions, places: 1)) per session")
+        guard decodeAllocations == 0 else {
+            printError("error: decoding allocated \(decodeAllocations) times: the per-packet path must not allocate")
+            throw ExitCode(1)
         }
     }
 
