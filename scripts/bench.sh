@@ -24,3 +24,8 @@ pin=""
 if command -v taskset >/dev/null; then pin="taskset -c 0"; fi
 $pin "$bin" bench engine --capture "$capture" --policy Samples/policy.yaml --tags Samples/tags.yaml --peers
 $pin "$bin" bench policy --rules 10000 --addresses 100000
+# The allocation guard: decoding must not allocate (this run fails if it does); the whole
+# engine's allocations per packet and per session are printed beside it.
+shim=/tmp/librampart-allocation-count.so
+gcc -O2 -shared -fPIC -o "$shim" Benchmarks/allocation-count/allocation_count.c
+LD_PRELOAD=$shim $pin "$bin" bench engine --capture "$capture" --repeat 1 --allocations | grep '^allocations'
