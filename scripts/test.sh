@@ -8,6 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The allocation guard first (swift test's summary must stay the last line): in a release
+# build, decoding every packet of the sample capture must not touch the heap.
+echo "== allocation guard (release build)" >&2
+swift build -c release --product rampart 2>&1 | tail -n 1 >&2
+shim=$(mktemp /tmp/librampart-allocation-count.XXXXXX.so)
+gcc -O2 -shared -fPIC -o "$shim" Benchmarks/allocation-count/allocation_count.c
+LD_PRELOAD=$shim .build/release/rampart bench engine --capture Samples/sample.pcap --repeat 1 --allocations \
+    | grep '^allocations' >&2
+rm -f "$shim"
 echo "== swift test (the first build takes a few minutes)" >&2
 log=$(mktemp /tmp/rampart-test.XXXXXX.log)
 set +e
