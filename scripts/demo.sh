@@ -4,7 +4,8 @@
 # JSON lines to eve.json and the summary to the terminal. Safe to run twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+# The demo reads a bundled capture: it needs nothing beyond Swift (scripts/test.sh installs
+# the servers and tools the tests use).
 echo "== building rampart (release; the first build takes a few minutes)" >&2
 swift build -c release --product rampart 2>&1 | tail -n 3 >&2
 .build/release/rampart inspect Samples/sample.pcap \
