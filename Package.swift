@@ -7,9 +7,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rampart", targets: ["rampart"]),
+        .executable(name: "rampart-firewall", targets: ["rampart-firewall"]),
         .library(name: "RampartWire", targets: ["RampartWire"]),
         .library(name: "RampartPolicy", targets: ["RampartPolicy"]),
         .library(name: "RampartInspect", targets: ["RampartInspect"]),
+        .library(name: "RampartDataplane", targets: ["RampartDataplane"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +24,15 @@ let package = Package(
         .target(name: "RampartPolicy", dependencies: ["RampartWire", "Yams"]),
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
+        // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
+        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "Yams"]),
+        .executableTarget(
+            name: "rampart-firewall",
+            dependencies: [
+                "RampartDataplane", "RampartInspect", "RampartPolicy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The user's CLI: thin wiring over the libraries.
         .executableTarget(
             name: "rampart",
@@ -35,5 +46,9 @@ let package = Package(
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
         .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire"]),
+        // Unit tests of the data plane, and (as root) the firewall end to end in namespaces.
+        .testTarget(
+            name: "RampartDataplaneTests",
+            dependencies: ["RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "rampart-firewall"]),
     ]
 )

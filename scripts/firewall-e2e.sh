@@ -5,6 +5,7 @@
 # the firewall in its own namespace, which sends allowed frames back.
 #
 #   scripts/firewall-e2e.sh .build/debug/rampart-firewall
+#   E2E_WORKERS=1 scripts/firewall-e2e.sh ...     # one worker (default: one per core)
 #
 # Checks: curl pod A -> pod B passes under an allow rule; SIGHUP to a deny rule makes curl
 # time out; a bad policy is rejected and the running one kept; SIGHUP to a reset-client rule
@@ -128,7 +129,7 @@ YAML
 
 policy allow-web allow > $WORK/firewall.yaml
 start_firewall() {
-    ip netns exec $FW "$FIREWALL" --config $WORK/firewall.yaml >> $WORK/firewall.out 2>> $WORK/firewall.err &
+    ip netns exec $FW "$FIREWALL" --config $WORK/firewall.yaml ${E2E_WORKERS:+--workers $E2E_WORKERS} >> $WORK/firewall.out 2>> $WORK/firewall.err &
     FWPID=$!
 }
 start_firewall
@@ -157,6 +158,8 @@ sleep 0.3
 metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
 echo "$metrics" | grep -Eq '^rampart_frames_forwarded_total [1-9]' && pass "/metrics counts forwarded frames" || fail "/metrics: $(echo "$metrics" | grep forwarded)"
 [ -z "${E2E_NODE_SEGMENTS:-}" ] && { echo "$metrics" | grep -Eq '^rampart_frames_segmented_total [1-9]' && pass "TSO super-packets were segmented to the inner MTU" || fail "no segmentation: $(echo "$metrics" | grep segment)"; }
+workers=$(echo "$metrics" | grep -c '^rampart_worker_datagrams_received_total')
+[ "$workers" -ge 1 ] && pass "/metrics reports $workers worker(s)" || fail "no per-worker metrics"
 echo "$metrics" | grep -Eq '^rampart_checksums_completed_total [1-9]' && pass "unfinished inner checksums were completed" || echo "NOTE: no checksum needed completing"
 
 # A restart mid-flow: a slow download keeps going across a firewall restart (its session
@@ -204,6 +207,7 @@ kill -TERM $FWPID; wait $FWPID; fwstatus=$?; FWPID=""
 for rule in allow-web deny-web reset-web; do
     grep '"event_type":"flow"' $WORK/eve.json | grep -q "\"rule\":\"$rule\"" && pass "EVE flow record names $rule" || fail "no EVE flow record for $rule"
 done
+grep '"event_type":"flow"' $WORK/eve.json | grep '"rule":"allow-web"' | grep -q '"pkts_toclient":[1-9]' && pass "both directions of an allowed session met in one worker's session" || fail "no allow-web session saw both directions"
 grep '"rule":"allow-web"' $WORK/eve.json | grep -q '"action":"allow"' && pass "allow-web record says allow" || fail "allow-web action"
 grep '"rule":"reset-web"' $WORK/eve.json | grep -q '"action":"reset-client"' && pass "reset-web record says reset-client" || fail "reset-web action"
 grep '"rule":"allow-web"' $WORK/eve.json | grep -q '"vni":7\|"tunnel_vni":7\|"vxlan_vni":7' && pass "records carry the tunnel VNI 7" || echo "NOTE: no VNI field in records"

@@ -1,0 +1,115 @@
+import RampartInspect
+
+/// A copy of the firewall's counters, published by the I/O thread every few hundred
+/// milliseconds (off the per-packet path) and read by the admin server.
+///
+/// ```swift
+/// board.publish(FirewallSnapshot(counters: c, engine: e.statistics, activeSessions: e.activeSessions, ruleNames: names))
+/// print(board.snapshot.prometheusText())
+/// ```
+public struct FirewallSnapshot: Sendable {
+    public var counters = DataplaneCounters()
+    public var engine = EngineStatistics()
+    public var activeSessions = 0
+    public var ruleNames: [String] = []
+    /// True once the socket is bound and the policy loaded.
+    public var ready = false
+    /// Per worker: datagrams received and sessions tracked (filled by `sum`).
+    public var workerLoad: [(datagrams: UInt64, sessions: Int)] = []
+
+    public init() {}
+
+    public init(counters: DataplaneCounters, engine: EngineStatistics, activeSessions: Int, ruleNames: [String], ready: Bool) {
+        self.counters = counters
+        self.engine = engine
+        self.activeSessions = activeSessions
+        self.ruleNames = ruleNames
+        self.ready = ready
+    }
+
+    /// The workers' snapshots added up: counters summed, rule hits per rule, ready when all are.
+    public static func sum(_ parts: [FirewallSnapshot]) -> FirewallSnapshot {
+        guard var total = parts.first else { return FirewallSnapshot() }
+        total.workerLoad = parts.map { ($0.counters.datagramsReceived, $0.activeSessions) }
+        for part in parts.dropFirst() {
+            let c = part.counters
+            total.counters.datagramsReceived &+= c.datagramsReceived
+            total.counters.bytesReceived &+= c.bytesReceived
+            total.counters.datagramsSent &+= c.datagramsSent
+            total.counters.bytesSent &+= c.bytesSent
+            total.counters.framesForwarded &+= c.framesForwarded
+            total.counters.resetsSent &+= c.resetsSent
+            total.counters.checksumsCompleted &+= c.checksumsCompleted
+            total.counters.framesSegmented &+= c.framesSegmented
+            total.counters.segmentsCreated &+= c.segmentsCreated
+            total.counters.receiveBatches &+= c.receiveBatches
+            // Reloads and tag updates happen in every worker at once: counted once (worker 0's).
+            for i in 0 ..< min(total.counters.drops.count, c.drops.count) { total.counters.drops[i] &+= c.drops[i] }
+            let e = part.engine
+            total.engine.packets &+= e.packets
+            total.engine.bytes &+= e.bytes
+            total.engine.nonIPPackets &+= e.nonIPPackets
+            total.engine.malformedPackets &+= e.malformedPackets
+            total.engine.sessionsCreated &+= e.sessionsCreated
+            total.engine.sessionsEnded &+= e.sessionsEnded
+            total.engine.sessionsEvicted &+= e.sessionsEvicted
+            total.engine.packetsForwarded &+= e.packetsForwarded
+            total.engine.packetsDropped &+= e.packetsDropped
+            total.engine.packetsReset &+= e.packetsReset
+            if part.ruleNames == total.ruleNames {
+                for i in 0 ..< min(total.engine.ruleHits.count, e.ruleHits.count) { total.engine.ruleHits[i] &+= e.ruleHits[i] }
+            }
+            total.activeSessions += part.activeSessions
+            total.ready = total.ready && part.ready
+        }
+        return total
+    }
+
+    /// The Prometheus text exposition (version 0.0.4).
+    public func prometheusText() -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, UInt64)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+        }
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        metric("rampart_datagrams_received_total", "counter", "Tunnel datagrams received.", [("", counters.datagramsReceived)])
+        metric("rampart_bytes_received_total", "counter", "Tunnel bytes received (UDP payload).", [("", counters.bytesReceived)])
+        metric("rampart_datagrams_sent_total", "counter", "Tunnel datagrams sent back.", [("", counters.datagramsSent)])
+        metric("rampart_bytes_sent_total", "counter", "Tunnel bytes sent back (UDP payload).", [("", counters.bytesSent)])
+        metric("rampart_frames_forwarded_total", "counter", "Inner frames allowed and sent back.", [("", counters.framesForwarded)])
+        metric("rampart_resets_sent_total", "counter", "TCP resets sent by reset rules.", [("", counters.resetsSent)])
+        metric("rampart_checksums_completed_total", "counter", "Inner checksums completed (offload left them unfinished).", [("", counters.checksumsCompleted)])
+        metric("rampart_frames_segmented_total", "counter", "Oversized TCP packets cut to the inner MTU.", [("", counters.framesSegmented)])
+        metric("rampart_segments_created_total", "counter", "Segments made from oversized TCP packets.", [("", counters.segmentsCreated)])
+        metric("rampart_drops_total", "counter", "Datagrams dropped, by reason.",
+               DropReason.allCases.map { ("{reason=\"\($0.label)\"}", counters.dropped($0)) })
+        metric("rampart_policy_reloads_total", "counter", "Policy reloads, by result.",
+               [("{result=\"ok\"}", counters.policyReloads), ("{result=\"rejected\"}", counters.policyReloadFailures)])
+        metric("rampart_tag_updates_total", "counter", "Address-to-tag updates applied from the admin API.", [("", counters.tagUpdates)])
+        metric("rampart_packets_total", "counter", "Inner packets inspected.", [("", engine.packets)])
+        metric("rampart_inner_bytes_total", "counter", "Inner bytes inspected.", [("", engine.bytes)])
+        metric("rampart_verdicts_total", "counter", "Engine verdicts.",
+               [("{verdict=\"forward\"}", engine.packetsForwarded), ("{verdict=\"drop\"}", engine.packetsDropped),
+                ("{verdict=\"reset\"}", engine.packetsReset)])
+        metric("rampart_malformed_packets_total", "counter", "Inner packets the decoder rejected.", [("", engine.malformedPackets)])
+        metric("rampart_sessions_created_total", "counter", "Sessions created.", [("", engine.sessionsCreated)])
+        metric("rampart_sessions_ended_total", "counter", "Sessions ended.", [("", engine.sessionsEnded)])
+        metric("rampart_sessions", "gauge", "Sessions tracked now.", [("", UInt64(max(activeSessions, 0)))])
+        var hits: [(String, UInt64)] = []
+        for (i, name) in ruleNames.enumerated() where i < engine.ruleHits.count {
+            hits.append(("{rule=\"\(escape(name))\"}", engine.ruleHits[i]))
+        }
+        metric("rampart_rule_hits_total", "counter", "Sessions decided by each rule.", hits)
+        if !workerLoad.isEmpty {
+            metric("rampart_worker_datagrams_received_total", "counter", "Tunnel datagrams received, per worker.",
+                   workerLoad.enumerated().map { ("{worker=\"\($0.offset)\"}", $0.element.datagrams) })
+            metric("rampart_worker_sessions", "gauge", "Sessions tracked now, per worker.",
+                   workerLoad.enumerated().map { ("{worker=\"\($0.offset)\"}", UInt64(max($0.element.sessions, 0))) })
+        }
+        return out
+    }
+}

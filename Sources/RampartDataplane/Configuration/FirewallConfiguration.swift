@@ -1,0 +1,192 @@
+import Foundation
+import RampartPolicy
+import RampartWire
+import Yams
+
+/// The firewall section of the configuration file: a document of kind
+/// `FirewallConfiguration` beside the `SecurityPolicy` (and `AddressTags`) documents.
+///
+/// ```yaml
+/// apiVersion: rampart.io/v1
+/// kind: FirewallConfiguration
+/// metadata: {name: edge}
+/// spec:
+///   listen: 0.0.0.0:6080       # the tunnel endpoint (VXLAN or Geneve)
+///   admin: 127.0.0.1:9680      # /healthz /readyz /metrics /reload
+///   vnis: [7]                  # accepted VNIs (cluster ids); empty or absent: all
+///   workers: 0                 # worker threads; 0: one per core
+///   events: /var/log/rampart/eve.json   # or "-" for standard output
+///   sessions: 262144
+///   innerMTU: 1500             # longer inner TCP packets (TSO over a veth) are segmented
+///   returnPort: 6080           # the nodes' tunnel port; "source" answers to the sender's port
+/// ```
+public struct FirewallConfiguration: Sendable, Equatable {
+    public var listen = SocketAddress(address: IPAddress(ipv4: 0), port: 6080)
+    public var admin: SocketAddress? = SocketAddress(address: IPAddress(ipv4: 0x7F00_0001), port: 9680)
+    public var allowedVNIs: [UInt32] = []
+    /// Worker threads; 0: one per online core.
+    public var workers = 0
+    public var events = "-"
+    public var sessions = 1 << 18
+    /// The node-side tunnel port frames go back to; nil: the sender's source port.
+    public var returnPort: UInt16? = 6080
+    /// IP MTU of the way back to the pods; longer TCP packets are segmented.
+    public var innerMTU = 1500
+
+    public init() {}
+
+    public static let kind = "FirewallConfiguration"
+}
+
+/// One configuration file read and checked: the firewall section and the compiled policy.
+///
+/// ```swift
+/// let bundle = try ConfigurationFile.load(path: "/etc/rampart/firewall.yaml")
+/// var engine = Engine(policy: bundle.matcher)
+/// ```
+public struct ConfigurationFile {
+    public var firewall: FirewallConfiguration
+    public var document: PolicyDocument
+    public var matcher: PolicyMatcher
+
+    /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
+    public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error.localizedDescription)")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses the text of a configuration file.
+    public static func parse(_ text: String, file: String) throws(PolicyErrors) -> ConfigurationFile {
+        let (firewallText, policyText, firewallLine) = split(text)
+        var firewall = FirewallConfiguration()
+        var errors: [PolicyError] = []
+        if let firewallText {
+            do { firewall = try readFirewall(firewallText, file: file, firstLine: firewallLine) } catch { errors += error.errors }
+        }
+        // The policy is checked even when the firewall section is wrong: every error at once.
+        let document: PolicyDocument
+        do {
+            document = try PolicyLoader.load(yaml: policyText, file: file)
+        } catch {
+            throw PolicyErrors(errors + error.errors)
+        }
+        if !errors.isEmpty { throw PolicyErrors(errors) }
+        let matcher = try PolicyMatcher(document, tags: document.addressTags)
+        return ConfigurationFile(firewall: firewall, document: document, matcher: matcher)
+    }
+
+    /// Separates the `FirewallConfiguration` document from the rest. The policy text keeps
+    /// its line numbers (the firewall document's lines become empty), so the policy
+    /// loader's file:line:column stay true.
+    static func split(_ text: String) -> (firewall: String?, policy: String, firewallLine: Int) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var documents: [Range<Int>] = []
+        var start = 0
+        for (i, line) in lines.enumerated() where line.hasPrefix("---") {
+            documents.append(start ..< i)
+            start = i + 1
+        }
+        documents.append(start ..< lines.count)
+        var firewall: Range<Int>?
+        for range in documents where range.contains(where: { isFirewallKind(lines[$0]) }) {
+            firewall = range
+            break
+        }
+        guard let firewall else { return (nil, text, 0) }
+        let firewallText = lines[firewall].joined(separator: "\n")
+        var policyLines = lines.map(String.init)
+        for i in firewall { policyLines[i] = "" }
+        return (firewallText, policyLines.joined(separator: "\n"), firewall.lowerBound)
+    }
+
+    static func isFirewallKind(_ line: Substring) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("kind:") else { return false }
+        let value = trimmed.dropFirst(5).trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
+        return value == FirewallConfiguration.kind && !line.hasPrefix(" ")
+    }
+
+    static func readFirewall(_ text: String, file: String, firstLine: Int) throws(PolicyErrors) -> FirewallConfiguration {
+        var errors: [PolicyError] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // The line naming `spec.<field>` (first mention), else the document's first line.
+        func fail(_ message: String) {
+            var line = 0
+            if let range = message.range(of: "spec."), let field = message[range.upperBound...].split(whereSeparator: { !$0.isLetter }).first,
+               let at = lines.firstIndex(where: { $0.contains("\(field):") }) {
+                line = at
+            }
+            errors.append(PolicyError(file: file, line: firstLine + line + 1, column: 1, message: message))
+        }
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw PolicyErrors([PolicyError(file: file, line: firstLine + 1, column: 1, message: "FirewallConfiguration: \(error)")])
+        }
+        guard let document = root as? [String: Any] else {
+            throw PolicyErrors([PolicyError(file: file, line: firstLine + 1, column: 1, message: "FirewallConfiguration must be a mapping")])
+        }
+        if let version = document["apiVersion"] as? String, version != PolicyLoader.apiVersion {
+            fail("apiVersion must be '\(PolicyLoader.apiVersion)', found '\(version)'")
+        }
+        var configuration = FirewallConfiguration()
+        let spec = document["spec"] as? [String: Any] ?? [:]
+        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "sessions", "returnPort", "innerMTU"]
+        for key in spec.keys.sorted() where !known.contains(key) {
+            fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
+        }
+        if let value = spec["listen"] {
+            if let text = value as? String, let address = SocketAddress(parsing: text) {
+                configuration.listen = address
+            } else { fail("spec.listen must be address:port (e.g. 0.0.0.0:6080), found '\(value)'") }
+        }
+        if let value = spec["admin"] {
+            // YAML 1.1 reads a bare `off` as false.
+            if (value as? String) == "off" || (value as? Bool) == false {
+                configuration.admin = nil
+            } else if let text = value as? String, let address = SocketAddress(parsing: text) {
+                configuration.admin = address
+            } else { fail("spec.admin must be address:port (e.g. 127.0.0.1:9680) or off, found '\(value)'") }
+        }
+        if let value = spec["vnis"] {
+            if let list = value as? [Int], list.allSatisfy({ $0 >= 0 && $0 <= 0xFF_FFFF }) {
+                configuration.allowedVNIs = list.map { UInt32($0) }
+            } else { fail("spec.vnis must be a list of VNIs (0...16777215)") }
+        }
+        if let value = spec["workers"] {
+            if let n = value as? Int, n >= 0, n <= 256 {
+                configuration.workers = n
+            } else { fail("spec.workers must be between 0 (one per core) and 256") }
+        }
+        if let value = spec["events"] {
+            if let path = value as? String, !path.isEmpty {
+                configuration.events = path
+            } else { fail("spec.events must be a file path or '-'") }
+        }
+        if let value = spec["sessions"] {
+            if let n = value as? Int, n >= 16, n <= 1 << 26 {
+                configuration.sessions = n
+            } else { fail("spec.sessions must be between 16 and 67108864") }
+        }
+        if let value = spec["returnPort"] {
+            if let text = value as? String, text == "source" {
+                configuration.returnPort = nil
+            } else if let n = value as? Int, n >= 1, n <= 65535 {
+                configuration.returnPort = UInt16(n)
+            } else { fail("spec.returnPort must be a port (1...65535) or 'source'") }
+        }
+        if let value = spec["innerMTU"] {
+            if let n = value as? Int, n >= 576, n <= 65_000 {
+                configuration.innerMTU = n
+            } else { fail("spec.innerMTU must be between 576 and 65000") }
+        }
+        if !errors.isEmpty { throw PolicyErrors(errors) }
+        return configuration
+    }
+}

@@ -1,0 +1,77 @@
+/// Why the data plane dropped a datagram before or after the engine: each reason has a
+/// counter and a Prometheus label.
+///
+/// ```swift
+/// counters.count(.wrongVNI)
+/// DropReason.wrongVNI.label   // "wrong_vni"
+/// ```
+public enum DropReason: Int, CaseIterable, Sendable, Error {
+    /// Shorter than a tunnel header plus an Ethernet header, or cut by the receive buffer.
+    case truncatedTunnel
+    /// Neither a VXLAN header with its I flag nor a Geneve version-0 Ethernet header.
+    case badTunnelHeader
+    /// A Geneve OAM (control) packet: for tunnel endpoints, not for the tenant.
+    case tunnelControl
+    /// A VNI not in the allowed list.
+    case wrongVNI
+    /// The engine's verdict: denied, dropped, or reset (the offending packet itself).
+    case policy
+    /// The inner frame carried no IP packet (ARP, LLDP): nothing to route back.
+    case nonIP
+    /// The send queue of the socket was full (overload): dropped, never waited for.
+    case sendQueueFull
+    /// Any other send error.
+    case sendFailed
+
+    /// The name used in metrics.
+    public var label: String {
+        switch self {
+        case .truncatedTunnel: return "truncated_tunnel"
+        case .badTunnelHeader: return "bad_tunnel_header"
+        case .tunnelControl: return "tunnel_control"
+        case .wrongVNI: return "wrong_vni"
+        case .policy: return "policy"
+        case .nonIP: return "non_ip"
+        case .sendQueueFull: return "send_queue_full"
+        case .sendFailed: return "send_failed"
+        }
+    }
+}
+
+/// The data plane's own counters (the engine keeps its own in `EngineStatistics`).
+/// A plain value: the I/O thread owns one and publishes copies.
+///
+/// ```swift
+/// var counters = DataplaneCounters()
+/// counters.count(.wrongVNI)
+/// counters.drops[DropReason.wrongVNI.rawValue]   // 1
+/// ```
+public struct DataplaneCounters: Sendable, Equatable {
+    public var datagramsReceived: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    public var datagramsSent: UInt64 = 0
+    public var bytesSent: UInt64 = 0
+    public var framesForwarded: UInt64 = 0
+    public var resetsSent: UInt64 = 0
+    /// Inner TCP/UDP checksums completed before sending (offload left them unfinished).
+    public var checksumsCompleted: UInt64 = 0
+    /// Oversized TCP packets (TSO super-packets) cut to the inner MTU, and the segments made.
+    public var framesSegmented: UInt64 = 0
+    public var segmentsCreated: UInt64 = 0
+    public var receiveBatches: UInt64 = 0
+    public var policyReloads: UInt64 = 0
+    public var policyReloadFailures: UInt64 = 0
+    /// Address-to-tag updates applied from the admin API.
+    public var tagUpdates: UInt64 = 0
+    /// Indexed by `DropReason.rawValue`.
+    public var drops = [UInt64](repeating: 0, count: DropReason.allCases.count)
+
+    public init() {}
+
+    @inlinable
+    public mutating func count(_ reason: DropReason) {
+        drops.withUnsafeMutableBufferPointer { $0[reason.rawValue] &+= 1 }
+    }
+
+    public func dropped(_ reason: DropReason) -> UInt64 { drops[reason.rawValue] }
+}

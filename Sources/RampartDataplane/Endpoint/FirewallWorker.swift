@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RampartInspect
+import RampartPolicy
+import RampartWire
+
+/// The data plane of one core: takes tunnel datagrams, runs their inner frames through the
+/// engine, and queues what goes back into the tunnel (allowed frames with their MACs
+/// swapped and checksums completed, TCP resets). Socket-free, so tests drive it directly;
+/// `TunnelEndpoint` gives it a socket and a loop.
+///
+/// Not thread-safe: one thread owns it. Nothing on the per-datagram path allocates.
+///
+/// ```swift
+/// let worker = FirewallWorker(engine: engine, sink: log, allowedVNIs: [7])
+/// let slot = worker.receiveSlot(0)                      // receive into it
+/// worker.handle(slot: 0, length: n, name: peer, nameLength: len, timestamp: now)
+/// // worker.outgoing now holds the datagrams to send
+/// ```
+public final class FirewallWorker<Sink: EventSink> {
+    public var engine: Engine
+    public var sink: Sink
+    public var counters = DataplaneCounters()
+    /// VNIs accepted; empty accepts every VNI.
+    public var allowedVNIs: [UInt32]
+    /// The UDP port frames are sent back to on the node: the port its tunnel device listens
+    /// on (a kernel VXLAN device's `dstport`, 6080), not the flow-hashed source port it sent
+    /// from. Nil sends back to the sender's source port (a userspace peer).
+    public var returnPort: UInt16?
+    /// The IP MTU of the path back to the pods: longer TCP packets (TSO super-packets a node
+    /// hands over a veth) are cut into segments that fit.
+    public var innerMTU: Int
+    public let batchSize: Int
+    /// Bytes per receive slot, headroom included.
+    public let slotSize: Int
+    public let receive: MessageBatch
+    /// Forwarded frames (in their receive slots) and resets (in `resetStorage`).
+    public let outgoing: MessageBatch
+    @usableFromInline let slots: UnsafeMutableRawBufferPointer
+    @usableFromInline let resetStorage: UnsafeMutableRawBufferPointer
+    @usableFromInline static var resetSlotSize: Int { 128 }
+    @usableFromInline var resetsUsed = 0
+    @usableFromInline let segmentArena: UnsafeMutableRawBufferPointer
+    @usableFromInline var segmentArenaUsed = 0
+    @usableFromInline var packetNumber: UInt64 = 0
+
+    public init(
+        engine: Engine, sink: Sink, allowedVNIs: [UInt32] = [], returnPort: UInt16? = 6080, innerMTU: Int = 1500,
+        batchSize: Int = 32, slotSize: Int = 65_536 + 64
+    ) {
+        self.engine = engine
+        self.returnPort = returnPort
+        self.innerMTU = innerMTU
+        self.sink = sink
+        self.allowedVNIs = allowedVNIs
+        self.batchSize = batchSize
+        self.slotSize = slotSize
+        receive = MessageBatch(capacity: batchSize)
+        // Room for every datagram to be a segmented 64 KB packet (about 48 segments at 1500).
+        outgoing = MessageBatch(capacity: batchSize * 50)
+        segmentArena = .allocate(byteCount: batchSize * (slotSize + 64 * 128), alignment: 64)
+        segmentArena.initializeMemory(as: UInt8.self, repeating: 0)
+        slots = .allocate(byteCount: batchSize * slotSize, alignment: 64)
+        slots.initializeMemory(as: UInt8.self, repeating: 0)
+        resetStorage = .allocate(byteCount: batchSize * 2 * Self.resetSlotSize, alignment: 64)
+        resetStorage.initializeMemory(as: UInt8.self, repeating: 0)
+        prepareReceive()
+    }
+
+    deinit {
+        slots.deallocate()
+        resetStorage.deallocate()
+        segmentArena.deallocate()
+    }
+
+    /// Where datagram `i` of a batch is received (past the headroom for the outer header).
+    @inlinable
+    public func receiveSlot(_ i: Int) -> UnsafeMutableRawBufferPointer {
+        let base = slots.baseAddress! + i &* slotSize
+        return UnsafeMutableRawBufferPointer(start: base + OuterHeader.headroom, count: slotSize &- OuterHeader.headroom)
+    }
+
+    /// Points the receive messages at the slots again (after a batch; cheap).
+    public func prepareReceive() {
+        for i in 0 ..< batchSize {
+            let slot = receiveSlot(i)
+            receive.prepareReceive(i, base: slot.baseAddress!, length: slot.count)
+        }
+    }
+
+    /// Empties the send queue before a new batch.
+    @inlinable
+    public func beginBatch() {
+        outgoing.count = 0
+        resetsUsed = 0
+        segmentArenaUsed = 0
+    }
+
+    /// Handles received message `i` of `receive` (its length and peer as `recvmmsg` left them).
+    @inlinable
+    public func handleReceived(_ i: Int, timestamp: Timestamp) {
+        let header = receive.header(i)
+        let truncated = header.pointee.msg_flags & Int32(MSG_TRUNC) != 0
+        if truncated {
+            counters.datagramsReceived &+= 1
+            counters.count(.truncatedTunnel)
+            return
+        }
+        guard let name = header.pointee.msg_name else { return }
+        handle(slot: i, length: receive.length(i), name: UnsafeRawPointer(name), nameLength: header.pointee.msg_namelen, timestamp: timestamp)
+    }
+
+    /// Handles one datagram of `length` bytes in slot `i`, from the peer at `name`.
+    @inlinable
+    public func handle(slot i: Int, length: Int, name: UnsafeRawPointer, nameLength: socklen_t, timestamp: Timestamp) {
+        counters.datagramsReceived &+= 1
+        counters.bytesReceived &+= UInt64(truncatingIfNeeded: length)
+        guard length >= 0, length <= slotSize &- OuterHeader.headroom, let sender = SocketAddress(reading: name) else {
+            counters.count(.truncatedTunnel)
+            return
+        }
+        let whole = UnsafeMutableRawBufferPointer(start: slots.baseAddress! + i &* slotSize, count: slotSize)
+        let datagramStart = OuterHeader.headroom
+        let datagram = UnsafeMutableRawBufferPointer(rebasing: whole[datagramStart ..< datagramStart &+ length])
+        let tunnel: TunnelDatagram
+        switch TunnelDatagram.parse(UnsafeRawBufferPointer(datagram)) {
+        case .failure(let reason):
+            counters.count(reason)
+            return
+        case .success(let parsed):
+            tunnel = parsed
+        }
+        if !allowedVNIs.isEmpty && !allowedVNIs.contains(tunnel.vni) {
+            counters.count(.wrongVNI)
+            return
+        }
+        let start = OuterHeader.write(sender: sender.address, senderPort: sender.port, kind: tunnel.kind,
+                                      datagramLength: length, into: whole, before: datagramStart)
+        guard start >= 0 else {
+            counters.count(.truncatedTunnel)
+            return
+        }
+        packetNumber &+= 1
+        let frame = UnsafeRawBufferPointer(rebasing: whole[start ..< datagramStart &+ length])
+        let verdict = engine.process(frame: frame, linkType: .ethernet, timestamp: timestamp, packetNumber: packetNumber, sink: &sink)
+
+        let inner = UnsafeMutableRawBufferPointer(rebasing: datagram[tunnel.innerOffset...])
+        var packet = DecodedPacket()
+        let event = PacketDecoder.decode(UnsafeRawBufferPointer(inner), linkType: .ethernet, into: &packet)
+        switch verdict {
+        case .drop:
+            counters.count(.policy)
+        case .forward:
+            guard event == nil, packet.ipVersion != 0 else {
+                counters.count(.nonIP)
+                return
+            }
+            FrameRewrite.swapMACs(inner)
+            if tunnel.kind == .vxlan { TunnelDatagram.writeVXLAN(vni: tunnel.vni, into: datagram, at: 0) }
+            if TCPSegmenter.needsSegmenting(packet, mtu: innerMTU) {
+                // Each segment gets a complete checksum of its own.
+                queueSegments(packet: packet, datagram: datagram, tunnel: tunnel, name: name, nameLength: nameLength)
+                return
+            }
+            if FrameRewrite.completeChecksum(inner, packet: packet) { counters.checksumsCompleted &+= 1 }
+            if outgoing.append(base: datagram.baseAddress!, length: length, name: name, nameLength: nameLength) {
+                setReturnPort(outgoing.count &- 1)
+                counters.framesForwarded &+= 1
+            } else {
+                counters.count(.sendQueueFull)
+            }
+        case .reset(let toClient, let toServer):
+            counters.count(.policy)
+            guard event == nil, packet.ipProtocol == .tcp else { return }
+            let fromClient = TCPReset.senderIsClient(packet)
+            if toClient { queueReset(fromClient ? .towardSender : .towardReceiver, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength) }
+            if toServer { queueReset(fromClient ? .towardReceiver : .towardSender, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength) }
+        }
+    }
+
+    /// Both sockaddr_in and sockaddr_in6 keep the port at byte 2.
+    @inlinable
+    func setReturnPort(_ i: Int) {
+        guard let returnPort else { return }
+        UnsafeMutableRawPointer(outgoing.names + i).storeBytes(of: returnPort.bigEndian, toByteOffset: 2, as: UInt16.self)
+    }
+
+    @usableFromInline
+    func queueSegments(
+        packet: DecodedPacket, datagram: UnsafeMutableRawBufferPointer, tunnel: TunnelDatagram,
+        name: UnsafeRawPointer, nameLength: socklen_t
+    ) {
+        let prefix = UnsafeRawBufferPointer(rebasing: datagram[0 ..< tunnel.innerOffset])
+        let inner = UnsafeRawBufferPointer(rebasing: datagram[tunnel.innerOffset...])
+        var queued = 0
+        var full = false
+        let end = TCPSegmenter.segment(inner, packet: packet, mtu: innerMTU, prefix: prefix, into: segmentArena, at: segmentArenaUsed) { start, length in
+            if outgoing.append(base: segmentArena.baseAddress! + start, length: length, name: name, nameLength: nameLength) {
+                setReturnPort(outgoing.count &- 1)
+                queued &+= 1
+            } else {
+                full = true
+            }
+        }
+        if let end { segmentArenaUsed = end }
+        if end == nil || full {
+            counters.count(.sendQueueFull)
+            return
+        }
+        counters.framesForwarded &+= 1
+        counters.framesSegmented &+= 1
+        counters.segmentsCreated &+= UInt64(queued)
+    }
+
+    @usableFromInline
+    func queueReset(
+        _ target: TCPReset.Target, packet: DecodedPacket, inner: UnsafeMutableRawBufferPointer, tunnel: TunnelDatagram,
+        name: UnsafeRawPointer, nameLength: socklen_t
+    ) {
+        guard resetsUsed < batchSize &* 2 else {
+            counters.count(.sendQueueFull)
+            return
+        }
+        let base = resetsUsed &* Self.resetSlotSize
+        let slot = UnsafeMutableRawBufferPointer(rebasing: resetStorage[base ..< base &+ Self.resetSlotSize])
+        TunnelDatagram.write(tunnel.kind, vni: tunnel.vni, into: slot, at: 0)
+        let n = TCPReset.write(target, of: packet, frame: UnsafeRawBufferPointer(inner), into: slot, at: 8)
+        guard n > 0 else { return }
+        resetsUsed &+= 1
+        if outgoing.append(base: slot.baseAddress!, length: 8 &+ n, name: name, nameLength: nameLength) {
+            setReturnPort(outgoing.count &- 1)
+            counters.resetsSent &+= 1
+        } else {
+            counters.count(.sendQueueFull)
+        }
+    }
+}

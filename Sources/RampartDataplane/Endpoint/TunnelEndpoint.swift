@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RampartInspect
+import RampartPolicy
+import RampartWire
+
+/// The firewall's I/O loop on one thread: waits on the tunnel socket and the signal
+/// descriptor, receives batches with `recvmmsg`, runs them through the worker, sends what
+/// it queued with `sendmmsg` (never blocking: what the kernel refuses is counted), and
+/// between batches publishes counters, applies reloads and watches for shutdown.
+///
+/// ```swift
+/// let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board, signals: signals)
+/// endpoint.reloadPolicy = { try ConfigurationFile.load(path: path).matcher }
+/// endpoint.run()     // returns on SIGTERM/SIGINT after flushing session records
+/// ```
+public final class TunnelEndpoint {
+    public let socket: TunnelSocket
+    public let worker: FirewallWorker<EventLog>
+    public let board: MetricsBoard
+    public let signals: SignalSource?
+    /// Builds a new matcher from the configuration file; throws `PolicyErrors` when it is bad.
+    public var reloadPolicy: (() throws -> PolicyMatcher)?
+    /// Where reload outcomes are reported (standard error by default).
+    public var log: (String) -> Void = { message in
+        let bytes = Array((message + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+    public var publishIntervalNanoseconds: Int64 = 250_000_000
+    /// Batches read back to back before looking at signals again.
+    public var batchesPerWakeup = 16
+    var ruleNames: [String]
+    /// Tags set through the admin API, applied again to the matcher of every reload.
+    var apiTags: [IPAddress: [Tag]] = [:]
+    var stopping = false
+
+    /// This worker's index (its slot on the board).
+    public let index: Int
+    var reloadGeneration: Int
+    var tagCursor = 0
+
+    /// - Parameter signals: the signal descriptor when this loop handles signals itself (one
+    ///   worker); with several workers the main thread reads signals and asks through `board`.
+    public init(socket: TunnelSocket, worker: FirewallWorker<EventLog>, board: MetricsBoard, signals: SignalSource?, index: Int = 0) {
+        self.index = index
+        reloadGeneration = board.reloadGeneration
+        self.socket = socket
+        self.worker = worker
+        self.board = board
+        self.signals = signals
+        ruleNames = worker.engine.policy.rules.map(\.name)
+    }
+
+    /// Runs until SIGTERM or SIGINT (or `stop()` from the loop's own thread), then ends
+    /// every session so their flow records are written, and flushes the log.
+    public func run() {
+        publish()
+        var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: signals?.descriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+        var lastPublish = Self.monotonic()
+        while !stopping {
+            let ready = poll(&fds, nfds_t(fds.count), Int32(publishIntervalNanoseconds / 1_000_000))
+            if ready > 0 && fds[0].revents & Int16(POLLIN) != 0 {
+                for _ in 0 ..< batchesPerWakeup where runBatch() < worker.batchSize { break }
+            }
+            if ready > 0 && fds[1].revents & Int16(POLLIN) != 0 { handleSignals() }
+            if board.stopRequested { stopping = true }
+            let generation = board.reloadGeneration
+            if generation != reloadGeneration {
+                reloadGeneration = generation
+                reload()
+            }
+            applyTagUpdates()
+            let now = Self.monotonic()
+            if now - lastPublish >= publishIntervalNanoseconds {
+                lastPublish = now
+                worker.sink.flush()
+                publish()
+            }
+        }
+        worker.engine.finish(sink: &worker.sink)
+        worker.sink.flush()
+        publish(ready: false)
+    }
+
+    /// Receives one batch and sends its output; returns how many datagrams arrived.
+    @discardableResult
+    public func runBatch() -> Int {
+        worker.prepareReceive()
+        let n = socket.receive(worker.receive, count: worker.batchSize)
+        guard n > 0 else { return 0 }
+        worker.counters.receiveBatches &+= 1
+        let timestamp = Self.realtime()
+        worker.beginBatch()
+        for i in 0 ..< n { worker.handleReceived(i, timestamp: timestamp) }
+        flush()
+        return n
+    }
+
+    /// Sends the queued datagrams; a full socket buffer drops the rest (counted), never waits.
+    func flush() {
+        let batch = worker.outgoing
+        var start = 0
+        while start < batch.count {
+            let sent = socket.send(batch, from: start)
+            if sent <= 0 {
+                let reason: DropReason = (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? .sendQueueFull : .sendFailed
+                // The first message of the rest failed: count it and go on with the others.
+                worker.counters.count(reason)
+                start += 1
+                continue
+            }
+            for i in start ..< start + sent {
+                worker.counters.datagramsSent &+= 1
+                worker.counters.bytesSent &+= UInt64(batch.length(i))
+            }
+            start += sent
+        }
+        batch.count = 0
+    }
+
+    func handleSignals() {
+        while let signal = signals?.next() {
+            switch signal {
+            case SIGHUP: reload()
+            case SIGTERM, SIGINT: stopping = true
+            default: break
+            }
+        }
+    }
+
+    /// Stops the loop after the current batch (call from the loop's thread).
+    public func stop() { stopping = true }
+
+    /// Loads the policy again; on success swaps in a new engine (the old one's sessions
+    /// end and are logged, reason `shutdown`), on failure keeps the running one.
+    public func reload() {
+        guard let reloadPolicy else { return }
+        do {
+            let matcher = try reloadPolicy()
+            for (address, tags) in apiTags { matcher.setTags(tags, for: address) }
+            worker.engine.finish(sink: &worker.sink)
+            worker.sink.flush()
+            worker.engine = Engine(configuration: worker.engine.configuration, policy: matcher)
+            ruleNames = matcher.rules.map(\.name)
+            worker.counters.policyReloads &+= 1
+            if index == 0 { log("rampart-firewall: policy reloaded (\(ruleNames.count) rules)") }
+        } catch {
+            worker.counters.policyReloadFailures &+= 1
+            if index == 0 { log("rampart-firewall: policy reload rejected, the running policy stays:\n\(error)") }
+        }
+        publish()
+    }
+
+    /// Applies the tag updates the admin API accepted: the next packet sees them.
+    func applyTagUpdates() {
+        let (updates, cursor) = board.tagUpdates(after: tagCursor)
+        tagCursor = cursor
+        guard !updates.isEmpty else { return }
+        for update in updates {
+            if update.tags.isEmpty {
+                worker.engine.policy.removeTags(for: update.address)
+            } else {
+                worker.engine.policy.setTags(update.tags, for: update.address)
+            }
+            apiTags[update.address] = update.tags.isEmpty ? nil : update.tags
+            worker.counters.tagUpdates &+= 1
+        }
+    }
+
+    func publish(ready: Bool = true) {
+        board.publish(FirewallSnapshot(
+            counters: worker.counters, engine: worker.engine.statistics, activeSessions: worker.engine.activeSessions,
+            ruleNames: ruleNames, ready: ready), worker: index)
+    }
+
+    static func monotonic() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+
+    static func realtime() -> Timestamp {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return Timestamp(seconds: Int64(t.tv_sec), nanoseconds: Int64(t.tv_nsec))
+    }
+}

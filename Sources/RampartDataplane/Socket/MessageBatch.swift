@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Preallocated `struct mmsghdr` vectors for `recvmmsg`/`sendmmsg`: message headers,
+/// one `iovec` and one peer address per message. Allocated once; nothing per packet.
+///
+/// Not thread-safe: one I/O thread owns it.
+///
+/// ```swift
+/// let batch = MessageBatch(capacity: 32)
+/// batch.setBuffer(0, base: pointer, length: 2048)
+/// ```
+public final class MessageBatch: @unchecked Sendable {
+    public let capacity: Int
+    /// `capacity` mmsghdr records, `SystemCalls.messageStride` bytes each.
+    public let messages: UnsafeMutableRawPointer
+    public let vectors: UnsafeMutablePointer<iovec>
+    public let names: UnsafeMutablePointer<sockaddr_storage>
+    /// Messages filled in (for a send batch).
+    public var count = 0
+
+    public init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+        messages = .allocate(byteCount: capacity * SystemCalls.messageStride, alignment: 8)
+        messages.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * SystemCalls.messageStride)
+        vectors = .allocate(capacity: capacity)
+        vectors.initialize(repeating: iovec(), count: capacity)
+        names = .allocate(capacity: capacity)
+        names.initialize(repeating: sockaddr_storage(), count: capacity)
+        for i in 0 ..< capacity {
+            header(i).pointee.msg_iov = vectors + i
+            header(i).pointee.msg_iovlen = 1
+            header(i).pointee.msg_name = UnsafeMutableRawPointer(names + i)
+        }
+    }
+
+    deinit {
+        messages.deallocate()
+        vectors.deallocate()
+        names.deallocate()
+    }
+
+    /// The `msghdr` of message `i`.
+    @inlinable
+    public func header(_ i: Int) -> UnsafeMutablePointer<msghdr> {
+        (messages + i &* SystemCalls.messageStride).assumingMemoryBound(to: msghdr.self)
+    }
+
+    /// Bytes received or sent for message `i` (`msg_len`).
+    @inlinable
+    public func length(_ i: Int) -> Int {
+        Int((messages + i &* SystemCalls.messageStride).load(fromByteOffset: SystemCalls.messageLengthOffset, as: UInt32.self))
+    }
+
+    /// Prepares message `i` to receive into `base` (resets the name length and flags).
+    @inlinable
+    public func prepareReceive(_ i: Int, base: UnsafeMutableRawPointer, length: Int) {
+        vectors[i] = iovec(iov_base: base, iov_len: length)
+        let h = header(i)
+        h.pointee.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        h.pointee.msg_flags = 0
+        h.pointee.msg_control = nil
+        h.pointee.msg_controllen = 0
+    }
+
+    /// Appends a message to send `length` bytes at `base` to the peer at `name`.
+    /// Returns false when the batch is full.
+    @inlinable
+    public func append(base: UnsafeMutableRawPointer, length: Int, name: UnsafeRawPointer, nameLength: socklen_t) -> Bool {
+        guard count < capacity else { return false }
+        let i = count
+        vectors[i] = iovec(iov_base: base, iov_len: length)
+        UnsafeMutableRawPointer(names + i).copyMemory(from: name, byteCount: Int(nameLength))
+        let h = header(i)
+        h.pointee.msg_namelen = nameLength
+        h.pointee.msg_flags = 0
+        h.pointee.msg_control = nil
+        h.pointee.msg_controllen = 0
+        count = i &+ 1
+        return true
+    }
+}

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The firewall's UDP tunnel socket: non-blocking, bound to the listen address, read and
+/// written in batches with `recvmmsg`/`sendmmsg`.
+///
+/// ```swift
+/// let socket = try TunnelSocket(bind: SocketAddress(parsing: "0.0.0.0:6080")!)
+/// let n = socket.receive(batch)          // 0 when nothing is waiting
+/// let sent = socket.send(outgoing)       // never blocks; the rest is counted as dropped
+/// ```
+public final class TunnelSocket: @unchecked Sendable {
+    public let descriptor: Int32
+    public let local: SocketAddress
+    @usableFromInline let calls: SystemCalls
+
+    /// - Parameter reusePort: join an SO_REUSEPORT group (one socket per worker; see
+    ///   `ReuseportSteering`).
+    public init(bind address: SocketAddress, reusePort: Bool = false, receiveBuffer: Int = 8 << 20, sendBuffer: Int = 8 << 20) throws {
+        guard let calls = SystemCalls.shared else { throw SystemError("dlsym(recvmmsg)", code: ENOSYS) }
+        self.calls = calls
+        let family = address.address.isIPv4 ? AF_INET : AF_INET6
+        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort {
+            guard setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                let error = SystemError("setsockopt(SO_REUSEPORT)")
+                close(fd)
+                throw error
+            }
+        }
+        var size = Int32(clamping: receiveBuffer)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        size = Int32(clamping: sendBuffer)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var storage = sockaddr_storage()
+        let length = address.write(to: &storage)
+        let bound = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        }
+        guard bound == 0 else {
+            let error = SystemError("bind \(address)")
+            close(fd)
+            throw error
+        }
+        var actual = sockaddr_storage()
+        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
+        }
+        descriptor = fd
+        local = withUnsafePointer(to: &actual) { SocketAddress(reading: UnsafeRawPointer($0)) } ?? address
+    }
+
+    deinit { close(descriptor) }
+
+    /// Receives up to `count` datagrams into the prepared messages of `batch`; returns how
+    /// many arrived (0 when none is waiting or on error; `errno` says which).
+    @inlinable
+    public func receive(_ batch: MessageBatch, count: Int) -> Int {
+        let n = calls.recvmmsg(descriptor, batch.messages, UInt32(min(count, batch.capacity)), Int32(MSG_DONTWAIT), nil)
+        return n > 0 ? Int(n) : 0
+    }
+
+    /// Sends `batch.count` messages starting at `start`; returns how many the kernel took,
+    /// or -1 with `errno` set when the first one failed.
+    @inlinable
+    public func send(_ batch: MessageBatch, from start: Int) -> Int {
+        guard start < batch.count else { return 0 }
+        let first = batch.messages + start &* SystemCalls.messageStride
+        let n = calls.sendmmsg(descriptor, first, UInt32(batch.count &- start), Int32(MSG_DONTWAIT), nil)
+        return Int(n)
+    }
+}

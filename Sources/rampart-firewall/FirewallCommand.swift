@@ -1,0 +1,153 @@
+import ArgumentParser
+import RampartDataplane
+import RampartInspect
+import RampartPolicy
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct FirewallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rampart-firewall",
+        abstract: "Stand in the traffic: receive tunnelled frames, decide by the policy, send the allowed ones back.",
+        discussion: """
+            Listens for VXLAN (RFC 7348) and Geneve (RFC 8926) datagrams from the nodes, runs
+            each inner frame through the same engine as `rampart inspect`, and sends allowed
+            frames back to the node they came from (inner MACs swapped, checksums completed).
+            Denied frames are dropped; reset rules send TCP resets through the tunnel.
+
+            The configuration file holds a FirewallConfiguration document (listen address,
+            admin address, VNIs, event log) and the SecurityPolicy (and AddressTags)
+            documents; see docs/firewall.md. Options given here override the file.
+
+            Signals: SIGHUP reloads the policy (a bad one is rejected and the running one
+            stays); SIGTERM or SIGINT stop after writing the records of open sessions.
+            Admin API (default 127.0.0.1:9680): /healthz, /readyz, /metrics, POST /reload.
+
+            Exit codes: 0 stopped by a signal; 1 could not start (socket, log file);
+            2 the configuration is invalid; 64 the command line is wrong.
+
+            Example:
+              rampart-firewall --config /etc/rampart/firewall.yaml
+            """
+    )
+
+    @Option(name: .long, help: "The configuration file (FirewallConfiguration + SecurityPolicy documents).")
+    var config: String
+
+    @Option(name: .long, help: "Tunnel listen address, e.g. 0.0.0.0:6080 (overrides spec.listen).")
+    var listen: String?
+
+    @Option(name: .long, help: "Admin API address, e.g. 127.0.0.1:9680, or 'off' (overrides spec.admin).")
+    var admin: String?
+
+    @Option(name: .long, help: "Where to write EVE JSON events, a path or '-' (overrides spec.events).")
+    var events: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Accepted VNIs (overrides spec.vnis).")
+    var vni: [UInt32] = []
+
+    @Option(name: .long, help: "Worker threads, 0 for one per core (overrides spec.workers).")
+    var workers: Int?
+
+    @Flag(name: .long, help: "Check the configuration and exit.")
+    var check = false
+
+    func validate() throws {
+        if let workers, workers < 0 || workers > 256 {
+            throw ValidationError("--workers must be between 0 (one per core) and 256 (got \(workers)).")
+        }
+        if let listen, SocketAddress(parsing: listen) == nil {
+            throw ValidationError("--listen must be address:port, e.g. 0.0.0.0:6080 (got '\(listen)').")
+        }
+        if let admin, admin != "off", SocketAddress(parsing: admin) == nil {
+            throw ValidationError("--admin must be address:port, e.g. 127.0.0.1:9680, or off (got '\(admin)').")
+        }
+    }
+
+    func run() throws {
+        // Before any other thread starts, so every thread inherits the blocked mask.
+        let signals: SignalSource
+        do { signals = try SignalSource() } catch { fail("error: \(error)", 1) }
+
+        let file: ConfigurationFile
+        do {
+            file = try ConfigurationFile.load(path: config)
+        } catch {
+            fail("\(error)\n\(error.errors.count) error\(error.errors.count == 1 ? "" : "s") in \(config); fix them and run again (see docs/firewall.md).", 2)
+        }
+        var settings = file.firewall
+        if let listen, let address = SocketAddress(parsing: listen) { settings.listen = address }
+        if let admin { settings.admin = admin == "off" ? nil : SocketAddress(parsing: admin) }
+        if let events { settings.events = events }
+        if !vni.isEmpty { settings.allowedVNIs = vni }
+        if let workers { settings.workers = workers }
+        if check {
+            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen))")
+            return
+        }
+        let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+
+        let board = MetricsBoard(workers: workerCount)
+        var endpoints: [TunnelEndpoint] = []
+        var logs: [EventLog] = []
+        var bound = settings.listen
+        do {
+            for index in 0 ..< workerCount {
+                // One socket per worker in an SO_REUSEPORT group; the kernel steers each
+                // datagram by its inner addresses so both directions of a session meet.
+                let socket = try TunnelSocket(bind: bound, reusePort: workerCount > 1)
+                if index == 0 {
+                    bound = socket.local
+                    if workerCount > 1 { try ReuseportSteering.attach(to: socket, workers: workerCount) }
+                }
+                let log = try EventLog(path: settings.events)
+                let matcher = index == 0
+                    ? file.matcher : try PolicyMatcher(compiled: file.matcher.compiled, tags: file.document.addressTags)
+                var engineConfiguration = EngineConfiguration()
+                engineConfiguration.sessions = SessionTableConfiguration(capacity: max(settings.sessions / workerCount, 16))
+                let worker = FirewallWorker(
+                    engine: Engine(configuration: engineConfiguration, policy: matcher), sink: log,
+                    allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
+                let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
+                                              signals: workerCount == 1 ? signals : nil, index: index)
+                let path = config
+                endpoint.reloadPolicy = { try ConfigurationFile.load(path: path).matcher }
+                endpoints.append(endpoint)
+                logs.append(log)
+            }
+        } catch {
+            fail("error: \(error)", 1)
+        }
+        if let address = settings.admin {
+            do {
+                let server = try AdminServer(bind: address, board: board)
+                server.start()
+                say("rampart-firewall: admin API on http://\(server.local)")
+            } catch {
+                fail("error: \(error)", 1)
+            }
+        }
+        say("rampart-firewall: listening on \(bound) with \(workerCount) worker\(workerCount == 1 ? "" : "s") (VNIs: \(settings.allowedVNIs.isEmpty ? "any" : settings.allowedVNIs.map(String.init).joined(separator: ",")))")
+        if workerCount == 1 {
+            endpoints[0].run()
+        } else {
+            WorkerThreads.run(endpoints, board: board, signals: signals)
+        }
+        for log in logs where !log.close() {
+            fail("error: could not write all events to \(settings.events)", 1)
+        }
+        say("rampart-firewall: stopped")
+    }
+}
+func say(_ message: String) {
+    let bytes = Array((message + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, _ code: Int32) -> Never {
+    say(message)
+    exit(code)
+}
