@@ -114,6 +114,17 @@ struct SessionTCPTests {
         #expect(c.events.isEmpty)
     }
 
+    @Test func midstreamPickupFromTheServerSideStillFindsTheClient() {
+        // A download picked up mid-stream (a firewall restarted): the first packet comes
+        // from the server's port 80; the client is the ephemeral port.
+        var c = Conversation()
+        c.send(fromClient: false, [.ack, .psh], seq: 9000, ack: 700, payload: 1400)
+        #expect(c.session.flags.contains(.midstream))
+        #expect(c.session.client.address == client)
+        #expect(c.session.server.port == 80)
+        #expect(c.session.toClient.packets == 1)
+    }
+
     @Test func synAckFirstMakesTheReceiverTheClient() {
         var c = Conversation()
         c.send(fromClient: false, [.syn, .ack], seq: 5000, ack: 101)

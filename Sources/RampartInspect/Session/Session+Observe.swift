@@ -37,9 +37,21 @@ extension Session {
     ) -> DecodeEvent? {
         let isTCP = packet.ipProtocol == .tcp
         if toServer.packets == 0 && toClient.packets == 0 {
-            // A SYN+ACK first means we missed the SYN: the receiver is the client.
-            let synAck: TCPFlags = [.syn, .ack]
-            let firstIsServer = isTCP && packet.tcpFlags.isSuperset(of: synAck)
+            // A SYN+ACK first means we missed the SYN: the receiver is the client. A session
+            // picked up mid-stream (a capture started late, a firewall restarted) has no
+            // handshake to tell: the side on the lower port is taken as the server, as
+            // servers listen on low, well-known ports and clients use ephemeral ones.
+            let synAck = TCPFlags(rawValue: TCPFlags.syn.rawValue | TCPFlags.ack.rawValue)
+            let firstIsServer: Bool
+            if !isTCP {
+                firstIsServer = false
+            } else if packet.tcpFlags.isSuperset(of: synAck) {
+                firstIsServer = true
+            } else if packet.tcpFlags.contains(.syn) {
+                firstIsServer = false
+            } else {
+                firstIsServer = packet.sourcePort < packet.destinationPort
+            }
             clientDirection = firstIsServer ? direction.reversed : direction
             firstSeen = now
         }
