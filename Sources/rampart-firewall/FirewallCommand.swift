@@ -115,6 +115,7 @@ struct FirewallCommand: ParsableCommand {
                                               signals: workerCount == 1 ? signals : nil, index: index)
                 let path = config
                 endpoint.reloadPolicy = { try ConfigurationFile.load(path: path).matcher }
+                endpoint.rematchOnReload = settings.rematchOnReload
                 endpoints.append(endpoint)
                 logs.append(log)
             }

@@ -243,6 +243,70 @@ struct EnginePolicyTests {
     }
 }
 
+@Suite("Engine policy swap")
+struct EnginePolicySwapTests {
+    static let allowWeb = EnginePolicyTests.policy("""
+            - {name: web, from: [client], to: [server], services: [web], action: allow}
+        """, interzone: "deny")
+    static let denyWeb = EnginePolicyTests.policy("""
+            - {name: web, from: [client], to: [server], services: [web], action: deny}
+        """, interzone: "deny")
+    static let renamed = EnginePolicyTests.policy("""
+            - {name: web-blocked, from: [client], to: [server], services: [web], action: deny}
+        """, interzone: "deny")
+
+    /// Runs the first half of http.pcap under `first`, swaps in `second`, runs the rest.
+    static func run(first: String, second: String, rematch: Bool) throws -> (EngineRun.Collector, [Verdict]) {
+        let bytes = try EngineRun.bytes(of: "Tests/Captures/http.pcap")
+        var reader = try CaptureReader(bytes: bytes)
+        var record = CaptureRecord()
+        var records: [CaptureRecord] = []
+        while try reader.next(into: &record) { records.append(record) }
+        var engine = Engine(policy: try PolicyMatcher(try PolicyLoader.load(yaml: first, file: "a.yaml"), tags: []))
+        var sink = EngineRun.Collector()
+        var verdicts: [Verdict] = []
+        // The first packets of the first connection (handshake and request), then the swap.
+        bytes.withUnsafeBytes { file in
+            for (i, r) in records.enumerated() {
+                if i == 4 {
+                    let next = try! PolicyMatcher(try! PolicyLoader.load(yaml: second, file: "b.yaml"), tags: [])
+                    engine.replacePolicy(next, rematch: rematch, sink: &sink)
+                }
+                verdicts.append(engine.process(
+                    frame: UnsafeRawBufferPointer(rebasing: file[r.frameRange]), linkType: r.linkType,
+                    timestamp: r.timestamp, packetNumber: UInt64(i + 1), sink: &sink))
+            }
+        }
+        engine.finish(sink: &sink)
+        return (sink, verdicts)
+    }
+
+    @Test("after a swap, a session keeps its verdict and its rule, found by name; new sessions follow the new policy")
+    func keepVerdict() throws {
+        let (sink, _) = try Self.run(first: Self.allowWeb, second: Self.denyWeb, rematch: false)
+        let web = sink.flows.filter { $0.ipProtocol == .tcp }.sorted { $0.start < $1.start }
+        #expect(web.count == 5)
+        #expect(web.first?.action == "allow")
+        #expect(web.first?.rule == "web")
+        #expect(web.dropFirst().allSatisfy { $0.action == "deny" && $0.rule == "web" })
+    }
+
+    @Test("with rematch, or when its rule is gone, a session is decided again by the new policy")
+    func rematch() throws {
+        let (asked, _) = try Self.run(first: Self.allowWeb, second: Self.denyWeb, rematch: true)
+        #expect(asked.flows.filter { $0.ipProtocol == .tcp }.allSatisfy { $0.action == "deny" })
+        // The first connection's rule is gone: it is logged under that rule (policy-change),
+        // and its next packets start a session the new policy denies.
+        let (gone, verdicts) = try Self.run(first: Self.allowWeb, second: Self.renamed, rematch: false)
+        let web = gone.flows.filter { $0.ipProtocol == .tcp }
+        #expect(web.contains { $0.rule == "web" && $0.action == "allow" && $0.endReason == "policy-change" })
+        #expect(web.filter { $0.rule == "web-blocked" }.count >= 5)
+        #expect(web.allSatisfy { $0.rule == "web" || $0.action == "deny" })
+        #expect(Array(verdicts.prefix(4)) == [.forward, .forward, .forward, .forward])
+        #expect(verdicts[4] == .drop)
+    }
+}
+
 @Suite("Engine limits and hostile input")
 struct EngineLimitTests {
     @Test("a full session table evicts, counts, and still logs every session")

@@ -19,6 +19,7 @@ import Yams
 ///   sessions: 262144
 ///   innerMTU: 1500             # longer inner TCP packets (TSO over a veth) are segmented
 ///   returnPort: 6080           # the nodes' tunnel port; "source" answers to the sender's port
+///   rematchOnReload: false     # true: a reload decides existing sessions again
 /// ```
 public struct FirewallConfiguration: Sendable, Equatable {
     public var listen = SocketAddress(address: IPAddress(ipv4: 0), port: 6080)
@@ -32,6 +33,9 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var returnPort: UInt16? = 6080
     /// IP MTU of the way back to the pods; longer TCP packets are segmented.
     public var innerMTU = 1500
+    /// On a policy reload, decide every existing session again; otherwise sessions keep
+    /// their verdict while their rule still exists (found by name).
+    public var rematchOnReload = false
 
     public init() {}
 
@@ -137,7 +141,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "sessions", "returnPort", "innerMTU"]
+        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "sessions", "returnPort", "innerMTU", "rematchOnReload"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -185,6 +189,11 @@ public struct ConfigurationFile {
             if let n = value as? Int, n >= 576, n <= 65_000 {
                 configuration.innerMTU = n
             } else { fail("spec.innerMTU must be between 576 and 65000") }
+        }
+        if let value = spec["rematchOnReload"] {
+            if let flag = value as? Bool {
+                configuration.rematchOnReload = flag
+            } else { fail("spec.rematchOnReload must be true or false, found '\(value)'") }
         }
         if !errors.isEmpty { throw PolicyErrors(errors) }
         return configuration

@@ -22,6 +22,8 @@ public final class TunnelEndpoint {
     public let signals: SignalSource?
     /// Builds a new matcher from the configuration file; throws `PolicyErrors` when it is bad.
     public var reloadPolicy: (() throws -> PolicyMatcher)?
+    /// Whether a reload decides existing sessions again (`FirewallConfiguration.rematchOnReload`).
+    public var rematchOnReload = false
     /// Where reload outcomes are reported (standard error by default).
     public var log: (String) -> Void = { message in
         let bytes = Array((message + "\n").utf8)
@@ -133,16 +135,15 @@ public final class TunnelEndpoint {
     /// Stops the loop after the current batch (call from the loop's thread).
     public func stop() { stopping = true }
 
-    /// Loads the policy again; on success swaps in a new engine (the old one's sessions
-    /// end and are logged, reason `shutdown`), on failure keeps the running one.
+    /// Loads the policy again; on success swaps it into the running engine (sessions keep
+    /// their verdict unless `rematchOnReload`), on failure keeps the running one.
     public func reload() {
         guard let reloadPolicy else { return }
         do {
             let matcher = try reloadPolicy()
             for (address, tags) in apiTags { matcher.setTags(tags, for: address) }
-            worker.engine.finish(sink: &worker.sink)
+            worker.engine.replacePolicy(matcher, rematch: rematchOnReload, sink: &worker.sink)
             worker.sink.flush()
-            worker.engine = Engine(configuration: worker.engine.configuration, policy: matcher)
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1
             if index == 0 { log("rampart-firewall: policy reloaded (\(ruleNames.count) rules)") }

@@ -98,7 +98,7 @@ extension SessionCloseReason {
     public var eveReason: String {
         switch self {
         case .none, .timeout, .fin, .rst: return "timeout"
-        case .evicted: return "forced"
+        case .evicted, .policyChange: return "forced"
         case .shutdown: return "shutdown"
         }
     }
@@ -111,6 +111,7 @@ extension SessionCloseReason {
         case .rst: return "tcp-rst"
         case .evicted: return "evicted"
         case .shutdown: return "shutdown"
+        case .policyChange: return "policy-change"
         }
     }
 }

@@ -18,8 +18,8 @@ import RampartWire
 public struct Engine {
     public let configuration: EngineConfiguration
     /// The compiled policy and the address-to-tag map. A class: tag updates from the
-    /// cluster watcher reach it without rebuilding the engine.
-    public let policy: PolicyMatcher
+    /// cluster watcher reach it without rebuilding the engine; `replacePolicy` swaps it.
+    public private(set) var policy: PolicyMatcher
     /// Counters since the engine started.
     public var statistics: EngineStatistics { stats }
     @usableFromInline var stats = EngineStatistics()
@@ -107,6 +107,60 @@ public struct Engine {
         expired.sort { ($0.firstSeen, $0.key.flowHash) < ($1.firstSeen, $1.key.flowHash) }
         for session in expired { end(session, sink: &sink) }
         expired.removeAll(keepingCapacity: true)
+    }
+
+    /// Swaps in a new policy between two packets (a configuration reload).
+    ///
+    /// Existing sessions keep their verdict: their rule is found again by name in the new
+    /// policy. A session whose rule is gone ends here, logged under that rule with end
+    /// reason `policy-change`; its next packet starts a session the new policy decides.
+    /// With `rematch`, every session is decided again in place by the new policy, with
+    /// what is known of it (its application, if App-ID named it). Hit counters follow
+    /// their rules by name.
+    ///
+    /// ```swift
+    /// engine.replacePolicy(try PolicyMatcher(newDocument, tags: tags), rematch: false, sink: &sink)
+    /// ```
+    public mutating func replacePolicy<Sink: EventSink>(_ newPolicy: PolicyMatcher, rematch: Bool, sink: inout Sink) {
+        let renumber: [Int32] = policy.rules.map { rule in
+            newPolicy.ruleIndex(named: rule.name).map { Int32($0) } ?? -1
+        }
+        func mapped(_ index: Int32) -> Int32 {
+            index >= 0 && Int(index) < renumber.count ? renumber[Int(index)] : -1
+        }
+        // Sessions whose rule disappears are logged while the old policy can still name it.
+        if !rematch {
+            var orphans: [Session] = []
+            for slot in sessions.occupiedSlots() where mapped(sessions[slot].ruleIndex) < 0 {
+                orphans.append(sessions[slot])
+            }
+            for var orphan in orphans {
+                if let slot = sessions.lookup(orphan.key) { sessions.remove(slot) }
+                orphan.closeReason = .policyChange
+                end(orphan, sink: &sink)
+            }
+        }
+        var hits = [UInt64](repeating: 0, count: newPolicy.rules.count)
+        for (old, count) in stats.ruleHits.enumerated() where old < renumber.count && renumber[old] >= 0 {
+            hits[Int(renumber[old])] &+= count
+        }
+        stats.ruleHits = hits
+        policy = newPolicy
+        for slot in sessions.occupiedSlots() {
+            var session = sessions[slot]
+            if rematch {
+                let decision = decide(session, application: session.application)
+                session.ruleIndex = decision.ruleIndex
+                session.action = decision.action.rawValue
+                session.decisionIsFinal = decision.isFinal || session.application != nil
+                session.provisionalRuleIndex = -1
+                if session.decisionIsFinal { countHit(decision.ruleIndex) }
+            } else {
+                session.ruleIndex = mapped(session.ruleIndex)
+                session.provisionalRuleIndex = mapped(session.provisionalRuleIndex)
+            }
+            sessions[slot] = session
+        }
     }
 
     // MARK: - Pipeline stages

@@ -54,6 +54,8 @@ public enum SessionCloseReason: UInt8, Sendable {
     case evicted
     /// The engine stopped.
     case shutdown
+    /// A policy reload removed the rule that decided it.
+    case policyChange
 }
 
 /// Facts about one session as single bits.

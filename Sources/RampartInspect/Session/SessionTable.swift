@@ -111,6 +111,12 @@ public struct SessionTable: Sendable {
     /// ```
     public var slotCount: Int { mask + 1 }
 
+    /// The slots that hold a session, for work over every session between packets (a
+    /// policy swap). Cold path: allocates the list.
+    public func occupiedSlots() -> [SessionSlot] {
+        hashes.indices.filter { hashes[$0] != 0 }.map { SessionSlot(index: $0) }
+    }
+
     /// Bytes the table holds, allocated once at creation: one session and one hash word
     /// per slot.
     public var memoryBytes: Int { slotCount * (MemoryLayout<Session>.stride + MemoryLayout<UInt64>.stride) }

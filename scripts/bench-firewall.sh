@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Benchmarks rampart-firewall in one run, side by side with two baselines, in network
+# namespaces this script creates (root only; the topology of scripts/firewall-e2e.sh):
+#   reflector  a minimal C VXLAN reflector (Benchmarks/reflector/reflector.c: recvmmsg/
+#              sendmmsg in batches of 32, inner MACs swapped, nothing else) in the
+#              firewall's place;
+#   firewall   rampart-firewall with an allow-all policy, --workers 1;
+#   unsteered  pod A -> pod B through the node without the steering rules (no tunnel).
+# Each: TCP throughput (iperf3, 5 s), small-packet rate (iperf3 -u -l 64), ping RTT p50/p99.
+#
+#   swift build -c release --product rampart-firewall --scratch-path /work/dev/fwbench-build
+#   scripts/bench-firewall.sh /work/dev/fwbench-build/release/rampart-firewall
+#
+# Environment: BENCH_TIME (iperf3 seconds, 5), BENCH_UDP_RATE (iperf3 -b, 2G),
+# BENCH_CPU (core the reflector and the firewall are pinned to, 1; "" = no pinning),
+# BENCH_POD_TX_CSUM (on|off, default off: see below), BENCH_EXTRA=1 adds rows with the pods'
+# offloads on (TSO super-packets, which only the firewall can cut back to the MTU).
+#
+# The pods' veths hand packets over with unfinished (CHECKSUM_PARTIAL) TCP checksums and, with
+# TSO, as 64 KB super-packets. The reflector completes no checksum and segments nothing, so
+# TCP through it breaks; the main measurements therefore turn tx checksum offload off on the
+# pods' eth0 (which also turns TSO off) for all three paths.
+# Never touches the root namespace's interfaces; removes everything it made.
+set -euo pipefail
+FIREWALL=$(readlink -f "${1:-/work/dev/fwbench-build/release/rampart-firewall}")
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+[ -x "$FIREWALL" ] || { echo "no firewall binary at $FIREWALL"; exit 1; }
+for tool in ip iperf3 ping ethtool gcc python3 curl; do command -v $tool >/dev/null || { echo "$tool missing"; exit 1; }; done
+TIME=${BENCH_TIME:-5}
+UDP_RATE=${BENCH_UDP_RATE:-2G}
+CPU=${BENCH_CPU-1}
+POD_TX_CSUM=${BENCH_POD_TX_CSUM:-off}
+PIN=""; [ -n "$CPU" ] && PIN="taskset -c $CPU"
+
+ID=$$
+NODE=rb-node-$ID; PODA=rb-poda-$ID; PODB=rb-podb-$ID; FW=rb-fw-$ID
+WORK=$(mktemp -d /tmp/rampart-bench.XXXXXX)
+REFLECTOR=$WORK/reflector
+MIDPID=""; IPERFPID=""
+
+cleanup() {
+    set +e
+    [ -n "$MIDPID" ] && kill "$MIDPID" 2>/dev/null && wait "$MIDPID" 2>/dev/null
+    [ -n "$IPERFPID" ] && kill "$IPERFPID" 2>/dev/null && wait "$IPERFPID" 2>/dev/null
+    for ns in $NODE $PODA $PODB $FW; do ip netns del $ns 2>/dev/null; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+n() { ip netns exec "$@"; }
+
+gcc -O2 -o "$REFLECTOR" "$HERE/Benchmarks/reflector/reflector.c"
+
+# --- Topology (as scripts/firewall-e2e.sh) -------------------------------------------------
+for ns in $NODE $PODA $PODB $FW; do ip netns add $ns; n $ns ip link set lo up; done
+for ns in $NODE $PODA $PODB $FW; do n $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
+n $NODE ip link add vA type veth peer name eth0a
+n $NODE ip link add vB type veth peer name eth0b
+n $NODE ip link add nfw mtu 1600 type veth peer name fw0 mtu 1600
+n $NODE ip link set eth0a netns $PODA
+n $NODE ip link set eth0b netns $PODB
+n $NODE ip link set fw0 netns $FW
+n $PODA ip link set eth0a name eth0
+n $PODB ip link set eth0b name eth0
+n $PODA ip addr add 10.244.1.10/32 dev eth0
+n $PODB ip addr add 10.244.1.20/32 dev eth0
+for ns in $PODA $PODB; do
+    n $ns ip link set eth0 up
+    n $ns ip route add 169.254.1.1 dev eth0 scope link
+    n $ns ip route add default via 169.254.1.1 dev eth0
+done
+n $NODE sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+n $NODE ip link set vA up
+n $NODE ip link set vB up
+n $NODE sysctl -qw net.ipv4.conf.vA.proxy_arp=1 net.ipv4.conf.vB.proxy_arp=1
+n $NODE ip route add 10.244.1.10/32 dev vA
+n $NODE ip route add 10.244.1.20/32 dev vB
+n $NODE ip addr add 10.200.0.1/30 dev nfw
+n $NODE ip link set nfw up
+n $NODE ip route add 169.254.1.1/32 dev nfw
+n $FW ip addr add 10.200.0.2/30 dev fw0
+n $FW ip link set fw0 up
+n $FW sysctl -qw net.core.rmem_max=8388608 net.core.wmem_max=8388608 2>/dev/null || true
+n $NODE ip link add rampart0 mtu 1500 type vxlan id 7 dstport 6080 remote 10.200.0.2 local 10.200.0.1 dev nfw
+n $NODE ip link set rampart0 up
+n $NODE sysctl -qw net.ipv4.conf.rampart0.rp_filter=0
+n $NODE ip neigh replace 169.254.77.1 lladdr 02:00:00:00:77:01 dev rampart0 nud permanent
+n $NODE ip route add default via 169.254.77.1 dev rampart0 onlink table 77
+n $NODE ip rule add iif rampart0 lookup main pref 100
+
+steer() {  # on|off: the rules that send the pods' traffic into the tunnel
+    local verb=del; [ "$1" = on ] && verb=add
+    n $NODE ip rule $verb iif vA lookup 77 pref 200
+    n $NODE ip rule $verb iif vB lookup 77 pref 200
+    n $NODE ip rule $verb to 10.244.1.10 lookup 77 pref 210
+    n $NODE ip rule $verb to 10.244.1.20 lookup 77 pref 210
+}
+pod_offloads() {  # on|off: tx checksum offload (and with it TSO) on the pods' eth0
+    n $PODA ethtool -K eth0 tx "$1" >/dev/null 2>&1
+    n $PODB ethtool -K eth0 tx "$1" >/dev/null 2>&1
+}
+
+cat > $WORK/firewall.yaml <<YAML
+apiVersion: rampart.io/v1
+kind: FirewallConfiguration
+metadata: {name: bench}
+spec:
+  listen: 0.0.0.0:6080
+  admin: 127.0.0.1:9680
+  vnis: [7]
+  events: $WORK/eve.json
+  workers: 1
+---
+apiVersion: rampart.io/v1
+kind: SecurityPolicy
+metadata: {name: bench}
+spec:
+  zones:
+    - {name: pods, networks: [10.244.1.0/24]}
+  rules:
+    - {name: allow-all, from: any, to: any, action: allow}
+  defaults:
+    intrazone: {action: allow}
+    interzone: {action: allow}
+YAML
+
+start_reflector() {
+    n $FW $PIN "$REFLECTOR" > $WORK/reflector.out 2>&1 &
+    MIDPID=$!
+    sleep 0.3
+}
+start_firewall() {
+    n $FW $PIN "$FIREWALL" --config $WORK/firewall.yaml --workers 1 > $WORK/firewall.out 2> $WORK/firewall.err &
+    MIDPID=$!
+    for i in $(seq 100); do n $FW curl -s -o /dev/null http://127.0.0.1:9680/readyz && return 0; sleep 0.1; done
+    echo "firewall did not become ready"; cat $WORK/firewall.err; exit 1
+}
+stop_middlebox() {
+    [ -n "$MIDPID" ] || return 0
+    kill -TERM "$MIDPID"; wait "$MIDPID" || true; MIDPID=""
+}
+
+n $PODB iperf3 -s -B 10.244.1.20 > $WORK/iperf3-server.log 2>&1 &
+IPERFPID=$!
+sleep 0.5
+
+declare -A TCP UDPPPS UDPLOSS P50 P99
+measure() {  # $1 = column name
+    local name=$1
+    n $PODA ping -c 3 -i 0.2 -W 1 10.244.1.20 >/dev/null || { echo "$name: pod A cannot reach pod B"; TCP[$name]=-; UDPPPS[$name]=-; UDPLOSS[$name]=-; P50[$name]=-; P99[$name]=-; return 0; }
+    n $PODA iperf3 -c 10.244.1.20 -t $TIME -J > $WORK/$name-tcp.json || true
+    TCP[$name]=$(python3 -c 'import json,sys
+try: print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9))
+except Exception: print("-")' $WORK/$name-tcp.json)
+    sleep 0.5
+    n $PODA iperf3 -c 10.244.1.20 -u -l 64 -b $UDP_RATE -t $TIME -J > $WORK/$name-udp.json || true
+    read -r UDPPPS[$name] UDPLOSS[$name] < <(python3 -c 'import json,sys
+try:
+    s = json.load(open(sys.argv[1]))["end"]["sum"]
+    print("%d %.1f" % ((s["packets"] - s["lost_packets"]) / s["seconds"], 100.0 * s["lost_packets"] / max(s["packets"], 1)))
+except Exception: print("- -")' $WORK/$name-udp.json)
+    sleep 1  # let the flood's queues drain before timing
+    n $PODA ping -c 200 -i 0.005 -W 1 10.244.1.20 > $WORK/$name-ping.txt || true
+    read -r P50[$name] P99[$name] < <(python3 -c 'import re,sys
+t = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+) ms", open(sys.argv[1]).read()))
+if not t: print("- -"); sys.exit()
+q = lambda p: t[min(len(t) - 1, int(round(p / 100.0 * (len(t) - 1))))]
+print("%.0f %.0f" % (q(50), q(99)))' $WORK/$name-ping.txt)
+    echo "$name: tcp ${TCP[$name]} Gbit/s, udp-64 ${UDPPPS[$name]} pkt/s received (loss ${UDPLOSS[$name]} %), rtt p50 ${P50[$name]} us p99 ${P99[$name]} us"
+}
+
+echo "firewall: $FIREWALL (--workers 1${CPU:+, pinned to CPU $CPU}); reflector: batch 32${CPU:+, pinned to CPU $CPU}; pods' tx checksum offload: $POD_TX_CSUM"
+pod_offloads "$POD_TX_CSUM"
+measure unsteered
+steer on
+start_reflector; measure reflector; stop_middlebox
+cat $WORK/reflector.out
+start_firewall; measure firewall
+n $FW curl -s http://127.0.0.1:9680/metrics | grep -E '^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total)' | sed 's/^/  /' || true
+stop_middlebox
+if [ -n "${BENCH_EXTRA:-}" ]; then
+    pod_offloads on
+    start_firewall; measure firewall-tso; stop_middlebox
+    steer off
+    measure unsteered-tso
+fi
+
+ratio() { python3 -c 'import sys
+a, b = sys.argv[1], sys.argv[2]
+print("-" if "-" in (a, b) or float(b) == 0 else "%.2fx" % (float(a) / float(b)))' "$1" "$2"; }
+diff_us() { python3 -c 'import sys
+a, b = sys.argv[1], sys.argv[2]
+print("-" if "-" in (a, b) else "%+d" % (int(a) - int(b)))' "$1" "$2"; }
+
+echo
+cols="unsteered reflector firewall"; [ -n "${BENCH_EXTRA:-}" ] && cols="$cols firewall-tso unsteered-tso"
+printf '%-28s' ""; for c in $cols; do printf '%14s' "$c"; done; echo
+printf '%-28s' "TCP Gbit/s"; for c in $cols; do printf '%14s' "${TCP[$c]}"; done; echo
+printf '%-28s' "UDP 64 B received pkt/s"; for c in $cols; do printf '%14s' "${UDPPPS[$c]}"; done; echo
+printf '%-28s' "UDP 64 B loss %"; for c in $cols; do printf '%14s' "${UDPLOSS[$c]}"; done; echo
+printf '%-28s' "RTT p50 us"; for c in $cols; do printf '%14s' "${P50[$c]}"; done; echo
+printf '%-28s' "RTT p99 us"; for c in $cols; do printf '%14s' "${P99[$c]}"; done; echo
+echo
+echo "firewall / reflector, TCP throughput:     $(ratio "${TCP[firewall]}" "${TCP[reflector]}")   (target >= 0.80x)"
+echo "firewall / reflector, small-packet rate:  $(ratio "${UDPPPS[firewall]}" "${UDPPPS[reflector]}")   (target >= 0.80x)"
+echo "firewall / unsteered, TCP throughput:     $(ratio "${TCP[firewall]}" "${TCP[unsteered]}")"
+echo "latency added over the reflector:         p50 $(diff_us "${P50[firewall]}" "${P50[reflector]}") us, p99 $(diff_us "${P99[firewall]}" "${P99[reflector]}") us   (target p99 <= 200 us)"
