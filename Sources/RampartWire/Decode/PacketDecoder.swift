@@ -209,6 +209,20 @@ public enum PacketDecoder {
         context.verifyChecksums && !packet.isFragment && end <= frame.count
     }
 
+    /// Notes `event` when checksums are verified and the transport checksum over
+    /// `offset..<end` (with its pseudo-header) is wrong.
+    @inlinable @inline(__always)
+    static func verifyChecksum(
+        _ frame: UnsafeRawBufferPointer, from offset: Int, to end: Int, _ ipProtocol: IPProtocol,
+        orNote event: DecodeEvent, into packet: inout DecodedPacket, _ context: DecodeContext
+    ) {
+        if canVerify(packet, end: end, in: frame, context),
+           !Checksum.transportIsValid(UnsafeRawBufferPointer(rebasing: frame[offset ..< end]), protocol: ipProtocol,
+                                      source: packet.source, destination: packet.destination) {
+            packet.note(event)
+        }
+    }
+
     @inlinable
     static func decodeTCP(
         _ frame: UnsafeRawBufferPointer, at offset: Int, end: Int, into packet: inout DecodedPacket, _ context: DecodeContext
@@ -227,11 +241,7 @@ public enum PacketDecoder {
         packet.tcpOptions = tcp.options
         packet.payloadOffset = tcp.payloadOffset
         packet.payloadLength = min(end, frame.count) &- tcp.payloadOffset
-        if canVerify(packet, end: end, in: frame, context),
-           !Checksum.transportIsValid(UnsafeRawBufferPointer(rebasing: frame[offset ..< end]), protocol: .tcp,
-                                      source: packet.source, destination: packet.destination) {
-            packet.note(.tcpChecksumInvalid)
-        }
+        verifyChecksum(frame, from: offset, to: end, .tcp, orNote: .tcpChecksumInvalid, into: &packet, context)
         return nil
     }
 
@@ -251,11 +261,7 @@ public enum PacketDecoder {
         packet.destinationPort = udp.destinationPort
         packet.payloadOffset = udp.payloadOffset
         packet.payloadLength = min(udpEnd, frame.count) &- udp.payloadOffset
-        if canVerify(packet, end: udpEnd, in: frame, context),
-           !Checksum.transportIsValid(UnsafeRawBufferPointer(rebasing: frame[offset ..< udpEnd]), protocol: .udp,
-                                      source: packet.source, destination: packet.destination) {
-            packet.note(.udpChecksumInvalid)
-        }
+        verifyChecksum(frame, from: offset, to: udpEnd, .udp, orNote: .udpChecksumInvalid, into: &packet, context)
         let kind = packet.isFragment ? TunnelKind.none : context.tunnelPorts.kind(forDestinationPort: udp.destinationPort)
         if kind == .none { return nil }
         return decodeTunnel(kind, frame, at: udp.payloadOffset, end: udpEnd, into: &packet, context)
@@ -275,11 +281,7 @@ public enum PacketDecoder {
         packet.icmpIdentifier = icmp.identifier
         packet.payloadOffset = icmp.payloadOffset
         packet.payloadLength = min(end, frame.count) &- icmp.payloadOffset
-        if canVerify(packet, end: end, in: frame, context),
-           !Checksum.transportIsValid(UnsafeRawBufferPointer(rebasing: frame[offset ..< end]), protocol: .icmp,
-                                      source: packet.source, destination: packet.destination) {
-            packet.note(.icmpChecksumInvalid)
-        }
+        verifyChecksum(frame, from: offset, to: end, .icmp, orNote: .icmpChecksumInvalid, into: &packet, context)
         return nil
     }
 
@@ -297,11 +299,7 @@ public enum PacketDecoder {
         packet.icmpIdentifier = icmp.identifier
         packet.payloadOffset = icmp.payloadOffset
         packet.payloadLength = min(end, frame.count) &- icmp.payloadOffset
-        if canVerify(packet, end: end, in: frame, context),
-           !Checksum.transportIsValid(UnsafeRawBufferPointer(rebasing: frame[offset ..< end]), protocol: .icmpv6,
-                                      source: packet.source, destination: packet.destination) {
-            packet.note(.icmpChecksumInvalid)
-        }
+        verifyChecksum(frame, from: offset, to: end, .icmpv6, orNote: .icmpChecksumInvalid, into: &packet, context)
         return nil
     }
 
