@@ -103,7 +103,8 @@ struct FirewallCommand: ParsableCommand {
                     bound = socket.local
                     if workerCount > 1 { try ReuseportSteering.attach(to: socket, workers: workerCount) }
                 }
-                let log = try EventLog(path: settings.events)
+                let log = try EventLog(path: settings.events, maxBytes: settings.eventsMaxBytes, keep: settings.eventsKeep,
+                                       syslog: try settings.syslog.map { try SyslogForwarder(destination: $0) })
                 let matcher = index == 0
                     ? file.matcher : try PolicyMatcher(compiled: file.matcher.compiled, tags: file.document.addressTags)
                 var engineConfiguration = EngineConfiguration()

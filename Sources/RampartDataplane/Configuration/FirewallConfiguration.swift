@@ -16,6 +16,9 @@ import Yams
 ///   vnis: [7]                  # accepted VNIs (cluster ids); empty or absent: all
 ///   workers: 0                 # worker threads; 0: one per core
 ///   events: /var/log/rampart/eve.json   # or "-" for standard output
+///   eventsMaxBytes: 104857600  # rotate the event file before this size; 0: never
+///   eventsKeep: 5              # rotated files kept: eve.json.1 ... eve.json.5
+///   syslog: udp://127.0.0.1:514   # RFC 5424 copy of every record; or off
 ///   sessions: 262144
 ///   innerMTU: 1500             # longer inner TCP packets (TSO over a veth) are segmented
 ///   returnPort: 6080           # the nodes' tunnel port; "source" answers to the sender's port
@@ -28,6 +31,12 @@ public struct FirewallConfiguration: Sendable, Equatable {
     /// Worker threads; 0: one per online core.
     public var workers = 0
     public var events = "-"
+    /// Rotate the event file before it would pass this size; 0: never.
+    public var eventsMaxBytes = 100 << 20
+    /// Rotated event files kept (eve.json.1 ... eve.json.<n>); 0: none.
+    public var eventsKeep = 5
+    /// Where every record also goes as an RFC 5424 message over UDP; nil: nowhere.
+    public var syslog: SocketAddress?
     public var sessions = 1 << 18
     /// The node-side tunnel port frames go back to; nil: the sender's source port.
     public var returnPort: UInt16? = 6080
@@ -141,7 +150,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "sessions", "returnPort", "innerMTU", "rematchOnReload"]
+        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -172,6 +181,25 @@ public struct ConfigurationFile {
             if let path = value as? String, !path.isEmpty {
                 configuration.events = path
             } else { fail("spec.events must be a file path or '-'") }
+        }
+        if let value = spec["eventsMaxBytes"] {
+            if let n = value as? Int, n == 0 || (n >= 4096 && n <= 1 << 40) {
+                configuration.eventsMaxBytes = n
+            } else { fail("spec.eventsMaxBytes must be 0 (never rotate) or a size in bytes from 4096, found '\(value)'") }
+        }
+        if let value = spec["eventsKeep"] {
+            if let n = value as? Int, n >= 0, n <= 1000 {
+                configuration.eventsKeep = n
+            } else { fail("spec.eventsKeep must be between 0 and 1000 rotated files, found '\(value)'") }
+        }
+        if let value = spec["syslog"] {
+            // YAML 1.1 reads a bare `off` as false.
+            if (value as? String) == "off" || (value as? Bool) == false {
+                configuration.syslog = nil
+            } else if let text = value as? String, text.hasPrefix("udp://"),
+                      let address = SocketAddress(parsing: String(text.dropFirst(6))), address.port != 0 {
+                configuration.syslog = address
+            } else { fail("spec.syslog must be udp://address:port (e.g. udp://127.0.0.1:514 or udp://[::1]:514) or off, found '\(value)'") }
         }
         if let value = spec["sessions"] {
             if let n = value as? Int, n >= 16, n <= 1 << 26 {

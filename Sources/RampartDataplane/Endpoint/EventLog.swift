@@ -4,57 +4,84 @@ import Glibc
 import RampartInspect
 
 /// Writes the firewall's events as EVE JSON lines (the shape `rampart inspect` writes) to
-/// a file or standard output through one buffer, flushed every publish interval.
+/// a file or standard output through one buffer, flushed every publish interval; rotates
+/// the file by size and optionally forwards each record to syslog.
+///
+/// Rotation with several workers appending to one file: every worker has its own
+/// descriptor and `EventLog`, and each flush takes `flock(LOCK_EX)` on its file (flush time
+/// only, never per packet). Under the lock it reopens the path when it no longer names the
+/// file it holds (another worker rotated: `fstat` and `stat` inodes differ), rotates when
+/// the next line would pass `maxBytes`, and writes whole lines. So no line is split, lost
+/// or written to a renamed file, and only one worker rotates each time.
 ///
 /// ```swift
-/// let log = try EventLog(path: "/var/log/rampart/eve.json")   // or "-" for stdout
+/// let log = try EventLog(path: "/var/log/rampart/eve.json", maxBytes: 100 << 20, keep: 5)
 /// log.flush()
 /// ```
 public final class EventLog: EventSink {
-    let descriptor: Int32
+    public let path: String
+    var descriptor: Int32
     let ownsDescriptor: Bool
+    /// Rotate before the file would pass this many bytes; 0: never.
+    public let maxBytes: Int
+    /// Rotated files kept (eve.json.1 newest ... eve.json.<keep>); 0: none kept.
+    public let keep: Int
+    public let syslog: SyslogForwarder?
     var line = JSONLine()
     /// Whole lines only: with several workers appending to one file, each `write` of whole
     /// lines lands intact (O_APPEND), where stdio could flush half a line.
     var buffer: [UInt8] = []
+    /// The end offset of each line in `buffer`, so rotation can cut between lines.
+    var lineEnds: [Int] = []
     public private(set) var flowCount = 0
     public private(set) var anomalyCount = 0
     public private(set) var writeFailed = false
+    /// Rotations this log performed (other workers' rotations are not counted here).
+    public private(set) var rotations = 0
     static let flushThreshold = 64 << 10
 
-    /// Opens `path` for appending, or standard output for "-".
-    public init(path: String) throws {
+    /// Opens `path` for appending, or standard output for "-" (never rotated).
+    public init(path: String, maxBytes: Int = 0, keep: Int = 5, syslog: SyslogForwarder? = nil) throws {
+        self.path = path
+        self.maxBytes = path == "-" ? 0 : max(maxBytes, 0)
+        self.keep = max(keep, 0)
+        self.syslog = syslog
         if path != "-" {
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw SystemError("open \(path)") }
-            descriptor = fd
+            descriptor = try Self.open(path)
             ownsDescriptor = true
         } else {
             descriptor = 1
             ownsDescriptor = false
         }
         buffer.reserveCapacity(Self.flushThreshold * 2)
+        lineEnds.reserveCapacity(1024)
+    }
+
+    static func open(_ path: String) throws -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("open \(path)") }
+        return fd
     }
 
     deinit {
-        if ownsDescriptor { Glibc.close(descriptor) }
+        if ownsDescriptor && descriptor >= 0 { Glibc.close(descriptor) }
     }
 
     public func flowStarted(_ record: FlowRecord) {
         line.reset()
         record.writeEVE(into: &line, reason: "start")
-        emit()
+        emit("flow", severity: SyslogForwarder.informational)
     }
 
     public func flowEnded(_ record: FlowRecord) {
         flowCount += 1
         line.reset()
         record.writeEVE(into: &line)
-        emit()
+        emit("flow", severity: SyslogForwarder.informational)
         for type in record.applicationEventTypes {
             line.reset()
             record.writeApplicationEVE(type, into: &line)
-            emit()
+            emit(type, severity: SyslogForwarder.informational)
         }
     }
 
@@ -62,30 +89,121 @@ public final class EventLog: EventSink {
         anomalyCount += 1
         line.reset()
         record.writeEVE(into: &line)
-        emit()
+        emit("anomaly", severity: SyslogForwarder.warning)
     }
 
-    func emit() {
+    func emit(_ eventType: String, severity: UInt8) {
         buffer.append(contentsOf: line.bytes)
+        lineEnds.append(buffer.count)
+        syslog?.send(eventType: eventType, severity: severity, json: line.bytes)
         if buffer.count >= Self.flushThreshold { flush() }
     }
 
-    /// Writes the buffered lines (cheap when there are none).
+    /// Writes the buffered lines (cheap when there are none), rotating the file first when
+    /// they would pass `maxBytes`.
     public func flush() {
         guard !buffer.isEmpty else { return }
-        var written = 0
-        buffer.withUnsafeBytes { bytes in
-            while written < bytes.count {
-                let n = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { writeFailed = true; return }
-                written += n
-            }
+        if maxBytes > 0 && descriptor >= 0 {
+            flushRotating()
+        } else {
+            buffer.withUnsafeBytes { writeAll($0[0 ..< $0.count]) }
         }
         buffer.removeAll(keepingCapacity: true)
+        lineEnds.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes (and closes a file it opened); reports whether every byte was written.
+    func flushRotating() {
+        guard lockCurrentFile() else {
+            // The path cannot be reopened: keep appending to the file held, unrotated.
+            buffer.withUnsafeBytes { writeAll($0[0 ..< $0.count]) }
+            return
+        }
+        var size = fileSize()
+        var start = 0
+        var index = 0
+        while index < lineEnds.count {
+            // As many whole lines as fit; a single line longer than the limit goes alone
+            // into a file of its own.
+            var end = index
+            while end < lineEnds.count && size + (lineEnds[end] - start) <= maxBytes { end += 1 }
+            if end == index && size == 0 { end = index + 1 }
+            if end > index {
+                let stop = lineEnds[end - 1]
+                buffer.withUnsafeBytes { writeAll($0[start ..< stop]) }
+                size += stop - start
+                start = stop
+                index = end
+            }
+            if index < lineEnds.count {
+                guard rotate() else {
+                    buffer.withUnsafeBytes { writeAll($0[start ..< $0.count]) }
+                    break
+                }
+                size = fileSize()
+            }
+        }
+        _ = flock(descriptor, LOCK_UN)
+    }
+
+    /// Locks the file `path` names now, reopening it when another worker rotated it away.
+    func lockCurrentFile() -> Bool {
+        for _ in 0 ..< 64 {
+            while flock(descriptor, LOCK_EX) != 0 {
+                if errno != EINTR { return false }
+            }
+            var held = stat()
+            var named = stat()
+            if fstat(descriptor, &held) == 0, stat(path, &named) == 0,
+               held.st_dev == named.st_dev, held.st_ino == named.st_ino {
+                return true
+            }
+            _ = flock(descriptor, LOCK_UN)
+            guard let fd = try? Self.open(path) else { return false }
+            Glibc.close(descriptor)
+            descriptor = fd
+        }
+        return false
+    }
+
+    func fileSize() -> Int {
+        var held = stat()
+        return fstat(descriptor, &held) == 0 ? Int(held.st_size) : 0
+    }
+
+    /// With the lock held: eve.json.<keep-1> → .<keep> ... eve.json → .1, then a new
+    /// eve.json, locked. Other workers holding the old file find it renamed when they lock
+    /// it; one of them may open and write the new file before this worker locks it, so the
+    /// caller reads the size again.
+    func rotate() -> Bool {
+        if keep == 0 {
+            unlink(path)
+        } else {
+            unlink("\(path).\(keep)")
+            if keep > 1 {
+                for n in stride(from: keep - 1, through: 1, by: -1) { rename("\(path).\(n)", "\(path).\(n + 1)") }
+            }
+            guard rename(path, "\(path).1") == 0 else { return false }
+        }
+        guard let fd = try? Self.open(path) else { return false }
+        _ = flock(descriptor, LOCK_UN)
+        Glibc.close(descriptor)
+        descriptor = fd
+        rotations += 1
+        return lockCurrentFile()
+    }
+
+    func writeAll(_ bytes: Slice<UnsafeRawBufferPointer>) {
+        guard let base = bytes.base.baseAddress else { return }
+        var written = bytes.startIndex
+        while written < bytes.endIndex {
+            let n = write(descriptor, base + written, bytes.endIndex - written)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { writeFailed = true; return }
+            written += n
+        }
+    }
+
+    /// Flushes (and syncs a file it opened); reports whether every byte was written.
     public func close() -> Bool {
         flush()
         if ownsDescriptor { fsync(descriptor) }
