@@ -8,10 +8,11 @@
 #   unsteered  pod A -> pod B through the node without the steering rules (no tunnel).
 # Each: TCP throughput (iperf3, 5 s), small-packet rate (iperf3 -u -l 64), ping RTT p50/p99.
 #
-#   swift build -c release --product rampart-firewall --scratch-path /work/dev/fwbench-build
-#   scripts/bench-firewall.sh /work/dev/fwbench-build/release/rampart-firewall
+#   swift build -c release --product rampart-firewall --scratch-path .build-fwbench
+#   scripts/bench-firewall.sh .build-fwbench/release/rampart-firewall
 #
-# Environment: BENCH_TIME (iperf3 seconds, 5), BENCH_UDP_RATE (iperf3 -b, 2G),
+# Environment: BENCH_TIME (iperf3 seconds, 5), BENCH_UDP_RATE (iperf3 -b, 2G), BENCH_ROUNDS
+# (3: rounds of the three paths, alternating; the table shows medians),
 # BENCH_CPU (core the reflector and the firewall are pinned to, 1; "" = no pinning),
 # BENCH_POD_TX_CSUM (on|off, default off: see below), BENCH_EXTRA=1 adds rows with the pods'
 # offloads on (TSO super-packets, which only the firewall can cut back to the MTU).
@@ -22,7 +23,7 @@
 # pods' eth0 (which also turns TSO off) for all three paths.
 # Never touches the root namespace's interfaces; removes everything it made.
 set -euo pipefail
-FIREWALL=$(readlink -f "${1:-/work/dev/fwbench-build/release/rampart-firewall}")
+FIREWALL=$(readlink -f "${1:-.build-fwbench/release/rampart-firewall}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 [ -x "$FIREWALL" ] || { echo "no firewall binary at $FIREWALL"; exit 1; }
@@ -30,6 +31,7 @@ for tool in ip iperf3 ping ethtool gcc python3 curl; do command -v $tool >/dev/n
 TIME=${BENCH_TIME:-5}
 UDP_RATE=${BENCH_UDP_RATE:-2G}
 CPU=${BENCH_CPU-1}
+ROUNDS=${BENCH_ROUNDS:-3}
 POD_TX_CSUM=${BENCH_POD_TX_CSUM:-off}
 PIN=""; [ -n "$CPU" ] && PIN="taskset -c $CPU"
 
@@ -37,14 +39,15 @@ ID=$$
 NODE=rb-node-$ID; PODA=rb-poda-$ID; PODB=rb-podb-$ID; FW=rb-fw-$ID
 WORK=$(mktemp -d /tmp/rampart-bench.XXXXXX)
 REFLECTOR=$WORK/reflector
-MIDPID=""; IPERFPID=""
+MIDPID=""; IPERFPID=""; DIED=""
 
 cleanup() {
+    [ "$BASHPID" = "$$" ] || exit 1   # a subshell caught the signal: the main shell cleans up
     set +e
     [ -n "$MIDPID" ] && kill "$MIDPID" 2>/dev/null && wait "$MIDPID" 2>/dev/null
     [ -n "$IPERFPID" ] && kill "$IPERFPID" 2>/dev/null && wait "$IPERFPID" 2>/dev/null
     for ns in $NODE $PODA $PODB $FW; do ip netns del $ns 2>/dev/null; done
-    rm -rf "$WORK"
+    if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT INT TERM
 n() { ip netns exec "$@"; }
@@ -125,62 +128,83 @@ spec:
 YAML
 
 start_reflector() {
-    n $FW $PIN "$REFLECTOR" > $WORK/reflector.out 2>&1 &
+    # ip netns exec (not the n function) so that $! is the program itself, not a subshell.
+    ip netns exec $FW $PIN "$REFLECTOR" > $WORK/reflector.out 2>&1 &
     MIDPID=$!
     sleep 0.3
 }
 start_firewall() {
-    n $FW $PIN "$FIREWALL" --config $WORK/firewall.yaml --workers 1 > $WORK/firewall.out 2> $WORK/firewall.err &
+    ip netns exec $FW $PIN "$FIREWALL" --config $WORK/firewall.yaml --workers 1 > $WORK/firewall.out 2> $WORK/firewall.err &
     MIDPID=$!
     for i in $(seq 100); do n $FW curl -s -o /dev/null http://127.0.0.1:9680/readyz && return 0; sleep 0.1; done
     echo "firewall did not become ready"; cat $WORK/firewall.err; exit 1
 }
-stop_middlebox() {
+stop_middlebox() {  # $1 = name; a middlebox that died during the run is reported, not hidden
     [ -n "$MIDPID" ] || return 0
-    kill -TERM "$MIDPID"; wait "$MIDPID" || true; MIDPID=""
+    local status=0
+    if kill -0 "$MIDPID" 2>/dev/null; then
+        kill -TERM "$MIDPID"; wait "$MIDPID" || status=$?
+    else
+        wait "$MIDPID" || status=$?
+        echo "WARNING: $1 died during its measurement (exit status $status)"
+        DIED="$DIED $1"
+        tail -n 5 $WORK/firewall.err $WORK/reflector.out 2>/dev/null | sed 's/^/  /'
+    fi
+    MIDPID=""
 }
 
-n $PODB iperf3 -s -B 10.244.1.20 > $WORK/iperf3-server.log 2>&1 &
+ip netns exec $PODB iperf3 -s -B 10.244.1.20 > $WORK/iperf3-server.log 2>&1 &
 IPERFPID=$!
 sleep 0.5
 
 declare -A TCP UDPPPS UDPLOSS P50 P99
-measure() {  # $1 = column name
-    local name=$1
-    n $PODA ping -c 3 -i 0.2 -W 1 10.244.1.20 >/dev/null || { echo "$name: pod A cannot reach pod B"; TCP[$name]=-; UDPPPS[$name]=-; UDPLOSS[$name]=-; P50[$name]=-; P99[$name]=-; return 0; }
-    n $PODA iperf3 -c 10.244.1.20 -t $TIME -J > $WORK/$name-tcp.json || true
-    TCP[$name]=$(python3 -c 'import json,sys
+measure() {  # $1 = column name; appends this round's figures, the table shows the medians
+    local name=$1 tcp pps loss p50 p99
+    n $PODA ping -c 3 -i 0.2 -W 1 10.244.1.20 >/dev/null || { echo "$name: pod A cannot reach pod B"; return 0; }
+    n $PODA timeout $((TIME + 15)) iperf3 -c 10.244.1.20 --connect-timeout 3000 -t $TIME -J > $WORK/$name-tcp.json || true
+    tcp=$(python3 -c 'import json,sys
 try: print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9))
 except Exception: print("-")' $WORK/$name-tcp.json)
     sleep 0.5
-    n $PODA iperf3 -c 10.244.1.20 -u -l 64 -b $UDP_RATE -t $TIME -J > $WORK/$name-udp.json || true
-    read -r UDPPPS[$name] UDPLOSS[$name] < <(python3 -c 'import json,sys
+    n $PODA timeout $((TIME + 15)) iperf3 -c 10.244.1.20 --connect-timeout 3000 -u -l 64 -b $UDP_RATE -t $TIME -J > $WORK/$name-udp.json || true
+    read -r pps loss < <(python3 -c 'import json,sys
 try:
     s = json.load(open(sys.argv[1]))["end"]["sum"]
     print("%d %.1f" % ((s["packets"] - s["lost_packets"]) / s["seconds"], 100.0 * s["lost_packets"] / max(s["packets"], 1)))
 except Exception: print("- -")' $WORK/$name-udp.json)
     sleep 1  # let the flood's queues drain before timing
     n $PODA ping -c 200 -i 0.005 -W 1 10.244.1.20 > $WORK/$name-ping.txt || true
-    read -r P50[$name] P99[$name] < <(python3 -c 'import re,sys
+    read -r p50 p99 < <(python3 -c 'import re,sys
 t = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+) ms", open(sys.argv[1]).read()))
 if not t: print("- -"); sys.exit()
 q = lambda p: t[min(len(t) - 1, int(round(p / 100.0 * (len(t) - 1))))]
 print("%.0f %.0f" % (q(50), q(99)))' $WORK/$name-ping.txt)
-    echo "$name: tcp ${TCP[$name]} Gbit/s, udp-64 ${UDPPPS[$name]} pkt/s received (loss ${UDPLOSS[$name]} %), rtt p50 ${P50[$name]} us p99 ${P99[$name]} us"
+    echo "$name: tcp $tcp Gbit/s, udp-64 $pps pkt/s received (loss $loss %), rtt p50 $p50 us p99 $p99 us"
+    TCP[$name]="${TCP[$name]:-} $tcp"; UDPPPS[$name]="${UDPPPS[$name]:-} $pps"; UDPLOSS[$name]="${UDPLOSS[$name]:-} $loss"
+    P50[$name]="${P50[$name]:-} $p50"; P99[$name]="${P99[$name]:-} $p99"
 }
 
 echo "firewall: $FIREWALL (--workers 1${CPU:+, pinned to CPU $CPU}); reflector: batch 32${CPU:+, pinned to CPU $CPU}; pods' tx checksum offload: $POD_TX_CSUM"
 pod_offloads "$POD_TX_CSUM"
-measure unsteered
-steer on
-start_reflector; measure reflector; stop_middlebox
-cat $WORK/reflector.out
-start_firewall; measure firewall
-n $FW curl -s http://127.0.0.1:9680/metrics | grep -E '^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total)' | sed 's/^/  /' || true
-stop_middlebox
+# Rounds alternate the three paths so that a burst of other load on the machine hits them alike.
+for round in $(seq $ROUNDS); do
+    echo "--- round $round of $ROUNDS"
+    measure unsteered
+    steer on
+    start_reflector; measure reflector; stop_middlebox reflector
+    sed 's/^/  /' $WORK/reflector.out
+    start_firewall; measure firewall
+    n $FW curl -s http://127.0.0.1:9680/metrics | grep -E '^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total)' | grep -v ' 0$' | sed 's/^/  /' || true
+    stop_middlebox firewall
+    steer off
+done
 if [ -n "${BENCH_EXTRA:-}" ]; then
+    echo "--- pods' offloads on (TSO super-packets into the tunnel)"
     pod_offloads on
-    start_firewall; measure firewall-tso; stop_middlebox
+    steer on
+    start_firewall; measure firewall-tso
+    n $FW curl -s http://127.0.0.1:9680/metrics | grep -E '^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total)' | grep -v ' 0$' | sed 's/^/  /' || true
+    stop_middlebox firewall-tso
     steer off
     measure unsteered-tso
 fi
@@ -190,18 +214,30 @@ a, b = sys.argv[1], sys.argv[2]
 print("-" if "-" in (a, b) or float(b) == 0 else "%.2fx" % (float(a) / float(b)))' "$1" "$2"; }
 diff_us() { python3 -c 'import sys
 a, b = sys.argv[1], sys.argv[2]
-print("-" if "-" in (a, b) else "%+d" % (int(a) - int(b)))' "$1" "$2"; }
+print("-" if "-" in (a, b) else "%+.0f" % (float(a) - float(b)))' "$1" "$2"; }
+
+med() { python3 -c 'import sys
+v = sorted(float(x) for x in sys.argv[1:] if x != "-")
+if not v: print("-")
+else:
+    m = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    print(("%.2f" if m < 10 else "%.1f" if m < 100 else "%.0f") % m)' $1; }
+for c in unsteered reflector firewall firewall-tso unsteered-tso; do
+    for a in TCP UDPPPS UDPLOSS P50 P99; do declare -n arr=$a; [ -n "${arr[$c]:-}" ] && arr[$c]=$(med "${arr[$c]}"); unset -n arr; done
+done
 
 echo
+echo "medians of $ROUNDS round(s) (extra columns: one round)"
 cols="unsteered reflector firewall"; [ -n "${BENCH_EXTRA:-}" ] && cols="$cols firewall-tso unsteered-tso"
 printf '%-28s' ""; for c in $cols; do printf '%14s' "$c"; done; echo
-printf '%-28s' "TCP Gbit/s"; for c in $cols; do printf '%14s' "${TCP[$c]}"; done; echo
-printf '%-28s' "UDP 64 B received pkt/s"; for c in $cols; do printf '%14s' "${UDPPPS[$c]}"; done; echo
-printf '%-28s' "UDP 64 B loss %"; for c in $cols; do printf '%14s' "${UDPLOSS[$c]}"; done; echo
-printf '%-28s' "RTT p50 us"; for c in $cols; do printf '%14s' "${P50[$c]}"; done; echo
-printf '%-28s' "RTT p99 us"; for c in $cols; do printf '%14s' "${P99[$c]}"; done; echo
+printf '%-28s' "TCP Gbit/s"; for c in $cols; do printf '%14s' "${TCP[$c]:--}"; done; echo
+printf '%-28s' "UDP 64 B received pkt/s"; for c in $cols; do printf '%14s' "${UDPPPS[$c]:--}"; done; echo
+printf '%-28s' "UDP 64 B loss %"; for c in $cols; do printf '%14s' "${UDPLOSS[$c]:--}"; done; echo
+printf '%-28s' "RTT p50 us"; for c in $cols; do printf '%14s' "${P50[$c]:--}"; done; echo
+printf '%-28s' "RTT p99 us"; for c in $cols; do printf '%14s' "${P99[$c]:--}"; done; echo
 echo
-echo "firewall / reflector, TCP throughput:     $(ratio "${TCP[firewall]}" "${TCP[reflector]}")   (target >= 0.80x)"
-echo "firewall / reflector, small-packet rate:  $(ratio "${UDPPPS[firewall]}" "${UDPPPS[reflector]}")   (target >= 0.80x)"
-echo "firewall / unsteered, TCP throughput:     $(ratio "${TCP[firewall]}" "${TCP[unsteered]}")"
-echo "latency added over the reflector:         p50 $(diff_us "${P50[firewall]}" "${P50[reflector]}") us, p99 $(diff_us "${P99[firewall]}" "${P99[reflector]}") us   (target p99 <= 200 us)"
+echo "firewall / reflector, TCP throughput:     $(ratio "${TCP[firewall]:--}" "${TCP[reflector]:--}")   (target >= 0.80x)"
+echo "firewall / reflector, small-packet rate:  $(ratio "${UDPPPS[firewall]:--}" "${UDPPPS[reflector]:--}")   (target >= 0.80x)"
+echo "firewall / unsteered, TCP throughput:     $(ratio "${TCP[firewall]:--}" "${TCP[unsteered]:--}")"
+echo "latency added over the reflector:         p50 $(diff_us "${P50[firewall]:--}" "${P50[reflector]:--}") us, p99 $(diff_us "${P99[firewall]:--}" "${P99[reflector]:--}") us   (target p99 <= 200 us)"
+[ -z "$DIED" ] || echo "WARNING: died during the run:$DIED (see above)"
