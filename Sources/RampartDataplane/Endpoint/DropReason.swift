@@ -22,6 +22,8 @@ public enum DropReason: Int, CaseIterable, Sendable, Error {
     case sendQueueFull
     /// Any other send error.
     case sendFailed
+    /// Longer than a receive slot: the kernel cut it (MSG_TRUNC).
+    case receiveTruncated
 
     /// The name used in metrics.
     public var label: String {
@@ -34,6 +36,7 @@ public enum DropReason: Int, CaseIterable, Sendable, Error {
         case .nonIP: return "non_ip"
         case .sendQueueFull: return "send_queue_full"
         case .sendFailed: return "send_failed"
+        case .receiveTruncated: return "receive_truncated"
         }
     }
 }

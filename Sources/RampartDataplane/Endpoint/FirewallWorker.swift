@@ -104,7 +104,7 @@ public final class FirewallWorker<Sink: EventSink> {
         let truncated = header.pointee.msg_flags & Int32(MSG_TRUNC) != 0
         if truncated {
             counters.datagramsReceived &+= 1
-            counters.count(.truncatedTunnel)
+            counters.count(.receiveTruncated)
             return
         }
         guard let name = header.pointee.msg_name else { return }
