@@ -26,7 +26,10 @@ public enum OuterHeader {
     ) -> Int {
         let isIPv4 = sender.isIPv4
         let length = isIPv4 ? 42 : 62
-        guard end >= length, end <= buffer.count, datagramLength >= 0, datagramLength <= 65_000 else { return -1 }
+        // The largest datagram the synthetic length fields can state: a TSO super-packet
+        // from a pod (~65 KB) must fit, or it is dropped and TCP stalls on retransmits.
+        let maximum = isIPv4 ? 65_535 &- 28 : 65_535 &- 8
+        guard end >= length, end <= buffer.count, datagramLength >= 0, datagramLength <= maximum else { return -1 }
         let start = end &- length
         // Ethernet: addresses unused by the decoder.
         buffer.storeBytes(of: UInt64(0), toByteOffset: start, as: UInt64.self)
