@@ -13,18 +13,21 @@ struct FirewallCommand: ParsableCommand {
         commandName: "rampart-firewall",
         abstract: "Stand in the traffic: receive tunnelled frames, decide by the policy, send the allowed ones back.",
         discussion: """
-            Listens for VXLAN (RFC 7348) and Geneve (RFC 8926) datagrams from the nodes, runs
-            each inner frame through the same engine as `rampart inspect`, and sends allowed
-            frames back to the node they came from (inner MACs swapped, checksums completed).
-            Denied frames are dropped; reset rules send TCP resets through the tunnel.
+            Listens for VXLAN (RFC 7348) and Geneve (RFC 8926) datagrams from the nodes,
+            runs each inner frame through the same engine as `rampart inspect`, and
+            sends allowed frames back to the node they came from (inner MACs swapped,
+            checksums completed). Denied frames are dropped; reset rules send TCP resets
+            through the tunnel.
 
-            The configuration file holds a FirewallConfiguration document (listen address,
-            admin address, VNIs, event log) and the SecurityPolicy (and AddressTags)
-            documents; see docs/firewall.md. Options given here override the file.
+            The configuration file holds a FirewallConfiguration document (listen
+            address, admin address, VNIs, event log) and the SecurityPolicy (and
+            AddressTags) documents; see docs/firewall.md. Options given here override
+            the file.
 
-            Signals: SIGHUP reloads the policy (a bad one is rejected and the running one
-            stays); SIGTERM or SIGINT stop after writing the records of open sessions.
-            Admin API (default 127.0.0.1:9680): /healthz, /readyz, /metrics, POST /reload.
+            Signals: SIGHUP reloads the policy (a bad one is rejected and the running
+            one stays); SIGTERM or SIGINT stop after writing the records of open
+            sessions. Admin API (default 127.0.0.1:9680): /healthz, /readyz, /metrics,
+            POST /reload.
 
             Exit codes: 0 stopped by a signal; 1 could not start (socket, log file);
             2 the configuration is invalid; 64 the command line is wrong.

@@ -27,12 +27,14 @@ struct EngineBench: ParsableCommand {
         commandName: "engine",
         abstract: "Packets per second of decode + session + policy over a capture loaded in memory.",
         discussion: """
-            The capture's records are indexed first (not timed); then the engine runs over all
-            of them --repeat times, each pass with a fresh engine. With --peers, tshark and
-            ndpiReader read the same file and their wall times are printed beside ours.
+            The capture's records are indexed first (not timed); then the engine runs
+            over all of them --repeat times, each pass with a fresh engine. With
+            --peers, tshark and ndpiReader read the same file and their wall times are
+            printed beside ours.
 
             Example:
-              rampart bench engine --capture /tmp/rampart-bench.pcap --policy Samples/policy.yaml --peers
+              rampart bench engine --capture /tmp/rampart-bench.pcap \\
+                  --policy Samples/policy.yaml --peers
             """
     )
 

@@ -8,10 +8,11 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Run the firewall's engine over a capture file and write EVE JSON events.",
         discussion: """
-            Reads a pcap or pcapng capture, tracks every session, decides each by the policy,
-            and writes one JSON line per session (event_type "flow") and per decode problem
-            (event_type "anomaly") in the shape of Suricata's EVE. A summary goes to standard
-            error; a progress bar too, when standard error is a terminal and the file is large.
+            Reads a pcap or pcapng capture, tracks every session, decides each by the
+            policy, and writes one JSON line per session (event_type "flow") and per
+            decode problem (event_type "anomaly") in the shape of Suricata's EVE. A
+            summary goes to standard error; a progress bar too, when standard error is a
+            terminal and the file is large.
 
             Without --policy every session is allowed and logged (a policy whose default
             rules allow everything).
@@ -25,7 +26,8 @@ struct InspectCommand: ParsableCommand {
               64  the command line is wrong
 
             Example:
-              rampart inspect Samples/sample.pcap --policy Samples/policy.yaml --tags Samples/tags.yaml --out eve.json
+              rampart inspect Samples/sample.pcap --policy Samples/policy.yaml \\
+                  --tags Samples/tags.yaml --out eve.json
             """
     )
 

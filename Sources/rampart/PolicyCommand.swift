@@ -14,8 +14,8 @@ struct PolicyValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a policy file (and optionally a tag file) without inspecting anything.",
         discussion: """
-            Prints every error as FILE:LINE:COLUMN: message, and exits 2 if there is any.
-            On success prints a one-line summary and exits 0.
+            Prints every error as FILE:LINE:COLUMN: message, and exits 2 if there is
+            any. On success prints a one-line summary and exits 0.
 
             Example:
               rampart policy validate Samples/policy.yaml --tags Samples/tags.yaml
