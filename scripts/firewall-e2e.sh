@@ -35,66 +35,17 @@ trap cleanup EXIT INT TERM
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 n() { ip netns exec "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-topology.sh"
 
 set -e
-for ns in $NODE $PODA $PODB $FW; do ip netns add $ns; n $ns ip link set lo up; done
-for ns in $NODE $PODA $PODB $FW; do n $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
-
-# Veths are created inside the node namespace and their far ends moved out (never in the root namespace).
-n $NODE ip link add vA type veth peer name eth0a
-n $NODE ip link add vB type veth peer name eth0b
-n $NODE ip link add nfw mtu 1600 type veth peer name fw0 mtu 1600
-n $NODE ip link set eth0a netns $PODA
-n $NODE ip link set eth0b netns $PODB
-n $NODE ip link set fw0 netns $FW
-n $PODA ip link set eth0a name eth0
-n $PODB ip link set eth0b name eth0
-
-# Pods: /32 addresses and a gateway answered by proxy ARP, as Calico does.
-n $PODA ip addr add 10.244.1.10/32 dev eth0
-n $PODB ip addr add 10.244.1.20/32 dev eth0
-for ns in $PODA $PODB; do
-    n $ns ip link set eth0 up
-    n $ns ip route add 169.254.1.1 dev eth0 scope link
-    n $ns ip route add default via 169.254.1.1 dev eth0
-done
-
-# Node.
-n $NODE sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-n $NODE ip link set vA up
-n $NODE ip link set vB up
-n $NODE sysctl -qw net.ipv4.conf.vA.proxy_arp=1 net.ipv4.conf.vB.proxy_arp=1
-n $NODE ip route add 10.244.1.10/32 dev vA
-n $NODE ip route add 10.244.1.20/32 dev vB
-n $NODE ip addr add 10.200.0.1/30 dev nfw
-n $NODE ip link set nfw up
-# A route covering the pods' gateway (through another device), so proxy ARP answers for it
-# (a node's default route does this in a cluster; this namespace has none).
-n $NODE ip route add 169.254.1.1/32 dev nfw
-
-# Firewall namespace.
-n $FW ip addr add 10.200.0.2/30 dev fw0
-n $FW ip link set fw0 up
-
-# The tunnel toward the firewall and the steering rules.
-n $NODE ip link add rampart0 mtu 1500 type vxlan id 7 dstport 6080 remote 10.200.0.2 local 10.200.0.1 dev nfw
-n $NODE ip link set rampart0 up
+firewall_topology_up
 # Over a veth the kernel hands the firewall whole 64 KB TSO super-packets as single UDP
 # datagrams (UDP-tunnel GSO is not segmented for a plain UDP socket); the firewall cuts them
 # to the inner MTU. E2E_NODE_SEGMENTS=1 makes the node segment instead.
 if [ -n "${E2E_NODE_SEGMENTS:-}" ]; then
     n $NODE ethtool -K nfw tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off >/dev/null
 fi
-n $NODE sysctl -qw net.ipv4.conf.rampart0.rp_filter=0
-# The firewall is reached through a gateway with a fixed MAC: frames leave with it as
-# destination and come back, MACs swapped, addressed to rampart0 itself.
-n $NODE ip neigh replace 169.254.77.1 lladdr 02:00:00:00:77:01 dev rampart0 nud permanent
-n $NODE ip route add default via 169.254.77.1 dev rampart0 onlink table 77
-n $NODE ip rule add iif rampart0 lookup main pref 100
-n $NODE ip rule add iif vA lookup 77 pref 200
-n $NODE ip rule add iif vB lookup 77 pref 200
-n $NODE ip rule add to 10.244.1.10 lookup 77 pref 210
-n $NODE ip rule add to 10.244.1.20 lookup 77 pref 210
+steer on
 set +e
 
 policy() {  # $1 = rule name, $2 = action
