@@ -41,14 +41,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the end-to-end tests share: running scripts with a clean signal mask,
+        // finding the built executables.
+        .target(name: "RampartTestSupport", path: "Tests/RampartTestSupport"),
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
-        .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire"]),
+        .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport"]),
         // Unit tests of the data plane, and (as root) the firewall end to end in namespaces.
         .testTarget(
             name: "RampartDataplaneTests",
-            dependencies: ["RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "rampart-firewall"]),
+            dependencies: [
+                "RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "rampart-firewall",
+                "RampartTestSupport",
+            ]),
     ]
 )
