@@ -94,6 +94,17 @@ struct FirewallCommand: ParsableCommand {
         let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
 
         let board = MetricsBoard(workers: workerCount)
+        let tagFile = settings.tagState.map(TagStateFile.init(path:))
+        if let tagFile {
+            do {
+                if let saved = try tagFile.load() {
+                    board.restore(saved)
+                    say("rampart-firewall: tag state restored from \(tagFile.path): \(saved.updates.count) addresses, sequence \(saved.sequence)")
+                }
+            } catch {
+                say("rampart-firewall: warning: \(error); starting with no admin tags")
+            }
+        }
         var endpoints: [TunnelEndpoint] = []
         var logs: [EventLog] = []
         var bound = settings.listen
@@ -107,7 +118,7 @@ struct FirewallCommand: ParsableCommand {
                     if workerCount > 1 { try ReuseportSteering.attach(to: socket, workers: workerCount) }
                 }
                 let log = try EventLog(path: settings.events, maxBytes: settings.eventsMaxBytes, keep: settings.eventsKeep,
-                                       syslog: try settings.syslog.map { try SyslogForwarder(destination: $0) })
+                                       syslog: try settings.syslog.map { try SyslogForwarder(target: $0) })
                 let matcher = index == 0
                     ? file.matcher : try PolicyMatcher(compiled: file.matcher.compiled, tags: file.document.addressTags)
                 var engineConfiguration = EngineConfiguration()
@@ -129,6 +140,7 @@ struct FirewallCommand: ParsableCommand {
         if let address = settings.admin {
             do {
                 let server = try AdminServer(bind: address, board: board)
+                server.tagStateFile = tagFile
                 server.start()
                 say("rampart-firewall: admin API on http://\(server.local)")
             } catch {

@@ -139,14 +139,15 @@ struct EventLogRotationTests {
         #expect(defaults.eventsMaxBytes == 100 << 20 && defaults.eventsKeep == 5 && defaults.syslog == nil)
         let set = try parse("  eventsMaxBytes: 0\n  eventsKeep: 2\n  syslog: udp://[::1]:5514")
         #expect(set.eventsMaxBytes == 0 && set.eventsKeep == 2)
-        #expect(set.syslog == SocketAddress(parsing: "[::1]:5514"))
+        #expect(set.syslog == SyslogTarget(transport: .udp, host: "::1", port: 5514))
+        #expect(try parse("  syslog: tcp://syslog.example:6514").syslog == SyslogTarget(transport: .tcp, host: "syslog.example", port: 6514))
         #expect(try parse("  syslog: off").syslog == nil)
         do {
-            _ = try parse("  syslog: tcp://10.0.0.1:514\n  eventsMaxBytes: 10\n  eventsKeep: -1")
+            _ = try parse("  syslog: tls://10.0.0.1:514\n  eventsMaxBytes: 10\n  eventsKeep: -1")
             Issue.record("bad values accepted")
         } catch {
             let messages = error.errors.map(\.message)
-            #expect(messages.contains { $0.hasPrefix("spec.syslog must be udp://") })
+            #expect(messages.contains { $0.hasPrefix("spec.syslog must be udp://host:port or tcp://") })
             #expect(messages.contains { $0.hasPrefix("spec.eventsMaxBytes must be 0") })
             #expect(messages.contains { $0.hasPrefix("spec.eventsKeep must be") })
         }

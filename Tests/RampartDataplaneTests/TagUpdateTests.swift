@@ -29,7 +29,7 @@ struct TagUpdateTests {
     }
 
     @Test func staleAndDuplicateSequencesAreRefused() throws {
-        let board = MetricsBoard()
+        let board = MetricsBoard(workers: 2)
         let server = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:0")!, board: board)
         let body = { (n: Int) in #"{"sequence": \#(n), "address": "10.0.0.9", "tags": ["ns:shop"]}"# }
         #expect(server.respond(method: "POST", path: "/tags", body: body(5)).0.hasPrefix("202"))
@@ -40,7 +40,7 @@ struct TagUpdateTests {
         let (updates, cursor) = board.tagUpdates(after: 0)
         #expect(updates.map(\.sequence) == [5, 6] && cursor == 2)
         #expect(board.tagUpdates(after: cursor).updates.isEmpty)
-        #expect(board.tagUpdates(after: 1).updates.map(\.sequence) == [6])  // another worker's cursor
+        #expect(board.tagUpdates(after: 1, worker: 1).updates.map(\.sequence) == [6])  // another worker's cursor
     }
 
     @Test func updatesReachTheNextPacketWithoutAReload() throws {

@@ -2,11 +2,14 @@
 import Glibc
 #endif
 import Foundation
+import RampartInspect
+import RampartWire
 
 /// A tiny HTTP/1.1 server for operations, on its own thread, reading published snapshots:
 /// `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text), `POST /reload` (the
-/// I/O thread reloads the policy between batches) and `POST /tags` (one address's tags,
-/// applied between batches without a reload). One request per connection.
+/// I/O thread reloads the policy between batches), `POST /tags` (one address's tags, a
+/// batch, or a resync of the whole admin map, applied between batches without a reload)
+/// and `GET /tags` (where the map stands). One request per connection.
 ///
 /// ```swift
 /// let admin = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:9680")!, board: board)
@@ -42,69 +45,102 @@ public final class AdminServer: @unchecked Sendable {
         local = withUnsafePointer(to: &actual) { SocketAddress(reading: UnsafeRawPointer($0)) } ?? address
     }
 
+    /// Where accepted tag state is saved (nil: not saved), at most every `saveInterval`.
+    public var tagStateFile: TagStateFile?
+    public var saveIntervalNanoseconds: Int64 = 100_000_000
+    /// Where save failures are reported (standard error by default).
+    public var log: @Sendable (String) -> Void = { message in
+        let bytes = Array((message + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
     /// Serves on a background thread until the process exits.
     public func start() {
-        let thread = Thread { [self] in
-            while true {
-                let client = accept(descriptor, nil, nil)
-                if client < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                serve(client)
-                close(client)
-            }
-        }
+        let thread = Thread { [self] in serveForever() }
         thread.name = "rampart-admin"
         thread.start()
     }
 
+    /// The admin thread: one connection at a time; between connections, saves the tag
+    /// state when it changed (coalesced: at most once per `saveIntervalNanoseconds`).
+    func serveForever() {
+        var savedGeneration = board.tagStateCopy.generation
+        var lastSave: Int64 = 0
+        while true {
+            var timeout: Int32 = -1
+            if tagStateFile != nil && board.tagStateCopy.generation != savedGeneration {
+                let wait = lastSave + saveIntervalNanoseconds - TunnelEndpoint.monotonic()
+                if wait <= 0 {
+                    savedGeneration = saveTagState()
+                    lastSave = TunnelEndpoint.monotonic()
+                    continue
+                }
+                timeout = Int32(max(1, wait / 1_000_000))
+            }
+            var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 1, timeout)
+            if ready < 0 && errno != EINTR { return }
+            guard ready > 0 else { continue }
+            let client = accept(descriptor, nil, nil)
+            if client < 0 {
+                if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { continue }
+                return
+            }
+            serve(client)
+            close(client)
+        }
+    }
+
+    /// Writes the board's tag state; returns the generation written (on failure too, so a
+    /// broken disk is reported once per change, not in a loop).
+    @discardableResult
+    func saveTagState() -> Int {
+        let state = board.tagStateCopy
+        guard let file = tagStateFile else { return state.generation }
+        do { try file.write(sequence: state.sequence, tags: state.tags) } catch {
+            log("rampart-firewall: cannot save tag state: \(error)")
+        }
+        return state.generation
+    }
+
+    /// Answers one request and closes: every answer says `Connection: close`, so a client
+    /// that asked for keep-alive opens a new connection next time (the admin thread serves
+    /// one connection at a time and must not be held by an idle one).
     func serve(_ client: Int32) {
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var used = 0
-        // Read until the end of the headers; a body (none is expected) is ignored.
-        while used < buffer.count {
-            let n = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress! + used, $0.count - used) }
-            if n <= 0 { break }
-            used += n
-            if String(decoding: buffer[0 ..< used], as: UTF8.self).contains("\r\n\r\n") { break }
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let status: String, type: String, body: String
+        var drain = 0
+        switch AdminRequest.read(from: client) {
+        case .none:
+            return
+        case .refused(let s, let message, let d):
+            (status, type, body, drain) = (s, "text/plain; charset=utf-8", message + "\n", d)
+        case .request(let r):
+            (status, type, body) = respond(method: r.method, path: r.path, query: r.query,
+                                           body: String(decoding: r.body, as: UTF8.self))
         }
-        let head = String(decoding: buffer[0 ..< used], as: UTF8.self)
-        let requestLine = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
-        let parts = requestLine.split(separator: " ")
-        // A body (POST /tags) up to the buffer's size: what follows the headers, completed
-        // to Content-Length.
-        var requestBody = ""
-        if let range = head.range(of: "\r\n\r\n") {
-            let headerBytes = head[..<range.upperBound].utf8.count
-            let lengthLine = head[..<range.lowerBound].split(separator: "\r\n")
-                .first { $0.lowercased().hasPrefix("content-length:") }
-            let declared = lengthLine.flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-            let wanted = min(headerBytes + max(declared, 0), buffer.count)
-            while used < wanted {
-                let n = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress! + used, wanted - used) }
-                if n <= 0 { break }
-                used += n
-            }
-            if used > headerBytes { requestBody = String(decoding: buffer[headerBytes ..< used], as: UTF8.self) }
-        }
-        let (status, type, body) = respond(method: parts.count > 0 ? String(parts[0]) : "",
-                                           path: parts.count > 1 ? String(parts[1]) : "", body: requestBody)
         let response = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        var bytes = Array(response.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(client, $0.baseAddress! + sent, $0.count - sent) }
-            if n <= 0 { break }
-            sent += n
+        _ = AdminRequest.writeAll(client, Array(response.utf8))
+        if drain > 0 {
+            // Read what the client still sends so closing does not reset the connection
+            // before it has read the answer.
+            shutdown(client, Int32(SHUT_WR))
+            var scratch = [UInt8](repeating: 0, count: 65536)
+            var left = drain
+            while left > 0 {
+                let n = scratch.withUnsafeMutableBytes { read(client, $0.baseAddress, min($0.count, left)) }
+                if n <= 0 { break }
+                left -= n
+            }
         }
     }
 
     /// The response for a request (status line text, content type, body).
-    public func respond(method: String, path: String, body: String = "") -> (String, String, String) {
+    public func respond(method: String, path: String, query: [String: String] = [:], body: String = "") -> (String, String, String) {
         let text = "text/plain; charset=utf-8"
+        let json = "application/json"
         switch (method, path) {
         case ("GET", "/healthz"):
             return ("200 OK", text, "ok\n")
@@ -116,12 +152,24 @@ public final class AdminServer: @unchecked Sendable {
             board.requestReload()
             return ("202 Accepted", text, "reload requested\n")
         case ("POST", "/tags"):
-            let update: TagUpdate
-            do { update = try TagUpdate(json: body) } catch { return ("400 Bad Request", text, "\(error)\n") }
-            guard board.submit(update) else {
-                return ("409 Conflict", text, "sequence \(update.sequence) is not above \(board.lastTagSequence): stale or duplicate\n")
+            let batch: TagBatch
+            do { batch = try TagBatch(json: body) } catch { return ("400 Bad Request", text, "\(error)\n") }
+            guard board.submit(batch) else {
+                return ("409 Conflict", json, "{\"error\": \"sequence \(batch.sequence) is not above the last accepted one: stale or duplicate\", \"sequence\": \(board.lastTagSequence)}\n")
             }
-            return ("202 Accepted", text, "tags for \(update.address) queued (sequence \(update.sequence))\n")
+            if !batch.replace, batch.updates.count == 1, let update = batch.updates.first, body.contains("\"address\"") && !body.contains("\"updates\"") {
+                return ("202 Accepted", text, "tags for \(update.address) queued (sequence \(update.sequence))\n")
+            }
+            return ("202 Accepted", json, "{\"sequence\": \(batch.sequence), \"updates\": \(batch.updates.count), \"replace\": \(batch.replace)}\n")
+        case ("GET", "/tags"):
+            if let asked = query["address"] {
+                guard let address = IPAddress(asked) else { return ("400 Bad Request", text, "address must be an IPv4 or IPv6 address\n") }
+                let tags = board.adminTags(of: address) ?? []
+                let list = tags.map { TagBatch.quote($0.description) }.joined(separator: ", ")
+                return ("200 OK", json, "{\"sequence\": \(board.lastTagSequence), \"address\": \"\(address)\", \"tags\": [\(list)]}\n")
+            }
+            let summary = board.tagSummary
+            return ("200 OK", json, "{\"sequence\": \(summary.sequence), \"addresses\": \(summary.addresses)}\n")
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/reload"), (_, "/tags"):
             return ("405 Method Not Allowed", text, "method not allowed\n")
         default:

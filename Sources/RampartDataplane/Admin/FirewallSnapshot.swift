@@ -43,6 +43,10 @@ public struct FirewallSnapshot: Sendable {
             total.counters.framesSegmented &+= c.framesSegmented
             total.counters.segmentsCreated &+= c.segmentsCreated
             total.counters.receiveBatches &+= c.receiveBatches
+            total.counters.syslogMessages &+= c.syslogMessages
+            total.counters.syslogTruncated &+= c.syslogTruncated
+            total.counters.syslogConnects &+= c.syslogConnects
+            for i in 0 ..< min(total.counters.syslogErrors.count, c.syslogErrors.count) { total.counters.syslogErrors[i] &+= c.syslogErrors[i] }
             // Reloads and tag updates happen in every worker at once: counted once (worker 0's).
             for i in 0 ..< min(total.counters.drops.count, c.drops.count) { total.counters.drops[i] &+= c.drops[i] }
             let e = part.engine
@@ -90,6 +94,11 @@ public struct FirewallSnapshot: Sendable {
         metric("rampart_policy_reloads_total", "counter", "Policy reloads, by result.",
                [("{result=\"ok\"}", counters.policyReloads), ("{result=\"rejected\"}", counters.policyReloadFailures)])
         metric("rampart_tag_updates_total", "counter", "Address-to-tag updates applied from the admin API.", [("", counters.tagUpdates)])
+        metric("rampart_syslog_messages_total", "counter", "Syslog messages sent whole (UDP datagrams, TCP frames).", [("", counters.syslogMessages)])
+        metric("rampart_syslog_errors_total", "counter", "Syslog messages lost, by reason.",
+               zip(["send_failed", "queue_full", "disconnected"], counters.syslogErrors).map { ("{reason=\"\($0.0)\"}", $0.1) })
+        metric("rampart_syslog_truncated_total", "counter", "Syslog messages cut to 2048 bytes.", [("", counters.syslogTruncated)])
+        metric("rampart_syslog_connects_total", "counter", "Syslog TCP connection attempts.", [("", counters.syslogConnects)])
         metric("rampart_packets_total", "counter", "Inner packets inspected.", [("", engine.packets)])
         metric("rampart_inner_bytes_total", "counter", "Inner bytes inspected.", [("", engine.bytes)])
         metric("rampart_verdicts_total", "counter", "Engine verdicts.",

@@ -1,4 +1,6 @@
 import RampartInspect
+import RampartPolicy
+import RampartWire
 import Synchronization
 
 /// What the workers publish and what the admin API and the signal thread ask of them.
@@ -16,13 +18,14 @@ public final class MetricsBoard: Sendable {
     let snapshots: Mutex<[FirewallSnapshot]>
     let reloads = Atomic<Int>(0)
     let stop = Atomic<Bool>(false)
-    /// Every accepted tag update in order (workers read past their cursor), and the highest
-    /// sequence number accepted.
-    let tagState = Mutex<(log: [TagUpdate], lastSequence: UInt64)>(([], 0))
-
+    /// Accepted tag batches not yet applied by every worker (`base` is the index of the
+    /// first one ever kept), each worker's cursor, the highest sequence accepted, and the
+    /// admin-managed address→tag map as it stands after them.
+    let tagState: Mutex<TagLedger>
     public init(workers: Int = 1) {
         self.workers = max(workers, 1)
         snapshots = Mutex([FirewallSnapshot](repeating: FirewallSnapshot(), count: max(workers, 1)))
+        tagState = Mutex(TagLedger(workers: max(workers, 1)))
     }
 
     public func publish(_ snapshot: FirewallSnapshot, worker: Int = 0) {
@@ -48,22 +51,71 @@ public final class MetricsBoard: Sendable {
     /// Queues a tag update for every worker; refuses one whose sequence number is not above
     /// every one accepted before (stale or duplicate). Returns whether it was accepted.
     public func submit(_ update: TagUpdate) -> Bool {
-        tagState.withLock { state in
-            guard update.sequence > state.lastSequence else { return false }
-            state.lastSequence = update.sequence
-            state.log.append(update)
-            return true
-        }
+        submit(TagBatch(sequence: update.sequence, updates: [update]))
+    }
+
+    /// Queues a batch (or a resync) for every worker, applied whole between two packet
+    /// batches; refuses it when its sequence is not above every one accepted before.
+    public func submit(_ batch: TagBatch) -> Bool {
+        tagState.withLock { $0.accept(batch, force: false) }
+    }
+
+    /// Installs the tag state read at start (`TagStateFile`): accepted whatever its sequence.
+    public func restore(_ batch: TagBatch) {
+        tagState.withLock { _ = $0.accept(batch, force: true) }
     }
 
     /// The highest sequence number accepted so far.
     public var lastTagSequence: UInt64 { tagState.withLock { $0.lastSequence } }
 
-    /// The updates after `cursor` (a worker's count of updates applied) and the new cursor.
-    public func tagUpdates(after cursor: Int) -> (updates: [TagUpdate], cursor: Int) {
-        tagState.withLock { state in
-            guard cursor < state.log.count else { return ([], state.log.count) }
-            return (Array(state.log[max(cursor, 0)...]), state.log.count)
+    /// How many addresses hold admin tags, and the sequence they stand at.
+    public var tagSummary: (sequence: UInt64, addresses: Int) { tagState.withLock { ($0.lastSequence, $0.tags.count) } }
+
+    /// One address's admin tags (nil: none).
+    public func adminTags(of address: IPAddress) -> [Tag]? { tagState.withLock { $0.tags[address] } }
+
+    /// The whole admin-managed map with its sequence and a generation that changes with every
+    /// accepted batch (for `TagStateFile`).
+    public var tagStateCopy: (sequence: UInt64, tags: [IPAddress: [Tag]], generation: Int) {
+        tagState.withLock { ($0.lastSequence, $0.tags, $0.base + $0.log.count) }
+    }
+
+    /// The batches after `cursor` (the count of batches worker `worker` applied) and the new
+    /// cursor. Batches every worker has read are forgotten.
+    public func tagUpdates(after cursor: Int, worker: Int = 0) -> (updates: [TagBatch], cursor: Int) {
+        tagState.withLock { $0.read(after: cursor, worker: worker) }
+    }
+}
+
+/// The board's tag bookkeeping (under its mutex).
+struct TagLedger: Sendable {
+    var log: [TagBatch] = []
+    var base = 0
+    var cursors: [Int]
+    var lastSequence: UInt64 = 0
+    var tags: [IPAddress: [Tag]] = [:]
+
+    init(workers: Int) { cursors = [Int](repeating: 0, count: workers) }
+
+    mutating func accept(_ batch: TagBatch, force: Bool) -> Bool {
+        guard force || batch.sequence > lastSequence else { return false }
+        lastSequence = force ? max(lastSequence, batch.sequence) : batch.sequence
+        if batch.replace { tags = [:] }
+        for u in batch.updates { tags[u.address] = u.tags.isEmpty ? nil : u.tags }
+        log.append(batch)
+        return true
+    }
+
+    mutating func read(after cursor: Int, worker: Int) -> ([TagBatch], Int) {
+        let end = base + log.count
+        let from = min(max(cursor, base), end)
+        let out = Array(log[(from - base)...])
+        if worker >= 0 && worker < cursors.count { cursors[worker] = end }
+        let done = min((cursors.min() ?? end) - base, log.count)
+        if done > 0 {
+            log.removeFirst(done)
+            base += done
         }
+        return (out, end)
     }
 }

@@ -18,7 +18,8 @@ import Yams
 ///   events: /var/log/rampart/eve.json   # or "-" for standard output
 ///   eventsMaxBytes: 104857600  # rotate the event file before this size; 0: never
 ///   eventsKeep: 5              # rotated files kept: eve.json.1 ... eve.json.5
-///   syslog: udp://127.0.0.1:514   # RFC 5424 copy of every record; or off
+///   syslog: udp://127.0.0.1:514   # RFC 5424 copy of every record; tcp://host:port; or off
+///   tagState: /var/lib/rampart/tags.json   # admin tags kept across restarts; absent: not kept
 ///   sessions: 262144
 ///   innerMTU: 1500             # longer inner TCP packets (TSO over a veth) are segmented
 ///   returnPort: 6080           # the nodes' tunnel port; "source" answers to the sender's port
@@ -35,8 +36,11 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var eventsMaxBytes = 100 << 20
     /// Rotated event files kept (eve.json.1 ... eve.json.<n>); 0: none.
     public var eventsKeep = 5
-    /// Where every record also goes as an RFC 5424 message over UDP; nil: nowhere.
-    public var syslog: SocketAddress?
+    /// Where every record also goes as an RFC 5424 message (UDP or TCP); nil: nowhere.
+    public var syslog: SyslogTarget?
+    /// Where the admin API's tag state (address→tags and sequence) is saved across
+    /// restarts; nil: not saved.
+    public var tagState: String?
     public var sessions = 1 << 18
     /// The node-side tunnel port frames go back to; nil: the sender's source port.
     public var returnPort: UInt16? = 6080
@@ -150,7 +154,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload"]
+        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -196,10 +200,16 @@ public struct ConfigurationFile {
             // YAML 1.1 reads a bare `off` as false.
             if (value as? String) == "off" || (value as? Bool) == false {
                 configuration.syslog = nil
-            } else if let text = value as? String, text.hasPrefix("udp://"),
-                      let address = SocketAddress(parsing: String(text.dropFirst(6))), address.port != 0 {
-                configuration.syslog = address
-            } else { fail("spec.syslog must be udp://address:port (e.g. udp://127.0.0.1:514 or udp://[::1]:514) or off, found '\(value)'") }
+            } else if let text = value as? String, let target = SyslogTarget(parsing: text) {
+                configuration.syslog = target
+            } else { fail("spec.syslog must be udp://host:port or tcp://host:port (e.g. udp://127.0.0.1:514, tcp://[::1]:6514, tcp://syslog.example:514) or off, found '\(value)'") }
+        }
+        if let value = spec["tagState"] {
+            if (value as? String) == "off" || (value as? Bool) == false {
+                configuration.tagState = nil
+            } else if let path = value as? String, !path.isEmpty {
+                configuration.tagState = path
+            } else { fail("spec.tagState must be a file path or off, found '\(value)'") }
         }
         if let value = spec["sessions"] {
             if let n = value as? Int, n >= 16, n <= 1 << 26 {

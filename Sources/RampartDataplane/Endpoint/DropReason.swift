@@ -66,6 +66,12 @@ public struct DataplaneCounters: Sendable, Equatable {
     public var policyReloadFailures: UInt64 = 0
     /// Address-to-tag updates applied from the admin API.
     public var tagUpdates: UInt64 = 0
+    /// Syslog messages sent whole, and lost by reason (send_failed, queue_full,
+    /// disconnected); copied from the worker's `SyslogForwarder` when published.
+    public var syslogMessages: UInt64 = 0
+    public var syslogErrors: [UInt64] = [0, 0, 0]
+    public var syslogTruncated: UInt64 = 0
+    public var syslogConnects: UInt64 = 0
     /// Indexed by `DropReason.rawValue`.
     public var drops = [UInt64](repeating: 0, count: DropReason.allCases.count)
 

@@ -102,6 +102,7 @@ public final class EventLog: EventSink {
     /// Writes the buffered lines (cheap when there are none), rotating the file first when
     /// they would pass `maxBytes`.
     public func flush() {
+        syslog?.flush()
         guard !buffer.isEmpty else { return }
         if maxBytes > 0 && descriptor >= 0 {
             flushRotating()

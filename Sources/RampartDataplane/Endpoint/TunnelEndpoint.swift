@@ -35,6 +35,9 @@ public final class TunnelEndpoint {
     var ruleNames: [String]
     /// Tags set through the admin API, applied again to the matcher of every reload.
     var apiTags: [IPAddress: [Tag]] = [:]
+    /// For each address in `apiTags`: the tags the configuration file gives it (restored
+    /// when the admin map drops the address).
+    var fileTags: [IPAddress: [Tag]] = [:]
     var stopping = false
 
     /// This worker's index (its slot on the board).
@@ -57,6 +60,7 @@ public final class TunnelEndpoint {
     /// Runs until SIGTERM or SIGINT (or `stop()` from the loop's own thread), then ends
     /// every session so their flow records are written, and flushes the log.
     public func run() {
+        applyTagUpdates()   // the tag state restored at start, before the first packet
         publish()
         var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: signals?.descriptor ?? -1, events: Int16(POLLIN), revents: 0)]
@@ -141,12 +145,18 @@ public final class TunnelEndpoint {
         guard let reloadPolicy else { return }
         do {
             let matcher = try reloadPolicy()
-            for (address, tags) in apiTags { matcher.setTags(tags, for: address) }
+            for (address, tags) in apiTags {
+                fileTags[address] = matcher.tags(of: address)
+                matcher.setTags(tags, for: address)
+            }
             worker.engine.replacePolicy(matcher, rematch: rematchOnReload, sink: &worker.sink)
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1
             if index == 0 { log("rampart-firewall: policy reloaded (\(ruleNames.count) rules)") }
+            do { try worker.sink.syslog?.resolveAgain() } catch {
+                if index == 0 { log("rampart-firewall: \(error); syslog keeps sending to \(worker.sink.syslog?.destination.description ?? "-")") }
+            }
         } catch {
             worker.counters.policyReloadFailures &+= 1
             if index == 0 { log("rampart-firewall: policy reload rejected, the running policy stays:\n\(error)") }
@@ -154,25 +164,51 @@ public final class TunnelEndpoint {
         publish()
     }
 
-    /// Applies the tag updates the admin API accepted: the next packet sees them.
+    /// Applies the tag batches the admin API accepted, each whole before the next packet.
+    /// An address leaving the admin map gets its configuration-file tags back (if any).
     func applyTagUpdates() {
-        let (updates, cursor) = board.tagUpdates(after: tagCursor)
+        let (batches, cursor) = board.tagUpdates(after: tagCursor, worker: index)
         tagCursor = cursor
-        guard !updates.isEmpty else { return }
-        for update in updates {
-            if update.tags.isEmpty {
-                worker.engine.policy.removeTags(for: update.address)
-            } else {
-                worker.engine.policy.setTags(update.tags, for: update.address)
+        guard !batches.isEmpty else { return }
+        let policy = worker.engine.policy
+        for batch in batches {
+            if batch.replace {
+                let kept = Set(batch.updates.lazy.filter { !$0.tags.isEmpty }.map(\.address))
+                for address in apiTags.keys where !kept.contains(address) { restoreFileTags(address, policy) }
             }
-            apiTags[update.address] = update.tags.isEmpty ? nil : update.tags
-            worker.counters.tagUpdates &+= 1
+            for update in batch.updates {
+                if update.tags.isEmpty {
+                    restoreFileTags(update.address, policy)
+                } else {
+                    if apiTags[update.address] == nil { fileTags[update.address] = policy.tags(of: update.address) }
+                    policy.setTags(update.tags, for: update.address)
+                    apiTags[update.address] = update.tags
+                }
+                worker.counters.tagUpdates &+= 1
+            }
+        }
+    }
+
+    /// Drops an address's admin tags: back to the tags the configuration file gave it.
+    private func restoreFileTags(_ address: IPAddress, _ policy: PolicyMatcher) {
+        guard apiTags.removeValue(forKey: address) != nil else { return }
+        if let file = fileTags.removeValue(forKey: address), !file.isEmpty {
+            policy.setTags(file, for: address)
+        } else {
+            policy.removeTags(for: address)
         }
     }
 
     func publish(ready: Bool = true) {
+        var counters = worker.counters
+        if let syslog = worker.sink.syslog {
+            counters.syslogMessages = UInt64(syslog.sent)
+            counters.syslogErrors = syslog.failuresByReason.map { UInt64($0.count) }
+            counters.syslogTruncated = UInt64(syslog.truncated)
+            counters.syslogConnects = UInt64(syslog.connects)
+        }
         board.publish(FirewallSnapshot(
-            counters: worker.counters, engine: worker.engine.statistics, activeSessions: worker.engine.activeSessions,
+            counters: counters, engine: worker.engine.statistics, activeSessions: worker.engine.activeSessions,
             ruleNames: ruleNames, ready: ready), worker: index)
     }
 

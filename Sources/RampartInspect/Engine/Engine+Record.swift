@@ -19,6 +19,7 @@ extension Engine {
             || session.tcpState == .closed || session.tcpState == .timeWait
         let state = closed ? "closed" : (bothSides ? "established" : "new")
         let application = session.application.map(ApplicationCatalog.name(of:)) ?? "incomplete"
+        let node: IPAddress? = session.key.tunnelSource == .zero ? nil : session.key.tunnelSource
         var record = FlowRecord(
             flowID: Engine.flowID(of: session),
             start: session.firstSeen, end: session.lastSeen,
@@ -34,11 +35,19 @@ extension Engine {
             application: application,
             rule: ruleName(session.ruleIndex), action: action.name,
             provisionalRule: session.provisionalRuleIndex >= 0 ? ruleName(session.provisionalRuleIndex) : nil,
-            sourceZone: policy.zoneName(policy.zone(of: client.address)),
-            destinationZone: policy.zoneName(policy.zone(of: server.address)),
+            sourceZone: policy.zoneName(policy.zone(of: client.address, tunnelVNI: session.key.tunnelVNI, tunnelSource: node)),
+            destinationZone: policy.zoneName(policy.zone(of: server.address, tunnelVNI: session.key.tunnelVNI, tunnelSource: node)),
             sourceTags: policy.tags(of: client.address).map(\.description),
             destinationTags: policy.tags(of: server.address).map(\.description),
             midstream: session.flags.contains(.midstream))
+        if session.key.ipProtocol == .tcp {
+            switch action {
+            case .resetClient: record.resetTo = "client"
+            case .resetServer: record.resetTo = "server"
+            case .resetBoth: record.resetTo = "both"
+            default: break
+            }
+        }
         if let id = session.application { record.applicationChain = Engine.chain(of: id) }
         if let metadata = appID.metadata(session.applicationState), metadata != ApplicationMetadata() {
             record.metadata = metadata

@@ -272,7 +272,8 @@ public struct Engine {
         return policy.decide(
             PolicyQuery(
                 source: client.address, destination: server.address, ipProtocol: session.key.ipProtocol,
-                destinationPort: server.port, application: application))
+                destinationPort: server.port, application: application, tunnelVNI: session.key.tunnelVNI,
+                tunnelSource: session.key.tunnelSource == .zero ? nil : session.key.tunnelSource))
     }
 
     @inlinable

@@ -55,6 +55,10 @@ public struct FlowRecord: Sendable, Equatable {
     public var applicationChain: [String] = []
     /// What App-ID read from the session's first bytes (HTTP, TLS, DNS, AI, ...).
     public var metadata: ApplicationMetadata?
+    /// For a TCP session under a reset rule: the side(s) its packets were answered with a
+    /// reset toward (`client`, `server` or `both`); nil otherwise (UDP under a reset rule is
+    /// dropped without one). EVE `rampart.reset_to`.
+    public var resetTo: String?
 
     public init(
         flowID: UInt64, start: Timestamp, end: Timestamp,
@@ -129,6 +133,7 @@ public struct FlowRecord: Sendable, Equatable {
         line.beginObject("rampart")
         line.field("rule", rule)
         line.field("action", action)
+        if let resetTo { line.field("reset_to", resetTo) }
         if let provisionalRule { line.field("provisional_rule", provisionalRule) }
         if overrideReason == nil { line.field("end_reason", endReason) }
         line.field("app", application)

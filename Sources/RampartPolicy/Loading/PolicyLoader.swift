@@ -17,6 +17,8 @@ public struct PolicyLoader {
     public static let kinds = ["SecurityPolicy", "AddressTags"]
     public static let maximumRules = 100_000
     public static let maximumZones = 1_000
+    /// Zones with `vni` or `nodes` (tunnel zones): the matcher keeps them in one 64-bit mask.
+    public static let maximumTunnelZones = 64
     public static let maximumObjects = 200_000
 
     public static func load(yaml: String, file: String) throws(PolicyErrors) -> PolicyDocument {
@@ -131,7 +133,7 @@ public struct PolicyLoader {
     }
 
     static func readZone(_ node: YAMLNode, _ r: FieldReader) -> RawZone? {
-        guard let f = r.fields(node, "a zone", allowed: ["name", "description", "networks", "tags", "vni"], required: ["name"]),
+        guard let f = r.fields(node, "a zone", allowed: ["name", "description", "networks", "tags", "vni", "nodes"], required: ["name"]),
               let nn = f["name"], let name = r.name(nn, "zone name") else { return nil }
         if let d = f["description"] { _ = r.string(d, "description") }
         var zone = RawZone(name: name, location: nn.location)
@@ -141,8 +143,14 @@ public struct PolicyLoader {
         if let t = f["tags"] { zone.tags = r.tagExpression(t, "zone '\(name)'") }
         if let v = f["vni"], let items = r.list(v, "vni", scalarAllowed: true, limit: 4096) {
             for item in items { if let n = r.integer(item, "a VNI", in: 0...0xFF_FFFF) { zone.vni.append(UInt32(n)) } }
+            if items.isEmpty { r.error(v.location, "zone '\(name)' has an empty vni list; give at least one VNI or leave vni out") }
         }
-        zone.isEmpty = f["networks"] == nil && f["tags"] == nil && f["vni"] == nil
+        if let n = f["nodes"], let items = r.strings(n, "nodes") {
+            for (_, item) in items { if let ranges = readRange(item, r) { zone.nodes += ranges } }
+            if items.isEmpty { r.error(n.location, "zone '\(name)' has an empty nodes list; give at least one node address or leave nodes out") }
+        }
+        zone.tunnelLocation = f["vni"]?.location ?? f["nodes"]?.location
+        zone.isEmpty = f["networks"] == nil && f["tags"] == nil && f["vni"] == nil && f["nodes"] == nil
         return zone
     }
 
@@ -314,6 +322,9 @@ struct RawZone {
     var networks: [AddressRange] = []
     var tags: TagExpression?
     var vni: [UInt32] = []
+    var nodes: [AddressRange] = []
+    /// Where `vni` or `nodes` is written, when either is.
+    var tunnelLocation: SourceLocation?
     var isEmpty = false
 }
 

@@ -48,7 +48,7 @@ struct PolicyResolver {
                 continue
             }
             zoneIndex[z.name] = document.zones.count
-            document.zones.append(Zone(name: z.name, networks: z.networks, tags: z.tags, vni: z.vni))
+            document.zones.append(Zone(name: z.name, networks: z.networks, tags: z.tags, vni: z.vni, nodes: z.nodes))
         }
         if let (name, at) = raw.defaultZone {
             if let i = zoneIndex[name] {
@@ -64,7 +64,20 @@ struct PolicyResolver {
             document.zones.append(Zone(name: "unassigned", networks: [], tags: nil, vni: []))
         }
         for z in raw.zones where z.isEmpty && zoneIndex[z.name] != document.defaultZone {
-            r.error(z.location, "zone '\(z.name)' has no networks, tags or vni, so no address can belong to it (only the defaults.zone may be empty)")
+            r.error(z.location, "zone '\(z.name)' has no networks, tags, vni or nodes, so no address can belong to it (only the defaults.zone may be empty)")
+        }
+        var tunnelZones = 0
+        for z in raw.zones {
+            guard let at = z.tunnelLocation, let i = zoneIndex[z.name], document.zones.indices.contains(i),
+                  document.zones[i].name == z.name else { continue }
+            if i == document.defaultZone {
+                r.error(at, "zone '\(z.name)' is the defaults.zone, which holds every address no other zone claims; it cannot have vni or nodes")
+                continue
+            }
+            tunnelZones += 1
+            if tunnelZones == PolicyLoader.maximumTunnelZones + 1 {
+                r.error(at, "zone '\(z.name)': at most \(PolicyLoader.maximumTunnelZones) zones may have vni or nodes")
+            }
         }
     }
 

@@ -53,6 +53,8 @@ public final class CompiledPolicy: Sendable {
     let programs: [[Int32]]
     let sourceRulesOfExpression: [[Int32]]
     let destinationRulesOfExpression: [[Int32]]
+    /// Zones with `vni` or `nodes`; left out of `zoneExpressions` and `intervalNetworkZone`.
+    let tunnelZones: TunnelZones
     /// (zone, expression) in zone order.
     let zoneExpressions: [(zone: UInt16, expression: Int32)]
     /// Expressions that can only hold when the address has this tag (indexed by atom id).
@@ -180,7 +182,17 @@ public final class CompiledPolicy: Sendable {
             return id
         }
         var zoneExprs: [(zone: UInt16, expression: Int32)] = []
+        var tunnel = TunnelZones()
         for (z, zone) in doc.zones.enumerated() {
+            if zone.isTunnelZone && z != doc.defaultZone && tunnel.zones.count < 64 {
+                let bit: UInt64 = 1 << UInt64(tunnel.zones.count)
+                tunnel.zones.append(UInt16(z))
+                tunnel.vnis.append(Array(Set(zone.vni)).sorted())
+                tunnel.nodes.append(zone.nodes)
+                tunnel.expressions.append(zone.tags.map(exprID) ?? -1)
+                if zone.networks.isEmpty && zone.tags == nil { tunnel.universal |= bit }
+                continue
+            }
             if let e = zone.tags { zoneExprs.append((UInt16(z), exprID(e))) }
         }
         for (i, r) in doc.rules.enumerated() {
@@ -261,7 +273,10 @@ public final class CompiledPolicy: Sendable {
                 coverage &+= K - a
             }
         }
-        for (z, zone) in doc.zones.enumerated() { for r in zone.networks { addRange(r, kind: 2, id: z) } }
+        let tunnelZoneIndexes = Set(tunnel.zones.map(Int.init))
+        for (z, zone) in doc.zones.enumerated() where !tunnelZoneIndexes.contains(z) {
+            for r in zone.networks { addRange(r, kind: 2, id: z) }
+        }
         for (i, rule) in doc.rules.enumerated() {
             if !rule.source.isAny { for r in rule.source.set.ranges { addRange(r, kind: 0, id: i) } }
             if !rule.destination.isAny { for r in rule.destination.set.ranges { addRange(r, kind: 1, id: i) } }
@@ -308,6 +323,14 @@ public final class CompiledPolicy: Sendable {
         intervalRawDestination = iRawDst
         intervalNetworkZone = iZone
         rawLists = raw
+        tunnel.intervalMask = [UInt64](repeating: 0, count: max(sweepCount, 1))
+        for (i, z) in tunnel.zones.enumerated() where sweepCount == K {
+            for r in doc.zones[Int(z)].networks {
+                let a = intervalOf(r.first)
+                let b = r.last.successor.map(intervalOf) ?? K
+                for k in a..<max(a, b) { tunnel.intervalMask[k] |= 1 << UInt64(i) }
+            }
+        }
 
         // Services: cut each transport's ports at every edge rules and application defaults
         // use, then sweep the ports once, tracking which rules' port ranges cover each piece.
@@ -421,6 +444,8 @@ public final class CompiledPolicy: Sendable {
         let emptyMatches = (0..<exprs.count).filter { CompiledPolicy.run(progs[$0]) { _ in false } }.map { Int32($0) }
         let emptySource = CompiledPolicy.merge([], emptyMatches, srcOfExpr)
         let emptyDestination = CompiledPolicy.merge([], emptyMatches, dstOfExpr)
+        tunnel.untagged = tunnel.tagMask(matched: emptyMatches)
+        tunnelZones = tunnel
         for k in 0..<sweepCount {
             let zone = CompiledPolicy.zoneFor(networkZone: iZone[k], matched: emptyMatches, zoneExpressions: zoneExprs, defaultZone: defaultZone)
             iSrcPart.append(srcClasses.part(Array(raw.list(iRawSrc[k]))))

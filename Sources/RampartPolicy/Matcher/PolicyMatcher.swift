@@ -87,6 +87,21 @@ public final class PolicyMatcher {
     let scratchSource: UnsafeMutablePointer<Int32>
     let scratchDestination: UnsafeMutablePointer<Int32>
 
+    // Tunnel zones (`vni`/`nodes`; see `TunnelZones`). Without any, `decide` never reads these.
+    let hasTunnelZones: Bool
+    /// Zone index of tunnel zone bit i (64 entries).
+    let tunnelZoneOf: UnsafeMutablePointer<UInt16>
+    /// Per interval: tunnel zones whose networks hold it.
+    let intervalTunnel: UnsafeMutablePointer<UInt64>
+    let tunnelUniversal: UInt64
+    let tunnelUntagged: UInt64
+    /// Tagged addresses whose tag-matched tunnel zones differ from `tunnelUntagged`.
+    @exclusivity(unchecked) var tunnelTags: AddressClassMap
+    @exclusivity(unchecked) var zonedCache: ZonedDecisionCache
+    /// The last tunnel asked about and its mask: a worker sees few nodes, one after another.
+    @exclusivity(unchecked) var lastTunnel: (vni: UInt32, source: IPAddress, mask: UInt64) = (0, .zero, 0)
+    @exclusivity(unchecked) var lastTunnelValid = false
+
     public convenience init(_ document: PolicyDocument, tags: [(IPAddress, [Tag])]) throws(PolicyErrors) {
         try self.init(compiled: CompiledPolicy(document: document), tags: tags)
     }
@@ -164,6 +179,14 @@ public final class PolicyMatcher {
         denseDestinationWordStart = copy(dsStart)
         scratchSource = .allocate(capacity: compiled.words * 64)
         scratchDestination = .allocate(capacity: compiled.words * 64)
+        let tz = compiled.tunnelZones
+        hasTunnelZones = !tz.isEmpty
+        tunnelZoneOf = copy(tz.zones + [UInt16](repeating: 0xFFFF, count: 64 - tz.zones.count))
+        intervalTunnel = copy(tz.intervalMask.count >= intervalCount ? tz.intervalMask : [UInt64](repeating: 0, count: max(intervalCount, 1)))
+        tunnelUniversal = tz.universal
+        tunnelUntagged = tz.untagged
+        tunnelTags = AddressClassMap(minimumCapacity: tz.isEmpty ? 1 : 64)
+        zonedCache = ZonedDecisionCache(capacity: tz.isEmpty ? 2 : 1 << 14)
         var errors: [PolicyError] = []
         var seen = Set<IPAddress>()
         for (address, list) in tags {
@@ -203,6 +226,8 @@ public final class PolicyMatcher {
         denseDestinationWordStart.deallocate()
         scratchSource.deallocate()
         scratchDestination.deallocate()
+        tunnelZoneOf.deallocate()
+        intervalTunnel.deallocate()
         sourcePool.deallocate()
         destinationPool.deallocate()
     }
@@ -213,6 +238,10 @@ public final class PolicyMatcher {
     public func decide(_ query: PolicyQuery) -> PolicyDecision {
         let svc = serviceClass(query.ipProtocol.rawValue, query.destinationPort)
         let (s, d) = classes(query.source, query.destination)
+        if hasTunnelZones, let node = query.tunnelSource {
+            let tm = tunnelMask(vni: query.tunnelVNI, source: node)
+            if tm != 0 { return decideZoned(query, s, d, svc, tm) }
+        }
         let key = UInt64(s) << 32 | UInt64(d)
         guard let tag = DecisionCache.tag(serviceClass: svc, application: query.application) else {
             return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
@@ -228,6 +257,12 @@ public final class PolicyMatcher {
     public func decideUncached(_ query: PolicyQuery) -> PolicyDecision {
         let svc = serviceClass(query.ipProtocol.rawValue, query.destinationPort)
         let (s, d) = classes(query.source, query.destination)
+        if hasTunnelZones, let node = query.tunnelSource {
+            let tm = tunnelMask(vni: query.tunnelVNI, source: node)
+            let zs = effectiveZone(query.source, staticZone: sourceClasses.zone(s), tm)
+            let zd = effectiveZone(query.destination, staticZone: destinationClasses.zone(d), tm)
+            return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application, zones: (zs, zd))
+        }
         return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
     }
 
@@ -294,13 +329,67 @@ public final class PolicyMatcher {
         }
     }
 
-    /// The cache-miss path: finds the first rule that matches, in rule order.
-    func evaluate(sourceClass s: UInt32, destinationClass d: UInt32, serviceClass svc: UInt32, application: ApplicationID?) -> PolicyDecision {
+    // MARK: tunnel zones (cold unless the policy has some)
+
+    /// The tunnel zones accepting this tunnel; the last answer is kept.
+    @inline(__always)
+    func tunnelMask(vni: UInt32, source: IPAddress) -> UInt64 {
+        if lastTunnelValid && lastTunnel.vni == vni && lastTunnel.source == source { return lastTunnel.mask }
+        return refreshTunnelMask(vni: vni, source: source)
+    }
+
+    @inline(never)
+    func refreshTunnelMask(vni: UInt32, source: IPAddress) -> UInt64 {
+        let m = compiled.tunnelZones.mask(vni: vni, source: source)
+        lastTunnel = (vni, source, m)
+        lastTunnelValid = true
+        return m
+    }
+
+    /// The address's zone in a tunnel whose zones are `tm`: the first tunnel zone holding
+    /// it, if declared before `staticZone` (the defaults.zone counts as last); else `staticZone`.
+    @inline(__always)
+    func effectiveZone(_ a: IPAddress, staticZone: UInt16, _ tm: UInt64) -> UInt16 {
+        let tagBits = tunnelTags.lookup(a) ?? tunnelUntagged
+        let held = tm & (tunnelUniversal | tagBits | intervalTunnel[interval(of: a)])
+        guard held != 0 else { return staticZone }
+        let z = tunnelZoneOf[held.trailingZeroBitCount]
+        return staticZone == compiled.defaultZone || z < staticZone ? z : staticZone
+    }
+
+    /// `decide` when the tunnel selects some tunnel zone: zones resolved per address, and
+    /// decisions whose zones differ from the classes' cached apart.
+    @inline(never)
+    func decideZoned(_ query: PolicyQuery, _ s: UInt32, _ d: UInt32, _ svc: UInt32, _ tm: UInt64) -> PolicyDecision {
+        let zs0 = sourceClasses.zone(s), zd0 = destinationClasses.zone(d)
+        let zs = effectiveZone(query.source, staticZone: zs0, tm)
+        let zd = effectiveZone(query.destination, staticZone: zd0, tm)
+        let key = UInt64(s) << 32 | UInt64(d)
+        guard let tag = DecisionCache.tag(serviceClass: svc, application: query.application) else {
+            return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application, zones: (zs, zd))
+        }
+        if zs == zs0 && zd == zd0 {
+            if let hit = cache.lookup(key, tag) { return DecisionCache.expand(hit) }
+            let decision = evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
+            if let c = DecisionCache.compact(decision) { cache.insert(key, tag, c) }
+            return decision
+        }
+        let zones = UInt64(zs) << 16 | UInt64(zd)
+        if let hit = zonedCache.lookup(key, zones, tag) { return DecisionCache.expand(hit) }
+        let decision = evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application, zones: (zs, zd))
+        if let c = DecisionCache.compact(decision) { zonedCache.insert(key, zones, tag, c) }
+        return decision
+    }
+
+    /// The cache-miss path: finds the first rule that matches, in rule order. `zones`
+    /// overrides the classes' zones (tunnel zones).
+    func evaluate(sourceClass s: UInt32, destinationClass d: UInt32, serviceClass svc: UInt32, application: ApplicationID?,
+                  zones: (UInt16, UInt16)? = nil) -> PolicyDecision {
         let sBase = UnsafePointer(sourcePool.base), dBase = UnsafePointer(destinationPool.base)
         let S = sBase + Int(s), D = dBase + Int(d)
         let sPart = sBase + Int(UInt32(bitPattern: S[2])), dPart = dBase + Int(UInt32(bitPattern: D[2]))
         return scan(Side(S + 3, Int(S[0]), sPart + 2, Int(sPart[0])), Side(D + 3, Int(D[0]), dPart + 2, Int(dPart[0])),
-                    zs: Int(UInt16(truncatingIfNeeded: S[1])), zd: Int(UInt16(truncatingIfNeeded: D[1])),
+                    zs: Int(zones?.0 ?? UInt16(truncatingIfNeeded: S[1])), zd: Int(zones?.1 ?? UInt16(truncatingIfNeeded: D[1])),
                     sAlone: S[1] & RuleListStore.hasAloneEntries != 0, dAlone: D[1] & RuleListStore.hasAloneEntries != 0,
                     svc: svc, application: application)
     }
@@ -576,8 +665,11 @@ public final class PolicyMatcher {
             ids.append(id)
         }
         tagsByAddress[address] = ids
-        let (s, d) = classes(of: address, tags: tags)
+        let (s, d, tunnelBits) = classes(of: address, tags: tags)
         tagged.insert(address, UInt64(s) << 32 | UInt64(d))
+        if hasTunnelZones {
+            if tunnelBits != tunnelUntagged { tunnelTags.insert(address, tunnelBits) } else { tunnelTags.remove(address) }
+        }
         sourcePool.sync(sourceClasses.pool)
         destinationPool.sync(destinationClasses.pool)
     }
@@ -586,6 +678,7 @@ public final class PolicyMatcher {
     public func removeTags(for address: IPAddress) {
         tagsByAddress[address] = nil
         tagged.remove(address)
+        if hasTunnelZones { tunnelTags.remove(address) }
     }
 
     /// The tags an address holds (cold path, for logs).
@@ -596,7 +689,7 @@ public final class PolicyMatcher {
     /// How many addresses carry tags.
     public var taggedAddressCount: Int { tagsByAddress.count }
 
-    func classes(of address: IPAddress, tags: [Tag]) -> (UInt32, UInt32) {
+    func classes(of address: IPAddress, tags: [Tag]) -> (UInt32, UInt32, UInt64) {
         let c = compiled
         stamp &+= 1
         if stamp == 0 {
@@ -629,14 +722,27 @@ public final class PolicyMatcher {
         let sl = CompiledPolicy.subtract(CompiledPolicy.merge([], matched, c.sourceRulesOfExpression), c.rawLists.list(c.intervalRawSource[k]))
         let dl = CompiledPolicy.subtract(CompiledPolicy.merge([], matched, c.destinationRulesOfExpression), c.rawLists.list(c.intervalRawDestination[k]))
         return (sourceClasses.intern(rangesPart: c.intervalSourcePart[k], tagRules: sl, zone: zone),
-                destinationClasses.intern(rangesPart: c.intervalDestinationPart[k], tagRules: dl, zone: zone))
+                destinationClasses.intern(rangesPart: c.intervalDestinationPart[k], tagRules: dl, zone: zone),
+                hasTunnelZones ? c.tunnelZones.tagMask(matched: matched) : 0)
     }
 
     // MARK: names
 
-    /// The zone an address is in now (its tags included).
+    /// The zone an address is in now (its tags included), outside any tunnel.
     public func zone(of address: IPAddress) -> ZoneID {
         ZoneID(rawValue: sourceClasses.zone(sourceClass(of: address)))
+    }
+
+    /// The zone an address is in for traffic that arrived through a tunnel (VNI, sending
+    /// node): tunnel zones considered. `tunnelSource` nil: not tunnelled.
+    ///
+    /// ```swift
+    /// m.zoneName(m.zone(of: pod, tunnelVNI: 7, tunnelSource: node))   // "cluster-a"
+    /// ```
+    public func zone(of address: IPAddress, tunnelVNI: UInt32, tunnelSource: IPAddress?) -> ZoneID {
+        let z = sourceClasses.zone(sourceClass(of: address))
+        guard hasTunnelZones, let node = tunnelSource else { return ZoneID(rawValue: z) }
+        return ZoneID(rawValue: effectiveZone(address, staticZone: z, tunnelMask(vni: tunnelVNI, source: node)))
     }
 
     public func zoneName(_ id: ZoneID) -> String {

@@ -1,6 +1,7 @@
 import RampartWire
 
-/// What the engine asks the policy about a session. Zones come from the addresses.
+/// What the engine asks the policy about a session. Zones come from the addresses and, for
+/// zones with `vni` or `nodes`, from the tunnel the session arrived in.
 ///
 /// ```swift
 /// let q = PolicyQuery(source: IPAddress("10.200.1.2")!, destination: IPAddress("10.200.2.2")!,
@@ -15,15 +16,22 @@ public struct PolicyQuery: Hashable, Sendable {
     public var destinationPort: UInt16
     /// nil while App-ID has not named the application yet.
     public var application: ApplicationID?
+    /// The tunnel's VNI (the cluster id); read only when `tunnelSource` is set.
+    public var tunnelVNI: UInt32
+    /// The outer source address of the tunnel the session arrived in (the sending node);
+    /// nil when it was not tunnelled. Zones with `vni` or `nodes` match only tunnelled traffic.
+    public var tunnelSource: IPAddress?
 
     @inlinable
     public init(source: IPAddress, destination: IPAddress, ipProtocol: IPProtocol, destinationPort: UInt16,
-                application: ApplicationID? = nil) {
+                application: ApplicationID? = nil, tunnelVNI: UInt32 = 0, tunnelSource: IPAddress? = nil) {
         self.source = source
         self.destination = destination
         self.ipProtocol = ipProtocol
         self.destinationPort = destinationPort
         self.application = application
+        self.tunnelVNI = tunnelVNI
+        self.tunnelSource = tunnelSource
     }
 }
 

@@ -27,13 +27,31 @@ public struct PolicyDocument: Sendable {
     public init() {}
 }
 
-/// A zone: addresses inside any of `networks`, or whose tags satisfy `tags`.
+/// A zone: addresses inside any of `networks`, or whose tags satisfy `tags`; with `vni` or
+/// `nodes`, only in traffic that arrived through such a tunnel (a *tunnel zone*).
+///
+/// ```swift
+/// let z = Zone(name: "cluster-a", networks: [], tags: nil, vni: [7])   // all of VNI 7's traffic
+/// ```
 public struct Zone: Sendable {
     public var name: String
     public var networks: [AddressRange]
     public var tags: TagExpression?
-    /// Tunnel VNIs that will place traffic in this zone (parsed and kept; not yet used for matching).
+    /// Tunnel VNIs (cluster ids) whose traffic this zone may hold; empty: any.
     public var vni: [UInt32]
+    /// Tunnel source addresses (the sending nodes) whose traffic this zone may hold; empty: any.
+    public var nodes: [AddressRange]
+
+    public init(name: String, networks: [AddressRange], tags: TagExpression?, vni: [UInt32], nodes: [AddressRange] = []) {
+        self.name = name
+        self.networks = networks
+        self.tags = tags
+        self.vni = vni
+        self.nodes = nodes
+    }
+
+    /// True when membership depends on the packet's tunnel (`vni` or `nodes` given).
+    public var isTunnelZone: Bool { !vni.isEmpty || !nodes.isEmpty }
 }
 
 /// A set of addresses: some ranges and some tag expressions (an address is in the set
