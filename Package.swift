@@ -8,10 +8,14 @@ let package = Package(
     products: [
         .executable(name: "rampart", targets: ["rampart"]),
         .executable(name: "rampart-firewall", targets: ["rampart-firewall"]),
+        .executable(name: "rampart-manager", targets: ["rampart-manager"]),
         .library(name: "RampartWire", targets: ["RampartWire"]),
         .library(name: "RampartPolicy", targets: ["RampartPolicy"]),
         .library(name: "RampartInspect", targets: ["RampartInspect"]),
         .library(name: "RampartDataplane", targets: ["RampartDataplane"]),
+        .library(name: "RampartNetlink", targets: ["RampartNetlink"]),
+        .library(name: "RampartKube", targets: ["RampartKube"]),
+        .library(name: "RampartManager", targets: ["RampartManager"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +30,23 @@ let package = Package(
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
         .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "Yams"]),
+        // A small rtnetlink client: links, addresses, routes, rules, neighbours. Imports nothing of ours.
+        .target(name: "RampartNetlink"),
+        // libcurl's easy interface without C varargs, for the Kubernetes client's HTTPS.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Kubernetes list/watch client, resource types, cluster sync, tag derivation.
+        .target(name: "RampartKube", dependencies: ["CCurl", "RampartWire", "RampartPolicy", "Yams"]),
+        // The system's SQLite, the manager's embedded store.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // Clusters, the audit log, pushing tags to firewalls, the manager's API.
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "Yams"]),
+        .executableTarget(
+            name: "rampart-manager",
+            dependencies: [
+                "RampartManager", "RampartKube",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "rampart-firewall",
             dependencies: [
@@ -56,5 +77,11 @@ let package = Package(
                 "RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "rampart-firewall",
                 "RampartTestSupport",
             ]),
+        .testTarget(name: "RampartNetlinkTests", dependencies: ["RampartNetlink", "RampartTestSupport"]),
+        // The Kubernetes client against the local API test server (Tests/KubeAPIServer).
+        .testTarget(name: "RampartKubeTests", dependencies: ["RampartKube", "RampartTestSupport"]),
+        .testTarget(
+            name: "RampartManagerTests",
+            dependencies: ["RampartManager", "RampartKube", "rampart-manager", "rampart-firewall", "RampartTestSupport"]),
     ]
 )

@@ -55,7 +55,19 @@ declare -A PYTHON_PROVIDER=(
     [h2]=h2
 )
 
+# file → Debian package: headers and libraries the Swift build links, and the reference CNI
+# plugins the CNI end-to-end tests chain after.
+multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+declare -A FILE_PROVIDER=(
+    [/usr/include/$multiarch/curl/curl.h]=libcurl4-openssl-dev   # the Kubernetes client's HTTPS
+    [/usr/include/sqlite3.h]=libsqlite3-dev                       # the manager's state
+    [/usr/lib/cni/bridge]=containernetworking-plugins
+)
+
 missing=()
+for file in "${!FILE_PROVIDER[@]}"; do
+    [[ -e $file ]] || missing+=("${FILE_PROVIDER[$file]}")
+done
 for cmd in "${!PROVIDER[@]}"; do
     # nginx and dnsmasq live in /usr/sbin, which a non-login root shell may lack in PATH.
     if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1; then

@@ -158,8 +158,8 @@ struct LoaderFieldTests {
             let got = error.errors.map { "\($0.line):\($0.column): \($0.message)" }
             #expect(got == [
                 "5:16: '10.0.0.0/8' is not an IP address (tags are given per single address)",
-                "8:20: 'bad tag' is not a tag: a tag is PREFIX:VALUE (like ns:payments or label:app=web)",
-                "8:31: 'ns' is not a tag: a tag is PREFIX:VALUE (like ns:payments or label:app=web)",
+                "8:20: 'bad tag' is not a tag: a tag is PREFIX:VALUE (like ns:payments or label:app=web) or a dotted name (like k8s.cl_prod.ns_shop)",
+                "8:31: 'ns' is not a tag: a tag is PREFIX:VALUE (like ns:payments or label:app=web) or a dotted name (like k8s.cl_prod.ns_shop)",
                 "9:16: address 10.0.0.1 is listed twice; first at 7:16",
             ])
             #expect(error.errors.allSatisfy { $0.file == "tags.yaml" })
@@ -228,7 +228,7 @@ struct LoaderErrorTests {
             "7:30: bad address: '10.0.0.300' is not an IP address; expected an IP address, a CIDR (10.0.0.0/8) or a range (10.0.0.5-10.0.0.20)",
             "7:45: bad address: '10.0.0.1/8' has host bits set; the network is 10.0.0.0/8; expected an IP address, a CIDR (10.0.0.0/8) or a range (10.0.0.5-10.0.0.20)",
             "8:13: duplicate zone name 'trust'; first defined at 6:13",
-            "10:13: zone 'empty' has no networks, tags or vni, so no address can belong to it (only the defaults.zone may be empty)",
+            "10:13: zone 'empty' has no networks, tags, vni or nodes, so no address can belong to it (only the defaults.zone may be empty)",
             "13:14: tag expression 'ns:a and ns:b' can never match: an address has one value for each of cluster, ns, node, workload, serviceaccount and label:KEY, and no combination satisfies it",
             "15:37: bad tag expression in address group 'broken': expected a tag, 'not' or '(', found the end of the expression",
             "17:19: bad tag expression in address group 'odd': expected 'and', 'or' or the end of the expression, found 'andd'",

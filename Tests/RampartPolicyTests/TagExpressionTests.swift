@@ -51,7 +51,7 @@ struct TagExpressionTests {
         ("ns:a ns:b", 5, "expected 'and', 'or' or the end of the expression, found 'ns:b'"),
         ("and ns:a", 0, "expected a tag, 'not' or '(', found 'and'"),
         ("ns:a and 'ns:b", 9, "quote is never closed"),
-        ("ns:a or Bad", 8, "'Bad' is not a tag: a tag is PREFIX:VALUE (like ns:payments or label:app=web)"),
+        ("ns:a or Bad", 8, "'Bad' is not a tag: a tag is PREFIX:VALUE (like ns:payments or label:app=web) or a dotted name (like k8s.cl_prod.ns_shop)"),
         ("()", 1, "expected a tag, 'not' or '(', found ')'"),
     ] as [(String, Int, String)])
     func parseErrors(text: String, offset: Int, message: String) {

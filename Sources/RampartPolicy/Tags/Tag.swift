@@ -17,6 +17,8 @@ public struct Tag: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public static let maximumLength = 512
 
+    static let shapeProblem = "a tag is PREFIX:VALUE (like ns:payments or label:app=web) or a dotted name (like k8s.cl_prod.ns_shop)"
+
     /// Returns nil unless `text` is a well-formed tag; `problem(in:)` says why.
     public init?(validating text: String) {
         guard Tag.problem(in: text) == nil else { return nil }
@@ -29,7 +31,12 @@ public struct Tag: Hashable, Sendable, Comparable, CustomStringConvertible {
         if bytes.isEmpty { return "a tag cannot be empty" }
         if bytes.count > maximumLength { return "a tag is at most \(maximumLength) bytes" }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
-            return "a tag is PREFIX:VALUE (like ns:payments or label:app=web)"
+            // A dotted plain name, as other products name tags (`k8s.cl_prod.ns_shop`), so
+            // their address-group criteria carry over.
+            let plain = bytes.contains(UInt8(ascii: ".")) && !bytes.contains {
+                $0 < 0x21 || $0 > 0x7E || $0 == 0x27 || $0 == 0x22 || $0 == 0x28 || $0 == 0x29
+            }
+            return plain ? nil : Tag.shapeProblem
         }
         let prefix = bytes[..<colon]
         let value = bytes[bytes.index(after: colon)...]

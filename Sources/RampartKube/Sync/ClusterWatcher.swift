@@ -1,0 +1,103 @@
+import Foundation
+
+/// Watches one cluster: a reflector thread per resource (pods, namespaces, services,
+/// endpointslices, nodes, replicasets, jobs) feeding one `ClusterState`.
+///
+/// ```swift
+/// let watcher = ClusterWatcher(credentials: creds, state: state)
+/// watcher.start()
+/// // ...
+/// watcher.stop()
+/// ```
+public final class ClusterWatcher: @unchecked Sendable {
+    public let state: ClusterState
+    private let credentials: ClusterCredentials
+    private let settings: Reflector<Pod>.Settings
+    private let podSelector: KubeClient.Selector
+    private let stopSignal = StopSignal()
+    private let lock = NSLock()
+    private var statuses: [String: ReflectorStatus] = [:]
+    private var rejections: [String] = []
+    private var threads: [Thread] = []
+    private let onStatus: (ReflectorStatus) -> Void
+
+    /// - Parameters:
+    ///   - podLabelSelector: only pods matching it count (server-side `labelSelector`).
+    public init(
+        credentials: ClusterCredentials, state: ClusterState, settings: Reflector<Pod>.Settings = .init(),
+        podLabelSelector: String? = nil, onStatus: @escaping (ReflectorStatus) -> Void = { _ in }
+    ) {
+        self.credentials = credentials
+        self.state = state
+        self.settings = settings
+        self.onStatus = onStatus
+        podSelector = KubeClient.Selector(labelSelector: podLabelSelector)
+    }
+
+    public static let resources: [KubeResource] = [
+        .namespaces, .replicaSets, .jobs, .nodes, .services, .endpointSlices, .pods,
+    ]
+
+    public func start() {
+        let state = self.state
+        spawn(Namespace.self) { state.apply($0) }
+        spawn(ReplicaSet.self) { state.apply($0) }
+        spawn(Job.self) { state.apply($0) }
+        spawn(Node.self) { state.apply($0) }
+        spawn(Service.self) { state.apply($0) }
+        spawn(EndpointSlice.self) { state.apply($0) }
+        spawn(Pod.self, selector: podSelector) { state.apply($0) }
+    }
+
+    /// Ends every watch (at the next byte, bookmark or 50 ms tick) and waits for the threads.
+    public func stop() {
+        stopSignal.stop()
+        let running = lock.withLock { threads }
+        for thread in running { while thread.isExecuting { usleepSeconds(0.01) } }
+    }
+
+    /// Each resource's last status.
+    public var status: [String: ReflectorStatus] { lock.withLock { statuses } }
+
+    /// The last objects left out because they could not be read (at most 100).
+    public var rejected: [String] { lock.withLock { rejections } }
+
+    /// True once every resource has been listed (and not failed since).
+    public var isSynced: Bool {
+        let now = status
+        return ClusterWatcher.resources.allSatisfy {
+            if case .synced = now[$0.description] { return true }
+            return false
+        }
+    }
+
+    private func spawn<T: KubeObject>(
+        _ type: T.Type, selector: KubeClient.Selector = .init(), apply: @escaping (ReflectorChange<T>) -> Void
+    ) {
+        var reflectorSettings = Reflector<T>.Settings()
+        reflectorSettings.selector = selector
+        reflectorSettings.pageSize = settings.pageSize
+        reflectorSettings.watchTimeoutSeconds = settings.watchTimeoutSeconds
+        reflectorSettings.stallTimeout = settings.stallTimeout
+        reflectorSettings.connectTimeout = settings.connectTimeout
+        reflectorSettings.requestTimeout = settings.requestTimeout
+        reflectorSettings.backoff = settings.backoff
+        let reflector = Reflector<T>(credentials: credentials, settings: reflectorSettings, onStatus: { [weak self] status in
+            guard let self else { return }
+            self.lock.withLock {
+                if case .rejected(_, let detail) = status {
+                    self.rejections.append("\(T.resource): \(detail)")
+                    if self.rejections.count > 100 { self.rejections.removeFirst() }
+                } else {
+                    self.statuses[T.resource.description] = status
+                }
+            }
+            self.onStatus(status)
+        }, onChange: apply)
+        let stop = stopSignal
+        let thread = Thread { reflector.run(until: stop) }
+        thread.name = "watch \(T.resource)"
+        lock.withLock { threads.append(thread) }
+        thread.start()
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// The manager's local HTTP API (docs/manager.md):
+///
+/// | route | answer |
+/// |---|---|
+/// | `GET /healthz` | 200 while running |
+/// | `GET /readyz` | 200 once every cluster is listed and every firewall synced, else 503 with why |
+/// | `GET /metrics` | Prometheus text |
+/// | `GET /clusters` | each cluster's sync state, object counts and errors |
+/// | `GET /tags?address=IP` | the address's tags and cluster now |
+/// | `GET /audit?address=IP&at=TIME` | the tags it had at TIME (RFC 3339 or Unix seconds) |
+/// | `GET /audit?address=IP[&from=TIME][&to=TIME]` | every change of the address |
+///
+/// ```swift
+/// let api = ManagerAPI(manager: manager)
+/// api.handle(HTTPRequest(method: "GET", path: "/healthz", query: [:], body: []))
+/// ```
+public struct ManagerAPI: Sendable {
+    public let manager: Manager
+
+    public init(manager: Manager) { self.manager = manager }
+
+    public func handle(_ request: HTTPRequest) -> HTTPReply {
+        guard request.method == "GET" else { return .error(405, "only GET is served") }
+        switch request.path {
+        case "/healthz": return HTTPReply(200, "ok\n", contentType: "text/plain")
+        case "/readyz":
+            if manager.isReady { return HTTPReply(200, "ready\n", contentType: "text/plain") }
+            let waiting = manager.clusters().filter { !$0.synced }.map { "cluster \($0.name) not synced\($0.errors.isEmpty ? "" : ": " + $0.errors.joined(separator: "; "))" }
+                + manager.pushers.filter { !$0.status.connected }.map { "firewall \($0.name) not synced\($0.status.lastError.map { ": " + $0 } ?? "")" }
+            return HTTPReply(503, waiting.joined(separator: "\n") + "\n", contentType: "text/plain")
+        case "/metrics": return HTTPReply(200, manager.metrics(), contentType: "text/plain; version=0.0.4")
+        case "/clusters": return json(manager.clusters())
+        case "/tags":
+            guard let address = request.query["address"] else { return .error(400, "give ?address=IP") }
+            guard let entry = manager.tags(of: address) else { return json(TagsAnswer(address: address, cluster: nil, tags: [])) }
+            return json(TagsAnswer(address: address, cluster: entry.cluster, tags: entry.tags))
+        case "/audit":
+            guard let address = request.query["address"] else { return .error(400, "give ?address=IP and at=TIME, or from/to") }
+            do {
+                if let at = request.query["at"] {
+                    guard let time = ManagerAPI.time(at) else { return .error(400, "at must be RFC 3339 (2026-11-23T14:02:00Z) or Unix seconds") }
+                    let record = try manager.audit(address: address, at: time)
+                    return json(AuditAnswer(address: address, at: ManagerAPI.format(time), record: record.map(AuditLine.init)))
+                }
+                let from = request.query["from"].flatMap(ManagerAPI.time) ?? 0
+                let to = request.query["to"].flatMap(ManagerAPI.time) ?? .greatestFiniteMagnitude
+                return json(try manager.history(address: address, from: from, to: to).map(AuditLine.init))
+            } catch {
+                return .error(500, error.description)
+            }
+        default: return .error(404, "no such route; try /healthz, /readyz, /metrics, /clusters, /tags?address=, /audit?address=&at=")
+        }
+    }
+
+    struct TagsAnswer: Encodable {
+        var address: String
+        var cluster: String?
+        var tags: [String]
+    }
+
+    struct AuditLine: Encodable {
+        var time: String
+        var cluster: String
+        var tags: [String]
+        var reason: String
+        init(_ record: AuditRecord) {
+            time = ManagerAPI.format(record.time)
+            cluster = record.cluster
+            tags = record.tags
+            reason = record.reason
+        }
+    }
+
+    struct AuditAnswer: Encodable {
+        var address: String
+        var at: String
+        /// nil: the address had no tags then.
+        var record: AuditLine?
+    }
+
+    private func json<T: Encodable>(_ value: T) -> HTTPReply {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(value) else { return .error(500, "cannot encode the answer") }
+        return HTTPReply(200, String(decoding: data, as: UTF8.self) + "\n")
+    }
+
+    /// RFC 3339 (with or without fractional seconds) or Unix seconds.
+    public static func time(_ text: String) -> Double? {
+        if let seconds = Double(text) { return seconds }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)?.timeIntervalSince1970
+    }
+
+    public static func format(_ time: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: time))
+    }
+}

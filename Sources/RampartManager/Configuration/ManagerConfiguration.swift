@@ -1,0 +1,217 @@
+import Foundation
+import RampartKube
+import Yams
+
+/// One watched cluster, as the manager's configuration names it.
+public struct ClusterConfiguration: Sendable, Equatable {
+    /// At most 20 characters (lower-case letters, digits, '-'); used inside tag names, so
+    /// it never changes.
+    public var name: String
+    /// 1...2048: the VNI its nodes' tunnels carry.
+    public var id: Int
+    public enum Source: Sendable, Equatable {
+        case kubeconfig(path: String, context: String?)
+        case credentialFile(path: String, server: String?)
+        case inCluster
+    }
+    public var source: Source
+    public var tagStyle: TagStyle = .rampart
+    public var labels = LabelFilter()
+    public var podSelector: String?
+    public var namespaces: [String]?
+    public var excludedNamespaces: [String] = []
+    public var stallTimeout: Double = 120
+    public var watchTimeoutSeconds = 290
+
+    public func credentials() throws(KubeError) -> ClusterCredentials {
+        switch source {
+        case .kubeconfig(let path, let context): return try .kubeconfig(at: path, context: context)
+        case .credentialFile(let path, let server): return try .credentialFile(at: path, server: server)
+        case .inCluster: return try .inCluster()
+        }
+    }
+}
+
+/// A firewall the manager keeps current.
+public struct FirewallTarget: Sendable, Equatable {
+    public var name: String
+    /// Its admin API, `http://host:port`.
+    public var admin: String
+}
+
+/// The manager's configuration file.
+///
+/// ```yaml
+/// apiVersion: rampart.io/v1
+/// kind: ManagerConfiguration
+/// metadata: {name: main}
+/// spec:
+///   listen: 127.0.0.1:9690              # the manager's API
+///   state: /var/lib/rampart/manager.sqlite
+///   auditRetentionDays: 90
+///   clusters:
+///     - name: prod                      # ≤ 20 characters, unique, used in tag names
+///       id: 7                           # 1..2048, the VNI
+///       kubeconfig: prod.kubeconfig     # or credentialFile: + server:, or inCluster: true
+///       tagStyle: both                  # rampart | compatible | both
+///       labels: [app, "app.kubernetes.io/*"]
+///       podSelector: "rampart.io/tags!=off"
+///       excludeNamespaces: [kube-system]
+///   firewalls:
+///     - name: fw-1
+///       admin: http://10.0.0.5:9680
+/// ```
+public struct ManagerConfiguration: Sendable, Equatable {
+    public var listen = "127.0.0.1:9690"
+    public var state = "/var/lib/rampart/manager.sqlite"
+    public var auditRetentionDays = 90
+    public var clusters: [ClusterConfiguration] = []
+    public var firewalls: [FirewallTarget] = []
+
+    public static let kind = "ManagerConfiguration"
+
+    /// Reads and checks `path`; every problem is reported at once, as file:line: message.
+    public static func load(path: String) throws(ConfigurationErrors) -> ManagerConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationErrors(["\(path): cannot read the file"])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigurationErrors) -> ManagerConfiguration {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var errors: [String] = []
+        // The line of the first mention of `needle` at or after line `from`, for messages.
+        func line(of needle: String, from: Int = 0) -> Int {
+            guard from < lines.count else { return 1 }
+            return (lines[from...].firstIndex { $0.contains(needle) } ?? 0) + 1
+        }
+        func fail(_ at: Int, _ message: String) { errors.append("\(file):\(at): \(message)") }
+        let root: Any?
+        do { root = try Yams.load(yaml: text) } catch {
+            throw ConfigurationErrors(["\(file): not valid YAML: \(error)"])
+        }
+        guard let document = root as? [String: Any] else {
+            throw ConfigurationErrors(["\(file):1: expected a ManagerConfiguration mapping (apiVersion, kind, spec)"])
+        }
+        if document["kind"] as? String != kind { fail(line(of: "kind:"), "kind must be \(kind)") }
+        if let version = document["apiVersion"] as? String, version != "rampart.io/v1" {
+            fail(line(of: "apiVersion:"), "apiVersion must be rampart.io/v1, found '\(version)'")
+        }
+        guard let spec = document["spec"] as? [String: Any] else {
+            throw ConfigurationErrors(errors + ["\(file):1: spec is missing: it lists clusters and firewalls"])
+        }
+        var configuration = ManagerConfiguration()
+        let known: Set<String> = ["listen", "state", "auditRetentionDays", "clusters", "firewalls"]
+        for key in spec.keys.sorted() where !known.contains(key) {
+            fail(line(of: "\(key):"), "unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
+        }
+        if let value = spec["listen"] {
+            if let text = value as? String, text.contains(":") { configuration.listen = text } else {
+                fail(line(of: "listen:"), "spec.listen must be address:port (e.g. 127.0.0.1:9690)")
+            }
+        }
+        if let value = spec["state"] {
+            if let text = value as? String, !text.isEmpty { configuration.state = text } else {
+                fail(line(of: "state:"), "spec.state must be the path of the SQLite state file")
+            }
+        }
+        if let value = spec["auditRetentionDays"] {
+            if let n = value as? Int, n >= 1, n <= 36500 { configuration.auditRetentionDays = n } else {
+                fail(line(of: "auditRetentionDays:"), "spec.auditRetentionDays must be between 1 and 36500")
+            }
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
+
+        var searchFrom = 0
+        for (index, item) in (spec["clusters"] as? [Any] ?? []).enumerated() {
+            guard let cluster = item as? [String: Any], let name = cluster["name"] as? String else {
+                fail(line(of: "clusters:"), "spec.clusters[\(index)] needs a name")
+                continue
+            }
+            let at = line(of: name, from: searchFrom)
+            searchFrom = at
+            let fields: Set<String> = ["name", "id", "kubeconfig", "context", "credentialFile", "server", "inCluster",
+                                       "tagStyle", "labels", "excludeLabels", "podSelector", "namespaces", "excludeNamespaces",
+                                       "stallTimeout", "watchTimeoutSeconds"]
+            for key in cluster.keys.sorted() where !fields.contains(key) {
+                fail(line(of: "\(key):", from: at - 1), "cluster '\(name)': unknown field '\(key)'; expected one of \(fields.sorted().joined(separator: ", "))")
+            }
+            if name.isEmpty || name.count > 20 || !name.allSatisfy({ ($0.isLetter && $0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" }) {
+                fail(at, "cluster name '\(name)' must be 1 to 20 lower-case letters, digits or '-' (it is part of tag names)")
+            }
+            if configuration.clusters.contains(where: { $0.name == name }) { fail(at, "cluster name '\(name)' is used twice") }
+            guard let id = cluster["id"] as? Int, (1...2048).contains(id) else {
+                fail(at, "cluster '\(name)': id must be 1..2048 (the VNI its tunnels carry)")
+                continue
+            }
+            if configuration.clusters.contains(where: { $0.id == id }) { fail(at, "cluster id \(id) is used twice") }
+            let source: ClusterConfiguration.Source
+            let sources = ["kubeconfig", "credentialFile", "inCluster"].filter { cluster[$0] != nil }
+            if sources.count != 1 {
+                fail(at, "cluster '\(name)': give exactly one of kubeconfig, credentialFile (with server) or inCluster: true")
+                continue
+            }
+            if let path = cluster["kubeconfig"] as? String {
+                source = .kubeconfig(path: resolve(path), context: cluster["context"] as? String)
+            } else if let path = cluster["credentialFile"] as? String {
+                source = .credentialFile(path: resolve(path), server: cluster["server"] as? String)
+            } else if cluster["inCluster"] as? Bool == true {
+                source = .inCluster
+            } else {
+                fail(at, "cluster '\(name)': kubeconfig and credentialFile are paths; inCluster is true")
+                continue
+            }
+            var entry = ClusterConfiguration(name: name, id: id, source: source)
+            if let style = cluster["tagStyle"] {
+                if let text = style as? String, let value = TagStyle(rawValue: text) { entry.tagStyle = value } else {
+                    fail(line(of: "tagStyle:", from: at - 1), "cluster '\(name)': tagStyle must be rampart, compatible or both")
+                }
+            }
+            if let labels = cluster["labels"] {
+                if let list = labels as? [String] { entry.labels.include = list } else {
+                    fail(line(of: "labels:", from: at - 1), "cluster '\(name)': labels is a list of label keys (a trailing * matches a prefix)")
+                }
+            }
+            if let extra = cluster["excludeLabels"] as? [String] { entry.labels.exclude += extra }
+            entry.podSelector = cluster["podSelector"] as? String
+            entry.namespaces = cluster["namespaces"] as? [String]
+            entry.excludedNamespaces = cluster["excludeNamespaces"] as? [String] ?? []
+            if let value = cluster["stallTimeout"] {
+                if let n = value as? Int, n >= 1 { entry.stallTimeout = Double(n) } else if let n = value as? Double, n > 0 { entry.stallTimeout = n } else {
+                    fail(line(of: "stallTimeout:", from: at - 1), "cluster '\(name)': stallTimeout is seconds > 0")
+                }
+            }
+            if let value = cluster["watchTimeoutSeconds"] {
+                if let n = value as? Int, n >= 1 { entry.watchTimeoutSeconds = n } else {
+                    fail(line(of: "watchTimeoutSeconds:", from: at - 1), "cluster '\(name)': watchTimeoutSeconds is a whole number of seconds ≥ 1")
+                }
+            }
+            configuration.clusters.append(entry)
+        }
+        if spec["clusters"] != nil && !(spec["clusters"] is [Any]) { fail(line(of: "clusters:"), "spec.clusters must be a list") }
+        for (index, item) in (spec["firewalls"] as? [Any] ?? []).enumerated() {
+            guard let firewall = item as? [String: Any], let name = firewall["name"] as? String,
+                  let admin = firewall["admin"] as? String
+            else {
+                fail(line(of: "firewalls:"), "spec.firewalls[\(index)] needs a name and admin (http://host:port)")
+                continue
+            }
+            if !admin.hasPrefix("http://") && !admin.hasPrefix("https://") {
+                fail(line(of: admin), "firewall '\(name)': admin must be http://host:port, found '\(admin)'")
+            }
+            if configuration.firewalls.contains(where: { $0.name == name }) { fail(line(of: name), "firewall name '\(name)' is used twice") }
+            configuration.firewalls.append(FirewallTarget(name: name, admin: admin))
+        }
+        if !errors.isEmpty { throw ConfigurationErrors(errors) }
+        return configuration
+    }
+}
+
+/// Every problem of a configuration file, each as `file:line: message`.
+public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
+    public var messages: [String]
+    public init(_ messages: [String]) { self.messages = messages }
+    public var description: String { messages.joined(separator: "\n") }
+}

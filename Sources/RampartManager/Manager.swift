@@ -1,0 +1,319 @@
+import Foundation
+import RampartKube
+
+/// The manager's first job: watch every configured cluster, merge their address→tag maps,
+/// record every change in the audit log, and keep every firewall current.
+///
+/// ```swift
+/// let manager = try Manager(configuration: .load(path: "manager.yaml"))
+/// manager.start()
+/// manager.tags(of: "10.244.1.7")
+/// manager.stop()
+/// ```
+public final class Manager: @unchecked Sendable {
+    public let configuration: ManagerConfiguration
+    private let store: TagStore
+    private let clock: @Sendable () -> Double
+    private var watchers: [String: ClusterWatcher] = [:]
+    private var clusterErrors: [String: String] = [:]
+    public private(set) var pushers: [FirewallPusher] = []
+    private let stopSignal = StopSignal()
+    private var threads: [Thread] = []
+
+    private let inbox = NSCondition()
+    private var queued: [AddressUpdate] = []
+
+    /// Guards the merged map, read by pushers and the API while the store thread writes.
+    private let lock = NSLock()
+    private var merged: [String: (cluster: String, tags: [String])] = [:]
+    private var reconciled: Set<String> = []
+    private var counters = (updates: 0, conflicts: 0, storeErrors: 0)
+    private var lastStoreError: String?
+    private let pushLog: FileHandle?
+    private let log: @Sendable (String) -> Void
+
+    /// - Parameter pushLog: a file that gets one JSON line per address a firewall accepted
+    ///   (`{"firewall", "address", "acknowledged"}`), for the latency benchmark.
+    public init(
+        configuration: ManagerConfiguration, pushLog: String? = nil,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws(StoreError) {
+        self.configuration = configuration
+        self.log = log
+        self.clock = clock
+        store = try TagStore(path: configuration.state)
+        if let pushLog {
+            FileManager.default.createFile(atPath: pushLog, contents: nil)
+            self.pushLog = FileHandle(forWritingAtPath: pushLog)
+        } else {
+            self.pushLog = nil
+        }
+        merged = try store.current()
+        for target in configuration.firewalls {
+            let sequence = try store.sequence(of: target.name)
+            let name = target.name
+            let pusher = FirewallPusher(
+                name: name, admin: target.admin, sequence: sequence,
+                snapshot: { [weak self] in self?.mergedTags() ?? [:] },
+                sequenceStore: { [weak self] value in self?.saveSequence(value, of: name) },
+                onAcknowledged: { [weak self] addresses, time in self?.logPush(name, addresses, time) })
+            pushers.append(pusher)
+        }
+    }
+
+    // MARK: life cycle
+
+    public func start() {
+        for cluster in configuration.clusters {
+            let credentials: ClusterCredentials
+            do { credentials = try cluster.credentials() } catch {
+                lock.withLock { clusterErrors[cluster.name] = error.description }
+                log(ManagerLog.line("error", cluster: cluster.name, event: "credentials", message: error.description))
+                continue
+            }
+            var scheme = TagScheme(cluster: cluster.name, style: cluster.tagStyle, labels: cluster.labels)
+            scheme.labels = cluster.labels
+            let state = ClusterState(
+                scheme: scheme, scope: .init(namespaces: cluster.namespaces, excludedNamespaces: cluster.excludedNamespaces)
+            ) { [weak self] updates in self?.receive(updates) }
+            var settings = Reflector<Pod>.Settings()
+            settings.stallTimeout = cluster.stallTimeout
+            settings.watchTimeoutSeconds = cluster.watchTimeoutSeconds
+            let name = cluster.name
+            let log = self.log
+            let watcher = ClusterWatcher(
+                credentials: credentials, state: state, settings: settings, podLabelSelector: cluster.podSelector
+            ) { status in log(ManagerLog.line(for: status, cluster: name)) }
+            watchers[cluster.name] = watcher
+            watcher.start()
+        }
+        let storeThread = Thread { [weak self] in self?.storeLoop() }
+        storeThread.name = "store"
+        threads.append(storeThread)
+        storeThread.start()
+        for pusher in pushers {
+            let stop = stopSignal
+            let thread = Thread { pusher.run(until: stop) }
+            thread.name = "push \(pusher.name)"
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    public func stop() {
+        for watcher in watchers.values { watcher.stop() }
+        stopSignal.stop()
+        inbox.lock()
+        inbox.signal()
+        inbox.unlock()
+        for thread in threads { while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) } }
+        try? pushLog?.close()
+    }
+
+    // MARK: queries
+
+    /// The merged map: every address's tags across clusters.
+    public func mergedTags() -> [String: [String]] {
+        lock.withLock { merged.mapValues(\.tags) }
+    }
+
+    public func tags(of address: String) -> (cluster: String, tags: [String])? {
+        lock.withLock { merged[address] }
+    }
+
+    /// The audit record in force for `address` at `time`.
+    public func audit(address: String, at time: Double) throws(StoreError) -> AuditRecord? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try store.tags(of: address, at: time)
+    }
+
+    public func history(address: String, from: Double, to: Double) throws(StoreError) -> [AuditRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try store.history(of: address, from: from, to: to)
+    }
+
+    /// True when every cluster has listed everything and every firewall took a full sync.
+    public var isReady: Bool {
+        let clustersReady = configuration.clusters.allSatisfy { watchers[$0.name]?.isSynced == true }
+        return clustersReady && pushers.allSatisfy { $0.status.connected }
+    }
+
+    public struct ClusterReport: Sendable, Codable {
+        public var name: String
+        public var id: Int
+        public var synced: Bool
+        public var pods: Int
+        public var namespaces: Int
+        public var services: Int
+        public var nodes: Int
+        public var addresses: Int
+        public var errors: [String]
+    }
+
+    public func clusters() -> [ClusterReport] {
+        configuration.clusters.map { cluster in
+            guard let watcher = watchers[cluster.name] else {
+                return ClusterReport(name: cluster.name, id: cluster.id, synced: false, pods: 0, namespaces: 0, services: 0,
+                                     nodes: 0, addresses: 0, errors: [lock.withLock { clusterErrors[cluster.name] } ?? "not started"])
+            }
+            let counts = watcher.state.counts
+            var errors: [String] = []
+            for (resource, status) in watcher.status.sorted(by: { $0.key < $1.key }) {
+                if case .failed(_, let error, let retry) = status {
+                    errors.append("\(resource): \(error) (retrying in \(String(format: "%.1f", retry)) s)")
+                }
+            }
+            return ClusterReport(name: cluster.name, id: cluster.id, synced: watcher.isSynced, pods: counts.pods,
+                                 namespaces: counts.namespaces, services: counts.services, nodes: counts.nodes,
+                                 addresses: counts.addresses, errors: errors)
+        }
+    }
+
+    /// Prometheus text exposition.
+    public func metrics() -> String {
+        var lines: [String] = []
+        let (count, conflicts, storeErrors, addresses) = lock.withLock { (counters.updates, counters.conflicts, counters.storeErrors, merged.count) }
+        lines.append("# HELP rampart_manager_tag_updates_total Address tag changes recorded in the audit log.")
+        lines.append("# TYPE rampart_manager_tag_updates_total counter")
+        lines.append("rampart_manager_tag_updates_total \(count)")
+        lines.append("# HELP rampart_manager_address_conflicts_total Addresses claimed by two clusters (overlapping pod networks).")
+        lines.append("# TYPE rampart_manager_address_conflicts_total counter")
+        lines.append("rampart_manager_address_conflicts_total \(conflicts)")
+        lines.append("# HELP rampart_manager_store_errors_total Failed writes to the state database.")
+        lines.append("# TYPE rampart_manager_store_errors_total counter")
+        lines.append("rampart_manager_store_errors_total \(storeErrors)")
+        lines.append("# HELP rampart_manager_addresses Tagged addresses across clusters.")
+        lines.append("# TYPE rampart_manager_addresses gauge")
+        lines.append("rampart_manager_addresses \(addresses)")
+        lines.append("# HELP rampart_manager_cluster_synced Whether every resource of the cluster is listed and watched.")
+        lines.append("# TYPE rampart_manager_cluster_synced gauge")
+        for report in clusters() { lines.append("rampart_manager_cluster_synced{cluster=\"\(report.name)\"} \(report.synced ? 1 : 0)") }
+        lines.append("# HELP rampart_manager_cluster_pods Pods the watcher holds.")
+        lines.append("# TYPE rampart_manager_cluster_pods gauge")
+        for report in clusters() { lines.append("rampart_manager_cluster_pods{cluster=\"\(report.name)\"} \(report.pods)") }
+        lines.append("# HELP rampart_manager_firewall_connected Whether the last push to the firewall succeeded.")
+        lines.append("# TYPE rampart_manager_firewall_connected gauge")
+        for pusher in pushers { lines.append("rampart_manager_firewall_connected{firewall=\"\(pusher.name)\"} \(pusher.status.connected ? 1 : 0)") }
+        lines.append("# HELP rampart_manager_firewall_sequence Last sequence number the firewall accepted.")
+        lines.append("# TYPE rampart_manager_firewall_sequence gauge")
+        for pusher in pushers { lines.append("rampart_manager_firewall_sequence{firewall=\"\(pusher.name)\"} \(pusher.status.sequence)") }
+        lines.append("# HELP rampart_manager_push_failures_total Failed pushes (each followed by a full resync).")
+        lines.append("# TYPE rampart_manager_push_failures_total counter")
+        for pusher in pushers { lines.append("rampart_manager_push_failures_total{firewall=\"\(pusher.name)\"} \(pusher.status.failures)") }
+        lines.append("# HELP rampart_manager_push_seconds From a tag change reaching the manager to the firewall accepting it.")
+        lines.append("# TYPE rampart_manager_push_seconds histogram")
+        for pusher in pushers { lines.append(pusher.latency.exposition(name: "rampart_manager_push_seconds", labels: "firewall=\"\(pusher.name)\"")) }
+        lines.append("# HELP rampart_manager_resident_bytes Resident memory of the manager.")
+        lines.append("# TYPE rampart_manager_resident_bytes gauge")
+        lines.append("rampart_manager_resident_bytes \(Manager.residentBytes())")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// VmRSS from /proc/self/status.
+    public static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    // MARK: the store thread
+
+    private func receive(_ updates: [AddressUpdate]) {
+        inbox.lock()
+        queued.append(contentsOf: updates)
+        inbox.signal()
+        inbox.unlock()
+    }
+
+    private func storeLoop() {
+        var lastPrune = 0.0
+        while !stopSignal.isStopped {
+            inbox.lock()
+            while queued.isEmpty && !stopSignal.isStopped {
+                _ = inbox.wait(until: Date().addingTimeInterval(0.25))
+                if !queued.isEmpty { break }
+                inbox.unlock()
+                reconcileSyncedClusters()
+                inbox.lock()
+            }
+            let batch = queued
+            queued = []
+            inbox.unlock()
+            if !batch.isEmpty { merge(batch) }
+            reconcileSyncedClusters()
+            let now = clock()
+            if now - lastPrune > 3600 {
+                lastPrune = now
+                let cutoff = now - Double(configuration.auditRetentionDays) * 86400
+                lock.withLock { do throws(StoreError) { try store.prune(before: cutoff) } catch { noteStoreError(error) } }
+            }
+        }
+    }
+
+    /// Folds cluster updates into the merged map, records them and queues them for push.
+    private func merge(_ batch: [AddressUpdate]) {
+        let now = clock()
+        var records: [AuditRecord] = []
+        var outgoing: [AddressUpdate] = []
+        lock.lock()
+        for update in batch {
+            let current = merged[update.address]
+            if update.tags.isEmpty {
+                guard let current, current.cluster == update.cluster else { continue }
+                merged[update.address] = nil
+            } else {
+                if let current, current.cluster == update.cluster, current.tags == update.tags { continue }
+                var reason = update.reason
+                if let current, current.cluster != update.cluster {
+                    counters.conflicts += 1
+                    reason += " (the address was cluster \(current.cluster)'s: do their pod networks overlap?)"
+                }
+                merged[update.address] = (update.cluster, update.tags)
+                records.append(AuditRecord(time: now, cluster: update.cluster, address: update.address, tags: update.tags, reason: reason))
+                outgoing.append(update)
+                continue
+            }
+            records.append(AuditRecord(time: now, cluster: update.cluster, address: update.address, tags: [], reason: update.reason))
+            outgoing.append(update)
+        }
+        counters.updates += records.count
+        do throws(StoreError) { try store.record(records) } catch { noteStoreError(error) }
+        lock.unlock()
+        guard !outgoing.isEmpty else { return }
+        for pusher in pushers { pusher.enqueue(outgoing, at: now) }
+    }
+
+    /// After a cluster's first complete listing, forgets the addresses the store still
+    /// gives it that the cluster no longer has (changed while the manager was not watching).
+    private func reconcileSyncedClusters() {
+        for (name, watcher) in watchers where !lock.withLock({ reconciled.contains(name) }) && watcher.isSynced {
+            let live = watcher.state.snapshot()
+            let stale = lock.withLock { merged.filter { $0.value.cluster == name && live[$0.key] == nil }.map(\.key) }
+            lock.withLock { _ = reconciled.insert(name) }
+            merge(stale.map { AddressUpdate(cluster: name, address: $0, tags: [], reason: "gone while the manager was not watching") })
+        }
+    }
+
+    private func noteStoreError(_ error: StoreError) {
+        counters.storeErrors += 1
+        lastStoreError = error.description
+        FileHandle.standardError.write(Data("rampart-manager: \(error)\n".utf8))
+    }
+
+    private func saveSequence(_ value: UInt64, of firewall: String) {
+        lock.withLock { do throws(StoreError) { try store.setSequence(value, of: firewall) } catch { noteStoreError(error) } }
+    }
+
+    private func logPush(_ firewall: String, _ addresses: [String], _ time: Double) {
+        guard let pushLog else { return }
+        var text = ""
+        for address in addresses {
+            text += "{\"firewall\":\"\(firewall)\",\"address\":\"\(address)\",\"acknowledged\":\(time)}\n"
+        }
+        lock.withLock { pushLog.write(Data(text.utf8)) }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import RampartKube
+
+/// The manager's log: one JSON object per line, for a SIEM or `jq`.
+///
+/// ```swift
+/// ManagerLog.line("info", cluster: "prod", event: "synced", message: "pods: 5000 objects")
+/// // {"time":"2026-11-23T14:02:00.000Z","level":"info","cluster":"prod","event":"synced","message":"pods: 5000 objects"}
+/// ```
+public enum ManagerLog {
+    public static func line(_ level: String, cluster: String? = nil, event: String, message: String) -> String {
+        var object: [String: String] = ["time": ManagerAPI.format(Date().timeIntervalSince1970), "level": level, "event": event, "message": message]
+        if let cluster { object["cluster"] = cluster }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func line(for status: ReflectorStatus, cluster: String) -> String {
+        switch status {
+        case .synced(let resource, let objects):
+            return line("info", cluster: cluster, event: "synced", message: "\(resource): listed \(objects) objects, watching")
+        case .failed(let resource, let error, let retry):
+            return line("warning", cluster: cluster, event: "watch-failed", message: "\(resource): \(error); retrying in \(String(format: "%.1f", retry)) s")
+        case .relisting(let resource):
+            return line("info", cluster: cluster, event: "relist", message: "\(resource): resource version expired (410), listing again")
+        case .rejected(let resource, let detail):
+            return line("warning", cluster: cluster, event: "object-rejected", message: "\(resource): \(detail); left out")
+        }
+    }
+}

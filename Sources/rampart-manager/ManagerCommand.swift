@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import RampartKube
+import RampartManager
+
+@main
+struct RampartManagerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rampart-manager",
+        abstract: "Watches Kubernetes clusters and keeps every firewall's address-to-tag map current.",
+        discussion: """
+            Examples:
+              rampart-manager run --config /etc/rampart/manager.yaml
+              rampart-manager validate --config manager.yaml
+              rampart-manager rbac > rbac.yaml && kubectl apply -f rbac.yaml
+              rampart-manager credentials --kubeconfig admin.kubeconfig --output prod.json
+              rampart-manager audit --state manager.sqlite --address 10.244.1.7 --at 2026-11-23T14:02:00Z
+            Documentation: docs/manager.md
+            """,
+        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self],
+        defaultSubcommand: Run.self)
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the manager: watch the clusters, record every tag change, push to the firewalls.",
+        discussion: """
+            Logs are JSON lines on standard error. The API (GET /healthz /readyz /metrics
+            /clusters /tags?address= /audit?address=&at=) listens where spec.listen says.
+            SIGTERM or SIGINT stops it.
+
+            Example:
+              rampart-manager run --config /etc/rampart/manager.yaml
+            """)
+
+    @Option(help: "The ManagerConfiguration file.")
+    var config: String
+
+    @Option(help: "Append a JSON line per address a firewall accepted (for the latency benchmark).")
+    var pushLog: String?
+
+    func run() throws {
+        let configuration: ManagerConfiguration
+        do { configuration = try ManagerConfiguration.load(path: config) } catch {
+            FileHandle.standardError.write(Data("\(error)\nrampart-manager: fix the configuration and start again\n".utf8))
+            throw ExitCode(2)
+        }
+        let stderr = FileHandle.standardError
+        let log: @Sendable (String) -> Void = { stderr.write(Data(($0 + "\n").utf8)) }
+        let manager: Manager
+        do { manager = try Manager(configuration: configuration, pushLog: pushLog, log: log) } catch {
+            log(ManagerLog.line("error", event: "start", message: error.description))
+            throw ExitCode(1)
+        }
+        let api = ManagerAPI(manager: manager)
+        let listener: HTTPListener
+        do { listener = try HTTPListener(address: configuration.listen) { api.handle($0) } } catch {
+            log(ManagerLog.line("error", event: "start", message: error.description))
+            throw ExitCode(1)
+        }
+        manager.start()
+        listener.start()
+        log(ManagerLog.line("info", event: "started", message: "API on \(configuration.listen); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        log(ManagerLog.line("info", event: "stopping", message: "signal \(received)"))
+        listener.stop()
+        manager.stop()
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a configuration file and every cluster's credentials, without connecting.",
+        discussion: "Example:\n  rampart-manager validate --config manager.yaml")
+
+    @Option(help: "The ManagerConfiguration file.")
+    var config: String
+
+    func run() throws {
+        let configuration: ManagerConfiguration
+        do { configuration = try ManagerConfiguration.load(path: config) } catch {
+            print(error)
+            throw ExitCode(2)
+        }
+        var failed = false
+        for cluster in configuration.clusters {
+            do {
+                let credentials = try cluster.credentials()
+                print("cluster \(cluster.name) (id \(cluster.id)): \(credentials.server), tags \(cluster.tagStyle.rawValue)")
+            } catch {
+                print("cluster \(cluster.name): \(error)")
+                failed = true
+            }
+        }
+        for firewall in configuration.firewalls { print("firewall \(firewall.name): \(firewall.admin)") }
+        if failed { throw ExitCode(2) }
+        print("\(config): ok")
+    }
+}
+
+struct Rbac: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the read-only RBAC manifest the cluster watcher needs.",
+        discussion: "Example:\n  rampart-manager rbac --namespace rampart-system | kubectl apply -f -")
+
+    @Option(help: "The namespace of the watcher's service account.")
+    var namespace = "rampart-system"
+
+    func run() { print(RBACManifest.yaml(namespace: namespace), terminator: "") }
+}
+
+struct Credentials: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the credential file of a remote cluster from its watcher's token Secret.",
+        discussion: """
+            Run it with an administrator's kubeconfig once `rampart-manager rbac` is applied;
+            give the file to the manager as a cluster's credentialFile.
+
+            Example:
+              rampart-manager credentials --kubeconfig admin.kubeconfig --output prod.json
+            """)
+
+    @Option(help: "An administrator's kubeconfig for the cluster.")
+    var kubeconfig: String
+    @Option(help: "The kubeconfig context (default: its current context).")
+    var context: String?
+    @Option(help: "The namespace of the watcher's service account.")
+    var namespace = "rampart-system"
+    @Option(help: "The API server address the manager should use, if not the kubeconfig's.")
+    var server: String?
+    @Option(help: "Where to write the credential file (mode 0600).")
+    var output: String
+
+    func run() throws {
+        do {
+            let text = try CredentialFile.make(
+                from: try .kubeconfig(at: kubeconfig, context: context), namespace: namespace, server: server)
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+                FileHandle.standardError.write(Data("rampart-manager: cannot write \(output)\n".utf8))
+                throw ExitCode(1)
+            }
+            print("wrote \(output)")
+        } catch let error as KubeError {
+            FileHandle.standardError.write(Data("rampart-manager: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What an address was (its tags) at a time, or every change of it, from the state file.",
+        discussion: """
+            Examples:
+              rampart-manager audit --state manager.sqlite --address 10.244.1.7 --at 2026-11-23T14:02:00Z
+              rampart-manager audit --state manager.sqlite --address 10.244.1.7
+            """)
+
+    @Option(help: "The manager's SQLite state file.")
+    var state: String
+    @Option(help: "The IP address.")
+    var address: String
+    @Option(help: "A time (RFC 3339 or Unix seconds); without it, every change.")
+    var at: String?
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: state) else {
+            FileHandle.standardError.write(Data("rampart-manager: no state file at \(state)\n".utf8))
+            throw ExitCode(1)
+        }
+        do {
+            let store = try TagStore(path: state)
+            if let at {
+                guard let time = ManagerAPI.time(at) else {
+                    FileHandle.standardError.write(Data("rampart-manager: --at must be RFC 3339 (2026-11-23T14:02:00Z) or Unix seconds\n".utf8))
+                    throw ExitCode(64)
+                }
+                if let record = try store.tags(of: address, at: time) {
+                    print("\(address) at \(ManagerAPI.format(time)): cluster \(record.cluster), since \(ManagerAPI.format(record.time)) (\(record.reason))")
+                    print("  " + record.tags.joined(separator: " "))
+                } else {
+                    print("\(address) at \(ManagerAPI.format(time)): no tags")
+                }
+            } else {
+                for record in try store.history(of: address) {
+                    print("\(ManagerAPI.format(record.time))  \(record.cluster)  \(record.tags.isEmpty ? "(no tags)" : record.tags.joined(separator: " "))  — \(record.reason)")
+                }
+            }
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("rampart-manager: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import RampartTestSupport
+import Testing
+@testable import RampartKube
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func podJSON(_ ns: String, _ name: String, ip: String?, labels: [String: String] = [:], annotations: [String: String] = [:]) -> String {
+    let labelText = labels.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+    let annotationText = annotations.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+    let status = ip.map { #""status":{"phase":"Running","podIP":"\#($0)","podIPs":[{"ip":"\#($0)"}]}"# } ?? #""status":{"phase":"Pending"}"#
+    return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(ns)","labels":{\#(labelText)},"annotations":{\#(annotationText)}},"spec":{"nodeName":"worker-1","serviceAccountName":"default","containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
+}
+
+/// Polls `condition` for up to `seconds` (correctness waits, not timings).
+func eventually(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return condition()
+}
+
+@Suite("Kubernetes client against the local API test server", .serialized)
+struct KubeClientTests {
+    @Test func listsInPagesWithTokenAndWithClientCertificate() throws {
+        let server = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { server.stop() }
+        try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#)
+        let pods = (0..<12).map { podJSON("shop", "p\($0)", ip: "10.244.0.\($0 + 1)") }
+        try server.control("POST", "/objects", "[" + pods.joined(separator: ",") + "]")
+
+        let byToken = try KubeClient(credentials: .kubeconfig(at: server.kubeconfig))
+        let listed = try byToken.listAll(Pod.self, pageSize: 5)
+        #expect(listed.items.count == 12)
+        #expect(Int(listed.resourceVersion) != nil)
+        let byCertificate = try KubeClient(credentials: .kubeconfig(at: server.kubeconfig, context: "rampart-cert"))
+        #expect(try byCertificate.listAll(Pod.self, pageSize: 5).items.count == 12)
+        let requests = try server.control("GET", "/requests")
+        #expect(requests.contains("\"auth\": \"cert\"") || requests.contains("\"auth\":\"cert\""))
+        // Three pages of 5 for each client.
+        #expect(requests.components(separatedBy: "continue").count - 1 >= 4)
+        let one = try byToken.get(Pod.self, name: "p3", namespace: "shop")
+        #expect(one.addresses == ["10.244.0.4"])
+    }
+
+    @Test func badCredentialsAndAWrongCAAreClearErrors() throws {
+        let server = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { server.stop() }
+        var credentials = try ClusterCredentials.kubeconfig(at: server.kubeconfig)
+        credentials.token = "wrong"
+        #expect(throws: KubeError.unauthorized(url: "\(server.server)/api/v1/namespaces", message: "Unauthorized")) {
+            try KubeClient(credentials: credentials).listAll(Namespace.self)
+        }
+        var wrongCA = try ClusterCredentials.kubeconfig(at: server.kubeconfig)
+        wrongCA.tls.certificateAuthority = Array(FileManager.default.contents(atPath: server.folder.appendingPathComponent("certs/other-ca.crt").path)!)
+        do {
+            _ = try KubeClient(credentials: wrongCA).listAll(Namespace.self)
+            Issue.record("a server signed by another CA was trusted")
+        } catch {
+            guard case .transport(_, let detail) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(detail.lowercased().contains("certificate"))
+        }
+        let unreachable = ClusterCredentials(server: "https://127.0.0.1:1", token: "x")
+        #expect(throws: KubeError.self) { try KubeClient(credentials: unreachable).listAll(Namespace.self) }
+    }
+
+    @Test func malformedObjectsAreLeftOutAndNamed() throws {
+        let server = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { server.stop() }
+        try server.control("POST", "/objects", "[" + podJSON("a", "good", ip: "10.0.0.1") + ","
+            + #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"bad","namespace":"a"},"status":{"podIPs":"not-a-list"}}"# + "]")
+        let listed = try KubeClient(credentials: .kubeconfig(at: server.kubeconfig)).listAll(Pod.self)
+        #expect(listed.items.map(\.metadata.name) == ["good"])
+        #expect(listed.rejected.count == 1)
+        #expect(listed.rejected.first?.contains("a/bad") == true)
+        #expect(listed.rejected.first?.contains("status.podIPs: expected a list") == true)
+    }
+
+    @Test func watcherFollowsChangesAndRecoversFromEveryFault() throws {
+        let server = try KubeTestServer.start(packageRoot: packageRoot, arguments: "--bookmark-interval 1")
+        defer { server.stop() }
+        try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#)
+        try server.control("POST", "/objects", podJSON("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"]))
+        // A token file, so a rotated token is picked up without a restart.
+        let tokenFile = server.folder.appendingPathComponent("token").path
+        try server.token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        var credentials = try ClusterCredentials.kubeconfig(at: server.kubeconfig)
+        credentials.token = nil
+        credentials.tokenFile = tokenFile
+
+        let log = UpdateLog()
+        let statuses = StatusLog()
+        let state = ClusterState(scheme: TagScheme(cluster: "lab"), onUpdate: log.append)
+        var settings = Reflector<Pod>.Settings()
+        settings.stallTimeout = 3
+        settings.watchTimeoutSeconds = 30
+        settings.backoff = Backoff(initial: 0.05, ceiling: 0.5)
+        let watcher = ClusterWatcher(credentials: credentials, state: state, settings: settings, onStatus: statuses.append)
+        watcher.start()
+        defer { watcher.stop() }
+
+        #expect(eventually { watcher.isSynced && state.tags(of: "10.244.1.1").contains("label:app=web") })
+
+        // Live changes: a label change, a new pod, a deletion.
+        try server.control("POST", "/objects", podJSON("shop", "web-1", ip: "10.244.1.1", labels: ["app": "api"]))
+        #expect(eventually { state.tags(of: "10.244.1.1").contains("label:app=api") })
+        try server.control("POST", "/objects", podJSON("shop", "web-2", ip: "10.244.1.2"))
+        #expect(eventually { !state.tags(of: "10.244.1.2").isEmpty })
+
+        // A broken connection: the watch resumes from its resourceVersion.
+        try server.control("POST", "/faults", #"{"break_watches": true}"#)
+        try server.control("POST", "/objects", podJSON("shop", "web-3", ip: "10.244.1.3"))
+        #expect(eventually { !state.tags(of: "10.244.1.3").isEmpty })
+
+        // History compacted while disconnected: 410, then a new list that notices the deletion.
+        try server.control("DELETE", "/objects/pods/shop/web-2")
+        try server.control("POST", "/faults", #"{"compact": true}"#)
+        try server.control("POST", "/faults", #"{"break_watches": true}"#)
+        #expect(eventually { state.tags(of: "10.244.1.2").isEmpty })
+
+        // A stalled stream (not even bookmarks) is abandoned after stallTimeout.
+        try server.control("POST", "/faults", #"{"stall_watches_seconds": 8}"#)
+        Thread.sleep(forTimeInterval: 0.2)
+        try server.control("POST", "/objects", podJSON("shop", "web-4", ip: "10.244.1.4"))
+        #expect(eventually(15) { !state.tags(of: "10.244.1.4").isEmpty })
+        #expect(statuses.all.contains { if case .failed(_, .transport(_, let d), _) = $0 { return d.contains("stall") || d.contains("Operation too slow") || d.contains("timed out") }; return false })
+
+        // Server errors are retried.
+        try server.control("POST", "/faults", #"{"clear": true}"#)
+        try server.control("POST", "/faults", #"{"fail_next": {"count": 3, "status": 503}}"#)
+        try server.control("POST", "/faults", #"{"break_watches": true}"#)
+        try server.control("POST", "/objects", podJSON("shop", "web-5", ip: "10.244.1.5"))
+        #expect(eventually { !state.tags(of: "10.244.1.5").isEmpty })
+
+        // An expired token: 401 until the token file holds the new one.
+        try server.control("POST", "/faults", #"{"expire_tokens": true, "token": "rotated-token"}"#)
+        try server.control("POST", "/faults", #"{"break_watches": true}"#)
+        #expect(eventually { statuses.all.contains { if case .failed(_, .unauthorized, _) = $0 { return true }; return false } })
+        try "rotated-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try server.control("POST", "/objects", podJSON("shop", "web-6", ip: "10.244.1.6"))
+        #expect(eventually { !state.tags(of: "10.244.1.6").isEmpty })
+    }
+}
+
+final class StatusLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [ReflectorStatus] = []
+    func append(_ status: ReflectorStatus) { lock.withLock { list.append(status) } }
+    var all: [ReflectorStatus] { lock.withLock { list } }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import RampartManager
+@testable import RampartKube
+
+@Suite("Manager configuration")
+struct ManagerConfigurationTests {
+    @Test func aCompleteFile() throws {
+        let configuration = try ManagerConfiguration.parse("""
+            apiVersion: rampart.io/v1
+            kind: ManagerConfiguration
+            metadata: {name: main}
+            spec:
+              listen: 127.0.0.1:9690
+              state: /tmp/m.sqlite
+              clusters:
+                - name: prod
+                  id: 7
+                  kubeconfig: prod.kubeconfig
+                  tagStyle: both
+                  labels: [app, "app.kubernetes.io/*"]
+                  excludeNamespaces: [kube-system]
+                - name: edge-1
+                  id: 2048
+                  credentialFile: /etc/rampart/edge.json
+                  server: https://10.0.0.1:6443
+              firewalls:
+                - name: fw-1
+                  admin: http://10.0.0.5:9680
+            """, file: "/etc/rampart/manager.yaml")
+        #expect(configuration.clusters.map(\.name) == ["prod", "edge-1"])
+        #expect(configuration.clusters[0].source == .kubeconfig(path: "/etc/rampart/prod.kubeconfig", context: nil))
+        #expect(configuration.clusters[0].tagStyle == .both)
+        #expect(configuration.clusters[0].labels.admits("app.kubernetes.io/name"))
+        #expect(!configuration.clusters[0].labels.admits("tier"))
+        #expect(configuration.clusters[1].source == .credentialFile(path: "/etc/rampart/edge.json", server: "https://10.0.0.1:6443"))
+        #expect(configuration.firewalls == [FirewallTarget(name: "fw-1", admin: "http://10.0.0.5:9680")])
+    }
+
+    @Test func everyProblemAtOnceWithItsLine() {
+        do {
+            _ = try ManagerConfiguration.parse("""
+                apiVersion: rampart.io/v1
+                kind: ManagerConfiguration
+                spec:
+                  clusters:
+                    - name: a-name-that-is-far-too-long
+                      id: 1
+                      inCluster: true
+                    - name: b
+                      id: 4000
+                      inCluster: true
+                    - name: c
+                      id: 1
+                      kubeconfig: c.yaml
+                      inCluster: true
+                    - name: d
+                      id: 5
+                      inCluster: true
+                      colour: blue
+                  firewalls:
+                    - name: fw
+                      admin: 10.0.0.5:9680
+                """, file: "m.yaml")
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.messages == [
+                "m.yaml:5: cluster name 'a-name-that-is-far-too-long' must be 1 to 20 lower-case letters, digits or '-' (it is part of tag names)",
+                "m.yaml:8: cluster 'b': id must be 1..2048 (the VNI its tunnels carry)",
+                "m.yaml:11: cluster id 1 is used twice",
+                "m.yaml:11: cluster 'c': give exactly one of kubeconfig, credentialFile (with server) or inCluster: true",
+                "m.yaml:18: cluster 'd': unknown field 'colour'; expected one of context, credentialFile, excludeLabels, excludeNamespaces, id, inCluster, kubeconfig, labels, name, namespaces, podSelector, server, stallTimeout, tagStyle, watchTimeoutSeconds",
+                "m.yaml:21: firewall 'fw': admin must be http://host:port, found '10.0.0.5:9680'",
+            ])
+        }
+    }
+
+    @Test func notYAMLAndNoSpec() {
+        #expect(throws: ConfigurationErrors.self) { try ManagerConfiguration.parse("{", file: "x") }
+        #expect(throws: ConfigurationErrors.self) { try ManagerConfiguration.parse("kind: ManagerConfiguration", file: "x") }
+    }
+
+    @Test func rbacManifestMatchesTheCommittedFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("deploy/rbac.yaml"), encoding: .utf8)
+        #expect(committed == RBACManifest.yaml())
+        #expect(RBACManifest.yaml().contains("verbs: [get, list, watch]"))
+        #expect(!RBACManifest.yaml().contains("create"))
+    }
+}
+
+@Suite("Tag store")
+struct TagStoreTests {
+    func temporaryStore() throws -> (TagStore, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-store-\(UUID().uuidString).sqlite").path
+        return (try TagStore(path: path), path)
+    }
+
+    @Test func answersWhatAnAddressWasAtATime() throws {
+        let (store, path) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try store.record([AuditRecord(time: 100, cluster: "prod", address: "10.0.0.7", tags: ["ns:a"], reason: "pod a/p1 added")])
+        try store.record([AuditRecord(time: 200, cluster: "prod", address: "10.0.0.7", tags: [], reason: "pod a/p1 deleted")])
+        try store.record([AuditRecord(time: 300, cluster: "prod", address: "10.0.0.7", tags: ["ns:b"], reason: "pod b/p2 added")])
+        #expect(try store.tags(of: "10.0.0.7", at: 50) == nil)
+        #expect(try store.tags(of: "10.0.0.7", at: 150)?.tags == ["ns:a"])
+        #expect(try store.tags(of: "10.0.0.7", at: 250) == nil)
+        #expect(try store.tags(of: "10.0.0.7", at: 301)?.reason == "pod b/p2 added")
+        #expect(try store.history(of: "10.0.0.7").count == 3)
+        #expect(try store.current()["10.0.0.7"]?.tags == ["ns:b"])
+        // Survives reopening.
+        let reopened = try TagStore(path: path)
+        #expect(try reopened.tags(of: "10.0.0.7", at: 150)?.tags == ["ns:a"])
+        try reopened.setSequence(41, of: "fw-1")
+        #expect(try TagStore(path: path).sequence(of: "fw-1") == 41)
+        // Pruning keeps the record in force at the cut.
+        try reopened.prune(before: 250)
+        #expect(try reopened.history(of: "10.0.0.7").count == 2)
+        #expect(try reopened.tags(of: "10.0.0.7", at: 260) == nil)
+    }
+
+    @Test func anUnwritableFolderIsAClearError() {
+        #expect(throws: StoreError.self) { try TagStore(path: "/nonexistent-folder/x.sqlite") }
+    }
+}
