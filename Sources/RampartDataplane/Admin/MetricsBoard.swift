@@ -2,6 +2,9 @@ import RampartInspect
 import RampartPolicy
 import RampartWire
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the workers publish and what the admin API and the signal thread ask of them.
 /// Mutexes are taken only between batches, never per packet; requests are broadcast (each
@@ -22,11 +25,55 @@ public final class MetricsBoard: Sendable {
     /// first one ever kept), each worker's cursor, the highest sequence accepted, and the
     /// admin-managed address→tag map as it stands after them.
     let tagState: Mutex<TagLedger>
+    /// How many tag batches were ever accepted: a worker takes the mutex only when it moved.
+    let tagBatches = Atomic<Int>(0)
+    /// One pipe per worker, written when there is news (tags, reload, stop), so a worker
+    /// idle in poll() applies it at once instead of at its next timeout.
+    let wakePipes: [(read: Int32, write: Int32)]
+
     public init(workers: Int = 1) {
         self.workers = max(workers, 1)
         snapshots = Mutex([FirewallSnapshot](repeating: FirewallSnapshot(), count: max(workers, 1)))
         tagState = Mutex(TagLedger(workers: max(workers, 1)))
+        wakePipes = (0..<max(workers, 1)).map { _ in
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { return (-1, -1) }
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+            return (fds[0], fds[1])
+        }
     }
+
+    deinit {
+        for pipe in wakePipes where pipe.read >= 0 {
+            close(pipe.read)
+            close(pipe.write)
+        }
+    }
+
+    /// The descriptor worker `worker` polls for news (-1 if the pipe could not be made).
+    public func wakeDescriptor(worker: Int) -> Int32 {
+        worker >= 0 && worker < wakePipes.count ? wakePipes[worker].read : -1
+    }
+
+    /// Empties a worker's wake pipe after poll() reported it.
+    public func drainWake(worker: Int) {
+        let fd = wakeDescriptor(worker: worker)
+        guard fd >= 0 else { return }
+        var sink = [UInt8](repeating: 0, count: 64)
+        while sink.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    private func wakeAll() {
+        var one: UInt8 = 1
+        // A full pipe already holds a wake-up; nothing is lost by dropping this one.
+        for pipe in wakePipes where pipe.write >= 0 { _ = write(pipe.write, &one, 1) }
+    }
+
+    /// Whether batches arrived since a worker last read `seen` of them (lock-free).
+    public func hasTagUpdates(after seen: Int) -> Bool { tagBatches.load(ordering: .acquiring) != seen }
 
     public func publish(_ snapshot: FirewallSnapshot, worker: Int = 0) {
         snapshots.withLock { if worker >= 0 && worker < $0.count { $0[worker] = snapshot } }
@@ -38,13 +85,19 @@ public final class MetricsBoard: Sendable {
     }
 
     /// Asks every worker to reload the policy between its batches.
-    public func requestReload() { reloads.add(1, ordering: .releasing) }
+    public func requestReload() {
+        reloads.add(1, ordering: .releasing)
+        wakeAll()
+    }
 
     /// Increases by one for each reload request; a worker reloads when it changes.
     public var reloadGeneration: Int { reloads.load(ordering: .acquiring) }
 
     /// Asks every worker to stop after its current batch.
-    public func requestStop() { stop.store(true, ordering: .releasing) }
+    public func requestStop() {
+        stop.store(true, ordering: .releasing)
+        wakeAll()
+    }
 
     public var stopRequested: Bool { stop.load(ordering: .acquiring) }
 
@@ -57,12 +110,19 @@ public final class MetricsBoard: Sendable {
     /// Queues a batch (or a resync) for every worker, applied whole between two packet
     /// batches; refuses it when its sequence is not above every one accepted before.
     public func submit(_ batch: TagBatch) -> Bool {
-        tagState.withLock { $0.accept(batch, force: false) }
+        let accepted = tagState.withLock { $0.accept(batch, force: false) }
+        if accepted {
+            tagBatches.add(1, ordering: .releasing)
+            wakeAll()
+        }
+        return accepted
     }
 
     /// Installs the tag state read at start (`TagStateFile`): accepted whatever its sequence.
     public func restore(_ batch: TagBatch) {
         tagState.withLock { _ = $0.accept(batch, force: true) }
+        tagBatches.add(1, ordering: .releasing)
+        wakeAll()
     }
 
     /// The highest sequence number accepted so far.

@@ -44,6 +44,8 @@ public final class TunnelEndpoint {
     public let index: Int
     var reloadGeneration: Int
     var tagCursor = 0
+    /// `board.tagBatches` when this worker last looked: the mutex is taken only when it moved.
+    var tagBatchesSeen = 0
 
     /// - Parameter signals: the signal descriptor when this loop handles signals itself (one
     ///   worker); with several workers the main thread reads signals and asks through `board`.
@@ -63,10 +65,14 @@ public final class TunnelEndpoint {
         applyTagUpdates()   // the tag state restored at start, before the first packet
         publish()
         var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: signals?.descriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: signals?.descriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: board.wakeDescriptor(worker: index), events: Int16(POLLIN), revents: 0)]
         var lastPublish = Self.monotonic()
         while !stopping {
             let ready = poll(&fds, nfds_t(fds.count), Int32(publishIntervalNanoseconds / 1_000_000))
+            if ready > 0 && fds[2].revents & Int16(POLLIN) != 0 { board.drainWake(worker: index) }
+            // Tags first: an update accepted before these packets arrived applies to them.
+            applyTagUpdates()
             if ready > 0 && fds[0].revents & Int16(POLLIN) != 0 {
                 for _ in 0 ..< batchesPerWakeup where runBatch() < worker.batchSize { break }
             }
@@ -167,6 +173,8 @@ public final class TunnelEndpoint {
     /// Applies the tag batches the admin API accepted, each whole before the next packet.
     /// An address leaving the admin map gets its configuration-file tags back (if any).
     func applyTagUpdates() {
+        guard board.hasTagUpdates(after: tagBatchesSeen) else { return }
+        tagBatchesSeen = board.tagBatches.load(ordering: .acquiring)
         let (batches, cursor) = board.tagUpdates(after: tagCursor, worker: index)
         tagCursor = cursor
         guard !batches.isEmpty else { return }
