@@ -29,17 +29,17 @@ let package = Package(
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "Yams"]),
+        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect"]),
         // A small rtnetlink client: links, addresses, routes, rules, neighbours. Imports nothing of ours.
         .target(name: "RampartNetlink"),
         // libcurl's easy interface without C varargs, for the Kubernetes client's HTTPS.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // Kubernetes list/watch client, resource types, cluster sync, tag derivation.
-        .target(name: "RampartKube", dependencies: ["CCurl", "RampartWire", "RampartPolicy", "Yams"]),
+        .target(name: "RampartKube", dependencies: ["CCurl", "RampartWire", "RampartPolicy"]),
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "Yams"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy"]),
         .executableTarget(
             name: "rampart-manager",
             dependencies: [

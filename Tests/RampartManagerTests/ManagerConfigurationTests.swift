@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RampartManager
 @testable import RampartKube
+import RampartPolicy
 
 @Suite("Manager configuration")
 struct ManagerConfigurationTests {
@@ -121,5 +122,29 @@ struct TagStoreTests {
 
     @Test func anUnwritableFolderIsAClearError() {
         #expect(throws: StoreError.self) { try TagStore(path: "/nonexistent-folder/x.sqlite") }
+    }
+}
+
+@Suite("Plain YAML for configuration files")
+struct PlainYAMLTests {
+    @Test func aDuplicateKeyIsAnErrorNotATrap() {
+        // Yams.load traps on this (found by Fuzz/kube); ours reports it.
+        do {
+            _ = try ManagerConfiguration.parse("apiVersion: rampart.io/v1\nkind: ManagerConfiguration\nspec:\n  listen: a\n  listen: b\n", file: "m.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.messages == ["m.yaml:5: key 'listen' appears twice in one mapping; first at 4:3"])
+        }
+    }
+
+    @Test func scalarsBecomeSwiftValues() throws {
+        let root = try PlainYAML.load("a: 1\nb: 2.5\nc: true\nd: off\ne: \"7\"\nf:\ng: [x, 3]\n", file: "x") as? [String: Any]
+        #expect(root?["a"] as? Int == 1)
+        #expect(root?["b"] as? Double == 2.5)
+        #expect(root?["c"] as? Bool == true)
+        #expect(root?["d"] as? String == "off")
+        #expect(root?["e"] as? String == "7")
+        #expect(root?["f"] is NSNull)
+        #expect((root?["g"] as? [Any])?.count == 2)
     }
 }

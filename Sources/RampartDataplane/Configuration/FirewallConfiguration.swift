@@ -1,7 +1,6 @@
 import Foundation
 import RampartPolicy
 import RampartWire
-import Yams
 
 /// The firewall section of the configuration file: a document of kind
 /// `FirewallConfiguration` beside the `SecurityPolicy` (and `AddressTags`) documents.
@@ -141,10 +140,11 @@ public struct ConfigurationFile {
             errors.append(PolicyError(file: file, line: firstLine + line + 1, column: 1, message: message))
         }
         let root: Any?
-        do {
-            root = try Yams.load(yaml: text)
+        do throws(PolicyErrors) {
+            root = try PlainYAML.load(text, file: file)
         } catch {
-            throw PolicyErrors([PolicyError(file: file, line: firstLine + 1, column: 1, message: "FirewallConfiguration: \(error)")])
+            // The document's lines count from its own start; the file's from the file's.
+            throw PolicyErrors(error.errors.map { PolicyError(file: $0.file, line: $0.line + firstLine, column: $0.column, message: "FirewallConfiguration: \($0.message)") })
         }
         guard let document = root as? [String: Any] else {
             throw PolicyErrors([PolicyError(file: file, line: firstLine + 1, column: 1, message: "FirewallConfiguration must be a mapping")])

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import RampartPolicy
 
 /// Where a cluster's API server is and how to authenticate to it: from a kubeconfig, from
 /// the pod's own service account (in-cluster), or from a credential file a user downloads
@@ -63,7 +63,11 @@ public struct ClusterCredentials: Sendable, Equatable {
     /// the API server given apart, or the file `rampart-manager credentials` writes, which
     /// names its server itself.
     public static func credentialFile(at path: String, server: String? = nil) throws(KubeError) -> ClusterCredentials {
-        let bytes = try readFile(path, what: "the credential file")
+        try credentialFile(bytes: try readFile(path, what: "the credential file"), path: path, server: server)
+    }
+
+    /// The credential file's bytes; `path` only names it in errors.
+    public static func credentialFile(bytes: [UInt8], path: String, server: String? = nil) throws(KubeError) -> ClusterCredentials {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw .configuration("\(path): a credential file is a JSON object (a service-account token Secret, or the output of `rampart-manager credentials`)")
         }
@@ -105,16 +109,17 @@ public struct ClusterCredentials: Sendable, Equatable {
     /// File paths in it are relative to the file's folder, as kubectl reads them.
     public static func kubeconfig(at path: String, context wanted: String? = nil) throws(KubeError) -> ClusterCredentials {
         let text = String(decoding: try readFile(path, what: "the kubeconfig"), as: UTF8.self)
-        let root: [String: Any]
-        do {
-            guard let loaded = try Yams.load(yaml: text) as? [String: Any] else {
-                throw KubeError.configuration("\(path): a kubeconfig is a YAML mapping with clusters, users and contexts")
-            }
-            root = loaded
-        } catch let error as KubeError {
-            throw error
-        } catch {
-            throw .configuration("\(path): not valid YAML: \(error)")
+        return try kubeconfig(text: text, path: path, context: wanted)
+    }
+
+    /// A kubeconfig's text; `path` names it in errors and anchors its relative file paths.
+    public static func kubeconfig(text: String, path: String, context wanted: String? = nil) throws(KubeError) -> ClusterCredentials {
+        let loaded: Any?
+        do throws(PolicyErrors) { loaded = try PlainYAML.load(text, file: path) } catch {
+            throw .configuration("the kubeconfig is not valid YAML: \(error)")
+        }
+        guard let root = loaded as? [String: Any] else {
+            throw .configuration("\(path): a kubeconfig is a YAML mapping with clusters, users and contexts")
         }
         let folder = (path as NSString).deletingLastPathComponent
         func named(_ list: String, _ name: String, _ field: String) throws(KubeError) -> [String: Any] {

@@ -1,6 +1,6 @@
 import Foundation
 import RampartKube
-import Yams
+import RampartPolicy
 
 /// One watched cluster, as the manager's configuration names it.
 public struct ClusterConfiguration: Sendable, Equatable {
@@ -88,8 +88,8 @@ public struct ManagerConfiguration: Sendable, Equatable {
         }
         func fail(_ at: Int, _ message: String) { errors.append("\(file):\(at): \(message)") }
         let root: Any?
-        do { root = try Yams.load(yaml: text) } catch {
-            throw ConfigurationErrors(["\(file): not valid YAML: \(error)"])
+        do throws(PolicyErrors) { root = try PlainYAML.load(text, file: file) } catch {
+            throw ConfigurationErrors(error.errors.map { "\($0.file):\($0.line): \($0.message)" })
         }
         guard let document = root as? [String: Any] else {
             throw ConfigurationErrors(["\(file):1: expected a ManagerConfiguration mapping (apiVersion, kind, spec)"])
