@@ -66,6 +66,39 @@ struct KubeClientTests {
         #expect(throws: KubeError.self) { try KubeClient(credentials: unreachable).listAll(Namespace.self) }
     }
 
+    @Test func aSlowServerTimesOutAndIsRetried() throws {
+        let server = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { server.stop() }
+        try server.control("POST", "/faults", #"{"delay_ms": 1500}"#)
+        let client = try KubeClient(credentials: .kubeconfig(at: server.kubeconfig), requestTimeout: 0.5)
+        do {
+            _ = try client.listAll(Namespace.self)
+            Issue.record("a response slower than the request timeout was waited for")
+        } catch {
+            guard case .transport(_, let detail) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(detail.lowercased().contains("timed out") || detail.lowercased().contains("timeout"))
+        }
+        // The reflector keeps trying and gets through once the server is quick again.
+        try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"late"}}"#)
+        let state = ClusterState(scheme: TagScheme(cluster: "c")) { _ in }
+        var settings = Reflector<Namespace>.Settings()
+        settings.requestTimeout = 0.5
+        settings.backoff = Backoff(initial: 0.05, ceiling: 0.2)
+        let statuses = StatusLog()
+        let reflector = Reflector<Namespace>(credentials: try .kubeconfig(at: server.kubeconfig), settings: settings,
+                                             onStatus: statuses.append) { state.apply($0) }
+        let stop = StopSignal()
+        let thread = Thread { reflector.run(until: stop) }
+        thread.start()
+        defer {
+            stop.stop()
+            while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(eventually { statuses.all.contains { if case .failed = $0 { return true }; return false } })
+        try server.control("POST", "/faults", #"{"clear": true}"#)
+        #expect(eventually { statuses.all.contains(.synced(resource: "namespaces", objects: 1)) })
+    }
+
     @Test func malformedObjectsAreLeftOutAndNamed() throws {
         let server = try KubeTestServer.start(packageRoot: packageRoot)
         defer { server.stop() }

@@ -193,6 +193,35 @@ struct ManagerEndToEndTests {
         #expect(missing.status == 400)
     }
 
+    @Test func twoClustersInOneMapAndAnOverlapIsCounted() throws {
+        let first = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { first.stop() }
+        let second = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { second.stop() }
+        try first.control("POST", "/objects", pod("shop", "a", ip: "10.1.0.1"))
+        try second.control("POST", "/objects", pod("shop", "b", ip: "10.2.0.1"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-two-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = ManagerConfiguration()
+        configuration.state = folder.appendingPathComponent("m.sqlite").path
+        configuration.clusters = [
+            ClusterConfiguration(name: "east", id: 1, source: .kubeconfig(path: first.kubeconfig, context: nil)),
+            ClusterConfiguration(name: "west", id: 2, source: .kubeconfig(path: second.kubeconfig, context: "rampart-cert")),
+        ]
+        let manager = try Manager(configuration: configuration)
+        manager.start()
+        defer { manager.stop() }
+        #expect(eventually { manager.tags(of: "10.1.0.1")?.tags.contains("cluster:east") == true })
+        #expect(eventually { manager.tags(of: "10.2.0.1")?.tags.contains("cluster:west") == true })
+        #expect(eventually { manager.isReady })
+        // West's pod network overlaps east's: the later claim wins, and it is counted.
+        try second.control("POST", "/objects", pod("shop", "c", ip: "10.1.0.1"))
+        #expect(eventually { manager.tags(of: "10.1.0.1")?.cluster == "west" })
+        #expect(manager.metrics().contains("rampart_manager_address_conflicts_total 1"))
+        #expect(try manager.history(address: "10.1.0.1", from: 0, to: .greatestFiniteMagnitude).last?.reason.contains("overlap") == true)
+    }
+
     @Test func theCredentialFileComesFromTheTokenSecret() throws {
         let server = try KubeTestServer.start(packageRoot: packageRoot)
         defer { server.stop() }
