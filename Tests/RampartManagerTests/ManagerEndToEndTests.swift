@@ -134,7 +134,7 @@ struct ManagerEndToEndTests {
         manager.start()
         #expect(eventually { firewall.tags(of: "10.244.1.1").contains("label:app=web") })
         #expect(firewall.tags(of: "10.244.1.1").contains("k8s.cl_lab.ns_shop"))
-        #expect(firewall.tags(of: "10.244.1.1").contains("nslabel:team=pay"))
+        #expect(eventually { firewall.tags(of: "10.244.1.1").contains("nslabel:team=pay") })
         #expect(eventually { manager.isReady })
         let beforeChange = Date().timeIntervalSince1970
         Thread.sleep(forTimeInterval: 0.05)

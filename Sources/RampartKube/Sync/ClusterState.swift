@@ -57,6 +57,8 @@ public final class ClusterState: @unchecked Sendable {
     private var podsByNamespace: [String: Set<String>] = [:]
     /// "ns/Kind/name" of a pod's controller → the pods it controls.
     private var podsByController: [String: Set<String>] = [:]
+    /// Pod key → where `index` filed it, so `unindex` need not search.
+    private var podIndexKeys: [String: (namespace: String, controller: String?)] = [:]
     /// Pod key → service name → how many slices list it.
     private var podServices: [String: [String: Int]] = [:]
 
@@ -246,20 +248,23 @@ public final class ClusterState: @unchecked Sendable {
 
     private func index(_ pod: Pod) {
         let key = pod.metadata.key
-        podsByNamespace[pod.metadata.namespace ?? "", default: []].insert(key)
+        let ns = pod.metadata.namespace ?? ""
+        podsByNamespace[ns, default: []].insert(key)
+        var controller: String?
         if let owner = pod.metadata.controller {
-            podsByController["\(pod.metadata.namespace ?? "")/\(owner.kind)/\(owner.name)", default: []].insert(key)
+            controller = "\(ns)/\(owner.kind)/\(owner.name)"
+            podsByController[controller!, default: []].insert(key)
         }
+        podIndexKeys[key] = (ns, controller)
     }
 
     private func unindex(_ key: String) {
-        for (ns, var keys) in podsByNamespace where keys.contains(key) {
-            keys.remove(key)
-            podsByNamespace[ns] = keys.isEmpty ? nil : keys
-        }
-        for (owner, var keys) in podsByController where keys.contains(key) {
-            keys.remove(key)
-            podsByController[owner] = keys.isEmpty ? nil : keys
+        guard let filed = podIndexKeys.removeValue(forKey: key) else { return }
+        podsByNamespace[filed.namespace]?.remove(key)
+        if podsByNamespace[filed.namespace]?.isEmpty == true { podsByNamespace[filed.namespace] = nil }
+        if let controller = filed.controller {
+            podsByController[controller]?.remove(key)
+            if podsByController[controller]?.isEmpty == true { podsByController[controller] = nil }
         }
     }
 

@@ -45,8 +45,11 @@ public final class ClusterWatcher: @unchecked Sendable {
         spawn(Job.self) { state.apply($0) }
         spawn(Node.self) { state.apply($0) }
         spawn(Service.self) { state.apply($0) }
-        spawn(EndpointSlice.self) { state.apply($0) }
-        spawn(Pod.self, selector: podSelector) { state.apply($0) }
+        // Pods and their slices wait (up to `ownersWait`) for the objects their tags come
+        // from, so the first tags of a pod are already complete: one audit record, not three.
+        let owners: [KubeResource] = [.namespaces, .replicaSets, .jobs]
+        spawn(EndpointSlice.self, after: owners) { state.apply($0) }
+        spawn(Pod.self, selector: podSelector, after: owners + [.endpointSlices]) { state.apply($0) }
     }
 
     /// Ends every watch (at the next byte, bookmark or 50 ms tick) and waits for the threads.
@@ -71,8 +74,20 @@ public final class ClusterWatcher: @unchecked Sendable {
         }
     }
 
+    /// How long pods wait for namespaces, owners and slices to be listed before going ahead.
+    public var ownersWait: Double = 10
+
+    private func synced(_ resources: [KubeResource]) -> Bool {
+        let now = status
+        return resources.allSatisfy {
+            if case .synced = now[$0.description] { return true }
+            return false
+        }
+    }
+
     private func spawn<T: KubeObject>(
-        _ type: T.Type, selector: KubeClient.Selector = .init(), apply: @escaping (ReflectorChange<T>) -> Void
+        _ type: T.Type, selector: KubeClient.Selector = .init(), after prerequisites: [KubeResource] = [],
+        apply: @escaping (ReflectorChange<T>) -> Void
     ) {
         var reflectorSettings = Reflector<T>.Settings()
         reflectorSettings.selector = selector
@@ -95,7 +110,12 @@ public final class ClusterWatcher: @unchecked Sendable {
             self.onStatus(status)
         }, onChange: apply)
         let stop = stopSignal
-        let thread = Thread { reflector.run(until: stop) }
+        let wait = ownersWait
+        let thread = Thread { [weak self] in
+            let deadline = Date().addingTimeInterval(wait)
+            while !stop.isStopped, Date() < deadline, let self, !self.synced(prerequisites) { stop.sleep(0.01) }
+            reflector.run(until: stop)
+        }
         thread.name = "watch \(T.resource)"
         lock.withLock { threads.append(thread) }
         thread.start()
