@@ -12,16 +12,6 @@ func podJSON(_ ns: String, _ name: String, ip: String?, labels: [String: String]
     return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(ns)","labels":{\#(labelText)},"annotations":{\#(annotationText)}},"spec":{"nodeName":"worker-1","serviceAccountName":"default","containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
 }
 
-/// Polls `condition` for up to `seconds` (correctness waits, not timings).
-func eventually(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return condition()
-}
-
 @Suite("Kubernetes client against the local API test server", .serialized)
 struct KubeClientTests {
     @Test func listsInPagesWithTokenAndWithClientCertificate() throws {

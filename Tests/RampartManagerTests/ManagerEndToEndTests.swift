@@ -12,15 +12,6 @@ func pod(_ ns: String, _ name: String, ip: String?, labels: [String: String] = [
     return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(ns)","labels":{\#(labelText)}},"spec":{"nodeName":"worker-1","containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
 }
 
-func eventually(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return condition()
-}
-
 /// A free TCP/UDP port on loopback (bound, read, released).
 func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The plugin's log: JSON lines appended to `logFile` (when configured); warnings also go
+/// to standard error, which runtimes keep in their own logs. An `event` names what
+/// happened in a stable word (`agent_unreachable`, `steered`, `bypassed`, ...).
+///
+/// ```swift
+/// let log = PluginLog(path: "/var/log/rampart/cni.log")
+/// log.record(.warning, event: "agent_unreachable", "no answer; pod starts unprotected", ["containerID": id])
+/// ```
+public struct PluginLog: Sendable {
+    public enum Level: String, Sendable { case info, warning, error }
+
+    public var path: String?
+    /// Standard error receives warnings and errors when true.
+    public var echoWarnings: Bool
+
+    public init(path: String?, echoWarnings: Bool = true) {
+        self.path = path
+        self.echoWarnings = echoWarnings
+    }
+
+    /// Appends one record (whole line, `O_APPEND`, so concurrent plugins never interleave).
+    public func record(_ level: Level, event: String, _ message: String, _ fields: [(String, String)] = []) {
+        var members: [(String, JSONValue)] = [
+            ("time", .string(PluginLog.timestamp())), ("level", .string(level.rawValue)),
+            ("event", .string(event)), ("msg", .string(message)),
+        ]
+        for (key, value) in fields { members.append((key, .string(value))) }
+        let line = JSONValue.object(members).serialized() + "\n"
+        if echoWarnings && level != .info {
+            let text = "rampart-cni: \(level.rawValue): \(message)\n"
+            _ = text.withCString { write(2, $0, strlen($0)) }
+        }
+        guard let path else { return }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return }
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let millis = Int(now.tv_nsec / 1_000_000)
+        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
+    }
+}

@@ -1,0 +1,106 @@
+import RampartKube
+import RampartNetlink
+import Synchronization
+
+/// One firewall the node tunnels to: its tunnel address and, when configured, its admin
+/// API, whose `GET /healthz` is the health check.
+///
+/// ```swift
+/// let firewall = FirewallEndpoint(address: NetlinkAddress("10.0.0.5")!, admin: "http://10.0.0.5:9680")
+/// ```
+public struct FirewallEndpoint: Sendable, Equatable {
+    public var address: NetlinkAddress
+    /// `http://host:port` of its admin API; nil: health unknowable, assumed healthy.
+    public var admin: String?
+
+    public init(address: NetlinkAddress, admin: String? = nil) {
+        self.address = address
+        self.admin = admin
+    }
+}
+
+/// The last known health of each firewall. A firewall with an admin API is healthy while
+/// `GET /healthz` answers 200 (unhealthy after `failureThreshold` failures in a row, healthy
+/// again after one success). A firewall without one is assumed healthy: a VXLAN tunnel
+/// gives no answer to probe, and UDP to a live firewall and to a dead one look the same.
+///
+/// ```swift
+/// let health = FirewallHealth(firewalls: endpoints)
+/// health.checkAll()        // blocking HTTP probes, from the agent's health thread
+/// health.firstHealthy      // the one the tunnel should point at
+/// ```
+public final class FirewallHealth: Sendable {
+    public struct State: Sendable, Equatable {
+        public var healthy: Bool
+        /// True when the health is assumed (no admin API configured).
+        public var assumed: Bool
+        public var failures: Int
+        public var lastError: String?
+    }
+
+    public let firewalls: [FirewallEndpoint]
+    public let failureThreshold: Int
+    public let timeout: Double
+    private let states: Mutex<[State]>
+    /// Tests replace the probe; it returns nil when healthy, else the reason.
+    private let probe: @Sendable (FirewallEndpoint, Double) -> String?
+
+    public init(firewalls: [FirewallEndpoint], failureThreshold: Int = 3, timeout: Double = 2,
+                probe: (@Sendable (FirewallEndpoint, Double) -> String?)? = nil) {
+        self.firewalls = firewalls
+        self.failureThreshold = max(1, failureThreshold)
+        self.timeout = timeout
+        self.probe = probe ?? FirewallHealth.httpProbe
+        // Until the first check, a firewall with an admin API is not known to be healthy.
+        states = Mutex(firewalls.map { State(healthy: $0.admin == nil, assumed: $0.admin == nil, failures: 0, lastError: nil) })
+    }
+
+    /// Probes every firewall once; returns true when any health changed.
+    @discardableResult
+    public func checkAll() -> Bool {
+        var results: [String??] = []
+        for firewall in firewalls { results.append(firewall.admin == nil ? .none : .some(probe(firewall, timeout))) }
+        return states.withLock { states in
+            var changed = false
+            for (i, result) in results.enumerated() {
+                guard case .some(let failure) = result else { continue }
+                var state = states[i]
+                if let failure {
+                    state.failures += 1
+                    state.lastError = failure
+                    if state.failures >= failureThreshold { state.healthy = false }
+                } else {
+                    state.failures = 0
+                    state.lastError = nil
+                    state.healthy = true
+                }
+                if state.healthy != states[i].healthy { changed = true }
+                states[i] = state
+            }
+            return changed
+        }
+    }
+
+    public var snapshot: [(FirewallEndpoint, State)] { Array(zip(firewalls, states.withLock { $0 })) }
+
+    /// The first healthy firewall in configuration order (the active one of a pair).
+    public var firstHealthy: FirewallEndpoint? {
+        snapshot.first { $0.1.healthy }?.0
+    }
+
+    public var anyHealthy: Bool { firstHealthy != nil }
+
+    /// `GET {admin}/healthz` with libcurl; nil when it answered 200.
+    @Sendable
+    public static func httpProbe(_ firewall: FirewallEndpoint, timeout: Double) -> String? {
+        guard let admin = firewall.admin else { return nil }
+        let url = (admin.hasSuffix("/") ? String(admin.dropLast()) : admin) + "/healthz"
+        do {
+            let connection = try HTTPConnection(connectTimeout: timeout)
+            let response = try connection.request(url: url, timeout: timeout)
+            return response.status == 200 ? nil : "\(url) answered \(response.status)"
+        } catch {
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import RampartKube
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bound, listening stream socket (unix or TCP) whose accept loop runs until a stop
+/// signal, handing each connection to its own short-lived thread so one slow client never
+/// holds up the plugin's next question.
+///
+/// ```swift
+/// let socket = try ListeningSocket.unix(path: "/run/rampart/node.sock", mode: 0o600)
+/// Thread { socket.serve(until: stop) { fd in handle(fd) } }.start()
+/// ```
+public final class ListeningSocket: Sendable {
+    public let descriptor: Int32
+    /// The unix path or `host:port` actually bound (port 0 resolved).
+    public let address: String
+    private let unixPath: String?
+
+    private init(descriptor: Int32, address: String, unixPath: String?) {
+        self.descriptor = descriptor
+        self.address = address
+        self.unixPath = unixPath
+    }
+
+    deinit {
+        close(descriptor)
+        if let unixPath { unlink(unixPath) }
+    }
+
+    /// Binds a unix socket at `path` (replacing a stale one), restricted to `mode`.
+    public static func unix(path: String, mode: mode_t = 0o600) throws(NodeError) -> ListeningSocket {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw .configuration("socket path \(path) is longer than \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .socket(operation: "creating a unix socket", errno: errno) }
+        unlink(path)
+        // The umask during bind decides the file's first mode: no moment with wider access.
+        let previous = umask(0o777 & ~mode)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        let bindError = errno
+        umask(previous)
+        guard bound == 0 else {
+            close(fd)
+            throw .socket(operation: "binding \(path)", errno: bindError)
+        }
+        chmod(path, mode)
+        guard listen(fd, 64) == 0 else {
+            let code = errno
+            close(fd)
+            throw .socket(operation: "listening on \(path)", errno: code)
+        }
+        return ListeningSocket(descriptor: fd, address: path, unixPath: path)
+    }
+
+    /// Binds a TCP socket at `host:port` (IPv4 or `[IPv6]:port`; port 0 picks a free one).
+    public static func tcp(_ hostPort: String) throws(NodeError) -> ListeningSocket {
+        guard let colon = hostPort.lastIndex(of: ":"), let port = UInt16(hostPort[hostPort.index(after: colon)...]) else {
+            throw .configuration("\(hostPort) is not HOST:PORT, e.g. 127.0.0.1:9691")
+        }
+        var host = String(hostPort[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        let fd: Int32
+        var bound: Int32
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw .socket(operation: "creating a TCP socket", errno: errno) }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr = v4
+            bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        } else if inet_pton(AF_INET6, host, &v6) == 1 {
+            fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw .socket(operation: "creating a TCP socket", errno: errno) }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            address.sin6_addr = v6
+            bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        } else {
+            throw .configuration("\(host) is not an IP address (the metrics listener takes an address, e.g. 127.0.0.1:9691)")
+        }
+        guard bound == 0, listen(fd, 64) == 0 else {
+            let code = errno
+            close(fd)
+            throw .socket(operation: "binding \(hostPort)", errno: code)
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let actualPort = withUnsafePointer(to: &storage) { pointer -> UInt16 in
+            pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+        }
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return ListeningSocket(descriptor: fd, address: "\(shownHost):\(actualPort)", unixPath: nil)
+    }
+
+    /// Accepts until `stop`; each connection's descriptor goes to `handle` on its own
+    /// thread and is closed after it returns. Blocking: give it its own thread.
+    public func serve(until stop: StopSignal, receiveTimeout: Double = 5, handle: @escaping @Sendable (Int32) -> Void) {
+        while !stop.isStopped {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 100)
+            guard ready > 0 else { continue }
+            // accept4 is hidden behind _GNU_SOURCE in Glibc's module map; set FD_CLOEXEC after.
+            let client = accept(descriptor, nil, nil)
+            guard client >= 0 else { continue }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1e6))
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let thread = Thread {
+                handle(client)
+                close(client)
+            }
+            thread.start()
+        }
+    }
+
+    /// Reads until `terminator` has arrived (returned without it), the peer closes, or
+    /// `limit` bytes; nil on a timeout or error before any terminator.
+    public static func read(from fd: Int32, until terminator: [UInt8], limit: Int = 65536) -> [UInt8]? {
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while data.count < limit {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { return data.isEmpty ? nil : data }
+            data += chunk[0..<count]
+            if let range = data.firstRange(of: terminator) { return Array(data[..<range.lowerBound]) }
+        }
+        return nil
+    }
+
+    /// Writes all of `bytes`; false when the peer went away.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += sent
+        }
+        return true
+    }
+}

@@ -1,0 +1,411 @@
+import Foundation
+import RampartCNI
+import RampartKube
+import RampartNetlink
+import Synchronization
+
+/// The node agent: keeps the tunnel and the plugin installed, mirrors this node's pods and
+/// all namespaces, answers the plugin's questions on a unix socket, health-checks the
+/// firewalls, and re-steers running pods when their annotations (or the firewalls'
+/// health, failing open) change. A set of small loops, each on its own thread:
+///
+/// | loop | does |
+/// |---|---|
+/// | pods, namespaces | Reflectors → `NodeInventory`; a change wakes the reconciler |
+/// | socket | `decide`, `attach`, `detach`, `status` from the plugin |
+/// | health | firewall probes, tunnel and plugin upkeep, gauges |
+/// | reconciler | compares each attachment with its decision; steers or un-steers |
+/// | http | `/metrics`, `/healthz`, `/readyz` |
+///
+/// ```swift
+/// let agent = try NodeAgent(configuration: try NodeConfiguration.load(path: "/etc/rampart/node.yaml"))
+/// try agent.start()
+/// // … until SIGTERM
+/// agent.shutdown()
+/// ```
+public final class NodeAgent: Sendable {
+    /// What tests (and unusual deployments) replace.
+    public struct Dependencies: Sendable {
+        /// Applies a running pod's steering; nil: `KernelSteering` from the configuration.
+        public var steering: SteeringAction?
+        /// Probes a firewall; nil: `GET {admin}/healthz`.
+        public var probe: (@Sendable (FirewallEndpoint, Double) -> String?)?
+        /// Overrides the configuration's credentials.
+        public var credentials: ClusterCredentials?
+        public init(steering: SteeringAction? = nil, probe: (@Sendable (FirewallEndpoint, Double) -> String?)? = nil,
+                    credentials: ClusterCredentials? = nil) {
+            self.steering = steering
+            self.probe = probe
+            self.credentials = credentials
+        }
+    }
+
+    public let configuration: NodeConfiguration
+    public let inventory = NodeInventory()
+    public let attachments: AttachmentRegistry
+    public let health: FirewallHealth
+    public let metrics = NodeMetrics()
+    public let events: NodeEventLog
+    public let tunnel: TunnelDevice
+    public let installation: PluginInstallation
+    private let steering: SteeringAction
+    private let credentials: ClusterCredentials
+    private let stopSignal = StopSignal()
+    private let wake = Atomic<Bool>(false)
+    private let tunnelUp = Atomic<Bool>(false)
+    private let runningThreads = Atomic<Int>(0)
+    private let problems = Mutex<[String: String]>([:])
+    private let listeners = Mutex<[ListeningSocket]>([])
+    /// Addresses actually bound (`socket`, `http`), for tests that ask for port 0.
+    private let bound = Mutex<[String: String]>([:])
+
+    public init(configuration: NodeConfiguration, dependencies: Dependencies = Dependencies()) throws(NodeError) {
+        self.configuration = configuration
+        attachments = try AttachmentRegistry(path: configuration.statePath)
+        health = FirewallHealth(firewalls: configuration.firewalls, failureThreshold: configuration.healthFailures, probe: dependencies.probe)
+        events = try NodeEventLog(path: configuration.events)
+        tunnel = TunnelDevice(settings: configuration.tunnel, firewalls: configuration.firewalls.map(\.address))
+        installation = PluginInstallation(
+            binDirectory: configuration.cni.binDirectory, confDirectory: configuration.cni.confDirectory,
+            pluginBinary: configuration.cni.pluginBinary, entry: configuration.pluginEntry)
+        if let steering = dependencies.steering {
+            self.steering = steering
+        } else {
+            self.steering = try KernelSteering(entry: configuration.pluginEntry, namespacePath: configuration.tunnelNamespace).action
+        }
+        if let credentials = dependencies.credentials {
+            self.credentials = credentials
+        } else {
+            do { credentials = try configuration.clusterCredentials() } catch { throw .configuration("\(error)") }
+        }
+    }
+
+    // MARK: lifecycle
+
+    /// Binds the socket and the HTTP port (failing fast when either is taken), then starts
+    /// every loop. Returns at once.
+    public func start() throws(NodeError) {
+        let socket = try ListeningSocket.unix(path: configuration.socketPath, mode: 0o600)
+        var http: ListeningSocket?
+        if let listen = configuration.metricsListen { http = try ListeningSocket.tcp(listen) }
+        listeners.withLock { $0 = [socket] + (http.map { [$0] } ?? []) }
+        bound.withLock { bound in
+            bound["socket"] = socket.address
+            if let http { bound["http"] = http.address }
+        }
+        upkeep(checkHealth: false)
+
+        var podSettings = Reflector<Pod>.Settings()
+        podSettings.selector = KubeClient.Selector(fieldSelector: "spec.nodeName=\(configuration.nodeName)")
+        let pods = Reflector<Pod>(credentials: credentials, settings: podSettings, onStatus: { [self] in noteStatus($0) }) { [self] change in
+            if !inventory.apply(change).isEmpty { wake.store(true, ordering: .releasing) }
+        }
+        let namespaces = Reflector<Namespace>(credentials: credentials, onStatus: { [self] in noteStatus($0) }) { [self] change in
+            if !inventory.apply(change).isEmpty { wake.store(true, ordering: .releasing) }
+        }
+        let stop = stopSignal
+        launch { pods.run(until: stop) }
+        launch { namespaces.run(until: stop) }
+        launch { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
+        if let http {
+            launch { [self] in http.serve(until: stop) { fd in HTTPEndpoint.serve(fd) { self.route($0) } } }
+        }
+        launch { [self] in
+            while stop.sleep(configuration.healthInterval) { upkeep(checkHealth: true) }
+        }
+        launch { [self] in
+            var sinceResync = 0.0
+            while stop.sleep(0.1) {
+                sinceResync += 0.1
+                if wake.exchange(false, ordering: .acquiringAndReleasing) || sinceResync >= configuration.resyncInterval {
+                    sinceResync = 0
+                    reconcile()
+                }
+            }
+        }
+        launch { [self] in
+            // The first health check runs at once, not one interval after start.
+            upkeep(checkHealth: true)
+        }
+    }
+
+    /// Stops every loop and waits (up to `timeout` seconds) for them to end. The tunnel,
+    /// the plugin and the pods' steering stay as they are: pods keep working across an
+    /// agent restart.
+    public func shutdown(timeout: Double = 10) {
+        stopSignal.stop()
+        var waited = 0.0
+        while runningThreads.load(ordering: .acquiring) > 0 && waited < timeout {
+            usleep(20_000)
+            waited += 0.02
+        }
+        listeners.withLock { $0 = [] }
+    }
+
+    /// The unix socket path and HTTP `host:port` actually bound.
+    public var boundAddresses: [String: String] { bound.withLock { $0 } }
+
+    private func launch(_ body: @escaping @Sendable () -> Void) {
+        runningThreads.add(1, ordering: .relaxed)
+        let thread = Thread { [self] in
+            body()
+            runningThreads.subtract(1, ordering: .releasing)
+        }
+        thread.start()
+    }
+
+    private func noteStatus(_ status: ReflectorStatus) {
+        switch status {
+        case .synced(let resource, _):
+            problems.withLock { $0[resource] = nil }
+        case .failed(let resource, let error, let retryIn):
+            problems.withLock { $0[resource] = "\(error) (retrying in \(String(format: "%.1f", retryIn)) s)" }
+        default:
+            // Relisting, and any state RampartKube adds later: not a failure by itself.
+            break
+        }
+    }
+
+    // MARK: decisions
+
+    /// The decision for a pod as the plugin gets it: annotations first, then fail-open
+    /// when steering cannot work now.
+    public func decide(namespace: String, pod: String) -> SteeringDecision {
+        let decision = inventory.decide(namespace: namespace, pod: pod)
+        guard decision.steer, configuration.failOpen else { return decision }
+        var missing: [String] = []
+        if !health.anyHealthy { missing.append("no healthy firewall") }
+        if configuration.manageTunnel && !tunnelUp.load(ordering: .acquiring) { missing.append("tunnel \(configuration.tunnel.name) is down") }
+        guard !missing.isEmpty else { return decision }
+        return SteeringDecision(
+            steer: false, basis: .failOpen, reason: "fail-open (\(missing.joined(separator: ", "))); would steer: \(decision.reason)",
+            podCached: decision.podCached)
+    }
+
+    /// Readiness: the cache is synced, the tunnel exists, a firewall is healthy.
+    public func status() -> (ready: Bool, reasons: [String]) {
+        var reasons: [String] = []
+        let unsynced = inventory.unsyncedResources
+        if !unsynced.isEmpty {
+            let errors = problems.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            reasons.append("cache not synced (\(unsynced.joined(separator: ", ")))" + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; ")))
+        }
+        if configuration.manageTunnel && !tunnelUp.load(ordering: .acquiring) {
+            let detail = problems.withLock { $0["tunnel"] }
+            reasons.append("tunnel \(configuration.tunnel.name) missing or down" + (detail.map { ": \($0)" } ?? ""))
+        }
+        if !health.anyHealthy {
+            let detail = health.snapshot.map { "\($0.0.address): \($0.1.lastError ?? "not checked yet")" }
+            reasons.append("no healthy firewall (\(detail.joined(separator: "; ")))")
+        }
+        return (reasons.isEmpty, reasons)
+    }
+
+    /// Answers one plugin request.
+    public func respond(to request: AgentRequest) -> AgentResponse {
+        switch request.op {
+        case .decide:
+            guard let namespace = request.namespace, let pod = request.pod, !namespace.isEmpty, !pod.isEmpty else {
+                metrics.count("rampart_node_requests_total", ["op": "decide", "outcome": "error"])
+                return AgentResponse(error: "decide needs namespace and pod (K8S_POD_NAMESPACE, K8S_POD_NAME in CNI_ARGS)")
+            }
+            let decision = decide(namespace: namespace, pod: pod)
+            metrics.count("rampart_node_requests_total", ["op": "decide", "outcome": "ok"])
+            record(decision, namespace: namespace, pod: pod, containerID: request.containerID ?? "")
+            return AgentResponse(steer: decision.steer, reason: decision.reason)
+        case .attach:
+            guard let containerID = request.containerID, let ifname = request.ifname, let namespace = request.namespace,
+                  let pod = request.pod, let hostInterface = request.hostInterface
+            else {
+                metrics.count("rampart_node_requests_total", ["op": "attach", "outcome": "error"])
+                return AgentResponse(error: "attach needs containerID, ifname, namespace, pod and hostInterface")
+            }
+            let attachment = PodAttachment(
+                containerID: containerID, ifname: ifname, netns: request.netns ?? "", namespace: namespace, pod: pod,
+                ips: request.ips ?? [], hostInterface: hostInterface, steered: request.steered ?? false)
+            do {
+                try attachments.put(attachment)
+            } catch {
+                metrics.count("rampart_node_requests_total", ["op": "attach", "outcome": "error"])
+                return AgentResponse(error: "\(error)")
+            }
+            metrics.count("rampart_node_requests_total", ["op": "attach", "outcome": "ok"])
+            // The annotation may have changed between decide and attach.
+            wake.store(true, ordering: .releasing)
+            updateAttachmentGauges()
+            return AgentResponse(ok: true)
+        case .detach:
+            guard let containerID = request.containerID, let ifname = request.ifname else {
+                metrics.count("rampart_node_requests_total", ["op": "detach", "outcome": "error"])
+                return AgentResponse(error: "detach needs containerID and ifname")
+            }
+            do {
+                try attachments.remove(containerID: containerID, ifname: ifname)
+            } catch {
+                metrics.count("rampart_node_requests_total", ["op": "detach", "outcome": "error"])
+                return AgentResponse(error: "\(error)")
+            }
+            metrics.count("rampart_node_requests_total", ["op": "detach", "outcome": "ok"])
+            updateAttachmentGauges()
+            return AgentResponse(ok: true)
+        case .status:
+            metrics.count("rampart_node_requests_total", ["op": "status", "outcome": "ok"])
+            let (ready, reasons) = status()
+            return AgentResponse(ready: ready, reasons: reasons)
+        }
+    }
+
+    /// Counts every decision; bypass and fail-open ones are also events.
+    private func record(_ decision: SteeringDecision, namespace: String, pod: String, containerID: String) {
+        let result = decision.steer ? "steer" : decision.isFailOpen ? "fail_open" : decision.isBypass ? "bypass" : "not_steered"
+        metrics.count("rampart_node_decisions_total", ["result": result])
+        guard decision.isBypass || decision.isFailOpen else { return }
+        if decision.isBypass { metrics.count("rampart_node_bypass_total") }
+        if decision.isFailOpen { metrics.count("rampart_node_fail_open_total", ["reason": failOpenReason(decision)]) }
+        events.record("steering", [
+            "decision": decision.isBypass ? "bypass" : "fail-open", "namespace": namespace, "pod": pod,
+            "container_id": containerID, "reason": decision.reason, "pod_cached": decision.podCached ? "true" : "false",
+        ])
+    }
+
+    private func failOpenReason(_ decision: SteeringDecision) -> String {
+        if decision.reason.contains("no healthy firewall") { return "no_firewall" }
+        if decision.reason.contains("tunnel") { return "tunnel_down" }
+        return "not_cached"
+    }
+
+    private func serveAgentConnection(_ fd: Int32) {
+        guard let line = ListeningSocket.read(from: fd, until: [0x0A]) else { return }
+        let response: AgentResponse
+        do {
+            response = respond(to: try AgentRequest.parse(line: String(decoding: line, as: UTF8.self)))
+        } catch {
+            metrics.count("rampart_node_requests_total", ["op": "invalid", "outcome": "error"])
+            response = AgentResponse(error: "\(error)")
+        }
+        ListeningSocket.write(Array(response.line().utf8), to: fd)
+    }
+
+    // MARK: running pods
+
+    /// Brings every known attachment's steering in line with its current decision. Does
+    /// nothing until the cache is synced: an empty cache must not un-steer every pod.
+    public func reconcile() {
+        guard inventory.isSynced else { return }
+        for attachment in attachments.all {
+            let decision = decide(namespace: attachment.namespace, pod: attachment.pod)
+            guard decision.steer != attachment.steered else { continue }
+            let direction = decision.steer ? "steer" : "unsteer"
+            var fields = [
+                "namespace": attachment.namespace, "pod": attachment.pod, "container_id": attachment.containerID,
+                "ifname": attachment.ifname, "action": direction, "reason": decision.reason,
+            ]
+            do {
+                try steering(attachment, decision.steer)
+                try attachments.setSteered(decision.steer, key: attachment.key)
+                metrics.count("rampart_node_resteer_total", ["direction": direction, "outcome": "ok"])
+                if decision.isFailOpen {
+                    metrics.count("rampart_node_fail_open_total", ["reason": failOpenReason(decision)])
+                    fields["decision"] = "fail-open"
+                } else if decision.isBypass {
+                    metrics.count("rampart_node_bypass_total")
+                    fields["decision"] = "bypass"
+                }
+                events.record("resteer", fields)
+            } catch {
+                metrics.count("rampart_node_resteer_total", ["direction": direction, "outcome": "error"])
+                fields["error"] = "\(error)"
+                if !attachment.netns.isEmpty, !FileManager.default.fileExists(atPath: attachment.netns) {
+                    // The pod is gone and its DEL was missed (agent down): forget it.
+                    _ = try? attachments.remove(containerID: attachment.containerID, ifname: attachment.ifname)
+                    fields["forgotten"] = "network namespace \(attachment.netns) is gone"
+                }
+                events.record("resteer", fields)
+            }
+        }
+        updateAttachmentGauges()
+    }
+
+    // MARK: upkeep
+
+    /// Health checks, the tunnel, the plugin's installation and the gauges.
+    private func upkeep(checkHealth: Bool) {
+        if checkHealth, health.checkAll() { wake.store(true, ordering: .releasing) }
+        if configuration.manageTunnel {
+            do {
+                let socket = try netlinkSocket()
+                let namespace = try configuration.tunnelNamespace.map { path throws(NetlinkError) in try NetworkNamespace(path: path) }
+                // Every pass: a device, rule or route someone deleted comes back within one interval.
+                try tunnel.ensure(using: socket, namespace: namespace)
+                let active = health.firstHealthy ?? configuration.firewalls.first
+                if let active { try tunnel.selectFirewall(active.address, using: socket) }
+                let up = tunnel.exists(using: socket)
+                if tunnelUp.exchange(up, ordering: .acquiringAndReleasing) != up { wake.store(true, ordering: .releasing) }
+                problems.withLock { $0["tunnel"] = nil }
+            } catch {
+                if tunnelUp.exchange(false, ordering: .acquiringAndReleasing) { wake.store(true, ordering: .releasing) }
+                let text = "\(error)"
+                let previous = problems.withLock { problems in
+                    defer { problems["tunnel"] = text }
+                    return problems["tunnel"]
+                }
+                if previous != text { events.record("tunnel", ["error": text, "device": configuration.tunnel.name]) }
+            }
+        }
+        if configuration.cni.install {
+            do {
+                let outcome = try installation.install()
+                if outcome.conflistChanged || outcome.binaryChanged {
+                    events.record("plugin", [
+                        "action": "installed", "conflist": outcome.conflist ?? "",
+                        "conflist_changed": "\(outcome.conflistChanged)", "binary_changed": "\(outcome.binaryChanged)",
+                    ])
+                }
+                problems.withLock { $0["plugin"] = nil }
+            } catch {
+                let text = "\(error)"
+                let previous = problems.withLock { problems in
+                    defer { problems["plugin"] = text }
+                    return problems["plugin"]
+                }
+                if previous != text { events.record("plugin", ["action": "install-failed", "error": text]) }
+            }
+            metrics.set("rampart_node_plugin_installed", [:], installation.isInstalled() ? 1 : 0)
+        }
+        metrics.resetGauge("rampart_node_firewall_healthy")
+        for (firewall, state) in health.snapshot {
+            metrics.set("rampart_node_firewall_healthy", ["address": "\(firewall.address)"], state.healthy ? 1 : 0)
+        }
+        metrics.set("rampart_node_cache_synced", [:], inventory.isSynced ? 1 : 0)
+        metrics.set("rampart_node_tunnel_up", [:], configuration.manageTunnel ? (tunnelUp.load(ordering: .acquiring) ? 1 : 0) : 1)
+        metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
+        updateAttachmentGauges()
+    }
+
+    private func updateAttachmentGauges() {
+        let all = attachments.all
+        metrics.set("rampart_node_attachments", ["steered": "true"], Double(all.filter(\.steered).count))
+        metrics.set("rampart_node_attachments", ["steered": "false"], Double(all.filter { !$0.steered }.count))
+    }
+
+    private func netlinkSocket() throws(NetlinkError) -> NetlinkSocket {
+        if let path = configuration.tunnelNamespace { return try NetworkNamespace(path: path).openSocket() }
+        return try NetlinkSocket()
+    }
+
+    private func route(_ path: String) -> HTTPEndpoint.Reply? {
+        switch path {
+        case "/metrics":
+            metrics.set("rampart_node_cache_synced", [:], inventory.isSynced ? 1 : 0)
+            metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
+            return (200, metrics.render(), "text/plain; version=0.0.4")
+        case "/healthz":
+            return (200, "ok\n", "text/plain")
+        case "/readyz":
+            let (ready, reasons) = status()
+            return ready ? (200, "ready\n", "text/plain") : (503, reasons.joined(separator: "\n") + "\n", "text/plain")
+        default:
+            return nil
+        }
+    }
+}

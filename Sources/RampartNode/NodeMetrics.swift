@@ -1,0 +1,85 @@
+import Synchronization
+
+/// The agent's counters, rendered in the Prometheus text exposition format for `/metrics`.
+///
+/// ```swift
+/// let metrics = NodeMetrics()
+/// metrics.count("rampart_node_decisions_total", ["result": "bypass"])
+/// print(metrics.render())
+/// ```
+public final class NodeMetrics: Sendable {
+    private struct Series: Hashable { var name: String; var labels: [String] }
+    private let counters = Mutex<[Series: Double]>([:])
+    private let gauges = Mutex<[Series: Double]>([:])
+
+    /// What each metric means, for the `# HELP` lines.
+    public static let help: [String: (type: String, text: String)] = [
+        "rampart_node_decisions_total": ("counter", "Answers to the plugin's decide requests, by result (steer, not_steered, bypass, fail_open)."),
+        "rampart_node_fail_open_total": ("counter", "Pods left uninspected although steering was wanted or unknowable, by reason."),
+        "rampart_node_bypass_total": ("counter", "Pods exempted by their own rampart.io/inspect=bypass annotation."),
+        "rampart_node_resteer_total": ("counter", "Steering changes applied to running pods, by direction and outcome."),
+        "rampart_node_requests_total": ("counter", "Plugin socket requests, by operation and outcome."),
+        "rampart_node_attachments": ("gauge", "Pod attachments known to the agent, by steered state."),
+        "rampart_node_firewall_healthy": ("gauge", "1 when the firewall answers its health check (or has none configured)."),
+        "rampart_node_cache_synced": ("gauge", "1 once pods and namespaces have been listed."),
+        "rampart_node_tunnel_up": ("gauge", "1 while the tunnel device exists and is up."),
+        "rampart_node_ready": ("gauge", "1 when the agent can steer new pods."),
+        "rampart_node_plugin_installed": ("gauge", "1 while rampart-cni is the last plugin of the primary's conflist."),
+    ]
+
+    public init() {}
+
+    public func count(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
+        let series = Series(name: name, labels: NodeMetrics.labelList(labels))
+        counters.withLock { $0[series, default: 0] += amount }
+    }
+
+    public func set(_ name: String, _ labels: [String: String] = [:], _ value: Double) {
+        let series = Series(name: name, labels: NodeMetrics.labelList(labels))
+        gauges.withLock { $0[series] = value }
+    }
+
+    /// Clears every series of a gauge (before setting the current set of label values).
+    public func resetGauge(_ name: String) {
+        gauges.withLock { gauges in gauges = gauges.filter { $0.key.name != name } }
+    }
+
+    /// A counter's value (0 when never counted).
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
+        let series = Series(name: name, labels: NodeMetrics.labelList(labels))
+        return counters.withLock { $0[series] } ?? gauges.withLock { $0[series] } ?? 0
+    }
+
+    public func render() -> String {
+        let all = counters.withLock { $0 }.merging(gauges.withLock { $0 }) { a, _ in a }
+        var byName: [String: [(Series, Double)]] = [:]
+        for (series, value) in all { byName[series.name, default: []].append((series, value)) }
+        var text = ""
+        for name in byName.keys.sorted() {
+            if let help = NodeMetrics.help[name] {
+                text += "# HELP \(name) \(help.text)\n# TYPE \(name) \(help.type)\n"
+            }
+            for (series, value) in byName[name, default: []].sorted(by: { $0.0.labels.joined() < $1.0.labels.joined() }) {
+                let labels = series.labels.isEmpty ? "" : "{" + series.labels.joined(separator: ",") + "}"
+                let number = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+                text += "\(name)\(labels) \(number)\n"
+            }
+        }
+        return text
+    }
+
+    private static func labelList(_ labels: [String: String]) -> [String] {
+        labels.sorted { $0.key < $1.key }.map { key, value in
+            let escaped = value.replacingAll("\\", "\\\\").replacingAll("\"", "\\\"").replacingAll("\n", "\\n")
+            return "\(key)=\"\(escaped)\""
+        }
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, _ replacement: String) -> String {
+        var out = ""
+        for character in self { if character == target { out += replacement } else { out.append(character) } }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import RampartNode
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the agent until SIGTERM or SIGINT.",
+        discussion: """
+            Exit codes: 0 stopped by a signal; 1 could not start (socket or port
+            taken, credentials unreadable); 2 the configuration is invalid.
+
+            Example:
+              rampart-node run --config /etc/rampart/node.yaml --node worker-1
+            """
+    )
+
+    @Option(name: .long, help: "The NodeConfiguration file.")
+    var config: String
+
+    @Option(name: .long, help: "This node's name (overrides spec.nodeName and $NODE_NAME).")
+    var node: String?
+
+    @Option(name: .long, help: "A kubeconfig to use instead of the pod's service account.")
+    var kubeconfig: String?
+
+    @Option(name: .long, help: "Where to write events, a path or '-' (overrides spec.events).")
+    var events: String?
+
+    @Option(name: .long, help: "The /metrics, /healthz, /readyz address, or 'off' (overrides spec.metrics).")
+    var metrics: String?
+
+    func run() throws {
+        var configuration: NodeConfiguration
+        do {
+            configuration = try NodeConfiguration.load(path: config)
+        } catch {
+            printError("rampart-node: \(error)")
+            throw ExitCode(2)
+        }
+        if let node { configuration.nodeName = node }
+        if let kubeconfig { configuration.credentials = .kubeconfig(path: kubeconfig, context: nil) }
+        if let events { configuration.events = events }
+        if let metrics { configuration.metricsListen = metrics == "off" ? nil : metrics }
+
+        // Blocked before any thread starts, so every thread inherits the mask and the
+        // signals are read here only.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let agent: NodeAgent
+        do {
+            agent = try NodeAgent(configuration: configuration)
+            try agent.start()
+        } catch {
+            printError("rampart-node: \(error)")
+            throw ExitCode(1)
+        }
+        printError("rampart-node: node \(configuration.nodeName), socket \(configuration.socketPath), tunnel \(configuration.tunnel.name) (VNI \(configuration.clusterID))")
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        printError("rampart-node: stopping (signal \(received))")
+        agent.shutdown()
+    }
+}
+
+func printError(_ text: String) {
+    var line = Array((text + "\n").utf8)
+    _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
