@@ -30,7 +30,7 @@ struct ClusterStateTests {
             labels: ["app": "web", "pod-template-hash": "7d9f"], owner: OwnerReference(kind: "ReplicaSet", name: "web-7d9f"))))
         #expect(state.tags(of: "10.244.1.7") == [
             "cluster:prod", "image:nginx:1.25", "kind:pod", "label:app=web", "node:worker-1", "ns:shop",
-            "nslabel:team=pay", "serviceaccount:default", "workload-kind:deployment", "workload:web",
+            "nslabel:team=pay", "pod:shop/web-7d9f-abc", "serviceaccount:default", "workload-kind:deployment", "workload:web",
         ])
         #expect(log.last("10.244.1.7")?.reason == "pod shop/web-7d9f-abc added")
     }

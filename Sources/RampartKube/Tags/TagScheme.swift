@@ -1,6 +1,6 @@
 /// The documented, stable tag names the watcher gives addresses (docs/manager.md).
 ///
-/// Rampart style: `cluster:prod`, `ns:shop`, `label:app=web`, `nslabel:team=payments`,
+/// Rampart style: `cluster:prod`, `ns:shop`, `pod:shop/web-1`, `label:app=web`, `nslabel:team=payments`,
 /// `service:shop/web`, `node:worker-1`, `workload:web`, `workload-kind:deployment`,
 /// `serviceaccount:web`, `image:nginx:1.25`, `kind:pod|service|node`.
 /// Compatible style: `k8s.cl_prod.ns_shop`, `k8s.cl_prod.ns_shop.svc_web`,
@@ -35,6 +35,8 @@ public struct TagScheme: Sendable {
             tags.insert("kind:pod")
             tags.insert("cluster:\(cluster)")
             tags.insert("ns:\(ns)")
+            // The pod itself, so flow records name both ends (one value per address).
+            tags.insert("pod:\(ns)/\(pod.metadata.name)")
             for (key, value) in pod.metadata.labels ?? [:] where labels.admits(key) { tags.insert("label:\(key)=\(value)") }
             for (key, value) in namespace?.metadata.labels ?? [:] where labels.admits(key) { tags.insert("nslabel:\(key)=\(value)") }
             for service in services { tags.insert("service:\(ns)/\(service)") }

@@ -138,7 +138,7 @@ final class FieldReader {
         do {
             let e = try TagExpression.parse(text)
             if !e.isSatisfiable {
-                error(node.location, "tag expression '\(text.prefix(200))' can never match: an address has one value for each of cluster, ns, node, workload, serviceaccount and label:KEY, and no combination satisfies it")
+                error(node.location, "tag expression '\(text.prefix(200))' can never match: an address has one value for each of cluster, ns, pod, node, workload, serviceaccount and label:KEY, and no combination satisfies it")
                 return nil
             }
             return e

@@ -13,7 +13,7 @@ public struct Tag: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let rawValue: String
 
     /// The prefixes whose value is unique per address (a pod lives in one namespace).
-    public static let singleValuedPrefixes: Set<String> = ["cluster", "ns", "node", "workload", "serviceaccount"]
+    public static let singleValuedPrefixes: Set<String> = ["cluster", "ns", "pod", "node", "workload", "serviceaccount"]
 
     public static let maximumLength = 512
 
