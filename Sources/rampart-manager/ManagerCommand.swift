@@ -58,14 +58,17 @@ struct Run: ParsableCommand {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
         }
-        manager.start()
-        listener.start()
-        log(ManagerLog.line("info", event: "started", message: "API on \(configuration.listen); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
+        // Blocked before any thread starts, so every thread inherits the mask and the
+        // signal waits for sigwait below instead of killing the process mid-write.
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGTERM)
         sigaddset(&signals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+        manager.start()
+        listener.start()
+        log(ManagerLog.line("info", event: "started", message: "API on \(configuration.listen); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
         var received: Int32 = 0
         sigwait(&signals, &received)
         log(ManagerLog.line("info", event: "stopping", message: "signal \(received)"))
