@@ -38,6 +38,34 @@ struct ManagerCommandTests {
         #expect(output == (try String(contentsOf: packageRoot.appendingPathComponent("deploy/rbac.yaml"), encoding: .utf8)))
     }
 
+    @Test func runServesItsAPIAndStopsCleanlyOnSIGTERM() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-run-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = freePort()
+        try """
+            apiVersion: rampart.io/v1
+            kind: ManagerConfiguration
+            spec: {listen: "127.0.0.1:\(port)", state: \(folder.path)/m.sqlite}
+            """.write(to: folder.appendingPathComponent("m.yaml"), atomically: true, encoding: .utf8)
+        guard let binary = TestShell.executable(named: "rampart-manager", packageRoot: packageRoot) else {
+            Issue.record("rampart-manager is not built"); return
+        }
+        let (status, output) = try TestShell.run("""
+            true
+            '\(binary.path)' run --config '\(folder.path)/m.yaml' 2>'\(folder.path)/log' & pid=$!
+            for i in $(seq 100); do curl -sf http://127.0.0.1:\(port)/healthz && break; sleep 0.05; done
+            curl -s http://127.0.0.1:\(port)/readyz; echo
+            kill -TERM $pid; wait $pid; echo "exit $?"
+            cat '\(folder.path)/log'
+            """, in: packageRoot)
+        #expect(status == 0)
+        #expect(output.contains("ok\n"))
+        #expect(output.contains("ready"))
+        #expect(output.contains("exit 0"))
+        #expect(output.contains(#""event":"stopping""#))
+    }
+
     @Test func auditWithoutAStateFileSaysSo() throws {
         let (status, output) = try manager("audit --state /nonexistent/m.sqlite --address 10.0.0.1")
         #expect(status == 1)
