@@ -26,25 +26,26 @@ extension CommandContext {
         var steer = false
         if addresses.isEmpty {
             log.record(.warning, event: "no_addresses", "prevResult has no IP for \(environment.interfaceName); nothing to steer", fields)
-        } else if site == nil {
-            try unavailable("the pod's host-side interface could not be found", event: "host_interface_unknown")
         } else {
             steer = try decide()
         }
 
+        // Fail-closed enrollment: once the agent says the pod is protected, a pod that
+        // cannot be steered is not started (the runtime retries), whatever failMode says;
+        // failMode only covers not knowing.
         var rules: [Rule] = []
-        if steer, let site {
+        if steer {
+            guard let site else {
+                try protectedButUnsteerable("its host-side interface could not be found", event: "host_interface_unknown")
+            }
             do { _ = try socket.resolveIndex(.name(configuration.tunnelDevice)) } catch {
-                try unavailable("tunnel device \(configuration.tunnelDevice) is missing", event: "tunnel_missing")
-                steer = false
+                try protectedButUnsteerable("tunnel device \(configuration.tunnelDevice) is missing", event: "tunnel_missing")
             }
-            if steer {
-                let plan = SteeringPlan(configuration: configuration, site: site)
-                do { try plan.apply(on: socket) } catch {
-                    throw CNIError(.steeringFailed, "steering \(environment.containerID)/\(environment.interfaceName) failed; rolled back", details: "\(error)")
-                }
-                rules = plan.rules
+            let plan = SteeringPlan(configuration: configuration, site: site)
+            do { try plan.apply(on: socket) } catch {
+                throw CNIError(.steeringFailed, "steering \(environment.containerID)/\(environment.interfaceName) failed; rolled back", details: "\(error)")
             }
+            rules = plan.rules
         }
 
         let record = AttachmentRecord(
@@ -86,6 +87,12 @@ extension CommandContext {
         } catch {
             throw error as? CNIError ?? CNIError(.ioFailure, "\(error)")
         }
+    }
+
+    /// A protected pod that cannot be steered now: ADD fails with code 11 (try again later).
+    private func protectedButUnsteerable(_ reason: String, event: String) throws(CNIError) -> Never {
+        log.record(.error, event: event, "\(reason); the pod is protected, so ADD is refused rather than start it unsteered", fields)
+        throw CNIError(.tryAgainLater, "rampart-cni cannot steer this protected pod now", details: reason)
     }
 
     /// Fail open (warn, log an event, carry on without steering) or closed (code 11).

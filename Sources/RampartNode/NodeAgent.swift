@@ -168,8 +168,18 @@ public final class NodeAgent: Sendable {
 
     // MARK: decisions
 
-    /// The decision for a pod as the plugin gets it: annotations first, then fail-open
-    /// when steering cannot work now.
+    /// The answer to the plugin's `decide` for a pod being created: its annotations, and
+    /// nothing else. A protected pod is never started unsteered (fail-closed enrollment):
+    /// `failOpen` applies to running pods only, and a missing tunnel makes the plugin's ADD
+    /// fail (try again later). Nil while the cache is not synced: the agent does not know,
+    /// and the plugin's `failMode` decides.
+    public func enrollmentDecision(namespace: String, pod: String) -> SteeringDecision? {
+        guard inventory.isSynced else { return nil }
+        return inventory.decide(namespace: namespace, pod: pod)
+    }
+
+    /// The decision for a running pod: annotations first, then fail-open (with
+    /// `failOpen: true`) while no firewall is healthy or the tunnel is down.
     public func decide(namespace: String, pod: String) -> SteeringDecision {
         let decision = inventory.decide(namespace: namespace, pod: pod)
         guard decision.steer, configuration.failOpen else { return decision }
@@ -209,7 +219,16 @@ public final class NodeAgent: Sendable {
                 metrics.count("rampart_node_requests_total", ["op": "decide", "outcome": "error"])
                 return AgentResponse(error: "decide needs namespace and pod (K8S_POD_NAMESPACE, K8S_POD_NAME in CNI_ARGS)")
             }
-            let decision = decide(namespace: namespace, pod: pod)
+            guard let decision = enrollmentDecision(namespace: namespace, pod: pod) else {
+                let missing = inventory.unsyncedResources.joined(separator: ", ")
+                metrics.count("rampart_node_requests_total", ["op": "decide", "outcome": "undecided"])
+                metrics.count("rampart_node_decisions_total", ["result": "undecided"])
+                events.record("steering", [
+                    "decision": "undecided", "namespace": namespace, "pod": pod, "container_id": request.containerID ?? "",
+                    "reason": "the pod and namespace cache is not synced yet (\(missing)); the plugin's failMode decides",
+                ])
+                return AgentResponse(error: "the agent's pod and namespace cache is not synced yet (\(missing)); the plugin's failMode decides")
+            }
             metrics.count("rampart_node_requests_total", ["op": "decide", "outcome": "ok"])
             record(decision, namespace: namespace, pod: pod, containerID: request.containerID ?? "")
             return AgentResponse(steer: decision.steer, reason: decision.reason)

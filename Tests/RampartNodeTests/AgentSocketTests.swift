@@ -33,11 +33,12 @@ import Glibc
         #expect(status.ready == false)
         #expect(status.reasons?.contains { $0.contains("cache not synced") } == true)
 
+        // Not synced: the agent does not know, and says so; the plugin's failMode decides.
         let decision = try client.send(.decide(namespace: "shop", pod: "web-0", containerID: "c1"))
-        #expect(decision.steer == false)
-        #expect(decision.reason?.contains("fail-open") == true)
-        #expect(agent.metrics.value("rampart_node_decisions_total", ["result": "fail_open"]) == 1)
-        #expect(sandbox.events.contains("\"decision\": \"fail-open\""))
+        #expect(decision.steer == nil)
+        #expect(decision.error?.contains("not synced yet (pods, namespaces)") == true)
+        #expect(agent.metrics.value("rampart_node_decisions_total", ["result": "undecided"]) == 1)
+        #expect(sandbox.events.contains("\"decision\": \"undecided\""))
 
         let attach = AgentRequest.attach(
             containerID: "c1", ifname: "eth0", netns: "/proc/1/ns/net", namespace: "shop", pod: "web-0",
@@ -59,7 +60,7 @@ import Glibc
         let ready = httpGet(http, "/readyz")
         #expect(ready?.status == 503 && ready?.body.contains("cache not synced") == true)
         let metrics = httpGet(http, "/metrics")?.body ?? ""
-        #expect(metrics.contains("rampart_node_decisions_total{result=\"fail_open\"} 1"))
+        #expect(metrics.contains("rampart_node_decisions_total{result=\"undecided\"} 1"))
         #expect(metrics.contains("# TYPE rampart_node_requests_total counter"))
         #expect(httpGet(http, "/nope")?.status == 404)
     }

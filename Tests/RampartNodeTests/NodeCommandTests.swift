@@ -75,8 +75,10 @@ import Glibc
                 + ">'\(f)/agent.log' 2>&1; echo $? >'\(f)/exit' ) </dev/null &",
             in: Self.packageRoot)
         #expect(status == 0, "\(output)")
-        #expect(eventually(5) { FileManager.default.fileExists(atPath: "\(f)/pid") })
-        let pidText = (try? String(contentsOfFile: "\(f)/pid", encoding: .utf8)) ?? ""
+        // The file exists a moment before the shell has written the number into it.
+        func pidText() -> String { ((try? String(contentsOfFile: "\(f)/pid", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(eventually(5) { Int32(pidText()) != nil })
+        let pidText = pidText()
         let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)), "agent did not start: \(output)")
         defer { kill(pid, SIGKILL) }
 
