@@ -100,14 +100,27 @@ let package = Package(
             ]),
         .testTarget(name: "RampartNetlinkTests", dependencies: ["RampartNetlink", "RampartTestSupport"]),
         // The plugin's commands, and (as root) the chain of reference plugins + rampart-cni + the firewall.
+        // A node in network namespaces, a runtime's plugin chain in miniature, a stub agent:
+        // shared by the CNI tests and the system test.
+        .target(name: "RampartCNITestSupport", dependencies: ["RampartCNI", "RampartTestSupport"], path: "Tests/RampartCNITestSupport"),
         .testTarget(
             name: "RampartCNITests",
-            dependencies: ["RampartCNI", "RampartNetlink", "rampart-cni", "rampart-firewall", "RampartTestSupport"]),
+            dependencies: [
+                "RampartCNI", "RampartNetlink", "rampart-cni", "rampart-firewall", "RampartTestSupport", "RampartCNITestSupport",
+            ]),
         .testTarget(
             name: "RampartNodeTests",
             dependencies: ["RampartNode", "RampartKube", "RampartCNI", "RampartNetlink", "rampart-node", "RampartTestSupport"]),
         // The Kubernetes client against the local API test server (Tests/KubeAPIServer).
         .testTarget(name: "RampartKubeTests", dependencies: ["RampartKube", "RampartTestSupport"]),
+        // As root: the API test server, the manager and the node agent in process, the real
+        // plugin chain and firewall in network namespaces — the whole path of docs/cni.md.
+        .testTarget(
+            name: "RampartSystemTests",
+            dependencies: [
+                "RampartCNI", "RampartNode", "RampartKube", "RampartManager", "RampartNetlink", "rampart-cni",
+                "rampart-firewall", "RampartTestSupport", "RampartCNITestSupport",
+            ]),
         .testTarget(
             name: "RampartManagerTests",
             dependencies: ["RampartManager", "RampartKube", "rampart-manager", "rampart-firewall", "RampartTestSupport"]),

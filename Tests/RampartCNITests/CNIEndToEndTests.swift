@@ -4,6 +4,7 @@
 // the VXLAN tunnel. Nothing outside the namespaces these tests create is touched.
 import Foundation
 import RampartCNI
+import RampartCNITestSupport
 import RampartTestSupport
 import Testing
 #if canImport(Glibc)
@@ -195,10 +196,12 @@ struct CNIEndToEndTests {
         defer { agent.stop() }
         try withTestbed { bed in
             let list = try bed.conflist(primary: "bridge", subnet: "10.244.2.0/24", agentSocket: agent.path)
-            // The bridge itself outlives DEL (the bridge plugin keeps it): compare after a first pod.
+            // The bridge itself outlives DEL (the bridge plugin keeps it), and when its last
+            // port goes the kernel takes its connected route down: keep a first pod attached
+            // for the whole test so the bridge's own state stays put and only ours is compared.
             var warm = try bed.newPod("plain-warm")
             #expect(try bed.add(&warm, list: list).exitCode == 0)
-            #expect(try bed.delete(warm, list: list).exitCode == 0)
+            defer { _ = try? bed.delete(warm, list: list) }
             let baseline = try bed.snapshot()
             var pod = try bed.newPod("secure-bridged")
             let r = try bed.add(&pod, list: list)
@@ -257,6 +260,29 @@ struct CNIEndToEndTests {
             // The runtime cleans up a failed ADD with DEL.
             #expect(try bed.delete(refused, list: closed).exitCode == 0)
             #expect(try bed.snapshot() == baseline)
+        }
+    }
+
+    @Test func aProtectedPodIsNeverStartedUnsteered() throws {
+        let agent = try Self.agent()
+        defer { agent.stop() }
+        try withTestbed { bed in
+            let baseline = try bed.snapshot()
+            // The agent says "steer", but the tunnel is not there: even with failMode open the
+            // ADD is refused (11, try again later) rather than start the pod unprotected.
+            let list = try bed.conflist(rampart: #""failMode":"open","tunnelDevice":"rnone0""#, agentSocket: agent.path)
+            var pod = try bed.newPod("secure-notunnel")
+            let r = try bed.add(&pod, list: list)
+            #expect(r.exitCode != 0)
+            #expect(r.code == 11, "\(r.standardOutput)")
+            #expect(r.json?["details"]?.stringValue?.contains("tunnel device rnone0 is missing") == true)
+            #expect(bed.logText.contains(#""event":"tunnel_missing""#))
+            #expect(try bed.delete(pod, list: list).exitCode == 0)
+            #expect(try bed.snapshot() == baseline)
+            // A pod the agent does not protect starts as usual without the tunnel.
+            var plain = try bed.newPod("plain-notunnel")
+            #expect(try bed.add(&plain, list: list).exitCode == 0)
+            #expect(try bed.delete(plain, list: list).exitCode == 0)
         }
     }
 

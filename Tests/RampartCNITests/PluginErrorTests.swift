@@ -1,4 +1,5 @@
 import Foundation
+import RampartCNITestSupport
 import Testing
 @testable import RampartCNI
 

@@ -11,35 +11,38 @@ import Glibc
 /// device `rampart0` toward it (the node agent's job in production), and pod namespaces.
 /// Everything has a unique name and is removed by `tearDown()`, even after a failure;
 /// the root namespace is never touched.
-final class CNITestbed: @unchecked Sendable {
-    struct Pod {
-        var name: String
-        var namespace: String
-        var netns: String { "/run/netns/\(namespace)" }
-        var containerID: String
-        var ifname = "eth0"
-        var result: JSONValue?
-        var address: String? {
+public final class CNITestbed: @unchecked Sendable {
+    public struct Pod: Sendable {
+        public var name: String
+        /// The pod's network namespace (not its Kubernetes namespace).
+        public var namespace: String
+        /// The Kubernetes namespace the runtime passes in CNI_ARGS (K8S_POD_NAMESPACE).
+        public var kubernetesNamespace = "e2e"
+        public var netns: String { "/run/netns/\(namespace)" }
+        public var containerID: String
+        public var ifname = "eth0"
+        public var result: JSONValue?
+        public var address: String? {
             result?["ips"]?.arrayValue?.first?["address"]?.stringValue.map { String($0.split(separator: "/")[0]) }
         }
     }
 
-    static let packageRoot: URL = {
+    public static let packageRoot: URL = {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         if FileManager.default.fileExists(atPath: cwd.appendingPathComponent("Package.swift").path) { return cwd }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }()
 
-    let id: String
-    let node: String
-    let firewallNamespace: String
-    let work: URL
-    let binDirectory: URL
-    var pods: [String] = []
+    public let id: String
+    public let node: String
+    public let firewallNamespace: String
+    public let work: URL
+    public let binDirectory: URL
+    public private(set) var pods: [String] = []
     private var backgroundPIDs: [Int32] = []
     private var podCounter = 0
 
-    init() throws {
+    public init() throws {
         id = "\(getpid() % 100000)\(String(UInt32.random(in: 0..<0xFFFF), radix: 16))"
         node = "rc-node-\(id)"
         firewallNamespace = "rc-fw-\(id)"
@@ -57,11 +60,11 @@ final class CNITestbed: @unchecked Sendable {
                                                    withDestinationPath: cni.path)
     }
 
-    func failure(_ text: String) -> Error { CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: text]) }
+    public func failure(_ text: String) -> Error { CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: text]) }
 
     /// Runs a bash command; throws with its output when it fails.
     @discardableResult
-    func sh(_ command: String) throws -> String {
+    public func sh(_ command: String) throws -> String {
         let (status, output) = try TestShell.run(command, in: work)
         guard status == 0 else { throw failure("`\(command)` exited \(status): \(output)") }
         return output
@@ -69,11 +72,12 @@ final class CNITestbed: @unchecked Sendable {
 
     /// Runs a command in the node namespace.
     @discardableResult
-    func inNode(_ command: String) throws -> String { try sh("ip netns exec \(node) \(command)") }
+    public func inNode(_ command: String) throws -> String { try sh("ip netns exec \(node) \(command)") }
 
-    /// The node and firewall namespaces, the uplink veth and the tunnel device. With
-    /// `agentShared`, also the shared rule and table routes the agent owns in production.
-    func setUp(agentShared: Bool = true, table: Int = 6080, base: Int = 6000) throws {
+    /// The node and firewall namespaces, the uplink veth (node 10.200.0.1, firewall
+    /// 10.200.0.2) and, with `tunnel`, the tunnel device. With `agentShared`, also the
+    /// shared rule and table routes the agent owns in production.
+    public func setUp(agentShared: Bool = true, tunnel: Bool = true, table: Int = 6080, base: Int = 6000) throws {
         try sh("""
         set -e
         ip netns add \(node); ip netns add \(firewallNamespace)
@@ -86,6 +90,12 @@ final class CNITestbed: @unchecked Sendable {
         n \(node) ip link set fw0 netns \(firewallNamespace)
         n \(node) ip addr add 10.200.0.1/30 dev nfw; n \(node) ip link set nfw up
         n \(firewallNamespace) ip addr add 10.200.0.2/30 dev fw0; n \(firewallNamespace) ip link set fw0 up
+        """)
+        // Without `tunnel`, the node agent under test creates rampart0 and what goes with it.
+        guard tunnel else { return }
+        try sh("""
+        set -e
+        n() { ip netns exec "$@"; }
         n \(node) ip link add rampart0 mtu 1500 type vxlan id 7 dstport 6080 remote 10.200.0.2 local 10.200.0.1 dev nfw
         n \(node) ip link set rampart0 up
         n \(node) sysctl -qw net.ipv4.conf.rampart0.rp_filter=0
@@ -98,42 +108,42 @@ final class CNITestbed: @unchecked Sendable {
     }
 
     /// `ip rule` and every table's routes in the node, both families.
-    func snapshot() throws -> String {
+    public func snapshot() throws -> String {
         try inNode("sh -c 'ip rule; ip -6 rule; ip route show table all; ip -6 route show table all'")
     }
 
     /// Lines only in `before` (-) or only in `after` (+).
-    static func difference(_ before: String, _ after: String) -> String {
+    public static func difference(_ before: String, _ after: String) -> String {
         let a = before.split(separator: "\n"), b = after.split(separator: "\n")
         return (a.filter { !b.contains($0) }.map { "- \($0)" } + b.filter { !a.contains($0) }.map { "+ \($0)" }).joined(separator: "\n")
     }
 
-    func newPod(_ name: String) throws -> Pod {
+    public func newPod(_ name: String, kubernetesNamespace: String = "e2e") throws -> Pod {
         podCounter += 1
         let namespace = "rc-p\(podCounter)-\(id)"
         try sh("ip netns add \(namespace) && ip netns exec \(namespace) ip link set lo up")
         pods.append(namespace)
-        return Pod(name: name, namespace: namespace, containerID: "ctr\(id)x\(podCounter)")
+        return Pod(name: name, namespace: namespace, kubernetesNamespace: kubernetesNamespace, containerID: "ctr\(id)x\(podCounter)")
     }
 
-    func deletePodNamespace(_ pod: Pod) throws {
+    public func deletePodNamespace(_ pod: Pod) throws {
         try sh("ip netns del \(pod.namespace)")
         pods.removeAll { $0 == pod.namespace }
     }
 
     // MARK: - A runtime in miniature (what libcni does with a conflist)
 
-    struct Invocation {
-        var exitCode: Int32
-        var standardOutput: String
-        var standardError: String
-        var json: JSONValue? { try? JSONValue.parse(standardOutput) }
-        var code: Int? { json?["code"]?.intValue }
+    public struct Invocation: Sendable {
+        public var exitCode: Int32
+        public var standardOutput: String
+        public var standardError: String
+        public var json: JSONValue? { try? JSONValue.parse(standardOutput) }
+        public var code: Int? { json?["code"]?.intValue }
     }
 
     /// Runs one plugin in the node namespace with the runtime's environment and `config`
     /// on standard input.
-    func invoke(_ type: String, command: String, config: JSONValue, pod: Pod?, netns: String? = nil,
+    public func invoke(_ type: String, command: String, config: JSONValue, pod: Pod?, netns: String? = nil,
                 extraEnvironment: [String: String] = [:]) throws -> Invocation {
         let tag = UUID().uuidString.prefix(8)
         let input = work.appendingPathComponent("in-\(tag).json")
@@ -146,7 +156,7 @@ final class CNITestbed: @unchecked Sendable {
             env["CNI_CONTAINERID"] = pod.containerID
             env["CNI_NETNS"] = netns ?? pod.netns
             env["CNI_IFNAME"] = pod.ifname
-            env["CNI_ARGS"] = "IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=\(pod.name);K8S_POD_INFRA_CONTAINER_ID=\(pod.containerID)"
+            env["CNI_ARGS"] = "IgnoreUnknown=1;K8S_POD_NAMESPACE=\(pod.kubernetesNamespace);K8S_POD_NAME=\(pod.name);K8S_POD_INFRA_CONTAINER_ID=\(pod.containerID)"
         }
         for (k, v) in extraEnvironment { env[k] = v }
         let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
@@ -158,7 +168,7 @@ final class CNITestbed: @unchecked Sendable {
     }
 
     /// The config libcni hands plugin `plugin` of a conflist: name, cniVersion, prevResult.
-    func pluginConfig(_ plugin: JSONValue, list: JSONValue, previous: JSONValue?) -> JSONValue {
+    public func pluginConfig(_ plugin: JSONValue, list: JSONValue, previous: JSONValue?) -> JSONValue {
         var config = plugin.setting("name", to: list["name"] ?? .string("e2e"))
             .setting("cniVersion", to: list["cniVersion"] ?? .string("1.0.0"))
         if let previous { config = config.setting("prevResult", to: previous) }
@@ -168,7 +178,7 @@ final class CNITestbed: @unchecked Sendable {
     /// ADD through the whole list; stops at the first failure (returned). On success the
     /// pod keeps the final result, as a runtime caches it for CHECK and DEL.
     @discardableResult
-    func add(_ pod: inout Pod, list: JSONValue) throws -> Invocation {
+    public func add(_ pod: inout Pod, list: JSONValue) throws -> Invocation {
         var previous: JSONValue?
         var last = Invocation(exitCode: 0, standardOutput: "", standardError: "")
         for plugin in list["plugins"]?.arrayValue ?? [] {
@@ -184,7 +194,7 @@ final class CNITestbed: @unchecked Sendable {
     /// DEL in reverse order, each plugin given the cached result; every plugin runs even
     /// after one fails (the first failure is returned).
     @discardableResult
-    func delete(_ pod: Pod, list: JSONValue, netns: String? = nil) throws -> Invocation {
+    public func delete(_ pod: Pod, list: JSONValue, netns: String? = nil) throws -> Invocation {
         var first: Invocation?
         for plugin in (list["plugins"]?.arrayValue ?? []).reversed() {
             let type = plugin["type"]?.stringValue ?? ""
@@ -195,7 +205,7 @@ final class CNITestbed: @unchecked Sendable {
     }
 
     /// CHECK in order with the cached result.
-    func check(_ pod: Pod, list: JSONValue) throws -> Invocation {
+    public func check(_ pod: Pod, list: JSONValue) throws -> Invocation {
         for plugin in list["plugins"]?.arrayValue ?? [] {
             let type = plugin["type"]?.stringValue ?? ""
             let r = try invoke(type, command: "CHECK", config: pluginConfig(plugin, list: list, previous: pod.result), pod: pod)
@@ -205,7 +215,7 @@ final class CNITestbed: @unchecked Sendable {
     }
 
     /// A conflist: `primary` ("ptp" or "bridge") with host-local, then rampart-cni.
-    func conflist(primary: String = "ptp", subnet: String = "10.244.1.0/24", subnet6: String? = nil, rampart: String = "",
+    public func conflist(primary: String = "ptp", subnet: String = "10.244.1.0/24", subnet6: String? = nil, rampart: String = "",
                   withRampart: Bool = true, agentSocket: String = "/nonexistent/agent.sock") throws -> JSONValue {
         let ranges = [#"[{"subnet":"\#(subnet)"}]"#] + (subnet6.map { [#"[{"subnet":"\#($0)"}]"#] } ?? [])
         let routes = #"{"dst":"0.0.0.0/0"}"# + (subnet6 == nil ? "" : #",{"dst":"::/0"}"#)
@@ -222,13 +232,13 @@ final class CNITestbed: @unchecked Sendable {
         return try JSONValue.parse(#"{"cniVersion":"1.0.0","name":"rampart-e2e","plugins":[\#(plugins)]}"#)
     }
 
-    var stateDirectory: String { work.path + "/state" }
-    var logText: String { (try? String(contentsOf: work.appendingPathComponent("cni.log"), encoding: .utf8)) ?? "" }
+    public var stateDirectory: String { work.path + "/state" }
+    public var logText: String { (try? String(contentsOf: work.appendingPathComponent("cni.log"), encoding: .utf8)) ?? "" }
 
     // MARK: - Background processes
 
     /// Starts `command` in the background (its output to `log`) and remembers its pid.
-    func background(_ command: String, log: String) throws {
+    public func background(_ command: String, log: String) throws {
         let pidFile = work.appendingPathComponent("pid-\(UUID().uuidString.prefix(8))").path
         // Braces: `&` must apply to the process alone, not to TestShell's leading `cd … &&`.
         try sh("{ (exec \(command)) > \(work.path)/\(log) 2>&1 & echo $! > \(pidFile); }")
@@ -237,7 +247,7 @@ final class CNITestbed: @unchecked Sendable {
     }
 
     /// Stops background processes (TERM, then KILL) newest first.
-    func stopBackground() {
+    public func stopBackground() {
         for pid in backgroundPIDs.reversed() {
             kill(pid, SIGTERM)
             for _ in 0..<40 { if kill(pid, 0) != 0 { break }; usleep(50_000) }
@@ -248,7 +258,7 @@ final class CNITestbed: @unchecked Sendable {
         backgroundPIDs.removeAll()
     }
 
-    func tearDown() {
+    public func tearDown() {
         stopBackground()
         // RAMPART_E2E_KEEP=1 leaves the namespaces for a post-mortem (delete them by hand).
         if ProcessInfo.processInfo.environment["RAMPART_E2E_KEEP"] != nil { return }

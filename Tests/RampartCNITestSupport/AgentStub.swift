@@ -6,9 +6,9 @@ import Glibc
 
 /// A stand-in node agent for the tests: a unix-socket server on its own thread speaking
 /// AgentProtocol, answering with `handler` (nil: read the request, then say nothing).
-final class AgentStub: @unchecked Sendable {
-    typealias Handler = @Sendable (AgentRequest) -> AgentResponse?
-    let path: String
+public final class AgentStub: @unchecked Sendable {
+    public typealias Handler = @Sendable (AgentRequest) -> AgentResponse?
+    public let path: String
     private let listener: Int32
     private let lock = NSLock()
     private var handler: Handler
@@ -17,7 +17,7 @@ final class AgentStub: @unchecked Sendable {
     private var finished = false
     private let thread: Thread
 
-    init(handler: @escaping Handler) throws {
+    public init(handler: @escaping Handler) throws {
         path = "/tmp/rampart-agent-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
         self.handler = handler
         unlink(path)
@@ -41,14 +41,14 @@ final class AgentStub: @unchecked Sendable {
 
     private final class Box: @unchecked Sendable { weak var stub: AgentStub? }
 
-    var requests: [AgentRequest] { lock.withLock { received } }
+    public var requests: [AgentRequest] { lock.withLock { received } }
 
-    func respond(_ handler: @escaping Handler) { lock.withLock { self.handler = handler } }
+    public func respond(_ handler: @escaping Handler) { lock.withLock { self.handler = handler } }
 
     /// Stops serving and waits for the serving thread before closing the listener: were the
     /// descriptor closed first, a later stub could be given the same number and this
     /// thread, still looping, would accept (and answer) that stub's connections.
-    func stop() {
+    public func stop() {
         lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
         while lock.withLock({ !finished }) { usleep(1000) }
