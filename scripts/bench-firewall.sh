@@ -4,7 +4,8 @@
 #   reflector  a minimal C VXLAN reflector (Benchmarks/reflector/reflector.c: recvmmsg/
 #              sendmmsg in batches of 32, inner MACs swapped, nothing else) in the
 #              firewall's place;
-#   firewall   rampart-firewall with an allow-all policy, --workers 1;
+#   firewall   rampart-firewall with an allow-all policy, --workers 1, UDP GRO/GSO off
+#              (and firewall-gro: the same with spec.udpGRO and spec.udpGSO on);
 #   unsteered  pod A -> pod B through the node without the steering rules (no tunnel).
 # Each: TCP throughput (iperf3, 5 s), small-packet rate (iperf3 -u -l 64), ping RTT p50/p99.
 #
@@ -16,6 +17,14 @@
 # BENCH_CPU (core the reflector and the firewall are pinned to, 1; "" = no pinning),
 # BENCH_POD_TX_CSUM (on|off, default off: see below), BENCH_EXTRA=1 adds rows with the pods'
 # offloads on (TSO super-packets, which only the firewall can cut back to the MTU).
+# BENCH_UDP_OFFLOAD (1 by default; 0 leaves it out) adds a column per round: the firewall
+# with spec.udpGRO and spec.udpGSO on ("firewall-gro"); and the extra rows get one too.
+# BENCH_VETH_GRO (on|off, default off): GRO on the firewall namespace's veth (fw0), which
+# is what lets the kernel coalesce datagrams for a UDP_GRO socket at all (a veth does GRO
+# only with it on, and only for packets from a peer without TSO: the node's nfw gets
+# `tso off`, which also makes the node cut TSO super-packets before the tunnel, so the
+# BENCH_EXTRA columns then carry MTU-sized datagrams). Applies to every path.
+# BENCH_GRO / BENCH_GSO (true|false, default true) choose what the firewall-gro column turns on.
 #
 # The pods' veths hand packets over with unfinished (CHECKSUM_PARTIAL) TCP checksums and, with
 # TSO, as 64 KB super-packets. The reflector completes no checksum and segments nothing, so
@@ -33,6 +42,8 @@ UDP_RATE=${BENCH_UDP_RATE:-2G}
 CPU=${BENCH_CPU-1}
 ROUNDS=${BENCH_ROUNDS:-3}
 POD_TX_CSUM=${BENCH_POD_TX_CSUM:-off}
+UDP_OFFLOAD=${BENCH_UDP_OFFLOAD:-1}
+VETH_GRO=${BENCH_VETH_GRO:-off}
 PIN=""; [ -n "$CPU" ] && PIN="taskset -c $CPU"
 
 ID=$$
@@ -57,6 +68,10 @@ gcc -O2 -o "$REFLECTOR" "$HERE/Benchmarks/reflector/reflector.c"
 
 # --- Topology (as scripts/firewall-e2e.sh) -------------------------------------------------
 firewall_topology_up
+if [ "$VETH_GRO" = on ]; then
+    n $FW ethtool -K fw0 gro on >/dev/null
+    n $NODE ethtool -K nfw tso off >/dev/null
+fi
 pod_offloads() {  # on|off: tx checksum offload (and with it TSO) on the pods' eth0
     n $PODA ethtool -K eth0 tx "$1" >/dev/null 2>&1
     n $PODB ethtool -K eth0 tx "$1" >/dev/null 2>&1
@@ -72,6 +87,8 @@ spec:
   vnis: [7]
   events: $WORK/eve.json
   workers: 1
+  udpGRO: false
+  udpGSO: false
 ---
 apiVersion: rampart.io/v1
 kind: SecurityPolicy
@@ -86,14 +103,16 @@ spec:
     interzone: {action: allow}
 YAML
 
+sed "s/udpGRO: false/udpGRO: ${BENCH_GRO:-true}/; s/udpGSO: false/udpGSO: ${BENCH_GSO:-true}/" $WORK/firewall.yaml > $WORK/firewall-gro.yaml
+
 start_reflector() {
     # ip netns exec (not the n function) so that $! is the program itself, not a subshell.
     ip netns exec $FW $PIN "$REFLECTOR" > $WORK/reflector.out 2>&1 &
     MIDPID=$!
     sleep 0.3
 }
-start_firewall() {
-    ip netns exec $FW $PIN "$FIREWALL" --config $WORK/firewall.yaml --workers 1 > $WORK/firewall.out 2> $WORK/firewall.err &
+start_firewall() {  # $1 = configuration file (default: offloads off)
+    ip netns exec $FW $PIN "$FIREWALL" --config "${1:-$WORK/firewall.yaml}" --workers 1 > $WORK/firewall.out 2> $WORK/firewall.err &
     MIDPID=$!
     for i in $(seq 100); do n $FW curl -s -o /dev/null http://127.0.0.1:9680/readyz && return 0; sleep 0.1; done
     echo "firewall did not become ready"; cat $WORK/firewall.err; exit 1
@@ -143,7 +162,9 @@ print("%.0f %.0f" % (q(50), q(99)))' $WORK/$name-ping.txt)
     P50[$name]="${P50[$name]:-} $p50"; P99[$name]="${P99[$name]:-} $p99"
 }
 
-echo "firewall: $FIREWALL (--workers 1${CPU:+, pinned to CPU $CPU}); reflector: batch 32${CPU:+, pinned to CPU $CPU}; pods' tx checksum offload: $POD_TX_CSUM"
+echo "firewall: $FIREWALL (--workers 1${CPU:+, pinned to CPU $CPU}); reflector: batch 32${CPU:+, pinned to CPU $CPU}; pods' tx checksum offload: $POD_TX_CSUM; fw0 GRO: $VETH_GRO"
+METRICS='^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total|receive_batches_total|gro_|gso_)'
+show_metrics() { n $FW curl -s http://127.0.0.1:9680/metrics | grep -E "$METRICS" | grep -v ' 0$' | sed 's/^/  /' || true; }
 pod_offloads "$POD_TX_CSUM"
 # Rounds alternate the three paths so that a burst of other load on the machine hits them alike.
 for round in $(seq $ROUNDS); do
@@ -153,8 +174,13 @@ for round in $(seq $ROUNDS); do
     start_reflector; measure reflector; stop_middlebox reflector
     sed 's/^/  /' $WORK/reflector.out
     start_firewall; measure firewall
-    n $FW curl -s http://127.0.0.1:9680/metrics | grep -E '^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total)' | grep -v ' 0$' | sed 's/^/  /' || true
+    show_metrics
     stop_middlebox firewall
+    if [ "$UDP_OFFLOAD" = 1 ]; then
+        start_firewall $WORK/firewall-gro.yaml; measure firewall-gro
+        show_metrics
+        stop_middlebox firewall-gro
+    fi
     steer off
 done
 if [ -n "${BENCH_EXTRA:-}" ]; then
@@ -162,8 +188,13 @@ if [ -n "${BENCH_EXTRA:-}" ]; then
     pod_offloads on
     steer on
     start_firewall; measure firewall-tso
-    n $FW curl -s http://127.0.0.1:9680/metrics | grep -E '^rampart_(drops_total|datagrams_(received|sent)_total|frames_(forwarded|segmented)_total|checksums_completed_total)' | grep -v ' 0$' | sed 's/^/  /' || true
+    show_metrics
     stop_middlebox firewall-tso
+    if [ "$UDP_OFFLOAD" = 1 ]; then
+        start_firewall $WORK/firewall-gro.yaml; measure firewall-tso-gro
+        show_metrics
+        stop_middlebox firewall-tso-gro
+    fi
     steer off
     measure unsteered-tso
 fi
@@ -181,22 +212,30 @@ if not v: print("-")
 else:
     m = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
     print(("%.2f" if m < 10 else "%.1f" if m < 100 else "%.0f") % m)' $1; }
-for c in unsteered reflector firewall firewall-tso unsteered-tso; do
+for c in unsteered reflector firewall firewall-gro firewall-tso firewall-tso-gro unsteered-tso; do
     for a in TCP UDPPPS UDPLOSS P50 P99; do declare -n arr=$a; [ -n "${arr[$c]:-}" ] && arr[$c]=$(med "${arr[$c]}"); unset -n arr; done
 done
 
 echo
 echo "medians of $ROUNDS round(s) (extra columns: one round)"
-cols="unsteered reflector firewall"; [ -n "${BENCH_EXTRA:-}" ] && cols="$cols firewall-tso unsteered-tso"
-printf '%-28s' ""; for c in $cols; do printf '%14s' "$c"; done; echo
-printf '%-28s' "TCP Gbit/s"; for c in $cols; do printf '%14s' "${TCP[$c]:--}"; done; echo
-printf '%-28s' "UDP 64 B received pkt/s"; for c in $cols; do printf '%14s' "${UDPPPS[$c]:--}"; done; echo
-printf '%-28s' "UDP 64 B loss %"; for c in $cols; do printf '%14s' "${UDPLOSS[$c]:--}"; done; echo
-printf '%-28s' "RTT p50 us"; for c in $cols; do printf '%14s' "${P50[$c]:--}"; done; echo
-printf '%-28s' "RTT p99 us"; for c in $cols; do printf '%14s' "${P99[$c]:--}"; done; echo
+cols="unsteered reflector firewall"; [ "$UDP_OFFLOAD" = 1 ] && cols="$cols firewall-gro"
+if [ -n "${BENCH_EXTRA:-}" ]; then
+    cols="$cols firewall-tso"; [ "$UDP_OFFLOAD" = 1 ] && cols="$cols firewall-tso-gro"; cols="$cols unsteered-tso"
+fi
+printf '%-28s' ""; for c in $cols; do printf '%17s' "$c"; done; echo
+printf '%-28s' "TCP Gbit/s"; for c in $cols; do printf '%17s' "${TCP[$c]:--}"; done; echo
+printf '%-28s' "UDP 64 B received pkt/s"; for c in $cols; do printf '%17s' "${UDPPPS[$c]:--}"; done; echo
+printf '%-28s' "UDP 64 B loss %"; for c in $cols; do printf '%17s' "${UDPLOSS[$c]:--}"; done; echo
+printf '%-28s' "RTT p50 us"; for c in $cols; do printf '%17s' "${P50[$c]:--}"; done; echo
+printf '%-28s' "RTT p99 us"; for c in $cols; do printf '%17s' "${P99[$c]:--}"; done; echo
 echo
 echo "firewall / reflector, TCP throughput:     $(ratio "${TCP[firewall]:--}" "${TCP[reflector]:--}")   (target >= 0.80x)"
 echo "firewall / reflector, small-packet rate:  $(ratio "${UDPPPS[firewall]:--}" "${UDPPPS[reflector]:--}")   (target >= 0.80x)"
 echo "firewall / unsteered, TCP throughput:     $(ratio "${TCP[firewall]:--}" "${TCP[unsteered]:--}")"
+if [ "$UDP_OFFLOAD" = 1 ]; then
+echo "firewall-gro / firewall, TCP throughput:  $(ratio "${TCP[firewall-gro]:--}" "${TCP[firewall]:--}")"
+echo "firewall-gro / reflector, TCP throughput: $(ratio "${TCP[firewall-gro]:--}" "${TCP[reflector]:--}")"
+echo "firewall-gro / unsteered, TCP throughput: $(ratio "${TCP[firewall-gro]:--}" "${TCP[unsteered]:--}")"
+fi
 echo "latency added over the reflector:         p50 $(diff_us "${P50[firewall]:--}" "${P50[reflector]:--}") us, p99 $(diff_us "${P99[firewall]:--}" "${P99[reflector]:--}") us   (target p99 <= 200 us)"
 [ -z "$DIED" ] || echo "WARNING: died during the run:$DIED (see above)"

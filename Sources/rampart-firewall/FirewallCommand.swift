@@ -131,6 +131,10 @@ struct FirewallCommand: ParsableCommand {
                 let path = config
                 endpoint.reloadPolicy = { try ConfigurationFile.load(path: path).matcher }
                 endpoint.rematchOnReload = settings.rematchOnReload
+                let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
+                if index == 0 && (settings.udpGRO || settings.udpGSO) {
+                    say("rampart-firewall: UDP GRO \(offloads.receive ? "on" : "off"), UDP GSO \(offloads.send ? "on" : "off")")
+                }
                 endpoints.append(endpoint)
                 logs.append(log)
             }

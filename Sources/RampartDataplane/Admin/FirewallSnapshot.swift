@@ -43,6 +43,11 @@ public struct FirewallSnapshot: Sendable {
             total.counters.framesSegmented &+= c.framesSegmented
             total.counters.segmentsCreated &+= c.segmentsCreated
             total.counters.receiveBatches &+= c.receiveBatches
+            total.counters.coalescedReceives &+= c.coalescedReceives
+            total.counters.coalescedDatagrams &+= c.coalescedDatagrams
+            total.counters.segmentedSends &+= c.segmentedSends
+            total.counters.segmentedDatagrams &+= c.segmentedDatagrams
+            total.counters.segmentedSendFallbacks &+= c.segmentedSendFallbacks
             total.counters.syslogMessages &+= c.syslogMessages
             total.counters.syslogTruncated &+= c.syslogTruncated
             total.counters.syslogConnects &+= c.syslogConnects
@@ -89,6 +94,12 @@ public struct FirewallSnapshot: Sendable {
         metric("rampart_checksums_completed_total", "counter", "Inner checksums completed (offload left them unfinished).", [("", counters.checksumsCompleted)])
         metric("rampart_frames_segmented_total", "counter", "Oversized TCP packets cut to the inner MTU.", [("", counters.framesSegmented)])
         metric("rampart_segments_created_total", "counter", "Segments made from oversized TCP packets.", [("", counters.segmentsCreated)])
+        metric("rampart_receive_batches_total", "counter", "recvmmsg calls that returned datagrams.", [("", counters.receiveBatches)])
+        metric("rampart_gro_receives_total", "counter", "Receives holding several datagrams coalesced by UDP GRO.", [("", counters.coalescedReceives)])
+        metric("rampart_gro_datagrams_total", "counter", "Datagrams that arrived in coalesced receives (over rampart_gro_receives_total: datagrams per coalesced receive).", [("", counters.coalescedDatagrams)])
+        metric("rampart_gso_sends_total", "counter", "Sends carrying a run of datagrams cut by the kernel (UDP GSO).", [("", counters.segmentedSends)])
+        metric("rampart_gso_datagrams_total", "counter", "Datagrams sent inside UDP GSO sends.", [("", counters.segmentedDatagrams)])
+        metric("rampart_gso_fallbacks_total", "counter", "UDP GSO sends refused by the kernel and sent one datagram at a time.", [("", counters.segmentedSendFallbacks)])
         metric("rampart_drops_total", "counter", "Datagrams dropped, by reason.",
                DropReason.allCases.map { ("{reason=\"\($0.label)\"}", counters.dropped($0)) })
         metric("rampart_policy_reloads_total", "counter", "Policy reloads, by result.",

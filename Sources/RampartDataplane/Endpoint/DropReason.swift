@@ -62,6 +62,14 @@ public struct DataplaneCounters: Sendable, Equatable {
     public var framesSegmented: UInt64 = 0
     public var segmentsCreated: UInt64 = 0
     public var receiveBatches: UInt64 = 0
+    /// UDP GRO: receives that held several coalesced datagrams, and the datagrams in them.
+    public var coalescedReceives: UInt64 = 0
+    public var coalescedDatagrams: UInt64 = 0
+    /// UDP GSO: sends that carried a run of datagrams, the datagrams in them, and runs
+    /// sent one by one instead because the kernel refused them (EIO, EINVAL).
+    public var segmentedSends: UInt64 = 0
+    public var segmentedDatagrams: UInt64 = 0
+    public var segmentedSendFallbacks: UInt64 = 0
     public var policyReloads: UInt64 = 0
     public var policyReloadFailures: UInt64 = 0
     /// Address-to-tag updates applied from the admin API.

@@ -32,6 +32,12 @@ public final class FirewallWorker<Sink: EventSink> {
     /// hands over a veth) are cut into segments that fit.
     public var innerMTU: Int
     public let batchSize: Int
+    /// Whether the socket coalesces received datagrams (UDP GRO, `TunnelSocket.enableReceiveCoalescing`):
+    /// receives then get control space for the segment size, and a slot may hold several
+    /// datagrams.
+    public var receiveCoalescing = false {
+        didSet { prepareReceive() }
+    }
     /// Bytes per receive slot, headroom included.
     public let slotSize: Int
     public let receive: MessageBatch
@@ -40,10 +46,15 @@ public final class FirewallWorker<Sink: EventSink> {
     @usableFromInline let slots: UnsafeMutableRawBufferPointer
     @usableFromInline let resetStorage: UnsafeMutableRawBufferPointer
     @usableFromInline static var resetSlotSize: Int { 128 }
+    /// Resets one batch can queue: two per slot, times a few for coalesced receives.
+    @usableFromInline static func resetSlots(_ batchSize: Int) -> Int { batchSize &* 8 }
     @usableFromInline var resetsUsed = 0
     @usableFromInline let segmentArena: UnsafeMutableRawBufferPointer
     @usableFromInline var segmentArenaUsed = 0
     @usableFromInline var packetNumber: UInt64 = 0
+    /// The bytes in front of a coalesced datagram (the previous one's tail), kept while the
+    /// synthetic outer header borrows them.
+    @usableFromInline let savedHeadroom: UnsafeMutableRawBufferPointer
 
     public init(
         engine: Engine, sink: Sink, allowedVNIs: [UInt32] = [], returnPort: UInt16? = 6080, innerMTU: Int = 1500,
@@ -57,14 +68,17 @@ public final class FirewallWorker<Sink: EventSink> {
         self.batchSize = batchSize
         self.slotSize = slotSize
         receive = MessageBatch(capacity: batchSize)
-        // Room for every datagram to be a segmented 64 KB packet (about 48 segments at 1500).
-        outgoing = MessageBatch(capacity: batchSize * 50)
+        // Room for every slot to hold a segmented 64 KB packet (about 48 segments at 1500)
+        // or 64 coalesced datagrams (the kernel's UDP GRO limit), plus resets.
+        outgoing = MessageBatch(capacity: batchSize * 66)
         segmentArena = .allocate(byteCount: batchSize * (slotSize + 64 * 128), alignment: 64)
         segmentArena.initializeMemory(as: UInt8.self, repeating: 0)
         slots = .allocate(byteCount: batchSize * slotSize, alignment: 64)
         slots.initializeMemory(as: UInt8.self, repeating: 0)
-        resetStorage = .allocate(byteCount: batchSize * 2 * Self.resetSlotSize, alignment: 64)
+        resetStorage = .allocate(byteCount: Self.resetSlots(batchSize) * Self.resetSlotSize, alignment: 64)
         resetStorage.initializeMemory(as: UInt8.self, repeating: 0)
+        savedHeadroom = .allocate(byteCount: OuterHeader.headroom, alignment: 8)
+        savedHeadroom.initializeMemory(as: UInt8.self, repeating: 0)
         prepareReceive()
     }
 
@@ -72,6 +86,7 @@ public final class FirewallWorker<Sink: EventSink> {
         slots.deallocate()
         resetStorage.deallocate()
         segmentArena.deallocate()
+        savedHeadroom.deallocate()
     }
 
     /// Where datagram `i` of a batch is received (past the headroom for the outer header).
@@ -85,7 +100,7 @@ public final class FirewallWorker<Sink: EventSink> {
     public func prepareReceive() {
         for i in 0 ..< batchSize {
             let slot = receiveSlot(i)
-            receive.prepareReceive(i, base: slot.baseAddress!, length: slot.count)
+            receive.prepareReceive(i, base: slot.baseAddress!, length: slot.count, control: receiveCoalescing)
         }
     }
 
@@ -108,19 +123,65 @@ public final class FirewallWorker<Sink: EventSink> {
             return
         }
         guard let name = header.pointee.msg_name else { return }
-        handle(slot: i, length: receive.length(i), name: UnsafeRawPointer(name), nameLength: header.pointee.msg_namelen, timestamp: timestamp)
+        let segmentSize = receiveCoalescing ? receive.receivedSegmentSize(i) : 0
+        handle(slot: i, length: receive.length(i), segmentSize: segmentSize, name: UnsafeRawPointer(name),
+               nameLength: header.pointee.msg_namelen, timestamp: timestamp)
+    }
+
+    /// Handles the `length` bytes in slot `i` from the peer at `name`: datagrams of
+    /// `segmentSize` bytes back to back (the last may be shorter), as UDP GRO coalesces them,
+    /// or one datagram when `segmentSize` is 0 or not less than `length`.
+    @inlinable
+    public func handle(slot i: Int, length: Int, segmentSize: Int, name: UnsafeRawPointer, nameLength: socklen_t, timestamp: Timestamp) {
+        let room = slotSize &- OuterHeader.headroom
+        guard segmentSize > 0, segmentSize < length, length <= room else {
+            handle(slot: i, length: length, name: name, nameLength: nameLength, timestamp: timestamp)
+            return
+        }
+        counters.coalescedReceives &+= 1
+        let first = i &* slotSize &+ OuterHeader.headroom
+        var offset = 0
+        while offset < length {
+            let piece = min(segmentSize, length &- offset)
+            counters.coalescedDatagrams &+= 1
+            if offset == 0 {
+                handle(at: first, length: piece, name: name, nameLength: nameLength, timestamp: timestamp)
+            } else {
+                // The outer header borrows the previous datagram's tail (already handled,
+                // maybe queued to send): keep it and put it back.
+                let before = UnsafeRawBufferPointer(start: slots.baseAddress! + (first &+ offset &- OuterHeader.headroom), count: OuterHeader.headroom)
+                savedHeadroom.copyMemory(from: before)
+                handle(at: first &+ offset, length: piece, name: name, nameLength: nameLength, timestamp: timestamp)
+                UnsafeMutableRawPointer(mutating: before.baseAddress!).copyMemory(from: savedHeadroom.baseAddress!, byteCount: OuterHeader.headroom)
+            }
+            offset &+= piece
+        }
     }
 
     /// Handles one datagram of `length` bytes in slot `i`, from the peer at `name`.
     @inlinable
     public func handle(slot i: Int, length: Int, name: UnsafeRawPointer, nameLength: socklen_t, timestamp: Timestamp) {
-        counters.datagramsReceived &+= 1
-        counters.bytesReceived &+= UInt64(truncatingIfNeeded: length)
-        guard length >= 0, length <= slotSize &- OuterHeader.headroom, let sender = SocketAddress(reading: name) else {
+        guard length >= 0, length <= slotSize &- OuterHeader.headroom else {
+            counters.datagramsReceived &+= 1
+            counters.bytesReceived &+= UInt64(truncatingIfNeeded: length)
             counters.count(.truncatedTunnel)
             return
         }
-        let whole = UnsafeMutableRawBufferPointer(start: slots.baseAddress! + i &* slotSize, count: slotSize)
+        handle(at: i &* slotSize &+ OuterHeader.headroom, length: length, name: name, nameLength: nameLength, timestamp: timestamp)
+    }
+
+    /// Handles one datagram of `length` bytes at byte `start` of the slots, which has
+    /// `OuterHeader.headroom` bytes of the same slot in front of it (the caller checked that
+    /// it ends inside the slot).
+    @inlinable
+    func handle(at start: Int, length: Int, name: UnsafeRawPointer, nameLength: socklen_t, timestamp: Timestamp) {
+        counters.datagramsReceived &+= 1
+        counters.bytesReceived &+= UInt64(truncatingIfNeeded: length)
+        guard let sender = SocketAddress(reading: name) else {
+            counters.count(.truncatedTunnel)
+            return
+        }
+        let whole = UnsafeMutableRawBufferPointer(start: slots.baseAddress! + (start &- OuterHeader.headroom), count: OuterHeader.headroom &+ length)
         let datagramStart = OuterHeader.headroom
         let datagram = UnsafeMutableRawBufferPointer(rebasing: whole[datagramStart ..< datagramStart &+ length])
         let tunnel: TunnelDatagram
@@ -218,7 +279,7 @@ public final class FirewallWorker<Sink: EventSink> {
         _ target: TCPReset.Target, packet: DecodedPacket, inner: UnsafeMutableRawBufferPointer, tunnel: TunnelDatagram,
         name: UnsafeRawPointer, nameLength: socklen_t
     ) {
-        guard resetsUsed < batchSize &* 2 else {
+        guard resetsUsed < Self.resetSlots(batchSize) else {
             counters.count(.sendQueueFull)
             return
         }

@@ -32,6 +32,14 @@ public final class TunnelEndpoint {
     public var publishIntervalNanoseconds: Int64 = 250_000_000
     /// Batches read back to back before looking at signals again.
     public var batchesPerWakeup = 16
+    /// Whether runs of queued datagrams (same peer and length) leave as one UDP GSO send
+    /// each; set by `enableOffloads`. Turned off by itself when the kernel keeps refusing.
+    public private(set) var segmentedSend = false
+    let segmented: SegmentBatch
+    /// Segmented sends refused in a row (EIO/EINVAL); at `segmentedFailureLimit` the
+    /// endpoint stops trying.
+    var segmentedFailures = 0
+    static var segmentedFailureLimit: Int { 16 }
     var ruleNames: [String]
     /// Tags set through the admin API, applied again to the matcher of every reload.
     var apiTags: [IPAddress: [Tag]] = [:]
@@ -57,6 +65,21 @@ public final class TunnelEndpoint {
         self.board = board
         self.signals = signals
         ruleNames = worker.engine.policy.rules.map(\.name)
+        segmented = SegmentBatch(capacity: worker.outgoing.capacity)
+    }
+
+    /// Turns on UDP GRO on the socket (`receive`) and UDP GSO sends (`send`) where the
+    /// kernel offers them; returns what is on.
+    ///
+    /// ```swift
+    /// let on = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
+    /// ```
+    @discardableResult
+    public func enableOffloads(receive: Bool, send: Bool) -> (receive: Bool, send: Bool) {
+        worker.receiveCoalescing = receive && socket.enableReceiveCoalescing()
+        segmentedSend = send && socket.supportsSegmentedSend()
+        segmentedFailures = 0
+        return (worker.receiveCoalescing, segmentedSend)
     }
 
     /// Runs until SIGTERM or SIGINT (or `stop()` from the loop's own thread), then ends
@@ -113,23 +136,70 @@ public final class TunnelEndpoint {
     /// Sends the queued datagrams; a full socket buffer drops the rest (counted), never waits.
     func flush() {
         let batch = worker.outgoing
-        var start = 0
-        while start < batch.count {
-            let sent = socket.send(batch, from: start)
+        if segmentedSend && batch.count > 1 {
+            flushSegmented()
+        } else {
+            flush(from: 0, to: batch.count)
+        }
+        batch.count = 0
+    }
+
+    /// Sends queued datagrams `start ..< end` one message each.
+    func flush(from start: Int, to end: Int) {
+        let batch = worker.outgoing
+        var start = start
+        while start < end {
+            let sent = socket.send(batch, from: start, count: end &- start)
             if sent <= 0 {
                 let reason: DropReason = (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? .sendQueueFull : .sendFailed
                 // The first message of the rest failed: count it and go on with the others.
                 worker.counters.count(reason)
-                start += 1
+                start &+= 1
                 continue
             }
-            for i in start ..< start + sent {
+            for i in start ..< start &+ sent {
                 worker.counters.datagramsSent &+= 1
-                worker.counters.bytesSent &+= UInt64(batch.length(i))
+                worker.counters.bytesSent &+= UInt64(batch.vectors[i].iov_len)
             }
-            start += sent
+            start &+= sent
         }
-        batch.count = 0
+    }
+
+    /// Sends the queued datagrams as runs (UDP GSO); a run the kernel refuses (EIO, EINVAL:
+    /// no checksum offload on the way, a segment over the path MTU) goes one by one.
+    func flushSegmented() {
+        let batch = worker.outgoing
+        let messages = segmented.build(from: batch)
+        var k = 0
+        while k < messages {
+            let sent = socket.send(segmented, from: k)
+            if sent <= 0 {
+                let code = errno
+                let first = segmented.firsts[k], run = segmented.runs[k]
+                if run > 1 && (code == EIO || code == EINVAL) {
+                    worker.counters.segmentedSendFallbacks &+= 1
+                    segmentedFailures &+= 1
+                    if segmentedFailures >= Self.segmentedFailureLimit { segmentedSend = false }
+                    flush(from: first, to: first &+ run)
+                } else {
+                    let reason: DropReason = (code == EAGAIN || code == EWOULDBLOCK || code == ENOBUFS) ? .sendQueueFull : .sendFailed
+                    for _ in 0 ..< run { worker.counters.count(reason) }
+                }
+                k &+= 1
+                continue
+            }
+            for m in k ..< k &+ sent {
+                let first = segmented.firsts[m], run = segmented.runs[m]
+                if run > 1 {
+                    segmentedFailures = 0
+                    worker.counters.segmentedSends &+= 1
+                    worker.counters.segmentedDatagrams &+= UInt64(run)
+                }
+                worker.counters.datagramsSent &+= UInt64(run)
+                for i in first ..< first &+ run { worker.counters.bytesSent &+= UInt64(batch.vectors[i].iov_len) }
+            }
+            k &+= sent
+        }
     }
 
     func handleSignals() {

@@ -17,6 +17,9 @@ public final class MessageBatch: @unchecked Sendable {
     public let messages: UnsafeMutableRawPointer
     public let vectors: UnsafeMutablePointer<iovec>
     public let names: UnsafeMutablePointer<sockaddr_storage>
+    /// `UDPSegmentation.controlStride` bytes of control space per message (UDP GRO's
+    /// segment size on receive).
+    public let controls: UnsafeMutableRawPointer
     /// Messages filled in (for a send batch).
     public var count = 0
 
@@ -29,6 +32,8 @@ public final class MessageBatch: @unchecked Sendable {
         vectors.initialize(repeating: iovec(), count: capacity)
         names = .allocate(capacity: capacity)
         names.initialize(repeating: sockaddr_storage(), count: capacity)
+        controls = .allocate(byteCount: capacity * UDPSegmentation.controlStride, alignment: 8)
+        controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * UDPSegmentation.controlStride)
         for i in 0 ..< capacity {
             header(i).pointee.msg_iov = vectors + i
             header(i).pointee.msg_iovlen = 1
@@ -40,6 +45,7 @@ public final class MessageBatch: @unchecked Sendable {
         messages.deallocate()
         vectors.deallocate()
         names.deallocate()
+        controls.deallocate()
     }
 
     /// The `msghdr` of message `i`.
@@ -54,15 +60,31 @@ public final class MessageBatch: @unchecked Sendable {
         Int((messages + i &* SystemCalls.messageStride).load(fromByteOffset: SystemCalls.messageLengthOffset, as: UInt32.self))
     }
 
-    /// Prepares message `i` to receive into `base` (resets the name length and flags).
+    /// Prepares message `i` to receive into `base` (resets the name length and flags);
+    /// `control` gives it room for control messages (UDP GRO's segment size).
     @inlinable
-    public func prepareReceive(_ i: Int, base: UnsafeMutableRawPointer, length: Int) {
+    public func prepareReceive(_ i: Int, base: UnsafeMutableRawPointer, length: Int, control: Bool = false) {
         vectors[i] = iovec(iov_base: base, iov_len: length)
         let h = header(i)
         h.pointee.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
         h.pointee.msg_flags = 0
-        h.pointee.msg_control = nil
-        h.pointee.msg_controllen = 0
+        if control {
+            h.pointee.msg_control = controls + i &* UDPSegmentation.controlStride
+            h.pointee.msg_controllen = UDPSegmentation.controlStride
+        } else {
+            h.pointee.msg_control = nil
+            h.pointee.msg_controllen = 0
+        }
+    }
+
+    /// The segment size UDP GRO reported for received message `i` (its datagrams were
+    /// coalesced into one buffer), or 0 for a single datagram.
+    @inlinable
+    public func receivedSegmentSize(_ i: Int) -> Int {
+        let h = header(i)
+        guard let control = h.pointee.msg_control else { return 0 }
+        let length = min(Int(h.pointee.msg_controllen), UDPSegmentation.controlStride)
+        return UDPSegmentation.segmentSize(inControl: UnsafeRawBufferPointer(start: control, count: length))
     }
 
     /// Appends a message to send `length` bytes at `base` to the peer at `name`.

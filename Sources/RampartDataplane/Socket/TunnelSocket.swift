@@ -57,6 +57,22 @@ public final class TunnelSocket: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
+    /// Asks the kernel to coalesce received datagrams of one flow (UDP GRO); each receive
+    /// then reports its segment size (`MessageBatch.receivedSegmentSize`). False when the
+    /// kernel does not offer it.
+    public func enableReceiveCoalescing() -> Bool {
+        var one: Int32 = 1
+        return setsockopt(descriptor, UDPSegmentation.level, UDPSegmentation.receiveOffloadOption, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
+    }
+
+    /// Whether the kernel knows UDP segmentation offload (`UDP_SEGMENT`, Linux 4.18): sends
+    /// of a `SegmentBatch` are cut into datagrams by the kernel.
+    public func supportsSegmentedSend() -> Bool {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(descriptor, UDPSegmentation.level, UDPSegmentation.segmentOption, &value, &length) == 0
+    }
+
     /// Receives up to `count` datagrams into the prepared messages of `batch`; returns how
     /// many arrived (0 when none is waiting or on error; `errno` says which).
     @inlinable
@@ -69,7 +85,24 @@ public final class TunnelSocket: @unchecked Sendable {
     /// or -1 with `errno` set when the first one failed.
     @inlinable
     public func send(_ batch: MessageBatch, from start: Int) -> Int {
-        guard start < batch.count else { return 0 }
+        send(batch, from: start, count: batch.count &- start)
+    }
+
+    /// Sends `count` messages of `batch` starting at `start` (as `send(_:from:)`).
+    @inlinable
+    public func send(_ batch: MessageBatch, from start: Int, count: Int) -> Int {
+        guard start >= 0, count > 0, start &+ count <= batch.count else { return 0 }
+        let first = batch.messages + start &* SystemCalls.messageStride
+        let n = calls.sendmmsg(descriptor, first, UInt32(count), Int32(MSG_DONTWAIT), nil)
+        return Int(n)
+    }
+
+    /// Sends the messages of `batch` from `start`, each a run of datagrams the kernel cuts
+    /// (UDP GSO); returns how many messages it took, or -1 with `errno` set when the first
+    /// one failed (EIO or EINVAL: this path or peer cannot take segmented sends).
+    @inlinable
+    public func send(_ batch: SegmentBatch, from start: Int) -> Int {
+        guard start >= 0, start < batch.count else { return 0 }
         let first = batch.messages + start &* SystemCalls.messageStride
         let n = calls.sendmmsg(descriptor, first, UInt32(batch.count &- start), Int32(MSG_DONTWAIT), nil)
         return Int(n)
