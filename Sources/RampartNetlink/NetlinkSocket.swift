@@ -44,7 +44,7 @@ public final class NetlinkSocket: Sendable {
               setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, length) == 0
         else {
             let code = Glibc.errno
-            close(fd)
+            // Every stored property is set, so deinit runs after this throw and closes `fd`.
             throw .system(operation: "setting the netlink socket timeout", errno: code)
         }
         // Best effort: a smaller buffer or no extended acks only cost detail, not function.
