@@ -57,7 +57,9 @@ while True:
         data += chunk
     op = json.loads(data or b"{}").get("op")
     answer = {"steer": True, "reason": "bench"} if op == "decide" else {"ready": True, "reasons": []} if op == "status" else {"ok": True}
-    conn.sendall((json.dumps(answer) + "\n").encode()); conn.close()
+    try: conn.sendall((json.dumps(answer) + "\n").encode())
+    except OSError: pass  # attach is a notice: the plugin does not wait for the answer
+    conn.close()
 PY
 python3 $WORK/agent.py $WORK/agent.sock & AGENTPID=$!
 for i in $(seq 50); do [ -S $WORK/agent.sock ] && break; sleep 0.05; done

@@ -30,7 +30,14 @@ public struct AgentClient: Sendable {
         do { return try AgentResponse.parse(line: line) } catch { throw Failure(reason: "agent answer unreadable: \(error)") }
     }
 
-    private func exchange(_ text: String) throws(Failure) -> String {
+    /// Delivers `request` without waiting for the answer: for notices (`attach`) whose
+    /// answer changes nothing the plugin does, so ADD does not pay a second round trip.
+    /// The agent reads the line after the plugin has gone; a refused connection still throws.
+    public func notify(_ request: AgentRequest) throws(Failure) {
+        _ = try exchange(request.line(), awaitAnswer: false)
+    }
+
+    private func exchange(_ text: String, awaitAnswer: Bool = true) throws(Failure) -> String {
         let deadline = ContinuousClock.now + timeout
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw Failure(reason: "socket: \(AgentClient.errorText(errno))") }
@@ -66,6 +73,7 @@ public struct AgentClient: Sendable {
             }
             try wait(fd, for: Int16(POLLOUT), until: deadline, doing: "writing to agent")
         }
+        guard awaitAnswer else { return "" }
 
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -63,7 +63,7 @@ extension CommandContext {
             containerID: environment.containerID, ifname: environment.interfaceName, netns: environment.netns,
             namespace: environment.podNamespace ?? "", pod: environment.podName ?? "", ips: record.addresses,
             hostInterface: record.hostInterface, steered: steer)
-        do { _ = try agent.send(attach) } catch {
+        do { try agent.notify(attach) } catch {
             log.record(.warning, event: "agent_attach_failed", "could not tell the agent about the attachment: \(error)", fields)
         }
         return passOn(previousJSON)

@@ -79,7 +79,7 @@ public final class AgentStub: @unchecked Sendable {
                 let handler = lock.withLock { () -> Handler in received.append(request); return self.handler }
                 if let answer = handler(request) {
                     let out = Array(answer.line().utf8)
-                    _ = out.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                    _ = out.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 } else {
                     usleep(300_000)
                 }
