@@ -237,6 +237,15 @@ public final class CNITestbed: @unchecked Sendable {
 
     // MARK: - Background processes
 
+    /// A static HTTP server in `namespace` on `address:port`, as a command for `background`.
+    /// A plain TCPServer: `python3 -m http.server` resolves its own name at start, which
+    /// waits for DNS timeouts inside a namespace without a resolver.
+    public static func httpServer(in namespace: String, address: String, port: Int = 8000, directory: String) -> String {
+        let serve = "import functools, http.server, socketserver; socketserver.TCPServer.allow_reuse_address = True; "
+            + "socketserver.TCPServer(('\(address)', \(port)), functools.partial(http.server.SimpleHTTPRequestHandler, directory='\(directory)')).serve_forever()"
+        return "ip netns exec \(namespace) python3 -c \"\(serve)\""
+    }
+
     /// Starts `command` in the background (its output to `log`) and remembers its pid.
     public func background(_ command: String, log: String) throws {
         let pidFile = work.appendingPathComponent("pid-\(UUID().uuidString.prefix(8))").path

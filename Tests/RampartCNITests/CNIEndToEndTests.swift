@@ -80,7 +80,7 @@ struct CNIEndToEndTests {
             #expect(try bed.check(secure, list: list).exitCode == 0)
             #expect(try bed.check(plain, list: list).exitCode == 0)
 
-            try bed.background("ip netns exec \(plain.namespace) python3 -m http.server 8000 --bind \(b) --directory \(bed.work.path)", log: "http.log")
+            try bed.background(CNITestbed.httpServer(in: plain.namespace, address: b, directory: bed.work.path), log: "http.log")
             var ready = false
             for _ in 0..<100 {
                 let probe = try TestShell.run("ip netns exec \(bed.firewallNamespace) curl -s -o /dev/null http://127.0.0.1:9680/readyz && ip netns exec \(plain.namespace) bash -c 'exec 3<>/dev/tcp/\(b)/8000'", in: bed.work)

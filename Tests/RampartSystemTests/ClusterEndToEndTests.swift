@@ -167,11 +167,7 @@ struct ClusterEndToEndTests {
         #expect(Cluster.tags(admin, webIP).contains("label:app=web"))
 
         // 3. The policy, by tags: client → web:8000 allowed, other → web denied.
-        // A plain TCPServer: http.server's HTTPServer resolves its own name at start, which
-        // waits for DNS timeouts inside a namespace without a resolver.
-        let serve = "import functools, http.server, socketserver; socketserver.TCPServer.allow_reuse_address = True; "
-            + "socketserver.TCPServer(('\(webIP)', 8000), functools.partial(http.server.SimpleHTTPRequestHandler, directory='\(work)')).serve_forever()"
-        try bed.background("ip netns exec \(web.namespace) python3 -c \"\(serve)\"", log: "http.log")
+        try bed.background(CNITestbed.httpServer(in: web.namespace, address: webIP, directory: work), log: "http.log")
         #expect(eventually(10) { (try? TestShell.run("ip netns exec \(web.namespace) bash -c 'exec 3<>/dev/tcp/\(webIP)/8000'", in: bed.work))?.status == 0 },
                 "the HTTP server did not start: \(bed.file("http.log"))")
         func request(from pod: CNITestbed.Pod, port: Int) -> String {
