@@ -9,38 +9,17 @@
 # .build/checkouts (run `swift build` first) or $YAMS_DIR.
 # Corpus: Fuzz/firewall/corpus (seeded on first run). Crashes: Fuzz/firewall/bin/crashes/.
 set -euo pipefail
-seconds=${1:-60}
-shift || true
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS] [libFuzzer flags...]" >&2; exit 2; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+source Fuzz/lib.sh
+seconds=$(fuzz_seconds "${1:-}")
+shift || true
 out=Fuzz/firewall/bin
-mkdir -p "$out/crashes" "$out/cyaml" Fuzz/firewall/corpus
-yams=${YAMS_DIR:-.build/checkouts/Yams}
-[[ -f $yams/Sources/CYaml/src/parser.c ]] || { echo "no Yams checkout at $yams: run swift build first" >&2; exit 1; }
-cyaml=$yams/Sources/CYaml
-echo "compiling libyaml"
-objects=()
-for c in "$cyaml"/src/*.c; do
-    o=$out/cyaml/$(basename "${c%.c}").o
-    clang -O1 -g -fsanitize=fuzzer-no-link,address -DYAML_DECLARE_STATIC -I "$cyaml/include" -c "$c" -o "$o"
-    objects+=("$o")
-done
-rm -rf "$out/src" && mkdir -p "$out/src"
-sources=()
-while IFS= read -r f; do
-    copy=$out/src/$(echo "$f" | tr / _)
-    grep -v '^import Rampart' "$f" >"$copy"
-    sources+=("$copy")
-done < <(find Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane -name '*.swift' | sort)
-echo "compiling ${#sources[@]} Swift files + the fuzz target"
-if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name RampartDataplane \
-    -Xcc -fmodule-map-file="$cyaml/include/module.modulemap" -I "$cyaml/include" \
-    "${sources[@]}" Fuzz/firewall/FirewallInputsFuzz.swift "${objects[@]}" \
-    -o "$out/FirewallInputsFuzz" >"$out/build.log" 2>&1; then
-    grep -v 'Cannot export local symbol' "$out/build.log" | grep -v "warning:" >&2
-    exit 1
-fi
+mkdir -p "$out" Fuzz/firewall/corpus
+fuzz_cyaml "$out"
+fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane
+fuzz_build "$out" FirewallInputsFuzz RampartDataplane Fuzz/firewall/FirewallInputsFuzz.swift \
+    -Xcc -fmodule-map-file="$CYAML/include/module.modulemap" -I "$CYAML/include" "${CYAML_OBJECTS[@]}"
 if [[ -z $(ls -A Fuzz/firewall/corpus) ]]; then
     printf '\x00{"sequence": 13, "replace": true, "updates": [{"address": "10.244.1.10", "tags": ["ns:shop", "pod:shop/web-1", "k8s.cl_prod.ns_shop"]}, {"address": "fd00::7", "tags": []}]}' >Fuzz/firewall/corpus/batch
     printf '\x01{"sequence": 12, "address": "10.244.1.10", "tags": ["ns:shop", "label:app=web"]}' >Fuzz/firewall/corpus/update
@@ -61,8 +40,4 @@ spec:
     - {name: r, from: [a], to: [a], action: allow}
 YAML
 fi
-echo "fuzzing for $seconds s"
-"$out/FirewallInputsFuzz" Fuzz/firewall/corpus -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
-    -artifact_prefix="$out/crashes/" -print_final_stats=1 "$@" 2>&1 | tee "$out/fuzz.log" | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|stat::number_of_executed_units|stat::peak_rss" || true
-grep -q "ERROR: AddressSanitizer\|ERROR: libFuzzer\|==ERROR\|Program crashed" "$out/fuzz.log" && { echo "crash found, see $out/crashes/" >&2; exit 1; }
-exit 0
+fuzz_run "$out" FirewallInputsFuzz Fuzz/firewall/corpus "$seconds" "$@"

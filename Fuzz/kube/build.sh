@@ -9,45 +9,19 @@
 # $YAMS_DIR.
 # Corpus: Fuzz/kube/corpus (seeded with real API shapes). Crashes: Fuzz/kube/bin/crashes/.
 set -euo pipefail
-seconds=${1:-60}
-shift || true
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS] [libFuzzer flags...]" >&2; exit 2; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+source Fuzz/lib.sh
+seconds=$(fuzz_seconds "${1:-}")
+shift || true
 out=Fuzz/kube/bin
-mkdir -p "$out/crashes" "$out/cyaml" Fuzz/kube/corpus
-yams=${YAMS_DIR:-.build/checkouts/Yams}
-[[ -f $yams/Sources/CYaml/src/parser.c ]] || { echo "no Yams checkout at $yams: run swift build first" >&2; exit 1; }
-cyaml=$yams/Sources/CYaml
-
-echo "compiling libyaml"
-objects=()
-for c in "$cyaml"/src/*.c; do
-    o=$out/cyaml/$(basename "${c%.c}").o
-    clang -O1 -g -fsanitize=fuzzer-no-link,address -DYAML_DECLARE_STATIC -I "$cyaml/include" -c "$c" -o "$o"
-    objects+=("$o")
-done
-mapfile -t sources < <(find Sources/RampartWire Sources/RampartPolicy Sources/RampartKube/Resources Sources/RampartKube/Tags -name '*.swift' | sort)
-sources+=(Sources/RampartKube/Client/KubeError.swift Sources/RampartKube/Client/TLSSettings.swift
-          Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration/ManagerConfiguration.swift)
-# One module: our cross-module imports become same-module, so copies drop those lines.
-rm -rf "$out/src" && mkdir -p "$out/src"
-copies=()
-for f in "${sources[@]}"; do
-    copy=$out/src/$(echo "$f" | tr / _)
-    grep -v '^import Rampart' "$f" >"$copy"
-    copies+=("$copy")
-done
-sources=("${copies[@]}")
-echo "compiling ${#sources[@]} Swift files + the fuzz target"
-if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name RampartWire \
-    -Xcc -fmodule-map-file="$cyaml/include/module.modulemap" -I "$cyaml/include" \
-    "${sources[@]}" Fuzz/kube/KubeParsersFuzz.swift "${objects[@]}" \
-    -o "$out/KubeParsersFuzz" >"$out/build.log" 2>&1; then
-    grep -v 'Cannot export local symbol' "$out/build.log" | grep -v "warning:" >&2
-    exit 1
-fi
-
+mkdir -p "$out" Fuzz/kube/corpus
+fuzz_cyaml "$out"
+fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartKube/Resources Sources/RampartKube/Tags \
+    Sources/RampartKube/Client/KubeError.swift Sources/RampartKube/Client/TLSSettings.swift \
+    Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration/ManagerConfiguration.swift
+fuzz_build "$out" KubeParsersFuzz RampartWire Fuzz/kube/KubeParsersFuzz.swift \
+    -Xcc -fmodule-map-file="$CYAML/include/module.modulemap" -I "$CYAML/include" "${CYAML_OBJECTS[@]}"
 if [[ -z $(ls -A Fuzz/kube/corpus) ]]; then
     printf '\x00{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"b","resourceVersion":"5","labels":{"app":"web"},"ownerReferences":[{"kind":"ReplicaSet","name":"r","controller":true}]},"spec":{"nodeName":"n","containers":[{"name":"c","image":"nginx"}]},"status":{"phase":"Running","podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"}]}}}' >Fuzz/kube/corpus/watch
     printf '\x01{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"x"},"items":[{"metadata":{"name":"a","namespace":"b"},"status":{"podIP":"10.0.0.2"}}]}' >Fuzz/kube/corpus/list
@@ -73,8 +47,4 @@ YAML
     printf '\x06{"kind":"Secret","data":{"token":"YWJj","ca.crt":"LS0t"}}' >Fuzz/kube/corpus/secret
 fi
 
-echo "fuzzing for $seconds s"
-"$out/KubeParsersFuzz" Fuzz/kube/corpus -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
-    -artifact_prefix="$out/crashes/" -print_final_stats=1 "$@" 2>&1 | tee "$out/fuzz.log" | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|stat::number_of_executed_units|stat::peak_rss" || true
-grep -q "ERROR: AddressSanitizer\|ERROR: libFuzzer\|==ERROR" "$out/fuzz.log" && { echo "crash found, see $out/crashes/" >&2; exit 1; }
-exit 0
+fuzz_run "$out" KubeParsersFuzz Fuzz/kube/corpus "$seconds" "$@"
