@@ -12,24 +12,11 @@ func pod(_ ns: String, _ name: String, ip: String?, labels: [String: String] = [
     return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(ns)","labels":{\#(labelText)}},"spec":{"nodeName":"worker-1","containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
 }
 
-/// A free TCP/UDP port on loopback (bound, read, released).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// The real `rampart-firewall`, on loopback ports, with its tag state in a file.
 final class LoopbackFirewall {
     let folder: URL
     let adminPort = freePort()
-    let tunnelPort = freePort()
+    let tunnelPort = freePort(type: Int32(SOCK_DGRAM.rawValue))
     var pid: Int32 = 0
     var admin: String { "http://127.0.0.1:\(adminPort)" }
 

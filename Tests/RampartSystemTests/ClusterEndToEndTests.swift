@@ -65,7 +65,7 @@ struct ClusterEndToEndTests {
         try bed.background("ip netns exec \(bed.firewallNamespace) \(firewallBinary.path) --config \(work)/firewall.yaml", log: "firewall.log")
         let bridgeSocket = "/tmp/rampart-sys-\(bed.id).sock"
         defer { unlink(bridgeSocket) }
-        let adminPort = Cluster.freePort()
+        let adminPort = freePort()
         try bed.background("ip netns exec \(bed.firewallNamespace) socat UNIX-LISTEN:\(bridgeSocket),fork,unlink-early TCP:127.0.0.1:9680", log: "bridge-fw.log")
         try bed.background("socat TCP-LISTEN:\(adminPort),bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:\(bridgeSocket)", log: "bridge-root.log")
         let admin = "http://127.0.0.1:\(adminPort)"
@@ -247,19 +247,6 @@ private enum Cluster {
             "spec": ["nodeName": node, "containers": [["name": "app", "image": "python:3"]]],
             "status": status,
         ])
-    }
-
-    /// A free TCP port on loopback (bound, read, released).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func get(_ url: String) -> (status: Int, body: String)? {
