@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +44,10 @@ public final class HTTPListener: @unchecked Sendable {
     private let handler: @Sendable (HTTPRequest) -> HTTPReply
     public let port: UInt16
     private var running = true
+    /// Connections being answered; above `maximumConnections` new ones get 503 at once, so
+    /// a flood of clients cannot make a thread each.
+    private let active = Atomic<Int>(0)
+    public var maximumConnections = 64
 
     /// Binds `address` (`host:port`, `[v6]:port`; port 0 picks one, see `port`).
     public init(address: String, handler: @escaping @Sendable (HTTPRequest) -> HTTPReply) throws(ConfigurationErrors) {
@@ -101,7 +106,16 @@ public final class HTTPListener: @unchecked Sendable {
                     if errno == EINTR { continue }
                     break
                 }
-                let worker = Thread { [self] in serve(client) }
+                if active.add(1, ordering: .acquiringAndReleasing).newValue > maximumConnections {
+                    active.subtract(1, ordering: .releasing)
+                    reply(client, .error(503, "too many connections; try again"))
+                    close(client)
+                    continue
+                }
+                let worker = Thread { [self] in
+                    serve(client)
+                    active.subtract(1, ordering: .releasing)
+                }
                 worker.start()
             }
         }
