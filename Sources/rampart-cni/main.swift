@@ -5,6 +5,26 @@ import Glibc
 #endif
 import RampartCNI
 
+if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
+    let help = """
+        rampart-cni: Rampart's chained CNI plugin (CNI \(CNIVersion.supported.joined(separator: ", "))).
+
+        A container runtime runs it after the primary plugin of a conflist, with the CNI_*
+        variables set and the network configuration (with prevResult) on standard input; it
+        prints prevResult back and steers protected pods' traffic to the firewall.
+        rampart-node installs it. Configuration, error codes and examples: docs/cni.md.
+
+        Example (what a runtime does, by hand):
+          CNI_COMMAND=VERSION rampart-cni <<< '{"cniVersion":"1.1.0"}'
+          CNI_COMMAND=ADD CNI_CONTAINERID=abc CNI_NETNS=/run/netns/pod1 CNI_IFNAME=eth0 \\
+            CNI_PATH=/opt/cni/bin CNI_ARGS='K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-1' \\
+            rampart-cni < config-with-prevResult.json
+
+        """
+    _ = help.withCString { write(1, $0, strlen($0)) }
+    exit(0)
+}
+
 var environment: [String: String] = [:]
 var pointer = environ
 while let entry = pointer.pointee {
