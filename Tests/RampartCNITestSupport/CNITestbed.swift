@@ -241,8 +241,10 @@ public final class CNITestbed: @unchecked Sendable {
     /// A plain TCPServer: `python3 -m http.server` resolves its own name at start, which
     /// waits for DNS timeouts inside a namespace without a resolver.
     public static func httpServer(in namespace: String, address: String, port: Int = 8000, directory: String) -> String {
-        let serve = "import functools, http.server, socketserver; socketserver.TCPServer.allow_reuse_address = True; "
-            + "socketserver.TCPServer(('\(address)', \(port)), functools.partial(http.server.SimpleHTTPRequestHandler, directory='\(directory)')).serve_forever()"
+        let family = address.contains(":") ? "AF_INET6" : "AF_INET"
+        let serve = "import functools, http.server, socket, socketserver; "
+            + "S = type('S', (socketserver.TCPServer,), {'address_family': socket.\(family), 'allow_reuse_address': True}); "
+            + "S(('\(address)', \(port)), functools.partial(http.server.SimpleHTTPRequestHandler, directory='\(directory)')).serve_forever()"
         return "ip netns exec \(namespace) python3 -c \"\(serve)\""
     }
 

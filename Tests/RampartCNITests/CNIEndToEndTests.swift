@@ -239,6 +239,65 @@ struct CNIEndToEndTests {
         }
     }
 
+    @Test func ipv6TrafficCrossesTheFirewallToo() throws {
+        guard let firewall = TestShell.executable(named: "rampart-firewall", packageRoot: CNITestbed.packageRoot) else {
+            Issue.record("rampart-firewall is not built"); return
+        }
+        let agent = try Self.agent()
+        defer { agent.stop() }
+        try withTestbed { bed in
+            // The IPv6 half of what the agent keeps: the table's default route, the gateway's
+            // neighbour entry (the firewall's fixed MAC) and the way back to the main table.
+            try bed.inNode("ip -6 neigh replace fe80::77:1 lladdr 02:00:00:00:77:01 dev rampart0 nud permanent")
+            try bed.inNode("ip -6 route add default via fe80::77:1 dev rampart0 onlink table 6080 proto static")
+            try bed.inNode("ip -6 rule add iif rampart0 lookup main pref 6001")
+            let list = try bed.conflist(subnet6: "fd00:244::/64", agentSocket: agent.path)
+            try """
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            metadata: {name: cni-e2e-v6}
+            spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], events: \(bed.work.path)/eve.json, workers: 1}
+            ---
+            apiVersion: rampart.io/v1
+            kind: SecurityPolicy
+            metadata: {name: cni-e2e-v6}
+            spec:
+              zones:
+                - {name: pods, networks: [10.244.0.0/16, "fd00:244::/64"]}
+              rules:
+                - {name: allow-pods, from: [pods], to: [pods], action: allow}
+            """.write(to: bed.work.appendingPathComponent("firewall.yaml"), atomically: true, encoding: .utf8)
+            try bed.background("ip netns exec \(bed.firewallNamespace) \(firewall.path) --config \(bed.work.path)/firewall.yaml", log: "firewall.log")
+
+            func file(_ name: String) -> String {
+                (try? String(contentsOf: bed.work.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            }
+            var secure = try bed.newPod("secure-v6a")
+            var plain = try bed.newPod("plain-v6b")
+            #expect(try bed.add(&secure, list: list).exitCode == 0)
+            #expect(try bed.add(&plain, list: list).exitCode == 0)
+            func v6(_ pod: CNITestbed.Pod) -> String? {
+                pod.result?["ips"]?.arrayValue?.compactMap { $0["address"]?.stringValue }.first { $0.contains(":") }
+                    .map { String($0.split(separator: "/")[0]) }
+            }
+            let a = try #require(v6(secure)), b = try #require(v6(plain))
+            try bed.background(CNITestbed.httpServer(in: plain.namespace, address: b, directory: bed.work.path), log: "http6.log")
+            #expect(eventually(10) {
+                (try? TestShell.run("ip netns exec \(bed.firewallNamespace) curl -s -o /dev/null http://127.0.0.1:9680/readyz && ip netns exec \(plain.namespace) bash -c 'exec 3<>/dev/tcp/\(b)/8000'", in: bed.work))?.status == 0
+            }, "firewall or HTTP server did not start: \(file("http6.log"))")
+            let curl = "curl -s -o /dev/null -w '%{http_code}' --connect-timeout 3 --max-time 5 'http://[\(b)]:8000/'"
+            #expect(try bed.sh("ip netns exec \(secure.namespace) \(curl)") == "200", "protected → unprotected over IPv6, through the firewall")
+
+            bed.stopBackground()  // the firewall writes its flow records on SIGTERM
+            let events = file("eve.json")
+            #expect(events.split(separator: "\n").contains {
+                $0.contains(#""event_type":"flow""#) && $0.contains(#""src_ip":"\#(a)""#) && $0.contains(#""dest_ip":"\#(b)""#) && $0.contains("allow-pods")
+            }, "no IPv6 flow \(a) → \(b) in: \(events.prefix(2000)) firewall: \(file("firewall.log"))")
+            #expect(try bed.delete(secure, list: list).exitCode == 0)
+            #expect(try bed.delete(plain, list: list).exitCode == 0)
+        }
+    }
+
     @Test func failModesWithoutAnAgent() throws {
         try withTestbed { bed in
             let baseline = try bed.snapshot()
