@@ -127,6 +127,14 @@ public final class NodeAgent: Sendable {
             // The first health check runs at once, not one interval after start.
             upkeep(checkHealth: true)
         }
+        if let logFile = configuration.plugin.logFile {
+            let folder = (configuration.statePath as NSString).deletingLastPathComponent
+            let follower = PluginLogFollower(path: logFile, offsetFile: (folder.isEmpty ? "." : folder) + "/cni-log.offset")
+            let metrics = self.metrics
+            launch {
+                repeat { follower.poll(into: metrics) } while stop.sleep(1)
+            }
+        }
     }
 
     /// Stops every loop and waits (up to `timeout` seconds) for them to end. The tunnel,

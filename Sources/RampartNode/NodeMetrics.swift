@@ -19,6 +19,7 @@ public final class NodeMetrics: Sendable {
         "rampart_node_bypass_total": ("counter", "Pods exempted by their own rampart.io/inspect=bypass annotation."),
         "rampart_node_resteer_total": ("counter", "Steering changes applied to running pods, by direction and outcome."),
         "rampart_node_requests_total": ("counter", "Plugin socket requests, by operation and outcome."),
+        "rampart_cni_events_total": ("counter", "Events in rampart-cni's log (steered, bypassed, agent_unreachable, tunnel_missing, ...), by event and level, read by the agent."),
         "rampart_node_attachments": ("gauge", "Pod attachments known to the agent, by steered state."),
         "rampart_node_firewall_healthy": ("gauge", "1 when the firewall answers its health check (or has none configured)."),
         "rampart_node_cache_synced": ("gauge", "1 once pods and namespaces have been listed."),
