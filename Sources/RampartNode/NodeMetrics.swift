@@ -14,7 +14,7 @@ public final class NodeMetrics: Sendable {
 
     /// What each metric means, for the `# HELP` lines.
     public static let help: [String: (type: String, text: String)] = [
-        "rampart_node_decisions_total": ("counter", "Answers to the plugin's decide requests, by result (steer, not_steered, bypass, fail_open)."),
+        "rampart_node_decisions_total": ("counter", "Answers to the plugin's decide requests, by result (steer, not_steered, bypass, fail_open, undecided)."),
         "rampart_node_fail_open_total": ("counter", "Pods left uninspected although steering was wanted or unknowable, by reason."),
         "rampart_node_bypass_total": ("counter", "Pods exempted by their own rampart.io/inspect=bypass annotation."),
         "rampart_node_resteer_total": ("counter", "Steering changes applied to running pods, by direction and outcome."),
