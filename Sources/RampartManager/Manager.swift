@@ -55,7 +55,7 @@ public final class Manager: @unchecked Sendable {
             let name = target.name
             let pusher = FirewallPusher(
                 name: name, admin: target.admin, sequence: sequence,
-                snapshot: { [weak self] in self?.mergedTags() ?? [:] },
+                snapshot: { [weak self] in self?.mergedTags(for: target) ?? [:] },
                 sequenceStore: { [weak self] value in self?.saveSequence(value, of: name) },
                 onAcknowledged: { [weak self] addresses, time in self?.logPush(name, addresses, time) })
             pushers.append(pusher)
@@ -116,6 +116,12 @@ public final class Manager: @unchecked Sendable {
     /// The merged map: every address's tags across clusters.
     public func mergedTags() -> [String: [String]] {
         lock.withLock { merged.mapValues(\.tags) }
+    }
+
+    /// The part of the merged map a firewall gets (its `clusters`).
+    public func mergedTags(for target: FirewallTarget) -> [String: [String]] {
+        guard target.clusters != nil else { return mergedTags() }
+        return lock.withLock { merged.filter { target.serves($0.value.cluster) }.mapValues(\.tags) }
     }
 
     public func tags(of address: String) -> (cluster: String, tags: [String])? {
@@ -259,6 +265,8 @@ public final class Manager: @unchecked Sendable {
         let now = clock()
         var records: [AuditRecord] = []
         var outgoing: [AddressUpdate] = []
+        /// For each outgoing update, the cluster that held the address before, when another.
+        var previous: [String?] = []
         lock.lock()
         for update in batch {
             let current = merged[update.address]
@@ -275,16 +283,29 @@ public final class Manager: @unchecked Sendable {
                 merged[update.address] = (update.cluster, update.tags)
                 records.append(AuditRecord(time: now, cluster: update.cluster, address: update.address, tags: update.tags, reason: reason))
                 outgoing.append(update)
+                previous.append(current.flatMap { $0.cluster == update.cluster ? nil : $0.cluster })
                 continue
             }
             records.append(AuditRecord(time: now, cluster: update.cluster, address: update.address, tags: [], reason: update.reason))
             outgoing.append(update)
+            previous.append(nil)
         }
         counters.updates += records.count
         do throws(StoreError) { try store.record(records) } catch { noteStoreError(error) }
         lock.unlock()
         guard !outgoing.isEmpty else { return }
-        for pusher in pushers { pusher.enqueue(outgoing, at: now) }
+        for (pusher, target) in zip(pushers, configuration.firewalls) {
+            var mine: [AddressUpdate] = []
+            for (update, before) in zip(outgoing, previous) {
+                if target.serves(update.cluster) {
+                    mine.append(update)
+                } else if let before, target.serves(before) {
+                    // The address left a cluster this firewall serves for one it does not.
+                    mine.append(AddressUpdate(cluster: before, address: update.address, tags: [], reason: update.reason))
+                }
+            }
+            if !mine.isEmpty { pusher.enqueue(mine, at: now) }
+        }
     }
 
     /// After a cluster's first complete listing, forgets the addresses the store still

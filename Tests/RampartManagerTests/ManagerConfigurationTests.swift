@@ -148,3 +148,31 @@ struct PlainYAMLTests {
         #expect((root?["g"] as? [Any])?.count == 2)
     }
 }
+
+@Suite("Manager configuration: firewalls per cluster")
+struct FirewallClustersTests {
+    @Test func aFirewallCanServeSomeClusters() throws {
+        let configuration = try ManagerConfiguration.parse("""
+            apiVersion: rampart.io/v1
+            kind: ManagerConfiguration
+            spec:
+              clusters:
+                - {name: east, id: 1, inCluster: true}
+                - {name: west, id: 2, inCluster: true}
+              firewalls:
+                - {name: fw-east, admin: "http://10.0.0.5:9680", clusters: [east]}
+                - {name: fw-all, admin: "http://10.0.0.6:9680"}
+            """, file: "m.yaml")
+        #expect(configuration.firewalls[0].serves("east") && !configuration.firewalls[0].serves("west"))
+        #expect(configuration.firewalls[1].serves("west"))
+        #expect(throws: ConfigurationErrors.self) {
+            try ManagerConfiguration.parse("""
+                apiVersion: rampart.io/v1
+                kind: ManagerConfiguration
+                spec:
+                  clusters: [{name: east, id: 1, inCluster: true}]
+                  firewalls: [{name: fw, admin: "http://10.0.0.5:9680", clusters: [nowhere]}]
+                """, file: "m.yaml")
+        }
+    }
+}

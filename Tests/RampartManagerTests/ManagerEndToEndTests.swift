@@ -187,15 +187,23 @@ struct ManagerEndToEndTests {
             ClusterConfiguration(name: "east", id: 1, source: .kubeconfig(path: first.kubeconfig, context: nil)),
             ClusterConfiguration(name: "west", id: 2, source: .kubeconfig(path: second.kubeconfig, context: "rampart-cert")),
         ]
+        // A firewall that gets only east's addresses.
+        let eastOnly = try LoopbackFirewall()
+        defer { eastOnly.stop() }
+        configuration.firewalls = [FirewallTarget(name: "fw-east", admin: eastOnly.admin, clusters: ["east"])]
         let manager = try Manager(configuration: configuration)
         manager.start()
         defer { manager.stop() }
+        #expect(eventually { eastOnly.tags(of: "10.1.0.1").contains("cluster:east") })
+        #expect(eastOnly.tags(of: "10.2.0.1").isEmpty, "west's address went to a firewall of east only")
         #expect(eventually { manager.tags(of: "10.1.0.1")?.tags.contains("cluster:east") == true })
         #expect(eventually { manager.tags(of: "10.2.0.1")?.tags.contains("cluster:west") == true })
         #expect(eventually { manager.isReady })
         // West's pod network overlaps east's: the later claim wins, and it is counted.
         try second.control("POST", "/objects", pod("shop", "c", ip: "10.1.0.1"))
         #expect(eventually { manager.tags(of: "10.1.0.1")?.cluster == "west" })
+        // East's firewall must not keep east's tags on an address west now holds.
+        #expect(eventually { eastOnly.tags(of: "10.1.0.1").isEmpty })
         #expect(manager.metrics().contains("rampart_manager_address_conflicts_total 1"))
         #expect(try manager.history(address: "10.1.0.1", from: 0, to: .greatestFiniteMagnitude).last?.reason.contains("overlap") == true)
     }

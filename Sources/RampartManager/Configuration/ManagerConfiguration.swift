@@ -37,6 +37,17 @@ public struct FirewallTarget: Sendable, Equatable {
     public var name: String
     /// Its admin API, `http://host:port`.
     public var admin: String
+    /// The clusters whose addresses it gets (nil: every cluster's).
+    public var clusters: [String]?
+
+    public init(name: String, admin: String, clusters: [String]? = nil) {
+        self.name = name
+        self.admin = admin
+        self.clusters = clusters
+    }
+
+    /// Whether this firewall gets `cluster`'s addresses.
+    public func serves(_ cluster: String) -> Bool { clusters.map { $0.contains(cluster) } ?? true }
 }
 
 /// The manager's configuration file.
@@ -60,6 +71,7 @@ public struct FirewallTarget: Sendable, Equatable {
 ///   firewalls:
 ///     - name: fw-1
 ///       admin: http://10.0.0.5:9680
+///       clusters: [prod]                # whose addresses it gets; absent: every cluster's
 /// ```
 public struct ManagerConfiguration: Sendable, Equatable {
     public var listen = "127.0.0.1:9690"
@@ -202,7 +214,18 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 fail(line(of: admin), "firewall '\(name)': admin must be http://host:port, found '\(admin)'")
             }
             if configuration.firewalls.contains(where: { $0.name == name }) { fail(line(of: name), "firewall name '\(name)' is used twice") }
-            configuration.firewalls.append(FirewallTarget(name: name, admin: admin))
+            var clusters: [String]?
+            if let value = firewall["clusters"] {
+                if let list = value as? [String] {
+                    for cluster in list where !configuration.clusters.contains(where: { $0.name == cluster }) {
+                        fail(line(of: "clusters:", from: line(of: name) - 1), "firewall '\(name)': no cluster named '\(cluster)' (known: \(configuration.clusters.map(\.name).joined(separator: ", ")))")
+                    }
+                    clusters = list
+                } else {
+                    fail(line(of: name), "firewall '\(name)': clusters is a list of cluster names")
+                }
+            }
+            configuration.firewalls.append(FirewallTarget(name: name, admin: admin, clusters: clusters))
         }
         if !errors.isEmpty { throw ConfigurationErrors(errors) }
         return configuration
