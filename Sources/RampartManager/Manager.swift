@@ -72,8 +72,7 @@ public final class Manager: @unchecked Sendable {
                 log(ManagerLog.line("error", cluster: cluster.name, event: "credentials", message: error.description))
                 continue
             }
-            var scheme = TagScheme(cluster: cluster.name, style: cluster.tagStyle, labels: cluster.labels)
-            scheme.labels = cluster.labels
+            let scheme = TagScheme(cluster: cluster.name, style: cluster.tagStyle, labels: cluster.labels)
             let state = ClusterState(
                 scheme: scheme, scope: .init(namespaces: cluster.namespaces, excludedNamespaces: cluster.excludedNamespaces)
             ) { [weak self] updates in self?.receive(updates) }
@@ -196,19 +195,21 @@ public final class Manager: @unchecked Sendable {
         lines.append("rampart_manager_addresses \(addresses)")
         lines.append("# HELP rampart_manager_cluster_synced Whether every resource of the cluster is listed and watched.")
         lines.append("# TYPE rampart_manager_cluster_synced gauge")
-        for report in clusters() { lines.append("rampart_manager_cluster_synced{cluster=\"\(report.name)\"} \(report.synced ? 1 : 0)") }
+        let reports = clusters()
+        for report in reports { lines.append("rampart_manager_cluster_synced{cluster=\"\(report.name)\"} \(report.synced ? 1 : 0)") }
         lines.append("# HELP rampart_manager_cluster_pods Pods the watcher holds.")
         lines.append("# TYPE rampart_manager_cluster_pods gauge")
-        for report in clusters() { lines.append("rampart_manager_cluster_pods{cluster=\"\(report.name)\"} \(report.pods)") }
+        for report in reports { lines.append("rampart_manager_cluster_pods{cluster=\"\(report.name)\"} \(report.pods)") }
         lines.append("# HELP rampart_manager_firewall_connected Whether the last push to the firewall succeeded.")
         lines.append("# TYPE rampart_manager_firewall_connected gauge")
-        for pusher in pushers { lines.append("rampart_manager_firewall_connected{firewall=\"\(pusher.name)\"} \(pusher.status.connected ? 1 : 0)") }
+        let pushStatus = pushers.map { ($0.name, $0.status) }
+        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_connected{firewall=\"\(name)\"} \(status.connected ? 1 : 0)") }
         lines.append("# HELP rampart_manager_firewall_sequence Last sequence number the firewall accepted.")
         lines.append("# TYPE rampart_manager_firewall_sequence gauge")
-        for pusher in pushers { lines.append("rampart_manager_firewall_sequence{firewall=\"\(pusher.name)\"} \(pusher.status.sequence)") }
+        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_sequence{firewall=\"\(name)\"} \(status.sequence)") }
         lines.append("# HELP rampart_manager_push_failures_total Failed pushes (each followed by a full resync).")
         lines.append("# TYPE rampart_manager_push_failures_total counter")
-        for pusher in pushers { lines.append("rampart_manager_push_failures_total{firewall=\"\(pusher.name)\"} \(pusher.status.failures)") }
+        for (name, status) in pushStatus { lines.append("rampart_manager_push_failures_total{firewall=\"\(name)\"} \(status.failures)") }
         lines.append("# HELP rampart_manager_push_seconds From a tag change reaching the manager to the firewall accepting it.")
         lines.append("# TYPE rampart_manager_push_seconds histogram")
         for pusher in pushers { lines.append(pusher.latency.exposition(name: "rampart_manager_push_seconds", labels: "firewall=\"\(pusher.name)\"")) }

@@ -5,20 +5,13 @@ import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-func podJSON(_ ns: String, _ name: String, ip: String?, labels: [String: String] = [:], annotations: [String: String] = [:]) -> String {
-    let labelText = labels.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
-    let annotationText = annotations.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
-    let status = ip.map { #""status":{"phase":"Running","podIP":"\#($0)","podIPs":[{"ip":"\#($0)"}]}"# } ?? #""status":{"phase":"Pending"}"#
-    return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(ns)","labels":{\#(labelText)},"annotations":{\#(annotationText)}},"spec":{"nodeName":"worker-1","serviceAccountName":"default","containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
-}
-
 @Suite("Kubernetes client against the local API test server", .serialized)
 struct KubeClientTests {
     @Test func listsInPagesWithTokenAndWithClientCertificate() throws {
         let server = try KubeTestServer.start(packageRoot: packageRoot)
         defer { server.stop() }
         try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#)
-        let pods = (0..<12).map { podJSON("shop", "p\($0)", ip: "10.244.0.\($0 + 1)") }
+        let pods = (0..<12).map { KubeTestServer.pod("shop", "p\($0)", ip: "10.244.0.\($0 + 1)", serviceAccount: "default") }
         try server.control("POST", "/objects", "[" + pods.joined(separator: ",") + "]")
 
         let byToken = try KubeClient(credentials: .kubeconfig(at: server.kubeconfig))
@@ -92,7 +85,7 @@ struct KubeClientTests {
     @Test func malformedObjectsAreLeftOutAndNamed() throws {
         let server = try KubeTestServer.start(packageRoot: packageRoot)
         defer { server.stop() }
-        try server.control("POST", "/objects", "[" + podJSON("a", "good", ip: "10.0.0.1") + ","
+        try server.control("POST", "/objects", "[" + KubeTestServer.pod("a", "good", ip: "10.0.0.1", serviceAccount: "default") + ","
             + #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"bad","namespace":"a"},"status":{"podIPs":"not-a-list"}}"# + "]")
         let listed = try KubeClient(credentials: .kubeconfig(at: server.kubeconfig)).listAll(Pod.self)
         #expect(listed.items.map(\.metadata.name) == ["good"])
@@ -105,7 +98,7 @@ struct KubeClientTests {
         let server = try KubeTestServer.start(packageRoot: packageRoot, arguments: "--bookmark-interval 1")
         defer { server.stop() }
         try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#)
-        try server.control("POST", "/objects", podJSON("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"]))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"], serviceAccount: "default"))
         // A token file, so a rotated token is picked up without a restart.
         let tokenFile = server.folder.appendingPathComponent("token").path
         try server.token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
@@ -127,14 +120,14 @@ struct KubeClientTests {
         #expect(eventually { watcher.isSynced && state.tags(of: "10.244.1.1").contains("label:app=web") })
 
         // Live changes: a label change, a new pod, a deletion.
-        try server.control("POST", "/objects", podJSON("shop", "web-1", ip: "10.244.1.1", labels: ["app": "api"]))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "api"], serviceAccount: "default"))
         #expect(eventually { state.tags(of: "10.244.1.1").contains("label:app=api") })
-        try server.control("POST", "/objects", podJSON("shop", "web-2", ip: "10.244.1.2"))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-2", ip: "10.244.1.2", serviceAccount: "default"))
         #expect(eventually { !state.tags(of: "10.244.1.2").isEmpty })
 
         // A broken connection: the watch resumes from its resourceVersion.
         try server.control("POST", "/faults", #"{"break_watches": true}"#)
-        try server.control("POST", "/objects", podJSON("shop", "web-3", ip: "10.244.1.3"))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-3", ip: "10.244.1.3", serviceAccount: "default"))
         #expect(eventually { !state.tags(of: "10.244.1.3").isEmpty })
 
         // History compacted while disconnected: 410, then a new list that notices the deletion.
@@ -146,7 +139,7 @@ struct KubeClientTests {
         // A stalled stream (not even bookmarks) is abandoned after stallTimeout.
         try server.control("POST", "/faults", #"{"stall_watches_seconds": 8}"#)
         Thread.sleep(forTimeInterval: 0.2)
-        try server.control("POST", "/objects", podJSON("shop", "web-4", ip: "10.244.1.4"))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-4", ip: "10.244.1.4", serviceAccount: "default"))
         #expect(eventually(15) { !state.tags(of: "10.244.1.4").isEmpty })
         #expect(statuses.all.contains { if case .failed(_, .transport(_, let d), _) = $0 { return d.contains("stall") || d.contains("Operation too slow") || d.contains("timed out") }; return false })
 
@@ -154,7 +147,7 @@ struct KubeClientTests {
         try server.control("POST", "/faults", #"{"clear": true}"#)
         try server.control("POST", "/faults", #"{"fail_next": {"count": 3, "status": 503}}"#)
         try server.control("POST", "/faults", #"{"break_watches": true}"#)
-        try server.control("POST", "/objects", podJSON("shop", "web-5", ip: "10.244.1.5"))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-5", ip: "10.244.1.5", serviceAccount: "default"))
         #expect(eventually { !state.tags(of: "10.244.1.5").isEmpty })
 
         // An expired token: 401 until the token file holds the new one.
@@ -162,7 +155,7 @@ struct KubeClientTests {
         try server.control("POST", "/faults", #"{"break_watches": true}"#)
         #expect(eventually { statuses.all.contains { if case .failed(_, .unauthorized, _) = $0 { return true }; return false } })
         try "rotated-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        try server.control("POST", "/objects", podJSON("shop", "web-6", ip: "10.244.1.6"))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-6", ip: "10.244.1.6", serviceAccount: "default"))
         #expect(eventually { !state.tags(of: "10.244.1.6").isEmpty })
     }
 }

@@ -6,12 +6,6 @@ import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-func pod(_ ns: String, _ name: String, ip: String?, labels: [String: String] = [:]) -> String {
-    let labelText = labels.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
-    let status = ip.map { #""status":{"phase":"Running","podIP":"\#($0)","podIPs":[{"ip":"\#($0)"}]}"# } ?? #""status":{"phase":"Pending"}"#
-    return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(ns)","labels":{\#(labelText)}},"spec":{"nodeName":"worker-1","containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
-}
-
 /// The real `rampart-firewall`, on loopback ports, with its tag state in a file.
 final class LoopbackFirewall {
     let folder: URL
@@ -96,8 +90,8 @@ struct ManagerEndToEndTests {
         defer { server.stop() }
         try server.control("POST", "/objects", #"[{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop","labels":{"team":"pay"}}},{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"other"}}]"#)
         try server.control("POST", "/objects", "[" + [
-            pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"]),
-            pod("shop", "web-2", ip: "10.244.1.2", labels: ["app": "web"]),
+            KubeTestServer.pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"]),
+            KubeTestServer.pod("shop", "web-2", ip: "10.244.1.2", labels: ["app": "web"]),
         ].joined(separator: ",") + "]")
 
         let firewall = try LoopbackFirewall()
@@ -118,11 +112,11 @@ struct ManagerEndToEndTests {
         Thread.sleep(forTimeInterval: 0.05)
 
         // A label change, a deletion, and the freed IP taken by a pod of another namespace.
-        try server.control("POST", "/objects", pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "api"]))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "api"]))
         #expect(eventually { firewall.tags(of: "10.244.1.1").contains("label:app=api") })
         try server.control("DELETE", "/objects/pods/shop/web-2")
         #expect(eventually { firewall.tags(of: "10.244.1.2").isEmpty })
-        try server.control("POST", "/objects", pod("other", "batch-1", ip: "10.244.1.2"))
+        try server.control("POST", "/objects", KubeTestServer.pod("other", "batch-1", ip: "10.244.1.2"))
         #expect(eventually { firewall.tags(of: "10.244.1.2").contains("ns:other") })
         #expect(!firewall.tags(of: "10.244.1.2").contains("ns:shop"))
 
@@ -136,7 +130,7 @@ struct ManagerEndToEndTests {
         // The firewall restarts (keeping its tag state); a change made while it is down
         // arrives by the full resync after it is back.
         firewall.stop()
-        try server.control("POST", "/objects", pod("shop", "web-3", ip: "10.244.1.3", labels: ["app": "web"]))
+        try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-3", ip: "10.244.1.3", labels: ["app": "web"]))
         Thread.sleep(forTimeInterval: 0.3)
         try firewall.start()
         #expect(eventually { firewall.tags(of: "10.244.1.3").contains("ns:shop") })
@@ -176,8 +170,8 @@ struct ManagerEndToEndTests {
         defer { first.stop() }
         let second = try KubeTestServer.start(packageRoot: packageRoot)
         defer { second.stop() }
-        try first.control("POST", "/objects", pod("shop", "a", ip: "10.1.0.1"))
-        try second.control("POST", "/objects", pod("shop", "b", ip: "10.2.0.1"))
+        try first.control("POST", "/objects", KubeTestServer.pod("shop", "a", ip: "10.1.0.1"))
+        try second.control("POST", "/objects", KubeTestServer.pod("shop", "b", ip: "10.2.0.1"))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-two-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -200,7 +194,7 @@ struct ManagerEndToEndTests {
         #expect(eventually { manager.tags(of: "10.2.0.1")?.tags.contains("cluster:west") == true })
         #expect(eventually { manager.isReady })
         // West's pod network overlaps east's: the later claim wins, and it is counted.
-        try second.control("POST", "/objects", pod("shop", "c", ip: "10.1.0.1"))
+        try second.control("POST", "/objects", KubeTestServer.pod("shop", "c", ip: "10.1.0.1"))
         #expect(eventually { manager.tags(of: "10.1.0.1")?.cluster == "west" })
         // East's firewall must not keep east's tags on an address west now holds.
         #expect(eventually { eastOnly.tags(of: "10.1.0.1").isEmpty })

@@ -79,6 +79,26 @@ public final class KubeTestServer: @unchecked Sendable {
     }
 }
 
+extension KubeTestServer {
+    /// A Pod as the API returns it (with kind and apiVersion, for the control API):
+    /// Running with `ip`, or Pending without one, on node worker-1.
+    ///
+    /// ```swift
+    /// try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"]))
+    /// ```
+    public static func pod(
+        _ namespace: String, _ name: String, ip: String?, labels: [String: String] = [:], annotations: [String: String] = [:],
+        serviceAccount: String? = nil
+    ) -> String {
+        func object(_ map: [String: String]) -> String {
+            "{" + map.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
+        }
+        let status = ip.map { #""status":{"phase":"Running","podIP":"\#($0)","podIPs":[{"ip":"\#($0)"}]}"# } ?? #""status":{"phase":"Pending"}"#
+        let account = serviceAccount.map { #""serviceAccountName":"\#($0)","# } ?? ""
+        return #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"\#(name)","namespace":"\#(namespace)","labels":\#(object(labels)),"annotations":\#(object(annotations))},"spec":{"nodeName":"worker-1",\#(account)"containers":[{"name":"c","image":"nginx:1.25"}]},\#(status)}"#
+    }
+}
+
 public struct KubeTestServerError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

@@ -106,7 +106,6 @@ public final class TunnelEndpoint {
                 reloadGeneration = generation
                 reload()
             }
-            applyTagUpdates()
             let now = Self.monotonic()
             if now - lastPublish >= publishIntervalNanoseconds {
                 lastPublish = now

@@ -140,7 +140,7 @@ public final class HTTPListener: @unchecked Sendable {
             let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
             if n <= 0 { return }
             buffer.append(contentsOf: chunk[0..<n])
-            headerEnd = HTTPListener.find(buffer, [13, 10, 13, 10])
+            headerEnd = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound
             if buffer.count > 65536 && headerEnd == nil { return reply(client, .error(431, "request headers too large")) }
         }
         guard let end = headerEnd else { return }
@@ -187,11 +187,4 @@ public final class HTTPListener: @unchecked Sendable {
         }
     }
 
-    static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
-            if Array(haystack[i..<(i + needle.count)]) == needle { return i }
-        }
-        return nil
-    }
 }
