@@ -63,10 +63,20 @@ metadata:
 {{- .Values.cniimage | default (include "rampart.image" (dict "root" . "image" .Values.images.node)) -}}
 {{- end -}}
 
+{{/* endpoints (one address, as the commercial chart takes it, or a list) as a JSON list. */}}
+{{- define "rampart.endpoints" -}}
+{{- $value := .Values.endpoints -}}
+{{- if kindIs "string" $value -}}
+{{- if $value }}{{ toJson (list $value) }}{{ else }}[]{{ end -}}
+{{- else -}}
+{{- toJson ($value | default list) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* "external" or "incluster", with "auto" resolved. */}}
 {{- define "rampart.firewallMode" -}}
 {{- if eq .Values.firewall.mode "auto" -}}
-{{- if .Values.endpoints }}external{{ else }}incluster{{ end -}}
+{{- if include "rampart.endpoints" . | fromJsonArray }}external{{ else }}incluster{{ end -}}
 {{- else -}}
 {{- .Values.firewall.mode -}}
 {{- end -}}
@@ -79,7 +89,7 @@ reachable. Nodes tunnel to the addresses; the manager pushes to the admin URLs.
 {{- define "rampart.firewalls" -}}
 {{- $list := list -}}
 {{- if eq (include "rampart.firewallMode" .) "external" -}}
-{{- range $i, $address := .Values.endpoints -}}
+{{- range $i, $address := include "rampart.endpoints" . | fromJsonArray -}}
 {{- $admin := "" -}}
 {{- if gt (int $.Values.firewall.external.adminPort) 0 -}}
 {{- $admin = printf "http://%s:%d" (include "rampart.urlHost" $address) (int $.Values.firewall.external.adminPort) -}}
