@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/check-chart.sh   # the Helm chart: lint, strict schemas, bad values refused, deploy/rendered current
 # The allocation guard first (swift test's summary must stay the last line): in a release
 # build, decoding every packet of the sample capture must not touch the heap.
 echo "== allocation guard (release build)" >&2
