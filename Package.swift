@@ -22,22 +22,26 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Bytes on the wire: borrowed views, checksums, capture files. Imports nothing of ours.
         .target(name: "RampartWire"),
         // The policy language: documents, validation, tags, compiled matcher.
-        .target(name: "RampartPolicy", dependencies: ["RampartWire", "Yams"]),
+        .target(name: "RampartPolicy", dependencies: ["RampartWire", "CYaml"]),
+        // The system's libyaml (Debian: libyaml-dev): the tokenizer under the policy's YAML reader.
+        .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect"]),
+        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON"]),
+        // JSON without Foundation: parsed with positions, written back, numbers kept as text.
+        // Imports nothing of ours.
+        .target(name: "RampartJSON"),
         // A small rtnetlink client: links, addresses, routes, rules, neighbours. Imports nothing of ours.
         .target(name: "RampartNetlink"),
         // CNI spec types, the chained plugin's commands, the steering plan. No Foundation:
         // the plugin starts for every pod.
-        .target(name: "RampartCNI", dependencies: ["RampartNetlink"]),
+        .target(name: "RampartCNI", dependencies: ["RampartNetlink", "RampartJSON"]),
         .executableTarget(
             name: "rampart-cni",
             // The runtime starts the plugin once per pod: ship it built with

@@ -4,7 +4,7 @@
 #
 # RampartWire + RampartPolicy + the target are compiled as ONE Swift module (so their
 # `import RampartWire` lines are same-module imports) with -sanitize=fuzzer,address;
-# libyaml (Yams's CYaml) is compiled by clang with -fsanitize=fuzzer-no-link,address.
+# libyaml (the C half of Yams, from its mirror; the package itself links Debian's libyaml) is compiled by clang with -fsanitize=fuzzer-no-link,address.
 # CYaml comes from $YAMS_DIR, a SwiftPM checkout, or the local mirror of jpsim/Yams at the
 # revision pinned in Package.resolved.
 # Corpus: Fuzz/policy/corpus (seeded from Samples/). Crashes: Fuzz/policy/bin/crashes/.

@@ -1,5 +1,7 @@
-/// A JSON document as the CNI runtime wrote it: object keys keep their order and numbers
-/// keep their text, so a chained plugin can hand `prevResult` on byte-for-byte in meaning.
+/// A JSON document as its writer wrote it: object keys keep their order and numbers keep
+/// their text, so a chained CNI plugin can hand `prevResult` on byte-for-byte in meaning, and
+/// a control API can tell `1`, `1.5` and `true` apart. No Foundation: the plugin starts for
+/// every pod, and the daemons' images stay free of ICU's locale data.
 ///
 /// Parsing never traps; a malformed document is rejected with the line, column and what
 /// was expected there.
@@ -125,7 +127,23 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
+    /// `s` as a JSON string literal, quotes included: the one escaper every JSON writer of
+    /// Rampart uses.
+    ///
+    /// ```swift
+    /// JSONValue.quoted("a\"b")   // "a\"b" with the quotes
+    /// ```
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        writeString(s, to: &out)
+        return out
+    }
+
+    /// A number value from an integer.
+    public static func integer(_ n: some BinaryInteger) -> JSONValue { .number(String(n)) }
+
+    /// Appends `s` as a JSON string literal to `out`.
+    public static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -164,8 +182,8 @@ extension JSONValue {
     /// ```swift
     /// do { _ = try JSONValue.parse(Array("{".utf8)) } catch { print(error) }  // line 1, column 2: ...
     /// ```
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys = .lastWins) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, rejectDuplicates: duplicateKeys == .reject)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -174,16 +192,36 @@ extension JSONValue {
     }
 
     /// Parses a string's UTF-8 bytes.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, duplicateKeys: DuplicateKeys = .lastWins) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), duplicateKeys: duplicateKeys)
+    }
+
+    /// What a member name repeated in one object means.
+    public enum DuplicateKeys: Sendable {
+        /// The last one wins, as in Go's encoding/json (what CNI runtimes write with).
+        case lastWins
+        /// The document is refused: for control APIs, where two readers of the same body
+        /// must never see different values.
+        case reject
+    }
+
+    /// The integral number this value holds, when it is written as an integer (no fraction,
+    /// no exponent) within `range`; nil for anything else, `true` and `1.5` included.
+    public func integer<T: FixedWidthInteger>(_: T.Type = T.self, in range: ClosedRange<T> = T.min...T.max) -> T? {
+        guard case .number(let text) = self, let n = T(text), range.contains(n) else { return nil }
+        return n
     }
 }
 
 private struct JSONParser {
     let bytes: [UInt8]
+    let rejectDuplicates: Bool
     var index = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], rejectDuplicates: Bool) {
+        self.bytes = bytes
+        self.rejectDuplicates = rejectDuplicates
+    }
 
     func error(_ reason: String) -> JSONParseError {
         var line = 1, column = 1
@@ -230,10 +268,18 @@ private struct JSONParser {
         var members: [(String, JSONValue)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+        var names = Set<String>()
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
+            let keyStart = index
             let key = try string()
+            if rejectDuplicates {
+                guard names.insert(key).inserted else {
+                    index = keyStart
+                    throw error("member name \"\(key.prefix(40))\" appears twice in one object")
+                }
+            }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after member name \"\(key)\"") }
             index += 1

@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import RampartDataplane
 
 #if canImport(Glibc)
@@ -17,12 +16,10 @@ enum WorkerThreads {
         let done = DispatchSemaphore(value: 0)
         for endpoint in endpoints {
             let handoff = Handoff(endpoint: endpoint)
-            let thread = Thread {
+            NamedThread.start(name: "rampart-worker-\(endpoint.index)") {
                 handoff.endpoint.run()
                 done.signal()
             }
-            thread.name = "rampart-worker-\(endpoint.index)"
-            thread.start()
         }
         var descriptor = pollfd(fd: signals.descriptor, events: Int16(POLLIN), revents: 0)
         while !board.stopRequested {

@@ -63,7 +63,25 @@ struct TagBatchTests {
         #expect(error(#"{"sequence": 4, "updates": [{"address": "10.0.0.1", "tag": []}]}"#).hasPrefix("updates[0]: unknown field 'tag'"))
         #expect(error(#"{"sequence": 4, "replace": true}"#).hasPrefix("replace needs an updates list"))
         #expect(error(#"{"sequence": 4, "updates": 3}"#).hasPrefix("updates must be a list"))
-        #expect(error(#"{"updates": []}"#) == "sequence must be a positive integer")
+        #expect(error(#"{"updates": []}"#) == "sequence is missing; expected a positive integer")
+    }
+
+    // Issue 11: `1.5` and `true` were read as 1 (NSNumber bridging), 2^63-1 was accepted and
+    // then locked out every later update, and a repeated key was accepted (two readers of
+    // one body could see different values).
+    @Test func sequencesAreIntegersInRangeAndKeysAreUnique() throws {
+        func error(_ json: String) -> String {
+            do { _ = try TagBatch(json: json); return "" } catch { return error.description }
+        }
+        let updates = #""updates": [{"address": "10.0.0.1", "tags": ["ns:a"]}]"#
+        for bad in ["1.5", "true", "\"7\"", "1e3", "0", "-1", "9223372036854775807", "18446744073709551616", String(TagBatch.maximumSequence + 1)] {
+            #expect(error("{\"sequence\": \(bad), \(updates)}").hasPrefix("sequence must be an integer from 1 to 9007199254740991"), "sequence \(bad)")
+        }
+        #expect(try TagBatch(json: "{\"sequence\": \(TagBatch.maximumSequence), \(updates)}").sequence == TagBatch.maximumSequence)
+        #expect(error(#"{"sequence": 3, "sequence": 9, "updates": []}"#).contains(#"member name "sequence" appears twice"#))
+        #expect(error(#"{"sequence": 3, "updates": [{"address": "10.0.0.1", "address": "10.0.0.2", "tags": []}]}"#).contains("appears twice"))
+        #expect(error(#"{"sequence": 3, "updates": [{"address": "10.0.0.1", "tags": [1]}]}"#) == "updates[0]: tags must be a list of strings")
+        #expect(error("{\"sequence\": 3,").hasPrefix("body is not valid JSON (line 1, column 16"))
     }
 
     @Test func batchesApplyWholeAndResyncsReplaceTheAdminMap() throws {

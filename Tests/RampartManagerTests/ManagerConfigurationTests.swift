@@ -144,7 +144,7 @@ struct PlainYAMLTests {
         #expect(root?["c"] as? Bool == true)
         #expect(root?["d"] as? String == "off")
         #expect(root?["e"] as? String == "7")
-        #expect(root?["f"] is NSNull)
+        #expect(root?["f"] is PlainYAML.Null)
         #expect((root?["g"] as? [Any])?.count == 2)
     }
 }

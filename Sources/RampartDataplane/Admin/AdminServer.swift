@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 import RampartInspect
 import RampartWire
 
@@ -56,9 +56,7 @@ public final class AdminServer: @unchecked Sendable {
 
     /// Serves on a background thread until the process exits.
     public func start() {
-        let thread = Thread { [self] in serveForever() }
-        thread.name = "rampart-admin"
-        thread.start()
+        NamedThread.start(name: "rampart-admin") { [self] in serveForever() }
     }
 
     /// The admin thread: one connection at a time; between connections, saves the tag

@@ -81,9 +81,18 @@ public struct FirewallSnapshot: Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
         }
+        // Prometheus label values escape backslash, quote and newline.
         func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
+            var out = ""
+            for c in s.unicodeScalars {
+                switch c {
+                case "\\": out += "\\\\"
+                case "\"": out += "\\\""
+                case "\n": out += "\\n"
+                default: out.unicodeScalars.append(c)
+                }
+            }
+            return out
         }
         metric("rampart_datagrams_received_total", "counter", "Tunnel datagrams received.", [("", counters.datagramsReceived)])
         metric("rampart_bytes_received_total", "counter", "Tunnel bytes received (UDP payload).", [("", counters.bytesReceived)])

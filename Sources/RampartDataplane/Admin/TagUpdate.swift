@@ -1,4 +1,4 @@
-import Foundation
+import RampartJSON
 import RampartPolicy
 import RampartWire
 
@@ -22,22 +22,9 @@ public struct TagUpdate: Sendable, Equatable {
     /// Parses a JSON object `{"sequence": n, "address": "...", "tags": ["..."]}`; the
     /// error text says what is wrong.
     public init(json: String) throws(TagUpdateError) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw TagUpdateError("body must be a JSON object {\"sequence\": n, \"address\": \"ip\", \"tags\": [...]}")
-        }
-        guard let number = object["sequence"] as? NSNumber, number.int64Value > 0 else {
-            throw TagUpdateError("sequence must be a positive integer")
-        }
-        guard let text = object["address"] as? String, let address = IPAddress(text) else {
-            throw TagUpdateError("address must be an IPv4 or IPv6 address")
-        }
-        guard let list = object["tags"] as? [String] else { throw TagUpdateError("tags must be a list of strings") }
-        var tags: [Tag] = []
-        for item in list {
-            guard let tag = Tag(validating: item) else { throw TagUpdateError("invalid tag '\(item.prefix(80))'") }
-            tags.append(tag)
-        }
-        self.init(sequence: UInt64(number.int64Value), address: address, tags: tags)
+        let object = try TagBatch.object(json, expected: "{\"sequence\": n, \"address\": \"ip\", \"tags\": [...]}")
+        let sequence = try TagBatch.sequence(object)
+        try self.init(object: object, sequence: sequence, at: nil)
     }
 }
 
@@ -64,16 +51,11 @@ public struct TagBatch: Sendable, Equatable {
     /// Parses any of the three bodies of `POST /tags` (also the tag state file); errors name
     /// the update index at fault.
     public init(json: String) throws(TagUpdateError) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw TagUpdateError("body must be a JSON object: {\"sequence\": n, \"address\": \"ip\", \"tags\": [...]} or {\"sequence\": n, \"updates\": [...], \"replace\": false}")
-        }
-        guard let number = object["sequence"] as? NSNumber, number.int64Value > 0 else {
-            throw TagUpdateError("sequence must be a positive integer")
-        }
-        let sequence = UInt64(number.int64Value)
+        let object = try TagBatch.object(json, expected: "{\"sequence\": n, \"address\": \"ip\", \"tags\": [...]} or {\"sequence\": n, \"updates\": [...], \"replace\": false}")
+        let sequence = try TagBatch.sequence(object)
         var replace = false
         if let r = object["replace"] {
-            guard let flag = r as? Bool else { throw TagUpdateError("replace must be true or false") }
+            guard let flag = r.boolValue else { throw TagUpdateError("replace must be true or false") }
             replace = flag
         }
         guard let list = object["updates"] else {
@@ -85,13 +67,13 @@ public struct TagBatch: Sendable, Equatable {
         if object["address"] != nil || object["tags"] != nil {
             throw TagUpdateError("give either address and tags (one update) or updates (a batch), not both")
         }
-        guard let items = list as? [Any] else { throw TagUpdateError("updates must be a list of {\"address\": \"ip\", \"tags\": [...]}") }
+        guard let items = list.arrayValue else { throw TagUpdateError("updates must be a list of {\"address\": \"ip\", \"tags\": [...]}") }
         var updates: [TagUpdate] = []
         updates.reserveCapacity(items.count)
         var seen = Set<IPAddress>()
         for (i, item) in items.enumerated() {
-            guard let o = item as? [String: Any] else { throw TagUpdateError("updates[\(i)]: must be an object {\"address\": \"ip\", \"tags\": [...]}") }
-            let update = try TagUpdate(object: o, sequence: sequence, at: i)
+            guard item.objectValue != nil else { throw TagUpdateError("updates[\(i)]: must be an object {\"address\": \"ip\", \"tags\": [...]}") }
+            let update = try TagUpdate(object: item, sequence: sequence, at: i)
             guard seen.insert(update.address).inserted else {
                 throw TagUpdateError("updates[\(i)]: address \(update.address) appears twice in the batch")
             }
@@ -101,16 +83,33 @@ public struct TagBatch: Sendable, Equatable {
     }
 
     /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: if u.value < 0x20 { out += "\\u" + String(format: "%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
+    static func quote(_ s: String) -> String { JSONValue.quoted(s) }
+
+    /// The highest sequence accepted: 2^53 - 1, the largest integer every JSON reader keeps
+    /// exactly. Far beyond any real run (a batch every millisecond for 285,000 years), and a
+    /// bound, so one request near 2^64 cannot lock out every later update.
+    public static let maximumSequence: UInt64 = (1 << 53) - 1
+
+    /// The body as an object; duplicate member names are refused, since two readers of the
+    /// same body must never see different values.
+    static func object(_ json: String, expected: String) throws(TagUpdateError) -> JSONValue {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(json, duplicateKeys: .reject)
+        } catch {
+            throw TagUpdateError("body is not valid JSON (\(error)); expected \(expected)")
         }
-        return out + "\""
+        guard value.objectValue != nil else { throw TagUpdateError("body must be a JSON object \(expected)") }
+        return value
+    }
+
+    /// `sequence`, a JSON integer from 1 to `maximumSequence` (not `1.5`, `"1"` or `true`).
+    static func sequence(_ object: JSONValue) throws(TagUpdateError) -> UInt64 {
+        guard let value = object["sequence"] else { throw TagUpdateError("sequence is missing; expected a positive integer") }
+        guard let n = value.integer(UInt64.self, in: 1...maximumSequence) else {
+            throw TagUpdateError("sequence must be an integer from 1 to \(maximumSequence), written without fraction or exponent (got \(value.serialized().prefix(40)))")
+        }
+        return n
     }
 
     /// The JSON of a resync holding `tags` (the tag state file's format).
@@ -127,16 +126,22 @@ public struct TagBatch: Sendable, Equatable {
 }
 
 extension TagUpdate {
-    init(object: [String: Any], sequence: UInt64, at index: Int?) throws(TagUpdateError) {
+    init(object: JSONValue, sequence: UInt64, at index: Int?) throws(TagUpdateError) {
         let at = index.map { "updates[\($0)]: " } ?? ""
         let allowed = index == nil ? ["address", "tags", "sequence", "replace"] : ["address", "tags"]
-        for key in object.keys where !allowed.contains(key) {
+        for (key, _) in object.objectValue ?? [] where !allowed.contains(key) {
             throw TagUpdateError("\(at)unknown field '\(key.prefix(40))'; expected address and tags")
         }
-        guard let text = object["address"] as? String, let address = IPAddress(text) else {
+        guard let text = object["address"]?.stringValue, let address = IPAddress(text) else {
             throw TagUpdateError("\(at)address must be an IPv4 or IPv6 address")
         }
-        guard let list = object["tags"] as? [String] else { throw TagUpdateError("\(at)tags must be a list of strings") }
+        guard let items = object["tags"]?.arrayValue else { throw TagUpdateError("\(at)tags must be a list of strings") }
+        var list: [String] = []
+        list.reserveCapacity(items.count)
+        for item in items {
+            guard let s = item.stringValue else { throw TagUpdateError("\(at)tags must be a list of strings") }
+            list.append(s)
+        }
         guard list.count <= 256 else { throw TagUpdateError("\(at)at most 256 tags per address (got \(list.count))") }
         var tags: [Tag] = []
         for item in list {

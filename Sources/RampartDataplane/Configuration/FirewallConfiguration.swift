@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RampartPolicy
 import RampartWire
 
@@ -82,7 +82,7 @@ public struct ConfigurationFile {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error.localizedDescription)")])
+            throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error)")])
         }
         return try parse(text, file: path)
     }
@@ -132,9 +132,10 @@ public struct ConfigurationFile {
     }
 
     static func isFirewallKind(_ line: Substring) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
         guard trimmed.hasPrefix("kind:") else { return false }
-        let value = trimmed.dropFirst(5).trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
+        let quotesAndSpaces: Set<Character> = [" ", "\t", "\"", "'"]
+        let value = String(trimmed.dropFirst(5).drop(while: { quotesAndSpaces.contains($0) }).reversed().drop(while: { quotesAndSpaces.contains($0) }).reversed())
         return value == FirewallConfiguration.kind && !line.hasPrefix(" ")
     }
 
@@ -144,7 +145,7 @@ public struct ConfigurationFile {
         // The line naming `spec.<field>` (first mention), else the document's first line.
         func fail(_ message: String) {
             var line = 0
-            if let range = message.range(of: "spec."), let field = message[range.upperBound...].split(whereSeparator: { !$0.isLetter }).first,
+            if let range = message.firstRange(of: "spec."), let field = message[range.upperBound...].split(whereSeparator: { !$0.isLetter }).first,
                let at = lines.firstIndex(where: { $0.contains("\(field):") }) {
                 line = at
             }

@@ -1,7 +1,5 @@
-import Foundation
-
 /// YAML read into plain Swift values (`[String: Any]`, `[Any]`, `String`, `Int`, `Double`,
-/// `Bool`, `NSNull`) by the policy's own reader: limits on size and depth, aliases refused,
+/// `Bool`, `PlainYAML.Null`) by the policy's own reader: limits on size and depth, aliases refused,
 /// and a duplicate key is an error with its position — where `Yams.load` traps on one.
 /// For the configuration files of the firewall, the manager and the node agent.
 ///
@@ -9,8 +7,12 @@ import Foundation
 /// let root = try PlainYAML.load("spec:\n  listen: 127.0.0.1:9690\n", file: "m.yaml") as? [String: Any]
 /// ```
 public enum PlainYAML {
+    /// A YAML null. Not Foundation's `NSNull`: bridging it would link ICU's 34 MB of
+    /// locale data into every daemon (docs/install.md, image sizes).
+    public struct Null: Hashable, Sendable {}
+
     /// The first document of `text` (nil when there is none). Plain scalars become
-    /// `Int`, `Double`, `Bool` (`true`/`false`) or `NSNull` (empty, `~`, `null`) when they
+    /// `Int`, `Double`, `Bool` (`true`/`false`) or `Null` (empty, `~`, `null`) when they
     /// read as one; quoted scalars stay strings.
     public static func load(_ text: String, file: String) throws(PolicyErrors) -> Any? {
         let documents = try YAMLReader.documents(in: text, file: file)
@@ -22,7 +24,7 @@ public enum PlainYAML {
         switch node {
         case .scalar(let text, let plain, _):
             guard plain else { return text }
-            if text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL" { return NSNull() }
+            if text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL" { return Null() }
             if text == "true" || text == "True" || text == "TRUE" { return true }
             if text == "false" || text == "False" || text == "FALSE" { return false }
             if let n = Int(text) { return n }
