@@ -31,7 +31,7 @@ struct InspectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The capture file (pcap or pcapng).")
+    @Argument(help: "The capture file (pcap or pcapng); '-' reads standard input. Read a chunk at a time, so any size works.")
     var capture: String
 
     @Option(name: .long, help: "The policy file (YAML, kind SecurityPolicy).")
@@ -68,13 +68,15 @@ struct InspectCommand: ParsableCommand {
         } else {
             loaded = try LoadedPolicy.allowAll(tagsPath: tags)
         }
-        let bytes: [UInt8]
+        // Streamed a chunk at a time: memory is bounded by the session table, not the file.
+        let source: FileCaptureSource
         do {
-            bytes = try readFileBytes(capture, limit: 64 << 30)
+            source = try FileCaptureSource(path: capture)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        defer { source.close() }
         let writer: EventWriter
         do {
             writer = try EventWriter(path: out)
@@ -88,11 +90,11 @@ struct InspectCommand: ParsableCommand {
         configuration.verifyChecksums = verifyChecksums
         var engine = Engine(configuration: configuration, policy: loaded.matcher)
         var sink = writer
-        var progress = ProgressBar(label: "inspecting", enabled: !noProgress && bytes.count > 32 << 20)
+        var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)
         let started = monotonicSeconds()
         var captureError: CaptureError?
         do {
-            var reader = try CaptureReader(bytes: bytes)
+            var reader = try CaptureReader(source: source)
             try engine.inspect(&reader, sink: &sink) { fraction, packets, open in
                 progress.update(
                     fraction: fraction, detail: "\(grouped(packets)) packets, \(grouped(open)) sessions")

@@ -1,7 +1,7 @@
 import RampartWire
 
 extension Engine {
-    /// Runs every packet of a capture, already in memory, through the engine, then ends the
+    /// Runs every packet of a capture, in memory or streamed, through the engine, then ends the
     /// sessions still open. The same loop serves `rampart inspect`, the benchmarks and the
     /// tests, so all three see exactly what the firewall would.
     ///
@@ -19,22 +19,37 @@ extension Engine {
         _ reader: inout CaptureReader, sink: inout Sink, progressInterval: UInt64 = 1 << 16,
         progress: (_ fraction: Double, _ packets: UInt64, _ sessions: Int) -> Void = { _, _, _ in }
     ) throws(CaptureError) {
-        let bytes = reader.bytes
         var failure: CaptureError?
-        bytes.withUnsafeBytes { file in
-            var record = CaptureRecord()
-            var number: UInt64 = 0
-            do throws(CaptureError) {
-                while try reader.next(into: &record) {
-                    number &+= 1
-                    _ = process(
-                        frame: UnsafeRawBufferPointer(rebasing: file[record.frameRange]), linkType: record.linkType,
-                        timestamp: record.timestamp, packetNumber: number, snapped: record.isSnapped, sink: &sink)
-                    if number % progressInterval == 0 { progress(reader.progress, number, sessions.count) }
+        var record = CaptureRecord()
+        var number: UInt64 = 0
+        // A streaming reader replaces its window now and then: the loop holds the current
+        // window (so its bytes stay valid) and re-enters when the generation changes.
+        var pending = false
+        window: while failure == nil {
+            let bytes = reader.bytes
+            let generation = reader.windowGeneration
+            bytes.withUnsafeBytes { file in
+                do throws(CaptureError) {
+                    if pending {
+                        pending = false
+                        number &+= 1
+                        _ = process(
+                            frame: UnsafeRawBufferPointer(rebasing: file[record.frameRange]), linkType: record.linkType,
+                            timestamp: record.timestamp, packetNumber: number, snapped: record.isSnapped, sink: &sink)
+                    }
+                    while try reader.next(into: &record) {
+                        if reader.windowGeneration != generation { pending = true; return }
+                        number &+= 1
+                        _ = process(
+                            frame: UnsafeRawBufferPointer(rebasing: file[record.frameRange]), linkType: record.linkType,
+                            timestamp: record.timestamp, packetNumber: number, snapped: record.isSnapped, sink: &sink)
+                        if number % progressInterval == 0 { progress(reader.progress, number, sessions.count) }
+                    }
+                } catch {
+                    failure = error
                 }
-            } catch {
-                failure = error
             }
+            if !pending { break window }
         }
         finish(sink: &sink)
         if let failure { throw failure }

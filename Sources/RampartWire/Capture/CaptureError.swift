@@ -43,6 +43,9 @@ public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible 
         case malformedOption(code: Int, length: Int)
         /// An `if_tsresol` value this reader cannot convert (above 10^-19 or 2^-63).
         case unsupportedTimestampResolution(UInt8)
+        /// The source could not be read (the system's error text: an I/O error, a vanished
+        /// network file system).
+        case readFailed(String)
     }
 
     public var reason: Reason
@@ -111,6 +114,8 @@ public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible 
             return "option \(code) with length \(length) runs past the end of its block"
         case .unsupportedTimestampResolution(let value):
             return "unsupported if_tsresol value 0x\(String(value, radix: 16))"
+        case .readFailed(let why):
+            return "could not read the capture: \(why)"
         }
     }
 

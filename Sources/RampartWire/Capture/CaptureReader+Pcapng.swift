@@ -24,13 +24,19 @@ extension CaptureReader {
     /// Walks blocks until a packet block or the end of the file.
     @usableFromInline
     mutating func readPcapngRecord(into record: inout CaptureRecord) throws(CaptureError) -> Bool {
-        while offset < bytes.count {
+        while true {
+            if source != nil { try prepareStreamedPcapngBlock() }
+            guard offset < bytes.count else { break }
             let start = offset
             let parsed = bytes.withUnsafeBytes { [bigEndian, interfaces, lastTimestamp, readCount] raw in
                 Self.parsePcapngBlock(raw, at: start, bigEndian: bigEndian, interfaces: interfaces,
                                       lastTimestamp: lastTimestamp, recordNumber: readCount &+ 1)
             }
-            let block = try parsed.get()
+            let block: PcapngBlock
+            switch parsed {
+            case .success(let b): block = b
+            case .failure(let e): throw CaptureError(e.reason, byteOffset: windowStart &+ e.byteOffset, recordNumber: e.recordNumber)
+            }
             switch block.kind {
             case .section(let sectionBigEndian):
                 bigEndian = sectionBigEndian

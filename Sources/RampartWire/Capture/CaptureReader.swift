@@ -1,4 +1,6 @@
-/// Reads the packet records of a classic pcap or a pcapng file held whole in memory.
+/// Reads the packet records of a classic pcap or a pcapng file, held whole in memory
+/// (``init(bytes:)``) or streamed a chunk at a time from a ``CaptureSource``
+/// (``init(source:)``), so that memory does not grow with the capture.
 ///
 /// The reader never copies a frame and never traps: each record is a range of ``bytes``
 /// and a damaged file yields a ``CaptureError`` naming the byte offset and record number.
@@ -36,8 +38,9 @@ public struct CaptureReader: Sendable {
     /// Interface Description Blocks allowed in one pcapng section.
     public static let maximumInterfaces = 4096
 
-    /// The whole file. Records point into it.
-    public let bytes: [UInt8]
+    /// The whole file, or for a streaming reader the current window of it. Records point
+    /// into it; a streaming reader replaces it between records (``windowGeneration``).
+    public internal(set) var bytes: [UInt8]
     /// Whether the file is classic pcap or pcapng.
     public let format: CaptureFormat
     /// For classic pcap, the file's link type; for pcapng, `nil` (each interface has its own).
@@ -53,6 +56,15 @@ public struct CaptureReader: Sendable {
     @usableFromInline var interfaces: [PcapngInterface]
     @usableFromInline var lastTimestamp: Timestamp
     @usableFromInline var failure: CaptureError?
+    /// Streaming: where the rest comes from, whether it has ended, the file offset of
+    /// `bytes[0]`, and the file's size when known.
+    @usableFromInline var source: (any CaptureSource)? = nil
+    @usableFromInline var sourceEnded = true
+    @usableFromInline var windowStart = 0
+    @usableFromInline var knownSize: Int? = nil
+    @usableFromInline var chunkSize = CaptureReader.streamChunk
+    /// Changes each time a streaming reader replaces ``bytes``.
+    public internal(set) var windowGeneration = 0
 
     /// Checks the file header (pcap) or first Section Header Block (pcapng).
     /// - Throws: ``CaptureError`` when the bytes are not a capture this reader knows.
@@ -127,12 +139,12 @@ public struct CaptureReader: Sendable {
     }
 
     /// Bytes of the file read so far (headers and records).
-    @inlinable public var bytesConsumed: Int { offset }
-    /// Size of the whole file.
-    @inlinable public var totalBytes: Int { bytes.count }
+    @inlinable public var bytesConsumed: Int { windowStart &+ offset }
+    /// Size of the whole file (for a stream of unknown size, what has been read so far).
+    @inlinable public var totalBytes: Int { knownSize ?? (windowStart &+ bytes.count) }
     /// Fraction of the file read, 0...1, for a progress bar.
     @inlinable public var progress: Double {
-        bytes.isEmpty ? 1 : Double(offset) / Double(bytes.count)
+        totalBytes == 0 ? 1 : Double(bytesConsumed) / Double(totalBytes)
     }
     /// Packet records delivered so far.
     @inlinable public var recordsRead: Int { readCount }
@@ -149,6 +161,7 @@ public struct CaptureReader: Sendable {
         do {
             switch format {
             case .pcap:
+                if source != nil { try prepareStreamedPcapRecord() }
                 if offset >= bytes.count { return false }
                 return try readPcapRecord(into: &record)
             case .pcapng:
@@ -175,6 +188,6 @@ public struct CaptureReader: Sendable {
 
     @usableFromInline
     func error(_ reason: CaptureError.Reason, at byteOffset: Int) -> CaptureError {
-        CaptureError(reason, byteOffset: byteOffset, recordNumber: readCount &+ 1)
+        CaptureError(reason, byteOffset: windowStart &+ byteOffset, recordNumber: readCount &+ 1)
     }
 }
