@@ -49,6 +49,9 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .long, help: "Verify checksums and report bad ones as anomalies (off: captures taken on a sending host carry unfinished checksums).")
     var verifyChecksums = false
 
+    @Option(name: .long, help: "Anomaly records written per kind per second of capture time; the rest are counted and summarised in one record with \"suppressed\" (0: every one).")
+    var anomaliesPerSecond: Int = AnomalyRateLimit().perKindPerSecond
+
     @Flag(name: .long, help: "Do not print the summary on standard error.")
     var quiet = false
 
@@ -58,6 +61,9 @@ struct InspectCommand: ParsableCommand {
     func validate() throws {
         guard sessions >= 16 && sessions <= 1 << 26 else {
             throw ValidationError("--sessions must be between 16 and 67108864 (got \(sessions)).")
+        }
+        guard anomaliesPerSecond >= 0 else {
+            throw ValidationError("--anomalies-per-second must be 0 (no limit) or more (got \(anomaliesPerSecond)).")
         }
     }
 
@@ -88,6 +94,7 @@ struct InspectCommand: ParsableCommand {
         var configuration = EngineConfiguration()
         configuration.sessions = SessionTableConfiguration(capacity: sessions)
         configuration.verifyChecksums = verifyChecksums
+        configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
         var engine = Engine(configuration: configuration, policy: loaded.matcher)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)

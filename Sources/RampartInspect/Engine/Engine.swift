@@ -32,6 +32,7 @@ public struct Engine {
     @usableFromInline var expired: [Session] = []
     @usableFromInline var now: Timestamp = .zero
     @usableFromInline var packetsSinceFragmentSweep = 0
+    @usableFromInline var anomalyLimiter: AnomalyLimiter
     /// Application ids of the states a session can end in without App-ID naming it.
     @usableFromInline let states: ApplicationStates
 
@@ -42,6 +43,7 @@ public struct Engine {
         self.streams = StreamReassembler(configuration: configuration.streams)
         self.fragments = FragmentReassembler(configuration: configuration.fragments)
         self.appID = ApplicationIdentifier(configuration: configuration.applications)
+        self.anomalyLimiter = AnomalyLimiter(configuration.anomalyRateLimit)
         self.expired.reserveCapacity(1024)
         self.states = ApplicationStates()
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
@@ -100,6 +102,7 @@ public struct Engine {
     /// Ends every open session (reason `shutdown`) and writes its flow record: the end of a
     /// capture, or a firewall stopping.
     public mutating func finish<Sink: EventSink>(sink: inout Sink) {
+        anomalyLimiter.flush(sink: &sink)
         expired.removeAll(keepingCapacity: true)
         sessions.removeAll(into: &expired)
         // Sessions leave the table in slot order; log them in the order they began, as a
@@ -410,6 +413,9 @@ public struct Engine {
     /// Expires a few sessions per packet (amortised sweep) and, now and then, stale fragments.
     @inlinable
     mutating func sweep<Sink: EventSink>(sink: inout Sink) {
+        // Summaries of suppressed anomalies go out once their second is over, even when
+        // no later anomaly comes to push them out.
+        if !anomalyLimiter.dirty.isEmpty && now.seconds != anomalyLimiter.second { anomalyLimiter.flush(sink: &sink) }
         if sessions.count > 0 {
             if sessions.expire(now: now, maxSlots: configuration.expirySlotsPerPacket, into: &expired) > 0 {
                 endExpired(sink: &sink)
@@ -474,12 +480,13 @@ public struct Engine {
     ) {
         stats.anomalies.count(event)
         let known = packet.ipVersion != 0
-        sink.anomaly(
+        anomalyLimiter.admit(
             AnomalyRecord(
                 timestamp: now, event: event, packetNumber: packetNumber,
                 sourceAddress: known ? packet.source : nil, sourcePort: packet.sourcePort,
                 destinationAddress: known ? packet.destination : nil, destinationPort: packet.destinationPort,
-                ipProtocol: known ? packet.ipProtocol : nil))
+                ipProtocol: known ? packet.ipProtocol : nil),
+            sink: &sink)
     }
 }
 

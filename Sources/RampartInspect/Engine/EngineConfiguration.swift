@@ -26,6 +26,9 @@ public struct EngineConfiguration: Sendable {
     /// Session-table slots examined for expiry per packet; amortises the sweep so no
     /// packet pays for a whole-table scan.
     public var expirySlotsPerPacket = 4
+    /// Anomaly records written per kind per second of packet time; the rest are counted
+    /// and summarised (`suppressed`), so damaged input cannot flood the event log.
+    public var anomalyRateLimit = AnomalyRateLimit()
 
     public init() {}
 }

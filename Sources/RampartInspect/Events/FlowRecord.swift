@@ -252,6 +252,9 @@ public struct AnomalyRecord: Sendable, Equatable {
     public var destinationAddress: IPAddress?
     public var destinationPort: UInt16
     public var ipProtocol: IPProtocol?
+    /// For a summary written by the anomaly rate limit: how many records of this kind were
+    /// left out in this second (this record's addresses are the last one's). 0 otherwise.
+    public var suppressed: UInt64 = 0
 
     public init(timestamp: Timestamp, event: DecodeEvent, packetNumber: UInt64, flowID: UInt64? = nil,
                 sourceAddress: IPAddress? = nil, sourcePort: UInt16 = 0,
@@ -283,6 +286,7 @@ public struct AnomalyRecord: Sendable, Equatable {
         line.beginObject("anomaly")
         line.field("type", layerType)
         line.field("event", event.name)
+        if suppressed > 0 { line.field("suppressed", suppressed) }
         line.endObject()
         line.end()
     }
