@@ -50,8 +50,12 @@ struct EventLogRotationTests {
         #expect(files.count > 3)
         #expect(log.rotations == files.count - 1)
         for name in files.keys {
-            let size = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int ?? 0
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)
+            let size = attributes[.size] as? Int ?? 0
             #expect(size <= 4096, "\(name) has \(size) bytes")
+            // Issue 19: flow records name pods and what they did; never world-readable.
+            let mode = (attributes[.posixPermissions] as? Int ?? 0o777) & 0o777
+            #expect(mode & 0o007 == 0 && mode & 0o600 == 0o600, "\(name) has mode \(String(mode, radix: 8))")
         }
         #expect(Self.packetNumbers(files) == Array(1 ... 400))
         // The newest records are in eve.json, the oldest in the highest number.

@@ -58,7 +58,8 @@ public final class EventLog: EventSink {
     }
 
     static func open(_ path: String) throws -> Int32 {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        // 0640: flow records name pods and their traffic; only the firewall and its group read them.
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SystemError("open \(path)") }
         return fd
     }
