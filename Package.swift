@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
         .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON"]),
+        // The release number every executable reports. Imports nothing.
+        .target(name: "RampartVersion"),
         // JSON without Foundation: parsed with positions, written back, numbers kept as text.
         // Imports nothing of ours.
         .target(name: "RampartJSON"),
@@ -46,7 +48,7 @@ let package = Package(
             name: "rampart-cni",
             // The runtime starts the plugin once per pod: ship it built with
             // `--static-swift-stdlib`, which saves ~2.5 ms an ADD (docs/cni.md).
-            dependencies: ["RampartCNI", "RampartNetlink"]
+            dependencies: ["RampartCNI", "RampartNetlink", "RampartVersion"]
         ),
         // libcurl's easy interface without C varargs, for the Kubernetes client's HTTPS.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -61,6 +63,7 @@ let package = Package(
         .executableTarget(
             name: "rampart-node",
             dependencies: [
+                "RampartVersion",
                 "RampartNode", "RampartKube", "RampartCNI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -68,6 +71,7 @@ let package = Package(
         .executableTarget(
             name: "rampart-manager",
             dependencies: [
+                "RampartVersion",
                 "RampartManager", "RampartKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -75,6 +79,7 @@ let package = Package(
         .executableTarget(
             name: "rampart-firewall",
             dependencies: [
+                "RampartVersion",
                 "RampartDataplane", "RampartInspect", "RampartPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -83,6 +88,7 @@ let package = Package(
         .executableTarget(
             name: "rampart",
             dependencies: [
+                "RampartVersion",
                 "RampartWire", "RampartPolicy", "RampartInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -94,7 +100,7 @@ let package = Package(
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
-        .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport"]),
+        .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport", "RampartVersion"]),
         // Unit tests of the data plane, and (as root) the firewall end to end in namespaces.
         .testTarget(
             name: "RampartDataplaneTests",

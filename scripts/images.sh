@@ -48,7 +48,7 @@ for tool in umoci skopeo; do
     command -v "$tool" >/dev/null || { echo "images.sh: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
 done
 
-version=$(sed -n 's/.*version: "\([0-9][^"]*\)".*/\1/p' Sources/rampart/Rampart.swift | head -n 1)
+version=$(sed -n 's/.*current = "\([0-9][^"]*\)".*/\1/p' Sources/RampartVersion/RampartVersion.swift)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 created=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 epoch=$(date -d "$created" +%s)

@@ -4,7 +4,13 @@
 import Glibc
 #endif
 import RampartCNI
+import RampartVersion
 
+if CommandLine.arguments.dropFirst().contains("--version") {
+    let text = "\(RampartVersion.current) (CNI \(CNIVersion.supported.joined(separator: ", ")))\n"
+    _ = text.withCString { write(1, $0, strlen($0)) }
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
     let help = """
         rampart-cni: Rampart's chained CNI plugin (CNI \(CNIVersion.supported.joined(separator: ", "))).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RampartVersion
 import RampartDataplane
 import RampartInspect
 import RampartPolicy
@@ -34,7 +35,8 @@ struct FirewallCommand: ParsableCommand {
 
             Example:
               rampart-firewall --config /etc/rampart/firewall.yaml
-            """
+            """,
+        version: RampartVersion.current
     )
 
     @Option(name: .long, help: "The configuration file (FirewallConfiguration + SecurityPolicy documents).")

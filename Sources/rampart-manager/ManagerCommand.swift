@@ -1,4 +1,5 @@
 import ArgumentParser
+import RampartVersion
 import Foundation
 import RampartKube
 import RampartManager
@@ -17,6 +18,7 @@ struct RampartManagerCommand: ParsableCommand {
               rampart-manager audit --state manager.sqlite --address 10.244.1.7 --at 2026-11-23T14:02:00Z
             Documentation: docs/manager.md
             """,
+        version: RampartVersion.current,
         subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self],
         defaultSubcommand: Run.self)
 }

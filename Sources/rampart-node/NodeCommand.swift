@@ -1,4 +1,5 @@
 import ArgumentParser
+import RampartVersion
 
 @main
 struct NodeCommand: ParsableCommand {
@@ -21,6 +22,7 @@ struct NodeCommand: ParsableCommand {
               rampart-node uninstall --conf-dir /etc/cni/net.d
               rampart-node status --socket /run/rampart/node.sock
             """,
+        version: RampartVersion.current,
         subcommands: [RunCommand.self, InstallCommand.self, UninstallCommand.self, StatusCommand.self],
         defaultSubcommand: RunCommand.self
     )

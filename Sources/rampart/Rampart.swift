@@ -1,4 +1,5 @@
 import ArgumentParser
+import RampartVersion
 
 /// The `rampart` command: the user's entry point to Rampart on a workstation.
 @main
@@ -12,7 +13,7 @@ struct Rampart: ParsableCommand {
               rampart policy validate Samples/policy.yaml
               rampart bench engine --capture big.pcap
             """,
-        version: "0.1.0",
+        version: RampartVersion.current,
         subcommands: [InspectCommand.self, PolicyCommand.self, BenchCommand.self]
     )
 }
