@@ -33,7 +33,11 @@ let package = Package(
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON"]),
+        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX"]),
+        // What the daemons need of POSIX that FoundationEssentials lacks (named threads, a lock,
+        // a condition, printf formatting, path names), so no daemon links Foundation's ICU.
+        // Imports nothing of ours.
+        .target(name: "RampartPOSIX"),
         // The release number every executable reports. Imports nothing.
         .target(name: "RampartVersion"),
         // JSON without Foundation: parsed with positions, written back, numbers kept as text.
@@ -53,18 +57,18 @@ let package = Package(
         // libcurl's easy interface without C varargs, for the Kubernetes client's HTTPS.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // Kubernetes list/watch client, resource types, cluster sync, tag derivation.
-        .target(name: "RampartKube", dependencies: ["CCurl", "RampartWire", "RampartPolicy"]),
+        .target(name: "RampartKube", dependencies: ["CCurl", "RampartWire", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
-        .target(name: "RampartNode", dependencies: ["RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy"]),
+        .target(name: "RampartNode", dependencies: ["RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
         .executableTarget(
             name: "rampart-node",
             dependencies: [
                 "RampartVersion",
-                "RampartNode", "RampartKube", "RampartCNI",
+                "RampartNode", "RampartKube", "RampartCNI", "RampartPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +76,7 @@ let package = Package(
             name: "rampart-manager",
             dependencies: [
                 "RampartVersion",
-                "RampartManager", "RampartKube",
+                "RampartManager", "RampartKube", "RampartPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +84,7 @@ let package = Package(
             name: "rampart-firewall",
             dependencies: [
                 "RampartVersion",
-                "RampartDataplane", "RampartInspect", "RampartPolicy",
+                "RampartDataplane", "RampartInspect", "RampartPolicy", "RampartPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +101,7 @@ let package = Package(
         // finding the built executables.
         .target(name: "RampartTestSupport", path: "Tests/RampartTestSupport"),
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
+        .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.

@@ -1,5 +1,6 @@
 import Dispatch
 import RampartDataplane
+import RampartPOSIX
 
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 import RampartInspect
+import RampartPOSIX
 import RampartWire
 
 /// A tiny HTTP/1.1 server for operations, on its own thread, reading published snapshots:
