@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RampartKube
 
 /// Makes the credential file for a remote cluster from its watcher's token Secret: what
@@ -22,7 +22,7 @@ public enum CredentialFile {
         guard let tokenText = object.data?["token"], let token = Data(base64Encoded: tokenText), !token.isEmpty else {
             throw .configuration("secret \(namespace)/\(secret) has no token yet: wait for the token controller, or check its type is kubernetes.io/service-account-token")
         }
-        var file: [String: Any] = [
+        var file: [String: String] = [
             "apiVersion": "rampart.io/v1",
             "kind": "ClusterCredential",
             "server": server ?? admin.server,
@@ -33,7 +33,10 @@ public enum CredentialFile {
         } else if let ca = admin.tls.certificateAuthority {
             file["certificateAuthorityData"] = Data(ca).base64EncodedString()
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: file, options: [.prettyPrinted, .sortedKeys]) else {
+        // Every value is a string: JSONEncoder writes the same text JSONSerialization did.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(file) else {
             throw .configuration("cannot encode the credential file")
         }
         return String(decoding: data, as: UTF8.self) + "\n"

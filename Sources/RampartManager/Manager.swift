@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import RampartKube
 
 /// The manager's first job: watch every configured cluster, merge their address→tag maps,
@@ -18,18 +23,19 @@ public final class Manager: @unchecked Sendable {
     private var clusterErrors: [String: String] = [:]
     public private(set) var pushers: [FirewallPusher] = []
     private let stopSignal = StopSignal()
-    private var threads: [Thread] = []
+    private var threads: [NamedThread.Handle] = []
 
-    private let inbox = NSCondition()
+    private let inbox = Condition()
     private var queued: [AddressUpdate] = []
 
     /// Guards the merged map, read by pushers and the API while the store thread writes.
-    private let lock = NSLock()
+    private let lock = Lock()
     private var merged: [String: (cluster: String, tags: [String])] = [:]
     private var reconciled: Set<String> = []
     private var counters = (updates: 0, conflicts: 0, storeErrors: 0)
     private var lastStoreError: String?
-    private let pushLog: FileHandle?
+    /// The push log's descriptor, or -1.
+    private let pushLog: Int32
     private let log: @Sendable (String) -> Void
 
     /// - Parameter pushLog: a file that gets one JSON line per address a firewall accepted
@@ -44,10 +50,10 @@ public final class Manager: @unchecked Sendable {
         self.clock = clock
         store = try TagStore(path: configuration.state)
         if let pushLog {
-            FileManager.default.createFile(atPath: pushLog, contents: nil)
-            self.pushLog = FileHandle(forWritingAtPath: pushLog)
+            // Created empty (or emptied), as FileManager.createFile did.
+            self.pushLog = open(pushLog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         } else {
-            self.pushLog = nil
+            self.pushLog = -1
         }
         merged = try store.current()
         for target in configuration.firewalls {
@@ -87,16 +93,10 @@ public final class Manager: @unchecked Sendable {
             watchers[cluster.name] = watcher
             watcher.start()
         }
-        let storeThread = Thread { [weak self] in self?.storeLoop() }
-        storeThread.name = "store"
-        threads.append(storeThread)
-        storeThread.start()
+        threads.append(NamedThread.start(name: "store") { [weak self] in self?.storeLoop() })
         for pusher in pushers {
             let stop = stopSignal
-            let thread = Thread { pusher.run(until: stop) }
-            thread.name = "push \(pusher.name)"
-            threads.append(thread)
-            thread.start()
+            threads.append(NamedThread.start(name: "push \(pusher.name)") { pusher.run(until: stop) })
         }
     }
 
@@ -106,8 +106,8 @@ public final class Manager: @unchecked Sendable {
         inbox.lock()
         inbox.signal()
         inbox.unlock()
-        for thread in threads { while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) } }
-        try? pushLog?.close()
+        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        if pushLog >= 0 { close(pushLog) }
     }
 
     // MARK: queries
@@ -168,7 +168,7 @@ public final class Manager: @unchecked Sendable {
             var errors: [String] = []
             for (resource, status) in watcher.status.sorted(by: { $0.key < $1.key }) {
                 if case .failed(_, let error, let retry) = status {
-                    errors.append("\(resource): \(error) (retrying in \(String(format: "%.1f", retry)) s)")
+                    errors.append("\(resource): \(error) (retrying in \(cFormat("%.1f", retry)) s)")
                 }
             }
             return ClusterReport(name: cluster.name, id: cluster.id, synced: watcher.isSynced, pods: counts.pods,
@@ -241,7 +241,7 @@ public final class Manager: @unchecked Sendable {
         while !stopSignal.isStopped {
             inbox.lock()
             while queued.isEmpty && !stopSignal.isStopped {
-                _ = inbox.wait(until: Date().addingTimeInterval(0.25))
+                inbox.wait(seconds: 0.25)
                 if !queued.isEmpty { break }
                 inbox.unlock()
                 reconcileSyncedClusters()
@@ -323,7 +323,7 @@ public final class Manager: @unchecked Sendable {
     private func noteStoreError(_ error: StoreError) {
         counters.storeErrors += 1
         lastStoreError = error.description
-        FileHandle.standardError.write(Data("rampart-manager: \(error)\n".utf8))
+        StandardError.write("rampart-manager: \(error)\n")
     }
 
     private func saveSequence(_ value: UInt64, of firewall: String) {
@@ -331,11 +331,11 @@ public final class Manager: @unchecked Sendable {
     }
 
     private func logPush(_ firewall: String, _ addresses: [String], _ time: Double) {
-        guard let pushLog else { return }
+        guard pushLog >= 0 else { return }
         var text = ""
         for address in addresses {
             text += "{\"firewall\":\"\(firewall)\",\"address\":\"\(address)\",\"acknowledged\":\(time)}\n"
         }
-        lock.withLock { pushLog.write(Data(text.utf8)) }
+        lock.withLock { FileDescriptorWriter.writeAll(Array(text.utf8), to: pushLog) }
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import RampartKube
 
 /// The manager's log: one JSON object per line, for a SIEM or `jq`.
@@ -11,7 +12,11 @@ public enum ManagerLog {
     public static func line(_ level: String, cluster: String? = nil, event: String, message: String) -> String {
         var object: [String: String] = ["time": ManagerAPI.format(Date().timeIntervalSince1970), "level": level, "event": event, "message": message]
         if let cluster { object["cluster"] = cluster }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        // JSONEncoder writes a [String: String] as JSONSerialization did: compact, keys
+        // sorted, "/" escaped.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(object)) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -20,7 +25,7 @@ public enum ManagerLog {
         case .synced(let resource, let objects):
             return line("info", cluster: cluster, event: "synced", message: "\(resource): listed \(objects) objects, watching")
         case .failed(let resource, let error, let retry):
-            return line("warning", cluster: cluster, event: "watch-failed", message: "\(resource): \(error); retrying in \(String(format: "%.1f", retry)) s")
+            return line("warning", cluster: cluster, event: "watch-failed", message: "\(resource): \(error); retrying in \(cFormat("%.1f", retry)) s")
         case .relisting(let resource):
             return line("info", cluster: cluster, event: "relist", message: "\(resource): resource version expired (410), listing again")
         case .rejected(let resource, let detail):

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -15,8 +16,8 @@ import Glibc
 public enum AtomicFile {
     /// Replaces `path` with `bytes`; `mode` defaults to the replaced file's own mode (or 0644).
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t? = nil) throws(NodeError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let folder = PathName.folder(of: path)
+        let name = PathName.lastComponent(of: path)
         var info = stat()
         let existingMode: mode_t? = stat(path, &info) == 0 ? info.st_mode & 0o7777 : nil
         let temporary = "\(folder.isEmpty ? "." : folder)/.\(name).rampart-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

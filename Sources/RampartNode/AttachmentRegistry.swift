@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import Synchronization
 
 /// The attachments the plugin reported, kept in memory and in a JSON file (rewritten
@@ -78,7 +79,7 @@ public final class AttachmentRegistry: Sendable {
         guard let data = try? encoder.encode(File(attachments: entries.values.sorted { $0.key < $1.key })) else {
             throw .configuration("cannot encode the attachments")
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: path)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try AtomicFile.write(Array(data), to: path, mode: 0o600)
     }

@@ -1,4 +1,4 @@
-import Foundation
+import RampartJSON
 
 /// One plugin entry of a conflist's `plugins` array, written in the key order given.
 ///
@@ -42,25 +42,8 @@ public struct PluginEntry: Sendable, Equatable {
         return "{" + parts.joined(separator: ", ") + "}"
     }
 
-    static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (`\n`, `\r`, `\t` by name, other controls as `\u00XX`).
+    static func quoted(_ string: String) -> String { JSONValue.quoted(string) }
 }
 
 /// Edits a primary plugin's conflist in place: appends the chained entry at the end of
@@ -79,7 +62,7 @@ public enum ConflistEditor {
         let plugins = try pluginElements(original, path: path)
         let wanted = try parsedObject(Array(entry.json.utf8), path: path)
         if let last = plugins.elements.last, let lastObject = try? parsedObject(Array(original[last]), path: path),
-            lastObject.isEqual(wanted),
+            lastObject.sameMeaning(as: wanted),
             plugins.elements.dropLast().allSatisfy({ type(of: original, $0, path: path) != entry.type })
         {
             return nil
@@ -141,7 +124,7 @@ public enum ConflistEditor {
 
     private static func pluginElements(_ bytes: [UInt8], path: String) throws(NodeError) -> (array: Range<Int>, elements: [Range<Int>]) {
         let root = try parsedObject(bytes, path: path)
-        guard root["plugins"] is [Any] else {
+        guard root["plugins"]?.arrayValue != nil else {
             throw .conflist(path: path, reason: "no plugins list: a conflist is {\"cniVersion\", \"name\", \"plugins\": [...]}")
         }
         let scanner = JSONTextScanner(bytes)
@@ -152,14 +135,14 @@ public enum ConflistEditor {
     }
 
     private static func type(of bytes: [UInt8], _ element: Range<Int>, path: String) -> String? {
-        (try? parsedObject(Array(bytes[element]), path: path))?["type"] as? String
+        (try? parsedObject(Array(bytes[element]), path: path))?["type"]?.stringValue
     }
 
-    private static func parsedObject(_ bytes: [UInt8], path: String) throws(NodeError) -> NSDictionary {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)), let dictionary = object as? NSDictionary else {
+    private static func parsedObject(_ bytes: [UInt8], path: String) throws(NodeError) -> JSONValue {
+        guard let object = try? JSONValue.parse(bytes), object.objectValue != nil else {
             throw .conflist(path: path, reason: "not a JSON object")
         }
-        return dictionary
+        return object
     }
 }
 
@@ -168,5 +151,31 @@ extension JSONTextScanner {
         guard index >= 0, index < bytes.count else { return false }
         let byte = bytes[index]
         return byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+}
+
+extension JSONValue {
+    /// Equal as data, as two parsed dictionaries compare: member order does not count (of a
+    /// repeated name the last counts), numbers compare by value (`1` is `1.0`), and
+    /// everything else exactly.
+    func sameMeaning(as other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.number(let a), .number(let b)):
+            if a == b { return true }
+            if let x = Int64(a), let y = Int64(b) { return x == y }
+            guard let x = Double(a), let y = Double(b) else { return false }
+            return x == y
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.sameMeaning(as: $1) }
+        case (.object(let a), .object(let b)):
+            var left: [String: JSONValue] = [:]
+            for (key, value) in a { left[key] = value }
+            var right: [String: JSONValue] = [:]
+            for (key, value) in b { right[key] = value }
+            guard left.count == right.count else { return false }
+            return left.allSatisfy { key, value in right[key].map { value.sameMeaning(as: $0) } ?? false }
+        default:
+            return self == other
+        }
     }
 }

@@ -1,6 +1,6 @@
 /// Finds where JSON values begin and end in a text without re-serialising it, so a file
 /// another program owns can be edited in one place and left byte-for-byte alone elsewhere.
-/// It trusts a text `JSONSerialization` already accepted; on anything else it returns nil
+/// It trusts a text `JSONValue.parse` already accepted; on anything else it returns nil
 /// rather than trap.
 ///
 /// ```swift

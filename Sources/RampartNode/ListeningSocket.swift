@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import RampartKube
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Glibc
 ///
 /// ```swift
 /// let socket = try ListeningSocket.unix(path: "/run/rampart/node.sock", mode: 0o600)
-/// Thread { socket.serve(until: stop) { fd in handle(fd) } }.start()
+/// NamedThread.start(name: "agent-socket") { socket.serve(until: stop) { fd in handle(fd) } }
 /// ```
 public final class ListeningSocket: Sendable {
     public let descriptor: Int32
@@ -41,7 +42,7 @@ public final class ListeningSocket: Sendable {
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: path)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(operation: "creating a unix socket", errno: errno) }
@@ -135,11 +136,10 @@ public final class ListeningSocket: Sendable {
             var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1e6))
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let thread = Thread {
+            NamedThread.start(name: "rampart-conn") {
                 handle(client)
                 close(client)
             }
-            thread.start()
         }
     }
 

@@ -1,8 +1,13 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import RampartCNI
 import RampartKube
 import RampartNetlink
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The node agent: keeps the tunnel and the plugin installed, mirrors this node's pods and
 /// all namespaces, answers the plugin's questions on a unix socket, health-checks the
@@ -104,16 +109,16 @@ public final class NodeAgent: Sendable {
             if !inventory.apply(change).isEmpty { wake.store(true, ordering: .releasing) }
         }
         let stop = stopSignal
-        launch { pods.run(until: stop) }
-        launch { namespaces.run(until: stop) }
-        launch { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
+        launch("watch pods") { pods.run(until: stop) }
+        launch("watch ns") { namespaces.run(until: stop) }
+        launch("agent-socket") { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
         if let http {
-            launch { [self] in http.serve(until: stop) { fd in HTTPEndpoint.serve(fd) { self.route($0) } } }
+            launch("agent-http") { [self] in http.serve(until: stop) { fd in HTTPEndpoint.serve(fd) { self.route($0) } } }
         }
-        launch { [self] in
+        launch("health") { [self] in
             while stop.sleep(configuration.healthInterval) { upkeep(checkHealth: true) }
         }
-        launch { [self] in
+        launch("reconcile") { [self] in
             var sinceResync = 0.0
             while stop.sleep(0.1) {
                 sinceResync += 0.1
@@ -123,15 +128,15 @@ public final class NodeAgent: Sendable {
                 }
             }
         }
-        launch { [self] in
+        launch("upkeep") { [self] in
             // The first health check runs at once, not one interval after start.
             upkeep(checkHealth: true)
         }
         if let logFile = configuration.plugin.logFile {
-            let folder = (configuration.statePath as NSString).deletingLastPathComponent
+            let folder = PathName.folder(of: configuration.statePath)
             let follower = PluginLogFollower(path: logFile, offsetFile: (folder.isEmpty ? "." : folder) + "/cni-log.offset")
             let metrics = self.metrics
-            launch {
+            launch("cni-log") {
                 repeat { follower.poll(into: metrics) } while stop.sleep(1)
             }
         }
@@ -153,13 +158,12 @@ public final class NodeAgent: Sendable {
     /// The unix socket path and HTTP `host:port` actually bound.
     public var boundAddresses: [String: String] { bound.withLock { $0 } }
 
-    private func launch(_ body: @escaping @Sendable () -> Void) {
+    private func launch(_ name: String, _ body: @escaping @Sendable () -> Void) {
         runningThreads.add(1, ordering: .relaxed)
-        let thread = Thread { [self] in
+        NamedThread.start(name: name) { [self] in
             body()
             runningThreads.subtract(1, ordering: .releasing)
         }
-        thread.start()
     }
 
     private func noteStatus(_ status: ReflectorStatus) {
@@ -167,7 +171,7 @@ public final class NodeAgent: Sendable {
         case .synced(let resource, _):
             problems.withLock { $0[resource] = nil }
         case .failed(let resource, let error, let retryIn):
-            problems.withLock { $0[resource] = "\(error) (retrying in \(String(format: "%.1f", retryIn)) s)" }
+            problems.withLock { $0[resource] = "\(error) (retrying in \(cFormat("%.1f", retryIn)) s)" }
         default:
             // Relisting, and any state RampartKube adds later: not a failure by itself.
             break

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import RampartKube
 import RampartNetlink
 import RampartPolicy
@@ -148,7 +149,7 @@ public struct NodeConfiguration: Sendable, Equatable {
             throw .configuration("\(source): kind is \(kind), expected NodeConfiguration")
         }
         let spec = Fields(root["spec"] as? [String: Any] ?? root, path: "spec", source: source)
-        let folder = (source as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: source)
         func resolve(_ file: String) -> String { file.hasPrefix("/") || folder.isEmpty ? file : "\(folder)/\(file)" }
 
         guard let clusterID = try spec.integer("clusterID", in: 1...2048) else {

@@ -55,7 +55,7 @@ public final class PluginLogFollower: @unchecked Sendable {
 
     /// The string value of `"name":"…"` in one compact JSON line (the plugin writes them so).
     static func field(_ name: String, in line: String) -> String? {
-        guard let start = line.range(of: "\"\(name)\":\"") else { return nil }
+        guard let start = line.firstRange(of: "\"\(name)\":\"") else { return nil }
         let rest = line[start.upperBound...]
         guard let end = rest.firstIndex(of: "\"") else { return nil }
         let value = String(rest[..<end])

@@ -1,6 +1,11 @@
 import ArgumentParser
 import RampartVersion
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import RampartKube
 import RampartManager
 
@@ -44,11 +49,10 @@ struct Run: ParsableCommand {
     func run() throws {
         let configuration: ManagerConfiguration
         do { configuration = try ManagerConfiguration.load(path: config) } catch {
-            FileHandle.standardError.write(Data("\(error)\nrampart-manager: fix the configuration and start again\n".utf8))
+            StandardError.write("\(error)\nrampart-manager: fix the configuration and start again\n")
             throw ExitCode(2)
         }
-        let stderr = FileHandle.standardError
-        let log: @Sendable (String) -> Void = { stderr.write(Data(($0 + "\n").utf8)) }
+        let log: @Sendable (String) -> Void = { StandardError.write($0 + "\n") }
         let manager: Manager
         do { manager = try Manager(configuration: configuration, pushLog: pushLog, log: log) } catch {
             log(ManagerLog.line("error", event: "start", message: error.description))
@@ -147,12 +151,12 @@ struct Credentials: ParsableCommand {
             let text = try CredentialFile.make(
                 from: try .kubeconfig(at: kubeconfig, context: context), namespace: namespace, server: server)
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                FileHandle.standardError.write(Data("rampart-manager: cannot write \(output)\n".utf8))
+                StandardError.write("rampart-manager: cannot write \(output)\n")
                 throw ExitCode(1)
             }
             print("wrote \(output)")
         } catch let error as KubeError {
-            FileHandle.standardError.write(Data("rampart-manager: \(error)\n".utf8))
+            StandardError.write("rampart-manager: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -176,14 +180,14 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: state) else {
-            FileHandle.standardError.write(Data("rampart-manager: no state file at \(state)\n".utf8))
+            StandardError.write("rampart-manager: no state file at \(state)\n")
             throw ExitCode(1)
         }
         do {
             let store = try TagStore(path: state)
             if let at {
                 guard let time = ManagerAPI.time(at) else {
-                    FileHandle.standardError.write(Data("rampart-manager: --at must be RFC 3339 (2026-11-23T14:02:00Z) or Unix seconds\n".utf8))
+                    StandardError.write("rampart-manager: --at must be RFC 3339 (2026-11-23T14:02:00Z) or Unix seconds\n")
                     throw ExitCode(64)
                 }
                 if let record = try store.tags(of: address, at: time) {
@@ -198,7 +202,7 @@ struct Audit: ParsableCommand {
                 }
             }
         } catch let error as StoreError {
-            FileHandle.standardError.write(Data("rampart-manager: \(error)\n".utf8))
+            StandardError.write("rampart-manager: \(error)\n")
             throw ExitCode(1)
         }
     }

@@ -86,3 +86,15 @@ import Testing
         #expect(counter.lock.withLock { counter.value } == 40_000)
     }
 }
+
+@Suite struct TrimmingTests {
+    @Test func trimsAsCharacterSetDoes() {
+        #expect(" \t token \r\n".trimming(.whitespacesAndNewlines) == "token")
+        #expect("\u{00A0}a b\u{3000}".trimming(.whitespacesAndNewlines) == "a b")
+        #expect(" 42\n".trimming(.whitespaces) == "42\n")
+        #expect("\t42 ".trimming(.whitespaces) == "42")
+        #expect(".a.b.".trimming(.scalars(["."])) == "a.b")
+        #expect("   ".trimming(.whitespaces) == "")
+        #expect("".trimming(.whitespacesAndNewlines) == "")
+    }
+}

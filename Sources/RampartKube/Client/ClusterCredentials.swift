@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import RampartJSON
+import RampartPOSIX
 import RampartPolicy
 
 /// Where a cluster's API server is and how to authenticate to it: from a kubeconfig, from
@@ -31,7 +33,7 @@ public struct ClusterCredentials: Sendable, Equatable {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw .configuration("cannot read the token file \(tokenFile)")
             }
-            return "Authorization: Bearer \(text.trimmingCharacters(in: .whitespacesAndNewlines))"
+            return "Authorization: Bearer \(text.trimming(.whitespacesAndNewlines))"
         }
         return token.map { "Authorization: Bearer \($0)" }
     }
@@ -68,11 +70,11 @@ public struct ClusterCredentials: Sendable, Equatable {
 
     /// The credential file's bytes; `path` only names it in errors.
     public static func credentialFile(bytes: [UInt8], path: String, server: String? = nil) throws(KubeError) -> ClusterCredentials {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+        guard let object = try? JSONValue.parse(bytes), object.objectValue != nil else {
             throw .configuration("\(path): a credential file is a JSON object (a service-account token Secret, or the output of `rampart-manager credentials`)")
         }
-        if object["kind"] as? String == "Secret" {
-            guard let data = object["data"] as? [String: String] else {
+        if object["kind"]?.stringValue == "Secret" {
+            guard let data = object["data"]?.stringMembers else {
                 throw .configuration("\(path): the Secret has no data; is it a kubernetes.io/service-account-token Secret whose token was filled in?")
             }
             guard let tokenText = data["token"], let token = Data(base64Encoded: tokenText) else {
@@ -88,15 +90,15 @@ public struct ClusterCredentials: Sendable, Equatable {
             }
             return ClusterCredentials(server: server, tls: tls, token: String(decoding: token, as: UTF8.self))
         }
-        guard object["kind"] as? String == "ClusterCredential" else {
+        guard object["kind"]?.stringValue == "ClusterCredential" else {
             throw .configuration("\(path): kind must be Secret or ClusterCredential")
         }
-        guard let fileServer = (object["server"] as? String) ?? server else {
+        guard let fileServer = object["server"]?.stringValue ?? server else {
             throw .configuration("\(path): server is missing")
         }
-        guard let token = object["token"] as? String, !token.isEmpty else { throw .configuration("\(path): token is missing") }
+        guard let token = object["token"]?.stringValue, !token.isEmpty else { throw .configuration("\(path): token is missing") }
         var tls = TLSSettings()
-        if let caText = object["certificateAuthorityData"] as? String {
+        if let caText = object["certificateAuthorityData"]?.stringValue {
             guard let ca = Data(base64Encoded: caText) else { throw .configuration("\(path): certificateAuthorityData is not base64") }
             tls.certificateAuthority = Array(ca)
         }
@@ -121,7 +123,7 @@ public struct ClusterCredentials: Sendable, Equatable {
         guard let root = loaded as? [String: Any] else {
             throw .configuration("\(path): a kubeconfig is a YAML mapping with clusters, users and contexts")
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: path)
         func named(_ list: String, _ name: String, _ field: String) throws(KubeError) -> [String: Any] {
             let entries = root[list] as? [[String: Any]] ?? []
             guard let entry = entries.first(where: { $0["name"] as? String == name }) else {
@@ -174,5 +176,19 @@ public struct ClusterCredentials: Sendable, Equatable {
             throw .configuration("cannot read \(what) at \(path)")
         }
         return Array(data)
+    }
+}
+
+extension JSONValue {
+    /// An object whose members are all strings, as a dictionary (the last of a repeated name
+    /// wins); nil for anything else.
+    var stringMembers: [String: String]? {
+        guard let members = objectValue else { return nil }
+        var result: [String: String] = [:]
+        for (key, value) in members {
+            guard let text = value.stringValue else { return nil }
+            result[key] = text
+        }
+        return result
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import Synchronization
 
 /// What an HTTP request came back with.
@@ -197,7 +198,7 @@ private let transferHeader: ccurl_write_callback = { data, size, count, context 
         transfer.statusHint = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = line[line.index(after: colon)...].trimming(.whitespacesAndNewlines)
         transfer.headers[name] = value
     }
     return length

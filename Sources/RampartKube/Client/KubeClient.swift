@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A read-only Kubernetes API client: get, list in pages, and watch, over one kept-alive
 /// HTTPS connection. Blocking; give each watcher thread its own client.
@@ -134,9 +134,21 @@ public final class KubeClient {
         return credentials.server + resource.listPath(namespace: selector.namespace) + "?" + text
     }
 
+    /// `value` for a query: RFC 3986's unreserved characters (ASCII letters, digits and
+    /// `-._~`) as they are, every other byte of its UTF-8 as `%XX`.
     static func escape(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// ```swift
 /// let stop = StopSignal()
-/// Thread { reflector.run(until: stop) }.start()
+/// NamedThread.start(name: "watch pods") { reflector.run(until: stop) }
 /// stop.stop()
 /// ```
 public final class StopSignal: Sendable {

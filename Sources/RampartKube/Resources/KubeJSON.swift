@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 
 /// JSON decoding whose errors say which field of which object was wrong.
 ///
@@ -21,7 +22,7 @@ public enum KubeJSON {
         func path(_ all: [any CodingKey]) -> String {
             let keys = Array(all.dropFirst(droppingPrefix))
             if keys.isEmpty { return "the top level" }
-            return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimming(.scalars(["."]))
         }
         switch error {
         case .typeMismatch(let type, let context):

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 
 /// One cluster's objects as its reflectors last saw them, and the tags each address gets
 /// from them. Every change that alters an address's tags is reported at once, in order,
@@ -41,7 +42,7 @@ public final class ClusterState: @unchecked Sendable {
         var order: UInt64
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var scheme: TagScheme
     private let scope: Scope
     private let onUpdate: ([AddressUpdate]) -> Void

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 
 /// Watches one cluster: a reflector thread per resource (pods, namespaces, services,
 /// endpointslices, nodes, replicasets, jobs) feeding one `ClusterState`.
@@ -15,10 +16,10 @@ public final class ClusterWatcher: @unchecked Sendable {
     private let settings: Reflector<Pod>.Settings
     private let podSelector: KubeClient.Selector
     private let stopSignal = StopSignal()
-    private let lock = NSLock()
+    private let lock = Lock()
     private var statuses: [String: ReflectorStatus] = [:]
     private var rejections: [String] = []
-    private var threads: [Thread] = []
+    private var threads: [NamedThread.Handle] = []
     private let onStatus: (ReflectorStatus) -> Void
 
     /// - Parameters:
@@ -56,7 +57,7 @@ public final class ClusterWatcher: @unchecked Sendable {
     public func stop() {
         stopSignal.stop()
         let running = lock.withLock { threads }
-        for thread in running { while thread.isExecuting { usleepSeconds(0.01) } }
+        for thread in running { while !thread.isFinished { usleepSeconds(0.01) } }
     }
 
     /// Each resource's last status.
@@ -111,13 +112,13 @@ public final class ClusterWatcher: @unchecked Sendable {
         }, onChange: apply)
         let stop = stopSignal
         let wait = ownersWait
-        let thread = Thread { [weak self] in
-            let deadline = Date().addingTimeInterval(wait)
-            while !stop.isStopped, Date() < deadline, let self, !self.synced(prerequisites) { stop.sleep(0.01) }
-            reflector.run(until: stop)
+        // The handle is kept before the thread can end, so `stop` always waits for it.
+        lock.withLock {
+            threads.append(NamedThread.start(name: "watch \(T.resource)") { [weak self] in
+                let deadline = Date().addingTimeInterval(wait)
+                while !stop.isStopped, Date() < deadline, let self, !self.synced(prerequisites) { stop.sleep(0.01) }
+                reflector.run(until: stop)
+            })
         }
-        thread.name = "watch \(T.resource)"
-        lock.withLock { threads.append(thread) }
-        thread.start()
     }
 }

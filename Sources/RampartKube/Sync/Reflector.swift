@@ -24,7 +24,7 @@ public enum ReflectorStatus: Sendable, Equatable {
 ///
 /// ```swift
 /// let pods = Reflector<Pod>(credentials: creds) { change in cache.apply(change) }
-/// Thread { pods.run(until: stop) }.start()
+/// NamedThread.start(name: "watch pods") { pods.run(until: stop) }
 /// ```
 public final class Reflector<T: KubeObject>: @unchecked Sendable {
     public struct Settings: Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,14 @@ public struct HTTPReply: Sendable {
 
     /// `{"error": message}` with the status.
     public static func error(_ status: Int, _ message: String) -> HTTPReply {
-        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        var escaped = ""
+        for character in message {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            default: escaped.append(character)
+            }
+        }
         return HTTPReply(status, "{\"error\":\"\(escaped)\"}\n")
     }
 }
@@ -99,7 +107,7 @@ public final class HTTPListener: @unchecked Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in
+        NamedThread.start(name: "api") { [self] in
             while running {
                 let client = accept(socketFD, nil, nil)
                 if client < 0 {
@@ -112,15 +120,12 @@ public final class HTTPListener: @unchecked Sendable {
                     close(client)
                     continue
                 }
-                let worker = Thread { [self] in
+                NamedThread.start(name: "api-conn") { [self] in
                     serve(client)
                     active.subtract(1, ordering: .releasing)
                 }
-                worker.start()
             }
         }
-        thread.name = "api"
-        thread.start()
     }
 
     public func stop() {
@@ -145,12 +150,12 @@ public final class HTTPListener: @unchecked Sendable {
         }
         guard let end = headerEnd else { return }
         let head = String(decoding: buffer[0..<end], as: UTF8.self)
-        let lines = head.components(separatedBy: "\r\n")
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let parts = lines[0].split(separator: " ")
         guard parts.count >= 2 else { return reply(client, .error(400, "malformed request line")) }
         var length = 0
         for line in lines.dropFirst() where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? -1
+            length = Int(line.dropFirst(15).trimming(.whitespaces)) ?? -1
         }
         guard length >= 0, length <= 1 << 20 else { return reply(client, .error(413, "body over 1 MiB")) }
         var body = Array(buffer[(end + 4)...])
@@ -165,12 +170,40 @@ public final class HTTPListener: @unchecked Sendable {
         if let mark = target.firstIndex(of: "?") {
             for pair in target[target.index(after: mark)...].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1)
-                let key = String(kv[0]).removingPercentEncoding ?? String(kv[0])
-                let value = kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+                let key = HTTPListener.percentDecoded(kv[0]) ?? String(kv[0])
+                let value = kv.count > 1 ? (HTTPListener.percentDecoded(kv[1].replacing("+", with: " ")) ?? "") : ""
                 query[key] = value
             }
         }
         reply(client, handler(HTTPRequest(method: String(parts[0]), path: path, query: query, body: Array(body.prefix(length)))))
+    }
+
+    /// `%XX` sequences replaced by their bytes; nil when a `%` is not followed by two hex
+    /// digits or the bytes are not UTF-8 (as Foundation's `removingPercentEncoding`).
+    static func percentDecoded(_ text: some StringProtocol) -> String? {
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        let input = Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(input.count)
+        var i = 0
+        while i < input.count {
+            if input[i] == UInt8(ascii: "%") {
+                guard i + 2 < input.count, let high = hex(input[i + 1]), let low = hex(input[i + 2]) else { return nil }
+                bytes.append(high << 4 | low)
+                i += 3
+            } else {
+                bytes.append(input[i])
+                i += 1
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     private func reply(_ client: Int32, _ reply: HTTPReply) {

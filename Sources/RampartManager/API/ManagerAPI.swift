@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The manager's local HTTP API (docs/manager.md):
 ///
@@ -90,16 +90,9 @@ public struct ManagerAPI: Sendable {
     /// RFC 3339 (with or without fractional seconds) or Unix seconds.
     public static func time(_ text: String) -> Double? {
         if let seconds = Double(text) { return seconds }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)?.timeIntervalSince1970
+        return RFC3339.seconds(text)
     }
 
-    public static func format(_ time: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: time))
-    }
+    /// RFC 3339 in UTC with milliseconds: `2026-11-23T14:02:00.000Z`.
+    public static func format(_ time: Double) -> String { RFC3339.string(time) }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
 import RampartKube
 import RampartPolicy
 
@@ -133,7 +134,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 fail(line(of: "auditRetentionDays:"), "spec.auditRetentionDays must be between 1 and 36500")
             }
         }
-        let folder = (file as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: file)
         func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
 
         var searchFrom = 0

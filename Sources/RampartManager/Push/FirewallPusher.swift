@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import RampartJSON
+import RampartPOSIX
 import RampartKube
 
 /// Keeps one firewall's address→tag map equal to the manager's: incremental batches as
@@ -11,7 +13,7 @@ import RampartKube
 ///
 /// ```swift
 /// let pusher = FirewallPusher(name: "fw-1", admin: "http://10.0.0.5:9680", snapshot: { manager.merged })
-/// Thread { pusher.run(until: stop) }.start()
+/// NamedThread.start(name: "push fw-1") { pusher.run(until: stop) }
 /// pusher.enqueue([AddressUpdate(cluster: "prod", address: "10.244.1.7", tags: ["ns:shop"], reason: "...")])
 /// ```
 public final class FirewallPusher: @unchecked Sendable {
@@ -21,7 +23,7 @@ public final class FirewallPusher: @unchecked Sendable {
     private let sequenceStore: (UInt64) -> Void
     private let onAcknowledged: ([String], Double) -> Void
 
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var pending: [String: [String]] = [:]
     /// When each pending address was first queued, for the push-latency histogram.
     private var queuedAt: [String: Double] = [:]
@@ -92,7 +94,7 @@ public final class FirewallPusher: @unchecked Sendable {
         while !stop.isStopped {
             condition.lock()
             while pending.isEmpty && !needsFullSync && !stop.isStopped {
-                _ = condition.wait(until: Date().addingTimeInterval(0.1))
+                condition.wait(seconds: 0.1)
             }
             condition.unlock()
             if stop.isStopped { break }
@@ -162,23 +164,23 @@ public final class FirewallPusher: @unchecked Sendable {
         guard response.status == 200 else {
             throw .status(url: "\(admin)/tags", code: response.status, message: String(response.text.prefix(200)))
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let number = object["sequence"] as? NSNumber
-        else { throw .malformed(what: "GET \(admin)/tags", detail: "expected {\"sequence\": n, ...}") }
-        return UInt64(max(0, number.int64Value))
+        guard let object = try? JSONValue.parse(response.body), let number = object["sequence"]?.integer(Int64.self) else {
+            throw .malformed(what: "GET \(admin)/tags", detail: "expected {\"sequence\": n, ...} with n an integer")
+        }
+        return UInt64(max(0, number))
     }
 
     private func send(over connection: HTTPConnection, updates: [String: [String]], replace: Bool) throws(KubeError) {
         let next = sequence + 1
-        var body: [String: Any] = [
-            "sequence": next,
-            "updates": updates.sorted { $0.key < $1.key }.map { ["address": $0.key, "tags": $0.value] },
+        var members: [(String, JSONValue)] = [
+            ("sequence", .integer(next)),
+            ("updates", .array(updates.sorted { $0.key < $1.key }.map {
+                .object([("address", .string($0.key)), ("tags", .array($0.value.map(JSONValue.string)))])
+            })),
         ]
-        if replace { body["replace"] = true }
-        guard let data = try? JSONSerialization.data(withJSONObject: body) else {
-            throw .malformed(what: "tag update", detail: "cannot encode")
-        }
-        let response = try connection.request(method: "POST", url: "\(admin)/tags", body: Array(data), timeout: 10)
+        if replace { members.append(("replace", .bool(true))) }
+        let body = Array(JSONValue.object(members).serialized().utf8)
+        let response = try connection.request(method: "POST", url: "\(admin)/tags", body: body, timeout: 10)
         switch response.status {
         case 200..<300:
             sequence = next

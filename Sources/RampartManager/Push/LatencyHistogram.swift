@@ -1,4 +1,4 @@
-import Foundation
+import RampartPOSIX
 
 /// A Prometheus histogram of seconds with fixed buckets, safe to record from any thread.
 ///
@@ -9,7 +9,7 @@ import Foundation
 /// ```
 public final class LatencyHistogram: @unchecked Sendable {
     public static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    private let lock = NSLock()
+    private let lock = Lock()
     private var counts = [Int](repeating: 0, count: LatencyHistogram.bounds.count + 1)
     private var sum = 0.0
 

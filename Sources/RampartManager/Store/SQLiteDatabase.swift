@@ -1,5 +1,5 @@
 import CSQLite
-import Foundation
+import FoundationEssentials
 
 /// Why the store failed; names the statement's purpose and SQLite's message.
 public struct StoreError: Error, Sendable, CustomStringConvertible {

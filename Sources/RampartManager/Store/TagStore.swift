@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RampartKube
 
 /// One audit record: at `time`, `address` got `tags` (empty: lost all) for `reason`.
