@@ -23,7 +23,7 @@ struct NodeCommand: ParsableCommand {
               rampart-node status --socket /run/rampart/node.sock
             """,
         version: RampartVersion.current,
-        subcommands: [RunCommand.self, InstallCommand.self, UninstallCommand.self, StatusCommand.self],
+        subcommands: [RunCommand.self, InstallCommand.self, UninstallCommand.self, StatusCommand.self, ValidateCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
