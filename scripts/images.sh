@@ -71,6 +71,13 @@ build_cni() {
 # Copies a binary and every shared library it loads (with the dynamic loader) into a root.
 install_binary() {
     local binary=$1 rootfs=$2
+    # Foundation proper (JSONSerialization, NSNull, Thread, String(format:)...) links ICU's
+    # 34 MB of locale data; the daemons use FoundationEssentials (docs/development.md).
+    if nm "$binary" 2>/dev/null | grep -q icudt; then
+        echo "images.sh: $binary links ICU's data (icudt*): something calls Foundation proper;" \
+             "find it with the lld --why-live recipe in docs/development.md" >&2
+        exit 1
+    fi
     install -D -m 0755 "$binary" "$rootfs/usr/local/bin/$(basename "$binary")"
     # Symbols stay in the build folder; the image needs none (a crash report is symbolicated
     # against the build of the same commit).
@@ -121,6 +128,10 @@ pack() {
     skopeo copy --quiet "oci:$layout:$version" "oci-archive:$out/$name.tar:$ref"
     local bytes
     bytes=$(du -sb "$rootfs" | cut -f1)
+    if ((bytes > 60 * 1000 * 1000)); then
+        echo "images.sh: $name is $((bytes / 1000000)) MB uncompressed, over the 60 MB budget (docs/PERFORMANCE.md)" >&2
+        exit 1
+    fi
     printf '%s\t%s\t%s MB uncompressed, %s MB archive\n' "$ref" "$out/$name.tar" \
         "$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')" \
         "$(awk -v b="$(stat -c %s "$out/$name.tar")" 'BEGIN{printf "%.1f", b/1e6}')"
