@@ -117,7 +117,6 @@ pack() {
         --config.label "org.opencontainers.image.version=$version"
         --config.label "org.opencontainers.image.revision=$revision"
         --config.label "org.opencontainers.image.created=$created"
-        --config.label "org.opencontainers.image.source=https://github.com/rampart/rampart"
         --config.label "org.opencontainers.image.vendor=Rampart"
         --config.label "org.opencontainers.image.documentation=docs/install.md"
     )
