@@ -20,8 +20,9 @@
 #     reservation, plugin record, libcni cache entry or network namespace behind
 #     (`ip rule`, `ip route show table all`, both families, and the folders, before and after);
 #   - 50 sandboxes created and removed in a row leave the node as it was;
-#   - RunPodSandbox latency p50/p99 over 50 sandboxes without and with rampart-cni in the
-#     chain (same ptp primary), printed (docs/PERFORMANCE.md keeps the figures).
+#   - RunPodSandbox latency p50/p99 over 50 sandboxes with rampart-cni in the chain and 50
+#     without (same ptp primary; runtime handler "bare" has its own CNI folder), created
+#     alternately so both see the same load; printed (docs/PERFORMANCE.md keeps the figures).
 #
 # Network safety: containerd, and so every CNI plugin and container it starts, runs inside
 # the node namespace this script creates (nsenter --net), in a private mount namespace with
@@ -100,7 +101,7 @@ stop_pid() { # PID: TERM, then KILL after 5 s
 own_processes() {
     local p
     for p in /proc/[0-9]*; do
-        tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "-address $SOCK " && echo "${p#/proc/}"
+        { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "-address $SOCK " && echo "${p#/proc/}"
     done
     cat /sys/fs/cgroup/*/"$CGROUP"/cgroup.procs /sys/fs/cgroup/*/"$CGROUP"/*/cgroup.procs \
         /sys/fs/cgroup/*/"$CGROUP"/*/*/cgroup.procs 2>/dev/null || true
@@ -211,6 +212,10 @@ cat >"$HOST/etc/cni/net.d/10-ptp.conflist" <<JSON
   ]
 }
 JSON
+# The "bare" runtime handler's: the same primary, its own network (name, subnet), no rampart-cni.
+mkdir -p "$HOST/etc/cni/net.d-bare"
+sed -e "s/\"name\": \"$NETNAME\"/\"name\": \"$NETNAME-bare\"/" -e 's#10.244.1.0/24#10.244.2.0/24#' \
+    "$HOST/etc/cni/net.d/10-ptp.conflist" >"$HOST/etc/cni/net.d-bare/10-ptp.conflist"
 
 # --- The API test server, in the node namespace -------------------------------------------
 log "API test server"
@@ -309,6 +314,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         SystemdCgroup = false
         # runc's state under the work folder, not /run/containerd/runc.
         Root = "$WORK/containerd/runc"
+    # The same runc with its own CNI folder (the primary only): the figures' "without".
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.bare]
+      runtime_type = "io.containerd.runc.v2"
+      cni_conf_dir = "$HOST/etc/cni/net.d-bare"
+      cni_max_conf_num = 1
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.bare.options]
+        SystemdCgroup = false
+        Root = "$WORK/containerd/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$HOST/opt/cni/bin"
     conf_dir = "$HOST/etc/cni/net.d"
@@ -357,21 +370,59 @@ snapshot() {
 }
 differ() { diff <(echo "$1") <(echo "$2") | grep '^[<>]' | head -n 30; }
 
-# --- 1. The chain without rampart-cni: RunPodSandbox latency ----------------------------
+# --- The manager, from its image (before the measurements: both runs share its load) -----
+mkdir -p "$WORK/manager-config"
+cp "$WORK/kubeconfig" "$WORK/manager-config/kubeconfig"
+chmod 0644 "$WORK/manager-config/kubeconfig"
+cat >"$WORK/manager-config/manager.yaml" <<YAML
+apiVersion: rampart.io/v1
+kind: ManagerConfiguration
+metadata: {name: containerd-e2e}
+spec:
+  listen: "127.0.0.1:9690"
+  state: /var/lib/rampart/manager.sqlite
+  clusters:
+    - {name: lab, id: 7, kubeconfig: /etc/rampart/kubeconfig}
+  firewalls:
+    - {name: fw-1, admin: "http://10.200.0.2:9680"}
+YAML
+# The manager's Deployment pod (templates/manager.yaml): the chart's restricted container
+# (uid 65532, no capability, read-only root). Host network here, because the API test
+# server listens on the node's loopback.
+python3 - "$WORK/manager-spec.json" <<PY
+import json, sys
+json.dump({"name": "rampart-manager-$ID", "namespace": "kube-system", "container": "manager",
+           "labels": {"app.kubernetes.io/name": "rampart", "app.kubernetes.io/component": "manager"},
+           "annotations": {"rampart.io/inspect": "bypass"},
+           "image": "$MANAGER_IMAGE",
+           "command": ["/usr/local/bin/rampart-manager", "run", "--config", "/etc/rampart/manager.yaml"],
+           "runAsUser": 65532, "runAsGroup": 65532, "allowPrivilegeEscalation": False,
+           "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+           "mounts": [{"host": "$WORK/manager-config", "container": "/etc/rampart", "readonly": True},
+                      {"host": "$HOST/var/lib/rampart-manager", "container": "/var/lib/rampart"}]},
+          open(sys.argv[1], "w"))
+PY
+log "the manager, under containerd"
+ncri daemon --spec "$WORK/manager-spec.json" >"$WORK/manager.json" || die "could not start the manager's container"
+MANAGER=$(json 'd["container"]' <"$WORK/manager.json")
+for _ in $(seq 20); do n "$NODE" curl -sf -o /dev/null http://127.0.0.1:9690/healthz && break; sleep 0.25; done
+n "$NODE" curl -sf -o /dev/null http://127.0.0.1:9690/healthz \
+    || die "the manager does not answer on 127.0.0.1:9690 (container $(cri container-state "$MANAGER"))"
+pass "the manager runs from its image under containerd (uid 65532, no capability, read-only root)"
+
+# --- 1. The primary alone leaves nothing behind (so the snapshots can see what does) ------
 # containerd's own loopback network comes first; then the conflist's chain.
 plugins=$(cri cni-plugins | json 'd["networks"]')
 [ "$plugins" = "[['loopback'], ['ptp']]" ] || die "containerd loaded CNI networks $plugins, expected [['loopback'], ['ptp']]"
 pristine=$(snapshot)
-log "50 sandboxes with ptp + host-local only"
-ncri cycle --count 50 --namespace shop --prefix bare >"$WORK/bench-bare.json" || die "50 sandboxes without rampart-cni failed"
+ncri cycle --count 10 --namespace shop --prefix primary >/dev/null || die "10 sandboxes with ptp + host-local failed"
 after=$(snapshot)
-[ "$pristine" = "$after" ] || die "50 sandboxes without rampart-cni changed the node: $(differ "$pristine" "$after")"
+[ "$pristine" = "$after" ] || die "10 sandboxes with ptp + host-local alone changed the node: $(differ "$pristine" "$after")"
+pass "10 sandboxes with the primary alone left the node as it was"
 
-# --- 2. The node agent and the manager, from their images --------------------------------
-mkdir -p "$WORK/node-config" "$WORK/manager-config"
+# --- 2. The node agent, from its image --------------------------------------------------
+mkdir -p "$WORK/node-config"
 cp "$WORK/kubeconfig" "$WORK/node-config/kubeconfig"
-cp "$WORK/kubeconfig" "$WORK/manager-config/kubeconfig"
-chmod 0644 "$WORK/manager-config/kubeconfig"
 # The chart's NodeConfiguration (templates/node-configmap.yaml) with this node's folders;
 # credentials from a kubeconfig (no service account here), health checks every second.
 cat >"$WORK/node-config/node.yaml" <<YAML
@@ -421,39 +472,9 @@ json.dump({"name": "rampart-node-$ID", "namespace": "kube-system", "container": 
            "runAsUser": 0, "privileged": True, "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]},
            "mounts": mounts}, open(sys.argv[1], "w"))
 PY
-cat >"$WORK/manager-config/manager.yaml" <<YAML
-apiVersion: rampart.io/v1
-kind: ManagerConfiguration
-metadata: {name: containerd-e2e}
-spec:
-  listen: "127.0.0.1:9690"
-  state: /var/lib/rampart/manager.sqlite
-  clusters:
-    - {name: lab, id: 7, kubeconfig: /etc/rampart/kubeconfig}
-  firewalls:
-    - {name: fw-1, admin: "http://10.200.0.2:9680"}
-YAML
-# The manager's Deployment pod (templates/manager.yaml): the chart's restricted container
-# (uid 65532, no capability, read-only root). Host network here, because the API test
-# server listens on the node's loopback.
-python3 - "$WORK/manager-spec.json" <<PY
-import json, sys
-json.dump({"name": "rampart-manager-$ID", "namespace": "kube-system", "container": "manager",
-           "labels": {"app.kubernetes.io/name": "rampart", "app.kubernetes.io/component": "manager"},
-           "annotations": {"rampart.io/inspect": "bypass"},
-           "image": "$MANAGER_IMAGE",
-           "command": ["/usr/local/bin/rampart-manager", "run", "--config", "/etc/rampart/manager.yaml"],
-           "runAsUser": 65532, "runAsGroup": 65532, "allowPrivilegeEscalation": False,
-           "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
-           "mounts": [{"host": "$WORK/manager-config", "container": "/etc/rampart", "readonly": True},
-                      {"host": "$HOST/var/lib/rampart-manager", "container": "/var/lib/rampart"}]},
-          open(sys.argv[1], "w"))
-PY
-log "the manager and the node agent, under containerd"
-ncri daemon --spec "$WORK/manager-spec.json" >"$WORK/manager.json" || die "could not start the manager's container"
+log "the node agent, under containerd"
 ncri daemon --spec "$WORK/node-spec.json" >"$WORK/node.json" || die "could not start the node agent's container"
 AGENT=$(json 'd["container"]' <"$WORK/node.json")
-MANAGER=$(json 'd["container"]' <"$WORK/manager.json")
 # Ready as the chart's readinessProbe asks: `rampart-node status` exec'd in the container.
 ready=no
 for _ in $(seq 60); do
@@ -555,14 +576,20 @@ after=$(snapshot)
 [ "$baseline" = "$after" ] && pass "after Stop/RemovePodSandbox the node equals its baseline (rules, routes, links, records)" \
     || fail "Stop/RemovePodSandbox left things behind: $(differ "$baseline" "$after")"
 
-# --- 5. 50 sandboxes in a row, with rampart-cni (steered: namespace shop) ------------------
-log "50 sandboxes with ptp + host-local + rampart-cni"
-ncri cycle --count 50 --namespace shop --prefix churn >"$WORK/bench-rampart.json" || fail "50 sandboxes with rampart-cni failed"
+# --- 5. 50 sandboxes in a row with rampart-cni (steered: namespace shop), each turn beside
+# one of runtime handler "bare" (same ptp primary, no rampart-cni), for the latency figures.
+log "50 + 50 sandboxes (after 5 + 5 not counted): the default chain and the 'bare' handler's, alternating"
+ncri cycle --count 50 --warmup 5 --namespace shop --prefix churn --compare bare >"$WORK/bench.json" \
+    || fail "50 sandboxes with rampart-cni (and 50 without) failed"
 after=$(snapshot)
-[ "$baseline" = "$after" ] && pass "50 sandboxes created and removed in a row left the node as it was" \
+[ "$baseline" = "$after" ] && pass "50 sandboxes created and removed in a row (with 50 more of the bare chain) left the node as it was" \
     || fail "50 sandboxes left things behind: $(differ "$baseline" "$after")"
-steered=$(grep -c '"event":"steered"' "$HOST/var/log/rampart/cni.log" || true)
-[ "$steered" -ge 52 ] && pass "rampart-cni steered $steered pods (2 + 50)" || fail "rampart-cni logged $steered steered pods, expected at least 52"
+steered=$(grep '"event":"steered"' "$HOST/var/log/rampart/cni.log" | grep -c '"pod":"churn-' || true)
+[ "$steered" = 55 ] && pass "rampart-cni steered all 55 churn pods" || fail "rampart-cni logged $steered steered churn pods, expected 55"
+bare=$(grep -c '"pod":"bare-' "$HOST/var/log/rampart/cni.log" || true)
+[ "$bare" = 0 ] && [ -f "$HOST/var/lib/cni/networks/$NETNAME-bare/last_reserved_ip.0" ] \
+    && pass "the bare handler's pods ran ptp + host-local only (own network, never rampart-cni)" \
+    || fail "the bare handler's chain: $bare rampart-cni log lines for bare pods (expected 0), its host-local folder: $(ls "$HOST/var/lib/cni/networks")"
 state=$(cri container-state "$AGENT" | json 'd["state"]')
 [ "$state" = CONTAINER_RUNNING ] && pass "the node agent's container is still running" || fail "the node agent's container is $state after the run"
 
@@ -592,9 +619,10 @@ sys.exit(0 if good else 1)
 PY
 
 # --- Figures -------------------------------------------------------------------------------
-python3 - "$WORK/bench-bare.json" "$WORK/bench-rampart.json" <<'PY'
+[ -s "$WORK/bench.json" ] && python3 - "$WORK/bench.json" <<'PY'
 import json, sys
-bare, with_rampart = (json.load(open(p)) for p in sys.argv[1:3])
+figures = json.load(open(sys.argv[1]))
+bare, with_rampart = figures["bare"], figures["default"]
 print("RunPodSandbox over 50 sandboxes (ms):       p50     p99    mean")
 print(f"  ptp + host-local                       {bare['run_p50']:7.1f} {bare['run_p99']:7.1f} {bare['run_mean']:7.1f}")
 print(f"  ptp + host-local + rampart-cni (steered){with_rampart['run_p50']:7.1f} {with_rampart['run_p99']:7.1f} {with_rampart['run_mean']:7.1f}")

@@ -11,6 +11,7 @@ scripts/setup.sh
 echo "== build (debug; the first build takes a few minutes)" >&2
 swift build 2>&1 | tail -n 1 >&2
 scripts/check-chart.sh   # the Helm chart: lint, strict schemas, bad values refused, deploy/rendered current
+[ "$(id -u)" -ne 0 ] || scripts/containerd-e2e.sh   # root: a real containerd runs the CNI chain over the CRI, from the built images
 scripts/check-docs.sh    # deploy/examples and the docs' examples, as written
 # The allocation guard first (swift test's summary must stay the last line): in a release
 # build, decoding every packet of the sample capture must not touch the heap.

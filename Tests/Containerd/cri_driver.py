@@ -13,7 +13,7 @@ its IP once RunPodSandbox returned, and is deleted after RemovePodSandbox.
     cri_driver.py ... pod-down ID --name web --namespace shop
     cri_driver.py ... daemon --spec FILE               # a host-network pod and its container (DaemonSet-like)
     cri_driver.py ... exec CONTAINER -- CMD ...        # ExecSync, as an exec probe
-    cri_driver.py ... cycle --count 50 --namespace shop --prefix churn
+    cri_driver.py ... cycle --count 50 --warmup 5 --namespace shop --prefix churn [--compare bare]
     cri_driver.py ... cleanup                          # stop and remove every container and sandbox
 
 Every command prints one JSON object on standard output; failures exit 1 with a message
@@ -121,9 +121,9 @@ class Runtime:
                     namespace_options=pb.NamespaceOption(network=mode, pid=pb.CONTAINER, ipc=pb.POD),
                     privileged=privileged)))
 
-    def run_sandbox(self, config):
+    def run_sandbox(self, config, handler=""):
         start = time.perf_counter()
-        reply = call(self.runtime, "RunPodSandbox", pb.RunPodSandboxRequest(config=config))
+        reply = call(self.runtime, "RunPodSandbox", pb.RunPodSandboxRequest(config=config, runtime_handler=handler))
         return reply.pod_sandbox_id, (time.perf_counter() - start) * 1000
 
     def sandbox_status(self, sandbox_id):
@@ -159,13 +159,13 @@ def pairs(items):
     return out
 
 
-def pod_up(rt, cluster, name, namespace, labels, annotations):
+def pod_up(rt, cluster, name, namespace, labels, annotations, handler=""):
     """What happens to one pod: the API server has it (Pending), the kubelet runs its
     sandbox through the CRI (containerd runs the CNI chain), then reports its IP."""
     uid = str(uuid.uuid4())
     cluster.pod(name, namespace, uid, labels, annotations)
     config = rt.sandbox_config(name, namespace, uid, labels, annotations)
-    sandbox_id, run_ms = rt.run_sandbox(config)
+    sandbox_id, run_ms = rt.run_sandbox(config, handler)
     status = rt.sandbox_status(sandbox_id)
     if status["state"] != pb.SANDBOX_READY or not status["ip"]:
         raise Failure(f"sandbox {namespace}/{name} ({sandbox_id}) is not ready with an IP: {status}")
@@ -214,18 +214,33 @@ def cmd_pod_down(rt, cluster, args):
     return {"removed": args.id, "ms": round(pod_down(rt, cluster, args.id, args.name, args.namespace), 2)}
 
 
-def cmd_cycle(rt, cluster, args):
-    """`count` pods created and removed one after the other; RunPodSandbox timed for each."""
-    run_ms, remove_ms = [], []
-    for i in range(args.count):
-        name = f"{args.prefix}-{i}"
-        pod = pod_up(rt, cluster, name, args.namespace, {"app": args.prefix}, {})
-        run_ms.append(pod["run_ms"])
-        remove_ms.append(pod_down(rt, cluster, pod["id"], name, args.namespace))
-    return {"count": args.count, "run_ms": run_ms,
-            "run_p50": round(percentile(run_ms, 50), 1), "run_p99": round(percentile(run_ms, 99), 1),
+def stats(run_ms, remove_ms):
+    return {"run_ms": run_ms, "run_p50": round(percentile(run_ms, 50), 1), "run_p99": round(percentile(run_ms, 99), 1),
             "run_mean": round(statistics.mean(run_ms), 1),
             "remove_p50": round(percentile(remove_ms, 50), 1), "remove_p99": round(percentile(remove_ms, 99), 1)}
+
+
+def cmd_cycle(rt, cluster, args):
+    """`count` pods created and removed one after the other, RunPodSandbox timed for each.
+    With --compare HANDLER, each turn also runs a pod with that runtime handler (whose CNI
+    configuration folder differs), alternating which goes first, so both series see the
+    same machine load."""
+    handlers = [""] + ([args.compare] if args.compare else [])
+    times = {h: ([], []) for h in handlers}
+    # The first sandboxes after a change of the CNI configuration warm caches (binaries,
+    # the image's snapshot): `warmup` more turns are made first and not counted.
+    for i in range(args.warmup + args.count):
+        for handler in (handlers if i % 2 == 0 else handlers[::-1]):
+            name = f"{handler or args.prefix}-{i}"
+            pod = pod_up(rt, cluster, name, args.namespace, {"app": handler or args.prefix}, {}, handler)
+            ms = pod_down(rt, cluster, pod["id"], name, args.namespace)
+            if i >= args.warmup:
+                times[handler][0].append(pod["run_ms"])
+                times[handler][1].append(ms)
+    result = {"count": args.count, "warmup": args.warmup}
+    for handler, (run_ms, remove_ms) in times.items():
+        result[handler or "default"] = stats(run_ms, remove_ms)
+    return result
 
 
 def cmd_daemon(rt, cluster, args):
@@ -346,6 +361,8 @@ def main():
     p.add_argument("--count", type=int, default=50)
     p.add_argument("--namespace", required=True)
     p.add_argument("--prefix", required=True)
+    p.add_argument("--warmup", type=int, default=0)
+    p.add_argument("--compare", default="", help="also a pod with this runtime handler each turn")
     p = sub.add_parser("daemon")
     p.add_argument("--spec", required=True)
     p = sub.add_parser("container-state")
