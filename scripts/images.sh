@@ -85,7 +85,10 @@ install_binary() {
     local lib
     while read -r lib; do
         [[ -n $lib ]] || continue
-        install -D -m 0644 "$(readlink -f "$lib")" "$rootfs$lib"
+        # The dynamic loader is what the kernel executes first: it must be executable.
+        local mode=0644
+        [[ $lib == */ld-linux* ]] && mode=0755
+        install -D -m "$mode" "$(readlink -f "$lib")" "$rootfs$lib"
     done < <(ldd "$binary" 2>/dev/null | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}')
 }
 
