@@ -33,11 +33,14 @@ let package = Package(
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX"]),
+        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         // What the daemons need of POSIX that FoundationEssentials lacks (named threads, a lock,
         // a condition, printf formatting, path names), so no daemon links Foundation's ICU.
         // Imports nothing of ours.
         .target(name: "RampartPOSIX"),
+        // The one HTTP/1.1 server of the daemons' APIs, probes and metrics: a poll loop, a
+        // worker pool, limits, timeouts, bearer tokens with roles. Imports only RampartPOSIX.
+        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX"]),
         // The release number every executable reports. Imports nothing.
         .target(name: "RampartVersion"),
         // JSON without Foundation: parsed with positions, written back, numbers kept as text.
@@ -61,9 +64,9 @@ let package = Package(
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
-        .target(name: "RampartNode", dependencies: ["RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
+        .target(name: "RampartNode", dependencies: ["RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(
             name: "rampart-node",
             dependencies: [
@@ -76,7 +79,7 @@ let package = Package(
             name: "rampart-manager",
             dependencies: [
                 "RampartVersion",
-                "RampartManager", "RampartKube", "RampartPOSIX",
+                "RampartManager", "RampartKube", "RampartPOSIX", "RampartHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,7 +87,7 @@ let package = Package(
             name: "rampart-firewall",
             dependencies: [
                 "RampartVersion",
-                "RampartDataplane", "RampartInspect", "RampartPolicy", "RampartPOSIX",
+                "RampartDataplane", "RampartInspect", "RampartPolicy", "RampartPOSIX", "RampartHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +105,7 @@ let package = Package(
         .target(name: "RampartTestSupport", path: "Tests/RampartTestSupport"),
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
+        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
@@ -138,6 +142,6 @@ let package = Package(
             ]),
         .testTarget(
             name: "RampartManagerTests",
-            dependencies: ["RampartManager", "RampartKube", "rampart-manager", "rampart-firewall", "RampartTestSupport"]),
+            dependencies: ["RampartManager", "RampartKube", "RampartHTTP", "rampart-manager", "rampart-firewall", "RampartTestSupport"]),
     ]
 )

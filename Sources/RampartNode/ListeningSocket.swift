@@ -6,7 +6,8 @@ import RampartKube
 import Glibc
 #endif
 
-/// A bound, listening stream socket (unix or TCP) whose accept loop runs until a stop
+/// The agent's bound, listening unix socket (the plugin's questions; HTTP goes through
+/// RampartHTTP), whose accept loop runs until a stop
 /// signal, handing each connection to its own short-lived thread so one slow client never
 /// holds up the plugin's next question.
 ///
@@ -65,61 +66,6 @@ public final class ListeningSocket: Sendable {
             throw .socket(operation: "listening on \(path)", errno: code)
         }
         return ListeningSocket(descriptor: fd, address: path, unixPath: path)
-    }
-
-    /// Binds a TCP socket at `host:port` (IPv4 or `[IPv6]:port`; port 0 picks a free one).
-    public static func tcp(_ hostPort: String) throws(NodeError) -> ListeningSocket {
-        guard let colon = hostPort.lastIndex(of: ":"), let port = UInt16(hostPort[hostPort.index(after: colon)...]) else {
-            throw .configuration("\(hostPort) is not HOST:PORT, e.g. 127.0.0.1:9691")
-        }
-        var host = String(hostPort[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        let fd: Int32
-        var bound: Int32
-        if inet_pton(AF_INET, host, &v4) == 1 {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw .socket(operation: "creating a TCP socket", errno: errno) }
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr = v4
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        } else if inet_pton(AF_INET6, host, &v6) == 1 {
-            fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw .socket(operation: "creating a TCP socket", errno: errno) }
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            address.sin6_addr = v6
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        } else {
-            throw .configuration("\(host) is not an IP address (the metrics listener takes an address, e.g. 127.0.0.1:9691)")
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            let code = errno
-            close(fd)
-            throw .socket(operation: "binding \(hostPort)", errno: code)
-        }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        let actualPort = withUnsafePointer(to: &storage) { pointer -> UInt16 in
-            pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-        }
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return ListeningSocket(descriptor: fd, address: "\(shownHost):\(actualPort)", unixPath: nil)
     }
 
     /// Accepts until `stop`; each connection's descriptor goes to `handle` on its own

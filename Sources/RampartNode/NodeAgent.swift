@@ -1,5 +1,6 @@
 import FoundationEssentials
 import RampartPOSIX
+import RampartHTTP
 import RampartCNI
 import RampartKube
 import RampartNetlink
@@ -61,6 +62,7 @@ public final class NodeAgent: Sendable {
     private let runningThreads = Atomic<Int>(0)
     private let problems = Mutex<[String: String]>([:])
     private let listeners = Mutex<[ListeningSocket]>([])
+    private let http = Mutex<HTTPServer?>(nil)
     /// Addresses actually bound (`socket`, `http`), for tests that ask for port 0.
     private let bound = Mutex<[String: String]>([:])
 
@@ -91,12 +93,20 @@ public final class NodeAgent: Sendable {
     /// every loop. Returns at once.
     public func start() throws(NodeError) {
         let socket = try ListeningSocket.unix(path: configuration.socketPath, mode: 0o600)
-        var http: ListeningSocket?
-        if let listen = configuration.metricsListen { http = try ListeningSocket.tcp(listen) }
-        listeners.withLock { $0 = [socket] + (http.map { [$0] } ?? []) }
+        var server: HTTPServer?
+        if let listen = configuration.metricsListen {
+            // The shared server's probe mode: GET and HEAD only, no credentials, its own threads.
+            do {
+                server = try HTTPServer(name: "agent", listen: listen, access: .probes, limits: .probes) { [self] request in
+                    route(request.path) ?? .text(404, "not found; try /metrics, /healthz or /readyz")
+                }
+            } catch { throw .configuration("spec.metrics: \(error)") }
+        }
+        listeners.withLock { $0 = [socket] }
+        http.withLock { $0 = server }
         bound.withLock { bound in
             bound["socket"] = socket.address
-            if let http { bound["http"] = http.address }
+            if let server { bound["http"] = server.local.description }
         }
         upkeep(checkHealth: false)
 
@@ -112,9 +122,7 @@ public final class NodeAgent: Sendable {
         launch("watch pods") { pods.run(until: stop) }
         launch("watch ns") { namespaces.run(until: stop) }
         launch("agent-socket") { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
-        if let http {
-            launch("agent-http") { [self] in http.serve(until: stop) { fd in HTTPEndpoint.serve(fd) { self.route($0) } } }
-        }
+        server?.start()
         launch("health") { [self] in
             while stop.sleep(configuration.healthInterval) { upkeep(checkHealth: true) }
         }
@@ -153,6 +161,7 @@ public final class NodeAgent: Sendable {
             waited += 0.02
         }
         listeners.withLock { $0 = [] }
+        http.withLock { $0?.stop(); $0 = nil }
     }
 
     /// The unix socket path and HTTP `host:port` actually bound.
@@ -424,17 +433,17 @@ public final class NodeAgent: Sendable {
         return try NetlinkSocket()
     }
 
-    private func route(_ path: String) -> HTTPEndpoint.Reply? {
+    private func route(_ path: String) -> HTTPReply? {
         switch path {
         case "/metrics":
             metrics.set("rampart_node_cache_synced", [:], inventory.isSynced ? 1 : 0)
             metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
-            return (200, metrics.render(), "text/plain; version=0.0.4")
+            return HTTPReply(200, metrics.render(), contentType: "text/plain; version=0.0.4")
         case "/healthz":
-            return (200, "ok\n", "text/plain")
+            return HTTPReply(200, "ok\n", contentType: "text/plain")
         case "/readyz":
             let (ready, reasons) = status()
-            return ready ? (200, "ready\n", "text/plain") : (503, reasons.joined(separator: "\n") + "\n", "text/plain")
+            return HTTPReply(ready ? 200 : 503, ready ? "ready\n" : reasons.joined(separator: "\n") + "\n", contentType: "text/plain")
         default:
             return nil
         }

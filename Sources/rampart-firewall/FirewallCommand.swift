@@ -1,6 +1,7 @@
 import ArgumentParser
 import RampartVersion
 import RampartDataplane
+import RampartHTTP
 import RampartInspect
 import RampartPolicy
 
@@ -27,8 +28,10 @@ struct FirewallCommand: ParsableCommand {
 
             Signals: SIGHUP reloads the policy (a bad one is rejected and the running
             one stays); SIGTERM or SIGINT stop after writing the records of open
-            sessions. Admin API (default 127.0.0.1:9680): /healthz, /readyz, /metrics,
-            POST /reload.
+            sessions. Admin API (default 127.0.0.1:9680; bearer tokens from
+            spec.auth.tokensFile, required off loopback): /tags, POST /reload, /metrics.
+            Probe listener (default 127.0.0.1:9681, no credentials): /healthz, /readyz,
+            /metrics.
 
             Exit codes: 0 stopped by a signal; 1 could not start (socket, log file);
             2 the configuration is invalid; 64 the command line is wrong.
@@ -47,6 +50,9 @@ struct FirewallCommand: ParsableCommand {
 
     @Option(name: .long, help: "Admin API address, e.g. 127.0.0.1:9680, or 'off' (overrides spec.admin).")
     var admin: String?
+
+    @Option(name: .long, help: "Probe listener address (/healthz /readyz /metrics, no credentials), e.g. 0.0.0.0:9681, or 'off' (overrides spec.probes).")
+    var probes: String?
 
     @Option(name: .long, help: "Where to write EVE JSON events, a path or '-' (overrides spec.events).")
     var events: String?
@@ -70,6 +76,9 @@ struct FirewallCommand: ParsableCommand {
         if let admin, admin != "off", SocketAddress(parsing: admin) == nil {
             throw ValidationError("--admin must be address:port, e.g. 127.0.0.1:9680, or off (got '\(admin)').")
         }
+        if let probes, probes != "off", SocketAddress(parsing: probes) == nil {
+            throw ValidationError("--probes must be address:port, e.g. 127.0.0.1:9681, or off (got '\(probes)').")
+        }
     }
 
     func run() throws {
@@ -86,11 +95,25 @@ struct FirewallCommand: ParsableCommand {
         var settings = file.firewall
         if let listen, let address = SocketAddress(parsing: listen) { settings.listen = address }
         if let admin { settings.admin = admin == "off" ? nil : SocketAddress(parsing: admin) }
+        if let probes {
+            settings.probesEnabled = probes != "off"
+            settings.probes = SocketAddress(parsing: probes)
+        }
+        // Fail closed: an admin API off loopback needs tokens; a tokens file must be sound.
+        var tokens: BearerTokens?
+        do {
+            if let path = settings.tokensFile { tokens = try BearerTokens.load(path: path) }
+        } catch {
+            fail("\(error)\nfix spec.auth.tokensFile in \(config) and run again (see docs/firewall.md).", 2)
+        }
+        if let admin = settings.admin, tokens == nil, ListenAddress(admin.description)?.isLoopback != true {
+            fail("\(config): spec.admin is \(admin), not a loopback address, and spec.auth.tokensFile is not set: anyone who reaches it could change tags and reload the policy. Add spec.auth.tokensFile (lines 'ROLE NAME TOKEN', mode 0600), or set spec.admin to 127.0.0.1:9680 (docs/firewall.md).", 2)
+        }
         if let events { settings.events = events }
         if !vni.isEmpty { settings.allowedVNIs = vni }
         if let workers { settings.workers = workers }
         if check {
-            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen))")
+            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen); admin \(settings.admin.map { "\($0) " + (tokens == nil ? "open (loopback)" : "with tokens") } ?? "off"); probes \(settings.probeAddress?.description ?? "off"))")
             return
         }
         let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
@@ -143,15 +166,23 @@ struct FirewallCommand: ParsableCommand {
         } catch {
             fail("error: \(error)", 1)
         }
-        if let address = settings.admin {
-            do {
-                let server = try AdminServer(bind: address, board: board)
-                server.tagStateFile = tagFile
-                server.start()
-                say("rampart-firewall: admin API on http://\(server.local)")
-            } catch {
-                fail("error: \(error)", 1)
+        let listeners = HTTPListenerSet()
+        do {
+            // Probes first: a kubelet asks them while the admin API may be busy.
+            if let address = settings.probeAddress {
+                let probes = try AdminServer.probeListener(bind: address, board: board, listeners: listeners)
+                probes.start()
+                say("rampart-firewall: probes on http://\(probes.local) (/healthz /readyz /metrics, no credentials)")
             }
+            if let address = settings.admin {
+                let server = try AdminServer(bind: address, board: board, tokens: tokens, listeners: listeners)
+                server.tagStateFile = tagFile
+                server.log = { say($0) }
+                server.start()
+                say("rampart-firewall: admin API on http://\(server.local) (\(tokens.map { "\($0.count) bearer tokens from \($0.path)" } ?? "no authentication: loopback only"))")
+            }
+        } catch {
+            fail("error: \(error)", 1)
         }
         say("rampart-firewall: listening on \(bound) with \(workerCount) worker\(workerCount == 1 ? "" : "s") (VNIs: \(settings.allowedVNIs.isEmpty ? "any" : settings.allowedVNIs.map(String.init).joined(separator: ",")))")
         if workerCount == 1 {

@@ -8,6 +8,7 @@ import Glibc
 #endif
 import RampartKube
 import RampartManager
+import RampartHTTP
 
 @main
 struct RampartManagerCommand: ParsableCommand {
@@ -32,8 +33,10 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the manager: watch the clusters, record every tag change, push to the firewalls.",
         discussion: """
-            Logs are JSON lines on standard error. The API (GET /healthz /readyz /metrics
-            /clusters /tags?address= /audit?address=&at=) listens where spec.listen says.
+            Logs are JSON lines on standard error. The API (GET /clusters /tags?address=
+            /audit?address=&at= /metrics /healthz /readyz) listens where spec.listen says,
+            with bearer tokens from spec.auth.tokensFile (required off loopback); the probe
+            listener (GET /healthz /readyz /metrics, no credentials) where spec.probes says.
             SIGTERM or SIGINT stops it.
 
             Example:
@@ -59,8 +62,15 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         let api = ManagerAPI(manager: manager)
-        let listener: HTTPListener
-        do { listener = try HTTPListener(address: configuration.listen) { api.handle($0) } } catch {
+        let listener: HTTPServer
+        var probes: HTTPServer?
+        do {
+            // Fail closed: an API off loopback without tokens is refused by the listener itself.
+            let tokens = try configuration.tokensFile.map { path throws(HTTPConfigurationError) in try BearerTokens.load(path: path) }
+            listener = try api.listener(address: configuration.listen, tokens: tokens)
+            probes = try configuration.probeAddress.map { address throws(HTTPConfigurationError) in try api.probeListener(address: address) }
+            listener.log = { log(ManagerLog.line("info", event: "api", message: $0)) }
+        } catch {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
         }
@@ -73,12 +83,14 @@ struct Run: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
         manager.start()
+        probes?.start()
         listener.start()
-        log(ManagerLog.line("info", event: "started", message: "API on \(configuration.listen); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
+        log(ManagerLog.line("info", event: "started", message: "API on \(listener.local)\(configuration.tokensFile == nil ? " (no authentication: loopback only)" : " (bearer tokens)"); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
         var received: Int32 = 0
         sigwait(&signals, &received)
         log(ManagerLog.line("info", event: "stopping", message: "signal \(received)"))
         listener.stop()
+        probes?.stop()
         manager.stop()
     }
 }
@@ -107,7 +119,24 @@ struct Validate: ParsableCommand {
                 failed = true
             }
         }
-        for firewall in configuration.firewalls { print("firewall \(firewall.name): \(firewall.admin)") }
+        for firewall in configuration.firewalls {
+            do {
+                let token = try firewall.authorization().isEmpty ? "no token" : "token from \(firewall.tokenFile ?? "")"
+                print("firewall \(firewall.name): \(firewall.admin) (\(token))")
+            } catch {
+                print(error)
+                failed = true
+            }
+        }
+        if let path = configuration.tokensFile {
+            do { print("API on \(configuration.listen): \(try BearerTokens.load(path: path).count) tokens from \(path)") } catch {
+                print(error)
+                failed = true
+            }
+        } else if ListenAddress(configuration.listen)?.isLoopback != true {
+            print("\(config): spec.listen is \(configuration.listen), not loopback, and spec.auth.tokensFile is not set; add spec.auth.tokensFile (lines 'ROLE NAME TOKEN', mode 0600) or listen on 127.0.0.1")
+            failed = true
+        }
         if failed { throw ExitCode(2) }
         print("\(config): ok")
     }

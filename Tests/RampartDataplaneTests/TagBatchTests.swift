@@ -201,12 +201,12 @@ struct TagBatchTests {
         // Over the limit: 413 (curl waits for 100-continue and gets the refusal instead).
         let big = FileHandle(forWritingAtPath: directory.appendingPathComponent("c.json").path)
             ?? { FileManager.default.createFile(atPath: directory.appendingPathComponent("c.json").path, contents: nil); return FileHandle(forWritingAtPath: directory.appendingPathComponent("c.json").path)! }()
-        big.write(Data(repeating: 0x20, count: AdminRequest.maximumBody + 1))
+        big.write(Data(repeating: 0x20, count: AdminServer.maximumBody + 1))
         big.closeFile()
         (status, output) = try TestShell.run("curl -sS -w '\\n%{http_code}' --data-binary @c.json \(url)", in: directory)
         #expect(output.hasSuffix("413"), "\(output)")
         // A plain client that sends everything at once, without Expect.
-        let head = "POST /tags HTTP/1.1\r\nContent-Length: \(AdminRequest.maximumBody + 10)\r\n\r\n"
+        let head = "POST /tags HTTP/1.1\r\nContent-Length: \(AdminServer.maximumBody + 10)\r\n\r\n"
         #expect(HTTPClient.request(port, head + String(repeating: " ", count: 100_000)).hasPrefix("HTTP/1.1 413"))
         #expect(HTTPClient.request(port, "POST /tags HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").hasPrefix("HTTP/1.1 411"))
         #expect(HTTPClient.request(port, "GET /tags HTTP/1.1\r\nConnection: keep-alive\r\n\r\n").contains("Connection: close"))

@@ -150,7 +150,7 @@ struct ManagerEndToEndTests {
 
         // The API answers over HTTP.
         let api = ManagerAPI(manager: manager)
-        let listener = try HTTPListener(address: "127.0.0.1:0") { api.handle($0) }
+        let listener = try api.listener(address: "127.0.0.1:0", tokens: nil)
         listener.start()
         defer { listener.stop() }
         let connection = try HTTPConnection()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RampartManager
+import RampartHTTP
 
 /// The manager's hand-written text formats (no Foundation formatter, so no ICU in the image):
 /// RFC 3339 times, query decoding, the log line and the credential file.
@@ -45,12 +46,12 @@ import Testing
     }
 
     @Test func decodesQueriesAsRemovingPercentEncodingDid() {
-        #expect(HTTPListener.percentDecoded("10.244.1.7") == "10.244.1.7")
-        #expect(HTTPListener.percentDecoded("2026-11-23T14%3A02%3A00%2B01%3A00") == "2026-11-23T14:02:00+01:00")
-        #expect(HTTPListener.percentDecoded("caf%C3%A9") == "café")
-        #expect(HTTPListener.percentDecoded("%zz") == nil)
-        #expect(HTTPListener.percentDecoded("50%") == nil)
-        #expect(HTTPListener.percentDecoded("%C3") == nil, "not UTF-8")
+        #expect(HTTPRequestHead.percentDecoded("10.244.1.7") == "10.244.1.7")
+        #expect(HTTPRequestHead.percentDecoded("2026-11-23T14%3A02%3A00%2B01%3A00") == "2026-11-23T14:02:00+01:00")
+        #expect(HTTPRequestHead.percentDecoded("caf%C3%A9") == "café")
+        #expect(HTTPRequestHead.percentDecoded("%zz") == nil)
+        #expect(HTTPRequestHead.percentDecoded("50%") == nil)
+        #expect(HTTPRequestHead.percentDecoded("%C3") == nil, "not UTF-8")
     }
 
     @Test func logLinesAreSortedCompactJSON() throws {

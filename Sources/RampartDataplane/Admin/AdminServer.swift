@@ -2,91 +2,99 @@
 import Glibc
 #endif
 import FoundationEssentials
+import RampartHTTP
 import RampartInspect
 import RampartPOSIX
 import RampartWire
 
-/// A tiny HTTP/1.1 server for operations, on its own thread, reading published snapshots:
-/// `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text), `POST /reload` (the
-/// I/O thread reloads the policy between batches), `POST /tags` (one address's tags, a
+/// The firewall's admin API on the shared HTTP server (RampartHTTP), reading published
+/// snapshots: `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text), `POST /reload`
+/// (the I/O thread reloads the policy between batches), `POST /tags` (one address's tags, a
 /// batch, or a resync of the whole admin map, applied between batches without a reload)
-/// and `GET /tags` (where the map stands). One request per connection.
+/// and `GET /tags` (where the map stands). With `tokens`, every request needs a bearer
+/// token: `POST /tags` the role tag-writer, `POST /reload` policy-writer, reads any role;
+/// without, the address must be loopback. The probe listener (`probeListener`) answers
+/// `/healthz`, `/readyz` and `/metrics` without credentials, on threads of its own.
 ///
 /// ```swift
 /// let admin = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:9680")!, board: board)
 /// admin.start()
 /// ```
 public final class AdminServer: @unchecked Sendable {
-    public let descriptor: Int32
+    /// Bodies up to 16 MiB: a resync of 5,000 pods with their tags is a few MiB.
+    public static let maximumBody = 16 * 1024 * 1024
     public let local: SocketAddress
     let board: MetricsBoard
+    let server: HTTPServer
 
-    public init(bind address: SocketAddress, board: MetricsBoard) throws {
+    /// What each admin request needs of a token's role.
+    public static let permission: @Sendable (String, String) -> HTTPPermission = { method, path in
+        switch (method, path) {
+        case ("POST", "/tags"): .writeTags
+        case ("POST", "/reload"): .writePolicy
+        default: HTTPServer.readOnlyByMethod(method, path)
+        }
+    }
+
+    /// Binds the admin API; `tokens` nil: open, which is refused unless `address` is loopback.
+    public init(bind address: SocketAddress, board: MetricsBoard, tokens: BearerTokens? = nil,
+                limits: HTTPServer.Limits = HTTPServer.Limits(), listeners: HTTPListenerSet = HTTPListenerSet()) throws {
         self.board = board
-        let fd = socket(address.address.isIPv4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SystemError("socket") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var storage = sockaddr_storage()
-        let length = address.write(to: &storage)
-        let bound = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        var limits = limits
+        limits.maximumBody = AdminServer.maximumBody
+        server = try HTTPServer(
+            name: "admin", listen: address.description, access: tokens.map { .tokens($0) } ?? .open, limits: limits,
+            hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600; docs/firewall.md)",
+            permission: AdminServer.permission
+        ) { request in
+            var (status, type, body) = AdminServer.respond(board: board, method: request.method, path: request.path,
+                                                           query: request.query, body: String(decoding: request.body, as: UTF8.self))
+            if request.path == "/metrics", (200 ..< 300).contains(Int(status.prefix(3)) ?? 0) { body += listeners.prometheusText(prefix: "rampart_admin") }
+            return HTTPReply(Int(status.prefix(3)) ?? 500, body, contentType: type)
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            let error = SystemError("bind admin \(address)")
-            close(fd)
-            throw error
+        listeners.add(server)
+        local = SocketAddress(parsing: server.local.description) ?? address
+    }
+
+    /// The unauthenticated, read-only probe listener: `/healthz`, `/readyz`, `/metrics`
+    /// (anything else 404, any method but GET and HEAD 405).
+    public static func probeListener(bind address: SocketAddress, board: MetricsBoard,
+                                     listeners: HTTPListenerSet = HTTPListenerSet()) throws -> HTTPServer {
+        let server = try HTTPServer(name: "probes", listen: address.description, access: .probes, limits: .probes) { request in
+            guard ["/healthz", "/readyz", "/metrics"].contains(request.path) else {
+                return .text(404, "not found; the probe listener serves /healthz, /readyz and /metrics")
+            }
+            var (status, type, body) = AdminServer.respond(board: board, method: request.method, path: request.path)
+            if request.path == "/metrics" { body += listeners.prometheusText(prefix: "rampart_admin") }
+            return HTTPReply(Int(status.prefix(3)) ?? 500, body, contentType: type)
         }
-        var actual = sockaddr_storage()
-        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
-        }
-        descriptor = fd
-        local = withUnsafePointer(to: &actual) { SocketAddress(reading: UnsafeRawPointer($0)) } ?? address
+        listeners.add(server)
+        return server
     }
 
     /// Where accepted tag state is saved (nil: not saved), at most every `saveInterval`.
     public var tagStateFile: TagStateFile?
     public var saveIntervalNanoseconds: Int64 = 100_000_000
-    /// Where save failures are reported (standard error by default).
+    /// Where save failures and accepted changes (with the token's name) are reported
+    /// (standard error by default).
     public var log: @Sendable (String) -> Void = { message in
         let bytes = Array((message + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
-    /// Serves on a background thread until the process exits.
+    /// Serves on background threads until the process exits; with a tag state file, a
+    /// thread of its own saves accepted updates.
     public func start() {
-        NamedThread.start(name: "rampart-admin") { [self] in serveForever() }
-    }
-
-    /// The admin thread: one connection at a time; between connections, saves the tag
-    /// state when it changed (coalesced: at most once per `saveIntervalNanoseconds`).
-    func serveForever() {
-        var savedGeneration = board.tagStateCopy.generation
-        var lastSave: Int64 = 0
-        while true {
-            var timeout: Int32 = -1
-            if tagStateFile != nil && board.tagStateCopy.generation != savedGeneration {
-                let wait = lastSave + saveIntervalNanoseconds - TunnelEndpoint.monotonic()
-                if wait <= 0 {
-                    savedGeneration = saveTagState()
-                    lastSave = TunnelEndpoint.monotonic()
-                    continue
-                }
-                timeout = Int32(max(1, wait / 1_000_000))
+        let log = self.log
+        server.log = { log("rampart-firewall: \($0)") }
+        server.start()
+        guard tagStateFile != nil else { return }
+        NamedThread.start(name: "rampart-tagsave") { [self] in
+            var savedGeneration = board.tagStateCopy.generation
+            while true {
+                usleep(useconds_t(max(1_000, saveIntervalNanoseconds / 1_000)))
+                if board.tagStateCopy.generation != savedGeneration { savedGeneration = saveTagState() }
             }
-            var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 1, timeout)
-            if ready < 0 && errno != EINTR { return }
-            guard ready > 0 else { continue }
-            let client = accept(descriptor, nil, nil)
-            if client < 0 {
-                if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { continue }
-                return
-            }
-            serve(client)
-            close(client)
         }
     }
 
@@ -102,42 +110,13 @@ public final class AdminServer: @unchecked Sendable {
         return state.generation
     }
 
-    /// Answers one request and closes: every answer says `Connection: close`, so a client
-    /// that asked for keep-alive opens a new connection next time (the admin thread serves
-    /// one connection at a time and must not be held by an idle one).
-    func serve(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let status: String, type: String, body: String
-        var drain = 0
-        switch AdminRequest.read(from: client) {
-        case .none:
-            return
-        case .refused(let s, let message, let d):
-            (status, type, body, drain) = (s, "text/plain; charset=utf-8", message + "\n", d)
-        case .request(let r):
-            (status, type, body) = respond(method: r.method, path: r.path, query: r.query,
-                                           body: String(decoding: r.body, as: UTF8.self))
-        }
-        let response = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        _ = AdminRequest.writeAll(client, Array(response.utf8))
-        if drain > 0 {
-            // Read what the client still sends so closing does not reset the connection
-            // before it has read the answer.
-            shutdown(client, Int32(SHUT_WR))
-            var scratch = [UInt8](repeating: 0, count: 65536)
-            var left = drain
-            while left > 0 {
-                let n = scratch.withUnsafeMutableBytes { read(client, $0.baseAddress, min($0.count, left)) }
-                if n <= 0 { break }
-                left -= n
-            }
-        }
+    /// The response for a request (status line text, content type, body).
+    public func respond(method: String, path: String, query: [String: String] = [:], body: String = "") -> (String, String, String) {
+        AdminServer.respond(board: board, method: method, path: path, query: query, body: body)
     }
 
     /// The response for a request (status line text, content type, body).
-    public func respond(method: String, path: String, query: [String: String] = [:], body: String = "") -> (String, String, String) {
+    static func respond(board: MetricsBoard, method: String, path: String, query: [String: String] = [:], body: String = "") -> (String, String, String) {
         let text = "text/plain; charset=utf-8"
         let json = "application/json"
         switch (method, path) {

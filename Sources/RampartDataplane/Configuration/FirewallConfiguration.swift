@@ -11,7 +11,11 @@ import RampartWire
 /// metadata: {name: edge}
 /// spec:
 ///   listen: 0.0.0.0:6080       # the tunnel endpoint (VXLAN or Geneve)
-///   admin: 127.0.0.1:9680      # /healthz /readyz /metrics /reload
+///   admin: 127.0.0.1:9680      # the admin API: /tags /reload /metrics /healthz /readyz
+///   probes: 127.0.0.1:9681     # unauthenticated, read-only: /healthz /readyz /metrics; or off
+///                              # (absent: the admin address, next port)
+///   auth:
+///     tokensFile: /etc/rampart/tokens   # lines "ROLE NAME TOKEN", mode 0600; needed off loopback
 ///   vnis: [7]                  # accepted VNIs (cluster ids); empty or absent: all
 ///   workers: 0                 # worker threads; 0: one per core
 ///   events: /var/log/rampart/eve.json   # or "-" for standard output
@@ -29,6 +33,22 @@ import RampartWire
 public struct FirewallConfiguration: Sendable, Equatable {
     public var listen = SocketAddress(address: IPAddress(ipv4: 0), port: 6080)
     public var admin: SocketAddress? = SocketAddress(address: IPAddress(ipv4: 0x7F00_0001), port: 9680)
+    /// The probe listener (`/healthz`, `/readyz`, `/metrics`, no credentials) as configured;
+    /// nil: derived from `admin` (see `probeAddress`).
+    public var probes: SocketAddress?
+    /// False: no probe listener (`probes: off`).
+    public var probesEnabled = true
+    /// Where the probe listener binds: `probes`, else the admin API's address with the next
+    /// port (127.0.0.1:9681 by default: as reachable as the admin API), else 127.0.0.1:9681.
+    public var probeAddress: SocketAddress? {
+        guard probesEnabled else { return nil }
+        if let probes { return probes }
+        guard let admin else { return SocketAddress(address: IPAddress(ipv4: 0x7F00_0001), port: 9681) }
+        return SocketAddress(address: admin.address, port: admin.port == 0 || admin.port == 65535 ? 0 : admin.port + 1)
+    }
+    /// The admin API's bearer tokens (`ROLE NAME TOKEN` lines); nil: none, allowed only when
+    /// `admin` is a loopback address.
+    public var tokensFile: String?
     public var allowedVNIs: [UInt32] = []
     /// Worker threads; 0: one per online core.
     public var workers = 0
@@ -166,7 +186,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -182,6 +202,25 @@ public struct ConfigurationFile {
             } else if let text = value as? String, let address = SocketAddress(parsing: text) {
                 configuration.admin = address
             } else { fail("spec.admin must be address:port (e.g. 127.0.0.1:9680) or off, found '\(value)'") }
+        }
+        if let value = spec["probes"] {
+            if (value as? String) == "off" || (value as? Bool) == false {
+                configuration.probesEnabled = false
+            } else if let text = value as? String, let address = SocketAddress(parsing: text) {
+                configuration.probes = address
+            } else { fail("spec.probes must be address:port (e.g. 127.0.0.1:9681, or 0.0.0.0:9681 for kubelet probes) or off, found '\(value)'") }
+        }
+        if let value = spec["auth"] {
+            if let auth = value as? [String: Any] {
+                for key in auth.keys.sorted() where key != "tokensFile" {
+                    fail("FirewallConfiguration: unknown field 'spec.auth.\(key)'; expected tokensFile")
+                }
+                if let path = auth["tokensFile"] {
+                    if let path = path as? String, !path.isEmpty { configuration.tokensFile = path } else {
+                        fail("spec.auth.tokensFile must be the path of a tokens file (lines 'ROLE NAME TOKEN'), found '\(path)'")
+                    }
+                }
+            } else { fail("spec.auth must be a mapping, e.g. {tokensFile: /etc/rampart/tokens}") }
         }
         if let value = spec["vnis"] {
             if let list = value as? [Int], list.allSatisfy({ $0 >= 0 && $0 <= 0xFF_FFFF }) {

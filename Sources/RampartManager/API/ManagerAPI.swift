@@ -1,36 +1,68 @@
 import FoundationEssentials
+@_exported import RampartHTTP  // HTTPRequest and HTTPReply are part of ManagerAPI's interface
 
 /// The manager's local HTTP API (docs/manager.md):
 ///
 /// | route | answer |
 /// |---|---|
 /// | `GET /healthz` | 200 while running |
-/// | `GET /readyz` | 200 once every cluster is listed and every firewall synced, else 503 with why |
+/// | `GET /readyz` | 200 once every cluster is listed and every firewall holds the whole map, else 503 with why |
 /// | `GET /metrics` | Prometheus text |
 /// | `GET /clusters` | each cluster's sync state, object counts and errors |
 /// | `GET /tags?address=IP` | the address's tags and cluster now |
 /// | `GET /audit?address=IP&at=TIME` | the tags it had at TIME (RFC 3339 or Unix seconds) |
 /// | `GET /audit?address=IP[&from=TIME][&to=TIME]` | every change of the address |
 ///
+/// Served by the shared HTTP server (RampartHTTP): `listener` for the API (bearer tokens
+/// of any role, or open on loopback), `probeListener` for `/healthz`, `/readyz` and
+/// `/metrics` without credentials.
+///
 /// ```swift
 /// let api = ManagerAPI(manager: manager)
-/// api.handle(HTTPRequest(method: "GET", path: "/healthz", query: [:], body: []))
+/// api.handle(HTTPRequest(method: "GET", path: "/healthz"))
+/// let server = try api.listener(address: "127.0.0.1:9690", tokens: nil)
+/// server.start()
 /// ```
 public struct ManagerAPI: Sendable {
     public let manager: Manager
+    /// Both listeners' connection counters, shown in `/metrics`.
+    public let listeners = HTTPListenerSet()
 
     public init(manager: Manager) { self.manager = manager }
+
+    /// The API listener: every route is a read, so any token's role will do.
+    public func listener(address: String, tokens: BearerTokens?) throws(HTTPConfigurationError) -> HTTPServer {
+        let server = try HTTPServer(
+            name: "api", listen: address, access: tokens.map { .tokens($0) } ?? .open,
+            hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600; docs/manager.md)",
+            permission: { _, _ in .read }
+        ) { request in handle(request) }
+        listeners.add(server)
+        return server
+    }
+
+    /// The probe listener: `/healthz`, `/readyz`, `/metrics`, GET and HEAD only, no credentials.
+    public func probeListener(address: String) throws(HTTPConfigurationError) -> HTTPServer {
+        let server = try HTTPServer(name: "probes", listen: address, access: .probes, limits: .probes) { request in
+            guard ["/healthz", "/readyz", "/metrics"].contains(request.path) else {
+                return .error(404, "the probe listener serves /healthz, /readyz and /metrics")
+            }
+            return handle(request)
+        }
+        listeners.add(server)
+        return server
+    }
 
     public func handle(_ request: HTTPRequest) -> HTTPReply {
         guard request.method == "GET" else { return .error(405, "only GET is served") }
         switch request.path {
         case "/healthz": return HTTPReply(200, "ok\n", contentType: "text/plain")
         case "/readyz":
-            if manager.isReady { return HTTPReply(200, "ready\n", contentType: "text/plain") }
-            let waiting = manager.clusters().filter { !$0.synced }.map { "cluster \($0.name) not synced\($0.errors.isEmpty ? "" : ": " + $0.errors.joined(separator: "; "))" }
-                + manager.pushers.filter { !$0.status.connected }.map { "firewall \($0.name) not synced\($0.status.lastError.map { ": " + $0 } ?? "")" }
+            let waiting = manager.readiness()
+            if waiting.isEmpty { return HTTPReply(200, "ready\n", contentType: "text/plain") }
             return HTTPReply(503, waiting.joined(separator: "\n") + "\n", contentType: "text/plain")
-        case "/metrics": return HTTPReply(200, manager.metrics(), contentType: "text/plain; version=0.0.4")
+        case "/metrics":
+            return HTTPReply(200, manager.metrics() + listeners.prometheusText(prefix: "rampart_manager"), contentType: "text/plain; version=0.0.4")
         case "/clusters": return json(manager.clusters())
         case "/tags":
             guard let address = request.query["address"] else { return .error(400, "give ?address=IP") }

@@ -40,11 +40,28 @@ public struct FirewallTarget: Sendable, Equatable {
     public var admin: String
     /// The clusters whose addresses it gets (nil: every cluster's).
     public var clusters: [String]?
+    /// A file holding the bearer token (role tag-writer) the firewall's admin API expects;
+    /// nil: none sent (a firewall whose admin API is open on loopback).
+    public var tokenFile: String?
 
-    public init(name: String, admin: String, clusters: [String]? = nil) {
+    public init(name: String, admin: String, clusters: [String]? = nil, tokenFile: String? = nil) {
         self.name = name
         self.admin = admin
         self.clusters = clusters
+        self.tokenFile = tokenFile
+    }
+
+    /// The `Authorization` header to send, read from `tokenFile` (first line, trimmed).
+    public func authorization() throws(ConfigurationErrors) -> [String] {
+        guard let tokenFile else { return [] }
+        guard let data = FileManager.default.contents(atPath: tokenFile) else {
+            throw ConfigurationErrors(["firewall '\(name)': cannot read tokenFile \(tokenFile); it holds the token of a tag-writer line of the firewall's spec.auth.tokensFile"])
+        }
+        let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimming(.whitespaces) } ?? ""
+        guard token.count >= 16, !token.contains(" ") else {
+            throw ConfigurationErrors(["firewall '\(name)': tokenFile \(tokenFile) must hold one token of at least 16 characters on its first line"])
+        }
+        return ["Authorization: Bearer \(token)"]
     }
 
     /// Whether this firewall gets `cluster`'s addresses.
@@ -58,7 +75,11 @@ public struct FirewallTarget: Sendable, Equatable {
 /// kind: ManagerConfiguration
 /// metadata: {name: main}
 /// spec:
-///   listen: 127.0.0.1:9690              # the manager's API
+///   listen: 127.0.0.1:9690              # the manager's API (bearer tokens off loopback)
+///   probes: 127.0.0.1:9692              # /healthz /readyz /metrics, no credentials; or off
+///                                       # (absent: listen's host, port + 2)
+///   auth:
+///     tokensFile: /etc/rampart/manager-tokens   # lines "ROLE NAME TOKEN", mode 0600
 ///   state: /var/lib/rampart/manager.sqlite
 ///   auditRetentionDays: 90
 ///   clusters:
@@ -73,9 +94,25 @@ public struct FirewallTarget: Sendable, Equatable {
 ///     - name: fw-1
 ///       admin: http://10.0.0.5:9680
 ///       clusters: [prod]                # whose addresses it gets; absent: every cluster's
+///       tokenFile: fw-1.token           # its admin API's tag-writer token; absent: none sent
 /// ```
 public struct ManagerConfiguration: Sendable, Equatable {
     public var listen = "127.0.0.1:9690"
+    /// The probe listener (`/healthz`, `/readyz`, `/metrics`, no credentials) as configured;
+    /// nil: derived from `listen` (see `probeAddress`).
+    public var probes: String?
+    /// False: no probe listener (`probes: off`).
+    public var probesEnabled = true
+    /// Where the probe listener binds: `probes`, else `listen`'s host two ports up
+    /// (127.0.0.1:9692 by default; 9691 is the node agent's metrics port).
+    public var probeAddress: String? {
+        guard probesEnabled else { return nil }
+        if let probes { return probes }
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else { return nil }
+        return "\(listen[..<colon]):\(port == 0 || port > 65533 ? 0 : port + 2)"
+    }
+    /// The API's bearer tokens; nil: none, allowed only when `listen` is loopback.
+    public var tokensFile: String?
     public var state = "/var/lib/rampart/manager.sqlite"
     public var auditRetentionDays = 90
     public var clusters: [ClusterConfiguration] = []
@@ -115,13 +152,29 @@ public struct ManagerConfiguration: Sendable, Equatable {
             throw ConfigurationErrors(errors + ["\(file):1: spec is missing: it lists clusters and firewalls"])
         }
         var configuration = ManagerConfiguration()
-        let known: Set<String> = ["listen", "state", "auditRetentionDays", "clusters", "firewalls"]
+        let folder = PathName.folder(of: file)
+        func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
+        let known: Set<String> = ["listen", "probes", "auth", "state", "auditRetentionDays", "clusters", "firewalls"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail(line(of: "\(key):"), "unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
         if let value = spec["listen"] {
             if let text = value as? String, text.contains(":") { configuration.listen = text } else {
                 fail(line(of: "listen:"), "spec.listen must be address:port (e.g. 127.0.0.1:9690)")
+            }
+        }
+        if let value = spec["probes"] {
+            if (value as? String) == "off" || (value as? Bool) == false { configuration.probesEnabled = false } else if let text = value as? String, text.contains(":") {
+                configuration.probes = text
+            } else {
+                fail(line(of: "probes:"), "spec.probes must be address:port (e.g. 127.0.0.1:9692, or 0.0.0.0:9692 for kubelet probes) or off")
+            }
+        }
+        if let value = spec["auth"] {
+            if let auth = value as? [String: Any], auth.keys.allSatisfy({ $0 == "tokensFile" }), let path = auth["tokensFile"] as? String, !path.isEmpty {
+                configuration.tokensFile = resolve(path)
+            } else {
+                fail(line(of: "auth:"), "spec.auth must be {tokensFile: PATH}: a file of lines 'ROLE NAME TOKEN', mode 0600")
             }
         }
         if let value = spec["state"] {
@@ -134,9 +187,6 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 fail(line(of: "auditRetentionDays:"), "spec.auditRetentionDays must be between 1 and 36500")
             }
         }
-        let folder = PathName.folder(of: file)
-        func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
-
         var searchFrom = 0
         for (index, item) in (spec["clusters"] as? [Any] ?? []).enumerated() {
             guard let cluster = item as? [String: Any], let name = cluster["name"] as? String else {
@@ -226,7 +276,13 @@ public struct ManagerConfiguration: Sendable, Equatable {
                     fail(line(of: name), "firewall '\(name)': clusters is a list of cluster names")
                 }
             }
-            configuration.firewalls.append(FirewallTarget(name: name, admin: admin, clusters: clusters))
+            var tokenFile: String?
+            if let value = firewall["tokenFile"] {
+                if let path = value as? String, !path.isEmpty { tokenFile = resolve(path) } else {
+                    fail(line(of: "tokenFile:", from: line(of: name) - 1), "firewall '\(name)': tokenFile is the path of a file holding its admin API token")
+                }
+            }
+            configuration.firewalls.append(FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile))
         }
         if !errors.isEmpty { throw ConfigurationErrors(errors) }
         return configuration
