@@ -64,6 +64,8 @@ public final class Manager: @unchecked Sendable {
                 snapshot: { [weak self] in self?.mergedTags(for: target) ?? [:] },
                 sequenceStore: { [weak self] value in self?.saveSequence(value, of: name) },
                 onAcknowledged: { [weak self] addresses, time in self?.logPush(name, addresses, time) })
+            // The command checked the token file before starting (rampart-manager run).
+            pusher.authorization = (try? target.authorization()) ?? []
             pushers.append(pusher)
         }
     }

@@ -56,6 +56,13 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         let log: @Sendable (String) -> Void = { StandardError.write($0 + "\n") }
+        // Each firewall's admin token, read now so a missing or bad file stops the start.
+        for firewall in configuration.firewalls {
+            do { _ = try firewall.authorization() } catch {
+                StandardError.write("\(error)\nrampart-manager: fix the configuration and start again\n")
+                throw ExitCode(2)
+            }
+        }
         let manager: Manager
         do { manager = try Manager(configuration: configuration, pushLog: pushLog, log: log) } catch {
             log(ManagerLog.line("error", event: "start", message: error.description))

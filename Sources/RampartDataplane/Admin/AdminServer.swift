@@ -87,10 +87,12 @@ public final class AdminServer: @unchecked Sendable {
     public func start() {
         let log = self.log
         server.log = { log("rampart-firewall: \($0)") }
+        // The generation on disk (or restored) is read before the first request can change it.
+        let initialGeneration = board.tagStateCopy.generation
         server.start()
         guard tagStateFile != nil else { return }
         NamedThread.start(name: "rampart-tagsave") { [self] in
-            var savedGeneration = board.tagStateCopy.generation
+            var savedGeneration = initialGeneration
             while true {
                 usleep(useconds_t(max(1_000, saveIntervalNanoseconds / 1_000)))
                 if board.tagStateCopy.generation != savedGeneration { savedGeneration = saveTagState() }

@@ -19,6 +19,9 @@ import RampartKube
 public final class FirewallPusher: @unchecked Sendable {
     public let name: String
     public let admin: String
+    /// Header lines sent with every request (`Authorization: Bearer ...` for a firewall whose
+    /// admin API wants a tag-writer token); set before `run`.
+    public var authorization: [String] = []
     private let snapshot: () -> [String: [String]]
     private let sequenceStore: (UInt64) -> Void
     private let onAcknowledged: ([String], Double) -> Void
@@ -160,7 +163,7 @@ public final class FirewallPusher: @unchecked Sendable {
     }
 
     private func fetchSequence(over connection: HTTPConnection) throws(KubeError) -> UInt64 {
-        let response = try connection.request(url: "\(admin)/tags", timeout: 5)
+        let response = try connection.request(url: "\(admin)/tags", headers: authorization, timeout: 5)
         guard response.status == 200 else {
             throw .status(url: "\(admin)/tags", code: response.status, message: String(response.text.prefix(200)))
         }
@@ -180,7 +183,7 @@ public final class FirewallPusher: @unchecked Sendable {
         ]
         if replace { members.append(("replace", .bool(true))) }
         let body = Array(JSONValue.object(members).serialized().utf8)
-        let response = try connection.request(method: "POST", url: "\(admin)/tags", body: body, timeout: 10)
+        let response = try connection.request(method: "POST", url: "\(admin)/tags", headers: authorization, body: body, timeout: 10)
         switch response.status {
         case 200..<300:
             sequence = next
