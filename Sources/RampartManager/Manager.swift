@@ -32,6 +32,10 @@ public final class Manager: @unchecked Sendable {
     private let lock = Lock()
     private var merged: [String: (cluster: String, tags: [String])] = [:]
     private var reconciled: Set<String> = []
+    /// Set once, when every cluster was first listed and every change of those lists went to
+    /// the pushers: per firewall, the `enqueuedCount` its map must cover before the manager
+    /// is ready.
+    private var readyBarrier: [UInt64]?
     private var counters = (updates: 0, conflicts: 0, storeErrors: 0)
     private var lastStoreError: String?
     /// The push log's descriptor, or -1.
@@ -60,14 +64,17 @@ public final class Manager: @unchecked Sendable {
             let sequence = try store.sequence(of: target.name)
             let name = target.name
             let pusher = FirewallPusher(
-                name: name, admin: target.admin, sequence: sequence,
+                name: name, admin: target.admin, sequence: sequence, checkInterval: configuration.firewallCheckSeconds,
                 snapshot: { [weak self] in self?.mergedTags(for: target) ?? [:] },
                 sequenceStore: { [weak self] value in self?.saveSequence(value, of: name) },
-                onAcknowledged: { [weak self] addresses, time in self?.logPush(name, addresses, time) })
+                onAcknowledged: { [weak self] addresses, time in self?.logPush(name, addresses, time) },
+                log: log)
             // The command checked the token file before starting (rampart-manager run).
             pusher.authorization = (try? target.authorization()) ?? []
             pushers.append(pusher)
         }
+        // No cluster to list: a firewall's first full sync is all it needs.
+        if configuration.clusters.isEmpty { readyBarrier = pushers.map { _ in 0 } }
     }
 
     // MARK: life cycle
@@ -85,7 +92,7 @@ public final class Manager: @unchecked Sendable {
                 scheme: scheme, scope: .init(namespaces: cluster.namespaces, excludedNamespaces: cluster.excludedNamespaces)
             ) { [weak self] updates in self?.receive(updates) }
             var settings = Reflector<Pod>.Settings()
-            settings.stallTimeout = cluster.stallTimeout
+            settings.stallTimeout = cluster.stallTimeout ?? 0
             settings.watchTimeoutSeconds = cluster.watchTimeoutSeconds
             let name = cluster.name
             let log = self.log
@@ -142,10 +149,28 @@ public final class Manager: @unchecked Sendable {
         return try store.history(of: address, from: from, to: to)
     }
 
-    /// True when every cluster has listed everything and every firewall took a full sync.
-    public var isReady: Bool {
-        let clustersReady = configuration.clusters.allSatisfy { watchers[$0.name]?.isSynced == true }
-        return clustersReady && pushers.allSatisfy { $0.status.connected }
+    /// True when every cluster is listed and watched, and every firewall holds the whole
+    /// map: it accepted a full sync (in its current run), and every change since, up to at
+    /// least the changes of the clusters' first complete listings.
+    public var isReady: Bool { readiness().isEmpty }
+
+    /// What keeps the manager from being ready, one line each; empty: ready.
+    public func readiness() -> [String] {
+        var waiting: [String] = []
+        for report in clusters() where !report.synced {
+            waiting.append("cluster \(report.name) not synced\(report.errors.isEmpty ? "" : ": " + report.errors.joined(separator: "; "))")
+        }
+        let barrier = lock.withLock { readyBarrier }
+        for (index, pusher) in pushers.enumerated() {
+            let status = pusher.status
+            if !status.inSync {
+                waiting.append("firewall \(pusher.name) does not hold the whole map yet\(status.lastError.map { ": " + $0 } ?? "")")
+            } else if let barrier, status.acknowledged < barrier[index] {
+                waiting.append("firewall \(pusher.name) has not yet acknowledged the clusters' initial map (\(status.pending) addresses queued)")
+            }
+        }
+        if waiting.isEmpty && barrier == nil { waiting.append("the clusters' initial listings are not yet merged and queued for the firewalls") }
+        return waiting
     }
 
     public struct ClusterReport: Sendable, Codable {
@@ -206,6 +231,12 @@ public final class Manager: @unchecked Sendable {
         lines.append("# TYPE rampart_manager_firewall_connected gauge")
         let pushStatus = pushers.map { ($0.name, $0.status) }
         for (name, status) in pushStatus { lines.append("rampart_manager_firewall_connected{firewall=\"\(name)\"} \(status.connected ? 1 : 0)") }
+        lines.append("# HELP rampart_manager_firewall_in_sync Whether the firewall holds the whole map (a full sync its current run accepted, no failure since).")
+        lines.append("# TYPE rampart_manager_firewall_in_sync gauge")
+        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_in_sync{firewall=\"\(name)\"} \(status.inSync ? 1 : 0)") }
+        lines.append("# HELP rampart_manager_firewall_resyncs_total Full syncs sent because the firewall restarted (new boot id) or showed a sequence the manager did not send.")
+        lines.append("# TYPE rampart_manager_firewall_resyncs_total counter")
+        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_resyncs_total{firewall=\"\(name)\"} \(status.resyncs)") }
         lines.append("# HELP rampart_manager_firewall_sequence Last sequence number the firewall accepted.")
         lines.append("# TYPE rampart_manager_firewall_sequence gauge")
         for (name, status) in pushStatus { lines.append("rampart_manager_firewall_sequence{firewall=\"\(name)\"} \(status.sequence)") }
@@ -247,6 +278,7 @@ public final class Manager: @unchecked Sendable {
                 if !queued.isEmpty { break }
                 inbox.unlock()
                 reconcileSyncedClusters()
+                setReadyBarrierOnce()
                 inbox.lock()
             }
             let batch = queued
@@ -254,6 +286,7 @@ public final class Manager: @unchecked Sendable {
             inbox.unlock()
             if !batch.isEmpty { merge(batch) }
             reconcileSyncedClusters()
+            setReadyBarrierOnce()
             let now = clock()
             if now - lastPrune > 3600 {
                 lastPrune = now
@@ -320,6 +353,24 @@ public final class Manager: @unchecked Sendable {
             lock.withLock { _ = reconciled.insert(name) }
             merge(stale.map { AddressUpdate(cluster: name, address: $0, tags: [], reason: "gone while the manager was not watching") })
         }
+    }
+
+    /// Once every cluster is listed and reconciled and everything those listings produced was
+    /// merged and queued, records what each firewall must acknowledge before `isReady`.
+    /// Runs on the store thread, the only one that queues changes for the pushers.
+    private func setReadyBarrierOnce() {
+        guard lock.withLock({ readyBarrier == nil }) else { return }
+        let names = configuration.clusters.map(\.name)
+        guard names.allSatisfy({ watchers[$0]?.isSynced == true }),
+              lock.withLock({ names.allSatisfy { reconciled.contains($0) } }) else { return }
+        // The reflectors queue a listing's changes before they report it listed, so once all
+        // are listed, an empty inbox means every listed change is merged.
+        inbox.lock()
+        let drained = queued.isEmpty
+        inbox.unlock()
+        guard drained else { return }
+        let counts = pushers.map(\.enqueuedCount)
+        lock.withLock { readyBarrier = counts }
     }
 
     private func noteStoreError(_ error: StoreError) {

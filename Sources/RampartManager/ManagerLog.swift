@@ -1,4 +1,5 @@
 import FoundationEssentials
+import RampartJSON
 import RampartPOSIX
 import RampartKube
 
@@ -18,6 +19,16 @@ public enum ManagerLog {
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(object)) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A line with typed fields beside `time`, `level` and `event`, keys sorted:
+    /// `{"error":"...","event":"push-failed","firewall":"fw-1","level":"warning","status":503,"time":"..."}`.
+    public static func line(_ level: String, event: String, fields: [String: JSONValue]) -> String {
+        var all = fields
+        all["time"] = .string(ManagerAPI.format(Date().timeIntervalSince1970))
+        all["level"] = .string(level)
+        all["event"] = .string(event)
+        return JSONValue.object(all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).serialized()
     }
 
     public static func line(for status: ReflectorStatus, cluster: String) -> String {

@@ -265,6 +265,11 @@ def make_filter(resource, namespace, label_sel, field_sel):
 # --------------------------------------------------------------------------
 
 
+# The real API server's cacher sends its watchers a bookmark roughly once a minute
+# (bookmarkFrequency) and 2 s before their deadline, only for resources it saw an event of.
+REAL_BOOKMARK_FREQUENCY = 60.0
+
+
 class Expired(Exception):
     def __init__(self, requested, floor):
         super().__init__(requested, floor)
@@ -316,6 +321,11 @@ class Store:
         self.floor = start_rv  # every RV >= floor can still be watched / listed from
         self.watchers = {}
         self.events_total = 0
+        # Resources that changed since the server started serving (fixtures and --demo are
+        # loaded before): like the real watch cache, which sends no bookmark at all for a
+        # resource it has seen no event of (its last processed resourceVersion is 0).
+        self.serving = False
+        self.changed = set()
 
     @staticmethod
     def key(ns, name):
@@ -328,6 +338,8 @@ class Store:
             self.floor = max(self.floor, dropped.rv)
         self.history.append(ev)
         self.events_total += 1
+        if self.serving:
+            self.changed.add(resource.plural)
         for w in self.watchers.values():
             if w.resource is resource:
                 w.queue.put(ev)
@@ -1326,7 +1338,22 @@ class ApiHandler(BaseHTTPRequestHandler):
         start = time.monotonic()
         deadline = start + timeout if timeout else None
         interval = st.bookmark_interval
-        next_bm = start + interval if bookmarks and interval > 0 else None
+        # --bookmark-interval N: a bookmark every N s (a test convenience). 0 (the default):
+        # as the real API server's watch cache does, a bookmark roughly once a minute and
+        # 2 s before the watch's timeout, and none at all for a resource that has not
+        # changed since the server started.
+        as_real = bookmarks and interval <= 0
+
+        def next_real(now):
+            at = now + REAL_BOOKMARK_FREQUENCY
+            if deadline is not None:
+                at = min(at, deadline - 2)
+            return at if at > now else None
+
+        if as_real:
+            next_bm = next_real(start)
+        else:
+            next_bm = start + interval if bookmarks and interval > 0 else None
         while True:
             if w.broken:
                 self._abort()
@@ -1346,8 +1373,9 @@ class ApiHandler(BaseHTTPRequestHandler):
                 self.wfile.write(b"0\r\n\r\n")
                 return
             if next_bm is not None and now >= next_bm:
-                self.wfile.write(self._bookmark(w, st.store.bookmark_rv(w)))
-                next_bm = now + interval
+                if not as_real or w.resource.plural in st.store.changed:
+                    self.wfile.write(self._bookmark(w, st.store.bookmark_rv(w)))
+                next_bm = next_real(now) if as_real else now + interval
                 continue
             wait = 0.25
             if deadline is not None:
@@ -1655,7 +1683,8 @@ def main(argv=None):
     ap.add_argument("--token", default="test-token")
     ap.add_argument("--fixture", help="JSON file: a list of objects, a v1 List, or {items:[...]}")
     ap.add_argument("--demo", action="store_true", help="load a small demo cluster built from the object helpers")
-    ap.add_argument("--bookmark-interval", type=float, default=60.0)
+    ap.add_argument("--bookmark-interval", type=float, default=0.0,
+                    help="seconds between bookmarks; 0 (default): as the real API server, never on a timer")
     ap.add_argument("--history", type=int, default=10000)
     ap.add_argument("--write-kubeconfig")
     ap.add_argument("--write-ports")
@@ -1672,6 +1701,7 @@ def main(argv=None):
             store.put(o)
     if args.fixture:
         load_fixture(store, args.fixture)
+    store.serving = True
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2

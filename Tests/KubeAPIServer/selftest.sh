@@ -304,4 +304,48 @@ if kill -0 "$server_pid" 2>/dev/null; then fail "server did not stop on SIGTERM"
 wait "$server_pid" || fail "server exited with status $?"
 server_pid=""
 grep -q Traceback "$work/server.log" && fail "server logged a traceback"
+
+# --- bookmarks as the real API server sends them (the default) -------------------
+# No bookmark on a timer: nothing at all on a watch of a resource that has not changed
+# since the server started, until timeoutSeconds ends it cleanly; a resource that changed
+# gets one bookmark 2 s before the watch's timeout.
+rm -f "$work/ports.json"
+python3 "$here/kube_api_server.py" --certs "$work/certs" --port 0 --control-port 0 --token "$token" \
+  --write-ports "$work/ports.json" --demo >"$work/server2.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do [[ -s "$work/ports.json" ]] && break; sleep 0.05; done
+[[ -s "$work/ports.json" ]] || fail "second server did not write its ports"
+python3 - "$work/ports.json" "$work/certs/ca.crt" "$token" <<'PY' || fail "bookmarks are not sent as the real API server sends them"
+import http.client, json, ssl, sys, time, urllib.request
+ports = json.load(open(sys.argv[1]))
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+def watch(path):
+    c = http.client.HTTPSConnection("127.0.0.1", ports["api"], context=ctx, timeout=10)
+    start = time.monotonic()
+    c.request("GET", path, headers={"Authorization": "Bearer " + sys.argv[3]})
+    r = c.getresponse()
+    assert r.status == 200, r.status
+    lines = []
+    while True:
+        line = r.readline()  # http.client raises IncompleteRead if the final chunk is missing
+        if not line:
+            break
+        lines.append((round(time.monotonic() - start, 1), json.loads(line)["type"]))
+    return lines, time.monotonic() - start
+# --demo objects are loaded before serving: not changes. Namespaces stay silent.
+rv = json.load(urllib.request.urlopen(f"http://127.0.0.1:{ports['control']}/state"))["resourceVersion"]
+lines, took = watch(f"/api/v1/namespaces?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=4")
+assert lines == [] and 3.8 <= took <= 5, (lines, took)
+urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{ports['control']}/objects", method="POST",
+    data=json.dumps({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "changed"}}).encode())).read()
+st = json.load(urllib.request.urlopen(f"http://127.0.0.1:{ports['control']}/state"))
+rv = st["resourceVersion"]
+lines, took = watch(f"/api/v1/namespaces?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=4")
+assert [t for _, t in lines] == ["BOOKMARK"] and 1.5 <= lines[0][0] <= 2.6 and 3.8 <= took <= 5, (lines, took)
+lines, took = watch(f"/api/v1/pods?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=3")
+assert lines == [] and 2.8 <= took <= 4, (lines, took)
+print("real-style bookmarks ok")
+PY
+kill -TERM "$server_pid"; wait "$server_pid" || fail "second server exited with status $?"
+server_pid=""
 echo "selftest: ok"

@@ -95,7 +95,7 @@ struct KubeClientTests {
     }
 
     @Test func watcherFollowsChangesAndRecoversFromEveryFault() throws {
-        let server = try KubeTestServer.start(packageRoot: packageRoot, arguments: "--bookmark-interval 1")
+        let server = try KubeTestServer.start(packageRoot: packageRoot)
         defer { server.stop() }
         try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#)
         try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-1", ip: "10.244.1.1", labels: ["app": "web"], serviceAccount: "default"))
@@ -110,8 +110,9 @@ struct KubeClientTests {
         let statuses = StatusLog()
         let state = ClusterState(scheme: TagScheme(cluster: "lab"), onUpdate: log.append)
         var settings = Reflector<Pod>.Settings()
-        settings.stallTimeout = 3
-        settings.watchTimeoutSeconds = 30
+        // Watches of 2-3 s that end cleanly all through the test; a stall is a connection
+        // silent past that (Reflector.stallWindow: 7-8 s).
+        settings.watchTimeoutSeconds = 3
         settings.backoff = Backoff(initial: 0.05, ceiling: 0.5)
         let watcher = ClusterWatcher(credentials: credentials, state: state, settings: settings, onStatus: statuses.append)
         watcher.start()
@@ -136,11 +137,12 @@ struct KubeClientTests {
         try server.control("POST", "/faults", #"{"break_watches": true}"#)
         #expect(eventually { state.tags(of: "10.244.1.2").isEmpty })
 
-        // A stalled stream (not even bookmarks) is abandoned after stallTimeout.
-        try server.control("POST", "/faults", #"{"stall_watches_seconds": 8}"#)
+        // A stalled connection (nothing at all, and no end at the watch's timeout) is
+        // abandoned after the stall window, and the change arrives once the server is back.
+        try server.control("POST", "/faults", #"{"stall_watches_seconds": 12}"#)
         Thread.sleep(forTimeInterval: 0.2)
         try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-4", ip: "10.244.1.4", serviceAccount: "default"))
-        #expect(eventually(15) { !state.tags(of: "10.244.1.4").isEmpty })
+        #expect(eventually(20) { !state.tags(of: "10.244.1.4").isEmpty })
         #expect(statuses.all.contains { if case .failed(_, .transport(_, let d), _) = $0 { return d.contains("stall") || d.contains("Operation too slow") || d.contains("timed out") }; return false })
 
         // Server errors are retried.
@@ -158,6 +160,68 @@ struct KubeClientTests {
         try server.control("POST", "/objects", KubeTestServer.pod("shop", "web-6", ip: "10.244.1.6", serviceAccount: "default"))
         #expect(eventually { !state.tags(of: "10.244.1.6").isEmpty })
     }
+}
+
+extension KubeClientTests {
+    /// A real API server sends nothing at all, not even a bookmark, on a watch of a resource
+    /// that does not change, and ends the watch cleanly at its `timeoutSeconds`. Silence for
+    /// longer than the old stall timeout is no failure: no backoff, no "failed" status, and
+    /// a change after it arrives at once (it took 18 s against a real server).
+    @Test func aSilentResourceIsNotAStall() throws {
+        // The test server's defaults: bookmarks only as the real one sends them, none here.
+        let server = try KubeTestServer.start(packageRoot: packageRoot)
+        defer { server.stop() }
+        try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop","labels":{"team":"a"}}}"#)
+        let team = LatestValue()
+        let statuses = StatusLog()
+        var settings = Reflector<Namespace>.Settings()
+        settings.stallTimeout = 2          // shorter than the watch: it must not cut a silent watch
+        settings.watchTimeoutSeconds = 3   // the server ends each watch cleanly after 2.4-3 s
+        let reflector = Reflector<Namespace>(credentials: try .kubeconfig(at: server.kubeconfig), settings: settings,
+                                             onStatus: statuses.append) { change in
+            switch change {
+            case .replaced(let all): team.set(all.first?.metadata.labels?["team"])
+            case .upserted(let namespace): team.set(namespace.metadata.labels?["team"])
+            case .deleted: team.set(nil)
+            }
+        }
+        let stop = StopSignal()
+        let thread = Thread { reflector.run(until: stop) }
+        thread.start()
+        defer {
+            stop.stop()
+            while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(eventually { statuses.all.contains(.synced(resource: "namespaces", objects: 1)) })
+        #expect(team.value == "a")
+        // Silent for 9 s: three times the old stall timeout, and three clean watch ends.
+        let silentUntil = Date().addingTimeInterval(9)
+        var worstBackoff = 0
+        while Date() < silentUntil {
+            worstBackoff = max(worstBackoff, reflector.consecutiveFailures)
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let failures = statuses.all.filter { if case .failed = $0 { return true }; return false }
+        #expect(failures.isEmpty, "a silent watch was taken for a failure: \(failures)")
+        #expect(worstBackoff == 0, "the backoff grew across clean watch ends")
+        let watches = try server.control("GET", "/requests").components(separatedBy: "timeoutSeconds=").count - 1
+        #expect(watches >= 3, "the server's clean watch ends were not followed by new watches (\(watches) watches)")
+
+        // A change after the silence is seen within a second.
+        let changed = Date()
+        try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop","labels":{"team":"b"}}}"#)
+        #expect(eventually(5) { team.value == "b" })
+        let latency = Date().timeIntervalSince(changed)
+        #expect(latency < 1, "the change took \(latency) s")
+        #expect(reflector.consecutiveFailures == 0)
+    }
+}
+
+final class LatestValue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: String?
+    func set(_ value: String?) { lock.withLock { current = value } }
+    var value: String? { lock.withLock { current } }
 }
 
 final class StatusLog: @unchecked Sendable {

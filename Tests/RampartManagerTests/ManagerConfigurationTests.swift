@@ -38,6 +38,34 @@ struct ManagerConfigurationTests {
         #expect(configuration.firewalls == [FirewallTarget(name: "fw-1", admin: "http://10.0.0.5:9680")])
     }
 
+    /// The firewall check interval, and a stall timeout that would cut a quiet watch.
+    @Test func checkIntervalAndStallTimeout() throws {
+        func parse(_ spec: String) throws(ConfigurationErrors) -> ManagerConfiguration {
+            try ManagerConfiguration.parse("apiVersion: rampart.io/v1\nkind: ManagerConfiguration\nspec:\n" + spec, file: "m.yaml")
+        }
+        let defaults = try parse("  clusters:\n    - {name: a, id: 1, inCluster: true}\n")
+        #expect(defaults.firewallCheckSeconds == 10)
+        #expect(defaults.clusters[0].stallTimeout == nil)
+        #expect(Reflector<Pod>.stallWindow(timeoutSeconds: 290, configured: 0) == 319)
+        #expect(Reflector<Pod>.stallWindow(timeoutSeconds: 3, configured: 2) == 8)
+        let set = try parse("  firewallCheckSeconds: 2.5\n  clusters:\n    - {name: a, id: 1, inCluster: true, watchTimeoutSeconds: 60, stallTimeout: 90}\n")
+        #expect(set.firewallCheckSeconds == 2.5)
+        #expect(set.clusters[0].stallTimeout == 90)
+        do {
+            _ = try parse("  firewallCheckSeconds: 0\n")
+            Issue.record("a check interval of 0 was accepted")
+        } catch {
+            #expect(error.messages == ["m.yaml:4: spec.firewallCheckSeconds must be between 0.5 and 3600 seconds"])
+        }
+        do {
+            _ = try parse("  clusters:\n    - name: a\n      id: 1\n      inCluster: true\n      stallTimeout: 120\n")
+            Issue.record("a stall timeout below the watch timeout (290 s) was accepted")
+        } catch {
+            #expect(error.messages.count == 1)
+            #expect(error.messages.first?.hasPrefix("m.yaml:8: cluster 'a': stallTimeout (120 s) must be above watchTimeoutSeconds (290 s)") == true, "\(error)")
+        }
+    }
+
     @Test func everyProblemAtOnceWithItsLine() {
         do {
             _ = try ManagerConfiguration.parse("""

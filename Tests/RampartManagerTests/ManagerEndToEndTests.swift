@@ -14,7 +14,9 @@ final class LoopbackFirewall {
     var pid: Int32 = 0
     var admin: String { "http://127.0.0.1:\(adminPort)" }
 
-    init() throws {
+    /// - Parameter tagState: keep admin tags in a file across restarts; without it a restarted
+    ///   firewall comes back with no admin tags at all.
+    init(tagState: Bool = true) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-mgr-fw-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try """
@@ -25,7 +27,7 @@ final class LoopbackFirewall {
               listen: 127.0.0.1:\(tunnelPort)
               admin: 127.0.0.1:\(adminPort)
               events: \(folder.path)/eve.json
-              tagState: \(folder.path)/tags.json
+              tagState: \(tagState ? folder.path + "/tags.json" : "off")
               workers: 1
             ---
             apiVersion: rampart.io/v1
@@ -80,6 +82,19 @@ final class LoopbackFirewall {
         return object["tags"] as? [String] ?? []
     }
 
+    /// `GET /tags`: the last sequence accepted and how many addresses hold admin tags.
+    func summary() -> (sequence: Int, addresses: Int)? {
+        guard let response = try? get("/tags"), response.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              let sequence = object["sequence"] as? Int, let addresses = object["addresses"] as? Int
+        else { return nil }
+        return (sequence, addresses)
+    }
+
+    func post(_ path: String, _ body: String) throws -> HTTPResponse {
+        try HTTPConnection(connectTimeout: 1).request(method: "POST", url: admin + path, body: Array(body.utf8), timeout: 2)
+    }
+
     deinit { try? FileManager.default.removeItem(at: folder) }
 }
 
@@ -107,7 +122,7 @@ struct ManagerEndToEndTests {
         #expect(eventually { firewall.tags(of: "10.244.1.1").contains("label:app=web") })
         #expect(firewall.tags(of: "10.244.1.1").contains("k8s.cl_lab.ns_shop"))
         #expect(eventually { firewall.tags(of: "10.244.1.1").contains("nslabel:team=pay") })
-        #expect(eventually { manager.isReady })
+        #expect(eventually { manager.isReady }, "\(manager.readiness())")
         let beforeChange = Date().timeIntervalSince1970
         Thread.sleep(forTimeInterval: 0.05)
 
@@ -192,7 +207,7 @@ struct ManagerEndToEndTests {
         #expect(eastOnly.tags(of: "10.2.0.1").isEmpty, "west's address went to a firewall of east only")
         #expect(eventually { manager.tags(of: "10.1.0.1")?.tags.contains("cluster:east") == true })
         #expect(eventually { manager.tags(of: "10.2.0.1")?.tags.contains("cluster:west") == true })
-        #expect(eventually { manager.isReady })
+        #expect(eventually { manager.isReady }, "\(manager.readiness())")
         // West's pod network overlaps east's: the later claim wins, and it is counted.
         try second.control("POST", "/objects", KubeTestServer.pod("shop", "c", ip: "10.1.0.1"))
         #expect(eventually { manager.tags(of: "10.1.0.1")?.cluster == "west" })
@@ -223,5 +238,164 @@ struct ManagerEndToEndTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-cred-\(UUID().uuidString).json").path
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
+    }
+}
+
+/// A lab of `count` pods in namespace `shop` (10.244.X.Y), the manager's configuration for
+/// it and one firewall.
+struct PushLab {
+    let server: KubeTestServer
+    let firewall: LoopbackFirewall
+    var configuration = ManagerConfiguration()
+    let count: Int
+
+    init(pods count: Int, tagState: Bool) throws {
+        self.count = count
+        server = try KubeTestServer.start(packageRoot: packageRoot)
+        try server.control("POST", "/objects", #"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}"#)
+        if count > 0 {
+            try server.control("POST", "/objects", "[" + (0..<count).map {
+                KubeTestServer.pod("shop", "web-\($0)", ip: PushLab.address($0), labels: ["app": "web"])
+            }.joined(separator: ",") + "]")
+        }
+        firewall = try LoopbackFirewall(tagState: tagState)
+        configuration.state = firewall.folder.appendingPathComponent("manager.sqlite").path
+        configuration.clusters = [ClusterConfiguration(name: "lab", id: 7, source: .kubeconfig(path: server.kubeconfig, context: nil))]
+        configuration.firewalls = [FirewallTarget(name: "fw-1", admin: firewall.admin)]
+    }
+
+    static func address(_ index: Int) -> String { "10.244.\(1 + index / 250).\(1 + index % 250)" }
+
+    func stop() {
+        firewall.stop()
+        server.stop()
+    }
+}
+
+/// Lines a manager logged.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+@Suite("Manager keeps firewalls whole: restarts, foreign writers, readiness, failures", .serialized)
+struct ManagerResyncTests {
+    /// A firewall restarted without `tagState` comes back empty. Nothing changes in the
+    /// cluster, so no push would ever reach it: the manager's timer notices the new run and
+    /// sends the whole map.
+    @Test func aFirewallRestartedWithoutStateGetsTheWholeMapWhileNothingChanges() throws {
+        var lab = try PushLab(pods: 300, tagState: false)
+        defer { lab.stop() }
+        lab.configuration.firewallCheckSeconds = 2
+        let manager = try Manager(configuration: lab.configuration)
+        manager.start()
+        defer { manager.stop() }
+        #expect(eventually { manager.isReady && lab.firewall.summary()?.addresses == 300 })
+
+        // Every admin answer names the firewall's run; a restart is a new one.
+        let before = try lab.firewall.get("/healthz").headers["x-rampart-boot-id"]
+        #expect(before?.count == 32)
+        #expect(try lab.firewall.get("/nowhere").headers["x-rampart-boot-id"] == before)
+        #expect(manager.pushers[0].status.boot == before)
+
+        lab.firewall.stop()
+        try lab.firewall.start()
+        let after = try lab.firewall.get("/tags")
+        #expect(after.headers["x-rampart-boot-id"] != before && after.text.contains("\"boot\": \"\(after.headers["x-rampart-boot-id"] ?? "-")\""))
+        #expect(lab.firewall.summary()?.addresses == 0, "the firewall kept its tags without tagState")
+        let restarted = Date()
+        #expect(eventually(8) { lab.firewall.summary()?.addresses == 300 })
+        let took = Date().timeIntervalSince(restarted)
+        #expect(took < 2 + 1.5, "the whole map came back after \(took) s; the check runs every 2 s")
+        #expect(lab.firewall.tags(of: PushLab.address(299)).contains("label:app=web"))
+        #expect(eventually(2) { manager.isReady })
+        // A resync for the new boot id (or, had the check caught the firewall down, after
+        // the failure): either way a second full sync.
+        #expect(manager.pushers[0].status.fullSyncs == 2, "\(manager.pushers[0].status)")
+        #expect(manager.metrics().contains("rampart_manager_firewall_in_sync{firewall=\"fw-1\"} 1"))
+    }
+
+    /// A change in flight when the firewall comes back: its small update is accepted on its
+    /// own by the empty firewall (its sequence is above 0). The answer carries the new run's
+    /// boot id, so the manager follows it with the whole map at once, long before its timer.
+    @Test func aChangeInFlightToARestartedFirewallIsFollowedByTheWholeMap() throws {
+        var lab = try PushLab(pods: 300, tagState: false)
+        defer { lab.stop() }
+        lab.configuration.firewallCheckSeconds = 600
+        let manager = try Manager(configuration: lab.configuration)
+        manager.start()
+        defer { manager.stop() }
+        #expect(eventually { manager.isReady && lab.firewall.summary()?.addresses == 300 },
+                "\(manager.readiness()) \(String(describing: lab.firewall.summary())) \(manager.pushers[0].status)")
+
+        lab.firewall.stop()
+        try lab.firewall.start()
+        try lab.server.control("POST", "/objects", KubeTestServer.pod("shop", "web-7", ip: PushLab.address(7), labels: ["app": "api"]))
+        #expect(eventually(3) { lab.firewall.summary()?.addresses == 300 }, "\(String(describing: lab.firewall.summary()))")
+        #expect(lab.firewall.tags(of: PushLab.address(7)).contains("label:app=api"))
+        #expect(lab.firewall.tags(of: PushLab.address(8)).contains("label:app=web"))
+        #expect(manager.pushers[0].status.resyncs == 1, "\(manager.pushers[0].status)")
+        #expect(manager.metrics().contains("rampart_manager_firewall_resyncs_total{firewall=\"fw-1\"} 1"))
+    }
+
+    /// Someone else writes to the firewall (a second manager restored from a backup, an
+    /// operator with curl): a higher sequence and an empty map, same firewall run. The
+    /// timer's check sees a sequence the manager did not send and resyncs.
+    @Test func aForeignWriterIsUndoneByTheNextCheck() throws {
+        var lab = try PushLab(pods: 50, tagState: true)
+        defer { lab.stop() }
+        lab.configuration.firewallCheckSeconds = 2
+        let manager = try Manager(configuration: lab.configuration)
+        manager.start()
+        defer { manager.stop() }
+        #expect(eventually { manager.isReady && lab.firewall.summary()?.addresses == 50 },
+                "\(manager.readiness()) \(String(describing: lab.firewall.summary())) \(manager.pushers[0].status)")
+        let wiped = try lab.firewall.post("/tags", #"{"sequence": 1000000, "replace": true, "updates": []}"#)
+        #expect(wiped.status == 202)
+        #expect(lab.firewall.summary()?.addresses == 0)
+        #expect(eventually(5) { lab.firewall.summary()?.addresses == 50 })
+        #expect((lab.firewall.summary()?.sequence ?? 0) > 1_000_000)
+    }
+
+    /// Ready means every firewall holds the map: at the first moment `/readyz` says 200,
+    /// the firewall already has every address.
+    @Test func readyOnlyOnceTheFirewallHoldsTheWholeMap() throws {
+        let lab = try PushLab(pods: 1500, tagState: false)
+        defer { lab.stop() }
+        let manager = try Manager(configuration: lab.configuration)
+        let api = ManagerAPI(manager: manager)
+        #expect(api.handle(HTTPRequest(method: "GET", path: "/readyz", query: [:], body: [])).status == 503)
+        manager.start()
+        defer { manager.stop() }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && api.handle(HTTPRequest(method: "GET", path: "/readyz", query: [:], body: [])).status != 200 {
+            usleep(500)
+        }
+        let held = lab.firewall.summary()?.addresses ?? -1
+        #expect(held == 1500, "ready while the firewall held \(held) of 1500 addresses")
+    }
+
+    /// Push failures are logged, not only counted: one JSON line naming the firewall, the
+    /// status and the error, rate-limited, and a line when pushes work again.
+    @Test func pushFailuresAreLoggedAndRateLimited() throws {
+        let lab = try PushLab(pods: 5, tagState: false)
+        defer { lab.stop() }
+        lab.firewall.stop()
+        let lines = LogLines()
+        let manager = try Manager(configuration: lab.configuration, log: lines.append)
+        manager.start()
+        defer { manager.stop() }
+        #expect(eventually(5) { manager.pushers[0].status.failures >= 5 })
+        let failed = lines.all.filter { $0.contains("\"push-failed\"") }
+        #expect(failed.count >= 1 && failed.count < manager.pushers[0].status.failures, "\(failed.count) lines for \(manager.pushers[0].status.failures) failures")
+        let first = failed.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(first?["firewall"] as? String == "fw-1")
+        #expect(first?["status"] != nil)
+        #expect((first?["error"] as? String)?.isEmpty == false)
+        try lab.firewall.start()
+        #expect(eventually(15) { lines.all.contains { $0.contains("\"push-recovered\"") } })
+        #expect(eventually { lab.firewall.summary()?.addresses == 5 })
     }
 }

@@ -23,6 +23,14 @@ import RampartWire
 public final class AdminServer: @unchecked Sendable {
     /// Bodies up to 16 MiB: a resync of 5,000 pods with their tags is a few MiB.
     public static let maximumBody = 16 * 1024 * 1024
+    /// This run of the firewall: 128 random bits in hex, new at every start, sent with every
+    /// answer (`X-Rampart-Boot-Id`) and in `GET /tags` (`"boot"`). A manager that sees it
+    /// change knows the firewall restarted and may have lost its tags, and resends them all.
+    public static let bootID: String = {
+        var generator = SystemRandomNumberGenerator()
+        let words = (generator.next() as UInt64, generator.next() as UInt64)
+        return cFormat("%016llx%016llx", words.0, words.1)
+    }()
     public let local: SocketAddress
     let board: MetricsBoard
     let server: HTTPServer
@@ -50,7 +58,9 @@ public final class AdminServer: @unchecked Sendable {
             var (status, type, body) = AdminServer.respond(board: board, method: request.method, path: request.path,
                                                            query: request.query, body: String(decoding: request.body, as: UTF8.self))
             if request.path == "/metrics", (200 ..< 300).contains(Int(status.prefix(3)) ?? 0) { body += listeners.prometheusText(prefix: "rampart_admin") }
-            return HTTPReply(Int(status.prefix(3)) ?? 500, body, contentType: type)
+            var reply = HTTPReply(Int(status.prefix(3)) ?? 500, body, contentType: type)
+            reply.headers.append(("X-Rampart-Boot-Id", AdminServer.bootID))
+            return reply
         }
         listeners.add(server)
         local = SocketAddress(parsing: server.local.description) ?? address
@@ -66,7 +76,9 @@ public final class AdminServer: @unchecked Sendable {
             }
             var (status, type, body) = AdminServer.respond(board: board, method: request.method, path: request.path)
             if request.path == "/metrics" { body += listeners.prometheusText(prefix: "rampart_admin") }
-            return HTTPReply(Int(status.prefix(3)) ?? 500, body, contentType: type)
+            var reply = HTTPReply(Int(status.prefix(3)) ?? 500, body, contentType: type)
+            reply.headers.append(("X-Rampart-Boot-Id", AdminServer.bootID))
+            return reply
         }
         listeners.add(server)
         return server
@@ -149,7 +161,7 @@ public final class AdminServer: @unchecked Sendable {
                 return ("200 OK", json, "{\"sequence\": \(board.lastTagSequence), \"address\": \"\(address)\", \"tags\": [\(list)]}\n")
             }
             let summary = board.tagSummary
-            return ("200 OK", json, "{\"sequence\": \(summary.sequence), \"addresses\": \(summary.addresses)}\n")
+            return ("200 OK", json, "{\"sequence\": \(summary.sequence), \"addresses\": \(summary.addresses), \"boot\": \"\(AdminServer.bootID)\"}\n")
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/reload"), (_, "/tags"):
             return ("405 Method Not Allowed", text, "method not allowed\n")
         default:

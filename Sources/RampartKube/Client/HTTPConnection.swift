@@ -96,8 +96,8 @@ public final class HTTPConnection {
         state.stop = stop
         try perform(method: "GET", url: url, headers: headers, body: nil, state: state) {
             _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, 0)
-            // libcurl aborts when fewer than 1 byte/s arrive for `stallTimeout` seconds:
-            // a watch stream gets at least a bookmark well within that.
+            // libcurl aborts when fewer than 1 byte/s arrive for `stallTimeout` seconds. A
+            // watch may be silent until its timeoutSeconds: the caller sets it above that.
             _ = ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
             _ = ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(stallTimeout.rounded(.up))))
         }

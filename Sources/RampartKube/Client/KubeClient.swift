@@ -6,7 +6,7 @@ import FoundationEssentials
 /// ```swift
 /// let client = try KubeClient(credentials: .kubeconfig(at: "prod.kubeconfig"))
 /// let (pods, version) = try client.listAll(Pod.self)
-/// try client.watch(Pod.self, from: version, timeoutSeconds: 290, stallTimeout: 120) { event in
+/// try client.watch(Pod.self, from: version, timeoutSeconds: 290, stallTimeout: 320) { event in
 ///     print(event); return true
 /// }
 /// ```
@@ -76,10 +76,12 @@ public final class KubeClient {
 
     /// Streams changes after `version` until the server ends the stream (`timeoutSeconds`),
     /// `onEvent` returns false, `stop` is raised, or nothing arrives for `stallTimeout`
-    /// seconds (thrown as `.transport`). Bookmarks are asked for.
+    /// seconds (thrown as `.transport`). Bookmarks are asked for, but a real API server may
+    /// send none at all while the resource does not change: keep `stallTimeout` above
+    /// `timeoutSeconds` (`Reflector.stallWindow`), or a quiet watch is taken for a dead one.
     public func watch<T: KubeObject>(
         _ type: T.Type, from version: String, selector: Selector = Selector(), timeoutSeconds: Int = 290,
-        stallTimeout: Double = 120, stop: StopSignal? = nil, onEvent: @escaping (WatchEvent<T>) -> Bool
+        stallTimeout: Double = 320, stop: StopSignal? = nil, onEvent: @escaping (WatchEvent<T>) -> Bool
     ) throws(KubeError) {
         let query = [
             ("watch", "1"), ("resourceVersion", version), ("allowWatchBookmarks", "true"),

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a reflector tells its owner.
 public enum ReflectorChange<T: KubeObject>: Sendable {
     /// A complete list: the owner replaces what it holds (objects missing from it are gone).
@@ -30,10 +32,15 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
     public struct Settings: Sendable {
         public var selector = KubeClient.Selector()
         public var pageSize = 500
-        /// Asked of the server per watch; jittered down by up to 20% so watches do not renew in step.
+        /// Asked of the server per watch; jittered down by up to 20% so watches do not renew in
+        /// step. The server ends the watch cleanly then, and a new one starts at once.
         public var watchTimeoutSeconds = 290
-        /// No byte (not even a bookmark) for this long: the connection is dead.
-        public var stallTimeout: Double = 120
+        /// No byte for this long: the connection is dead (reconnect, with backoff). Never
+        /// shorter than the watch's own `timeoutSeconds` plus a grace (see
+        /// `Reflector.stallWindow`): a real API server sends nothing at all, not even a
+        /// bookmark, on a watch of a resource that does not change, until the watch ends.
+        /// 0 (the default): just that.
+        public var stallTimeout: Double = 0
         public var connectTimeout: Double = 5
         public var requestTimeout: Double = 30
         public var backoff = Backoff()
@@ -44,6 +51,11 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
     private let settings: Settings
     private let onChange: (ReflectorChange<T>) -> Void
     private let onStatus: (ReflectorStatus) -> Void
+    private let failureCount = Atomic<Int>(0)
+
+    /// Failures in a row since the last success: what the backoff has grown by. Zero while
+    /// watches end cleanly, however long the resource stays silent.
+    public var consecutiveFailures: Int { failureCount.load(ordering: .relaxed) }
 
     public init(
         credentials: ClusterCredentials, settings: Settings = Settings(),
@@ -54,6 +66,14 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
         self.settings = settings
         self.onChange = onChange
         self.onStatus = onStatus
+    }
+
+    /// How long a watch of `timeoutSeconds` may go without a byte before its connection is
+    /// taken for dead: `configured`, but never less than the timeout plus 5 s or 10% of it
+    /// (whichever is more), since the server may be silent until it ends the watch.
+    public static func stallWindow(timeoutSeconds: Int, configured: Double) -> Double {
+        let timeout = Double(timeoutSeconds)
+        return max(configured, timeout + max(5, timeout * 0.1))
     }
 
     /// Runs until `stop` is raised. Blocking: give it its own thread.
@@ -76,14 +96,15 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
                     version = listed.resourceVersion
                     onStatus(.synced(resource: name, objects: listed.items.count))
                     backoff.reset()
+                    self.failureCount.store(0, ordering: .relaxed)
                 }
                 guard let from = version else { continue }
                 var expired = false
                 var failure: KubeStatus?
-                let timeout = Int(Double(settings.watchTimeoutSeconds) * Double.random(in: 0.8...1.0))
+                let timeout = max(1, Int(Double(settings.watchTimeoutSeconds) * Double.random(in: 0.8...1.0)))
                 try client.watch(
-                    T.self, from: from, selector: settings.selector, timeoutSeconds: max(1, timeout),
-                    stallTimeout: settings.stallTimeout, stop: stop
+                    T.self, from: from, selector: settings.selector, timeoutSeconds: timeout,
+                    stallTimeout: Reflector.stallWindow(timeoutSeconds: timeout, configured: settings.stallTimeout), stop: stop
                 ) { event in
                     switch event {
                     case .added(let object), .modified(let object):
@@ -99,6 +120,7 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
                         return false
                     }
                     backoff.reset()
+                    self.failureCount.store(0, ordering: .relaxed)
                     return !stop.isStopped
                 }
                 if expired {
@@ -108,6 +130,11 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
                     throw KubeError.status(
                         url: credentials.server + T.resource.listPath(), code: failure.code ?? 500,
                         message: failure.message ?? "watch ERROR event")
+                } else {
+                    // The server ended the watch cleanly (its timeoutSeconds): the connection
+                    // works, so the next watch starts at once and owes nothing to the backoff.
+                    backoff.reset()
+                    self.failureCount.store(0, ordering: .relaxed)
                 }
             } catch .expired {
                 version = nil
@@ -118,6 +145,7 @@ public final class Reflector<T: KubeObject>: @unchecked Sendable {
                     version = nil
                 }
                 let delay = backoff.next()
+                self.failureCount.store(backoff.failures, ordering: .relaxed)
                 onStatus(.failed(resource: name, error: error, retryIn: delay))
                 if case .transport = error { client = nil }
                 stop.sleep(delay)

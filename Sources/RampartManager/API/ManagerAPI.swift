@@ -6,7 +6,7 @@ import FoundationEssentials
 /// | route | answer |
 /// |---|---|
 /// | `GET /healthz` | 200 while running |
-/// | `GET /readyz` | 200 once every cluster is listed and every firewall synced, else 503 with why |
+/// | `GET /readyz` | 200 once every cluster is listed and every firewall holds the whole map, else 503 with why |
 /// | `GET /metrics` | Prometheus text |
 /// | `GET /clusters` | each cluster's sync state, object counts and errors |
 /// | `GET /tags?address=IP` | the address's tags and cluster now |
@@ -58,9 +58,8 @@ public struct ManagerAPI: Sendable {
         switch request.path {
         case "/healthz": return HTTPReply(200, "ok\n", contentType: "text/plain")
         case "/readyz":
-            if manager.isReady { return HTTPReply(200, "ready\n", contentType: "text/plain") }
-            let waiting = manager.clusters().filter { !$0.synced }.map { "cluster \($0.name) not synced\($0.errors.isEmpty ? "" : ": " + $0.errors.joined(separator: "; "))" }
-                + manager.pushers.filter { !$0.status.connected }.map { "firewall \($0.name) not synced\($0.status.lastError.map { ": " + $0 } ?? "")" }
+            let waiting = manager.readiness()
+            if waiting.isEmpty { return HTTPReply(200, "ready\n", contentType: "text/plain") }
             return HTTPReply(503, waiting.joined(separator: "\n") + "\n", contentType: "text/plain")
         case "/metrics":
             return HTTPReply(200, manager.metrics() + listeners.prometheusText(prefix: "rampart_manager"), contentType: "text/plain; version=0.0.4")

@@ -21,7 +21,11 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var podSelector: String?
     public var namespaces: [String]?
     public var excludedNamespaces: [String] = []
-    public var stallTimeout: Double = 120
+    /// Seconds without a byte before a watch's connection is taken for dead; nil: the watch's
+    /// timeout plus a grace (`Reflector.stallWindow`). Must be above `watchTimeoutSeconds`:
+    /// a real API server sends nothing on a watch of a resource that does not change.
+    public var stallTimeout: Double?
+    /// Each watch asks the server to end it after this (jittered down 20%); it is renewed at once.
     public var watchTimeoutSeconds = 290
 
     public func credentials() throws(KubeError) -> ClusterCredentials {
@@ -82,6 +86,7 @@ public struct FirewallTarget: Sendable, Equatable {
 ///     tokensFile: /etc/rampart/manager-tokens   # lines "ROLE NAME TOKEN", mode 0600
 ///   state: /var/lib/rampart/manager.sqlite
 ///   auditRetentionDays: 90
+///   firewallCheckSeconds: 10            # a restarted firewall gets the whole map within this
 ///   clusters:
 ///     - name: prod                      # ≤ 20 characters, unique, used in tag names
 ///       id: 7                           # 1..2048, the VNI
@@ -115,6 +120,10 @@ public struct ManagerConfiguration: Sendable, Equatable {
     public var tokensFile: String?
     public var state = "/var/lib/rampart/manager.sqlite"
     public var auditRetentionDays = 90
+    /// How often each firewall is asked where it stands (`GET /tags`) when no push answered
+    /// lately: a new boot id (it restarted) or a sequence the manager did not send gets it
+    /// the whole map. Every push answer is checked the same way.
+    public var firewallCheckSeconds: Double = 10
     public var clusters: [ClusterConfiguration] = []
     public var firewalls: [FirewallTarget] = []
 
@@ -154,7 +163,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
         var configuration = ManagerConfiguration()
         let folder = PathName.folder(of: file)
         func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
-        let known: Set<String> = ["listen", "probes", "auth", "state", "auditRetentionDays", "clusters", "firewalls"]
+        let known: Set<String> = ["listen", "probes", "auth", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail(line(of: "\(key):"), "unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -185,6 +194,12 @@ public struct ManagerConfiguration: Sendable, Equatable {
         if let value = spec["auditRetentionDays"] {
             if let n = value as? Int, n >= 1, n <= 36500 { configuration.auditRetentionDays = n } else {
                 fail(line(of: "auditRetentionDays:"), "spec.auditRetentionDays must be between 1 and 36500")
+            }
+        }
+        if let value = spec["firewallCheckSeconds"] {
+            let seconds = (value as? Int).map(Double.init) ?? (value as? Double)
+            if let seconds, seconds >= 0.5, seconds <= 3600 { configuration.firewallCheckSeconds = seconds } else {
+                fail(line(of: "firewallCheckSeconds:"), "spec.firewallCheckSeconds must be between 0.5 and 3600 seconds")
             }
         }
         var searchFrom = 0
@@ -250,6 +265,10 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 if let n = value as? Int, n >= 1 { entry.watchTimeoutSeconds = n } else {
                     fail(line(of: "watchTimeoutSeconds:", from: at - 1), "cluster '\(name)': watchTimeoutSeconds is a whole number of seconds ≥ 1")
                 }
+            }
+            if let stall = entry.stallTimeout, stall <= Double(entry.watchTimeoutSeconds) {
+                fail(line(of: "stallTimeout:", from: at - 1),
+                     "cluster '\(name)': stallTimeout (\(cFormat("%g", stall)) s) must be above watchTimeoutSeconds (\(entry.watchTimeoutSeconds) s): an API server sends nothing at all on a watch of a resource that does not change until the watch ends; leave stallTimeout out to derive it")
             }
             configuration.clusters.append(entry)
         }
