@@ -92,6 +92,9 @@ struct FirewallCommand: ParsableCommand {
         } catch {
             fail("\(error)\n\(error.errors.count) error\(error.errors.count == 1 ? "" : "s") in \(config); fix them and run again (see docs/firewall.md).", 2)
         }
+        for warning in file.document.warnings {
+            say("\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
+        }
         var settings = file.firewall
         if let listen, let address = SocketAddress(parsing: listen) { settings.listen = address }
         if let admin { settings.admin = admin == "off" ? nil : SocketAddress(parsing: admin) }

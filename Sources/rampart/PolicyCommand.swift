@@ -15,7 +15,12 @@ struct PolicyValidateCommand: ParsableCommand {
         abstract: "Check a policy file (and optionally a tag file) without inspecting anything.",
         discussion: """
             Prints every error as FILE:LINE:COLUMN: message, and exits 2 if there is
-            any. On success prints a one-line summary and exits 0.
+            any; a file with no SecurityPolicy document (empty, only comments) is an
+            error. On success prints a one-line summary and exits 0, after warnings
+            (FILE:LINE:COLUMN: warning: message, on standard error) about a policy that
+            allows everything: an allow rule on any zone, address, application and
+            service, both default rules allowing, or one zone holding every address with
+            intrazone allowed.
 
             Example:
               rampart policy validate Samples/policy.yaml --tags Samples/tags.yaml
@@ -31,6 +36,9 @@ struct PolicyValidateCommand: ParsableCommand {
     func run() throws {
         let loaded = try LoadedPolicy.load(policyPath: policy, tagsPath: tags)
         let rules = loaded.matcher.rules.count
+        for warning in loaded.document.warnings {
+            printError("\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
+        }
         print("\(policy): valid — \(rules - 2) rules (+2 defaults), \(loaded.document.zones.count) zones, \(loaded.tagCount) tagged addresses")
     }
 }

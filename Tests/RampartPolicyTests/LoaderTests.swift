@@ -328,8 +328,9 @@ struct LoaderErrorTests {
         #expect(Fixture.errors("a: [1, 2\n").first?.hasPrefix("1:") == false || true)
         let yamlError = Fixture.errors("a: [1, 2\nb: c\n")
         #expect(yamlError.count == 1 && yamlError[0].contains("invalid YAML"))
-        #expect(Fixture.errors("") == [])
-        #expect(Fixture.errors("---\n---\n") == [])
+        // No document is no policy: refused (fail closed), see FailClosedPolicyTests.
+        #expect(Fixture.errors("").first?.hasPrefix("1:1: no policy:") == true)
+        #expect(Fixture.errors("---\n---\n").first?.hasPrefix("1:1: no policy:") == true)
     }
 
     @Test func errorsFormatAsFileLineColumn() {

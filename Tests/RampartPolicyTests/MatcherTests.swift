@@ -225,14 +225,15 @@ struct MatcherTests {
         let inLab = Fixture.ip("fd00:1::5"), outside = Fixture.ip("2001:db8::1")
         #expect(m.decide(PolicyQuery(source: outside, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 0)
         #expect(m.decide(PolicyQuery(source: inLab, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 1)
-        #expect(m.decide(PolicyQuery(source: inLab, destination: web, ipProtocol: .tcp, destinationPort: 80)).ruleIndex == 2)
+        // No zones: both addresses are in none, so interzone-default (3) decides what no rule does.
+        #expect(m.decide(PolicyQuery(source: inLab, destination: web, ipProtocol: .tcp, destinationPort: 80)).ruleIndex == 3)
         m.setTags([Fixture.tag("ns:shop")], for: web)
-        #expect(m.decide(PolicyQuery(source: outside, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 2)
+        #expect(m.decide(PolicyQuery(source: outside, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 3)
         m.setTags([Fixture.tag("ns:shop"), Fixture.tag("label:app=web")], for: web)
         #expect(m.decide(PolicyQuery(source: outside, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 0)
         m.removeTags(for: web)
         #expect(m.tags(of: web).isEmpty)
-        #expect(m.decide(PolicyQuery(source: inLab, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 2)
+        #expect(m.decide(PolicyQuery(source: inLab, destination: web, ipProtocol: .tcp, destinationPort: 443)).ruleIndex == 3)
     }
 
     @Test func familiesStayApart() throws {

@@ -49,8 +49,10 @@ struct ReferenceEvaluator {
             }
             return PolicyDecision(ruleIndex: Int32(i), action: .allow, isFinal: false, logAtStart: false, logAtEnd: r.log.atEnd)
         }
-        let d = sz == dz ? document.intrazone : document.interzone
-        let index = document.rules.count + (sz == dz ? 0 : 1)
+        // The implicit zone holds addresses without a zone: never intrazone.
+        let intra = sz == dz && sz != document.implicitZone
+        let d = intra ? document.intrazone : document.interzone
+        let index = document.rules.count + (intra ? 0 : 1)
         return PolicyDecision(ruleIndex: Int32(index), action: d.action, isFinal: true, logAtStart: d.log.atStart, logAtEnd: d.log.atEnd)
     }
 }

@@ -120,7 +120,18 @@ public struct ConfigurationFile {
         do {
             document = try PolicyLoader.load(yaml: policyText, file: file)
         } catch {
-            throw PolicyErrors(errors + error.errors)
+            // The firewall starts only with a policy: say so in the firewall's words.
+            let policyErrors = error.errors.map { e in
+                guard e.message.hasPrefix(PolicyLoader.missingPolicyPrefix) else { return e }
+                return PolicyError(
+                    file: e.file, line: e.line, column: e.column,
+                    message: "\(PolicyLoader.missingPolicyPrefix) rampart-firewall starts only with a policy, and this file has"
+                        + " no SecurityPolicy document\(firewallText == nil ? "" : " beside its FirewallConfiguration"). Add one after"
+                        + " a line '---': 'apiVersion: rampart.io/v1', 'kind: SecurityPolicy', 'metadata: {name: NAME}',"
+                        + " 'spec: {zones: [...], rules: [...]}' (with no rules, traffic within a zone is allowed and"
+                        + " between zones denied; see docs/firewall.md and docs/policy.md)")
+            }
+            throw PolicyErrors(errors + policyErrors)
         }
         if !errors.isEmpty { throw PolicyErrors(errors) }
         let matcher = try PolicyMatcher(document, tags: document.addressTags)

@@ -25,18 +25,44 @@ public struct PolicyLoader {
         let docs = try YAMLReader.documents(in: yaml, file: file)
         let reader = FieldReader(file: file)
         var raw = RawPolicy()
+        var policies = 0
+        var kinds = 0
         for doc in docs where !doc.isNull {
+            kinds += 1
             guard let (kind, spec) = readHeader(doc, reader: reader) else { continue }
             switch kind {
-            case "SecurityPolicy": readSecurityPolicy(spec, reader: reader, into: &raw)
+            case "SecurityPolicy":
+                policies += 1
+                readSecurityPolicy(spec, reader: reader, into: &raw)
             case "AddressTags": raw.tags += TagFile.readSpec(spec, reader: reader)
             default: break
             }
         }
+        // Fail closed: a file without a policy (empty, only comments, only tags) is not a
+        // policy that allows everything. Documents with errors of their own already say so.
+        if policies == 0 && reader.sink.isEmpty {
+            reader.error(SourceLocation(line: 1, column: 1), missingPolicyMessage(documents: kinds))
+        }
         var resolver = PolicyResolver(raw: raw, reader: reader)
-        let document = resolver.resolve()
+        var document = resolver.resolve()
         if !reader.sink.isEmpty { throw PolicyErrors(reader.sink.sorted()) }
+        document.securityPolicyDocuments = policies
+        document.file = file
+        document.defaultsLocation = raw.defaultsLocation
         return document
+    }
+
+    /// How the error about a file without a `SecurityPolicy` document begins.
+    public static let missingPolicyPrefix = "no policy:"
+
+    /// What to say about a file with no `SecurityPolicy` document.
+    static func missingPolicyMessage(documents: Int) -> String {
+        (documents == 0 ? "\(missingPolicyPrefix) the file is empty or holds only comments"
+            : "\(missingPolicyPrefix) the file holds no document of kind SecurityPolicy")
+            + "; Rampart refuses to run without one (nothing would be decided). Add a document"
+            + " 'apiVersion: rampart.io/v1', 'kind: SecurityPolicy', 'metadata: {name: NAME}',"
+            + " 'spec: {rules: []}' (no rules: traffic within a zone is allowed, between zones denied;"
+            + " see docs/policy.md)"
     }
 
     /// Checks apiVersion, kind and metadata; returns the kind and the spec.

@@ -61,6 +61,7 @@ struct PolicyResolver {
         } else {
             zoneIndex["unassigned"] = document.zones.count
             document.defaultZone = document.zones.count
+            document.implicitZone = document.zones.count
             document.zones.append(Zone(name: "unassigned", networks: [], tags: nil, vni: []))
         }
         for z in raw.zones where z.isEmpty && zoneIndex[z.name] != document.defaultZone {

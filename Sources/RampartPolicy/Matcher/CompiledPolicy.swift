@@ -31,6 +31,9 @@ public final class CompiledPolicy: Sendable {
     let ruleFlags: [UInt8]
     let zoneNames: [String]
     let defaultZone: UInt16
+    /// The implicit `unassigned` zone (no `defaults.zone` given), or -1: traffic between
+    /// two of its addresses is interzone.
+    let implicitZone: Int
 
     /// Per rule: bit 0 source any, 1 source negated, 2 destination any, 3 destination negated.
     let addressFlags: [UInt8]
@@ -128,6 +131,7 @@ public final class CompiledPolicy: Sendable {
         ruleIndexByName = byName
         zoneNames = doc.zones.map(\.name)
         defaultZone = UInt16(clamping: doc.defaultZone)
+        implicitZone = doc.implicitZone ?? -1
         let Z = doc.zones.count
 
         var enabled = [UInt64](repeating: 0, count: W)

@@ -44,6 +44,8 @@ public final class PolicyMatcher {
     let applicationCount: Int
     let intrazoneDecision: UInt64
     let interzoneDecision: UInt64
+    /// The implicit `unassigned` zone, or -1: never intrazone (addresses without a zone).
+    let implicitZone: Int
     let icmpClass: UInt32
     let otherClass: UInt32
     let intervalHigh: UnsafeMutablePointer<UInt64>
@@ -119,6 +121,7 @@ public final class PolicyMatcher {
         destinationPool = RulePoolMirror(compiled.destinationClasses.pool)
         intrazoneDecision = compiled.defaultDecisions[0]
         interzoneDecision = compiled.defaultDecisions[1]
+        implicitZone = compiled.implicitZone
         icmpClass = compiled.icmpClass
         otherClass = compiled.otherClass
         tagged = AddressClassMap(minimumCapacity: tags.count)
@@ -536,7 +539,10 @@ public final class PolicyMatcher {
             }
         }
 
-        if best == Int.max { return PolicyDecision(packed: zs == zd ? intrazoneDecision : interzoneDecision) }
+        if best == Int.max {
+            // Two addresses that no zone holds are not "in the same zone" (fail closed).
+            return PolicyDecision(packed: zs == zd && zs != implicitZone ? intrazoneDecision : interzoneDecision)
+        }
         let final = PolicyDecision(packed: finalDecision[best])
         if named || ruleFlags[best] == 1 { return final }
         // Depends on the application: allow for now, decide when App-ID knows.

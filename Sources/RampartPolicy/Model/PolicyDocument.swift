@@ -11,6 +11,17 @@ public struct PolicyDocument: Sendable {
     /// Zones in declaration order; `zones[defaultZone]` holds every address no zone claims.
     public var zones: [Zone] = []
     public var defaultZone: Int = 0
+    /// The index of the implicit zone `unassigned` when the loader created it (no
+    /// `defaults.zone` was given); nil otherwise. Its addresses belong to no declared zone,
+    /// so traffic between two of them is not intrazone: `interzone-default` decides it, as
+    /// PAN-OS drops the traffic of an interface that has no zone.
+    public var implicitZone: Int?
+    /// How many `SecurityPolicy` documents the file held; the loader refuses a file with none.
+    public var securityPolicyDocuments = 0
+    /// Where `defaults` was written, if it was (for warnings).
+    public var defaultsLocation: SourceLocation?
+    /// The file the policy was read from.
+    public var file = ""
     /// Named address objects.
     public var addresses: [String: [AddressRange]] = [:]
     /// Named address groups, resolved to ranges and tag expressions.
