@@ -65,6 +65,9 @@ public struct FirewallSnapshot: Sendable {
             total.engine.packetsForwarded &+= e.packetsForwarded
             total.engine.packetsDropped &+= e.packetsDropped
             total.engine.packetsReset &+= e.packetsReset
+            total.engine.anomalies.add(e.anomalies)
+            total.engine.limits.add(e.limits)
+            total.engine.appIDUnbuffered &+= e.appIDUnbuffered
             if part.ruleNames == total.ruleNames {
                 for i in 0 ..< min(total.engine.ruleHits.count, e.ruleHits.count) { total.engine.ruleHits[i] &+= e.ruleHits[i] }
             }
@@ -128,6 +131,11 @@ public struct FirewallSnapshot: Sendable {
         metric("rampart_sessions_created_total", "counter", "Sessions created.", [("", engine.sessionsCreated)])
         metric("rampart_sessions_ended_total", "counter", "Sessions ended.", [("", engine.sessionsEnded)])
         metric("rampart_sessions", "gauge", "Sessions tracked now.", [("", UInt64(max(activeSessions, 0)))])
+        metric("rampart_limit_reached_total", "counter",
+               "Times a fixed table or a per-source share refused something, by limit (docs/sessions.md, Limits).",
+               EngineLimit.allCases.map { ("{limit=\"\($0.label)\"}", engine.limitCount($0)) })
+        metric("rampart_appid_unbuffered_sessions_total", "counter",
+               "TCP sessions App-ID identified packet by packet for want of a stream buffer.", [("", engine.appIDUnbuffered)])
         var hits: [(String, UInt64)] = []
         for (i, name) in ruleNames.enumerated() where i < engine.ruleHits.count {
             hits.append(("{rule=\"\(escape(name))\"}", engine.ruleHits[i]))

@@ -18,8 +18,42 @@ public struct ApplicationIdentifierConfiguration: Sendable, Equatable {
     public var bytesPerDirection = 4_096
     /// Datagrams of each direction probed before a UDP session is declared unknown.
     public var datagramsPerDirection = 4
+    /// States one client may hold at once (0: a quarter of `maxStates`). Beyond it, and when
+    /// every state is taken, a session's application is unknown (`app_layer.states_full`).
+    public var maxStatesPerSource = 0
+    /// Stream buffers one client may hold at once (0: 1/32 of `maxBuffers`, 256 by
+    /// default). Beyond it, and when the pool is empty, the session is identified packet
+    /// by packet (`app_layer.buffers_full`), so no client can switch App-ID off for others.
+    public var maxBuffersPerSource = 0
+    /// Stream buffers all clients behind one tunnel source (a node) may hold (0: a quarter
+    /// of `maxBuffers`).
+    public var maxBuffersPerTunnelSource = 0
 
     public init() {}
+
+    /// `maxStatesPerSource` with its default applied.
+    public var effectiveMaxStatesPerSource: Int { maxStatesPerSource > 0 ? maxStatesPerSource : max(1, maxStates / 4) }
+    /// `maxBuffersPerSource` with its default applied.
+    public var effectiveMaxBuffersPerSource: Int { maxBuffersPerSource > 0 ? maxBuffersPerSource : max(1, maxBuffers / 32) }
+    /// `maxBuffersPerTunnelSource` with its default applied.
+    public var effectiveMaxBuffersPerTunnelSource: Int {
+        maxBuffersPerTunnelSource > 0 ? maxBuffersPerTunnelSource : max(1, maxBuffers / 4)
+    }
+}
+
+/// What `ApplicationIdentifier.open` gave a session: a state (or none), and the limit that
+/// refused it a state or a buffer, if one did.
+///
+/// ```swift
+/// let opening = appID.open(serverPort: 80, ipProtocol: .tcp, owner: owner)
+/// if let limit = opening.limit { statistics.limits.count(limit) }
+/// ```
+public struct ApplicationOpening: Sendable, Equatable {
+    /// The state, or nil when none could be had (`limit` says why).
+    public var state: Int32?
+    /// The limit that refused a state (no state) or a stream buffer (a state without one:
+    /// identified packet by packet).
+    public var limit: EngineLimit?
 }
 
 /// What App-ID concluded after a probe round.
@@ -68,6 +102,14 @@ public struct ApplicationIdentifier: StreamConsumer {
         /// Bytes seen in each direction when the last probe ran, so a probe runs only on news.
         var probedToServer: Int32 = 0
         var probedToClient: Int32 = 0
+        /// Who the state (and its buffer) is charged to.
+        var owner = SourceOwner.none
+        /// A TCP session without a buffer, identified packet by packet: the first piece of
+        /// each direction is probed as it passes; `unbufferedPending` is what that probe said,
+        /// `unbufferedOverrun` that more came while it still waited (nothing left to read).
+        var unbuffered = false
+        var unbufferedPending = false
+        var unbufferedOverrun = false
         var metadata = ApplicationMetadata()
     }
 
@@ -81,9 +123,18 @@ public struct ApplicationIdentifier: StreamConsumer {
     public var current: Int32 = -1
     /// States that could not be opened because the table was full.
     public private(set) var exhausted: UInt64 = 0
+    /// TCP sessions that got no buffer and were identified packet by packet.
+    public private(set) var unbufferedSessions: UInt64 = 0
+    @usableFromInline var stateCounts: SourceCounts
+    @usableFromInline var bufferCounts: SourceCounts
 
-    public init(configuration: ApplicationIdentifierConfiguration) {
+    /// - Parameter sourceBuckets: buckets of the per-source tables (`SourceLimits.buckets`).
+    public init(configuration: ApplicationIdentifierConfiguration, sourceBuckets: Int = SourceLimits().buckets) {
         self.configuration = configuration
+        stateCounts = SourceCounts(buckets: sourceBuckets, perClient: configuration.effectiveMaxStatesPerSource, perNode: 0)
+        bufferCounts = SourceCounts(
+            buckets: sourceBuckets, perClient: configuration.effectiveMaxBuffersPerSource,
+            perNode: configuration.effectiveMaxBuffersPerTunnelSource)
         let stateCount = max(1, configuration.maxStates)
         let bufferCount = max(1, configuration.maxBuffers)
         states = [State](repeating: State(), count: stateCount)
@@ -96,23 +147,59 @@ public struct ApplicationIdentifier: StreamConsumer {
     /// TCP sessions also get a buffer (if one is free; without one, App-ID still probes the
     /// bytes of each packet as they come).
     public mutating func open(serverPort: UInt16, ipProtocol: IPProtocol) -> Int32? {
+        open(serverPort: serverPort, ipProtocol: ipProtocol, owner: .none).state
+    }
+
+    /// Reserves a state for a session whose first data just arrived, charged to `owner`
+    /// (its client and tunnel source). A TCP session also gets a stream buffer unless the
+    /// pool is empty or its owner holds its share; it is then identified packet by packet:
+    /// the first piece of each direction is probed as it passes, and a session those
+    /// pieces do not name is `unknown-tcp`. Allocates nothing.
+    public mutating func open(serverPort: UInt16, ipProtocol: IPProtocol, owner: SourceOwner) -> ApplicationOpening {
+        if let refusal = stateCounts.refusal(owner) {
+            exhausted &+= 1
+            return ApplicationOpening(state: nil, limit: refusal == .client ? .appIDStatesPerSource : .appIDStates)
+        }
         guard let index = freeStates.popLast() else {
             exhausted &+= 1
-            return nil
+            return ApplicationOpening(state: nil, limit: .appIDStates)
         }
         var state = State()
         state.serverPort = serverPort
         state.ipProtocol = ipProtocol
         state.candidates = ProbeSet.candidates(for: ipProtocol)
-        if ipProtocol == .tcp, let buffer = freeBuffers.popLast() { state.buffer = buffer }
+        state.owner = owner
+        stateCounts.add(owner)
+        var limit: EngineLimit?
+        if ipProtocol == .tcp {
+            if let refusal = bufferCounts.refusal(owner) {
+                limit = refusal == .client ? .appIDBuffersPerSource : .appIDBuffersPerTunnelSource
+            } else if let buffer = freeBuffers.popLast() {
+                state.buffer = buffer
+                bufferCounts.add(owner)
+            } else {
+                limit = .appIDBuffers
+            }
+            if limit != nil {
+                state.unbuffered = true
+                unbufferedSessions &+= 1
+            }
+        }
         states[Int(index)] = state
-        return index
+        return ApplicationOpening(state: index, limit: limit)
     }
+
+    /// Stream buffers the client of `owner` holds now.
+    public func buffersHeld(by owner: SourceOwner) -> Int { bufferCounts.held(owner) }
+
+    /// Stream buffers free in the pool.
+    public var freeBufferCount: Int { freeBuffers.count }
 
     /// Releases a session's state (when the session ends).
     public mutating func close(_ index: Int32) {
         guard index >= 0, Int(index) < states.count else { return }
         releaseBuffer(index)
+        stateCounts.remove(states[Int(index)].owner)
         states[Int(index)] = State()
         freeStates.append(index)
     }
@@ -145,7 +232,11 @@ public struct ApplicationIdentifier: StreamConsumer {
     /// Appends reassembled bytes of the `current` session to its buffer, up to the budget.
     public mutating func deliver(_ bytes: UnsafeRawBufferPointer, direction: StreamDirection) {
         let index = Int(current)
-        guard index >= 0, index < states.count, !states[index].finished, states[index].buffer >= 0 else { return }
+        guard index >= 0, index < states.count, !states[index].finished else { return }
+        if states[index].buffer < 0 {
+            if states[index].unbuffered { deliverUnbuffered(index, bytes, direction: direction) }
+            return
+        }
         let budget = configuration.bytesPerDirection
         let used = Int(direction == .toServer ? states[index].toServerCount : states[index].toClientCount)
         let take = min(bytes.count, budget - used)
@@ -165,7 +256,11 @@ public struct ApplicationIdentifier: StreamConsumer {
         guard index >= 0, Int(index) < states.count else { return .unknown }
         let i = Int(index)
         if states[i].finished { return states[i].application.map { .identified($0) } ?? .unknown }
-        guard states[i].buffer >= 0 else { return .unknown }
+        guard states[i].buffer >= 0 else {
+            return states[i].unbuffered
+                ? identifyUnbuffered(index, toServerComplete: toServerComplete, toClientComplete: toClientComplete)
+                : .unknown
+        }
         let toServer = states[i].toServerCount
         let toClient = states[i].toClientCount
         guard toServer != states[i].probedToServer || toClient != states[i].probedToClient
@@ -199,6 +294,51 @@ public struct ApplicationIdentifier: StreamConsumer {
             return .unknown
         }
         return outcome
+    }
+
+    /// Packet-by-packet identification (no buffer): the first piece of each direction is
+    /// probed where it lies, nothing is copied. A piece after the first, in a direction
+    /// still undecided, ends identification: App-ID cannot read on without a buffer, and a
+    /// session must not stay provisionally allowed on bytes nobody looks at.
+    @usableFromInline
+    mutating func deliverUnbuffered(_ i: Int, _ bytes: UnsafeRawBufferPointer, direction: StreamDirection) {
+        guard !bytes.isEmpty else { return }
+        let seen = direction == .toServer ? states[i].toServerCount : states[i].toClientCount
+        let counted = Int32(clamping: min(bytes.count, configuration.bytesPerDirection))
+        if direction == .toServer {
+            states[i].toServerCount = max(seen, counted)
+        } else {
+            states[i].toClientCount = max(seen, counted)
+        }
+        guard states[i].application == nil else { return }
+        if seen > 0 {
+            if states[i].unbufferedPending { states[i].unbufferedOverrun = true }
+            return
+        }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let prefix = StreamPrefix(
+            toServer: direction == .toServer ? bytes : empty, toClient: direction == .toClient ? bytes : empty,
+            clientPort: 0, serverPort: states[i].serverPort, ipProtocol: .tcp,
+            toServerComplete: false, toClientComplete: false)
+        states[i].unbufferedPending = probe(i, prefix) == .pending
+    }
+
+    @usableFromInline
+    mutating func identifyUnbuffered(_ index: Int32, toServerComplete: Bool, toClientComplete: Bool) -> IdentificationOutcome {
+        let i = Int(index)
+        let toServer = states[i].toServerCount, toClient = states[i].toClientCount
+        if let application = states[i].application {
+            // Named from a first piece; no metadata is read from the other direction.
+            finish(index)
+            return .identified(application)
+        }
+        let seenAny = toServer > 0 || toClient > 0
+        if states[i].unbufferedOverrun || (seenAny && !states[i].unbufferedPending)
+            || (toServer > 0 && toClient > 0) || (toServerComplete && toClientComplete) {
+            finish(index)
+            return .unknown
+        }
+        return .pending
     }
 
     /// Probes one UDP datagram's payload.
@@ -265,6 +405,7 @@ public struct ApplicationIdentifier: StreamConsumer {
         let buffer = states[Int(index)].buffer
         if buffer >= 0 {
             freeBuffers.append(buffer)
+            bufferCounts.remove(states[Int(index)].owner)
             states[Int(index)].buffer = -1
         }
     }

@@ -49,6 +49,11 @@ extension Engine {
             }
         }
         if let id = session.application { record.applicationChain = Engine.chain(of: id) }
+        if session.flags.contains(.appIDRefused) {
+            record.appIDLimit = "no-state"
+        } else if session.flags.contains(.appIDUnbuffered) {
+            record.appIDLimit = "packet-by-packet"
+        }
         if let metadata = appID.metadata(session.applicationState), metadata != ApplicationMetadata() {
             record.metadata = metadata
         }

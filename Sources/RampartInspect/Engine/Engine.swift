@@ -35,14 +35,26 @@ public struct Engine {
     @usableFromInline var anomalyLimiter: AnomalyLimiter
     /// Application ids of the states a session can end in without App-ID naming it.
     @usableFromInline let states: ApplicationStates
+    /// Who each session is charged to, and the sessions each client and node hold.
+    @usableFromInline let sourceHasher: SourceHasher
+    @usableFromInline var sessionCounts: SourceCounts
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher) {
         self.configuration = configuration
         self.policy = policy
         self.sessions = SessionTable(configuration: configuration.sessions)
-        self.streams = StreamReassembler(configuration: configuration.streams)
+        let hasher = SourceHasher(configuration.sources)
+        self.sourceHasher = hasher
+        self.sessionCounts = SourceCounts(
+            buckets: hasher.buckets, perClient: configuration.sessions.effectiveMaxPerSource,
+            perNode: configuration.sessions.effectiveMaxPerTunnelSource)
+        // A reassembly slot for every session the table can hold: streams cannot run out
+        // before sessions do (a SYN flood would otherwise leave later sessions unreassembled).
+        var streamConfiguration = configuration.streams
+        streamConfiguration.maxStreams = max(streamConfiguration.maxStreams, configuration.sessions.capacity)
+        self.streams = StreamReassembler(configuration: streamConfiguration, sourceBuckets: hasher.buckets)
         self.fragments = FragmentReassembler(configuration: configuration.fragments)
-        self.appID = ApplicationIdentifier(configuration: configuration.applications)
+        self.appID = ApplicationIdentifier(configuration: configuration.applications, sourceBuckets: hasher.buckets)
         self.anomalyLimiter = AnomalyLimiter(configuration.anomalyRateLimit)
         self.expired.reserveCapacity(1024)
         self.states = ApplicationStates()
@@ -217,11 +229,20 @@ public struct Engine {
                 if old.closeReason == .none { old.closeReason = old.tcpState == .closed ? .rst : .fin }
                 end(old, sink: &sink)
             }
+            // Each client, and each tunnel source, holds at most its share of the table.
+            let client = Session.firstPacketIsFromServer(packet) ? packet.destination : packet.source
+            let owner = sourceHasher.owner(client: client, key: key)
+            if let refusal = sessionCounts.refusal(owner) {
+                limitReached(refusal == .client ? .sessionsPerSource : .sessionsPerTunnelSource,
+                             packet: packet, packetNumber: packetNumber, sink: &sink)
+                return count(.drop)
+            }
             let insertion = sessions.insert(key, now: now)
+            sessionCounts.add(owner)
             if let evicted = insertion.evicted {
                 if evicted.closeReason == .evicted {
                     stats.sessionsEvicted &+= 1
-                    stats.anomalies.count(.sessionTableFull)
+                    limitReached(.sessionTable, packet: packet, packetNumber: packetNumber, sink: &sink)
                 }
                 end(evicted, sink: &sink)
             }
@@ -246,7 +267,7 @@ public struct Engine {
                     reassemble(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink)
                 }
             } else if packet.ipProtocol == .udp && packet.payloadLength > 0 {
-                identifyDatagram(slot, packet: packet, direction: direction, frame: frame)
+                identifyDatagram(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink)
             }
         }
         if !sessions[slot].decisionIsFinal && packet.payloadLength > 0 && sessions[slot].applicationState < 0 {
@@ -325,11 +346,15 @@ public struct Engine {
         if sessions[slot].stream == .none {
             // Only sessions that carry data need reassembly state; a pool that is
             // exhausted leaves the session tracked but not reassembled.
-            guard packet.payloadLength > 0 || packet.tcpFlags.contains(.syn), let handle = streams.open() else { return }
+            guard packet.payloadLength > 0 || packet.tcpFlags.contains(.syn) else { return }
+            guard let handle = streams.open(owner: owner(of: sessions[slot])) else {
+                limitReached(.reassemblyStreams, packet: packet, packetNumber: packetNumber, sink: &sink)
+                return
+            }
             sessions[slot].stream = handle
         }
-        if sessions[slot].applicationState < 0 && packet.payloadLength > 0 {
-            sessions[slot].applicationState = appID.open(serverPort: sessions[slot].server.port, ipProtocol: .tcp) ?? -1
+        if sessions[slot].applicationState < 0 && packet.payloadLength > 0 && !sessions[slot].flags.contains(.appIDRefused) {
+            openApplicationState(slot, ipProtocol: .tcp, packet: packet, packetNumber: packetNumber, sink: &sink)
         }
         let state = sessions[slot].applicationState
         let wanted = state >= 0 && appID.wantsData(state)
@@ -337,6 +362,7 @@ public struct Engine {
         let stream = sessions[slot].streamDirection(of: direction)
         let handle = sessions[slot].stream
         if let event = streams.process(handle, direction: stream, packet: packet, frame: frame, into: &appID) {
+            if event == .streamOutOfOrderLimit, let limit = streams.lastLimit { stats.limits.count(limit) }
             report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
         }
         guard wanted, packet.payloadLength > 0 || packet.tcpFlags.contains(.fin) || packet.tcpFlags.contains(.rst) else {
@@ -350,12 +376,43 @@ public struct Engine {
         learn(outcome, slot: slot, unknown: states.unknownTCP)
     }
 
+    /// Who a session is charged to: its client, in its tunnel.
     @inlinable
-    mutating func identifyDatagram(
-        _ slot: SessionSlot, packet: DecodedPacket, direction: FlowDirection, frame: UnsafeRawBufferPointer
+    func owner(of session: Session) -> SourceOwner {
+        sourceHasher.owner(client: session.client.address, key: session.key)
+    }
+
+    /// Gives a session whose first data arrived its App-ID state (and, for TCP, a buffer),
+    /// counting and logging the limit that refused either.
+    @inlinable
+    mutating func openApplicationState<Sink: EventSink>(
+        _ slot: SessionSlot, ipProtocol: IPProtocol, packet: DecodedPacket, packetNumber: UInt64, sink: inout Sink
     ) {
-        if sessions[slot].applicationState < 0 {
-            sessions[slot].applicationState = appID.open(serverPort: sessions[slot].server.port, ipProtocol: .udp) ?? -1
+        let opening = appID.open(serverPort: sessions[slot].server.port, ipProtocol: ipProtocol, owner: owner(of: sessions[slot]))
+        sessions[slot].applicationState = opening.state ?? -1
+        if let limit = opening.limit {
+            sessions[slot].flags.insert(opening.state == nil ? .appIDRefused : .appIDUnbuffered)
+            if opening.state != nil { stats.appIDUnbuffered &+= 1 }
+            limitReached(limit, packet: packet, packetNumber: packetNumber, sink: &sink)
+        }
+    }
+
+    /// Counts a limit that refused something and logs it (an anomaly record, rate-limited).
+    @usableFromInline
+    mutating func limitReached<Sink: EventSink>(
+        _ limit: EngineLimit, packet: DecodedPacket, packetNumber: UInt64, sink: inout Sink
+    ) {
+        stats.limits.count(limit)
+        report(limit.event, packet: packet, packetNumber: packetNumber, sink: &sink)
+    }
+
+    @inlinable
+    mutating func identifyDatagram<Sink: EventSink>(
+        _ slot: SessionSlot, packet: DecodedPacket, direction: FlowDirection, frame: UnsafeRawBufferPointer,
+        packetNumber: UInt64, sink: inout Sink
+    ) {
+        if sessions[slot].applicationState < 0 && !sessions[slot].flags.contains(.appIDRefused) {
+            openApplicationState(slot, ipProtocol: .udp, packet: packet, packetNumber: packetNumber, sink: &sink)
         }
         let state = sessions[slot].applicationState
         guard state >= 0, appID.wantsData(state),
@@ -449,6 +506,7 @@ public struct Engine {
             session.application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
         }
         streams.close(session.stream)
+        sessionCounts.remove(owner(of: session))
         stats.sessionsEnded &+= 1
         if let application = session.application, Int(application.rawValue) < stats.sessionsByApplication.count {
             stats.sessionsByApplication[Int(application.rawValue)] &+= 1

@@ -24,6 +24,20 @@ public struct EngineStatistics: Sendable {
     public var ruleHits: [UInt64] = []
     /// Sessions ended, by the application they ended with (index: `ApplicationID.rawValue`).
     public var sessionsByApplication: [UInt64] = []
+    /// What each fixed table refused, by limit (see `EngineLimit`); the fragment table's
+    /// count is `anomalies[.fragmentTableFull]` (read it with `limitCount`).
+    public var limits = LimitCounters()
+    /// TCP sessions App-ID identified packet by packet, for want of a stream buffer.
+    public var appIDUnbuffered: UInt64 = 0
+
+    /// How often `limit` refused something.
+    ///
+    /// ```swift
+    /// statistics.limitCount(.appIDBuffers)   // sessions that found the buffer pool empty
+    /// ```
+    public func limitCount(_ limit: EngineLimit) -> UInt64 {
+        limit == .fragmentTable ? anomalies[.fragmentTableFull] : limits[limit]
+    }
 
     public init() {}
 }

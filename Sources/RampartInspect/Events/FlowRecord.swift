@@ -59,6 +59,10 @@ public struct FlowRecord: Sendable, Equatable {
     /// reset toward (`client`, `server` or `both`); nil otherwise (UDP under a reset rule is
     /// dropped without one). EVE `rampart.reset_to`.
     public var resetTo: String?
+    /// How a limit cut App-ID short for this session: `packet-by-packet` (no stream buffer)
+    /// or `no-state` (no App-ID state: application unknown); nil when none did. EVE
+    /// `rampart.appid_limit`.
+    public var appIDLimit: String?
 
     public init(
         flowID: UInt64, start: Timestamp, end: Timestamp,
@@ -134,6 +138,7 @@ public struct FlowRecord: Sendable, Equatable {
         line.field("rule", rule)
         line.field("action", action)
         if let resetTo { line.field("reset_to", resetTo) }
+        if let appIDLimit { line.field("appid_limit", appIDLimit) }
         if let provisionalRule { line.field("provisional_rule", provisionalRule) }
         if overrideReason == nil { line.field("end_reason", endReason) }
         line.field("app", application)

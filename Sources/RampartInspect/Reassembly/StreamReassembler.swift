@@ -33,8 +33,30 @@ public struct StreamReassemblyConfiguration: Sendable, Equatable {
     public var poolBytes: Int = 16 << 20
     /// Size of one buffer chunk.
     public var chunkSize: Int = 1024
+    /// Chunks one direction may hold out of order. Each piece after a hole takes a whole
+    /// chunk, so without this bound one-byte segments would hold 1 KiB each. 0: twice as
+    /// many as `maxBufferedPerDirection` fills (128 by default; a 1448-byte segment takes
+    /// two chunks).
+    public var maxChunksPerDirection: Int = 0
+    /// Chunks one client (its sessions together) may hold; 0: an eighth of the pool.
+    public var maxChunksPerSource: Int = 0
+    /// Chunks all clients behind one tunnel source may hold; 0: half of the pool.
+    public var maxChunksPerTunnelSource: Int = 0
 
     @inlinable public init() {}
+
+    /// Chunks in the pool.
+    public var poolChunks: Int { max(1, poolBytes / max(64, chunkSize)) }
+    /// `maxChunksPerDirection` with its default applied.
+    public var effectiveMaxChunksPerDirection: Int {
+        maxChunksPerDirection > 0 ? maxChunksPerDirection : max(1, 2 * maxBufferedPerDirection / max(64, chunkSize))
+    }
+    /// `maxChunksPerSource` with its default applied.
+    public var effectiveMaxChunksPerSource: Int { maxChunksPerSource > 0 ? maxChunksPerSource : max(1, poolChunks / 8) }
+    /// `maxChunksPerTunnelSource` with its default applied.
+    public var effectiveMaxChunksPerTunnelSource: Int {
+        maxChunksPerTunnelSource > 0 ? maxChunksPerTunnelSource : max(1, poolChunks / 2)
+    }
 }
 
 /// In-order delivery of each TCP direction's payload to a `StreamConsumer`.
@@ -72,6 +94,8 @@ public struct StreamReassembler: Sendable {
         /// Stream offset of that byte (bytes delivered so far).
         var delivered: Int = 0
         var buffered: Int = 0
+        /// Chunks held by `head`'s list.
+        var chunks: Int32 = 0
         var head: Int32 = SegmentStore.end
         var status: Status = .idle
     }
@@ -82,12 +106,22 @@ public struct StreamReassembler: Sendable {
     /// Free stream indices, used as a stack.
     var freeStreams: [Int32]
     var inUse: [Bool]
+    /// Who each stream's buffered chunks are charged to.
+    var owners: [SourceOwner]
+    var chunkCounts: SourceCounts
+    /// The limit behind the last `streamOutOfOrderLimit` that `process` returned.
+    public private(set) var lastLimit: EngineLimit?
 
-    public init(configuration: StreamReassemblyConfiguration) {
+    /// - Parameter sourceBuckets: buckets of the per-source tables (`SourceLimits.buckets`).
+    public init(configuration: StreamReassemblyConfiguration, sourceBuckets: Int = SourceLimits().buckets) {
         self.configuration = configuration
         let streams = max(1, configuration.maxStreams)
         sides = [Side](repeating: Side(), count: streams * 2)
         inUse = [Bool](repeating: false, count: streams)
+        owners = [SourceOwner](repeating: .none, count: streams)
+        chunkCounts = SourceCounts(
+            buckets: sourceBuckets, perClient: configuration.effectiveMaxChunksPerSource,
+            perNode: configuration.effectiveMaxChunksPerTunnelSource)
         freeStreams = (0..<streams).reversed().map { Int32($0) }
         let chunkSize = max(64, configuration.chunkSize)
         store = SegmentStore(chunkSize: chunkSize, chunkCount: max(1, configuration.poolBytes / chunkSize))
@@ -112,9 +146,10 @@ public struct StreamReassembler: Sendable {
     /// ```swift
     /// if let handle = reassembler.open() { table[slot].stream = handle }
     /// ```
-    public mutating func open() -> StreamHandle? {
+    public mutating func open(owner: SourceOwner = .none) -> StreamHandle? {
         guard let index = freeStreams.popLast() else { return nil }
         inUse[Int(index)] = true
+        owners[Int(index)] = owner
         sides[Int(index) * 2] = Side()
         sides[Int(index) * 2 + 1] = Side()
         return StreamHandle(rawValue: index)
@@ -128,8 +163,11 @@ public struct StreamReassembler: Sendable {
     public mutating func close(_ handle: StreamHandle) {
         let index = Int(handle.rawValue)
         guard index >= 0, index < inUse.count, inUse[index] else { return }
-        store.free(&sides[index * 2].head)
-        store.free(&sides[index * 2 + 1].head)
+        for k in index * 2 ... index * 2 + 1 {
+            var side = sides[k]
+            release(&side, owner: owners[index])
+            sides[k] = side
+        }
         inUse[index] = false
         freeStreams.append(handle.rawValue)
     }
@@ -225,20 +263,39 @@ public struct StreamReassembler: Sendable {
             }
         }
 
+        let owner = owners[index]
         if start == 0 && side.head == SegmentStore.end {
             consumer.deliver(data, direction: direction)
             advance(&side, by: data.count)
-            finishIfDeep(&side)
+            finishIfDeep(&side, owner: owner)
             return nil
         }
 
+        // At most this many new chunks (fewer where the data overlaps what is held).
+        let wanted = Int32(clamping: (data.count + store.chunkSize - 1) / store.chunkSize)
+        var refused: EngineLimit?
+        if side.chunks + wanted > Int32(clamping: configuration.effectiveMaxChunksPerDirection) {
+            refused = .reassemblyPerDirection
+        } else if let refusal = chunkCounts.refusal(owner, amount: wanted) {
+            refused = refusal == .client ? .reassemblyPerSource : .reassemblyPerTunnelSource
+        }
+        if let refused {
+            release(&side, owner: owner)
+            side.status = .abandoned
+            lastLimit = refused
+            return .streamOutOfOrderLimit
+        }
         let budget = configuration.maxBufferedPerDirection - side.buffered
+        let freeBefore = store.freeCount
         let result = store.insert(data, at: side.delivered + start, into: &side.head, budget: budget)
+        let taken = Int32(truncatingIfNeeded: freeBefore - store.freeCount)
+        side.chunks += taken
+        chunkCounts.add(owner, taken)
         side.buffered += result.added
         if result.overBudget || result.exhausted {
-            store.free(&side.head)
-            side.buffered = 0
+            release(&side, owner: owner)
             side.status = .abandoned
+            lastLimit = result.exhausted ? .reassemblyPool : .reassemblyPerDirection
             return .streamOutOfOrderLimit
         }
         // Deliver whatever became contiguous.
@@ -252,8 +309,10 @@ public struct StreamReassembler: Sendable {
             advance(&side, by: count)
             side.buffered -= count
             store.removeFirst(&side.head)
+            side.chunks -= 1
+            chunkCounts.remove(owner)
         }
-        finishIfDeep(&side)
+        finishIfDeep(&side, owner: owner)
         return result.overlapDifferent ? .streamOverlapDifferent : nil
     }
 
@@ -264,11 +323,22 @@ public struct StreamReassembler: Sendable {
     }
 
     @inline(__always)
-    mutating func finishIfDeep(_ side: inout Side) {
+    mutating func finishIfDeep(_ side: inout Side, owner: SourceOwner) {
         if configuration.depth > 0 && side.delivered >= configuration.depth {
-            store.free(&side.head)
-            side.buffered = 0
+            release(&side, owner: owner)
             side.status = .finished
         }
     }
+
+    /// Returns a direction's chunks to the pool and its owner's count.
+    @inline(__always)
+    mutating func release(_ side: inout Side, owner: SourceOwner) {
+        if side.chunks > 0 { chunkCounts.remove(owner, side.chunks) }
+        store.free(&side.head)
+        side.chunks = 0
+        side.buffered = 0
+    }
+
+    /// Out-of-order chunks the client of `owner` holds now.
+    public func chunksHeld(by owner: SourceOwner) -> Int { chunkCounts.held(owner) }
 }

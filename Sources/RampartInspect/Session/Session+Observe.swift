@@ -18,6 +18,21 @@ extension Session {
             && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack)
     }
 
+    /// Whether the first packet of a session comes from its server: a SYN+ACK (the SYN was
+    /// missed), or a TCP packet picked up mid-stream from the lower port. Decides the client.
+    ///
+    /// ```swift
+    /// let client = Session.firstPacketIsFromServer(packet) ? packet.destination : packet.source
+    /// ```
+    @inlinable
+    public static func firstPacketIsFromServer(_ packet: DecodedPacket) -> Bool {
+        guard packet.ipProtocol == .tcp else { return false }
+        let synAck = TCPFlags(rawValue: TCPFlags.syn.rawValue | TCPFlags.ack.rawValue)
+        if packet.tcpFlags.isSuperset(of: synAck) { return true }
+        if packet.tcpFlags.contains(.syn) { return false }
+        return packet.sourcePort < packet.destinationPort
+    }
+
     /// Accounts one packet to the session: counters, client side (on the first packet),
     /// TCP state, and the expiry time. A pure function of the session, the packet fields,
     /// the direction and `now`.
@@ -41,18 +56,7 @@ extension Session {
             // picked up mid-stream (a capture started late, a firewall restarted) has no
             // handshake to tell: the side on the lower port is taken as the server, as
             // servers listen on low, well-known ports and clients use ephemeral ones.
-            let synAck = TCPFlags(rawValue: TCPFlags.syn.rawValue | TCPFlags.ack.rawValue)
-            let firstIsServer: Bool
-            if !isTCP {
-                firstIsServer = false
-            } else if packet.tcpFlags.isSuperset(of: synAck) {
-                firstIsServer = true
-            } else if packet.tcpFlags.contains(.syn) {
-                firstIsServer = false
-            } else {
-                firstIsServer = packet.sourcePort < packet.destinationPort
-            }
-            clientDirection = firstIsServer ? direction.reversed : direction
+            clientDirection = Session.firstPacketIsFromServer(packet) ? direction.reversed : direction
             firstSeen = now
         }
         let stream = streamDirection(of: direction)

@@ -74,6 +74,12 @@ public struct SessionFlags: OptionSet, Sendable {
     public static let packetAfterClose = SessionFlags(rawValue: 0x04)
     /// The handshake was odd (SYN with payload, wrong ACK, ...).
     public static let invalidHandshake = SessionFlags(rawValue: 0x08)
+    /// App-ID had no state for it (its table, or the client's share, was full): its
+    /// application is unknown and the policy's rule for that decides.
+    public static let appIDRefused = SessionFlags(rawValue: 0x10)
+    /// App-ID had no stream buffer for it (the pool, or the client's or node's share, was
+    /// empty): it was identified packet by packet.
+    public static let appIDUnbuffered = SessionFlags(rawValue: 0x20)
 }
 
 /// Per-side TCP facts.

@@ -12,6 +12,13 @@ public struct SessionTableConfiguration: Sendable, Equatable {
     /// How many slots from a new key's home position are searched for a victim when the
     /// table is full.
     public var evictionWindow: Int = 16
+    /// Sessions one client (inner source address, in its tunnel) may hold at once; a new
+    /// session beyond it is refused and its packet dropped (`flow.source_limit`). 0: an
+    /// eighth of `capacity` (at least 64). Enforced by the engine.
+    public var maxPerSource: Int = 0
+    /// Sessions all clients behind one tunnel source (a node) may hold at once. 0: half of
+    /// `capacity` (at least 64). Untunnelled traffic has no such limit.
+    public var maxPerTunnelSource: Int = 0
 
     @inlinable public init() {}
 
@@ -20,6 +27,11 @@ public struct SessionTableConfiguration: Sendable, Equatable {
         self.capacity = capacity
         self.evictionWindow = evictionWindow
     }
+
+    /// `maxPerSource` with its default applied.
+    public var effectiveMaxPerSource: Int { maxPerSource > 0 ? maxPerSource : max(64, capacity / 8) }
+    /// `maxPerTunnelSource` with its default applied.
+    public var effectiveMaxPerTunnelSource: Int { maxPerTunnelSource > 0 ? maxPerTunnelSource : max(64, capacity / 2) }
 }
 
 /// The position of a session in a `SessionTable`. Valid until the next `insert`,

@@ -60,6 +60,18 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case sessionTableFull
     // Appended after the first release of this list, so earlier raw values stay put.
     case linkTypeUnsupported
+    // Limits of the engine's fixed tables (docs/sessions.md, "Limits")
+    /// A client (or a tunnel source) holds its share of the session table: the new
+    /// session is refused and its packet dropped.
+    case sessionSourceLimit
+    /// App-ID's stream buffers are all taken, or the client's (the tunnel source's) share
+    /// is: the session is identified packet by packet instead.
+    case appIDBuffersFull
+    /// App-ID's session states are all taken, or the client's share is: the session's
+    /// application is unknown and the policy's rule for that applies.
+    case appIDStatesFull
+    /// Every stream reassembly slot is taken: the session is not reassembled.
+    case streamTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -110,6 +122,10 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .streamInvalidHandshake: return "stream.invalid_handshake"
         case .sessionTableFull: return "flow.memcap_reached"
         case .linkTypeUnsupported: return "capture.unsupported_linktype"
+        case .sessionSourceLimit: return "flow.source_limit"
+        case .appIDBuffersFull: return "app_layer.buffers_full"
+        case .appIDStatesFull: return "app_layer.states_full"
+        case .streamTableFull: return "stream.reassembly_streams_full"
         }
     }
 }

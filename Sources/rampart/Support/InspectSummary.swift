@@ -43,6 +43,16 @@ struct InspectSummary {
             lines.append("")
             lines.append(table(ruleRows))
         }
+        let limits = EngineLimit.allCases.filter { s.limitCount($0) > 0 }
+        if !limits.isEmpty {
+            lines.append("")
+            var rows = [["limit reached", "times"]]
+            for limit in limits { rows.append([limit.label, grouped(s.limitCount(limit))]) }
+            lines.append(table(rows))
+            if s.appIDUnbuffered > 0 {
+                lines.append("App-ID identified \(grouped(s.appIDUnbuffered)) TCP sessions packet by packet for want of a stream buffer (docs/sessions.md, Limits).")
+            }
+        }
         let named = s.anomalies.nonZero
         if !named.isEmpty {
             lines.append("")
