@@ -133,6 +133,7 @@ struct FirewallCommand: ParsableCommand {
                 say("rampart-firewall: warning: \(error); starting with no admin tags")
             }
         }
+        let sourceSeed = UInt64.random(in: .min ... .max)
         var endpoints: [TunnelEndpoint] = []
         var logs: [EventLog] = []
         var bound = settings.listen
@@ -151,6 +152,9 @@ struct FirewallCommand: ParsableCommand {
                     ? file.matcher : try PolicyMatcher(compiled: file.matcher.compiled, tags: file.document.addressTags)
                 var engineConfiguration = EngineConfiguration()
                 engineConfiguration.sessions = SessionTableConfiguration(capacity: max(settings.sessions / workerCount, 16))
+                // Per-source limits count clients in hashed buckets: a seed of this run's own,
+                // so no client can aim at another's bucket (docs/sessions.md, Limits).
+                engineConfiguration.sources.seed = sourceSeed
                 let worker = FirewallWorker(
                     engine: Engine(configuration: engineConfiguration, policy: matcher), sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
