@@ -139,7 +139,7 @@ public struct ApplicationIdentifier: StreamConsumer {
         let bufferCount = max(1, configuration.maxBuffers)
         states = [State](repeating: State(), count: stateCount)
         freeStates = (0..<Int32(stateCount)).reversed()
-        buffers = [UInt8](repeating: 0, count: bufferCount * 2 * max(1, configuration.bytesPerDirection))
+        buffers = [UInt8](untouchedCount: bufferCount * 2 * max(1, configuration.bytesPerDirection))
         freeBuffers = (0..<Int32(bufferCount)).reversed()
     }
 

@@ -1,3 +1,4 @@
+import RampartWire
 /// A preallocated pool of fixed-size chunks holding byte ranges of many streams or
 /// datagrams. Each owner keeps a sorted, non-overlapping singly linked list of chunks
 /// (its `head`); positions are plain `Int` offsets in the owner's own space (stream
@@ -39,7 +40,7 @@ struct SegmentStore: Sendable {
         let chunkSize = max(1, chunkSize)
         let chunkCount = max(1, min(chunkCount, Int(Int32.max)))
         self.chunkSize = chunkSize
-        storage = [UInt8](repeating: 0, count: chunkSize * chunkCount)
+        storage = [UInt8](untouchedCount: chunkSize * chunkCount)
         starts = [Int](repeating: 0, count: chunkCount)
         lengths = [Int32](repeating: 0, count: chunkCount)
         next = (0..<chunkCount).map { $0 + 1 < chunkCount ? Int32($0 + 1) : Self.end }
