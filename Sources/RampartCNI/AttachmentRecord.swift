@@ -62,6 +62,7 @@ public struct AttachmentRecord: Sendable, Hashable {
         if let s = rule.source { members.append(("from", .string("\(s.address)/\(s.length)"))) }
         if let d = rule.destination { members.append(("to", .string("\(d.address)/\(d.length)"))) }
         if let i = rule.inputInterface { members.append(("iif", .string(i))) }
+        if rule.action != .lookup { members.append(("action", .string("\(rule.action)"))) }
         members.append(("table", .number(String(rule.table))))
         return .object(members)
     }
@@ -75,6 +76,10 @@ public struct AttachmentRecord: Sendable, Hashable {
         if let s = json["from"]?.stringValue { guard let prefix = NetlinkPrefix(s), prefix.family == family else { return nil }; rule.source = prefix }
         if let d = json["to"]?.stringValue { guard let prefix = NetlinkPrefix(d), prefix.family == family else { return nil }; rule.destination = prefix }
         rule.inputInterface = json["iif"]?.stringValue
+        if let name = json["action"]?.stringValue {
+            guard let action = Rule.Action(name: name) else { return nil }
+            rule.action = action
+        }
         return rule
     }
 }
@@ -98,6 +103,8 @@ public struct AttachmentStore: Sendable {
         let bytes = Array((record.json.serialized() + "\n").utf8)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CNIError(.ioFailure, "writing attachment record \(temporary)", details: AgentClient.errorText(errno)) }
+        // A temporary file left by a crash keeps its old mode through O_TRUNC: set it.
+        fchmod(fd, 0o600)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         guard written == bytes.count, rename(temporary, final) == 0 else {
@@ -143,6 +150,9 @@ public struct AttachmentStore: Sendable {
         return AttachmentRecord(json: json)
     }
 
+    /// Creates the directory (and missing parents) 0700; an existing state directory that
+    /// others can read (a hostPath `DirectoryOrCreate` makes 0755) is narrowed to 0700.
+    /// Parents that already exist are left as they are.
     private func makeDirectory() throws(CNIError) {
         var path = ""
         for part in directory.split(separator: "/") {
@@ -150,6 +160,10 @@ public struct AttachmentStore: Sendable {
             if mkdir(path, 0o700) != 0 && errno != EEXIST {
                 throw CNIError(.ioFailure, "creating state directory \(path)", details: AgentClient.errorText(errno))
             }
+        }
+        var info = stat()
+        if stat(directory, &info) == 0, info.st_mode & 0o077 != 0, chmod(directory, 0o700) != 0 {
+            throw CNIError(.ioFailure, "making state directory \(directory) root-only (0700)", details: AgentClient.errorText(errno))
         }
     }
 }

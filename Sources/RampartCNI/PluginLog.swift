@@ -37,8 +37,20 @@ public struct PluginLog: Sendable {
         guard let path else { return }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { return }
+        PluginLog.restrict(fd)
         _ = line.withCString { write(fd, $0, strlen($0)) }
         close(fd)
+    }
+
+    /// Takes every permission from other users off an open log file (one created by
+    /// someone else, or before the plugin created it 0640): root writes, a group may read.
+    ///
+    /// ```swift
+    /// PluginLog.restrict(fd)   // 0644 -> 0640
+    /// ```
+    public static func restrict(_ fd: Int32) {
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & 0o007 != 0 { fchmod(fd, info.st_mode & 0o7770) }
     }
 
     static func timestamp() -> String {

@@ -94,5 +94,6 @@ extension SteeringPlan {
     static func sameRule(_ a: Rule, _ b: Rule) -> Bool {
         a.family == b.family && a.priority == b.priority && a.source == b.source && a.destination == b.destination
             && a.inputInterface == b.inputInterface && a.outputInterface == b.outputInterface && a.table == b.table
+            && a.action == b.action
     }
 }

@@ -3,6 +3,10 @@ import RampartNetlink
 /// The rule priorities Rampart uses, all offsets from the configured `rulePriority` base,
 /// so `ip rule` reads top-down in the order packets meet them.
 ///
+/// Everything a pod sends (input interface its host veth) is decided at `firewallGuard`
+/// ... `sourceGuard`, before any rule that selects by address alone: a packet with a
+/// source the pod does not own never reaches the exemptions that trust that source.
+///
 /// ```swift
 /// RulePriority.exemption(base: 6000)   // 6010
 /// ```
@@ -11,14 +15,23 @@ public enum RulePriority {
     public static let span = 40
     /// `iif <tunnel> lookup main`: what the firewall sends back goes the normal way.
     public static func tunnelReturn(base: UInt32) -> UInt32 { base + 1 }
-    /// Trust-CIDR, firewall-endpoint and node-traffic exemptions (`lookup main`).
+    /// `iif <hostVeth> to <firewall> prohibit`: a pod never reaches a firewall endpoint
+    /// (its tunnel port, admin API, probes) directly.
+    public static func firewallGuard(base: UInt32) -> UInt32 { base + 2 }
+    /// `from <podIP> iif <hostVeth> to <trustCIDR> lookup main`: the pod's own traffic that
+    /// skips the firewall.
+    public static func podExemption(base: UInt32) -> UInt32 { base + 3 }
+    /// Egress: `from <podIP> iif <hostVeth> lookup <table>`.
+    public static func egress(base: UInt32) -> UInt32 { base + 4 }
+    /// Anti-spoofing: `iif <hostVeth> prohibit`, whatever came in with another source.
+    public static func sourceGuard(base: UInt32) -> UInt32 { base + 5 }
+    /// Exemptions toward the pod (`lookup main`): node traffic, firewall endpoints, trust CIDRs.
     public static func exemption(base: UInt32) -> UInt32 { base + 10 }
-    /// Egress: `iif <hostVeth> lookup <table>`.
-    public static func egress(base: UInt32) -> UInt32 { base + 20 }
     /// Ingress: `to <podIP> lookup <table>`.
     public static func ingress(base: UInt32) -> UInt32 { base + 30 }
-    /// Every priority that can hold a per-attachment rule.
-    public static func attachmentRange(base: UInt32) -> ClosedRange<UInt32> { (base + 10)...(base + 30) }
+    /// Every priority that can hold a per-attachment rule (records written before the
+    /// guards also hold the older egress priority, base + 20, which lies inside).
+    public static func attachmentRange(base: UInt32) -> ClosedRange<UInt32> { (base + 2)...(base + 30) }
 }
 
 /// How one pod's interface is attached on the node.
@@ -66,8 +79,9 @@ public struct SteeringPlan: Sendable, Hashable {
     public var tunnelDevice: String
     public var tunnelReturnRules: [Rule]
     public var tableRoutes: [TableRoute]
-    /// In the order they are added (exemptions before steering, so a half-applied plan
-    /// never steers exempt traffic); removed in reverse.
+    /// In the order they are added (the firewall guard first, exemptions before steering,
+    /// so a half-applied plan never steers exempt traffic nor lets a pod reach the
+    /// firewall); removed in reverse.
     public var rules: [Rule]
 
     public init(tunnelDevice: String, tunnelReturnRules: [Rule], tableRoutes: [TableRoute], rules: [Rule]) {
@@ -92,33 +106,62 @@ public struct SteeringPlan: Sendable, Hashable {
             TableRoute(family: $0, gateway: $0 == .ipv4 ? c.tunnelGateway : c.tunnelGateway6, table: c.table)
         }
 
-        let exempt: [NetlinkPrefix] = c.firewallEndpoints.map { NetlinkPrefix(address: $0, length: $0.family == .ipv4 ? 32 : 128)! } + c.trustCIDRs
+        func host(_ address: NetlinkAddress) -> NetlinkPrefix {
+            NetlinkPrefix(address: address, length: address.family == .ipv4 ? 32 : 128)!
+        }
+        let firewalls = c.firewallEndpoints.map(host)
+        // The interface the pod's packets come in by: its veth, or the bridge it is a port of.
+        let entry = site.bridge ?? site.hostInterface
         var rules: [Rule] = []
+        // 1. A pod never reaches a firewall endpoint directly: not its tunnel port (a crafted
+        //    VXLAN datagram would carry any inner frame), not its admin API or probes.
+        //    Behind a bridge the input interface is shared, so only the pod's own source.
+        for family in families {
+            for firewall in firewalls where firewall.family == family {
+                if site.bridge == nil {
+                    rules.append(.verdict(.prohibit, family: family, priority: RulePriority.firewallGuard(base: base),
+                                          destination: firewall, inputInterface: entry))
+                } else {
+                    for address in site.addresses where address.family == family {
+                        rules.append(.verdict(.prohibit, family: family, priority: RulePriority.firewallGuard(base: base),
+                                              source: host(address), destination: firewall, inputInterface: entry))
+                    }
+                }
+            }
+        }
+        // 2. What the pod sends from its own addresses: trust CIDRs the normal way, the rest
+        //    into the tunnel.
+        for address in site.addresses {
+            for cidr in c.trustCIDRs where cidr.family == address.family {
+                rules.append(Rule(family: address.family, priority: RulePriority.podExemption(base: base),
+                                  source: host(address), destination: cidr, inputInterface: entry, table: main))
+            }
+        }
+        for address in site.addresses {
+            rules.append(Rule(family: address.family, priority: RulePriority.egress(base: base),
+                              source: host(address), inputInterface: entry, table: c.table))
+        }
+        // 3. Anything else from the veth carries a source the pod does not own: refused,
+        //    before the exemptions below could trust it. A bridge is shared: nothing here.
+        if site.bridge == nil {
+            for family in families {
+                rules.append(.verdict(.prohibit, family: family, priority: RulePriority.sourceGuard(base: base), inputInterface: entry))
+            }
+        }
+        // 4. Toward the pod: node traffic, firewall endpoints and trust CIDRs the normal way,
+        //    the rest from the tunnel.
         let exemption = RulePriority.exemption(base: base)
         for address in site.addresses {
-            let pod = NetlinkPrefix(address: address, length: address.family == .ipv4 ? 32 : 128)!
+            let pod = host(address)
             if c.exemptNodeTraffic {
                 rules.append(Rule(family: address.family, priority: exemption, destination: pod, inputInterface: "lo", table: main))
             }
-            for cidr in exempt where cidr.family == address.family {
-                rules.append(Rule(family: address.family, priority: exemption, source: pod, destination: cidr, table: main))
+            for cidr in firewalls + c.trustCIDRs where cidr.family == address.family {
                 rules.append(Rule(family: address.family, priority: exemption, source: cidr, destination: pod, table: main))
             }
         }
-        for family in families {
-            if let bridge = site.bridge {
-                // Behind a bridge every pod shares the bridge as input interface: select by source.
-                for address in site.addresses where address.family == family {
-                    let pod = NetlinkPrefix(address: address, length: family == .ipv4 ? 32 : 128)!
-                    rules.append(Rule(family: family, priority: RulePriority.egress(base: base), source: pod, inputInterface: bridge, table: c.table))
-                }
-            } else {
-                rules.append(Rule(family: family, priority: RulePriority.egress(base: base), inputInterface: site.hostInterface, table: c.table))
-            }
-        }
         for address in site.addresses {
-            let pod = NetlinkPrefix(address: address, length: address.family == .ipv4 ? 32 : 128)!
-            rules.append(Rule(family: address.family, priority: RulePriority.ingress(base: base), destination: pod, table: c.table))
+            rules.append(Rule(family: address.family, priority: RulePriority.ingress(base: base), destination: host(address), table: c.table))
         }
         self.rules = rules
     }

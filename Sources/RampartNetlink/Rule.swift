@@ -20,9 +20,10 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
     public var fwmark: UInt32?
     /// Applies with `fwmark`; nil means an exact match (all bits).
     public var fwmask: UInt32?
+    /// The table a `.lookup` rule consults; 0 for the other actions.
     public var table: UInt32
-    /// `FR_ACT_*`; 1 (to-table) for a lookup rule.
-    public var action: UInt8
+    /// What a matching packet gets: a table lookup, or a verdict (`prohibit`, ...).
+    public var action: Action
 
     /// A rule; unset selectors match everything.
     ///
@@ -31,7 +32,7 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
     /// ```
     public init(family: NetlinkAddressFamily, priority: UInt32? = nil, source: NetlinkPrefix? = nil,
                 destination: NetlinkPrefix? = nil, inputInterface: String? = nil, outputInterface: String? = nil,
-                fwmark: UInt32? = nil, fwmask: UInt32? = nil, table: UInt32, action: UInt8 = 1) {
+                fwmark: UInt32? = nil, fwmask: UInt32? = nil, table: UInt32, action: Action = .lookup) {
         self.family = family
         self.priority = priority
         self.source = source
@@ -44,6 +45,20 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
         self.action = action
     }
 
+    /// A rule that ends the lookup for matching packets with `action` (`.prohibit`:
+    /// ICMP administratively prohibited to the sender; `.blackhole`: silently dropped).
+    ///
+    /// ```swift
+    /// // 6005: from all iif veth1a2b prohibit
+    /// Rule.verdict(.prohibit, family: .ipv4, priority: 6005, inputInterface: "veth1a2b")
+    /// ```
+    public static func verdict(_ action: Action, family: NetlinkAddressFamily, priority: UInt32? = nil,
+                               source: NetlinkPrefix? = nil, destination: NetlinkPrefix? = nil,
+                               inputInterface: String? = nil) -> Rule {
+        Rule(family: family, priority: priority, source: source, destination: destination,
+             inputInterface: inputInterface, table: 0, action: action)
+    }
+
     /// `100: from 10.1.2.3/32 iif eth0 lookup 100`, the object named in errors.
     public var description: String {
         var text = priority.map { "\($0): " } ?? ""
@@ -52,8 +67,46 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
         if let inputInterface { text += " iif \(inputInterface)" }
         if let outputInterface { text += " oif \(outputInterface)" }
         if let fwmark { text += " fwmark \(fwmark)" }
-        text += " lookup \(table)"
+        text += action == .lookup ? " lookup \(table)" : " \(action)"
         return text
+    }
+
+    /// A rule's action (`FR_ACT_*` in `fib_rule_hdr.action`); values this type does not
+    /// name (goto, nop) are kept as read.
+    public struct Action: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// `lookup TABLE` (`FR_ACT_TO_TBL`).
+        public static let lookup = Action(rawValue: 1)
+        /// `blackhole`: dropped without a word (`FR_ACT_BLACKHOLE`).
+        public static let blackhole = Action(rawValue: 6)
+        /// `unreachable`: ICMP host unreachable (`FR_ACT_UNREACHABLE`).
+        public static let unreachable = Action(rawValue: 7)
+        /// `prohibit`: ICMP administratively prohibited, `EACCES` for local senders (`FR_ACT_PROHIBIT`).
+        public static let prohibit = Action(rawValue: 8)
+
+        /// The word `ip rule` prints: `lookup`, `blackhole`, `unreachable`, `prohibit`, or `action N`.
+        public var description: String {
+            switch self {
+            case .lookup: "lookup"
+            case .blackhole: "blackhole"
+            case .unreachable: "unreachable"
+            case .prohibit: "prohibit"
+            default: "action \(rawValue)"
+            }
+        }
+
+        /// The inverse of `description` for the named actions.
+        public init?(name: String) {
+            switch name {
+            case "lookup": self = .lookup
+            case "blackhole": self = .blackhole
+            case "unreachable": self = .unreachable
+            case "prohibit": self = .prohibit
+            default: return nil
+            }
+        }
     }
 
     static func decode(_ message: NetlinkMessage, operation: String) throws(NetlinkError) -> Rule? {
@@ -81,7 +134,7 @@ public struct Rule: Sendable, Hashable, CustomStringConvertible {
             fwmark: attributes.u32(FRA.fwmark),
             fwmask: attributes.u32(FRA.fwmask),
             table: attributes.u32(FRA.table) ?? UInt32(table8),
-            action: action)
+            action: Action(rawValue: action))
     }
 }
 
@@ -134,9 +187,10 @@ extension NetlinkSocket {
         request.appendInteger(UInt8(0))  // tos
         request.appendInteger(UInt8(rule.table < 256 ? rule.table : 0))
         request.appendInteger(UInt16(0))  // res1, res2
-        request.appendInteger(rule.action)
+        request.appendInteger(rule.action.rawValue)
         request.appendInteger(UInt32(0))  // flags
-        request.appendAttribute(FRA.table, u32: rule.table)
+        // A verdict rule has no table (as `ip rule add prohibit` sends it).
+        if rule.action == .lookup || rule.table != 0 { request.appendAttribute(FRA.table, u32: rule.table) }
         if let priority = rule.priority { request.appendAttribute(FRA.priority, u32: priority) }
         if let source = rule.source { request.appendAttribute(FRA.src, bytes: source.address.bytes) }
         if let destination = rule.destination { request.appendAttribute(FRA.dst, bytes: destination.address.bytes) }

@@ -25,6 +25,15 @@ public final class CNITestbed: @unchecked Sendable {
         public var address: String? {
             result?["ips"]?.arrayValue?.first?["address"]?.stringValue.map { String($0.split(separator: "/")[0]) }
         }
+        /// The pod's IPv6 address, when it has one.
+        public var address6: String? {
+            result?["ips"]?.arrayValue?.compactMap { $0["address"]?.stringValue }.first { $0.contains(":") }
+                .map { String($0.split(separator: "/")[0]) }
+        }
+        /// The host side of the pod's veth: the result's interface without a sandbox.
+        public var hostInterface: String? {
+            result?["interfaces"]?.arrayValue?.first { $0["sandbox"] == nil }?["name"]?.stringValue
+        }
     }
 
     public static let packageRoot: URL = {
@@ -53,7 +62,10 @@ public final class CNITestbed: @unchecked Sendable {
             try FileManager.default.createSymbolicLink(atPath: binDirectory.appendingPathComponent(plugin).path,
                                                        withDestinationPath: "/usr/lib/cni/\(plugin)")
         }
-        guard let cni = TestShell.executable(named: "rampart-cni", packageRoot: Self.packageRoot) else {
+        // RAMPART_CNI_BINARY runs the tests against another build of the plugin (an older
+        // commit's, to see a new test fail before its change).
+        let override = ProcessInfo.processInfo.environment["RAMPART_CNI_BINARY"].map { URL(fileURLWithPath: $0) }
+        guard let cni = override ?? TestShell.executable(named: "rampart-cni", packageRoot: Self.packageRoot) else {
             throw failure("rampart-cni is not built")
         }
         try FileManager.default.createSymbolicLink(atPath: binDirectory.appendingPathComponent("rampart-cni").path,

@@ -184,10 +184,15 @@ struct CNIEndToEndTests {
             let rules = try bed.inNode("ip rule")
             #expect(rules.contains("to \(kept) lookup 6080"))
             #expect(!rules.contains("to \(gone) lookup 6080"))
+            // The stale pod's guards (firewall out of reach, anti-spoofing) went with it.
+            let keptVeth = try #require(keep.hostInterface), goneVeth = try #require(stale.hostInterface)
+            #expect(rules.contains("iif \(keptVeth) prohibit"))
+            #expect(!rules.contains("iif \(goneVeth) "), "\(rules)")
             #expect(agent.requests.contains { $0.op == .detach && $0.containerID == stale.containerID })
             #expect(try bed.delete(keep, list: list).exitCode == 0)
             #expect(try bed.delete(stale, list: list).exitCode == 0)
             #expect(!(try bed.inNode("ip rule")).contains("lookup 6080"))
+            #expect(!(try bed.inNode("ip rule")).contains("prohibit"))
         }
     }
 
@@ -208,6 +213,7 @@ struct CNIEndToEndTests {
             #expect(r.exitCode == 0, "\(r.standardOutput)")
             let a = try #require(pod.address)
             #expect(try bed.inNode("ip rule").contains("from \(a) iif cni\(bed.id.prefix(6)) lookup 6080"))
+            #expect(try bed.inNode("ip rule").contains("from \(a) to 10.200.0.2 iif cni\(bed.id.prefix(6)) prohibit"))
             #expect(try bed.check(pod, list: list).exitCode == 0)
             #expect(try bed.delete(pod, list: list).exitCode == 0)
             let after = try bed.snapshot()

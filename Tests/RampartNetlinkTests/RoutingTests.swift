@@ -171,6 +171,46 @@ struct RuleTests {
             #expect(missing?.isNotFound == true)
         }
     }
+
+    /// Verdict rules (`prohibit`, `blackhole`, `unreachable`) in both families: written as
+    /// `ip rule add prohibit` writes them (no table), read back, told apart from a lookup
+    /// rule with the same selectors, and removed exactly.
+    @Test func verdictRulesBothFamilies() throws {
+        try withRoutedNamespace { host, socket, _ in
+            let before = try host.run("ip -j rule") + host.run("ip -6 -j rule")
+            let lookup = Rule(family: .ipv4, priority: 200, inputInterface: "va", table: 300)
+            let rules = [
+                Rule.verdict(.prohibit, family: .ipv4, priority: 200, inputInterface: "va"),
+                Rule.verdict(.blackhole, family: .ipv4, priority: 201, source: NetlinkPrefix("10.1.2.3/32"), inputInterface: "va"),
+                Rule.verdict(.unreachable, family: .ipv4, priority: 202, destination: NetlinkPrefix("10.9.0.0/16")),
+                Rule.verdict(.prohibit, family: .ipv6, priority: 200, destination: NetlinkPrefix("fd00:9::1/128"), inputInterface: "va"),
+            ]
+            try socket.addRule(lookup)
+            for rule in rules { try socket.addRule(rule) }
+            #expect(rules.map(\.description) == [
+                "200: from all iif va prohibit", "201: from 10.1.2.3/32 iif va blackhole",
+                "202: from all to 10.9.0.0/16 unreachable", "200: from all to fd00:9::1/128 iif va prohibit",
+            ])
+
+            let v4 = try host.ipJSON("rule").filter { ($0["priority"] as? Int ?? 0) >= 200 && ($0["priority"] as? Int ?? 0) < 300 }
+            #expect(v4.map { $0["action"] as? String ?? "lookup \($0["table"] as? String ?? "")" } == ["lookup 300", "prohibit", "blackhole", "unreachable"])
+            let v6 = try #require(try host.ipJSON("-6 rule").first { $0["priority"] as? Int == 200 })
+            #expect(v6["action"] as? String == "prohibit" && v6["dst"] as? String == "fd00:9::1")
+
+            let listed = try socket.rules(family: .ipv4).filter { ($0.priority ?? 0) >= 200 && ($0.priority ?? 0) < 300 }
+            #expect(listed == [lookup] + Array(rules[0..<3]))
+            #expect(try socket.rules(family: .ipv6).filter { $0.priority == 200 } == [rules[3]])
+            let duplicate = #expect(throws: NetlinkError.self) { try socket.addRule(rules[0]) }
+            #expect(duplicate?.isAlreadyExists == true)
+
+            // The action is part of what a deletion matches: the prohibit goes, the lookup stays.
+            try socket.deleteRule(rules[0])
+            #expect(try socket.rules(family: .ipv4).filter { $0.priority == 200 } == [lookup])
+            for rule in rules.dropFirst() { try socket.deleteRule(rule) }
+            try socket.deleteRule(lookup)
+            #expect(try host.run("ip -j rule") + host.run("ip -6 -j rule") == before)
+        }
+    }
 }
 
 @Suite(.serialized, .enabled(if: isRoot, "creates network namespaces"))
