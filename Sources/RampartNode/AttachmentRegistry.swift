@@ -80,7 +80,8 @@ public final class AttachmentRegistry: Sendable {
             throw .configuration("cannot encode the attachments")
         }
         let folder = PathName.folder(of: path)
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Root-only when the agent creates it; the file itself is 0600 whatever the folder.
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try AtomicFile.write(Array(data), to: path, mode: 0o600)
     }
 }

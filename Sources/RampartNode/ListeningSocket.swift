@@ -44,7 +44,8 @@ public final class ListeningSocket: Sendable {
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
         let folder = PathName.folder(of: path)
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        // A folder the agent creates is root-only; an existing one (/run) is left as it is.
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(operation: "creating a unix socket", errno: errno) }
         unlink(path)

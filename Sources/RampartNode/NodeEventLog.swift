@@ -25,6 +25,13 @@ public final class NodeEventLog: Sendable {
         } else {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
             guard fd >= 0 else { throw .io(path: path, operation: "opening the event log", errno: errno) }
+            // Group-readable at most (0640), also when the file existed before.
+            var info = stat()
+            if fstat(fd, &info) == 0, info.st_mode & 0o007 != 0, fchmod(fd, info.st_mode & 0o7770) != 0 {
+                let code = errno
+                close(fd)
+                throw .io(path: path, operation: "making the event log unreadable to others", errno: code)
+            }
             descriptor = fd
             ownsDescriptor = true
         }
