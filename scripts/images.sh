@@ -187,3 +187,33 @@ for image in "${wanted[@]}"; do
             ;;
     esac
 done
+
+# Each archive must be what the tools users load it with accept: skopeo reads its config
+# (user, labels), and podman, when installed, loads it into a scratch store under the name
+# it was given. (ctr images import is exercised by scripts/containerd-e2e.sh.)
+for image in "${wanted[@]}"; do
+    archive=$out/rampart-$image.tar
+    config=$(skopeo inspect --config "oci-archive:$archive") || { echo "images.sh: skopeo cannot read $archive" >&2; exit 1; }
+    CONFIG=$config python3 - "$archive" "$version" <<'PY'
+import json, sys
+archive, version = sys.argv[1], sys.argv[2]
+import os
+config = json.loads(os.environ["CONFIG"])["config"]
+labels = config.get("Labels") or {}
+for key in ("org.opencontainers.image.title", "org.opencontainers.image.version", "org.opencontainers.image.revision"):
+    if not labels.get(key):
+        sys.exit(f"images.sh: {archive} has no {key} label")
+if labels["org.opencontainers.image.version"] != version:
+    sys.exit(f"images.sh: {archive} is labelled {labels['org.opencontainers.image.version']}, expected {version}")
+if not config.get("Entrypoint"):
+    sys.exit(f"images.sh: {archive} has no entrypoint")
+PY
+    if command -v podman >/dev/null; then
+        store=$work/podman
+        loaded=$(TMPDIR=$work podman --root "$store/root" --runroot "$store/run" --storage-driver vfs load -i "$archive" 2>&1) \
+            || { echo "images.sh: podman load refused $archive: $loaded" >&2; exit 1; }
+        grep -qF "$registry/rampart-$image:$version" <<<"$loaded" \
+            || { echo "images.sh: podman loaded $archive as something else: $loaded" >&2; exit 1; }
+    fi
+done
+echo "images.sh: every archive read by skopeo$(command -v podman >/dev/null && echo ' and loaded by podman')" >&2

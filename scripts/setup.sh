@@ -46,6 +46,7 @@ declare -A PROVIDER=(
     [buildah]=buildah
     [umoci]=umoci
     [skopeo]=skopeo
+    [podman]=podman                 # images.sh checks that podman loads its archives
     [containerd]=containerd
     [runc]=runc
 )
