@@ -83,26 +83,77 @@ metadata:
 {{- end -}}
 
 {{/*
-The firewalls, as JSON: [{"name", "address", "admin"}] with admin "" when none is
-reachable. Nodes tunnel to the addresses; the manager pushes to the admin URLs.
+The firewalls, as JSON: [{"name", "address", "admin", "health"}]. admin is the admin API
+the manager pushes tags to (with its tag-writer token), "" when none is reachable; health
+is the probe listener the nodes health-check (no token), "" when none is reachable.
 */}}
 {{- define "rampart.firewalls" -}}
 {{- $list := list -}}
 {{- if eq (include "rampart.firewallMode" .) "external" -}}
+{{- $adminPort := int .Values.firewall.external.adminPort -}}
+{{- $probePort := int .Values.firewall.external.probePort -}}
+{{- if and (eq $probePort 0) (gt $adminPort 0) }}{{ $probePort = add $adminPort 1 | int }}{{ end -}}
 {{- range $i, $address := include "rampart.endpoints" . | fromJsonArray -}}
 {{- $admin := "" -}}
-{{- if gt (int $.Values.firewall.external.adminPort) 0 -}}
-{{- $admin = printf "http://%s:%d" (include "rampart.urlHost" $address) (int $.Values.firewall.external.adminPort) -}}
-{{- end -}}
-{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin) -}}
+{{- $health := "" -}}
+{{- if gt $adminPort 0 }}{{ $admin = printf "http://%s:%d" (include "rampart.urlHost" $address) $adminPort }}{{ end -}}
+{{- if gt $probePort 0 }}{{ $health = printf "http://%s:%d" (include "rampart.urlHost" $address) $probePort }}{{ end -}}
+{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin "health" $health) -}}
 {{- end -}}
 {{- else -}}
 {{- range $i, $address := .Values.firewall.incluster.serviceIPs -}}
 {{- $admin := printf "http://%s:%d" (include "rampart.urlHost" $address) (int $.Values.firewall.incluster.adminPort) -}}
-{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin) -}}
+{{- $health := printf "http://%s:%d" (include "rampart.urlHost" $address) (int $.Values.firewall.incluster.probePort) -}}
+{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin "health" $health) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $list -}}
+{{- end -}}
+
+{{/*
+The Secret holding the tokens (docs/install.md, "The token Secret"): auth.existingSecret,
+else "<fullname>-tokens", which the chart creates (auth.createSecret) or you do. Keys:
+  tokens         the firewall's spec.auth.tokensFile: lines "ROLE NAME TOKEN", among them
+                 "tag-writer manager TOKEN" and "read-only operator TOKEN"
+  manager-token  the manager's tag-writer token alone (its spec.firewalls[].tokenFile)
+*/}}
+{{- define "rampart.tokensSecret" -}}
+{{- .Values.auth.existingSecret | default (printf "%s-tokens" (include "rampart.fullname" .)) -}}
+{{- end -}}
+
+{{/* Where the pods mount that Secret (read only, mode 0440, group 65532). */}}
+{{- define "rampart.tokensDir" -}}
+/var/run/secrets/rampart
+{{- end -}}
+
+{{/*
+The volume of that Secret: (dict "root" $ "keys" (list "tokens")); no keys: every key.
+defaultMode 0440 with the pod's fsGroup 65532: the kubelet gives the files to group 65532
+(and would add g+r to 0400 as well), so uid 65532 in group 65532 reads them and nobody else
+can; the firewall and the manager refuse a tokens file readable by every user.
+*/}}
+{{- define "rampart.tokensVolume" -}}
+- name: tokens
+  secret:
+    secretName: {{ include "rampart.tokensSecret" .root }}
+    defaultMode: 0440
+    {{- with .keys }}
+    items:
+      {{- range . }}
+      - {key: {{ . }}, path: {{ . }}}
+      {{- end }}
+    {{- end }}
+{{- end -}}
+
+{{/*
+The annotations of the firewall's and the manager's pods, as YAML lines:
+(dict "root" $ "port" 9681). rampart.io/inspect: bypass always (their own traffic is never
+steered); then podAnnotations; then Prometheus' scrape annotations for the probe port,
+which podAnnotations may override (prometheus.io/scrape: "false").
+*/}}
+{{- define "rampart.podAnnotations" -}}
+{{- $prometheus := dict "prometheus.io/scrape" "true" "prometheus.io/port" (toString .port) "prometheus.io/path" "/metrics" -}}
+{{- toYaml (merge (dict "rampart.io/inspect" "bypass") (deepCopy (.root.Values.podAnnotations | default dict)) $prometheus) -}}
 {{- end -}}
 
 {{/* An address as a URL's host: IPv6 in brackets. */}}
