@@ -91,7 +91,7 @@ struct ConfigurationTests {
 @Suite("Admin API")
 struct AdminTests {
     @Test func answersHealthReadinessAndMetrics() throws {
-        let board = MetricsBoard()
+        let board = MetricsBoard(reloadWaitSeconds: 0)
         let server = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:0")!, board: board)
         #expect(server.respond(method: "GET", path: "/healthz").0 == "200 OK")
         #expect(server.respond(method: "GET", path: "/readyz").0.hasPrefix("503"))

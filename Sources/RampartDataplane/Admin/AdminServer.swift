@@ -141,8 +141,16 @@ public final class AdminServer: @unchecked Sendable {
         case ("GET", "/metrics"):
             return ("200 OK", "text/plain; version=0.0.4; charset=utf-8", board.snapshot.prometheusText())
         case ("POST", "/reload"):
-            board.requestReload()
-            return ("202 Accepted", text, "reload requested\n")
+            // The answer says what happened (issue 19: 202 for a reload the workers then
+            // rejected told the caller nothing).
+            let generation = board.requestReload()
+            guard let results = board.reloadOutcome(generation: generation) else {
+                return ("202 Accepted", text, "reload requested; not every worker has answered within \(Int(board.reloadWaitSeconds)) s, see the firewall's log and rampart_policy_reloads_total\n")
+            }
+            if let rejected = results.first(where: { $0.error != nil }) {
+                return ("422 Unprocessable Content", text, "reload rejected, the running policy stays:\n\(rejected.error ?? "")\n")
+            }
+            return ("200 OK", text, "reloaded: \(results.first?.rules ?? 0) rules\n")
         case ("POST", "/tags"):
             let batch: TagBatch
             do { batch = try TagBatch(json: body) } catch { return ("400 Bad Request", text, "\(error)\n") }

@@ -1,3 +1,4 @@
+import Dispatch
 import RampartInspect
 import RampartPolicy
 import RampartWire
@@ -16,10 +17,29 @@ import Glibc
 /// board.snapshot.prometheusText()       // admin thread: the sum over workers
 /// board.requestReload()                 // every worker reloads between batches
 /// ```
+/// What one worker's reload came to.
+public struct ReloadResult: Sendable, Equatable {
+    public var generation: Int
+    /// The errors that rejected the new policy (the running one stays); nil on success.
+    public var error: String?
+    /// Rules of the policy running after the reload.
+    public var rules: Int
+
+    public init(generation: Int, error: String?, rules: Int) {
+        self.generation = generation
+        self.error = error
+        self.rules = rules
+    }
+}
+
 public final class MetricsBoard: Sendable {
     public let workers: Int
     let snapshots: Mutex<[FirewallSnapshot]>
     let reloads = Atomic<Int>(0)
+    /// Each worker's last reload: the generation it answered and what came of it.
+    let reloadResults: Mutex<[ReloadResult?]>
+    /// How long `POST /reload` waits for every worker's outcome before answering 202.
+    public let reloadWaitSeconds: Double
     let stop = Atomic<Bool>(false)
     /// Accepted tag batches not yet applied by every worker (`base` is the index of the
     /// first one ever kept), each worker's cursor, the highest sequence accepted, and the
@@ -31,8 +51,10 @@ public final class MetricsBoard: Sendable {
     /// idle in poll() applies it at once instead of at its next timeout.
     let wakePipes: [(read: Int32, write: Int32)]
 
-    public init(workers: Int = 1) {
+    public init(workers: Int = 1, reloadWaitSeconds: Double = 10) {
         self.workers = max(workers, 1)
+        self.reloadWaitSeconds = reloadWaitSeconds
+        reloadResults = Mutex([ReloadResult?](repeating: nil, count: max(workers, 1)))
         snapshots = Mutex([FirewallSnapshot](repeating: FirewallSnapshot(), count: max(workers, 1)))
         tagState = Mutex(TagLedger(workers: max(workers, 1)))
         wakePipes = (0..<max(workers, 1)).map { _ in
@@ -84,10 +106,33 @@ public final class MetricsBoard: Sendable {
         FirewallSnapshot.sum(snapshots.withLock { $0 })
     }
 
-    /// Asks every worker to reload the policy between its batches.
-    public func requestReload() {
-        reloads.add(1, ordering: .releasing)
+    /// Asks every worker to reload the policy between its batches; returns the reload's
+    /// generation, which `reloadOutcome` waits for.
+    @discardableResult
+    public func requestReload() -> Int {
+        let generation = reloads.add(1, ordering: .releasing).newValue
         wakeAll()
+        return generation
+    }
+
+    /// A worker says how its reload of `generation` went.
+    public func reportReload(_ result: ReloadResult, worker: Int) {
+        reloadResults.withLock { results in
+            if worker >= 0 && worker < results.count { results[worker] = result }
+        }
+    }
+
+    /// Every worker's outcome for `generation` (or a later one), waiting up to
+    /// `reloadWaitSeconds`; nil when some worker has not answered by then.
+    public func reloadOutcome(generation: Int) -> [ReloadResult]? {
+        let deadline = Double(DispatchTime.now().uptimeNanoseconds) / 1e9 + reloadWaitSeconds
+        while true {
+            let results = reloadResults.withLock { $0 }
+            let answered = results.compactMap { $0 }.filter { $0.generation >= generation }
+            if answered.count == results.count { return answered }
+            if Double(DispatchTime.now().uptimeNanoseconds) / 1e9 >= deadline { return nil }
+            usleep(10_000)
+        }
     }
 
     /// Increases by one for each reload request; a worker reloads when it changes.

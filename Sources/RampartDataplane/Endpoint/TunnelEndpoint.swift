@@ -104,7 +104,8 @@ public final class TunnelEndpoint {
             let generation = board.reloadGeneration
             if generation != reloadGeneration {
                 reloadGeneration = generation
-                reload()
+                let outcome = reload()
+                board.reportReload(ReloadResult(generation: generation, error: outcome.error, rules: outcome.rules), worker: index)
             }
             let now = Self.monotonic()
             if now - lastPublish >= publishIntervalNanoseconds {
@@ -216,8 +217,9 @@ public final class TunnelEndpoint {
 
     /// Loads the policy again; on success swaps it into the running engine (sessions keep
     /// their verdict unless `rematchOnReload`), on failure keeps the running one.
-    public func reload() {
-        guard let reloadPolicy else { return }
+    @discardableResult
+    public func reload() -> (error: String?, rules: Int) {
+        guard let reloadPolicy else { return ("this firewall was started without a policy file to reload", ruleNames.count) }
         do {
             let matcher = try reloadPolicy()
             for (address, tags) in apiTags {
@@ -235,8 +237,11 @@ public final class TunnelEndpoint {
         } catch {
             worker.counters.policyReloadFailures &+= 1
             if index == 0 { log("rampart-firewall: policy reload rejected, the running policy stays:\n\(error)") }
+            publish()
+            return ("\(error)", ruleNames.count)
         }
         publish()
+        return (nil, ruleNames.count)
     }
 
     /// Applies the tag batches the admin API accepted, each whole before the next packet.
