@@ -161,7 +161,16 @@ struct FirewallCommand: ParsableCommand {
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
                                               signals: workerCount == 1 ? signals : nil, index: index)
                 let path = config
-                endpoint.reloadPolicy = { try ConfigurationFile.load(path: path).matcher }
+                let startedWith = file.firewall
+                endpoint.reloadPolicy = {
+                    let reloaded = try ConfigurationFile.load(path: path)
+                    if index == 0 {
+                        for change in startedWith.changesNeedingRestart(in: reloaded.firewall) {
+                            say("rampart-firewall: \(path): \(change) takes effect only after a restart; the policy is reloaded, the running value stays")
+                        }
+                    }
+                    return reloaded.matcher
+                }
                 endpoint.rematchOnReload = settings.rematchOnReload
                 let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
                 if index == 0 && (settings.udpGRO || settings.udpGSO) {

@@ -309,3 +309,30 @@ public struct ConfigurationFile {
         return configuration
     }
 }
+
+extension FirewallConfiguration {
+    /// The settings a reload does not apply (only the policy and its tags are swapped in)
+    /// that differ in `newer`, as `spec.FIELD: OLD -> NEW` for the log: a changed `listen:`
+    /// was once ignored without a word (issue 19).
+    public func changesNeedingRestart(in newer: FirewallConfiguration) -> [String] {
+        var changes: [String] = []
+        func compare<T: Equatable>(_ field: String, _ old: T, _ new: T, _ show: (T) -> String) {
+            if old != new { changes.append("spec.\(field): \(show(old)) -> \(show(new))") }
+        }
+        let address: (SocketAddress?) -> String = { $0?.description ?? "off" }
+        compare("listen", listen, newer.listen) { $0.description }
+        compare("admin", admin, newer.admin, address)
+        compare("probes", probeAddress, newer.probeAddress, address)
+        compare("auth.tokensFile", tokensFile, newer.tokensFile) { $0 ?? "none" }
+        compare("vnis", allowedVNIs, newer.allowedVNIs) { $0.isEmpty ? "all" : $0.map(String.init).joined(separator: ",") }
+        compare("workers", workers, newer.workers) { String($0) }
+        compare("events", events, newer.events) { $0 }
+        compare("eventsMaxBytes", eventsMaxBytes, newer.eventsMaxBytes) { String($0) }
+        compare("eventsKeep", eventsKeep, newer.eventsKeep) { String($0) }
+        compare("tagState", tagState, newer.tagState) { $0 ?? "off" }
+        compare("sessions", sessions, newer.sessions) { String($0) }
+        compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }
+        compare("innerMTU", innerMTU, newer.innerMTU) { String($0) }
+        return changes
+    }
+}
