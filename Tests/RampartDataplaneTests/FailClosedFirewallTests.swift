@@ -52,13 +52,13 @@ struct FailClosedFirewallTests {
         }
     }
 
-    @Test("/metrics shows every limit, summed over workers, with the fragment table from its anomaly counter")
+    @Test("/metrics shows every limit, summed over workers")
     func limitMetrics() {
         var a = FirewallSnapshot(), b = FirewallSnapshot()
         a.engine.limits.count(.appIDBuffersPerSource)
         b.engine.limits.count(.appIDBuffersPerSource)
         b.engine.limits.count(.sessionsPerTunnelSource)
-        b.engine.anomalies.count(.fragmentTableFull)
+        b.engine.limits.count(.fragmentTable)
         a.engine.appIDUnbuffered = 2
         b.engine.appIDUnbuffered = 3
         let text = FirewallSnapshot.sum([a, b]).prometheusText()

@@ -94,8 +94,19 @@ private func payload(_ count: Int, seed: Int = 0) -> [UInt8] {
 private func configuration() -> FragmentReassemblyConfiguration {
     var c = FragmentReassemblyConfiguration()
     c.maxDatagrams = 4
+    c.maxDatagramsPerSource = 8
     c.poolBytes = 1 << 20
     return c
+}
+
+/// The frames a reassembler released (held before the completing fragment), in order.
+private func releasedFrames(_ r: FragmentReassembler) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    var cursor = r.released
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 70_000, alignment: 8)
+    defer { buffer.deallocate() }
+    while let n = r.nextReleased(&cursor, into: buffer) { out.append(Array(buffer[0..<n])) }
+    return out
 }
 
 /// Feeds fragments; returns the last complete datagram (copied) and all events.
@@ -183,31 +194,126 @@ struct FragmentReassemblerTests {
         #expect(Array(d[40...]) == data)
     }
 
-    @Test func overlapWithSameDataIsSilent() {
+    /// A partial overlap with the same bytes is kept (it carries new bytes) and named; an
+    /// exact duplicate adds nothing and is dropped, not held twice.
+    @Test func overlapWithSameDataIsNamedAndDuplicatesAreNotHeld() {
         let data = payload(48)
         var r = FragmentReassembler(configuration: configuration())
-        let (datagram, events) = feed(&r, [
+        let pieces = [
             fragment4(offset: 0, data: Array(data[0..<24]), more: true),
             fragment4(offset: 16, data: Array(data[16..<40]), more: true),
             fragment4(offset: 0, data: Array(data[0..<24]), more: true),
             fragment4(offset: 40, data: Array(data[40...]), more: false),
-        ])
-        #expect(events.isEmpty)
+        ]
+        var held: [Bool] = []
+        var events: [DecodeEvent?] = []
+        var datagram: [UInt8]? = nil
+        for f in pieces {
+            let outcome = f.frame.withUnsafeBytes { r.process(f.packet, frame: $0, now: at(0)) }
+            held.append(outcome.held)
+            events.append(outcome.event)
+            if let d = outcome.datagram { datagram = Array(d) }
+        }
+        #expect(held == [true, true, false, false])
+        #expect(events == [nil, .fragmentOverlap, .fragmentOverlap, nil])
         #expect(datagram.map { Array($0[20...]) } == data)
+        #expect(releasedFrames(r) == [pieces[0].frame, pieces[1].frame])
     }
 
-    @Test func overlapWithDifferentDataKeepsTheFirstCopy() {
+    /// Receivers disagree on which copy of differing bytes wins: the whole datagram is
+    /// dropped with what it held, and a later last piece cannot complete it.
+    @Test func overlapWithDifferentDataDropsTheDatagram() {
         let data = payload(48)
         var evil = Array(data[16..<40])
         evil[0] ^= 0xFF
         var r = FragmentReassembler(configuration: configuration())
+        let first = fragment4(offset: 0, data: Array(data[0..<24]), more: true)
+        _ = feed(&r, [first])
+        let outcome = fragment4(offset: 16, data: evil, more: true).frame.withUnsafeBytes {
+            r.process(fragment4(offset: 16, data: evil, more: true).packet, frame: $0, now: at(0))
+        }
+        #expect(outcome.event == .fragmentOverlapDifferent)
+        #expect(!outcome.held && outcome.datagram == nil && outcome.framesDropped == 1)
+        #expect(r.pending == 0 && r.heldFrames == 0)
+        let (datagram, _) = feed(&r, [fragment4(offset: 40, data: Array(data[40...]), more: false)])
+        #expect(datagram == nil)
+    }
+
+    /// Fragments are held whole until the datagram is complete; the ones before the last
+    /// come back exactly as received, in the order received, and are freed at the next call.
+    @Test func heldFramesAreReleasedInOrderReceived() {
+        let data = payload(100, seed: 3)
+        let pieces = [
+            fragment4(offset: 64, data: Array(data[64...]), more: false),
+            fragment4(offset: 0, data: Array(data[0..<32]), more: true),
+            fragment4(offset: 32, data: Array(data[32..<64]), more: true),
+        ]
+        var r = FragmentReassembler(configuration: configuration())
+        var held: [Bool] = []
+        for f in pieces {
+            held.append(f.frame.withUnsafeBytes { r.process(f.packet, frame: $0, now: at(0)) }.held)
+        }
+        #expect(held == [true, true, false])
+        #expect(r.releasedCount == 2 && r.heldFrames == 2)
+        #expect(releasedFrames(r) == [pieces[0].frame, pieces[1].frame])
+        // A buffer too small skips a frame (0) rather than cutting it.
+        var cursor = r.released
+        let small = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+        defer { small.deallocate() }
+        #expect(r.nextReleased(&cursor, into: small) == 0)
+        _ = feed(&r, [fragment6(offset: 0, data: payload(8), more: true)])
+        #expect(r.releasedCount == 0 && r.heldFrames == 1)
+        #expect(r.discardReleased() == 0)
+    }
+
+    /// One client cannot fill the table for everyone: beyond its share its new datagrams
+    /// are refused (named and counted), while another client's still fit.
+    @Test func perSourceShareOfTheTable() {
+        var c = configuration()
+        c.maxDatagrams = 16
+        c.maxDatagramsPerSource = 3
+        var r = FragmentReassembler(configuration: c)
+        var outcomes: [FragmentOutcome] = []
+        for id in 0..<4 {
+            let f = fragment4(id: UInt16(id), offset: 0, data: payload(8), more: true)
+            outcomes.append(f.frame.withUnsafeBytes { r.process(f.packet, frame: $0, now: at(0)) })
+        }
+        #expect(outcomes.map(\.held) == [true, true, true, false])
+        #expect(outcomes[3].event == .fragmentSourceLimit && outcomes[3].limit == .fragmentsPerSource)
+        // IPv6 from another source address.
+        let other = fragment6(offset: 0, data: payload(8), more: true)
+        #expect(other.frame.withUnsafeBytes { r.process(other.packet, frame: $0, now: at(0)) }.held)
+        #expect(r.pending == 4)
+    }
+
+    /// The held-frame pool has its own limit: a datagram whose next frame does not fit is
+    /// dropped whole (the receiver could not reassemble it without that piece).
+    @Test func heldPoolFull() {
+        var c = configuration()
+        c.heldBytes = 256
+        c.heldChunkSize = 64
+        c.maxHeldBytesPerSource = 1024   // above the pool: the pool is what fills
+        var r = FragmentReassembler(configuration: c)
+        let f1 = fragment4(offset: 0, data: payload(96), more: true)     // 120-byte frame: 2 chunks
+        let f2 = fragment4(offset: 96, data: payload(96), more: true)    // 2 more: the pool is full
+        let f3 = fragment4(offset: 192, data: payload(96), more: true)
+        let outcomes = [f1, f2, f3].map { f in f.frame.withUnsafeBytes { r.process(f.packet, frame: $0, now: at(0)) } }
+        #expect(outcomes.map(\.held) == [true, true, false])
+        #expect(outcomes[2].limit == .fragmentPool && outcomes[2].event == .fragmentTableFull)
+        #expect(outcomes[2].framesDropped == 2)
+        #expect(r.pending == 0 && r.heldFrames == 0 && r.heldBytesInUse == 0)
+    }
+
+    /// A copy of the last piece whose bytes arrived already does not end the datagram.
+    @Test func duplicateLastPieceDoesNotComplete() {
+        var r = FragmentReassembler(configuration: configuration())
         let (datagram, events) = feed(&r, [
-            fragment4(offset: 0, data: Array(data[0..<24]), more: true),
-            fragment4(offset: 16, data: evil, more: true),
-            fragment4(offset: 40, data: Array(data[40...]), more: false),
+            fragment4(offset: 0, data: payload(16), more: true),
+            fragment4(offset: 8, data: Array(payload(16)[8...]), more: false),
         ])
-        #expect(events == [.fragmentOverlapDifferent])
-        #expect(datagram.map { Array($0[20...]) } == data)
+        #expect(datagram == nil)
+        #expect(events == [.fragmentOverlap])
+        #expect(r.pending == 1)
     }
 
     @Test func interleavedDatagramsStaySeparate() {
@@ -249,6 +355,7 @@ struct FragmentReassemblerTests {
         let (_, events) = feed(&r, (0..<5).map { i in fragment4(id: UInt16(i), offset: 0, data: payload(8), more: true) })
         #expect(events == [.fragmentTableFull])
         #expect(r.pending == 4)
+        #expect(r.heldFrames == 4)
     }
 
     @Test func poolFull() {
@@ -266,8 +373,10 @@ struct FragmentReassemblerTests {
         let data = payload(16)
         _ = feed(&r, [fragment4(offset: 0, data: Array(data[0..<8]), more: true)], now: at(0))
         var counters = DecodeCounters()
-        #expect(r.expire(now: at(29), counters: &counters) == 0)
-        #expect(r.expire(now: at(30), counters: &counters) == 1)
+        #expect(r.expire(now: at(29), counters: &counters).datagrams == 0)
+        let expired = r.expire(now: at(30), counters: &counters)
+        #expect(expired.datagrams == 1 && expired.frames == 1)
+        #expect(r.heldFrames == 0 && r.heldBytesInUse == 0)
         #expect(counters[.fragmentTimeout] == 1)
         #expect(r.pending == 0)
         // A late piece of a timed-out datagram found on lookup is reported too.
@@ -305,7 +414,8 @@ struct FragmentReassemblerTests {
             c.maxFragmentsPerDatagram = 1000
             var r = FragmentReassembler(configuration: c)
             let (datagram, events) = feed(&r, pieces)
-            #expect(events.isEmpty, "round \(round)")
+            // The one duplicate is named (and dropped, not held twice).
+            #expect(events == (pieces.count > 1 ? [.fragmentOverlap] : []), "round \(round)")
             #expect(datagram.map { Array($0[(ipv6 ? 40 : 20)...]) } == data, "round \(round)")
             #expect(r.pending == 0)
         }

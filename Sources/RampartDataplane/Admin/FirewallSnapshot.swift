@@ -1,4 +1,5 @@
 import RampartInspect
+import RampartWire
 
 /// A copy of the firewall's counters, published by the I/O thread every few hundred
 /// milliseconds (off the per-packet path) and read by the admin server.
@@ -68,6 +69,12 @@ public struct FirewallSnapshot: Sendable {
             total.engine.anomalies.add(e.anomalies)
             total.engine.limits.add(e.limits)
             total.engine.appIDUnbuffered &+= e.appIDUnbuffered
+            total.engine.fragmentsHeld &+= e.fragmentsHeld
+            total.engine.fragmentsForwarded &+= e.fragmentsForwarded
+            total.engine.fragmentsDropped &+= e.fragmentsDropped
+            total.engine.fragmentDatagramsPending &+= e.fragmentDatagramsPending
+            total.engine.fragmentBytesHeld &+= e.fragmentBytesHeld
+            total.engine.datagramsReassembled &+= e.datagramsReassembled
             if part.ruleNames == total.ruleNames {
                 for i in 0 ..< min(total.engine.ruleHits.count, e.ruleHits.count) { total.engine.ruleHits[i] &+= e.ruleHits[i] }
             }
@@ -136,6 +143,15 @@ public struct FirewallSnapshot: Sendable {
                EngineLimit.allCases.map { ("{limit=\"\($0.label)\"}", engine.limitCount($0)) })
         metric("rampart_appid_unbuffered_sessions_total", "counter",
                "TCP sessions App-ID identified packet by packet for want of a stream buffer.", [("", engine.appIDUnbuffered)])
+        metric("rampart_fragments_total", "counter",
+               "IP fragments held until their datagram was decided, then forwarded (allowed) or dropped (denied, refused by a limit, overlapping with different bytes, timed out).",
+               [("{outcome=\"held\"}", engine.fragmentsHeld), ("{outcome=\"forwarded\"}", engine.fragmentsForwarded),
+                ("{outcome=\"dropped\"}", engine.fragmentsDropped)])
+        metric("rampart_fragment_datagrams_reassembled_total", "counter", "Fragmented datagrams completed and decided.", [("", engine.datagramsReassembled)])
+        metric("rampart_fragment_datagrams", "gauge", "Datagrams being reassembled now.", [("", engine.fragmentDatagramsPending)])
+        metric("rampart_fragment_pool_bytes", "gauge", "Bytes of the held-fragment pool in use now.", [("", engine.fragmentBytesHeld)])
+        metric("rampart_anomalies_total", "counter", "Anomalies by stable name (every one, logged or suppressed by the rate limit).",
+               DecodeEvent.allCases.map { ("{event=\"\($0.name)\"}", engine.anomalies[$0]) })
         var hits: [(String, UInt64)] = []
         for (i, name) in ruleNames.enumerated() where i < engine.ruleHits.count {
             hits.append(("{rule=\"\(escape(name))\"}", engine.ruleHits[i]))

@@ -24,6 +24,9 @@ public enum DropReason: Int, CaseIterable, Sendable, Error {
     case sendFailed
     /// Longer than a receive slot: the kernel cut it (MSG_TRUNC).
     case receiveTruncated
+    /// An allowed TCP/UDP packet whose checksum is wrong: neither valid nor the partial
+    /// form checksum offload leaves. Dropped, never repaired.
+    case badChecksum
 
     /// The name used in metrics.
     public var label: String {
@@ -37,6 +40,7 @@ public enum DropReason: Int, CaseIterable, Sendable, Error {
         case .sendQueueFull: return "send_queue_full"
         case .sendFailed: return "send_failed"
         case .receiveTruncated: return "receive_truncated"
+        case .badChecksum: return "bad_checksum"
         }
     }
 }

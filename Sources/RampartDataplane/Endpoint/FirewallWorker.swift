@@ -210,6 +210,9 @@ public final class FirewallWorker<Sink: EventSink> {
         var packet = DecodedPacket()
         let event = PacketDecoder.decode(UnsafeRawBufferPointer(inner), linkType: .ethernet, into: &packet)
         switch verdict {
+        case .hold:
+            // An IP fragment the engine keeps until its datagram is complete and decided.
+            return
         case .drop:
             counters.count(.policy)
         case .forward:
@@ -217,14 +220,31 @@ public final class FirewallWorker<Sink: EventSink> {
                 counters.count(.nonIP)
                 return
             }
-            FrameRewrite.swapMACs(inner)
-            if tunnel.kind == .vxlan { TunnelDatagram.writeVXLAN(vni: tunnel.vni, into: datagram, at: 0) }
+            // This fragment completed an allowed datagram: the ones held before it go first.
+            if engine.releasedFragmentCount > 0 { queueReleasedFragments(name: name, nameLength: nameLength) }
             if TCPSegmenter.needsSegmenting(packet, mtu: innerMTU) {
-                // Each segment gets a complete checksum of its own.
+                // Each segment gets a complete checksum of its own, so a wrong one is
+                // refused here rather than made valid.
+                if FrameRewrite.checksumState(UnsafeRawBufferPointer(inner), packet: packet) == .invalid {
+                    counters.count(.badChecksum)
+                    return
+                }
+                FrameRewrite.swapMACs(inner)
+                if tunnel.kind == .vxlan { TunnelDatagram.writeVXLAN(vni: tunnel.vni, into: datagram, at: 0) }
                 queueSegments(packet: packet, datagram: datagram, tunnel: tunnel, name: name, nameLength: nameLength)
                 return
             }
-            if FrameRewrite.completeChecksum(inner, packet: packet) { counters.checksumsCompleted &+= 1 }
+            switch FrameRewrite.completeChecksum(inner, packet: packet) {
+            case .invalid:
+                counters.count(.badChecksum)
+                return
+            case .partial:
+                counters.checksumsCompleted &+= 1
+            case .valid, .notChecked:
+                break
+            }
+            FrameRewrite.swapMACs(inner)
+            if tunnel.kind == .vxlan { TunnelDatagram.writeVXLAN(vni: tunnel.vni, into: datagram, at: 0) }
             if outgoing.append(base: datagram.baseAddress!, length: length, name: name, nameLength: nameLength) {
                 setReturnPort(outgoing.count &- 1)
                 counters.framesForwarded &+= 1
@@ -233,10 +253,48 @@ public final class FirewallWorker<Sink: EventSink> {
             }
         case .reset(let toClient, let toServer):
             counters.count(.policy)
-            guard event == nil, packet.ipProtocol == .tcp else { return }
+            guard event == nil, packet.ipProtocol == .tcp, !packet.isFragment else { return }
             let fromClient = TCPReset.senderIsClient(packet)
             if toClient { queueReset(fromClient ? .towardSender : .towardReceiver, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength) }
             if toServer { queueReset(fromClient ? .towardReceiver : .towardSender, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength) }
+        }
+    }
+
+    /// Queues the fragments the engine held before the one that completed an allowed
+    /// datagram, in the order they arrived, each rewritten as a forwarded frame (MACs
+    /// swapped, VXLAN header rebuilt) and sent to the node that sent the datagram's last
+    /// piece (every piece came from that node: the tunnel source is part of the key).
+    @usableFromInline
+    func queueReleasedFragments(name: UnsafeRawPointer, nameLength: socklen_t) {
+        var cursor = engine.releasedFragments
+        while true {
+            let room = UnsafeMutableRawBufferPointer(rebasing: segmentArena[segmentArenaUsed...])
+            guard let length = engine.nextReleasedFragment(&cursor, into: room) else { break }
+            guard length > 0 else {
+                counters.count(.sendQueueFull)
+                continue
+            }
+            // The frame as the engine was given it: the synthetic outer header, then the
+            // tunnel datagram as received.
+            let outer = OuterHeader.length(of: UnsafeRawBufferPointer(room))
+            guard outer > 0, outer < length else {
+                counters.count(.truncatedTunnel)
+                continue
+            }
+            let datagram = UnsafeMutableRawBufferPointer(rebasing: room[outer ..< length])
+            guard case .success(let tunnel) = TunnelDatagram.parse(UnsafeRawBufferPointer(datagram)) else {
+                counters.count(.badTunnelHeader)
+                continue
+            }
+            FrameRewrite.swapMACs(UnsafeMutableRawBufferPointer(rebasing: datagram[tunnel.innerOffset...]))
+            if tunnel.kind == .vxlan { TunnelDatagram.writeVXLAN(vni: tunnel.vni, into: datagram, at: 0) }
+            if outgoing.append(base: datagram.baseAddress!, length: datagram.count, name: name, nameLength: nameLength) {
+                segmentArenaUsed &+= length
+                setReturnPort(outgoing.count &- 1)
+                counters.framesForwarded &+= 1
+            } else {
+                counters.count(.sendQueueFull)
+            }
         }
     }
 

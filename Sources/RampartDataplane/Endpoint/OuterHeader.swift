@@ -16,6 +16,18 @@ public enum OuterHeader {
     static let ipv4Length = 14 + 20 + 8
     static let ipv6Length = 14 + 40 + 8
 
+    /// The length of the synthetic header `write` put at the start of `frame` (42 for an
+    /// IPv4 sender, 62 for IPv6), or 0 when the frame does not start with one.
+    @inlinable
+    public static func length(of frame: UnsafeRawBufferPointer) -> Int {
+        guard frame.count >= 14 else { return 0 }
+        switch UInt16(bigEndian: frame.loadUnaligned(fromByteOffset: 12, as: UInt16.self)) {
+        case 0x0800: return 42
+        case 0x86DD: return 62
+        default: return 0
+        }
+    }
+
     /// Writes the header ending at `end` and returns where it starts, or -1 when it does
     /// not fit. The UDP destination port is the standard one of `kind` (4789 or 6081), the
     /// one the decoder recognises.

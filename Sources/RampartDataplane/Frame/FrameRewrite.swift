@@ -25,27 +25,59 @@ public enum FrameRewrite {
         return true
     }
 
-    /// Completes the TCP or UDP checksum of a decoded frame when it does not verify: a pod's
-    /// veth hands packets over with checksum offload (CHECKSUM_PARTIAL), so the field holds
-    /// only the pseudo-header sum, and the receiver drops them unless someone finishes it.
-    /// Fragments and other protocols are left alone (their checksum covers bytes we do not
-    /// have). Returns true when it rewrote the field.
+    /// Finishes the TCP or UDP checksum of a decoded frame when, and only when, checksum
+    /// offload left it unfinished. A pod's veth hands packets over with CHECKSUM_PARTIAL:
+    /// the kernel wrote the folded pseudo-header sum (addresses, protocol, length; not
+    /// complemented, without the payload) and expects the device to add the payload. That
+    /// shape is recognised exactly and completed. Any other checksum is verified and left
+    /// as it is: a wrong one is reported `.invalid`, never made valid (the firewall drops
+    /// it). Fragments and other protocols are `.notChecked` (their checksum covers bytes
+    /// this frame does not hold).
     ///
     /// - Precondition: `packet` was decoded from `frame` (offsets index into it).
     @inlinable
     @discardableResult
-    public static func completeChecksum(_ frame: UnsafeMutableRawBufferPointer, packet: DecodedPacket) -> Bool {
+    public static func completeChecksum(_ frame: UnsafeMutableRawBufferPointer, packet: DecodedPacket) -> ChecksumState {
+        let state = checksumState(UnsafeRawBufferPointer(frame), packet: packet)
+        guard state == .partial else { return state }
+        let start = packet.transportOffset
+        let end = packet.networkOffset &+ packet.networkLength
+        let filled = Checksum.fill(frame, segmentAt: start, length: end &- start, protocol: packet.ipProtocol,
+                                   source: packet.source, destination: packet.destination)
+        return filled ? .partial : .notChecked
+    }
+
+    /// What the TCP or UDP checksum of a decoded frame is, without changing it: `.partial`
+    /// is the shape CHECKSUM_PARTIAL leaves (the field equals the pseudo-header sum for the
+    /// segment's length), checked first and without reading the payload.
+    @inlinable
+    public static func checksumState(_ frame: UnsafeRawBufferPointer, packet: DecodedPacket) -> ChecksumState {
         guard packet.ipVersion != 0, !packet.isFragment,
-              packet.ipProtocol == .tcp || packet.ipProtocol == .udp else { return false }
+              packet.ipProtocol == .tcp || packet.ipProtocol == .udp else { return .notChecked }
         let start = packet.transportOffset
         // The segment ends where the IP packet says, never past the frame (padding excluded).
         let end = packet.networkOffset &+ packet.networkLength
-        guard start > 0, start < end, end <= frame.count else { return false }
+        let at = packet.ipProtocol == .tcp ? 16 : 6
+        guard start > 0, start &+ at &+ 2 <= end, end <= frame.count else { return .notChecked }
+        let field = UInt16(bigEndian: frame.loadUnaligned(fromByteOffset: start &+ at, as: UInt16.self))
+        let pseudo = Checksum.pseudoHeaderSum(
+            source: packet.source, destination: packet.destination, protocol: packet.ipProtocol, length: end &- start)
+        if field == pseudo { return .partial }
         let segment = UnsafeRawBufferPointer(rebasing: frame[start ..< end])
-        if Checksum.transportIsValid(segment, protocol: packet.ipProtocol, source: packet.source, destination: packet.destination) {
-            return false
-        }
-        return Checksum.fill(frame, segmentAt: start, length: end &- start, protocol: packet.ipProtocol,
-                             source: packet.source, destination: packet.destination)
+        return Checksum.transportIsValid(segment, protocol: packet.ipProtocol, source: packet.source, destination: packet.destination)
+            ? .valid : .invalid
     }
+}
+
+/// What the firewall found in an inner TCP/UDP checksum (`FrameRewrite.completeChecksum`).
+public enum ChecksumState: Equatable, Sendable {
+    /// Not TCP or UDP, a fragment, or not inside the frame: left alone.
+    case notChecked
+    /// Verified as received.
+    case valid
+    /// Left unfinished by checksum offload (the pseudo-header sum only); completed by
+    /// `completeChecksum`.
+    case partial
+    /// Neither valid nor the offload's partial form: wrong. Never repaired.
+    case invalid
 }

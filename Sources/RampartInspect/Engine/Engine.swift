@@ -31,7 +31,8 @@ public struct Engine {
     /// Reused for each expiry sweep so ending sessions allocates nothing per packet.
     @usableFromInline var expired: [Session] = []
     @usableFromInline var now: Timestamp = .zero
-    @usableFromInline var packetsSinceFragmentSweep = 0
+    /// The second of packet time of the last sweep for timed-out fragments.
+    @usableFromInline var fragmentSweepSecond: Int64 = 0
     @usableFromInline var anomalyLimiter: AnomalyLimiter
     /// Application ids of the states a session can end in without App-ID naming it.
     @usableFromInline let states: ApplicationStates
@@ -53,7 +54,7 @@ public struct Engine {
         var streamConfiguration = configuration.streams
         streamConfiguration.maxStreams = max(streamConfiguration.maxStreams, configuration.sessions.capacity)
         self.streams = StreamReassembler(configuration: streamConfiguration, sourceBuckets: hasher.buckets)
-        self.fragments = FragmentReassembler(configuration: configuration.fragments)
+        self.fragments = FragmentReassembler(configuration: configuration.fragments, sources: configuration.sources)
         self.appID = ApplicationIdentifier(configuration: configuration.applications, sourceBuckets: hasher.buckets)
         self.anomalyLimiter = AnomalyLimiter(configuration.anomalyRateLimit)
         self.expired.reserveCapacity(1024)
@@ -180,24 +181,33 @@ public struct Engine {
 
     // MARK: - Pipeline stages
 
+    /// Fragments are held, never passed on their own: each is kept (whole) until its
+    /// datagram is complete, and the reassembled datagram is decided like any packet. The
+    /// fragment that completes it gets that verdict; under `.forward` the fragments held
+    /// before it wait in `nextReleasedFragment`, otherwise they are dropped. A fragment the
+    /// reassembler refuses (limits, malformed, a differing overlap, a duplicate) is dropped.
     @inlinable
     mutating func processFragment<Sink: EventSink>(
         _ packet: DecodedPacket, frame: UnsafeRawBufferPointer, packetNumber: UInt64, sink: inout Sink
     ) -> Verdict {
         let outcome = fragments.process(packet, frame: frame, now: now)
+        if let limit = outcome.limit { stats.limits.count(limit) }
         if let event = outcome.event {
             report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
         }
-        guard let datagram = outcome.datagram else {
-            // Held until the datagram is whole; the verdict comes with its last fragment.
+        stats.fragmentsDropped &+= UInt64(outcome.framesDropped)
+        defer { noteFragmentPool() }
+        if outcome.held {
             stats.fragmentsHeld &+= 1
-            return count(.forward)
+            return count(.hold)
         }
+        guard let datagram = outcome.datagram else { return count(.drop) }
         stats.datagramsReassembled &+= 1
         var whole = DecodedPacket()
         if let event = PacketDecoder.decode(datagram, linkType: .raw, into: &whole, verifyChecksums: false) {
             stats.malformedPackets &+= 1
             report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
+            stats.fragmentsDropped &+= UInt64(fragments.discardReleased())
             return count(.drop)
         }
         // The reassembled datagram has lost its link and tunnel framing; its session must
@@ -207,8 +217,43 @@ public struct Engine {
         whole.tunnelVNI = packet.tunnelVNI
         whole.tunnelSource = packet.tunnelSource
         whole.tunnelDestination = packet.tunnelDestination
-        return track(whole, frame: datagram, packetNumber: packetNumber, payloadCut: false, sink: &sink)
+        let verdict = track(whole, frame: datagram, packetNumber: packetNumber, payloadCut: false, sink: &sink)
+        if verdict == .forward {
+            stats.fragmentsForwarded &+= UInt64(fragments.releasedCount)
+        } else {
+            stats.fragmentsDropped &+= UInt64(fragments.discardReleased())
+        }
+        return verdict
     }
+
+    @usableFromInline
+    mutating func noteFragmentPool() {
+        stats.fragmentDatagramsPending = UInt64(fragments.pending)
+        stats.fragmentBytesHeld = UInt64(fragments.heldBytesInUse)
+    }
+
+    /// The fragments held before the one the last `.forward` verdict was for, released to
+    /// go out before it (the frames exactly as they were given to `process`, in the order
+    /// received). Start with `releasedFragments` and call until nil; valid until the next
+    /// `process`.
+    ///
+    /// ```swift
+    /// var cursor = engine.releasedFragments
+    /// while let length = engine.nextReleasedFragment(&cursor, into: buffer) {
+    ///     if length > 0 { send(buffer[..<length]) }   // 0: did not fit in buffer
+    /// }
+    /// ```
+    public var releasedFragments: HeldFrameCursor { fragments.released }
+
+    /// Copies the next released fragment's frame into `buffer`: its length, 0 when it does
+    /// not fit (skipped), nil when none is left.
+    public func nextReleasedFragment(_ cursor: inout HeldFrameCursor, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        fragments.nextReleased(&cursor, into: buffer)
+    }
+
+    /// How many fragments the last verdict released (0 unless it was a `.forward` that
+    /// completed a fragmented datagram).
+    public var releasedFragmentCount: Int { fragments.releasedCount }
 
     @inlinable
     mutating func track<Sink: EventSink>(
@@ -457,6 +502,7 @@ public struct Engine {
         case .forward: stats.packetsForwarded &+= 1
         case .drop: stats.packetsDropped &+= 1
         case .reset: stats.packetsReset &+= 1
+        case .hold: break  // counted in fragmentsHeld, then in fragmentsForwarded or fragmentsDropped
         }
         return verdict
     }
@@ -478,10 +524,13 @@ public struct Engine {
                 endExpired(sink: &sink)
             }
         }
-        packetsSinceFragmentSweep &+= 1
-        if packetsSinceFragmentSweep >= 1024 {
-            packetsSinceFragmentSweep = 0
-            if fragments.pending > 0 { _ = fragments.expire(now: now, counters: &stats.anomalies) }
+        // Incomplete datagrams are dropped, with their held fragments, once a second of
+        // packet time at the latest after their timeout.
+        if fragments.pending > 0 && now.seconds != fragmentSweepSecond {
+            fragmentSweepSecond = now.seconds
+            let expired = fragments.expire(now: now, counters: &stats.anomalies)
+            stats.fragmentsDropped &+= UInt64(expired.frames)
+            noteFragmentPool()
         }
     }
 

@@ -40,6 +40,15 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     case reassemblyPerDirection
     /// The fragment table is full (`fragment.table_full`): the fragment is dropped.
     case fragmentTable
+    /// The pool of held fragments (or of fragment data) is full (`fragment.table_full`):
+    /// the datagram is dropped with the fragments it held.
+    case fragmentPool
+    /// The client holds `fragments.maxDatagramsPerSource` datagrams, or its share of the
+    /// held-fragment pool (`fragment.source_limit`): the fragment (or its datagram) is dropped.
+    case fragmentsPerSource
+    /// The tunnel source holds `fragments.maxDatagramsPerTunnelSource` datagrams, or its
+    /// share of the pool: likewise.
+    case fragmentsPerTunnelSource
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -58,6 +67,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .reassemblyPerTunnelSource: return "reassembly_per_tunnel_source"
         case .reassemblyPerDirection: return "reassembly_per_direction"
         case .fragmentTable: return "fragment_table"
+        case .fragmentPool: return "fragment_pool"
+        case .fragmentsPerSource: return "fragments_per_source"
+        case .fragmentsPerTunnelSource: return "fragments_per_tunnel_source"
         }
     }
 
@@ -71,7 +83,8 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .reassemblyStreams: return .streamTableFull
         case .reassemblyPool, .reassemblyPerSource, .reassemblyPerTunnelSource, .reassemblyPerDirection:
             return .streamOutOfOrderLimit
-        case .fragmentTable: return .fragmentTableFull
+        case .fragmentTable, .fragmentPool: return .fragmentTableFull
+        case .fragmentsPerSource, .fragmentsPerTunnelSource: return .fragmentSourceLimit
         }
     }
 }
@@ -174,17 +187,23 @@ struct SourceHasher: Sendable {
     /// The owner of a session whose client is `client`, in `key`'s domain.
     @inlinable
     func owner(client: IPAddress, key: FlowKey) -> SourceOwner {
+        owner(client: client, vlanID: key.vlanID, tunnelVNI: key.tunnelVNI, tunnelSource: key.tunnelSource)
+    }
+
+    /// The owner of something sent by `client` in that VLAN and tunnel (a fragment).
+    @inlinable
+    func owner(client: IPAddress, vlanID: UInt16, tunnelVNI: UInt32, tunnelSource: IPAddress) -> SourceOwner {
         var h = seed ^ 0x243F_6A88_85A3_08D3
         Self.mix(&h, client.high)
         Self.mix(&h, client.low)
-        Self.mix(&h, UInt64(key.tunnelVNI) | UInt64(key.vlanID) << 32)
-        Self.mix(&h, key.tunnelSource.high)
-        Self.mix(&h, key.tunnelSource.low)
+        Self.mix(&h, UInt64(tunnelVNI) | UInt64(vlanID) << 32)
+        Self.mix(&h, tunnelSource.high)
+        Self.mix(&h, tunnelSource.low)
         let clientBucket = Int32(truncatingIfNeeded: Self.finish(h) & mask)
-        guard key.tunnelSource != .zero else { return SourceOwner(client: clientBucket, node: -1) }
+        guard tunnelSource != .zero else { return SourceOwner(client: clientBucket, node: -1) }
         var n = seed ^ 0x1319_8A2E_0370_7344
-        Self.mix(&n, key.tunnelSource.high)
-        Self.mix(&n, key.tunnelSource.low)
+        Self.mix(&n, tunnelSource.high)
+        Self.mix(&n, tunnelSource.low)
         return SourceOwner(client: clientBucket, node: Int32(truncatingIfNeeded: Self.finish(n) & mask))
     }
 }

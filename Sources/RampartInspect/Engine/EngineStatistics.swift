@@ -9,7 +9,15 @@ public struct EngineStatistics: Sendable {
     public var nonIPPackets: UInt64 = 0
     /// Packets rejected by the decoder, by reason in `anomalies`.
     public var malformedPackets: UInt64 = 0
+    /// IP fragments kept until their datagram is decided (verdict `.hold`).
     public var fragmentsHeld: UInt64 = 0
+    /// Held fragments released under an allow verdict, and held fragments dropped (their
+    /// datagram denied, refused by a limit, overlapping with different bytes, or timed out).
+    public var fragmentsForwarded: UInt64 = 0
+    public var fragmentsDropped: UInt64 = 0
+    /// Now: datagrams being reassembled, and bytes of the held-fragment pool in use.
+    public var fragmentDatagramsPending: UInt64 = 0
+    public var fragmentBytesHeld: UInt64 = 0
     public var datagramsReassembled: UInt64 = 0
     public var sessionsCreated: UInt64 = 0
     public var sessionsEnded: UInt64 = 0
@@ -24,8 +32,7 @@ public struct EngineStatistics: Sendable {
     public var ruleHits: [UInt64] = []
     /// Sessions ended, by the application they ended with (index: `ApplicationID.rawValue`).
     public var sessionsByApplication: [UInt64] = []
-    /// What each fixed table refused, by limit (see `EngineLimit`); the fragment table's
-    /// count is `anomalies[.fragmentTableFull]` (read it with `limitCount`).
+    /// What each fixed table refused, by limit (see `EngineLimit`).
     public var limits = LimitCounters()
     /// TCP sessions App-ID identified packet by packet, for want of a stream buffer.
     public var appIDUnbuffered: UInt64 = 0
@@ -36,7 +43,7 @@ public struct EngineStatistics: Sendable {
     /// statistics.limitCount(.appIDBuffers)   // sessions that found the buffer pool empty
     /// ```
     public func limitCount(_ limit: EngineLimit) -> UInt64 {
-        limit == .fragmentTable ? anomalies[.fragmentTableFull] : limits[limit]
+        limits[limit]
     }
 
     public init() {}

@@ -6,6 +6,7 @@
 /// case .forward: send(bytes)
 /// case .drop: break
 /// case .reset(let toClient, let toServer): sendResets(toClient, toServer)
+/// case .hold: break   // a fragment kept until its datagram is decided
 /// }
 /// ```
 @frozen
@@ -16,4 +17,9 @@ public enum Verdict: Equatable, Sendable {
     case drop
     /// Discard it and send a TCP reset toward the client, the server, or both.
     case reset(toClient: Bool, toServer: Bool)
+    /// Send nothing yet: an IP fragment the engine keeps until its datagram is complete and
+    /// decided. The fragment that completes it gets the datagram's verdict; under
+    /// `.forward` the fragments held before it are handed back
+    /// (`Engine.nextReleasedFragment`) to go out first, otherwise they are dropped.
+    case hold
 }

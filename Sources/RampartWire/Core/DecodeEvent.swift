@@ -72,6 +72,9 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case appIDStatesFull
     /// Every stream reassembly slot is taken: the session is not reassembled.
     case streamTableFull
+    /// A client (or a tunnel source) holds its share of the fragment table or of the
+    /// held-fragment pool: the fragment (or its datagram) is dropped.
+    case fragmentSourceLimit
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -126,6 +129,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .appIDBuffersFull: return "app_layer.buffers_full"
         case .appIDStatesFull: return "app_layer.states_full"
         case .streamTableFull: return "stream.reassembly_streams_full"
+        case .fragmentSourceLimit: return "fragment.source_limit"
         }
     }
 }

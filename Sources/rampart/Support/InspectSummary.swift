@@ -23,6 +23,7 @@ struct InspectSummary {
             ["verdicts", grouped(s.packetsForwarded), "forwarded; dropped \(grouped(s.packetsDropped)), reset \(grouped(s.packetsReset))"],
             ["events", grouped(flows + anomalies), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"],
             ["other", grouped(s.nonIPPackets), "non-IP frames; \(grouped(s.malformedPackets)) malformed; \(grouped(s.datagramsReassembled)) datagrams reassembled"],
+            ["fragments", grouped(s.fragmentsHeld), "held until decided: \(grouped(s.fragmentsForwarded)) released, \(grouped(s.fragmentsDropped)) dropped"],
         ].dropFirst().map { $0 }))
         let byApplication = s.sessionsByApplication.enumerated()
             .filter { $0.element > 0 }
