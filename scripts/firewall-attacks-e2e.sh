@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Attacks sent through the real rampart-firewall (issue 19), in the namespaces of
+# scripts/lib/firewall-topology.sh plus IPv6 on the pods: pod A (10.244.1.10,
+# fd00:244::10) may send udp/7000 and tcp/8000 to pod B (10.244.1.20, fd00:244::20),
+# not udp/9999. Pod A crafts packets with an AF_PACKET socket (Tests/Firewall/craft.py);
+# pod B logs every datagram it receives (Tests/Firewall/receive.py).
+#
+#   scripts/firewall-attacks-e2e.sh .build/debug/rampart-firewall
+#   E2E_WORKERS=1 scripts/firewall-attacks-e2e.sh ...
+#
+# Checks: a denied datagram sent as fragments 0,1,1 or 1,0,0 (IPv4, IPv6) is not
+# delivered; an allowed fragmented datagram arrives intact (IPv4, IPv6); a differing
+# overlap is dropped and logged; normal TCP with the pods' checksum offload on works and
+# only offload's partial checksums are completed; 20 UDP datagrams with wrong checksums
+# are not delivered and are counted; after 1,100 incomplete datagrams a plain 0,1 pair is
+# not delivered and the refusals are counted, while another pod's fragments still pass.
+# Never touches the root namespace's interfaces; removes everything it made.
+set -euo pipefail
+FIREWALL=${1:?usage: firewall-attacks-e2e.sh path/to/rampart-firewall}
+FIREWALL=$(readlink -f "$FIREWALL")
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+PYTHON=$(command -v /usr/bin/python3 || command -v python3 || true)
+for tool in ip curl ethtool "$PYTHON"; do command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CRAFT=$HERE/../Tests/Firewall/craft.py
+RECEIVE=$HERE/../Tests/Firewall/receive.py
+
+ID=$$
+NODE=rpx-node-$ID; PODA=rpx-poda-$ID; PODB=rpx-podb-$ID; FW=rpx-fw-$ID
+WORK=$(mktemp -d /tmp/rampart-attacks.XXXXXX)
+PIDS=()
+failures=0
+
+# Background processes are started with `ip netns exec` directly (it execs the command),
+# so $! is the process itself and killing it leaves nothing behind.
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+    for ns in $NODE $PODA $PODB $FW; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+n() { ip netns exec "$@"; }
+source "$HERE/lib/firewall-topology.sh"
+
+firewall_topology_up
+
+# IPv6 on the pods, steered like IPv4: static neighbours (no NDP proxy needed), the node
+# forwards, table 77 into the tunnel, "iif rampart0 -> main" for what comes back.
+mac() { n "$1" cat "/sys/class/net/$2/address"; }
+for ns in $NODE $PODA $PODB; do
+    n "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+        net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+for dev in vA vB rampart0; do n $NODE sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=0" "net.ipv6.conf.$dev.accept_dad=0"; done
+n $PODA sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+n $PODB sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+n $NODE sysctl -qw net.ipv6.conf.all.forwarding=1
+MAC_VA=$(mac $NODE vA); MAC_VB=$(mac $NODE vB); MAC_A=$(mac $PODA eth0); MAC_B=$(mac $PODB eth0)
+n $PODA ip -6 addr add fd00:244::10/128 dev eth0 nodad
+n $PODB ip -6 addr add fd00:244::20/128 dev eth0 nodad
+n $PODA ip -6 neigh replace fe80::1 lladdr "$MAC_VA" dev eth0 nud permanent
+n $PODB ip -6 neigh replace fe80::1 lladdr "$MAC_VB" dev eth0 nud permanent
+n $PODA ip -6 route add fd00:244::/64 via fe80::1 dev eth0
+n $PODB ip -6 route add fd00:244::/64 via fe80::1 dev eth0
+n $NODE ip -6 route add fd00:244::10/128 dev vA
+n $NODE ip -6 route add fd00:244::20/128 dev vB
+n $NODE ip -6 neigh replace fd00:244::10 lladdr "$MAC_A" dev vA nud permanent
+n $NODE ip -6 neigh replace fd00:244::20 lladdr "$MAC_B" dev vB nud permanent
+n $NODE ip -6 neigh replace fe80::77:1 lladdr 02:00:00:00:77:01 dev rampart0 nud permanent
+n $NODE ip -6 route add default via fe80::77:1 dev rampart0 table 77
+n $NODE ip -6 rule add iif rampart0 lookup main pref 100
+steer on
+for rule in "iif vA" "iif vB" "to fd00:244::10" "to fd00:244::20"; do
+    n $NODE ip -6 rule add $rule lookup 77 pref 200
+done
+
+cat > $WORK/firewall.yaml <<YAML
+apiVersion: rampart.io/v1
+kind: FirewallConfiguration
+metadata: {name: attacks}
+spec:
+  listen: 0.0.0.0:6080
+  admin: 127.0.0.1:9680
+  vnis: [7]
+  events: $WORK/eve.json
+---
+apiVersion: rampart.io/v1
+kind: SecurityPolicy
+metadata: {name: attacks}
+spec:
+  zones:
+    - {name: pod-a, networks: [10.244.1.10/32, "fd00:244::10/128"]}
+    - {name: pod-b, networks: [10.244.1.20/32, "fd00:244::20/128"]}
+  rules:
+    - {name: no-9999, from: [pod-a], to: [pod-b], services: [udp/9999], action: deny}
+    - {name: a-to-b, from: [pod-a], to: [pod-b], services: [udp/7000, tcp/8000], action: allow}
+    - {name: b-to-a, from: [pod-b], to: [pod-a], services: [udp/7000], action: allow}
+  defaults:
+    intrazone: {action: allow}
+    interzone: {action: deny}
+YAML
+ip netns exec $FW "$FIREWALL" --config $WORK/firewall.yaml ${E2E_WORKERS:+--workers $E2E_WORKERS} > $WORK/firewall.out 2> $WORK/firewall.err &
+PIDS+=($!)
+ip netns exec $PODB "$PYTHON" "$RECEIVE" $WORK/b.log 10.244.1.20:7000 10.244.1.20:9999 "[fd00:244::20]:7000" "[fd00:244::20]:9999" &
+PIDS+=($!)
+ip netns exec $PODA "$PYTHON" "$RECEIVE" $WORK/a.log 10.244.1.10:7000 &
+PIDS+=($!)
+(cd $WORK && exec ip netns exec $PODB "$PYTHON" -m http.server 8000 --bind 10.244.1.20 > $WORK/http.log 2>&1) &
+PIDS+=($!)
+for i in $(seq 150); do
+    if n $FW curl -s -o /dev/null http://127.0.0.1:9680/readyz && grep -q ready $WORK/b.log 2>/dev/null \
+        && grep -q ready $WORK/a.log 2>/dev/null && n $PODB bash -c 'exec 3<>/dev/tcp/10.244.1.20/8000' 2>/dev/null; then
+        break
+    fi
+    sleep 0.2
+done
+n $FW curl -s -o /dev/null http://127.0.0.1:9680/readyz || { echo "FAIL: the firewall did not start"; cat $WORK/firewall.err; exit 1; }
+
+craftA() { n $PODA "$PYTHON" "$CRAFT" eth0 "$MAC_VA" "$@"; }
+craftB() { n $PODB "$PYTHON" "$CRAFT" eth0 "$MAC_VB" "$@"; }
+metrics() { sleep 0.4; n $FW curl -s http://127.0.0.1:9680/metrics; }
+metric() { metrics | awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'; }
+received() { grep -c "$1" "$2" || true; }   # lines matching $1 in a receiver's log
+
+# 1. An allowed fragmented datagram arrives intact, IPv4 and IPv6 (second piece first).
+sha=$(craftA frags4 10.244.1.10 10.244.1.20 7000 1,0 101); sleep 0.5
+grep -q "^7000 1200 $sha" $WORK/b.log && pass "IPv4: an allowed datagram sent as fragments 1,0 arrived intact" || fail "IPv4 allowed fragments not delivered intact"
+sha=$(craftA frags6 fd00:244::10 fd00:244::20 7000 1,0 102); sleep 0.5
+grep -q "^7000 1200 $sha" $WORK/b.log && pass "IPv6: an allowed datagram sent as fragments 1,0 arrived intact" || fail "IPv6 allowed fragments not delivered intact"
+
+# 2. A denied datagram's fragments, duplicated around the completing piece, never pass.
+craftA frags4 10.244.1.10 10.244.1.20 9999 0,1,1 201 >/dev/null
+craftA frags4 10.244.1.10 10.244.1.20 9999 1,0,0 202 >/dev/null
+craftA frags6 fd00:244::10 fd00:244::20 9999 0,1,1 203 >/dev/null
+craftA frags6 fd00:244::10 fd00:244::20 9999 1,0,0 204 >/dev/null
+sleep 0.5
+got=$(received '^9999 ' $WORK/b.log)
+[ "$got" = 0 ] && pass "denied udp/9999 sent as fragments 0,1,1 and 1,0,0 (IPv4, IPv6): nothing delivered" || fail "denied fragmented datagrams delivered: $got"
+
+# 3. A piece overlapping another with different bytes: dropped, logged as evasion.
+before=$(received '^7000 1200 ' $WORK/b.log)
+craftA overlap4 10.244.1.10 10.244.1.20 7000 301 >/dev/null; sleep 0.5
+[ "$(received '^7000 1200 ' $WORK/b.log)" = "$before" ] && pass "a differing overlap was not delivered" || fail "a differing overlap was delivered"
+[ "$(metric 'rampart_anomalies_total{event="fragment.overlap_different"}')" -ge 1 ] && pass "the overlap is counted (fragment.overlap_different)" || fail "overlap not counted"
+
+# 4. Normal TCP with the pods' checksum offload on: only offload's partial form is completed.
+n $PODA ethtool -k eth0 | grep -q '^tx-checksumming: on' && pass "pod A's veth has tx-checksumming on" || fail "tx-checksumming is off in pod A"
+head -c 2000000 /dev/urandom > $WORK/blob.bin
+got=$(n $PODA curl -s --max-time 20 http://10.244.1.20:8000/blob.bin | sha256sum | cut -d' ' -f1)
+[ "$got" = "$(sha256sum < $WORK/blob.bin | cut -d' ' -f1)" ] && pass "TCP through the firewall: a 2 MB download arrived intact" || fail "TCP download failed"
+completed=$(metric rampart_checksums_completed_total)
+bad=$(metric 'rampart_drops_total{reason="bad_checksum"}')
+[ "$completed" -ge 1 ] && [ "$bad" = 0 ] && pass "$completed partial checksums completed, none of the pods' packets taken for wrong" || fail "completed $completed, bad_checksum $bad"
+
+# 5. 20 UDP datagrams with wrong checksums: not delivered, counted; 20 good ones are.
+before=$(received '^7000 12 ' $WORK/b.log)
+craftA udp4 10.244.1.10 10.244.1.20 7000 20 bad; sleep 0.5
+[ "$(received '^7000 12 ' $WORK/b.log)" = "$before" ] && pass "20 datagrams with wrong checksums: none delivered" || fail "wrong checksums delivered: $(( $(received '^7000 12 ' $WORK/b.log) - before ))"
+bad=$(metric 'rampart_drops_total{reason="bad_checksum"}')
+[ "$bad" -ge 20 ] && pass "counted: rampart_drops_total{reason=\"bad_checksum\"} $bad" || fail "bad_checksum drops: $bad"
+craftA udp4 10.244.1.10 10.244.1.20 7000 20 good; sleep 0.5
+[ "$(received '^7000 12 ' $WORK/b.log)" = $((before + 20)) ] && pass "the same 20 with right checksums: all delivered" || fail "good datagrams lost"
+
+# 6. 1,100 incomplete datagrams, then a plain 0,1 pair: not delivered, counted, and another
+#    pod's fragments still pass.
+craftA flood4 10.244.1.10 10.244.1.20 7000 1100 10000
+sha=$(craftA frags4 10.244.1.10 10.244.1.20 9999 0,1 401); sleep 0.5
+[ "$(received '^9999 ' $WORK/b.log)" = 0 ] && pass "after 1,100 incomplete datagrams a plain 0,1 pair to udp/9999 was not delivered" || fail "the 0,1 pair after the flood was delivered"
+refused=$(metric 'rampart_limit_reached_total{limit="fragments_per_source"}')
+[ "$refused" -ge 900 ] && pass "refusals counted: rampart_limit_reached_total{limit=\"fragments_per_source\"} $refused" || fail "per-source refusals: $refused"
+[ "$(metric rampart_fragment_datagrams)" -ge 1 ] && pass "/metrics shows the incomplete datagrams held (rampart_fragment_datagrams)" || fail "no rampart_fragment_datagrams"
+grep -q '"fragment.source_limit"' $WORK/eve.json 2>/dev/null || sleep 0.5
+grep -q 'fragment.source_limit' $WORK/eve.json && pass "the refusals are logged (anomaly fragment.source_limit, rate-limited)" || fail "no fragment.source_limit anomaly record"
+sha=$(craftB frags4 10.244.1.20 10.244.1.10 7000 1,0 402); sleep 0.5
+grep -q "^7000 1200 $sha" $WORK/a.log && pass "another pod's fragmented datagram still arrives during the flood" || fail "pod B's fragments blocked by pod A's flood"
+
+if [ $failures -gt 0 ]; then
+    echo "--- firewall stderr"; cat $WORK/firewall.err
+    echo "--- received by B"; cat $WORK/b.log
+    echo "FAILED: $failures check(s)"
+    exit 1
+fi
+echo "ALL PASSED"
