@@ -84,6 +84,36 @@ struct CaptureStreamTests {
         }
     }
 
+    /// Found by Fuzz/CaptureStreamFuzz: a block declaring more than `maximumBlockLength` was
+    /// "truncated, only 138 remain" whole but "only 64 remain" streamed (the window's rest).
+    /// Both now refuse it as corrupt, with the same error.
+    @Test func aBlockOverTheLimitFailsTheSameWholeAndStreamed() throws {
+        func le(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let huge = UInt32(0xA1B2_C3D4)                  // 2,712,847,316 bytes, a multiple of 4
+        let sectionOverLimit = le(0x0A0D_0D0A) + le(huge) + le(0x1A2B_3C4D) + [UInt8](repeating: 0, count: 126)
+        // A valid section and interface, then a packet block declaring 32 MiB.
+        let section = le(0x0A0D_0D0A) + le(28) + le(0x1A2B_3C4D) + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8) + le(28)
+        let interface = le(1) + le(20) + [1, 0, 0, 0] + le(0) + le(20)
+        let packetOverLimit = section + interface + le(6) + le(32 << 20) + [UInt8](repeating: 0, count: 200)
+        for (bytes, type, offset) in [(sectionOverLimit, UInt32(0x0A0D_0D0A), 0), (packetOverLimit, UInt32(6), 48)] {
+            func run(_ make: () throws(CaptureError) -> CaptureReader) -> CaptureError? {
+                do throws(CaptureError) {
+                    var reader = try make()
+                    _ = try reader.readAll()
+                    return nil
+                } catch { return error }
+            }
+            let whole = run { () throws(CaptureError) in try CaptureReader(bytes: bytes) }
+            let streamed = run { () throws(CaptureError) in try CaptureReader(source: SlicedSource(bytes: bytes, step: 8), chunk: 64) }
+            #expect(whole == streamed, "\(whole.map { "\($0)" } ?? "-") vs \(streamed.map { "\($0)" } ?? "-")")
+            guard case .blockLengthTooLarge(let blockType, _, let limit)? = whole?.reason else {
+                Issue.record("expected blockLengthTooLarge, got \(whole.map { "\($0)" } ?? "no error")")
+                continue
+            }
+            #expect(blockType == type && limit == CaptureReader.maximumBlockLength && whole?.byteOffset == offset)
+        }
+    }
+
     @Test func memoryIsOneWindowNotTheFile() throws {
         // 40,000 records of 1,000 bytes (40 MB): the window never holds more than a chunk
         // plus one record.

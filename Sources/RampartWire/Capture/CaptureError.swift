@@ -29,6 +29,9 @@ public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible 
         case blockLengthNotMultipleOfFour(blockType: UInt32, length: Int)
         /// A pcapng block whose total length is below the minimum for its type.
         case blockLengthTooSmall(blockType: UInt32, length: Int, minimum: Int)
+        /// A pcapng block longer than ``CaptureReader/maximumBlockLength``: corruption, read
+        /// the same whether the file is held whole or streamed.
+        case blockLengthTooLarge(blockType: UInt32, length: Int, limit: Int)
         /// A pcapng block whose trailing length differs from its leading length.
         case blockLengthMismatch(leading: Int, trailing: Int)
         /// A pcapng Section Header Block whose byte-order magic is neither 0x1A2B3C4D nor swapped.
@@ -100,6 +103,8 @@ public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(Self.blockName(type)) length \(length) is not a multiple of 4 (corrupt file?)"
         case .blockLengthTooSmall(let type, let length, let minimum):
             return "\(Self.blockName(type)) length \(length) is below its minimum of \(minimum) (corrupt file?)"
+        case .blockLengthTooLarge(let type, let length, let limit):
+            return "\(Self.blockName(type)) length \(length) is above the limit of \(limit) bytes (corrupt file?)"
         case .blockLengthMismatch(let leading, let trailing):
             return "block length \(leading) at the start but \(trailing) at the end (corrupt file?)"
         case .badByteOrderMagic(let magic):

@@ -101,6 +101,11 @@ extension CaptureReader {
         guard length >= minimum else {
             return fail(.blockLengthTooSmall(blockType: type, length: length, minimum: minimum))
         }
+        // Checked before truncation so that a streaming reader, whose window never holds more
+        // than this, reports the same error as a reader holding the whole file.
+        guard length <= CaptureReader.maximumBlockLength else {
+            return fail(.blockLengthTooLarge(blockType: type, length: length, limit: CaptureReader.maximumBlockLength))
+        }
         guard length <= remaining else { return fail(.truncatedRecord(declared: length, available: remaining)) }
         let trailing = Int(raw.captureUInt32(at: start &+ length &- 4, bigEndian: big))
         guard trailing == length else { return fail(.blockLengthMismatch(leading: length, trailing: trailing)) }
