@@ -13,6 +13,8 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
         var host = String(text[..<colon])
+        // inet_pton reads up to a NUL: "127.0.0.1\0anything" would pass as 127.0.0.1.
+        guard !host.utf8.contains(0) else { return nil }
         let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
         if bracketed { host = String(host.dropFirst().dropLast()) }
         var v4 = in_addr()

@@ -129,6 +129,14 @@ struct HTTPServerTests {
         #expect(ListenAddress("localhost:1") == nil && ListenAddress("10.0.0.1") == nil && ListenAddress("::1:80") == nil)
     }
 
+    /// Found by Fuzz/http: inet_pton stops at a NUL, so "[::1\0…]:9680" was accepted (and
+    /// counted as loopback) with the bytes after the NUL kept in `host`.
+    @Test func aListenAddressWithANulIsRefused() {
+        #expect(ListenAddress("[::1\u{0}\u{0}]:9680") == nil)
+        #expect(ListenAddress("127.0.0.1\u{0}evil:9680") == nil)
+        #expect(ListenAddress("[::1]:9680")?.host == "::1")
+    }
+
     @Test func tokensAndRolesDecide() throws {
         let log = LogLines()
         let server = try echo(.tokens(Self.tokens), log: log)
