@@ -175,6 +175,13 @@ struct FragmentPolicyTests {
         _ = h.send(other[0], after: 31)
         #expect(h.engine.statistics.anomalies[.fragmentTimeout] == 128)
         #expect(h.engine.statistics.fragmentDatagramsPending == 1)
+        // At the end, what is still held is dropped and counted, not lost silently.
+        let dropped = h.engine.statistics.fragmentsDropped
+        h.engine.finish(sink: &h.sink)
+        #expect(h.engine.statistics.fragmentsDropped == dropped + 1)
+        #expect(h.engine.statistics.fragmentDatagramsPending == 0 && h.engine.statistics.fragmentBytesHeld == 0)
+        let s = h.engine.statistics
+        #expect(s.fragmentsHeld == s.fragmentsForwarded + s.fragmentsDropped)
     }
 
     @Test("a full table drops new fragments instead of passing them")

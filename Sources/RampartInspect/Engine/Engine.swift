@@ -116,6 +116,9 @@ public struct Engine {
     /// capture, or a firewall stopping.
     public mutating func finish<Sink: EventSink>(sink: inout Sink) {
         anomalyLimiter.flush(sink: &sink)
+        // Fragments of datagrams that never completed are dropped, and counted so.
+        stats.fragmentsDropped &+= UInt64(fragments.removeAll())
+        noteFragmentPool()
         expired.removeAll(keepingCapacity: true)
         sessions.removeAll(into: &expired)
         // Sessions leave the table in slot order; log them in the order they began, as a

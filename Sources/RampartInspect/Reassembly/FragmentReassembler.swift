@@ -451,6 +451,17 @@ public struct FragmentReassembler: Sendable {
         return (dropped, frames)
     }
 
+    /// Drops every datagram being reassembled and every frame held (the end of a capture,
+    /// a firewall stopping). Returns how many frames of incomplete datagrams were dropped
+    /// (frames already released to the caller are freed, not counted again).
+    @discardableResult
+    public mutating func removeAll() -> Int {
+        discardReleased()
+        var frames = 0
+        for i in datagrams.indices where datagrams[i].active { frames += drop(i) }
+        return frames
+    }
+
     func isTimedOut(_ datagram: Datagram, now: Timestamp) -> Bool {
         datagram.firstSeen.advanced(bySeconds: configuration.timeoutSeconds) <= now
     }
