@@ -26,6 +26,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 [[ -f Fuzz/$target.swift ]] || { echo "no such target: Fuzz/$target.swift" >&2; exit 2; }
 
+# Swift's backtracer under ASan reports itself over the real failure; libFuzzer's report is enough.
+export SWIFT_BACKTRACE=enable=no
 mkdir -p Fuzz/bin "Fuzz/corpus-$target" "Fuzz/bin/crashes-$target"
 mapfile -t sources < <(find Sources/RampartWire -name '*.swift' | sort)
 

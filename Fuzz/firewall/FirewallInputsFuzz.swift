@@ -1,5 +1,6 @@
 // libFuzzer target for what the firewall reads from outside besides packets (those have
-// Fuzz/PacketDecoderFuzz): admin API requests as they arrive on a socket, tag update bodies,
+// Fuzz/PacketDecoderFuzz): admin API requests as they arrive (the server itself, with its
+// sockets and tokens, is Fuzz/http's), tag update bodies,
 // and configuration files. The first byte picks the parser. Built by Fuzz/firewall/build.sh.
 #if canImport(Glibc)
 import Glibc
@@ -16,14 +17,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case 1:
         _ = try? TagUpdate(json: text)
     case 2:
-        // The bytes as a client would send them, through a pipe the reader reads as a socket.
-        guard bytes.count < 60_000 else { return 0 }
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return 0 }
-        _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
-        close(fds[1])
-        _ = AdminRequest.read(from: fds[0])
-        close(fds[0])
+        // The bytes as a client sends them: the shared HTTP server's head parser (RampartHTTP,
+        // as its poll loop calls it), then the admin API's answer for a request that parses,
+        // on a fresh board (a reload gets no worker's answer and returns at once).
+        guard let end = headEnd(bytes, from: 0) else { return 0 }
+        guard case .success(let head) = HTTPRequestHead.parse(bytes[..<end], maximumBody: AdminServer.maximumBody) else { return 0 }
+        let body = bytes[(end + 4)...].prefix(head.contentLength)
+        let board = MetricsBoard(workers: 1, reloadWaitSeconds: 0)
+        _ = AdminServer.respond(board: board, method: head.method == "HEAD" ? "GET" : head.method, path: head.path,
+                                query: head.query, body: String(decoding: body, as: UTF8.self))
     default:
         _ = try? ConfigurationFile.parse(text, file: "fuzz.yaml")
     }

@@ -3,10 +3,10 @@
 # requests read from a socket, tag update bodies, configuration files):
 #   Fuzz/firewall/build.sh [SECONDS] [libFuzzer flags...]        (default 60 seconds)
 #
-# libyaml (Yams's CYaml) is compiled by clang; RampartWire, RampartPolicy, RampartInspect,
-# RampartDataplane and the target as ONE Swift module (copies without their
-# `import Rampart…` lines), all with -sanitize=fuzzer,address. CYaml comes from
-# .build/checkouts (run `swift build` first) or $YAMS_DIR.
+# RampartWire, RampartPolicy, RampartInspect, RampartDataplane and what it imports of ours
+# (RampartJSON, RampartPOSIX, RampartHTTP) with the target as ONE Swift module (copies without
+# their `import Rampart…` lines), with -sanitize=fuzzer,address; libyaml as fuzz_cyaml in
+# Fuzz/lib.sh provides it (instrumented from source when it can).
 # Corpus: Fuzz/firewall/corpus (seeded on first run). Crashes: Fuzz/firewall/bin/crashes/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,9 +17,10 @@ shift || true
 out=Fuzz/firewall/bin
 mkdir -p "$out" Fuzz/firewall/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane
+fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane \
+    Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP
 fuzz_build "$out" FirewallInputsFuzz RampartDataplane Fuzz/firewall/FirewallInputsFuzz.swift \
-    -Xcc -fmodule-map-file="$CYAML/include/module.modulemap" -I "$CYAML/include" "${CYAML_OBJECTS[@]}"
+    "${CYAML_FLAGS[@]}"
 if [[ -z $(ls -A Fuzz/firewall/corpus) ]]; then
     printf '\x00{"sequence": 13, "replace": true, "updates": [{"address": "10.244.1.10", "tags": ["ns:shop", "pod:shop/web-1", "k8s.cl_prod.ns_shop"]}, {"address": "fd00::7", "tags": []}]}' >Fuzz/firewall/corpus/batch
     printf '\x01{"sequence": 12, "address": "10.244.1.10", "tags": ["ns:shop", "label:app=web"]}' >Fuzz/firewall/corpus/update

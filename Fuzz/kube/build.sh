@@ -3,10 +3,9 @@
 # events, lists, kubeconfigs, credential files, its configuration):
 #   Fuzz/kube/build.sh [SECONDS] [libFuzzer flags...]        (default 60 seconds)
 #
-# libyaml (Yams's CYaml) is compiled by clang; RampartWire, RampartPolicy, the pure parts of
-# RampartKube and the manager's configuration with the target as ONE Swift module, all with
-# -sanitize=fuzzer,address. CYaml comes from .build/checkouts (run `swift build` first) or
-# $YAMS_DIR.
+# RampartWire, RampartPolicy, RampartJSON, RampartPOSIX, the pure parts of RampartKube and the
+# manager's configuration with the target as ONE Swift module, with -sanitize=fuzzer,address;
+# libyaml as fuzz_cyaml in Fuzz/lib.sh provides it (instrumented from source when it can).
 # Corpus: Fuzz/kube/corpus (seeded with real API shapes). Crashes: Fuzz/kube/bin/crashes/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,11 +16,11 @@ shift || true
 out=Fuzz/kube/bin
 mkdir -p "$out" Fuzz/kube/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartKube/Resources Sources/RampartKube/Tags \
+fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX Sources/RampartKube/Resources Sources/RampartKube/Tags \
     Sources/RampartKube/Client/KubeError.swift Sources/RampartKube/Client/TLSSettings.swift \
     Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration/ManagerConfiguration.swift
 fuzz_build "$out" KubeParsersFuzz RampartWire Fuzz/kube/KubeParsersFuzz.swift \
-    -Xcc -fmodule-map-file="$CYAML/include/module.modulemap" -I "$CYAML/include" "${CYAML_OBJECTS[@]}"
+    "${CYAML_FLAGS[@]}"
 if [[ -z $(ls -A Fuzz/kube/corpus) ]]; then
     printf '\x00{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"b","resourceVersion":"5","labels":{"app":"web"},"ownerReferences":[{"kind":"ReplicaSet","name":"r","controller":true}]},"spec":{"nodeName":"n","containers":[{"name":"c","image":"nginx"}]},"status":{"phase":"Running","podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"}]}}}' >Fuzz/kube/corpus/watch
     printf '\x01{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"x"},"items":[{"metadata":{"name":"a","namespace":"b"},"status":{"podIP":"10.0.0.2"}}]}' >Fuzz/kube/corpus/list

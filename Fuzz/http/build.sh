@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs the libFuzzer target for RampartHTTP: request heads, bearer-token files
+# (written to a temporary file and read by BearerTokens.load), listen addresses, and whole
+# requests to a running HTTPServer with tokens on 127.0.0.1 (a random port):
+#   Fuzz/http/build.sh [SECONDS] [libFuzzer flags...]        (default 60 seconds)
+#
+# RampartPOSIX + RampartHTTP + the target are compiled as ONE Swift module (copies without
+# their `import Rampart…` lines) with -sanitize=fuzzer,address.
+# Corpus: Fuzz/http/corpus (seeded on first run). Crashes: Fuzz/http/bin/crashes/.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+source Fuzz/lib.sh
+seconds=$(fuzz_seconds "${1:-}")
+shift || true
+out=Fuzz/http/bin
+mkdir -p "$out" Fuzz/http/corpus
+fuzz_sources "$out" Sources/RampartPOSIX Sources/RampartHTTP
+fuzz_build "$out" HTTPFuzz RampartHTTP Fuzz/http/HTTPFuzz.swift
+if [[ -z $(ls -A Fuzz/http/corpus) ]]; then
+    printf '\x00\x01POST /tags?x=%%41&b+c=d%%zz HTTP/1.1\r\nHost: a\r\nContent-Length: 17\r\nContent-Length: 17\r\nExpect: 100-continue\r\nTransfer-Encoding: identity\r\n\r\n{"sequence": 1}  ' >Fuzz/http/corpus/head
+    printf '\x03# role name token\ntag-writer manager 2b4c0f3e9d8a7c6b5a4f3e2d1c0b9a8f\r\nread-only,policy-writer grafana a1b2c3d4e5f60718293a4b5c6d7e8f90 # c\n' >Fuzz/http/corpus/tokens
+    printf '\x05[::1]:9680' >Fuzz/http/corpus/listen6
+    printf '\x05127.0.0.1:0' >Fuzz/http/corpus/listen4
+    printf '\x07POST /tags HTTP/1.1\r\nAuthorization: Bearer 2b4c0f3e9d8a7c6b5a4f3e2d1c0b9a8f\r\nContent-Length: 4\r\n\r\nbody' >Fuzz/http/corpus/request
+    printf '\x07GET /x?a=1 HTTP/1.0\r\nauthorization: bearer 0f1e2d3c4b5a69788796a5b4c3d2e1f0\r\n\r\n' >Fuzz/http/corpus/get
+fi
+fuzz_run "$out" HTTPFuzz Fuzz/http/corpus "$seconds" "$@"
