@@ -56,12 +56,8 @@ struct FragmentPolicyTests {
         }
     }
 
-    struct Collector: EventSink {
-        var flows: [FlowRecord] = []
-        var anomalies: [AnomalyRecord] = []
-        mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
-        mutating func anomaly(_ record: AnomalyRecord) { anomalies.append(record) }
-    }
+    /// The test support's sink: flow, start and anomaly records as the engine hands them out.
+    typealias Collector = EngineRun.Collector
 
     struct Harness {
         var engine: Engine

@@ -47,12 +47,8 @@ struct TableLimitTests {
     /// The start of a request that never ends: App-ID waits for more (and holds its buffer).
     static let partial = Array("GET /slow HTTP/1.1\r\nHost: web\r\n".utf8)
 
-    struct Collector: EventSink {
-        var flows: [FlowRecord] = []
-        var anomalies: [AnomalyRecord] = []
-        mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
-        mutating func anomaly(_ record: AnomalyRecord) { anomalies.append(record) }
-    }
+    /// The test support's sink: flow, start and anomaly records as the engine hands them out.
+    typealias Collector = EngineRun.Collector
 
     struct Harness {
         var engine: Engine
