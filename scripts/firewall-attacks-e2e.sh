@@ -13,7 +13,10 @@
 # overlap is dropped and logged; normal TCP with the pods' checksum offload on works and
 # only offload's partial checksums are completed; 20 UDP datagrams with wrong checksums
 # are not delivered and are counted; after 1,100 incomplete datagrams a plain 0,1 pair is
-# not delivered and the refusals are counted, while another pod's fragments still pass.
+# not delivered and the refusals are counted, while another pod's fragments still pass;
+# a flow record names the tags its verdict was made with even when the address is
+# re-tagged before the session ends; 3,000 lone denied SYNs become a few records and
+# summaries, not 3,000 records, with every session counted.
 # Never touches the root namespace's interfaces; removes everything it made.
 set -euo pipefail
 FIREWALL=${1:?usage: firewall-attacks-e2e.sh path/to/rampart-firewall}
@@ -177,6 +180,35 @@ grep -q '"fragment.source_limit"' $WORK/eve.json 2>/dev/null || sleep 0.5
 grep -q 'fragment.source_limit' $WORK/eve.json && pass "the refusals are logged (anomaly fragment.source_limit, rate-limited)" || fail "no fragment.source_limit anomaly record"
 sha=$(craftB frags4 10.244.1.20 10.244.1.10 7000 1,0 402); sleep 0.5
 grep -q "^7000 1200 $sha" $WORK/a.log && pass "another pod's fragmented datagram still arrives during the flood" || fail "pod B's fragments blocked by pod A's flood"
+
+# 7. Identity at the decision: pod A's address is tagged, a session is decided, then the
+#    address is re-tagged (the pod replaced) before the session's record is written.
+post_tags() { n $FW curl -s -o /dev/null -w '%{http_code}' -X POST --data "$1" http://127.0.0.1:9680/tags; }
+[ "$(post_tags '{"sequence": 1, "address": "10.244.1.10", "tags": ["ns:shop", "pod:web-1"]}')" = 202 ] || fail "tagging pod A"
+sleep 0.3
+n $PODA "$PYTHON" -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.244.1.10", 45454)); s.sendto(b"identity", ("10.244.1.20", 7000))'
+sleep 0.5
+[ "$(post_tags '{"sequence": 2, "address": "10.244.1.10", "tags": ["ns:other", "pod:intruder"]}')" = 202 ] || fail "re-tagging pod A"
+
+# 8. 3,000 lone SYNs to a denied port: summarised per source, port and rule.
+craftA syn4 10.244.1.10 10.244.1.20 9999 3000
+sleep 1
+
+# Records are written when sessions end: stop the firewall (it ends every session).
+kill -TERM "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
+identity=$(grep '"event_type":"flow"' $WORK/eve.json | grep '"src_port":45454' || true)
+echo "$identity" | grep -q '"src_tags":\["ns:shop","pod:web-1"\]' \
+    && pass "the flow record names the tags decided on (pod:web-1), not the address's later tags" \
+    || fail "flow record identity: ${identity:-no record}"
+syn_records=$(grep '"event_type":"flow"' $WORK/eve.json | grep -c '"dest_port":9999,"proto":"TCP"' || true)
+summarised=$(grep '"event_type":"flow_summary"' $WORK/eve.json | grep '"dest_port":9999,"proto":"TCP"' \
+    | sed -n 's/.*"sessions":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+summaries=$(grep '"event_type":"flow_summary"' $WORK/eve.json | grep -c '"dest_port":9999,"proto":"TCP"' || true)
+[ "$syn_records" -le 4 ] && [ "$summaries" -ge 1 ] && [ "$summaries" -le 4 ] \
+    && pass "3,000 lone denied SYNs: $syn_records flow records and $summaries flow_summary records" \
+    || fail "lone SYNs: $syn_records flow records, $summaries summaries"
+[ $((syn_records + summarised)) = 3000 ] && pass "every SYN's session is accounted for ($syn_records written + $summarised summarised)" \
+    || fail "SYN sessions accounted: $syn_records written + $summarised summarised"
 
 if [ $failures -gt 0 ]; then
     echo "--- firewall stderr"; cat $WORK/firewall.err

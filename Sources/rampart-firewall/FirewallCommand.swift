@@ -155,6 +155,11 @@ struct FirewallCommand: ParsableCommand {
                 // Per-source limits count clients in hashed buckets: a seed of this run's own,
                 // so no client can aim at another's bucket (docs/sessions.md, Limits).
                 engineConfiguration.sources.seed = sourceSeed
+                // Budgets are per firewall; each worker's engine gets its share.
+                var records = settings.records
+                if records.flowsPerSecond > 0 { records.flowsPerSecond = max(1, records.flowsPerSecond / workerCount) }
+                engineConfiguration.records = records
+                engineConfiguration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: settings.anomaliesPerSecond)
                 let worker = FirewallWorker(
                     engine: Engine(configuration: engineConfiguration, policy: matcher), sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)

@@ -192,7 +192,9 @@ struct EngineBench: ParsableCommand {
 struct CountingSink: EventSink {
     var flows = 0
     var anomalies = 0
+    var summaries = 0
     mutating func flowEnded(_ record: FlowRecord) { flows += 1 }
+    mutating func flowSummary(_ record: FlowSummary) { summaries += 1 }
     mutating func anomaly(_ record: AnomalyRecord) { anomalies += 1 }
 }
 

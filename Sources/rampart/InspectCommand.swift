@@ -52,6 +52,12 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .long, help: "Anomaly records written per kind per second of capture time; the rest are counted and summarised in one record with \"suppressed\" (0: every one).")
     var anomaliesPerSecond: Int = AnomalyRateLimit().perKindPerSecond
 
+    @Option(name: .long, help: "Summarise denied sessions that got no answer per source, destination port and rule over this many seconds of capture time: the first of each written whole, the rest counted in one flow_summary record (0: each its own record).")
+    var summaryInterval: Int = 0
+
+    @Option(name: .long, help: "Flow records written per second of capture time; the rest are counted in flow_summary records (0: no limit).")
+    var flowsPerSecond: Int = 0
+
     @Flag(name: .long, help: "Do not print the summary on standard error.")
     var quiet = false
 
@@ -64,6 +70,12 @@ struct InspectCommand: ParsableCommand {
         }
         guard anomaliesPerSecond >= 0 else {
             throw ValidationError("--anomalies-per-second must be 0 (no limit) or more (got \(anomaliesPerSecond)).")
+        }
+        guard (0 ... 86_400).contains(summaryInterval) else {
+            throw ValidationError("--summary-interval must be 0 (no summaries) to 86400 seconds (got \(summaryInterval)).")
+        }
+        guard flowsPerSecond >= 0 else {
+            throw ValidationError("--flows-per-second must be 0 (no limit) or more (got \(flowsPerSecond)).")
         }
     }
 
@@ -95,6 +107,7 @@ struct InspectCommand: ParsableCommand {
         configuration.sessions = SessionTableConfiguration(capacity: sessions)
         configuration.verifyChecksums = verifyChecksums
         configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
+        configuration.records = RecordBudget(summaryIntervalSeconds: summaryInterval, flowsPerSecond: flowsPerSecond)
         var engine = Engine(configuration: configuration, policy: loaded.matcher)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)

@@ -8,6 +8,7 @@ kernel adds nothing, so fragments, overlaps and checksums leave exactly as writt
   craft.py IFACE GATEWAY_MAC overlap4 SRC DST DPORT ID         # 0 then a differing overlap
   craft.py IFACE GATEWAY_MAC flood4 SRC DST DPORT COUNT FIRST_ID
   craft.py IFACE GATEWAY_MAC udp4 SRC DST DPORT COUNT good|bad
+  craft.py IFACE GATEWAY_MAC syn4 SRC DST DPORT COUNT          # lone SYNs, one per source port
 Prints, for fragmented datagrams, the sha256 of the payload the receiver should log.
 """
 import hashlib
@@ -103,6 +104,16 @@ def main():
         for k in range(count):
             send(ipv4(src, dst, 0x4000 + k, 0, False, udp(src, dst, 41000 + k, dport, b"checksum-%03d" % k, good)))
             time.sleep(0.005)
+    elif command == "syn4":
+        count = int(args[3])
+        for k in range(count):
+            sport = 20000 + k % 40000
+            segment = struct.pack("!HHIIBBHHH", sport, dport, 1000 + k, 0, 5 << 4, 0x02, 64240, 0, 0)
+            pseudo = src.packed + dst.packed + struct.pack("!BBH", 0, 6, len(segment))
+            segment = segment[:16] + struct.pack("!H", checksum(pseudo + segment)) + segment[18:]
+            send(ipv4(src, dst, k & 0xFFFF, 0, False, segment, proto=6))
+            if k % 50 == 49:
+                time.sleep(0.01)   # stay under the sockets' buffers: every SYN must reach the firewall
     else:
         sys.exit(f"unknown command {command}")
 

@@ -57,7 +57,9 @@ enum Fixtures {
 struct CollectingSink: EventSink {
     var flows: [FlowRecord] = []
     var anomalies: [AnomalyRecord] = []
+    var summaries: [FlowSummary] = []
     mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
+    mutating func flowSummary(_ record: FlowSummary) { summaries.append(record) }
     mutating func anomaly(_ record: AnomalyRecord) { anomalies.append(record) }
 }
 

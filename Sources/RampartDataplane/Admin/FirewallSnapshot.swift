@@ -63,6 +63,8 @@ public struct FirewallSnapshot: Sendable {
             total.engine.sessionsCreated &+= e.sessionsCreated
             total.engine.sessionsEnded &+= e.sessionsEnded
             total.engine.sessionsEvicted &+= e.sessionsEvicted
+            total.engine.flowsSummarised &+= e.flowsSummarised
+            total.engine.flowSummaries &+= e.flowSummaries
             total.engine.packetsForwarded &+= e.packetsForwarded
             total.engine.packetsDropped &+= e.packetsDropped
             total.engine.packetsReset &+= e.packetsReset
@@ -138,6 +140,10 @@ public struct FirewallSnapshot: Sendable {
         metric("rampart_sessions_created_total", "counter", "Sessions created.", [("", engine.sessionsCreated)])
         metric("rampart_sessions_ended_total", "counter", "Sessions ended.", [("", engine.sessionsEnded)])
         metric("rampart_sessions", "gauge", "Sessions tracked now.", [("", UInt64(max(activeSessions, 0)))])
+        metric("rampart_flows_summarised_total", "counter",
+               "Sessions counted in a flow_summary record instead of written one by one (unanswered denials, flows over the budget).",
+               [("", engine.flowsSummarised)])
+        metric("rampart_flow_summaries_total", "counter", "flow_summary records written.", [("", engine.flowSummaries)])
         metric("rampart_limit_reached_total", "counter",
                "Times a fixed table or a per-source share refused something, by limit (docs/sessions.md, Limits).",
                EngineLimit.allCases.map { ("{limit=\"\($0.label)\"}", engine.limitCount($0)) })

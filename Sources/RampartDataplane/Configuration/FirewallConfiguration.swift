@@ -1,4 +1,5 @@
 import FoundationEssentials
+import RampartInspect
 import RampartPolicy
 import RampartWire
 
@@ -29,6 +30,11 @@ import RampartWire
 ///   rematchOnReload: false     # true: a reload decides existing sessions again
 ///   udpGRO: false              # receive coalesced datagrams (UDP_GRO); needs GRO on the interface
 ///   udpGSO: true               # send runs of datagrams as one (UDP_SEGMENT)
+///   records:                   # how many records a flood can cause (docs/firewall.md, Events)
+///     summaryInterval: 60      # seconds; unanswered denied sessions summarised per source, port, rule
+///     flowsPerSecond: 5000     # flow records per second; the rest summarised; 0: no limit
+///     anomaliesPerSecond: 20   # anomaly records per kind per second; the rest counted
+///     maxSummaries: 4096       # keys summarised at once; then one overflow summary per rule
 /// ```
 public struct FirewallConfiguration: Sendable, Equatable {
     public var listen = SocketAddress(address: IPAddress(ipv4: 0), port: 6080)
@@ -79,6 +85,10 @@ public struct FirewallConfiguration: Sendable, Equatable {
     /// one send each; refused sends fall back to one datagram at a time. On by default:
     /// 2.3–4× the TCP throughput (docs/firewall-bench.md).
     public var udpGSO = true
+    /// How many flow records a flood can cause, split evenly over the workers.
+    public var records = RecordBudget(summaryIntervalSeconds: 60, flowsPerSecond: 5000, maxSummaries: 4096)
+    /// Anomaly records per kind per second (per worker); the rest are counted and summarised.
+    public var anomaliesPerSecond = 20
 
     public init() {}
 
@@ -197,7 +207,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -305,6 +315,24 @@ public struct ConfigurationFile {
                 configuration.udpGSO = flag
             } else { fail("spec.udpGSO must be true or false, found '\(value)'") }
         }
+        if let value = spec["records"] {
+            if let records = value as? [String: Any] {
+                let fields = ["summaryInterval", "flowsPerSecond", "anomaliesPerSecond", "maxSummaries"]
+                for key in records.keys.sorted() where !fields.contains(key) {
+                    fail("FirewallConfiguration: unknown field 'spec.records.\(key)'; expected one of \(fields.joined(separator: ", "))")
+                }
+                func number(_ key: String, _ range: ClosedRange<Int>, _ meaning: String, _ set: (Int) -> Void) {
+                    guard let value = records[key] else { return }
+                    if let n = value as? Int, range.contains(n) { set(n) } else {
+                        fail("spec.records.\(key) must be \(meaning) (\(range.lowerBound)...\(range.upperBound)), found '\(value)'")
+                    }
+                }
+                number("summaryInterval", 0 ... 3600, "seconds per summary interval, 0 for no summaries") { configuration.records.summaryIntervalSeconds = $0 }
+                number("flowsPerSecond", 0 ... 10_000_000, "flow records per second, 0 for no limit") { configuration.records.flowsPerSecond = $0 }
+                number("anomaliesPerSecond", 0 ... 1_000_000, "anomaly records per kind per second, 0 for no limit") { configuration.anomaliesPerSecond = $0 }
+                number("maxSummaries", 16 ... 1 << 20, "the number of keys summarised at once") { configuration.records.maxSummaries = $0 }
+            } else { fail("spec.records must be a mapping, e.g. {summaryInterval: 60, flowsPerSecond: 5000}") }
+        }
         if !errors.isEmpty { throw PolicyErrors(errors) }
         return configuration
     }
@@ -333,6 +361,10 @@ extension FirewallConfiguration {
         compare("sessions", sessions, newer.sessions) { String($0) }
         compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }
         compare("innerMTU", innerMTU, newer.innerMTU) { String($0) }
+        compare("records.summaryInterval", records.summaryIntervalSeconds, newer.records.summaryIntervalSeconds) { String($0) }
+        compare("records.flowsPerSecond", records.flowsPerSecond, newer.records.flowsPerSecond) { String($0) }
+        compare("records.maxSummaries", records.maxSummaries, newer.records.maxSummaries) { String($0) }
+        compare("records.anomaliesPerSecond", anomaliesPerSecond, newer.anomaliesPerSecond) { String($0) }
         return changes
     }
 }

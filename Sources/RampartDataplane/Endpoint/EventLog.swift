@@ -35,6 +35,7 @@ public final class EventLog: EventSink {
     var lineEnds: [Int] = []
     public private(set) var flowCount = 0
     public private(set) var anomalyCount = 0
+    public private(set) var summaryCount = 0
     public private(set) var writeFailed = false
     /// Rotations this log performed (other workers' rotations are not counted here).
     public private(set) var rotations = 0
@@ -84,6 +85,13 @@ public final class EventLog: EventSink {
             record.writeApplicationEVE(type, into: &line)
             emit(type, severity: SyslogForwarder.informational)
         }
+    }
+
+    public func flowSummary(_ record: FlowSummary) {
+        summaryCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit("flow_summary", severity: SyslogForwarder.informational)
     }
 
     public func anomaly(_ record: AnomalyRecord) {

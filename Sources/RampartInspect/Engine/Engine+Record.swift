@@ -35,10 +35,14 @@ extension Engine {
             application: application,
             rule: ruleName(session.ruleIndex), action: action.name,
             provisionalRule: session.provisionalRuleIndex >= 0 ? ruleName(session.provisionalRuleIndex) : nil,
-            sourceZone: policy.zoneName(policy.zone(of: client.address, tunnelVNI: session.key.tunnelVNI, tunnelSource: node)),
-            destinationZone: policy.zoneName(policy.zone(of: server.address, tunnelVNI: session.key.tunnelVNI, tunnelSource: node)),
-            sourceTags: policy.tags(of: client.address).map(\.description),
-            destinationTags: policy.tags(of: server.address).map(\.description),
+            sourceZone: policy.zoneName(session.clientZone != Session.zoneNotTaken ? ZoneID(rawValue: session.clientZone)
+                : policy.zone(of: client.address, tunnelVNI: session.key.tunnelVNI, tunnelSource: node)),
+            destinationZone: policy.zoneName(session.serverZone != Session.zoneNotTaken ? ZoneID(rawValue: session.serverZone)
+                : policy.zone(of: server.address, tunnelVNI: session.key.tunnelVNI, tunnelSource: node)),
+            // The identity the verdict was made with (taken at the decision), not the tags
+            // the addresses hold now.
+            sourceTags: policy.tags(inSet: session.clientTagSet).map(\.description),
+            destinationTags: policy.tags(inSet: session.serverTagSet).map(\.description),
             midstream: session.flags.contains(.midstream))
         if session.key.ipProtocol == .tcp {
             switch action {

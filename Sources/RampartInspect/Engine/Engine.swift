@@ -39,6 +39,8 @@ public struct Engine {
     /// Who each session is charged to, and the sessions each client and node hold.
     @usableFromInline let sourceHasher: SourceHasher
     @usableFromInline var sessionCounts: SourceCounts
+    /// Sessions counted instead of written this interval (`configuration.records`).
+    @usableFromInline var summarizer: FlowSummarizer
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher) {
         self.configuration = configuration
@@ -57,6 +59,7 @@ public struct Engine {
         self.fragments = FragmentReassembler(configuration: configuration.fragments, sources: configuration.sources)
         self.appID = ApplicationIdentifier(configuration: configuration.applications, sourceBuckets: hasher.buckets)
         self.anomalyLimiter = AnomalyLimiter(configuration.anomalyRateLimit)
+        self.summarizer = FlowSummarizer(configuration.records)
         self.expired.reserveCapacity(1024)
         self.states = ApplicationStates()
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
@@ -126,6 +129,8 @@ public struct Engine {
         expired.sort { ($0.firstSeen, $0.key.flowHash) < ($1.firstSeen, $1.key.flowHash) }
         for session in expired { end(session, sink: &sink) }
         expired.removeAll(keepingCapacity: true)
+        flushSummaries(sink: &sink)
+        anomalyLimiter.flush(sink: &sink)
     }
 
     /// Swaps in a new policy between two packets (a configuration reload).
@@ -147,7 +152,8 @@ public struct Engine {
         func mapped(_ index: Int32) -> Int32 {
             index >= 0 && Int(index) < renumber.count ? renumber[Int(index)] : -1
         }
-        // Sessions whose rule disappears are logged while the old policy can still name it.
+        // Summaries and sessions whose rule disappears are logged while the old policy can
+        // still name them.
         if !rematch {
             var orphans: [Session] = []
             for slot in sessions.occupiedSlots() where mapped(sessions[slot].ruleIndex) < 0 {
@@ -159,20 +165,30 @@ public struct Engine {
                 end(orphan, sink: &sink)
             }
         }
+        flushSummaries(sink: &sink)
         var hits = [UInt64](repeating: 0, count: newPolicy.rules.count)
         for (old, count) in stats.ruleHits.enumerated() where old < renumber.count && renumber[old] >= 0 {
             hits[Int(renumber[old])] &+= count
         }
         stats.ruleHits = hits
+        let oldPolicy = policy
         policy = newPolicy
         for slot in sessions.occupiedSlots() {
             var session = sessions[slot]
+            // The identity a session was decided with moves to the new matcher, unless it
+            // is decided again below (then it is taken afresh).
+            let (client, server) = (session.clientTagSet, session.serverTagSet)
+            session.clientTagSet = newPolicy.adoptTags(client, from: oldPolicy)
+            session.serverTagSet = newPolicy.adoptTags(server, from: oldPolicy)
+            oldPolicy.releaseTags(client)
+            oldPolicy.releaseTags(server)
             if rematch {
                 let decision = decide(session, application: session.application)
                 session.ruleIndex = decision.ruleIndex
                 session.action = decision.action.rawValue
                 session.decisionIsFinal = decision.isFinal || session.application != nil
                 session.provisionalRuleIndex = -1
+                Engine.takeIdentity(of: &session, in: policy)
                 if session.decisionIsFinal { countHit(decision.ruleIndex) }
             } else {
                 session.ruleIndex = mapped(session.ruleIndex)
@@ -334,7 +350,23 @@ public struct Engine {
     mutating func settle(_ slot: SessionSlot, application: ApplicationID) {
         let decision = decide(sessions[slot], application: application)
         Engine.apply(decision, application: application, to: &sessions[slot])
+        Engine.takeIdentity(of: &sessions[slot], in: policy)
         countHit(decision.ruleIndex)
+    }
+
+    /// Holds each end's tag set and zone as the policy sees them now. Called wherever a
+    /// verdict is made, so the record names the identity that was decided on, not the one
+    /// the addresses have when the session ends.
+    @inlinable
+    static func takeIdentity(of session: inout Session, in policy: PolicyMatcher) {
+        let client = session.client.address, server = session.server.address
+        policy.releaseTags(session.clientTagSet)
+        policy.releaseTags(session.serverTagSet)
+        session.clientTagSet = policy.holdTags(of: client)
+        session.serverTagSet = policy.holdTags(of: server)
+        let node: IPAddress? = session.key.tunnelSource == .zero ? nil : session.key.tunnelSource
+        session.clientZone = policy.zone(of: client, tunnelVNI: session.key.tunnelVNI, tunnelSource: node).rawValue
+        session.serverZone = policy.zone(of: server, tunnelVNI: session.key.tunnelVNI, tunnelSource: node).rawValue
     }
 
     @inlinable
@@ -379,6 +411,7 @@ public struct Engine {
             sessions[slot].decisionIsFinal = decision.isFinal
             if decision.isFinal { countHit(decision.ruleIndex) }
         }
+        Engine.takeIdentity(of: &sessions[slot], in: policy)
         if decision.logAtStart {
             sessions[slot].logged = true
             sink.flowStarted(record(of: sessions[slot]))
@@ -522,6 +555,7 @@ public struct Engine {
         // Summaries of suppressed anomalies go out once their second is over, even when
         // no later anomaly comes to push them out.
         if !anomalyLimiter.dirty.isEmpty && now.seconds != anomalyLimiter.second { anomalyLimiter.flush(sink: &sink) }
+        if now.seconds >= summarizer.intervalEnd { flushSummaries(sink: &sink) }
         if sessions.count > 0 {
             if sessions.expire(now: now, maxSlots: configuration.expirySlotsPerPacket, into: &expired) > 0 {
                 endExpired(sink: &sink)
@@ -553,6 +587,7 @@ public struct Engine {
             let application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
             let decision = decide(session, application: application)
             Engine.apply(decision, application: application, to: &session)
+            Engine.takeIdentity(of: &session, in: policy)
             countHit(decision.ruleIndex)
         } else if session.application == nil {
             session.application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
@@ -565,7 +600,9 @@ public struct Engine {
         }
         let index = Int(session.ruleIndex)
         let logAtEnd = index >= 0 && index < policy.rules.count ? policy.rules[index].logAtEnd : true
-        if logAtEnd { sink.flowEnded(record(of: session)) }
+        if logAtEnd && admitRecord(of: session, sink: &sink) { sink.flowEnded(record(of: session)) }
+        policy.releaseTags(session.clientTagSet)
+        policy.releaseTags(session.serverTagSet)
         if session.applicationState >= 0 { appID.close(session.applicationState) }
     }
 

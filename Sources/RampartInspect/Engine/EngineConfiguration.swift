@@ -29,6 +29,9 @@ public struct EngineConfiguration: Sendable {
     /// Anomaly records written per kind per second of packet time; the rest are counted
     /// and summarised (`suppressed`), so damaged input cannot flood the event log.
     public var anomalyRateLimit = AnomalyRateLimit()
+    /// How many flow records a flood can cause: summaries of unanswered denied sessions,
+    /// and a per-second budget of flow records (off by default; the firewall turns it on).
+    public var records = RecordBudget()
     /// How clients and tunnel sources are counted for the per-source limits of the session
     /// table, App-ID and reassembly (buckets, hash seed).
     public var sources = SourceLimits()

@@ -49,6 +49,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     /// The tunnel source holds `fragments.maxDatagramsPerTunnelSource` datagrams, or its
     /// share of the pool: likewise.
     case fragmentsPerTunnelSource
+    /// The flow-summary table holds `records.maxSummaries` keys: further sessions of a
+    /// rule are counted in one summary without a source (`flow.summary_table_full`).
+    case flowSummaries
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -70,6 +73,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .fragmentPool: return "fragment_pool"
         case .fragmentsPerSource: return "fragments_per_source"
         case .fragmentsPerTunnelSource: return "fragments_per_tunnel_source"
+        case .flowSummaries: return "flow_summaries"
         }
     }
 
@@ -85,6 +89,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
             return .streamOutOfOrderLimit
         case .fragmentTable, .fragmentPool: return .fragmentTableFull
         case .fragmentsPerSource, .fragmentsPerTunnelSource: return .fragmentSourceLimit
+        case .flowSummaries: return .flowSummaryTableFull
         }
     }
 }

@@ -22,6 +22,10 @@ public struct EngineStatistics: Sendable {
     public var sessionsCreated: UInt64 = 0
     public var sessionsEnded: UInt64 = 0
     public var sessionsEvicted: UInt64 = 0
+    /// Sessions counted in a flow summary instead of written one by one (`RecordBudget`).
+    public var flowsSummarised: UInt64 = 0
+    /// Flow-summary records written.
+    public var flowSummaries: UInt64 = 0
     public var packetsForwarded: UInt64 = 0
     public var packetsDropped: UInt64 = 0
     public var packetsReset: UInt64 = 0

@@ -310,6 +310,8 @@ public struct AnomalyRecord: Sendable, Equatable {
 public protocol EventSink {
     mutating func flowStarted(_ record: FlowRecord)
     mutating func flowEnded(_ record: FlowRecord)
+    /// Sessions counted together (`RecordBudget`); only when summaries are configured.
+    mutating func flowSummary(_ record: FlowSummary)
     mutating func anomaly(_ record: AnomalyRecord)
 }
 

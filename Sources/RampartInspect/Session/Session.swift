@@ -179,6 +179,16 @@ public struct Session: Sendable {
     public var stream: StreamHandle
     /// App-ID's state for this session (its buffers and what it learned), or -1.
     public var applicationState: Int32
+    /// Each end's tag set when the verdict was made: a handle the engine's policy holds
+    /// until the session ends (0: untagged), so the record names who was decided on.
+    public var clientTagSet: UInt32
+    public var serverTagSet: UInt32
+    /// Each end's zone when the verdict was made; `Session.zoneNotTaken` before it.
+    public var clientZone: UInt16
+    public var serverZone: UInt16
+
+    /// `clientZone`/`serverZone` before the first decision.
+    public static let zoneNotTaken: UInt16 = .max
 
     /// A fresh session seen first at `now`; the first `observe` call fills the rest.
     ///
@@ -205,6 +215,10 @@ public struct Session: Sendable {
         decisionIsFinal = false
         logged = false
         stream = .none
+        clientTagSet = 0
+        serverTagSet = 0
+        clientZone = Session.zoneNotTaken
+        serverZone = Session.zoneNotTaken
     }
 
     /// The state of the side sending in `direction`.

@@ -30,8 +30,10 @@ public final class PolicyMatcher {
     @exclusivity(unchecked) var destinationPool: RulePoolMirror
     @exclusivity(unchecked) var tagged: AddressClassMap
     @exclusivity(unchecked) var cache: DecisionCache
-    /// Cold-path copies of each tagged address's tags (interned).
-    var tagsByAddress: [IPAddress: [UInt32]] = [:]
+    /// Cold-path copies of each tagged address's tags: its interned tag set.
+    var tagsByAddress: [IPAddress: UInt32] = [:]
+    /// The tag sets addresses hold now and sessions were decided with.
+    var tagSets = TagSetTable()
     var tagIDs: [Tag: UInt32] = [:]
     var tagNames: [Tag] = []
     var stamps: [UInt32]
@@ -661,16 +663,8 @@ public final class PolicyMatcher {
 
     /// Replaces the tags of one address and recomputes just its classes (no recompile).
     public func setTags(_ tags: [Tag], for address: IPAddress) {
-        var ids: [UInt32] = []
-        ids.reserveCapacity(tags.count)
-        for t in tags {
-            if let id = tagIDs[t] { ids.append(id); continue }
-            let id = UInt32(tagNames.count)
-            tagIDs[t] = id
-            tagNames.append(t)
-            ids.append(id)
-        }
-        tagsByAddress[address] = ids
+        let set = tagSets.intern(tags.map(tagID))
+        if let old = tagsByAddress.updateValue(set, forKey: address) { tagSets.release(old) }
         let (s, d, tunnelBits) = classes(of: address, tags: tags)
         tagged.insert(address, UInt64(s) << 32 | UInt64(d))
         if hasTunnelZones {
@@ -682,14 +676,14 @@ public final class PolicyMatcher {
 
     /// Forgets an address's tags; it is matched by its ranges alone again.
     public func removeTags(for address: IPAddress) {
-        tagsByAddress[address] = nil
+        if let old = tagsByAddress.removeValue(forKey: address) { tagSets.release(old) }
         tagged.remove(address)
         if hasTunnelZones { tunnelTags.remove(address) }
     }
 
     /// The tags an address holds (cold path, for logs).
     public func tags(of address: IPAddress) -> [Tag] {
-        (tagsByAddress[address] ?? []).map { tagNames[Int($0)] }
+        tags(inSet: tagsByAddress[address] ?? TagSetTable.empty)
     }
 
     /// How many addresses carry tags.

@@ -75,6 +75,9 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     /// A client (or a tunnel source) holds its share of the fragment table or of the
     /// held-fragment pool: the fragment (or its datagram) is dropped.
     case fragmentSourceLimit
+    /// The flow-summary table is full: further sessions of a rule are counted in one
+    /// summary without a source.
+    case flowSummaryTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -130,6 +133,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .appIDStatesFull: return "app_layer.states_full"
         case .streamTableFull: return "stream.reassembly_streams_full"
         case .fragmentSourceLimit: return "fragment.source_limit"
+        case .flowSummaryTableFull: return "flow.summary_table_full"
         }
     }
 }

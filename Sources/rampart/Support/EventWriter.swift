@@ -13,6 +13,7 @@ final class EventWriter: EventSink {
     private var line = JSONLine()
     private(set) var flowCount = 0
     private(set) var anomalyCount = 0
+    private(set) var summaryCount = 0
     private(set) var writeFailed = false
 
     /// Opens `path` for writing, or standard output when `path` is nil or "-".
@@ -50,6 +51,13 @@ final class EventWriter: EventSink {
             record.writeApplicationEVE(type, into: &line)
             emit()
         }
+    }
+
+    func flowSummary(_ record: FlowSummary) {
+        summaryCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit()
     }
 
     func anomaly(_ record: AnomalyRecord) {

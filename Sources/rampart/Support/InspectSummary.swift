@@ -21,7 +21,8 @@ struct InspectSummary {
             ["packets", grouped(s.packets), "\(grouped(s.bytes)) bytes in \(fixed(seconds, places: 3)) s (\(grouped(UInt64(rate))) packets/s)"],
             ["sessions", grouped(s.sessionsCreated), "ended \(grouped(s.sessionsEnded)), evicted \(grouped(s.sessionsEvicted))"],
             ["verdicts", grouped(s.packetsForwarded), "forwarded; dropped \(grouped(s.packetsDropped)), reset \(grouped(s.packetsReset))"],
-            ["events", grouped(flows + anomalies), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"],
+            ["events", grouped(flows + anomalies + Int(s.flowSummaries)), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"
+                + (s.flowSummaries > 0 ? ", \(grouped(s.flowSummaries)) flow_summary counting \(grouped(s.flowsSummarised)) sessions" : "")],
             ["other", grouped(s.nonIPPackets), "non-IP frames; \(grouped(s.malformedPackets)) malformed; \(grouped(s.datagramsReassembled)) datagrams reassembled"],
             ["fragments", grouped(s.fragmentsHeld), "held until decided: \(grouped(s.fragmentsForwarded)) released, \(grouped(s.fragmentsDropped)) dropped"],
         ].dropFirst().map { $0 }))

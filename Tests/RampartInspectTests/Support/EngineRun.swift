@@ -17,7 +17,9 @@ struct EngineRun {
         var flows: [FlowRecord] = []
         var starts: [FlowRecord] = []
         var anomalies: [AnomalyRecord] = []
+        var summaries: [FlowSummary] = []
         mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
+        mutating func flowSummary(_ record: FlowSummary) { summaries.append(record) }
         mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
         mutating func anomaly(_ record: AnomalyRecord) { anomalies.append(record) }
     }
