@@ -121,7 +121,7 @@ struct FirewallCommand: ParsableCommand {
         }
         let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
 
-        let board = MetricsBoard(workers: workerCount)
+        let board = MetricsBoard(workers: workerCount, maxTaggedAddresses: settings.maxTaggedAddresses)
         let tagFile = settings.tagState.map(TagStateFile.init(path:))
         if let tagFile {
             do {
@@ -133,6 +133,17 @@ struct FirewallCommand: ParsableCommand {
                 say("rampart-firewall: warning: \(error); starting with no admin tags")
             }
         }
+        // A reload reads and compiles the file once, on the thread that asked (admin API or
+        // signals), and every worker adopts the result between batches.
+        let path = config
+        let startedWith = file.firewall
+        board.setPolicyLoader({
+            let reloaded = try ConfigurationFile.load(path: path)
+            for change in startedWith.changesNeedingRestart(in: reloaded.firewall) {
+                say("rampart-firewall: \(path): \(change) takes effect only after a restart; the policy is reloaded, the running value stays")
+            }
+            return PolicyRelease.Content(reloaded)
+        }, log: { say($0) })
         let sourceSeed = UInt64.random(in: .min ... .max)
         var endpoints: [TunnelEndpoint] = []
         var logs: [EventLog] = []
@@ -165,17 +176,6 @@ struct FirewallCommand: ParsableCommand {
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
                                               signals: workerCount == 1 ? signals : nil, index: index)
-                let path = config
-                let startedWith = file.firewall
-                endpoint.reloadPolicy = {
-                    let reloaded = try ConfigurationFile.load(path: path)
-                    if index == 0 {
-                        for change in startedWith.changesNeedingRestart(in: reloaded.firewall) {
-                            say("rampart-firewall: \(path): \(change) takes effect only after a restart; the policy is reloaded, the running value stays")
-                        }
-                    }
-                    return reloaded.matcher
-                }
                 endpoint.rematchOnReload = settings.rematchOnReload
                 let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
                 if index == 0 && (settings.udpGRO || settings.udpGSO) {

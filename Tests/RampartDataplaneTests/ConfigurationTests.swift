@@ -107,6 +107,7 @@ struct AdminTests {
         #expect(metrics.contains("rampart_sessions 3"))
         #expect(metrics.contains("rampart_rule_hits_total{rule=\"web \\\"x\\\"\"} 5"))
         let generation = board.reloadGeneration
+        board.setPolicyLoader { PolicyRelease.Content(compiled: CompiledPolicy(try PolicyLoader.load(yaml: "apiVersion: rampart.io/v1\nkind: SecurityPolicy\nmetadata: {name: t}\nspec: {}\n", file: "t.yaml")), tags: []) }
         #expect(server.respond(method: "POST", path: "/reload").0.hasPrefix("202"))
         #expect(board.reloadGeneration == generation + 1)
         #expect(server.respond(method: "GET", path: "/nope").0.hasPrefix("404"))

@@ -113,13 +113,68 @@ struct TagBatchTests {
         #expect(action(e, "10.77.0.2") == .deny && action(e, "10.77.0.4") == .allow && action(e, "10.77.0.3") == .allow)
         #expect(board.tagSummary.sequence == 12 && board.tagSummary.addresses == 1)
         // Kept across a reload.
-        e.reloadPolicy = {
+        board.setPolicyLoader {
             let document = try PolicyLoader.load(yaml: Self.policy, file: "t.yaml")
-            return try PolicyMatcher(document, tags: document.addressTags)
+            return PolicyRelease.Content(compiled: CompiledPolicy(document), tags: document.addressTags)
         }
         e.log = { _ in }
-        e.reload()
+        board.requestReload()
+        e.adoptPublishedPolicy()
         #expect(action(e, "10.77.0.4") == .allow && action(e, "10.77.0.3") == .allow && action(e, "10.77.0.2") == .deny)
+    }
+
+    /// Issue 19: a 200,000-address batch held forwarding for about 2 s. A batch is applied a
+    /// slice at a time between packet batches; each address changes whole, in order.
+    @Test func bigBatchesApplyASliceAtATime() throws {
+        let board = MetricsBoard()
+        let e = try endpoint(board)
+        e.tagSliceSize = 1000
+        func address(_ i: Int) -> IPAddress { IPAddress("10.78.\(i / 256).\(i % 256)")! }
+        let shop = [Tag(validating: "ns:shop")!]
+        #expect(board.submit(TagBatch(sequence: 1, updates: (0 ..< 5000).map { TagUpdate(sequence: 1, address: address($0), tags: shop) })))
+        #expect(e.applyTagUpdates() == true)
+        #expect(e.worker.counters.tagUpdates == 1000)
+        #expect(action(e, "10.78.0.5") == .allow && action(e, "10.78.19.135") == .deny, "the first slice only")
+        var turns = 1
+        while e.applyTagUpdates() { turns += 1 }
+        #expect(turns == 4 && e.worker.counters.tagUpdates == 5000)   // five calls: four left work behind
+        #expect(action(e, "10.78.19.135") == .allow)
+        // A resync keeping two addresses: the other 4,998 are dropped a slice at a time too,
+        // and the kept ones never lose their tags on the way.
+        let keep = [TagUpdate(sequence: 2, address: address(4999), tags: shop), TagUpdate(sequence: 2, address: address(7), tags: shop)]
+        #expect(board.submit(TagBatch(sequence: 2, replace: true, updates: keep)))
+        turns = 0
+        while e.applyTagUpdates() {
+            turns += 1
+            #expect(action(e, "10.78.19.135") == .allow && action(e, "10.78.0.7") == .allow)
+        }
+        #expect(turns == 4)
+        #expect(action(e, "10.78.0.5") == .deny && action(e, "10.78.19.135") == .allow && action(e, "10.78.0.7") == .allow)
+        #expect(e.worker.engine.policy.taggedAddressCount == 3)   // the two kept and the file's 10.77.0.3
+    }
+
+    /// The admin tag map is a table like any other: bounded, refused whole past the bound
+    /// (507, nothing applied), counted.
+    @Test func theAdminMapIsBounded() throws {
+        let board = MetricsBoard(maxTaggedAddresses: 100)
+        let server = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:0")!, board: board)
+        func body(_ sequence: Int, _ range: Range<Int>, replace: Bool = false, tags: String = #"["ns:shop"]"#) -> String {
+            let updates = range.map { #"{"address": "10.79.\#($0 / 256).\#($0 % 256)", "tags": \#(tags)}"# }.joined(separator: ", ")
+            return #"{"sequence": \#(sequence), "replace": \#(replace), "updates": [\#(updates)]}"#
+        }
+        let over = server.respond(method: "POST", path: "/tags", body: body(1, 0 ..< 101))
+        #expect(over.0 == "507 Insufficient Storage" && over.2.contains("would hold 101 addresses") && over.2.contains("at most 100"), "\(over)")
+        #expect(board.tagSummary.addresses == 0 && board.lastTagSequence == 0, "nothing of a refused batch is kept")
+        #expect(server.respond(method: "POST", path: "/tags", body: body(2, 0 ..< 100)).0.hasPrefix("202"))
+        #expect(server.respond(method: "POST", path: "/tags", body: body(3, 100 ..< 101)).0.hasPrefix("507"))
+        // Dropping one address makes room for another in the same batch.
+        let swap = #"{"sequence": 4, "updates": [{"address": "10.79.0.0", "tags": []}, {"address": "10.79.0.100", "tags": ["ns:shop"]}]}"#
+        #expect(server.respond(method: "POST", path: "/tags", body: swap).0.hasPrefix("202"))
+        #expect(server.respond(method: "POST", path: "/tags", body: body(5, 200 ..< 250, replace: true)).0.hasPrefix("202"))
+        #expect(board.tagSummary.addresses == 50)
+        let metrics = server.respond(method: "GET", path: "/metrics").2
+        #expect(metrics.contains("rampart_tag_batches_refused_total{reason=\"too_many_addresses\"} 2\n"))
+        #expect(metrics.contains("rampart_tagged_addresses 50\n") && metrics.contains("rampart_tagged_addresses_limit 100\n"))
     }
 
     @Test func theTagStateSurvivesARestartAndACorruptFileIsReported() throws {

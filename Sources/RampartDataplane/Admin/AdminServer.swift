@@ -154,8 +154,14 @@ public final class AdminServer: @unchecked Sendable {
         case ("POST", "/tags"):
             let batch: TagBatch
             do { batch = try TagBatch(json: body) } catch { return ("400 Bad Request", text, "\(error)\n") }
-            guard board.submit(batch) else {
+            switch board.offer(batch) {
+            case .accepted: break
+            case .stale:
                 return ("409 Conflict", json, "{\"error\": \"sequence \(batch.sequence) is not above the last accepted one: stale or duplicate\", \"sequence\": \(board.lastTagSequence)}\n")
+            case .tooManyAddresses(let count):
+                // Logged where the daemon's lines go (standard error): a full map is an event.
+                standardError("rampart-firewall: tag batch \(batch.sequence) refused: the admin tag map would hold \(count) addresses, the limit is \(board.maxTaggedAddresses) (spec.maxTaggedAddresses)")
+                return ("507 Insufficient Storage", json, "{\"error\": \"the admin tag map would hold \(count) addresses; this firewall holds at most \(board.maxTaggedAddresses) (spec.maxTaggedAddresses); nothing of the batch was applied\", \"sequence\": \(board.lastTagSequence)}\n")
             }
             if !batch.replace, batch.updates.count == 1, let update = batch.updates.first, body.contains("\"address\"") && !body.contains("\"updates\"") {
                 return ("202 Accepted", text, "tags for \(update.address) queued (sequence \(update.sequence))\n")
@@ -176,4 +182,10 @@ public final class AdminServer: @unchecked Sendable {
             return ("404 Not Found", text, "not found\n")
         }
     }
+}
+
+/// One line on standard error, written whole.
+func standardError(_ message: String) {
+    let bytes = Array((message + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

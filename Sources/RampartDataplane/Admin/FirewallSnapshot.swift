@@ -17,6 +17,17 @@ public struct FirewallSnapshot: Sendable {
     public var ready = false
     /// Per worker: datagrams received and sessions tracked (filled by `sum`).
     public var workerLoad: [(datagrams: UInt64, sessions: Int)] = []
+    /// The generation of the policy this worker runs (0: the one it started with); per
+    /// worker after `sum`.
+    public var policyGeneration = 0
+    public var workerPolicyGenerations: [Int] = []
+    /// The generation the board published last (filled by `MetricsBoard.snapshot`).
+    public var publishedPolicyGeneration = 0
+    /// Tag batches refused for passing `maxTaggedAddresses` (filled by `MetricsBoard.snapshot`).
+    public var oversizeTagBatches = 0
+    /// Addresses in the admin tag map, and its bound (filled by `MetricsBoard.snapshot`).
+    public var taggedAddresses = 0
+    public var maxTaggedAddresses = 0
 
     public init() {}
 
@@ -32,6 +43,7 @@ public struct FirewallSnapshot: Sendable {
     public static func sum(_ parts: [FirewallSnapshot]) -> FirewallSnapshot {
         guard var total = parts.first else { return FirewallSnapshot() }
         total.workerLoad = parts.map { ($0.counters.datagramsReceived, $0.activeSessions) }
+        total.workerPolicyGenerations = parts.map(\.policyGeneration)
         for part in parts.dropFirst() {
             let c = part.counters
             total.counters.datagramsReceived &+= c.datagramsReceived
@@ -125,6 +137,17 @@ public struct FirewallSnapshot: Sendable {
                DropReason.allCases.map { ("{reason=\"\($0.label)\"}", counters.dropped($0)) })
         metric("rampart_policy_reloads_total", "counter", "Policy reloads, by result.",
                [("{result=\"ok\"}", counters.policyReloads), ("{result=\"rejected\"}", counters.policyReloadFailures)])
+        metric("rampart_policy_generation", "gauge",
+               "The policy generation published last (each reload that loaded is one more; 0: the policy the firewall started with).",
+               [("", UInt64(max(publishedPolicyGeneration, 0)))])
+        if !workerPolicyGenerations.isEmpty {
+            metric("rampart_worker_policy_generation", "gauge", "The policy generation each worker runs (all equal once a reload is adopted).",
+                   workerPolicyGenerations.enumerated().map { ("{worker=\"\($0.offset)\"}", UInt64(max($0.element, 0))) })
+        }
+        metric("rampart_tagged_addresses", "gauge", "Addresses in the admin tag map.", [("", UInt64(max(taggedAddresses, 0)))])
+        metric("rampart_tagged_addresses_limit", "gauge", "Addresses the admin tag map may hold (spec.maxTaggedAddresses).", [("", UInt64(max(maxTaggedAddresses, 0)))])
+        metric("rampart_tag_batches_refused_total", "counter", "Tag batches refused whole because the admin map would pass its limit.",
+               [("{reason=\"too_many_addresses\"}", UInt64(max(oversizeTagBatches, 0)))])
         metric("rampart_tag_updates_total", "counter", "Address-to-tag updates applied from the admin API.", [("", counters.tagUpdates)])
         metric("rampart_syslog_messages_total", "counter", "Syslog messages sent whole (UDP datagrams, TCP frames).", [("", counters.syslogMessages)])
         metric("rampart_syslog_errors_total", "counter", "Syslog messages lost, by reason.",

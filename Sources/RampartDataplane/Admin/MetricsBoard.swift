@@ -15,7 +15,7 @@ import Glibc
 /// let board = MetricsBoard(workers: 2)
 /// board.publish(snapshot, worker: 1)    // I/O thread 1, every few hundred ms
 /// board.snapshot.prometheusText()       // admin thread: the sum over workers
-/// board.requestReload()                 // every worker reloads between batches
+/// board.requestReload()                 // compiled once here; every worker adopts it between batches
 /// ```
 /// What one worker's reload came to.
 public struct ReloadResult: Sendable, Equatable {
@@ -36,6 +36,15 @@ public final class MetricsBoard: Sendable {
     public let workers: Int
     let snapshots: Mutex<[FirewallSnapshot]>
     let reloads = Atomic<Int>(0)
+    /// The generation of the last policy published (0: the one the firewall started with);
+    /// a worker adopts `policy.release` when this moved.
+    let publishedGeneration = Atomic<Int>(0)
+    /// Reloads refused (the file did not load or compile): counted once, not per worker.
+    let rejectedReloads = Atomic<Int>(0)
+    let policy: Mutex<PolicyPublication>
+    /// Serialises reloads: a later request's policy is never overwritten by an earlier one
+    /// that took longer to compile.
+    let compiling = Mutex<Int>(0)
     /// Each worker's last reload: the generation it answered and what came of it.
     let reloadResults: Mutex<[ReloadResult?]>
     /// How long `POST /reload` waits for every worker's outcome before answering 202.
@@ -51,12 +60,19 @@ public final class MetricsBoard: Sendable {
     /// idle in poll() applies it at once instead of at its next timeout.
     let wakePipes: [(read: Int32, write: Int32)]
 
-    public init(workers: Int = 1, reloadWaitSeconds: Double = 10) {
+    /// Addresses the admin tag map may hold; a batch that would take it past is refused whole.
+    public let maxTaggedAddresses: Int
+    /// Tag batches refused because the map would pass `maxTaggedAddresses`.
+    let oversizeTagBatches = Atomic<Int>(0)
+
+    public init(workers: Int = 1, reloadWaitSeconds: Double = 10, maxTaggedAddresses: Int = FirewallConfiguration().maxTaggedAddresses) {
+        self.maxTaggedAddresses = max(maxTaggedAddresses, 1)
         self.workers = max(workers, 1)
         self.reloadWaitSeconds = reloadWaitSeconds
         reloadResults = Mutex([ReloadResult?](repeating: nil, count: max(workers, 1)))
         snapshots = Mutex([FirewallSnapshot](repeating: FirewallSnapshot(), count: max(workers, 1)))
-        tagState = Mutex(TagLedger(workers: max(workers, 1)))
+        tagState = Mutex(TagLedger(workers: max(workers, 1), limit: max(maxTaggedAddresses, 1)))
+        policy = Mutex(PolicyPublication())
         wakePipes = (0..<max(workers, 1)).map { _ in
             var fds: [Int32] = [-1, -1]
             guard pipe(&fds) == 0 else { return (-1, -1) }
@@ -103,17 +119,62 @@ public final class MetricsBoard: Sendable {
 
     /// The workers' snapshots summed (rule names from the first), with per-worker load.
     public var snapshot: FirewallSnapshot {
-        FirewallSnapshot.sum(snapshots.withLock { $0 })
+        var total = FirewallSnapshot.sum(snapshots.withLock { $0 })
+        total.counters.policyReloadFailures = UInt64(rejectedReloads.load(ordering: .relaxed))
+        total.publishedPolicyGeneration = publishedPolicyGeneration
+        total.oversizeTagBatches = oversizeTagBatches.load(ordering: .relaxed)
+        total.taggedAddresses = tagState.withLock { $0.tags.count }
+        total.maxTaggedAddresses = maxTaggedAddresses
+        return total
     }
 
-    /// Asks every worker to reload the policy between its batches; returns the reload's
-    /// generation, which `reloadOutcome` waits for.
+    /// How a reload reads and compiles the policy, and where its refusal is logged (once).
+    public func setPolicyLoader(_ loader: @escaping PolicySource, log: (@Sendable (String) -> Void)? = nil) {
+        policy.withLock { $0.loader = loader; $0.log = log }
+    }
+
+    /// Reads and compiles the policy on the calling thread (the admin API's, or the signal
+    /// thread), once, and publishes it: every worker adopts it between two batches. A file
+    /// that does not load is refused here for every worker at once (logged once, counted in
+    /// `rampart_policy_reloads_total{result="rejected"}`); the running policy stays. Returns
+    /// the reload's generation, which `reloadOutcome` waits for.
     @discardableResult
     public func requestReload() -> Int {
-        let generation = reloads.add(1, ordering: .releasing).newValue
-        wakeAll()
-        return generation
+        compiling.withLock { _ in
+            let generation = reloads.add(1, ordering: .releasing).newValue
+            let (loader, log) = policy.withLock { ($0.loader, $0.log) }
+            guard let loader else {
+                reject(generation, "this firewall was started without a policy file to reload", log: log)
+                return generation
+            }
+            do {
+                let content = try loader()
+                policy.withLock { $0.release = PolicyRelease(generation: generation, content: content) }
+                publishedGeneration.store(generation, ordering: .releasing)
+                wakeAll()
+            } catch {
+                reject(generation, "\(error)", log: log)
+            }
+            return generation
+        }
     }
+
+    /// Answers a refused reload for every worker (none of them changes policy).
+    private func reject(_ generation: Int, _ error: String, log: (@Sendable (String) -> Void)?) {
+        rejectedReloads.add(1, ordering: .relaxed)
+        let rules = snapshots.withLock { $0.first?.ruleNames.count ?? 0 }
+        reloadResults.withLock { results in
+            for i in results.indices { results[i] = ReloadResult(generation: generation, error: error, rules: rules) }
+        }
+        log?("rampart-firewall: policy reload rejected, the running policy stays:\n\(error)")
+    }
+
+    /// The policy published last (nil until the first reload: workers run the one they
+    /// started with).
+    public var policyRelease: PolicyRelease? { policy.withLock { $0.release } }
+
+    /// The generation of the policy published last; 0 until the first successful reload.
+    public var publishedPolicyGeneration: Int { publishedGeneration.load(ordering: .acquiring) }
 
     /// A worker says how its reload of `generation` went.
     public func reportReload(_ result: ReloadResult, worker: Int) {
@@ -135,7 +196,7 @@ public final class MetricsBoard: Sendable {
         }
     }
 
-    /// Increases by one for each reload request; a worker reloads when it changes.
+    /// Increases by one for each reload request, published or refused.
     public var reloadGeneration: Int { reloads.load(ordering: .acquiring) }
 
     /// Asks every worker to stop after its current batch.
@@ -154,18 +215,28 @@ public final class MetricsBoard: Sendable {
 
     /// Queues a batch (or a resync) for every worker, applied whole between two packet
     /// batches; refuses it when its sequence is not above every one accepted before.
-    public func submit(_ batch: TagBatch) -> Bool {
-        let accepted = tagState.withLock { $0.accept(batch, force: false) }
-        if accepted {
+    public func submit(_ batch: TagBatch) -> Bool { offer(batch) == .accepted }
+
+    /// Queues a batch (or a resync) for every worker, or says why not: its sequence is not
+    /// above every one accepted before, or it would take the admin map past
+    /// `maxTaggedAddresses` (refused whole, counted).
+    public func offer(_ batch: TagBatch) -> TagBatchOutcome {
+        let outcome = tagState.withLock { $0.offer(batch) }
+        switch outcome {
+        case .accepted:
             tagBatches.add(1, ordering: .releasing)
             wakeAll()
+        case .tooManyAddresses:
+            oversizeTagBatches.add(1, ordering: .relaxed)
+        case .stale:
+            break
         }
-        return accepted
+        return outcome
     }
 
     /// Installs the tag state read at start (`TagStateFile`): accepted whatever its sequence.
     public func restore(_ batch: TagBatch) {
-        tagState.withLock { _ = $0.accept(batch, force: true) }
+        tagState.withLock { $0.accept(batch, force: true) }
         tagBatches.add(1, ordering: .releasing)
         wakeAll()
     }
@@ -199,16 +270,30 @@ struct TagLedger: Sendable {
     var cursors: [Int]
     var lastSequence: UInt64 = 0
     var tags: [IPAddress: [Tag]] = [:]
+    let limit: Int
 
-    init(workers: Int) { cursors = [Int](repeating: 0, count: workers) }
+    init(workers: Int, limit: Int) {
+        cursors = [Int](repeating: 0, count: workers)
+        self.limit = limit
+    }
 
-    mutating func accept(_ batch: TagBatch, force: Bool) -> Bool {
-        guard force || batch.sequence > lastSequence else { return false }
+    mutating func offer(_ batch: TagBatch) -> TagBatchOutcome {
+        guard batch.sequence > lastSequence else { return .stale }
+        var count = batch.replace ? 0 : tags.count
+        for u in batch.updates {
+            let present = !batch.replace && tags[u.address] != nil
+            if u.tags.isEmpty { if present { count -= 1 } } else if !present { count += 1 }
+        }
+        guard count <= limit else { return .tooManyAddresses(count) }
+        accept(batch, force: false)
+        return .accepted
+    }
+
+    mutating func accept(_ batch: TagBatch, force: Bool) {
         lastSequence = force ? max(lastSequence, batch.sequence) : batch.sequence
         if batch.replace { tags = [:] }
         for u in batch.updates { tags[u.address] = u.tags.isEmpty ? nil : u.tags }
         log.append(batch)
-        return true
     }
 
     mutating func read(after cursor: Int, worker: Int) -> ([TagBatch], Int) {
@@ -223,4 +308,13 @@ struct TagLedger: Sendable {
         }
         return (out, end)
     }
+}
+
+/// What became of a tag batch offered to the board.
+public enum TagBatchOutcome: Sendable, Equatable {
+    case accepted
+    /// Its sequence is not above the last accepted one (stale or duplicate).
+    case stale
+    /// The admin map would hold this many addresses, past `maxTaggedAddresses`.
+    case tooManyAddresses(Int)
 }

@@ -30,6 +30,7 @@ import RampartWire
 ///   rematchOnReload: false     # true: a reload decides existing sessions again
 ///   udpGRO: false              # receive coalesced datagrams (UDP_GRO); needs GRO on the interface
 ///   udpGSO: true               # send runs of datagrams as one (UDP_SEGMENT)
+///   maxTaggedAddresses: 262144 # the admin tag map's bound; a batch past it is refused (507)
 ///   records:                   # how many records a flood can cause (docs/firewall.md, Events)
 ///     summaryInterval: 60      # seconds; unanswered denied sessions summarised per source, port, rule
 ///     flowsPerSecond: 5000     # flow records per second; the rest summarised; 0: no limit
@@ -89,6 +90,9 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var records = RecordBudget(summaryIntervalSeconds: 60, flowsPerSecond: 5000, maxSummaries: 4096)
     /// Anomaly records per kind per second (per worker); the rest are counted and summarised.
     public var anomaliesPerSecond = 20
+    /// Addresses the admin API's tag map may hold; a batch that would pass it is refused
+    /// whole (`507`). About 1.5 KB per address with two workers (docs/PERFORMANCE.md).
+    public var maxTaggedAddresses = 262_144
 
     public init() {}
 
@@ -207,7 +211,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -315,6 +319,11 @@ public struct ConfigurationFile {
                 configuration.udpGSO = flag
             } else { fail("spec.udpGSO must be true or false, found '\(value)'") }
         }
+        if let value = spec["maxTaggedAddresses"] {
+            if let n = value as? Int, n >= 1, n <= 1 << 24 {
+                configuration.maxTaggedAddresses = n
+            } else { fail("spec.maxTaggedAddresses must be between 1 and 16777216 addresses, found '\(value)'") }
+        }
         if let value = spec["records"] {
             if let records = value as? [String: Any] {
                 let fields = ["summaryInterval", "flowsPerSecond", "anomaliesPerSecond", "maxSummaries"]
@@ -361,6 +370,7 @@ extension FirewallConfiguration {
         compare("sessions", sessions, newer.sessions) { String($0) }
         compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }
         compare("innerMTU", innerMTU, newer.innerMTU) { String($0) }
+        compare("maxTaggedAddresses", maxTaggedAddresses, newer.maxTaggedAddresses) { String($0) }
         compare("records.summaryInterval", records.summaryIntervalSeconds, newer.records.summaryIntervalSeconds) { String($0) }
         compare("records.flowsPerSecond", records.flowsPerSecond, newer.records.flowsPerSecond) { String($0) }
         compare("records.maxSummaries", records.maxSummaries, newer.records.maxSummaries) { String($0) }

@@ -8,11 +8,12 @@ import RampartWire
 /// The firewall's I/O loop on one thread: waits on the tunnel socket and the signal
 /// descriptor, receives batches with `recvmmsg`, runs them through the worker, sends what
 /// it queued with `sendmmsg` (never blocking: what the kernel refuses is counted), and
-/// between batches publishes counters, applies reloads and watches for shutdown.
+/// between batches publishes counters, adopts the policy the board published and watches
+/// for shutdown.
 ///
 /// ```swift
+/// board.setPolicyLoader { try PolicyRelease.Content(ConfigurationFile.load(path: path)) }
 /// let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board, signals: signals)
-/// endpoint.reloadPolicy = { try ConfigurationFile.load(path: path).matcher }
 /// endpoint.run()     // returns on SIGTERM/SIGINT after flushing session records
 /// ```
 public final class TunnelEndpoint {
@@ -20,8 +21,6 @@ public final class TunnelEndpoint {
     public let worker: FirewallWorker<EventLog>
     public let board: MetricsBoard
     public let signals: SignalSource?
-    /// Builds a new matcher from the configuration file; throws `PolicyErrors` when it is bad.
-    public var reloadPolicy: (() throws -> PolicyMatcher)?
     /// Whether a reload decides existing sessions again (`FirewallConfiguration.rematchOnReload`).
     public var rematchOnReload = false
     /// Where reload outcomes are reported (standard error by default).
@@ -50,16 +49,27 @@ public final class TunnelEndpoint {
 
     /// This worker's index (its slot on the board).
     public let index: Int
-    var reloadGeneration: Int
+    /// The generation of the policy this worker runs (the board's `publishedPolicyGeneration`
+    /// once adopted).
+    public private(set) var policyGeneration: Int
     var tagCursor = 0
     /// `board.tagBatches` when this worker last looked: the mutex is taken only when it moved.
     var tagBatchesSeen = 0
+    /// Tag work taken from the board and not yet applied, oldest first: a big batch is
+    /// applied a slice at a time between packet batches, never all at once.
+    var pendingTags: [PendingTagWork] = []
+    /// Tag updates applied per turn of the loop at most (a 200,000-address resync once held
+    /// forwarding for seconds). Each address changes whole; a batch's addresses change in
+    /// order, a slice per turn.
+    public var tagSliceSize = 2048
+    /// Whether tag work is waiting for the next turn of the loop.
+    public var hasPendingTags: Bool { !pendingTags.isEmpty }
 
     /// - Parameter signals: the signal descriptor when this loop handles signals itself (one
     ///   worker); with several workers the main thread reads signals and asks through `board`.
     public init(socket: TunnelSocket, worker: FirewallWorker<EventLog>, board: MetricsBoard, signals: SignalSource?, index: Int = 0) {
         self.index = index
-        reloadGeneration = board.reloadGeneration
+        policyGeneration = board.publishedPolicyGeneration
         self.socket = socket
         self.worker = worker
         self.board = board
@@ -85,14 +95,16 @@ public final class TunnelEndpoint {
     /// Runs until SIGTERM or SIGINT (or `stop()` from the loop's own thread), then ends
     /// every session so their flow records are written, and flushes the log.
     public func run() {
-        applyTagUpdates()   // the tag state restored at start, before the first packet
+        applyTagUpdates(limit: .max)   // the tag state restored at start, whole before the first packet
         publish()
         var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: signals?.descriptor ?? -1, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: board.wakeDescriptor(worker: index), events: Int16(POLLIN), revents: 0)]
         var lastPublish = Self.monotonic()
         while !stopping {
-            let ready = poll(&fds, nfds_t(fds.count), Int32(publishIntervalNanoseconds / 1_000_000))
+            // With tag work pending, look at the socket and come straight back for the next slice.
+            let timeout = hasPendingTags ? 0 : Int32(publishIntervalNanoseconds / 1_000_000)
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready > 0 && fds[2].revents & Int16(POLLIN) != 0 { board.drainWake(worker: index) }
             // Tags first: an update accepted before these packets arrived applies to them.
             applyTagUpdates()
@@ -101,12 +113,7 @@ public final class TunnelEndpoint {
             }
             if ready > 0 && fds[1].revents & Int16(POLLIN) != 0 { handleSignals() }
             if board.stopRequested { stopping = true }
-            let generation = board.reloadGeneration
-            if generation != reloadGeneration {
-                reloadGeneration = generation
-                let outcome = reload()
-                board.reportReload(ReloadResult(generation: generation, error: outcome.error, rules: outcome.rules), worker: index)
-            }
+            if board.publishedPolicyGeneration != policyGeneration { adoptPublishedPolicy() }
             let now = Self.monotonic()
             if now - lastPublish >= publishIntervalNanoseconds {
                 lastPublish = now
@@ -205,7 +212,10 @@ public final class TunnelEndpoint {
     func handleSignals() {
         while let signal = signals?.next() {
             switch signal {
-            case SIGHUP: reload()
+            case SIGHUP:
+                // One worker reads its own signals: it compiles here, then adopts below.
+                board.requestReload()
+                adoptPublishedPolicy()
             case SIGTERM, SIGINT: stopping = true
             default: break
             }
@@ -215,13 +225,16 @@ public final class TunnelEndpoint {
     /// Stops the loop after the current batch (call from the loop's thread).
     public func stop() { stopping = true }
 
-    /// Loads the policy again; on success swaps it into the running engine (sessions keep
-    /// their verdict unless `rematchOnReload`), on failure keeps the running one.
+    /// Swaps in the policy the board published (compiled once, by whoever asked for the
+    /// reload), between two batches: a matcher of this worker's own over the shared compiled
+    /// policy, the admin tags applied again. Sessions keep their verdict unless
+    /// `rematchOnReload`. Reports the outcome for `POST /reload`; worker 0 logs it.
     @discardableResult
-    public func reload() -> (error: String?, rules: Int) {
-        guard let reloadPolicy else { return ("this firewall was started without a policy file to reload", ruleNames.count) }
+    public func adoptPublishedPolicy() -> (error: String?, rules: Int) {
+        guard let release = board.policyRelease, release.generation != policyGeneration else { return (nil, ruleNames.count) }
+        policyGeneration = release.generation
         do {
-            let matcher = try reloadPolicy()
+            let matcher = try PolicyMatcher(compiled: release.content.compiled, tags: release.content.tags)
             for (address, tags) in apiTags {
                 fileTags[address] = matcher.tags(of: address)
                 matcher.setTags(tags, for: address)
@@ -230,35 +243,58 @@ public final class TunnelEndpoint {
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1
-            if index == 0 { log("rampart-firewall: policy reloaded (\(ruleNames.count) rules)") }
+            if index == 0 { log("rampart-firewall: policy reloaded (\(ruleNames.count) rules, generation \(release.generation))") }
             do { try worker.sink.syslog?.resolveAgain() } catch {
                 if index == 0 { log("rampart-firewall: \(error); syslog keeps sending to \(worker.sink.syslog?.destination.description ?? "-")") }
             }
         } catch {
-            worker.counters.policyReloadFailures &+= 1
-            if index == 0 { log("rampart-firewall: policy reload rejected, the running policy stays:\n\(error)") }
+            // The board compiled it already; a matcher that still refuses is reported, not hidden.
+            log("rampart-firewall: worker \(index) could not adopt policy generation \(release.generation), it keeps the running one: \(error)")
+            board.reportReload(ReloadResult(generation: release.generation, error: "\(error)", rules: ruleNames.count), worker: index)
             publish()
             return ("\(error)", ruleNames.count)
         }
+        board.reportReload(ReloadResult(generation: release.generation, error: nil, rules: ruleNames.count), worker: index)
         publish()
         return (nil, ruleNames.count)
     }
 
-    /// Applies the tag batches the admin API accepted, each whole before the next packet.
-    /// An address leaving the admin map gets its configuration-file tags back (if any).
-    func applyTagUpdates() {
-        guard board.hasTagUpdates(after: tagBatchesSeen) else { return }
-        tagBatchesSeen = board.tagBatches.load(ordering: .acquiring)
-        let (batches, cursor) = board.tagUpdates(after: tagCursor, worker: index)
-        tagCursor = cursor
-        guard !batches.isEmpty else { return }
-        let policy = worker.engine.policy
-        for batch in batches {
-            if batch.replace {
-                let kept = Set(batch.updates.lazy.filter { !$0.tags.isEmpty }.map(\.address))
-                for address in apiTags.keys where !kept.contains(address) { restoreFileTags(address, policy) }
+    /// Applies the tag batches the admin API accepted, at most `limit` updates (default
+    /// `tagSliceSize`) per call; what remains goes at the next call. A resync first drops the
+    /// admin tags of the addresses it no longer lists (back to their file tags), then sets
+    /// the rest in order. Returns whether work remains.
+    @discardableResult
+    public func applyTagUpdates(limit: Int? = nil) -> Bool {
+        if board.hasTagUpdates(after: tagBatchesSeen) {
+            tagBatchesSeen = board.tagBatches.load(ordering: .acquiring)
+            let (batches, cursor) = board.tagUpdates(after: tagCursor, worker: index)
+            tagCursor = cursor
+            for batch in batches { pendingTags.append(PendingTagWork(batch)) }
+            // Grown once, here, rather than rehashed in the middle of a slice when a big batch
+            // crosses a table's load limit (a 200,000-address resync crossed three).
+            let incoming = batches.reduce(0) { $0 + $1.updates.count }
+            if incoming > tagSliceSize {
+                apiTags.reserveCapacity(apiTags.count + incoming)
+                fileTags.reserveCapacity(fileTags.count + incoming)
+                worker.engine.policy.reserveTags(incoming)
             }
-            for update in batch.updates {
+        }
+        var budget = max(limit ?? tagSliceSize, 1)
+        let policy = worker.engine.policy
+        while budget > 0, !pendingTags.isEmpty {
+            if pendingTags[0].resolveRemovals {
+                // Decided when the batch's turn comes, against the admin map as it stands then.
+                pendingTags[0].resolveRemovals = false
+                let kept = Set(pendingTags[0].updates.lazy.filter { !$0.tags.isEmpty }.map(\.address))
+                pendingTags[0].removals = apiTags.keys.filter { !kept.contains($0) }
+            }
+            while budget > 0, let address = pendingTags[0].removals.popLast() {
+                restoreFileTags(address, policy)
+                budget -= 1
+            }
+            while budget > 0, pendingTags[0].next < pendingTags[0].updates.count {
+                let update = pendingTags[0].updates[pendingTags[0].next]
+                pendingTags[0].next += 1
                 if update.tags.isEmpty {
                     restoreFileTags(update.address, policy)
                 } else {
@@ -267,8 +303,13 @@ public final class TunnelEndpoint {
                     apiTags[update.address] = update.tags
                 }
                 worker.counters.tagUpdates &+= 1
+                budget -= 1
+            }
+            if pendingTags[0].removals.isEmpty && pendingTags[0].next == pendingTags[0].updates.count {
+                pendingTags.removeFirst()
             }
         }
+        return hasPendingTags
     }
 
     /// Drops an address's admin tags: back to the tags the configuration file gave it.
@@ -289,9 +330,11 @@ public final class TunnelEndpoint {
             counters.syslogTruncated = UInt64(syslog.truncated)
             counters.syslogConnects = UInt64(syslog.connects)
         }
-        board.publish(FirewallSnapshot(
+        var snapshot = FirewallSnapshot(
             counters: counters, engine: worker.engine.statistics, activeSessions: worker.engine.activeSessions,
-            ruleNames: ruleNames, ready: ready), worker: index)
+            ruleNames: ruleNames, ready: ready)
+        snapshot.policyGeneration = policyGeneration
+        board.publish(snapshot, worker: index)
     }
 
     static func monotonic() -> Int64 {
@@ -304,5 +347,19 @@ public final class TunnelEndpoint {
         var t = timespec()
         clock_gettime(CLOCK_REALTIME, &t)
         return Timestamp(seconds: Int64(t.tv_sec), nanoseconds: Int64(t.tv_nsec))
+    }
+}
+
+/// One accepted tag batch being applied a slice at a time.
+struct PendingTagWork {
+    let updates: [TagUpdate]
+    var next = 0
+    /// A resync's addresses to drop, found when its turn comes.
+    var removals: [IPAddress] = []
+    var resolveRemovals: Bool
+
+    init(_ batch: TagBatch) {
+        updates = batch.updates
+        resolveRemovals = batch.replace
     }
 }

@@ -58,6 +58,15 @@ extension PolicyMatcher {
         return id
     }
 
+    /// Room for `additional` more tagged addresses (and as many new tags and tag sets) in the
+    /// cold-path tables, grown at once instead of one rehash at a time as a big batch lands.
+    public func reserveTags(_ additional: Int) {
+        tagsByAddress.reserveCapacity(tagsByAddress.count + additional)
+        tagIDs.reserveCapacity(tagIDs.count + additional)
+        tagNames.reserveCapacity(tagNames.count + additional)
+        tagSets.reserveCapacity(tagSets.count + additional)
+    }
+
     /// Tag sets held by addresses or sessions (a gauge: it falls as sessions end).
     public var heldTagSetCount: Int { tagSets.count }
 

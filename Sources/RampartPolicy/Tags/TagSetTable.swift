@@ -48,6 +48,12 @@ struct TagSetTable {
         return h
     }
 
+    mutating func reserveCapacity(_ n: Int) {
+        sets.reserveCapacity(n + 1)
+        references.reserveCapacity(n + 1)
+        index.reserveCapacity(n)
+    }
+
     @inline(__always)
     mutating func retain(_ h: UInt32) {
         guard h != Self.empty, Int(h) < references.count else { return }
