@@ -50,6 +50,8 @@ public final class MetricsBoard: Sendable {
     /// One pipe per worker, written when there is news (tags, reload, stop), so a worker
     /// idle in poll() applies it at once instead of at its next timeout.
     let wakePipes: [(read: Int32, write: Int32)]
+    /// The event files' shipping and hold, when syslog goes over TCP from the files.
+    let delivery = Mutex<EventDelivery?>(nil)
 
     public init(workers: Int = 1, reloadWaitSeconds: Double = 10) {
         self.workers = max(workers, 1)
@@ -101,9 +103,17 @@ public final class MetricsBoard: Sendable {
         snapshots.withLock { if worker >= 0 && worker < $0.count { $0[worker] = snapshot } }
     }
 
-    /// The workers' snapshots summed (rule names from the first), with per-worker load.
+    /// The workers' snapshots summed (rule names from the first), with per-worker load and
+    /// the event files' shipping.
     public var snapshot: FirewallSnapshot {
-        FirewallSnapshot.sum(snapshots.withLock { $0 })
+        var total = FirewallSnapshot.sum(snapshots.withLock { $0 })
+        if let delivery = delivery.withLock({ $0 }) { total.events = delivery.counters }
+        return total
+    }
+
+    /// Shows `delivery`'s counters on `/metrics`.
+    public func attach(_ delivery: EventDelivery) {
+        self.delivery.withLock { $0 = delivery }
     }
 
     /// Asks every worker to reload the policy between its batches; returns the reload's
