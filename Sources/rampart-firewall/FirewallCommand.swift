@@ -148,6 +148,12 @@ struct FirewallCommand: ParsableCommand {
         var endpoints: [TunnelEndpoint] = []
         var logs: [EventLog] = []
         var bound = settings.listen
+        // TCP syslog can acknowledge delivery: one shipper sends the event files and rotation
+        // keeps what it has not delivered. UDP (and events on standard output, which leave no
+        // file to read back) keep sending each record from memory.
+        let delivery = settings.syslog?.transport == .tcp && settings.events != "-"
+            ? EventDelivery(events: settings.events, keep: settings.eventsKeep, holdMaxBytes: settings.eventsHoldMaxBytes) : nil
+        let forwardedSyslog = delivery == nil ? settings.syslog : nil
         do {
             for index in 0 ..< workerCount {
                 // One socket per worker in an SO_REUSEPORT group; the kernel steers each
@@ -158,7 +164,7 @@ struct FirewallCommand: ParsableCommand {
                     if workerCount > 1 { try ReuseportSteering.attach(to: socket, workers: workerCount) }
                 }
                 let log = try EventLog(path: settings.events, maxBytes: settings.eventsMaxBytes, keep: settings.eventsKeep,
-                                       syslog: try settings.syslog.map { try SyslogForwarder(target: $0) })
+                                       syslog: try forwardedSyslog.map { try SyslogForwarder(target: $0) }, delivery: delivery)
                 let matcher = index == 0
                     ? file.matcher : try PolicyMatcher(compiled: file.matcher.compiled, tags: file.document.addressTags)
                 var engineConfiguration = EngineConfiguration()
@@ -187,6 +193,15 @@ struct FirewallCommand: ParsableCommand {
         } catch {
             fail("error: \(error)", 1)
         }
+        var shipper: EventShipper?
+        if let delivery, let target = settings.syslog {
+            do { shipper = try EventShipper(delivery: delivery, target: target) } catch { fail("error: \(error)", 1) }
+            shipper?.reloadGeneration = { [board] in board.reloadGeneration }
+            board.attach(delivery)
+            // Before the first packet: the cursor of a first start marks where shipping begins.
+            shipper?.start()
+            say("rampart-firewall: syslog \(target): shipped from \(settings.events) and its rotated files (cursor \(delivery.cursorPath); unsent files held up to \(settings.eventsHoldMaxBytes) bytes)")
+        }
         let listeners = HTTPListenerSet()
         do {
             // Probes first: a kubelet asks them while the admin API may be busy.
@@ -211,9 +226,12 @@ struct FirewallCommand: ParsableCommand {
         } else {
             WorkerThreads.run(endpoints, board: board, signals: signals)
         }
-        for log in logs where !log.close() {
-            fail("error: could not write all events to \(settings.events)", 1)
-        }
+        var allWritten = true
+        for log in logs where !log.close() { allWritten = false }
+        // The last records are in the files; what the collector does not take in 2 s goes
+        // after the next start, from the saved cursor.
+        shipper?.stop(drainSeconds: 2)
+        if !allWritten { fail("error: could not write all events to \(settings.events)", 1) }
         say("rampart-firewall: stopped")
     }
 }

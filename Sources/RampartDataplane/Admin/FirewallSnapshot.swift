@@ -28,6 +28,9 @@ public struct FirewallSnapshot: Sendable {
     /// Addresses in the admin tag map, and its bound (filled by `MetricsBoard.snapshot`).
     public var taggedAddresses = 0
     public var maxTaggedAddresses = 0
+    /// Shipping of the event files and what rotation held (`EventDelivery`; the board adds
+    /// it to the workers' sum, all zero without TCP syslog to an event file).
+    public var events = EventDeliveryCounters()
 
     public init() {}
 
@@ -149,11 +152,25 @@ public struct FirewallSnapshot: Sendable {
         metric("rampart_tag_batches_refused_total", "counter", "Tag batches refused whole because the admin map would pass its limit.",
                [("{reason=\"too_many_addresses\"}", UInt64(max(oversizeTagBatches, 0)))])
         metric("rampart_tag_updates_total", "counter", "Address-to-tag updates applied from the admin API.", [("", counters.tagUpdates)])
-        metric("rampart_syslog_messages_total", "counter", "Syslog messages sent whole (UDP datagrams, TCP frames).", [("", counters.syslogMessages)])
+        metric("rampart_syslog_messages_total", "counter", "Syslog messages sent whole (UDP datagrams, TCP frames).", [("", counters.syslogMessages &+ events.messages)])
         metric("rampart_syslog_errors_total", "counter", "Syslog messages lost, by reason.",
                zip(["send_failed", "queue_full", "disconnected"], counters.syslogErrors).map { ("{reason=\"\($0.0)\"}", $0.1) })
-        metric("rampart_syslog_truncated_total", "counter", "Syslog messages cut to 2048 bytes.", [("", counters.syslogTruncated)])
-        metric("rampart_syslog_connects_total", "counter", "Syslog TCP connection attempts.", [("", counters.syslogConnects)])
+        metric("rampart_syslog_truncated_total", "counter", "Syslog messages cut to 2048 bytes.", [("", counters.syslogTruncated &+ events.truncated)])
+        metric("rampart_syslog_connects_total", "counter", "Syslog TCP connection attempts.", [("", counters.syslogConnects &+ events.connects)])
+        metric("rampart_events_shipped_records_total", "counter",
+               "Event records the TCP syslog collector acknowledged (shipped from the event files).", [("", events.shippedRecords)])
+        metric("rampart_events_shipped_bytes_total", "counter",
+               "Event-file bytes the TCP syslog collector acknowledged.", [("", events.shippedBytes)])
+        metric("rampart_events_backlog_bytes", "gauge",
+               "Event-file bytes the TCP syslog collector has not acknowledged yet.", [("", events.backlogBytes)])
+        metric("rampart_events_held_files", "gauge",
+               "Rotated event files kept beyond eventsKeep because the syslog collector has not received them.", [("", events.heldFiles)])
+        metric("rampart_events_held_bytes", "gauge",
+               "Bytes of the rotated event files kept beyond eventsKeep because unsent (bounded by eventsHoldMaxBytes).", [("", events.heldBytes)])
+        metric("rampart_events_unwritten_records_total", "counter",
+               "Event records not written because rotating would have deleted unsent files past eventsHoldMaxBytes.", [("", events.unwrittenRecords)])
+        metric("rampart_events_unwritten_bytes_total", "counter",
+               "Bytes of the event records not written because the hold was full.", [("", events.unwrittenBytes)])
         metric("rampart_packets_total", "counter", "Inner packets inspected.", [("", engine.packets)])
         metric("rampart_inner_bytes_total", "counter", "Inner bytes inspected.", [("", engine.bytes)])
         metric("rampart_verdicts_total", "counter", "Engine verdicts.",

@@ -59,6 +59,8 @@ public final class MetricsBoard: Sendable {
     /// One pipe per worker, written when there is news (tags, reload, stop), so a worker
     /// idle in poll() applies it at once instead of at its next timeout.
     let wakePipes: [(read: Int32, write: Int32)]
+    /// The event files' shipping and hold, when syslog goes over TCP from the files.
+    let delivery = Mutex<EventDelivery?>(nil)
 
     /// Addresses the admin tag map may hold; a batch that would take it past is refused whole.
     public let maxTaggedAddresses: Int
@@ -117,7 +119,8 @@ public final class MetricsBoard: Sendable {
         snapshots.withLock { if worker >= 0 && worker < $0.count { $0[worker] = snapshot } }
     }
 
-    /// The workers' snapshots summed (rule names from the first), with per-worker load.
+    /// The workers' snapshots summed (rule names from the first), with per-worker load and
+    /// the event files' shipping.
     public var snapshot: FirewallSnapshot {
         var total = FirewallSnapshot.sum(snapshots.withLock { $0 })
         total.counters.policyReloadFailures = UInt64(rejectedReloads.load(ordering: .relaxed))
@@ -125,7 +128,13 @@ public final class MetricsBoard: Sendable {
         total.oversizeTagBatches = oversizeTagBatches.load(ordering: .relaxed)
         total.taggedAddresses = tagState.withLock { $0.tags.count }
         total.maxTaggedAddresses = maxTaggedAddresses
+        if let delivery = delivery.withLock({ $0 }) { total.events = delivery.counters }
         return total
+    }
+
+    /// Shows `delivery`'s counters on `/metrics`.
+    public func attach(_ delivery: EventDelivery) {
+        self.delivery.withLock { $0 = delivery }
     }
 
     /// How a reload reads and compiles the policy, and where its refusal is logged (once).

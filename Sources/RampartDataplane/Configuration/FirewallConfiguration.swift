@@ -22,7 +22,9 @@ import RampartWire
 ///   events: /var/log/rampart/eve.json   # or "-" for standard output
 ///   eventsMaxBytes: 104857600  # rotate the event file before this size; 0: never
 ///   eventsKeep: 5              # rotated files kept: eve.json.1 ... eve.json.5
-///   syslog: udp://127.0.0.1:514   # RFC 5424 copy of every record; tcp://host:port; or off
+///   eventsHoldMaxBytes: 1073741824   # unsent files kept past eventsKeep (TCP syslog)
+///   syslog: udp://127.0.0.1:514   # RFC 5424 copy of every record; tcp://host:port (sent
+///                                 # from the event files, at least once); or off
 ///   tagState: /var/lib/rampart/tags.json   # admin tags kept across restarts; absent: not kept
 ///   sessions: 262144
 ///   innerMTU: 1500             # longer inner TCP packets (TSO over a veth) are segmented
@@ -64,6 +66,10 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var eventsMaxBytes = 100 << 20
     /// Rotated event files kept (eve.json.1 ... eve.json.<n>); 0: none.
     public var eventsKeep = 5
+    /// With TCP syslog: bytes of rotated files the collector has not received that rotation
+    /// keeps beyond `eventsKeep`; when they would pass it, new records are not written
+    /// (counted) rather than unsent history deleted (docs/security.md).
+    public var eventsHoldMaxBytes = 1 << 30
     /// Where every record also goes as an RFC 5424 message (UDP or TCP); nil: nowhere.
     public var syslog: SyslogTarget?
     /// Where the admin API's tag state (address→tags and sequence) is saved across
@@ -211,7 +217,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -271,6 +277,11 @@ public struct ConfigurationFile {
             if let n = value as? Int, n >= 0, n <= 1000 {
                 configuration.eventsKeep = n
             } else { fail("spec.eventsKeep must be between 0 and 1000 rotated files, found '\(value)'") }
+        }
+        if let value = spec["eventsHoldMaxBytes"] {
+            if let n = value as? Int, n >= 0, n <= 1 << 44 {
+                configuration.eventsHoldMaxBytes = n
+            } else { fail("spec.eventsHoldMaxBytes must be a size in bytes from 0 (hold nothing past eventsKeep) to 17592186044416 (16 TiB), found '\(value)'") }
         }
         if let value = spec["syslog"] {
             // YAML 1.1 reads a bare `off` as false.
@@ -366,6 +377,7 @@ extension FirewallConfiguration {
         compare("events", events, newer.events) { $0 }
         compare("eventsMaxBytes", eventsMaxBytes, newer.eventsMaxBytes) { String($0) }
         compare("eventsKeep", eventsKeep, newer.eventsKeep) { String($0) }
+        compare("eventsHoldMaxBytes", eventsHoldMaxBytes, newer.eventsHoldMaxBytes) { String($0) }
         compare("tagState", tagState, newer.tagState) { $0 ?? "off" }
         compare("sessions", sessions, newer.sessions) { String($0) }
         compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }

@@ -14,6 +14,11 @@ import RampartInspect
 /// the next line would pass `maxBytes`, and writes whole lines. So no line is split, lost
 /// or written to a renamed file, and only one worker rotates each time.
 ///
+/// With a shipper (`delivery`: syslog over TCP, sent from these files), rotation keeps a
+/// rotated file the collector has not acknowledged beyond `keep`, and refuses to rotate
+/// when such files would pass `eventsHoldMaxBytes`: the lines that do not fit are then not
+/// written, and counted (`EventHold`, docs/security.md).
+///
 /// ```swift
 /// let log = try EventLog(path: "/var/log/rampart/eve.json", maxBytes: 100 << 20, keep: 5)
 /// log.flush()
@@ -27,6 +32,8 @@ public final class EventLog: EventSink {
     /// Rotated files kept (eve.json.1 newest ... eve.json.<keep>); 0: none kept.
     public let keep: Int
     public let syslog: SyslogForwarder?
+    /// The shipper's delivery of these files (TCP syslog); nil: rotation deletes by count.
+    public let delivery: EventDelivery?
     var line = JSONLine()
     /// Whole lines only: with several workers appending to one file, each `write` of whole
     /// lines lands intact (O_APPEND), where stdio could flush half a line.
@@ -42,11 +49,12 @@ public final class EventLog: EventSink {
     static let flushThreshold = 64 << 10
 
     /// Opens `path` for appending, or standard output for "-" (never rotated).
-    public init(path: String, maxBytes: Int = 0, keep: Int = 5, syslog: SyslogForwarder? = nil) throws {
+    public init(path: String, maxBytes: Int = 0, keep: Int = 5, syslog: SyslogForwarder? = nil, delivery: EventDelivery? = nil) throws {
         self.path = path
         self.maxBytes = path == "-" ? 0 : max(maxBytes, 0)
         self.keep = max(keep, 0)
         self.syslog = syslog
+        self.delivery = path == "-" ? nil : delivery
         if path != "-" {
             descriptor = try Self.open(path)
             ownsDescriptor = true
@@ -145,11 +153,17 @@ public final class EventLog: EventSink {
                 index = end
             }
             if index < lineEnds.count {
-                guard rotate() else {
+                switch rotate() {
+                case .rotated:
+                    size = fileSize()
+                case .failed:
                     buffer.withUnsafeBytes { writeAll($0[start ..< $0.count]) }
-                    break
+                    index = lineEnds.count
+                case .refused(let plan):
+                    // History the collector has not received outlives these lines (docs/security.md).
+                    delivery?.refused(plan, records: lineEnds.count - index, bytes: buffer.count - start)
+                    index = lineEnds.count
                 }
-                size = fileSize()
             }
         }
         _ = flock(descriptor, LOCK_UN)
@@ -180,26 +194,44 @@ public final class EventLog: EventSink {
         return fstat(descriptor, &held) == 0 ? Int(held.st_size) : 0
     }
 
-    /// With the lock held: eve.json.<keep-1> → .<keep> ... eve.json → .1, then a new
-    /// eve.json, locked. Other workers holding the old file find it renamed when they lock
-    /// it; one of them may open and write the new file before this worker locks it, so the
-    /// caller reads the size again.
-    func rotate() -> Bool {
-        if keep == 0 {
+    enum Rotation {
+        case rotated
+        /// A rename or the new file failed: the caller keeps appending to the file it holds.
+        case failed
+        /// Rotating would delete more unsent history than the hold allows.
+        case refused(EventHold.Plan)
+    }
+
+    /// With the lock held: every file moves up one number (eve.json → .1, .1 → .2, ...,
+    /// highest first so none is overwritten), a file numbered past `keep` is deleted unless
+    /// the shipper has not delivered it, then a new eve.json is opened and locked. Other
+    /// workers holding the old file find it renamed when they lock it; one of them may open
+    /// and write the new file before this worker locks it, so the caller reads the size again.
+    func rotate() -> Rotation {
+        let files = EventFiles.list(path)
+        let delivered = delivery.map { EventHold.delivered(files, cursor: $0.savedCursor()) }
+            ?? [Bool](repeating: true, count: files.count)
+        let plan = EventHold.plan(files: files, delivered: delivered, keep: keep, holdMaxBytes: delivery?.holdMaxBytes ?? .max)
+        if plan.refused { return .refused(plan) }
+        for file in files where file.index > 0 {
+            if plan.remove.contains(file.index) {
+                unlink(EventFiles.name(path, index: file.index))
+            } else {
+                rename(EventFiles.name(path, index: file.index), EventFiles.name(path, index: file.index + 1))
+            }
+        }
+        if plan.remove.contains(0) {
             unlink(path)
         } else {
-            unlink("\(path).\(keep)")
-            if keep > 1 {
-                for n in stride(from: keep - 1, through: 1, by: -1) { rename("\(path).\(n)", "\(path).\(n + 1)") }
-            }
-            guard rename(path, "\(path).1") == 0 else { return false }
+            guard rename(path, "\(path).1") == 0 else { return .failed }
         }
-        guard let fd = try? Self.open(path) else { return false }
+        guard let fd = try? Self.open(path) else { return .failed }
         _ = flock(descriptor, LOCK_UN)
         Glibc.close(descriptor)
         descriptor = fd
         rotations += 1
-        return lockCurrentFile()
+        delivery?.rotated(plan)
+        return lockCurrentFile() ? .rotated : .failed
     }
 
     func writeAll(_ bytes: Slice<UnsafeRawBufferPointer>) {

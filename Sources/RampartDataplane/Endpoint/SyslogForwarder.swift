@@ -23,7 +23,6 @@ public final class SyslogForwarder {
     public static let warning: UInt8 = 4
     public static let informational: UInt8 = 6
     public static let maximumLength = 2048
-    static let appName = Array("rampart-firewall".utf8)
 
     public private(set) var destination: SocketAddress
     /// The configured target (host name kept, so a reload can resolve it again); nil when
@@ -33,13 +32,12 @@ public final class SyslogForwarder {
     let descriptor: Int32
     /// The TCP stream (nil with UDP).
     var stream: SyslogStream?
-    /// HOSTNAME and PROCID, fixed at start: " host rampart-firewall 1234 ".
-    let header: [UInt8]
     /// One message, reused: no allocation per record.
-    var message: [UInt8] = []
+    var writer = SyslogMessageWriter()
     var udpSent = 0
     var udpFailures = 0
-    public private(set) var truncated = 0
+    /// Messages cut to `maximumLength`.
+    public var truncated: Int { writer.truncated }
     /// Bytes of frames a TCP stream may hold while the collector is slow or away.
     public static let defaultQueueBytes = 1 << 20
 
@@ -69,8 +67,6 @@ public final class SyslogForwarder {
     init(destination: SocketAddress, target: SyslogTarget?, queueBytes: Int) throws {
         self.destination = destination
         self.target = target
-        header = Array(" \(Self.hostname()) rampart-firewall \(getpid()) ".utf8)
-        message.reserveCapacity(Self.maximumLength + 64)
         if target?.transport == .tcp {
             descriptor = -1
             stream = SyslogStream(destination: destination, queueBytes: queueBytes)
@@ -121,88 +117,12 @@ public final class SyslogForwarder {
 
     /// Sends one record; `json` is the EVE line (its trailing newline is dropped).
     public func send(eventType: String, severity: UInt8, json: [UInt8], now: Timestamp? = nil) {
-        message.removeAll(keepingCapacity: true)
-        message.append(UInt8(ascii: "<"))
-        appendDecimal(Int(Self.facility) * 8 + Int(severity & 7), width: 1)
-        message.append(contentsOf: [UInt8(ascii: ">"), UInt8(ascii: "1"), UInt8(ascii: " ")])
-        appendTimestamp(now ?? Self.realtime())
-        message.append(contentsOf: header)
-        // MSGID: 1...32 printable US-ASCII characters (RFC 5424 §6.2.7).
-        var idLength = 0
-        for byte in eventType.utf8 where idLength < 32 && byte > 32 && byte < 127 {
-            message.append(byte)
-            idLength += 1
-        }
-        if idLength == 0 { message.append(UInt8(ascii: "-")) }
-        message.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: " ")])
-        var body = json.count
-        if body > 0 && json[body - 1] == 0x0A { body -= 1 }
-        let room = Self.maximumLength - message.count
-        if body > room {
-            truncated += 1
-            body = max(room, 0)
-            // Never end inside a UTF-8 sequence: back off continuation bytes (10xxxxxx)
-            // and the lead byte whose sequence would not fit.
-            while body > 0 && json[body] & 0xC0 == 0x80 { body -= 1 }
-        }
-        json.withUnsafeBufferPointer { message.append(contentsOf: $0[0 ..< body]) }
+        json.withUnsafeBufferPointer { writer.write(eventType: eventType.utf8, severity: severity, json: $0, now: now) }
         if stream != nil {
-            message.withUnsafeBufferPointer { stream?.enqueue($0) }
+            writer.message.withUnsafeBufferPointer { stream?.enqueue($0) }
             return
         }
-        let n = message.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-        if n == message.count { udpSent += 1 } else { udpFailures += 1 }
-    }
-
-    /// RFC 3339 in UTC with microseconds: 2026-11-23T14:40:34.123456Z.
-    func appendTimestamp(_ time: Timestamp) {
-        var seconds = time_t(time.seconds)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        appendDecimal(Int(parts.tm_year) + 1900, width: 4)
-        message.append(UInt8(ascii: "-"))
-        appendDecimal(Int(parts.tm_mon) + 1, width: 2)
-        message.append(UInt8(ascii: "-"))
-        appendDecimal(Int(parts.tm_mday), width: 2)
-        message.append(UInt8(ascii: "T"))
-        appendDecimal(Int(parts.tm_hour), width: 2)
-        message.append(UInt8(ascii: ":"))
-        appendDecimal(Int(parts.tm_min), width: 2)
-        message.append(UInt8(ascii: ":"))
-        appendDecimal(Int(parts.tm_sec), width: 2)
-        message.append(UInt8(ascii: "."))
-        appendDecimal(Int(max(time.subsecondNanoseconds, 0) / 1000), width: 6)
-        message.append(UInt8(ascii: "Z"))
-    }
-
-    /// `value` in decimal, zero-padded to at least `width` digits.
-    func appendDecimal(_ value: Int, width: Int) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var v = max(value, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                count += 1
-            } while (v > 0 || count < width) && count < buffer.count
-            for i in stride(from: count - 1, through: 0, by: -1) { message.append(buffer[i]) }
-        }
-    }
-
-    static func realtime() -> Timestamp {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Timestamp(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
-    }
-
-    /// The host name as RFC 5424 allows it (1...255 printable US-ASCII), else "-".
-    static func hostname() -> String {
-        var name = [CChar](repeating: 0, count: 256)
-        guard gethostname(&name, 255) == 0 else { return "-" }
-        let bytes = name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        guard !bytes.isEmpty, bytes.allSatisfy({ $0 > 32 && $0 < 127 }) else { return "-" }
-        return String(decoding: bytes, as: UTF8.self)
+        let n = writer.message.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        if n == writer.message.count { udpSent += 1 } else { udpFailures += 1 }
     }
 }

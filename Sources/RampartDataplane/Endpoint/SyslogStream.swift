@@ -44,23 +44,29 @@ struct SyslogStream {
 
     /// Queues one message as an octet-counted frame and tries to send.
     mutating func enqueue(_ message: UnsafeBufferPointer<UInt8>) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
-        let frame = withUnsafeMutableBytes(of: &digits) { d -> Int in
-            var v = message.count, n = 0
-            repeat { d[n] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10; n += 1 } while v > 0 && n < 8
-            return n
-        }
-        let total = frame + 1 + message.count
+        let total = Self.frameLength(message.count)
         if queue.count + total > capacity && headSent == boundary && boundary > 0 { compact() }
         guard queue.count + total <= capacity else {
             droppedQueueFull += 1
             flush()
             return
         }
-        withUnsafeBytes(of: &digits) { d in for i in stride(from: frame - 1, through: 0, by: -1) { queue.append(d[i]) } }
-        queue.append(UInt8(ascii: " "))
-        queue.append(contentsOf: message)
+        Self.appendFrame(message, to: &queue)
         flush()
+    }
+
+    /// The bytes of `message`'s frame: its length in decimal, a space, the message.
+    static func frameLength(_ count: Int) -> Int {
+        var digits = 1, v = count
+        while v >= 10 { v /= 10; digits += 1 }
+        return digits + 1 + count
+    }
+
+    /// Appends `LENGTH SP MESSAGE` (RFC 6587 §3.4.1): the one framing of syslog over TCP.
+    static func appendFrame(_ message: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        SyslogMessageWriter.appendDecimal(message.count, width: 1, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: message)
     }
 
     /// Sends what the socket takes; connects (again) when it is time.
@@ -70,14 +76,13 @@ struct SyslogStream {
             connect()
         }
         if state == .connecting {
-            var p = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-            guard poll(&p, 1, 0) > 0 else { return }
-            var error: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
-            guard error == 0 else { return lost() }
-            state = .connected
-            backoff = 100_000_000
+            switch Self.finishConnect(descriptor).state {
+            case .connecting: return
+            case .disconnected: return lost()
+            case .connected:
+                state = .connected
+                backoff = 100_000_000
+            }
         }
         while headSent < queue.count {
             let n = queue.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + headSent, $0.count - headSent, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
@@ -124,24 +129,45 @@ struct SyslogStream {
     }
 
     private mutating func connect() {
+        let (fd, result) = Self.dial(destination)
+        guard fd >= 0 else { return scheduleRetry() }
+        connects += 1
+        descriptor = fd
+        switch result {
+        case .connected:
+            state = .connected
+            backoff = 100_000_000
+        case .connecting:
+            state = .connecting
+        case .disconnected:
+            lost()
+        }
+    }
+
+    /// Opens a non-blocking TCP socket and starts connecting it to `destination`: the socket
+    /// (-1 when none could be made) and whether it is connected, connecting, or refused.
+    static func dial(_ destination: SocketAddress) -> (descriptor: Int32, state: State) {
         let fd = socket(destination.address.isIPv4 ? AF_INET : AF_INET6,
                         Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return scheduleRetry() }
+        guard fd >= 0 else { return (-1, .disconnected) }
         var storage = sockaddr_storage()
         let length = destination.write(to: &storage)
         let result = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }
-        connects += 1
-        descriptor = fd
-        if result == 0 {
-            state = .connected
-            backoff = 100_000_000
-        } else if errno == EINPROGRESS {
-            state = .connecting
-        } else {
-            lost()
-        }
+        if result == 0 { return (fd, .connected) }
+        return (fd, errno == EINPROGRESS ? .connecting : .disconnected)
+    }
+
+    /// Whether a connect in progress has finished: connected, still connecting, or failed
+    /// (then the socket's error is in `errno`'s place, returned second).
+    static func finishConnect(_ descriptor: Int32, waitingMilliseconds: Int32 = 0) -> (state: State, error: Int32) {
+        var p = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        guard poll(&p, 1, waitingMilliseconds) > 0 else { return (.connecting, 0) }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
+        return error == 0 ? (.connected, 0) : (.disconnected, error)
     }
 
     /// The connection failed or broke: drop a half-sent frame, close, retry later.
