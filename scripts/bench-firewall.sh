@@ -85,6 +85,7 @@ spec:
   listen: 0.0.0.0:6080
   admin: 127.0.0.1:9680
   vnis: [7]
+  tunnelSourceNetworks: [10.200.0.0/30]   # the node's tunnel address (no manager enrolls it here)
   events: $WORK/eve.json
   workers: 1
   udpGRO: false

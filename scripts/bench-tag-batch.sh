@@ -36,6 +36,7 @@ spec:
   workers: 2
   events: $WORK/eve.json
   returnPort: source
+  tunnelSourceNetworks: [127.0.0.0/8]   # the probe, on loopback
 ---
 apiVersion: rampart.io/v1
 kind: SecurityPolicy

@@ -16,7 +16,10 @@
 # not delivered and the refusals are counted, while another pod's fragments still pass;
 # a flow record names the tags its verdict was made with even when the address is
 # re-tagged before the session ends; 3,000 lone denied SYNs become a few records and
-# summaries, not 3,000 records, with every session counted.
+# summaries, not 3,000 records, with every session counted; a sender outside the
+# admitted tunnel sources is refused; a node sending pods' traffic of another node is
+# refused once the tags say where each pod runs; with the syslog collector down, rotation
+# keeps every record it has not received, and they all arrive once it listens.
 # Never touches the root namespace's interfaces; removes everything it made.
 set -euo pipefail
 FIREWALL=${1:?usage: firewall-attacks-e2e.sh path/to/rampart-firewall}
@@ -89,7 +92,13 @@ spec:
   listen: 0.0.0.0:6080
   admin: 127.0.0.1:9680
   vnis: [7]
+  tunnelSourceNetworks: [10.200.0.0/30]   # the node's tunnel address (no manager enrolls it here)
   events: $WORK/eve.json
+  # Small files and a syslog collector that is down at first: rotation must keep what the
+  # collector has not received (test 11).
+  eventsMaxBytes: 4096
+  eventsKeep: 1
+  syslog: tcp://127.0.0.1:5514
 ---
 apiVersion: rampart.io/v1
 kind: SecurityPolicy
@@ -100,6 +109,7 @@ spec:
     - {name: pod-b, networks: [10.244.1.20/32, "fd00:244::20/128"]}
   rules:
     - {name: no-9999, from: [pod-a], to: [pod-b], services: [udp/9999], action: deny}
+    - {name: logged-start, from: [pod-a], to: [pod-b], services: [udp/7001], action: allow, log: {start: true}}
     - {name: a-to-b, from: [pod-a], to: [pod-b], services: [udp/7000, tcp/8000], action: allow}
     - {name: b-to-a, from: [pod-b], to: [pod-a], services: [udp/7000], action: allow}
   defaults:
@@ -176,8 +186,9 @@ sha=$(craftA frags4 10.244.1.10 10.244.1.20 9999 0,1 401); sleep 0.5
 refused=$(metric 'rampart_limit_reached_total{limit="fragments_per_source"}')
 [ "$refused" -ge 900 ] && pass "refusals counted: rampart_limit_reached_total{limit=\"fragments_per_source\"} $refused" || fail "per-source refusals: $refused"
 [ "$(metric rampart_fragment_datagrams)" -ge 1 ] && pass "/metrics shows the incomplete datagrams held (rampart_fragment_datagrams)" || fail "no rampart_fragment_datagrams"
-grep -q '"fragment.source_limit"' $WORK/eve.json 2>/dev/null || sleep 0.5
-grep -q 'fragment.source_limit' $WORK/eve.json && pass "the refusals are logged (anomaly fragment.source_limit, rate-limited)" || fail "no fragment.source_limit anomaly record"
+events() { cat $(ls $WORK/eve.json* | grep -v shipped); }   # every event file, rotated ones too
+events | grep -q '"fragment.source_limit"' || sleep 0.5
+events | grep -q 'fragment.source_limit' && pass "the refusals are logged (anomaly fragment.source_limit, rate-limited)" || fail "no fragment.source_limit anomaly record"
 sha=$(craftB frags4 10.244.1.20 10.244.1.10 7000 1,0 402); sleep 0.5
 grep -q "^7000 1200 $sha" $WORK/a.log && pass "another pod's fragmented datagram still arrives during the flood" || fail "pod B's fragments blocked by pod A's flood"
 
@@ -194,16 +205,95 @@ sleep 0.5
 craftA syn4 10.244.1.10 10.244.1.20 9999 3000
 sleep 1
 
+# 9. Tunnel admission: a sender that is neither an enrolled node nor in
+#    tunnelSourceNetworks (here the firewall's own loopback) is not looked at.
+before_refused=$(metric 'rampart_drops_total{reason="tunnel_source"}')
+before_forwarded=$(metric rampart_frames_forwarded_total)
+n $FW "$PYTHON" - <<'PY'
+import socket, struct
+def csum(b):
+    b = b + b"\0" * (len(b) % 2)
+    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while s > 0xFFFF: s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+src, dst = socket.inet_aton("10.244.1.10"), socket.inet_aton("10.244.1.20")
+udp = struct.pack("!HHHH", 45000, 7000, 8 + 5, 0) + b"rogue"
+udp = udp[:6] + struct.pack("!H", csum(src + dst + struct.pack("!BBH", 0, 17, len(udp)) + udp) or 0xFFFF) + udp[8:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, src, dst)
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+frame = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + udp
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(10): s.sendto(bytes([8, 0, 0, 0, 0, 0, 7, 0]) + frame, ("127.0.0.1", 6080))
+PY
+refused=$(metric 'rampart_drops_total{reason="tunnel_source"}')
+[ $((refused - before_refused)) = 10 ] && [ "$(metric rampart_frames_forwarded_total)" = "$before_forwarded" ] \
+    && pass "10 tunnel datagrams from a sender outside tunnelSourceNetworks: refused, none forwarded (rampart_drops_total{reason=\"tunnel_source\"})" \
+    || fail "tunnel admission: refused $((refused - before_refused)) of 10"
+grep -q "refused .* tunnel datagram(s) from senders" $WORK/firewall.err && pass "the refusal is logged" || fail "no log line for refused senders"
+
+# 10. Inner-source check: once the manager's tags say which node each pod runs on, a node
+#     may send only its own pods' traffic. Pods A and B tagged as another node's pods: A's
+#     allowed datagram to B, sent through this node, is dropped; tagged back, it passes.
+post_tags '{"sequence": 3, "updates": [{"address": "10.200.0.1", "tags": ["kind:node", "node:n1"]},
+    {"address": "10.244.1.10", "tags": ["kind:pod", "node:n2"]}, {"address": "10.244.1.20", "tags": ["kind:pod", "node:n2"]}]}' >/dev/null
+sleep 0.3
+send_a_to_b() { n $PODA "$PYTHON" -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.244.1.10", int(sys.argv[1]))); s.sendto(sys.argv[2].encode(), ("10.244.1.20", 7000))' "$1" "$2"; }
+before=$(received '^7000 ' $WORK/b.log)
+send_a_to_b 46001 spoofed-origin; sleep 0.5
+[ "$(received '^7000 ' $WORK/b.log)" = "$before" ] && pass "a node sending traffic of pods that run on another node: not delivered" || fail "foreign-origin datagram delivered"
+[ "$(metric 'rampart_anomalies_total{event="tunnel.inner_not_local"}')" -ge 1 ] && pass "counted: rampart_anomalies_total{event=\"tunnel.inner_not_local\"}" || fail "tunnel.inner_not_local not counted"
+post_tags '{"sequence": 4, "updates": [{"address": "10.244.1.10", "tags": ["kind:pod", "node:n1"]}, {"address": "10.244.1.20", "tags": ["kind:pod", "node:n1"]}]}' >/dev/null
+sleep 0.3
+send_a_to_b 46002 own-origin; sleep 0.5
+[ "$(received '^7000 ' $WORK/b.log)" = $((before + 1)) ] && pass "the same pods tagged on this node: delivered" || fail "own pods' datagram not delivered"
+
+# 11. History is not rotated away while the syslog collector is down: the files rotation
+#     would have deleted are held; once a collector listens, every record held arrives.
+# 60 sessions logged at their start: about 36 KB of records, nine files of 4 KiB.
+n $PODA "$PYTHON" -c '
+import socket
+for port in range(47000, 47060):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.244.1.10", port)); s.sendto(b"x", ("10.244.1.20", 7001)); s.close()'
+sleep 0.6
+events > $WORK/written-while-down.json
+files=$(ls $WORK/eve.json* | grep -vc shipped || true)
+held=$(metric rampart_events_held_files)
+[ "$files" -gt 2 ] && [ "$held" -ge 1 ] && pass "collector down: $files event files on disk with eventsKeep 1 ($held held unsent, rampart_events_held_files)" \
+    || fail "collector down: $files files, $held held"
+ip netns exec $FW "$PYTHON" -c '
+import socket, sys
+server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", 5514)); server.listen(1)
+out = open(sys.argv[1], "ab", buffering=0)
+while True:
+    conn, _ = server.accept()
+    while True:
+        data = conn.recv(65536)
+        if not data: break
+        out.write(data)
+' $WORK/collected.bin &
+PIDS+=($!)
+for _ in $(seq 100); do [ "$(metric rampart_events_backlog_bytes)" = 0 ] && [ "$(metric rampart_events_held_files)" = 0 ] && break; sleep 0.2; done
+"$PYTHON" - $WORK/written-while-down.json $WORK/collected.bin <<'PY' && pass "every record written while the collector was down arrived once it listened" || fail "records lost to rotation"
+import sys
+lines = [l.rstrip(b"\n") for l in open(sys.argv[1], "rb") if l.strip()]
+got = open(sys.argv[2], "rb").read()
+missing = [l for l in lines if l not in got]
+print(f"{len(lines)} records written while down, {len(missing)} missing", file=sys.stderr)
+sys.exit(1 if missing or not lines else 0)
+PY
+
 # Records are written when sessions end: stop the firewall (it ends every session).
 kill -TERM "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
-identity=$(grep '"event_type":"flow"' $WORK/eve.json | grep '"src_port":45454' || true)
+cat $(ls -r $WORK/eve.json* | grep -v shipped) > $WORK/all-events.json
+identity=$(grep '"event_type":"flow"' $WORK/all-events.json | grep '"src_port":45454' || true)
 echo "$identity" | grep -q '"src_tags":\["ns:shop","pod:web-1"\]' \
     && pass "the flow record names the tags decided on (pod:web-1), not the address's later tags" \
     || fail "flow record identity: ${identity:-no record}"
-syn_records=$(grep '"event_type":"flow"' $WORK/eve.json | grep -c '"dest_port":9999,"proto":"TCP"' || true)
-summarised=$(grep '"event_type":"flow_summary"' $WORK/eve.json | grep '"dest_port":9999,"proto":"TCP"' \
+syn_records=$(grep '"event_type":"flow"' $WORK/all-events.json | grep -c '"dest_port":9999,"proto":"TCP"' || true)
+summarised=$(grep '"event_type":"flow_summary"' $WORK/all-events.json | grep '"dest_port":9999,"proto":"TCP"' \
     | sed -n 's/.*"sessions":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
-summaries=$(grep '"event_type":"flow_summary"' $WORK/eve.json | grep -c '"dest_port":9999,"proto":"TCP"' || true)
+summaries=$(grep '"event_type":"flow_summary"' $WORK/all-events.json | grep -c '"dest_port":9999,"proto":"TCP"' || true)
 [ "$syn_records" -le 4 ] && [ "$summaries" -ge 1 ] && [ "$summaries" -le 4 ] \
     && pass "3,000 lone denied SYNs: $syn_records flow records and $summaries flow_summary records" \
     || fail "lone SYNs: $syn_records flow records, $summaries summaries"

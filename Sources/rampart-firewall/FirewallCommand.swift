@@ -116,7 +116,7 @@ struct FirewallCommand: ParsableCommand {
         if !vni.isEmpty { settings.allowedVNIs = vni }
         if let workers { settings.workers = workers }
         if check {
-            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen); admin \(settings.admin.map { "\($0) " + (tokens == nil ? "open (loopback)" : "with tokens") } ?? "off"); probes \(settings.probeAddress?.description ?? "off"))")
+            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen); admin \(settings.admin.map { "\($0) " + (tokens == nil ? "open (loopback)" : "with tokens") } ?? "off"); probes \(settings.probeAddress?.description ?? "off"); tunnel senders \(settings.tunnelSourcesDescription))")
             return
         }
         let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
@@ -177,9 +177,11 @@ struct FirewallCommand: ParsableCommand {
                 if records.flowsPerSecond > 0 { records.flowsPerSecond = max(1, records.flowsPerSecond / workerCount) }
                 engineConfiguration.records = records
                 engineConfiguration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: settings.anomaliesPerSecond)
+                engineConfiguration.tunnelOriginCheck = settings.innerSourceCheck
                 let worker = FirewallWorker(
                     engine: Engine(configuration: engineConfiguration, policy: matcher), sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
+                worker.admission = settings.tunnelAdmission
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
                                               signals: workerCount == 1 ? signals : nil, index: index)
                 endpoint.rematchOnReload = settings.rematchOnReload
@@ -220,6 +222,7 @@ struct FirewallCommand: ParsableCommand {
         } catch {
             fail("error: \(error)", 1)
         }
+        say("rampart-firewall: tunnel datagrams admitted from \(settings.tunnelSourcesDescription); inner-source check \(settings.innerSourceCheck ? "on" : "off")")
         say("rampart-firewall: listening on \(bound) with \(workerCount) worker\(workerCount == 1 ? "" : "s") (VNIs: \(settings.allowedVNIs.isEmpty ? "any" : settings.allowedVNIs.map(String.init).joined(separator: ",")))")
         if workerCount == 1 {
             endpoints[0].run()

@@ -72,9 +72,9 @@ class Cluster:
         except OSError as e:
             raise Failure(f"API test server {method} {path}: {e}") from None
 
-    def pod(self, name, namespace, uid, labels, annotations, ip=None):
+    def pod(self, name, namespace, uid, labels, annotations, ip=None, host_network=False):
         obj = kube.make_pod(name, namespace=namespace, node=self.node, ip=ip, labels=labels,
-                            annotations=annotations or {}, host_ip="10.200.0.1")
+                            annotations=annotations or {}, host_ip="10.200.0.1", host_network=host_network)
         obj["metadata"]["uid"] = uid
         self._request("POST", "/objects", obj)
 
@@ -251,7 +251,7 @@ def cmd_daemon(rt, cluster, args):
     uid = str(uuid.uuid4())
     name, namespace = spec["name"], spec["namespace"]
     labels, annotations = spec.get("labels", {}), spec.get("annotations", {})
-    cluster.pod(name, namespace, uid, labels, annotations, ip="10.200.0.1")
+    cluster.pod(name, namespace, uid, labels, annotations, ip="10.200.0.1", host_network=True)
     config = rt.sandbox_config(name, namespace, uid, labels, annotations, host_network=True,
                                privileged=spec.get("privileged", False))
     sandbox_id, _ = rt.run_sandbox(config)

@@ -506,8 +506,10 @@ def _ready_conditions(ready, ts):
 
 def make_pod(name, namespace="default", node="node-1", ip=None, host_ip="10.0.0.1", labels=None,
              annotations=None, owner=None, phase=None, service_account="default", containers=None,
-             ipv6=None, image="registry.k8s.io/pause:3.10", port=8080):
-    """A Pod as the API returns it. `ip` None means Pending without a pod IP yet."""
+             ipv6=None, image="registry.k8s.io/pause:3.10", port=8080, host_network=False):
+    """A Pod as the API returns it. `ip` None means Pending without a pod IP yet; with
+    `host_network` the pod uses the node's network (its IP is the node's), as DaemonSets
+    like the node agent do."""
     ts = now_rfc3339()
     labels = dict(labels or {"app": name.rsplit("-", 2)[0]})
     containers = containers or [{
@@ -538,7 +540,7 @@ def make_pod(name, namespace="default", node="node-1", ip=None, host_ip="10.0.0.
             "imageID": c["image"] + "@sha256:" + "0" * 64, "containerID": "containerd://" + uuid.uuid4().hex * 2,
             "started": True, "state": {"running": {"startedAt": ts}},
         } for c in containers]
-    return {
+    pod = {
         "kind": "Pod",
         "apiVersion": "v1",
         "metadata": md,
@@ -562,6 +564,10 @@ def make_pod(name, namespace="default", node="node-1", ip=None, host_ip="10.0.0.
         },
         "status": status,
     }
+    if host_network:
+        pod["spec"]["hostNetwork"] = True
+        pod["spec"]["dnsPolicy"] = "ClusterFirstWithHostNet"
+    return pod
 
 
 def make_namespace(name, labels=None, annotations=None):

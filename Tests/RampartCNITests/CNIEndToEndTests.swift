@@ -47,7 +47,7 @@ struct CNIEndToEndTests {
             apiVersion: rampart.io/v1
             kind: FirewallConfiguration
             metadata: {name: cni-e2e}
-            spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], events: \(bed.work.path)/eve.json, workers: 1}
+            spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], tunnelSourceNetworks: [10.200.0.0/30], events: \(bed.work.path)/eve.json, workers: 1}
             ---
             apiVersion: rampart.io/v1
             kind: SecurityPolicy
@@ -262,7 +262,7 @@ struct CNIEndToEndTests {
             apiVersion: rampart.io/v1
             kind: FirewallConfiguration
             metadata: {name: cni-e2e-v6}
-            spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], events: \(bed.work.path)/eve.json, workers: 1}
+            spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], tunnelSourceNetworks: [10.200.0.0/30], events: \(bed.work.path)/eve.json, workers: 1}
             ---
             apiVersion: rampart.io/v1
             kind: SecurityPolicy

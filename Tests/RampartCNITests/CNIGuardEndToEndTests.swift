@@ -109,6 +109,7 @@ struct CNIGuardEndToEndTests {
           probes: 0.0.0.0:9681
           auth: {tokensFile: \(work)/tokens}
           vnis: [7]
+          tunnelSourceNetworks: [10.200.0.0/30]
           events: \(work)/eve.json
           workers: 1
         ---

@@ -47,7 +47,7 @@ struct ClusterEndToEndTests {
         apiVersion: rampart.io/v1
         kind: FirewallConfiguration
         metadata: {name: system-e2e}
-        spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], events: \(work)/eve.json, workers: 1}
+        spec: {listen: 0.0.0.0:6080, admin: 127.0.0.1:9680, vnis: [7], tunnelSourceNetworks: [10.200.0.0/30], events: \(work)/eve.json, workers: 1}
         ---
         apiVersion: rampart.io/v1
         kind: SecurityPolicy

@@ -33,6 +33,10 @@ import RampartWire
 ///   udpGRO: false              # receive coalesced datagrams (UDP_GRO); needs GRO on the interface
 ///   udpGSO: true               # send runs of datagrams as one (UDP_SEGMENT)
 ///   maxTaggedAddresses: 262144 # the admin tag map's bound; a batch past it is refused (507)
+///   tunnelSources: nodes       # who may send tunnel datagrams: enrolled nodes (kind:node tags)
+///                              # and tunnelSourceNetworks; or any
+///   tunnelSourceNetworks: [10.0.0.0/24]   # senders admitted without being enrolled
+///   innerSourceCheck: true     # an enrolled node sends only its own pods' traffic
 ///   records:                   # how many records a flood can cause (docs/firewall.md, Events)
 ///     summaryInterval: 60      # seconds; unanswered denied sessions summarised per source, port, rule
 ///     flowsPerSecond: 5000     # flow records per second; the rest summarised; 0: no limit
@@ -99,6 +103,23 @@ public struct FirewallConfiguration: Sendable, Equatable {
     /// Addresses the admin API's tag map may hold; a batch that would pass it is refused
     /// whole (`507`). About 1.5 KB per address with two workers (docs/PERFORMANCE.md).
     public var maxTaggedAddresses = 262_144
+    /// Who may send tunnel datagrams: by default enrolled nodes (addresses the manager tags
+    /// `kind:node`) and `tunnelSourceNetworks`; `any` admits every sender.
+    public var tunnelSourcesAny = false
+    public var tunnelSourceNetworks: [IPNetwork] = []
+    /// A new session from an enrolled node must have a pod of that node at one end.
+    public var innerSourceCheck = true
+    /// Who may send, for logs: `any sender`, or the enrolled nodes and the networks.
+    public var tunnelSourcesDescription: String {
+        if tunnelSourcesAny { return "any sender" }
+        let networks = tunnelSourceNetworks.map(\.description).joined(separator: ", ")
+        return "enrolled nodes (kind:node tags)" + (networks.isEmpty ? "" : " and \(networks)")
+    }
+
+    /// `tunnelSources` and `tunnelSourceNetworks` as the workers apply them.
+    public var tunnelAdmission: TunnelAdmission {
+        tunnelSourcesAny ? .any : .nodes(networks: tunnelSourceNetworks.map(AddressRange.init))
+    }
 
     public init() {}
 
@@ -217,7 +238,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses", "tunnelSources", "tunnelSourceNetworks", "innerSourceCheck"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -330,6 +351,23 @@ public struct ConfigurationFile {
                 configuration.udpGSO = flag
             } else { fail("spec.udpGSO must be true or false, found '\(value)'") }
         }
+        if let value = spec["tunnelSources"] {
+            switch value as? String {
+            case "nodes": configuration.tunnelSourcesAny = false
+            case "any": configuration.tunnelSourcesAny = true
+            default: fail("spec.tunnelSources must be 'nodes' (enrolled nodes and spec.tunnelSourceNetworks) or 'any', found '\(value)'")
+            }
+        }
+        if let value = spec["tunnelSourceNetworks"] {
+            if let list = value as? [String], case let networks = list.compactMap({ IPNetwork($0) }), networks.count == list.count {
+                configuration.tunnelSourceNetworks = networks
+            } else { fail("spec.tunnelSourceNetworks must be a list of networks (e.g. [10.0.0.0/24, \"fd00:10::/64\"]), found '\(value)'") }
+        }
+        if let value = spec["innerSourceCheck"] {
+            if let flag = value as? Bool {
+                configuration.innerSourceCheck = flag
+            } else { fail("spec.innerSourceCheck must be true or false, found '\(value)'") }
+        }
         if let value = spec["maxTaggedAddresses"] {
             if let n = value as? Int, n >= 1, n <= 1 << 24 {
                 configuration.maxTaggedAddresses = n
@@ -383,6 +421,9 @@ extension FirewallConfiguration {
         compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }
         compare("innerMTU", innerMTU, newer.innerMTU) { String($0) }
         compare("maxTaggedAddresses", maxTaggedAddresses, newer.maxTaggedAddresses) { String($0) }
+        compare("tunnelSources", tunnelSourcesAny, newer.tunnelSourcesAny) { $0 ? "any" : "nodes" }
+        compare("tunnelSourceNetworks", tunnelSourceNetworks, newer.tunnelSourceNetworks) { $0.map(\.description).joined(separator: ",") }
+        compare("innerSourceCheck", innerSourceCheck, newer.innerSourceCheck) { String($0) }
         compare("records.summaryInterval", records.summaryIntervalSeconds, newer.records.summaryIntervalSeconds) { String($0) }
         compare("records.flowsPerSecond", records.flowsPerSecond, newer.records.flowsPerSecond) { String($0) }
         compare("records.maxSummaries", records.maxSummaries, newer.records.maxSummaries) { String($0) }

@@ -27,6 +27,9 @@ public enum DropReason: Int, CaseIterable, Sendable, Error {
     /// An allowed TCP/UDP packet whose checksum is wrong: neither valid nor the partial
     /// form checksum offload leaves. Dropped, never repaired.
     case badChecksum
+    /// The sender is not an enrolled node nor inside `spec.tunnelSourceNetworks`
+    /// (`spec.tunnelSources: nodes`): the datagram is not looked at.
+    case tunnelSource
 
     /// The name used in metrics.
     public var label: String {
@@ -41,6 +44,7 @@ public enum DropReason: Int, CaseIterable, Sendable, Error {
         case .sendFailed: return "send_failed"
         case .receiveTruncated: return "receive_truncated"
         case .badChecksum: return "bad_checksum"
+        case .tunnelSource: return "tunnel_source"
         }
     }
 }

@@ -24,6 +24,11 @@ public final class FirewallWorker<Sink: EventSink> {
     public var counters = DataplaneCounters()
     /// VNIs accepted; empty accepts every VNI.
     public var allowedVNIs: [UInt32]
+    /// Who may send tunnel datagrams (`spec.tunnelSources`); `.any` unless configured.
+    public var admission: TunnelAdmission = .any
+    @usableFromInline var admitted = AdmissionCache()
+    /// The last sender refused, for the log.
+    public var lastRefusedSender: IPAddress?
     /// The UDP port frames are sent back to on the node: the port its tunnel device listens
     /// on (a kernel VXLAN device's `dstport`, 6080), not the flow-hashed source port it sent
     /// from. Nil sends back to the sender's source port (a userspace peer).
@@ -194,6 +199,11 @@ public final class FirewallWorker<Sink: EventSink> {
         }
         if !allowedVNIs.isEmpty && !allowedVNIs.contains(tunnel.vni) {
             counters.count(.wrongVNI)
+            return
+        }
+        if !admitted.admits(sender.address, admission: admission, policy: engine.policy) {
+            counters.count(.tunnelSource)
+            lastRefusedSender = sender.address
             return
         }
         let start = OuterHeader.write(sender: sender.address, senderPort: sender.port, kind: tunnel.kind,

@@ -117,6 +117,7 @@ public final class TunnelEndpoint {
             let now = Self.monotonic()
             if now - lastPublish >= publishIntervalNanoseconds {
                 lastPublish = now
+                reportRefusedSenders(now: now)
                 worker.sink.flush()
                 publish()
             }
@@ -320,6 +321,20 @@ public final class TunnelEndpoint {
         } else {
             policy.removeTags(for: address)
         }
+    }
+
+    /// Refused tunnel senders: at most one line per 10 s per worker, with the count since
+    /// the last one and the last sender (the metric counts every datagram).
+    var refusedReported: UInt64 = 0
+    var refusedReportedAt: Int64?
+
+    func reportRefusedSenders(now: Int64) {
+        let refused = worker.counters.dropped(.tunnelSource)
+        guard refused > refusedReported else { return }
+        if let last = refusedReportedAt, now - last < 10_000_000_000 { return }
+        log("rampart-firewall: refused \(refused - refusedReported) tunnel datagram(s) from senders that are neither enrolled nodes nor in spec.tunnelSourceNetworks (last: \(worker.lastRefusedSender?.description ?? "-")); rampart_drops_total{reason=\"tunnel_source\"}")
+        refusedReported = refused
+        refusedReportedAt = now
     }
 
     func publish(ready: Bool = true) {

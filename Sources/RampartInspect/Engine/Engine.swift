@@ -286,6 +286,11 @@ public struct Engine {
         if let found, !sessions[found].isReopened(by: packet) {
             slot = found
         } else {
+            if configuration.tunnelOriginCheck && key.tunnelSource != .zero && !originAdmitted(packet, node: key.tunnelSource) {
+                stats.tunnelOriginRefused &+= 1
+                report(.tunnelInnerNotLocal, packet: packet, packetNumber: packetNumber, sink: &sink)
+                return count(.drop)
+            }
             if let stale = found {
                 // A new connection reusing a closed session's ports: log the old one first.
                 var old = sessions[stale]
@@ -343,6 +348,15 @@ public struct Engine {
         }
         let action = RuleAction(rawValue: sessions[slot].action) ?? .drop
         return count(verdict(for: action, isTCP: packet.ipProtocol == .tcp))
+    }
+
+    /// Whether a node may send this packet: an enrolled node sends its own pods' traffic
+    /// (the inner source is a pod on it) or traffic to them (the inner destination is).
+    /// A sender that is not an enrolled node was admitted by network and is not checked.
+    @inlinable
+    func originAdmitted(_ packet: DecodedPacket, node source: IPAddress) -> Bool {
+        guard let node = policy.enrolledNode(source) else { return true }
+        return policy.nodeOfPod(packet.source) == node || policy.nodeOfPod(packet.destination) == node
     }
 
     /// Makes a provisional decision final once the application is known.

@@ -32,6 +32,11 @@ public struct EngineConfiguration: Sendable {
     /// How many flow records a flood can cause: summaries of unanswered denied sessions,
     /// and a per-second budget of flow records (off by default; the firewall turns it on).
     public var records = RecordBudget()
+    /// Drop a new tunnelled session whose sending node is enrolled (`kind:node` tags) when
+    /// neither its inner source nor its inner destination is a pod on that node
+    /// (`kind:pod` with the same `node:` tag): a node sends its own pods' traffic only.
+    /// Off for captures; the firewall turns it on (`spec.innerSourceCheck`).
+    public var tunnelOriginCheck = false
     /// How clients and tunnel sources are counted for the per-source limits of the session
     /// table, App-ID and reassembly (buckets, hash seed).
     public var sources = SourceLimits()

@@ -26,6 +26,9 @@ public struct EngineStatistics: Sendable {
     public var flowsSummarised: UInt64 = 0
     /// Flow-summary records written.
     public var flowSummaries: UInt64 = 0
+    /// New tunnelled sessions dropped because their inner addresses were foreign to the
+    /// sending node (`tunnel.inner_not_local`).
+    public var tunnelOriginRefused: UInt64 = 0
     public var packetsForwarded: UInt64 = 0
     public var packetsDropped: UInt64 = 0
     public var packetsReset: UInt64 = 0

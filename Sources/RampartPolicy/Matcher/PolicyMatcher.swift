@@ -34,6 +34,8 @@ public final class PolicyMatcher {
     var tagsByAddress: [IPAddress: UInt32] = [:]
     /// The tag sets addresses hold now and sessions were decided with.
     var tagSets = TagSetTable()
+    /// Which node each node and pod address belongs to (from `kind:` and `node:` tags).
+    var nodes = NodeMap()
     var tagIDs: [Tag: UInt32] = [:]
     var tagNames: [Tag] = []
     var stamps: [UInt32]
@@ -664,6 +666,7 @@ public final class PolicyMatcher {
     /// Replaces the tags of one address and recomputes just its classes (no recompile).
     public func setTags(_ tags: [Tag], for address: IPAddress) {
         let set = tagSets.intern(tags.map(tagID))
+        noteNodeTags(tags, for: address)
         if let old = tagsByAddress.updateValue(set, forKey: address) { tagSets.release(old) }
         let (s, d, tunnelBits) = classes(of: address, tags: tags)
         tagged.insert(address, UInt64(s) << 32 | UInt64(d))
@@ -677,6 +680,7 @@ public final class PolicyMatcher {
     /// Forgets an address's tags; it is matched by its ranges alone again.
     public func removeTags(for address: IPAddress) {
         if let old = tagsByAddress.removeValue(forKey: address) { tagSets.release(old) }
+        noteNodeTags(nil, for: address)
         tagged.remove(address)
         if hasTunnelZones { tunnelTags.remove(address) }
     }

@@ -78,6 +78,9 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     /// The flow-summary table is full: further sessions of a rule are counted in one
     /// summary without a source.
     case flowSummaryTableFull
+    /// A tunnelled packet from an enrolled node whose inner source and destination are both
+    /// foreign to that node (no pod of it sends or receives it): spoofed, dropped.
+    case tunnelInnerNotLocal
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -134,6 +137,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .streamTableFull: return "stream.reassembly_streams_full"
         case .fragmentSourceLimit: return "fragment.source_limit"
         case .flowSummaryTableFull: return "flow.summary_table_full"
+        case .tunnelInnerNotLocal: return "tunnel.inner_not_local"
         }
     }
 }
