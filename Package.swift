@@ -33,7 +33,7 @@ let package = Package(
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
+        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // What the daemons need of POSIX that FoundationEssentials lacks (named threads, a lock,
         // a condition, printf formatting, path names), so no daemon links Foundation's ICU.
         // Imports nothing of ours.
@@ -46,11 +46,13 @@ let package = Package(
         // JSON without Foundation: parsed with positions, written back, numbers kept as text.
         // Imports nothing of ours.
         .target(name: "RampartJSON"),
+        // The one log line shape of every daemon: JSON objects, one per line, written whole.
+        .target(name: "RampartLog", dependencies: ["RampartJSON", "RampartPOSIX"]),
         // A small rtnetlink client: links, addresses, routes, rules, neighbours. Imports nothing of ours.
         .target(name: "RampartNetlink"),
         // CNI spec types, the chained plugin's commands, the steering plan. No Foundation:
         // the plugin starts for every pod.
-        .target(name: "RampartCNI", dependencies: ["RampartNetlink", "RampartJSON"]),
+        .target(name: "RampartCNI", dependencies: ["RampartNetlink", "RampartJSON", "RampartLog"]),
         .executableTarget(
             name: "rampart-cni",
             // The runtime starts the plugin once per pod: ship it built with
@@ -64,7 +66,7 @@ let package = Package(
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
         .target(name: "RampartNode", dependencies: ["RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(

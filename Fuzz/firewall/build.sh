@@ -4,7 +4,7 @@
 #   Fuzz/firewall/build.sh [SECONDS] [libFuzzer flags...]        (default 60 seconds)
 #
 # RampartWire, RampartPolicy, RampartInspect, RampartDataplane and what it imports of ours
-# (RampartJSON, RampartPOSIX, RampartHTTP) with the target as ONE Swift module (copies without
+# (RampartJSON, RampartPOSIX, RampartHTTP, RampartLog) with the target as ONE Swift module (copies without
 # their `import Rampart…` lines), with -sanitize=fuzzer,address; libyaml as fuzz_cyaml in
 # Fuzz/lib.sh provides it (instrumented from source when it can).
 # Corpus: Fuzz/firewall/corpus (seeded on first run). Crashes: Fuzz/firewall/bin/crashes/.
@@ -18,7 +18,7 @@ out=Fuzz/firewall/bin
 mkdir -p "$out" Fuzz/firewall/corpus
 fuzz_cyaml "$out"
 fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane \
-    Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP
+    Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP Sources/RampartLog
 fuzz_build "$out" FirewallInputsFuzz RampartDataplane Fuzz/firewall/FirewallInputsFuzz.swift \
     "${CYAML_FLAGS[@]}"
 if [[ -z $(ls -A Fuzz/firewall/corpus) ]]; then

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RampartJSON
+import RampartLog
 
 /// The plugin's log: JSON lines appended to `logFile` (when configured); warnings also go
 /// to standard error, which runtimes keep in their own logs. An `event` names what
@@ -24,12 +26,8 @@ public struct PluginLog: Sendable {
 
     /// Appends one record (whole line, `O_APPEND`, so concurrent plugins never interleave).
     public func record(_ level: Level, event: String, _ message: String, _ fields: [(String, String)] = []) {
-        var members: [(String, JSONValue)] = [
-            ("time", .string(PluginLog.timestamp())), ("level", .string(level.rawValue)),
-            ("event", .string(event)), ("msg", .string(message)),
-        ]
-        for (key, value) in fields { members.append((key, .string(value))) }
-        let line = JSONValue.object(members).serialized() + "\n"
+        let line = LogLine.render(LogLevel(rawValue: level.rawValue) ?? .info, event: event, message: message,
+                                  fields: fields.map { ($0.0, JSONValue.string($0.1)) }) + "\n"
         if echoWarnings && level != .info {
             let text = "rampart-cni: \(level.rawValue): \(message)\n"
             _ = text.withCString { write(2, $0, strlen($0)) }
@@ -51,17 +49,5 @@ public struct PluginLog: Sendable {
     public static func restrict(_ fd: Int32) {
         var info = stat()
         if fstat(fd, &info) == 0, info.st_mode & 0o007 != 0 { fchmod(fd, info.st_mode & 0o7770) }
-    }
-
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let millis = Int(now.tv_nsec / 1_000_000)
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
     }
 }

@@ -1,34 +1,26 @@
 import FoundationEssentials
 import RampartJSON
+import RampartLog
 import RampartPOSIX
 import RampartKube
 
-/// The manager's log: one JSON object per line, for a SIEM or `jq`.
+/// The manager's log lines, in the shape every daemon writes (`LogLine`).
 ///
 /// ```swift
 /// ManagerLog.line("info", cluster: "prod", event: "synced", message: "pods: 5000 objects")
-/// // {"time":"2026-11-23T14:02:00.000Z","level":"info","cluster":"prod","event":"synced","message":"pods: 5000 objects"}
+/// // {"time":"2026-11-23T14:02:00.000Z","level":"info","component":"rampart-manager","event":"synced","message":"pods: 5000 objects","cluster":"prod"}
 /// ```
 public enum ManagerLog {
     public static func line(_ level: String, cluster: String? = nil, event: String, message: String) -> String {
-        var object: [String: String] = ["time": ManagerAPI.format(Date().timeIntervalSince1970), "level": level, "event": event, "message": message]
-        if let cluster { object["cluster"] = cluster }
-        // JSONEncoder writes a [String: String] as JSONSerialization did: compact, keys
-        // sorted, "/" escaped.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(object)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        LogLine.render(LogLevel(rawValue: level) ?? .info, event: event, message: message, component: "rampart-manager",
+                       fields: cluster.map { [("cluster", JSONValue.string($0))] } ?? [])
     }
 
-    /// A line with typed fields beside `time`, `level` and `event`, keys sorted:
-    /// `{"error":"...","event":"push-failed","firewall":"fw-1","level":"warning","status":503,"time":"..."}`.
+    /// A line with typed fields after `time`, `level`, `component` and `event` (the fields'
+    /// keys sorted): `{"time":"...","level":"warning","component":"rampart-manager","event":"push-failed","error":"...","firewall":"fw-1","status":503}`.
     public static func line(_ level: String, event: String, fields: [String: JSONValue]) -> String {
-        var all = fields
-        all["time"] = .string(ManagerAPI.format(Date().timeIntervalSince1970))
-        all["level"] = .string(level)
-        all["event"] = .string(event)
-        return JSONValue.object(all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).serialized()
+        LogLine.render(LogLevel(rawValue: level) ?? .info, event: event, message: nil, component: "rampart-manager",
+                       fields: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     public static func line(for status: ReflectorStatus, cluster: String) -> String {

@@ -3,6 +3,7 @@ import RampartVersion
 import RampartDataplane
 import RampartHTTP
 import RampartInspect
+import RampartLog
 import RampartPolicy
 
 #if canImport(Glibc)
@@ -93,7 +94,7 @@ struct FirewallCommand: ParsableCommand {
             fail("\(error)\n\(error.errors.count) error\(error.errors.count == 1 ? "" : "s") in \(config); fix them and run again (see docs/firewall.md).", 2)
         }
         for warning in file.document.warnings {
-            say("\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
+            firewallLog.warning("policy-warning", "\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
         }
         var settings = file.firewall
         if let listen, let address = SocketAddress(parsing: listen) { settings.listen = address }
@@ -127,10 +128,11 @@ struct FirewallCommand: ParsableCommand {
             do {
                 if let saved = try tagFile.load() {
                     board.restore(saved)
-                    say("rampart-firewall: tag state restored from \(tagFile.path): \(saved.updates.count) addresses, sequence \(saved.sequence)")
+                    firewallLog.info("tag-state-restored", "tag state restored from \(tagFile.path): \(saved.updates.count) addresses, sequence \(saved.sequence)",
+                             [("addresses", .integer(saved.updates.count)), ("sequence", .integer(Int(saved.sequence)))])
                 }
             } catch {
-                say("rampart-firewall: warning: \(error); starting with no admin tags")
+                firewallLog.warning("tag-state-unreadable", "\(error); starting with no admin tags")
             }
         }
         // A reload reads and compiles the file once, on the thread that asked (admin API or
@@ -140,10 +142,10 @@ struct FirewallCommand: ParsableCommand {
         board.setPolicyLoader({
             let reloaded = try ConfigurationFile.load(path: path)
             for change in startedWith.changesNeedingRestart(in: reloaded.firewall) {
-                say("rampart-firewall: \(path): \(change) takes effect only after a restart; the policy is reloaded, the running value stays")
+                firewallLog.warning("restart-needed", "\(path): \(change) takes effect only after a restart; the policy is reloaded, the running value stays")
             }
             return PolicyRelease.Content(reloaded)
-        }, log: { say($0) })
+        }, log: { firewallLog.error("policy-reload-rejected", $0) })
         let sourceSeed = UInt64.random(in: .min ... .max)
         var endpoints: [TunnelEndpoint] = []
         var logs: [EventLog] = []
@@ -187,7 +189,7 @@ struct FirewallCommand: ParsableCommand {
                 endpoint.rematchOnReload = settings.rematchOnReload
                 let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
                 if index == 0 && (settings.udpGRO || settings.udpGSO) {
-                    say("rampart-firewall: UDP GRO \(offloads.receive ? "on" : "off"), UDP GSO \(offloads.send ? "on" : "off")")
+                    firewallLog.info("offloads", "UDP GRO \(offloads.receive ? "on" : "off"), UDP GSO \(offloads.send ? "on" : "off")")
                 }
                 endpoints.append(endpoint)
                 logs.append(log)
@@ -202,7 +204,7 @@ struct FirewallCommand: ParsableCommand {
             board.attach(delivery)
             // Before the first packet: the cursor of a first start marks where shipping begins.
             shipper?.start()
-            say("rampart-firewall: syslog \(target): shipped from \(settings.events) and its rotated files (cursor \(delivery.cursorPath); unsent files held up to \(settings.eventsHoldMaxBytes) bytes)")
+            firewallLog.info("syslog-shipping", "syslog \(target): shipped from \(settings.events) and its rotated files (cursor \(delivery.cursorPath); unsent files held up to \(settings.eventsHoldMaxBytes) bytes)")
         }
         let listeners = HTTPListenerSet()
         do {
@@ -210,20 +212,19 @@ struct FirewallCommand: ParsableCommand {
             if let address = settings.probeAddress {
                 let probes = try AdminServer.probeListener(bind: address, board: board, listeners: listeners)
                 probes.start()
-                say("rampart-firewall: probes on http://\(probes.local) (/healthz /readyz /metrics, no credentials)")
+                firewallLog.info("probes-listening", "probes on http://\(probes.local) (/healthz /readyz /metrics, no credentials)")
             }
             if let address = settings.admin {
                 let server = try AdminServer(bind: address, board: board, tokens: tokens, listeners: listeners)
                 server.tagStateFile = tagFile
-                server.log = { say($0) }
                 server.start()
-                say("rampart-firewall: admin API on http://\(server.local) (\(tokens.map { "\($0.count) bearer tokens from \($0.path)" } ?? "no authentication: loopback only"))")
+                firewallLog.info("admin-listening", "admin API on http://\(server.local) (\(tokens.map { "\($0.count) bearer tokens from \($0.path)" } ?? "no authentication: loopback only"))")
             }
         } catch {
             fail("error: \(error)", 1)
         }
-        say("rampart-firewall: tunnel datagrams admitted from \(settings.tunnelSourcesDescription); inner-source check \(settings.innerSourceCheck ? "on" : "off")")
-        say("rampart-firewall: listening on \(bound) with \(workerCount) worker\(workerCount == 1 ? "" : "s") (VNIs: \(settings.allowedVNIs.isEmpty ? "any" : settings.allowedVNIs.map(String.init).joined(separator: ",")))")
+        firewallLog.info("tunnel-sources", "tunnel datagrams admitted from \(settings.tunnelSourcesDescription); inner-source check \(settings.innerSourceCheck ? "on" : "off")")
+        firewallLog.info("listening", "listening on \(bound) with \(workerCount) worker\(workerCount == 1 ? "" : "s") (VNIs: \(settings.allowedVNIs.isEmpty ? "any" : settings.allowedVNIs.map(String.init).joined(separator: ",")))")
         if workerCount == 1 {
             endpoints[0].run()
         } else {
@@ -235,15 +236,15 @@ struct FirewallCommand: ParsableCommand {
         // after the next start, from the saved cursor.
         shipper?.stop(drainSeconds: 2)
         if !allWritten { fail("error: could not write all events to \(settings.events)", 1) }
-        say("rampart-firewall: stopped")
+        firewallLog.info("stopped", "stopped")
     }
 }
-func say(_ message: String) {
-    let bytes = Array((message + "\n").utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
+/// The firewall's log: JSON lines on standard error (docs/firewall.md, "Logs").
+let firewallLog = LogWriter(component: "rampart-firewall")
 
+/// A start-up error for the person who ran the command (plain text, then exit): the
+/// firewall never ran, so there is no log to keep.
 func fail(_ message: String, _ code: Int32) -> Never {
-    say(message)
+    LogWriter.writeLine(message, to: 2)
     exit(code)
 }

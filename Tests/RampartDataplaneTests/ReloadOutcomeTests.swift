@@ -44,7 +44,7 @@ struct ReloadOutcomeTests {
                 let endpoint = TunnelEndpoint(socket: try TunnelSocket(bind: SocketAddress(parsing: "127.0.0.1:0")!), worker: worker,
                                               board: board, signals: nil, index: index)
                 endpoint.publishIntervalNanoseconds = 10_000_000
-                endpoint.log = { _ in }
+                endpoint.log = { _, _, _ in }
                 endpoints.append(endpoint)
             }
             struct Handoff: @unchecked Sendable { let endpoint: TunnelEndpoint }

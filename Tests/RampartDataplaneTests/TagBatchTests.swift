@@ -117,7 +117,7 @@ struct TagBatchTests {
             let document = try PolicyLoader.load(yaml: Self.policy, file: "t.yaml")
             return PolicyRelease.Content(compiled: CompiledPolicy(document), tags: document.addressTags)
         }
-        e.log = { _ in }
+        e.log = { _, _, _ in }
         board.requestReload()
         e.adoptPublishedPolicy()
         #expect(action(e, "10.77.0.4") == .allow && action(e, "10.77.0.3") == .allow && action(e, "10.77.0.2") == .deny)

@@ -4,6 +4,7 @@ import Glibc
 import FoundationEssentials
 import RampartHTTP
 import RampartInspect
+import RampartLog
 import RampartPOSIX
 import RampartWire
 
@@ -88,17 +89,14 @@ public final class AdminServer: @unchecked Sendable {
     public var tagStateFile: TagStateFile?
     public var saveIntervalNanoseconds: Int64 = 100_000_000
     /// Where save failures and accepted changes (with the token's name) are reported
-    /// (standard error by default).
-    public var log: @Sendable (String) -> Void = { message in
-        let bytes = Array((message + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    }
+    /// (JSON lines on standard error).
+    public var log = LogWriter(component: "rampart-firewall")
 
     /// Serves on background threads until the process exits; with a tag state file, a
     /// thread of its own saves accepted updates.
     public func start() {
         let log = self.log
-        server.log = { log("rampart-firewall: \($0)") }
+        server.log = { log.info("admin-api", $0) }
         // The generation on disk (or restored) is read before the first request can change it.
         let initialGeneration = board.tagStateCopy.generation
         server.start()
@@ -119,7 +117,7 @@ public final class AdminServer: @unchecked Sendable {
         let state = board.tagStateCopy
         guard let file = tagStateFile else { return state.generation }
         do { try file.write(sequence: state.sequence, tags: state.tags) } catch {
-            log("rampart-firewall: cannot save tag state: \(error)")
+            log.error("tag-state-save-failed", "cannot save tag state: \(error)")
         }
         return state.generation
     }
@@ -160,7 +158,7 @@ public final class AdminServer: @unchecked Sendable {
                 return ("409 Conflict", json, "{\"error\": \"sequence \(batch.sequence) is not above the last accepted one: stale or duplicate\", \"sequence\": \(board.lastTagSequence)}\n")
             case .tooManyAddresses(let count):
                 // Logged where the daemon's lines go (standard error): a full map is an event.
-                standardError("rampart-firewall: tag batch \(batch.sequence) refused: the admin tag map would hold \(count) addresses, the limit is \(board.maxTaggedAddresses) (spec.maxTaggedAddresses)")
+                LogWriter(component: "rampart-firewall").warning("tag-batch-refused", "tag batch \(batch.sequence) refused: the admin tag map would hold \(count) addresses, the limit is \(board.maxTaggedAddresses) (spec.maxTaggedAddresses)")
                 return ("507 Insufficient Storage", json, "{\"error\": \"the admin tag map would hold \(count) addresses; this firewall holds at most \(board.maxTaggedAddresses) (spec.maxTaggedAddresses); nothing of the batch was applied\", \"sequence\": \(board.lastTagSequence)}\n")
             }
             if !batch.replace, batch.updates.count == 1, let update = batch.updates.first, body.contains("\"address\"") && !body.contains("\"updates\"") {
@@ -182,10 +180,4 @@ public final class AdminServer: @unchecked Sendable {
             return ("404 Not Found", text, "not found\n")
         }
     }
-}
-
-/// One line on standard error, written whole.
-func standardError(_ message: String) {
-    let bytes = Array((message + "\n").utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

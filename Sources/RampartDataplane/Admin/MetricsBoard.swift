@@ -175,7 +175,7 @@ public final class MetricsBoard: Sendable {
         reloadResults.withLock { results in
             for i in results.indices { results[i] = ReloadResult(generation: generation, error: error, rules: rules) }
         }
-        log?("rampart-firewall: policy reload rejected, the running policy stays:\n\(error)")
+        log?("policy reload rejected, the running policy stays:\n\(error)")
     }
 
     /// The policy published last (nil until the first reload: workers run the one they

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RampartInspect
+import RampartLog
 import RampartPolicy
 import RampartWire
 
@@ -23,10 +24,10 @@ public final class TunnelEndpoint {
     public let signals: SignalSource?
     /// Whether a reload decides existing sessions again (`FirewallConfiguration.rematchOnReload`).
     public var rematchOnReload = false
-    /// Where reload outcomes are reported (standard error by default).
-    public var log: (String) -> Void = { message in
-        let bytes = Array((message + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    /// Where reload outcomes and refused senders are reported: level, event, message
+    /// (JSON lines on standard error by default).
+    public var log: (LogLevel, String, String) -> Void = { level, event, message in
+        LogWriter(component: "rampart-firewall").write(level, event, message)
     }
     public var publishIntervalNanoseconds: Int64 = 250_000_000
     /// Batches read back to back before looking at signals again.
@@ -244,13 +245,13 @@ public final class TunnelEndpoint {
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1
-            if index == 0 { log("rampart-firewall: policy reloaded (\(ruleNames.count) rules, generation \(release.generation))") }
+            if index == 0 { log(.info, "policy-reloaded", "policy reloaded (\(ruleNames.count) rules, generation \(release.generation))") }
             do { try worker.sink.syslog?.resolveAgain() } catch {
-                if index == 0 { log("rampart-firewall: \(error); syslog keeps sending to \(worker.sink.syslog?.destination.description ?? "-")") }
+                if index == 0 { log(.warning, "syslog-resolve-failed", "\(error); syslog keeps sending to \(worker.sink.syslog?.destination.description ?? "-")") }
             }
         } catch {
             // The board compiled it already; a matcher that still refuses is reported, not hidden.
-            log("rampart-firewall: worker \(index) could not adopt policy generation \(release.generation), it keeps the running one: \(error)")
+            log(.error, "policy-adopt-failed", "worker \(index) could not adopt policy generation \(release.generation), it keeps the running one: \(error)")
             board.reportReload(ReloadResult(generation: release.generation, error: "\(error)", rules: ruleNames.count), worker: index)
             publish()
             return ("\(error)", ruleNames.count)
@@ -332,7 +333,7 @@ public final class TunnelEndpoint {
         let refused = worker.counters.dropped(.tunnelSource)
         guard refused > refusedReported else { return }
         if let last = refusedReportedAt, now - last < 10_000_000_000 { return }
-        log("rampart-firewall: refused \(refused - refusedReported) tunnel datagram(s) from senders that are neither enrolled nodes nor in spec.tunnelSourceNetworks (last: \(worker.lastRefusedSender?.description ?? "-")); rampart_drops_total{reason=\"tunnel_source\"}")
+        log(.warning, "tunnel-source-refused", "refused \(refused - refusedReported) tunnel datagram(s) from senders that are neither enrolled nodes nor in spec.tunnelSourceNetworks (last: \(worker.lastRefusedSender?.description ?? "-")); rampart_drops_total{reason=\"tunnel_source\"}")
         refusedReported = refused
         refusedReportedAt = now
     }

@@ -1,4 +1,5 @@
 import RampartJSON
+import RampartLog
 import RampartPOSIX
 import Synchronization
 
@@ -41,7 +42,7 @@ public final class EventDelivery: Sendable {
     let unwrittenAtHoldStart = Mutex<(records: UInt64, bytes: UInt64)>((0, 0))
 
     public init(events: String, keep: Int, holdMaxBytes: Int,
-                log: @escaping @Sendable (String) -> Void = { StandardError.write($0 + "\n") }) {
+                log: @escaping @Sendable (String) -> Void = { LogWriter.writeLine($0, to: 2) }) {
         self.events = events
         cursorPath = events + ".shipped"
         self.keep = max(keep, 0)
@@ -101,9 +102,8 @@ public final class EventDelivery: Sendable {
 
     /// One log line: `{"time":…,"level":…,"event":…,"message":…,"events":…, extra fields}`.
     func report(_ level: String, _ event: String, _ message: String, _ fields: [(String, JSONValue)] = []) {
-        let members: [(String, JSONValue)] = [("time", .string(SyslogMessageWriter.timestampText())), ("level", .string(level)),
-                                              ("event", .string(event)), ("message", .string(message)), ("events", .string(events))]
-        log(JSONValue.object(members + fields).serialized())
+        log(LogLine.render(LogLevel(rawValue: level) ?? .info, event: event, message: message, component: "rampart-firewall",
+                           fields: [("events", .string(events))] + fields))
     }
 }
 
