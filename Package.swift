@@ -73,7 +73,7 @@ let package = Package(
             name: "rampart-node",
             dependencies: [
                 "RampartVersion",
-                "RampartNode", "RampartKube", "RampartCNI", "RampartPOSIX",
+                "RampartNode", "RampartKube", "RampartCNI", "RampartPOSIX", "RampartLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,6 +107,7 @@ let package = Package(
         .target(name: "RampartTestSupport", path: "Tests/RampartTestSupport"),
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
+        .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RampartLog
 import RampartNode
 
 #if canImport(Glibc)
@@ -62,10 +63,12 @@ struct RunCommand: ParsableCommand {
             printError("rampart-node: \(error)")
             throw ExitCode(1)
         }
-        printError("rampart-node: node \(configuration.nodeName), socket \(configuration.socketPath), tunnel \(configuration.tunnel.name) (VNI \(configuration.clusterID))")
+        let log = LogWriter(component: "rampart-node")
+        log.info("started", "node \(configuration.nodeName), socket \(configuration.socketPath), tunnel \(configuration.tunnel.name) (VNI \(configuration.clusterID))",
+                 [("node", .string(configuration.nodeName))])
         var received: Int32 = 0
         sigwait(&signals, &received)
-        printError("rampart-node: stopping (signal \(received))")
+        log.info("stopping", "stopping (signal \(received))", [("signal", .integer(Int(received)))])
         agent.shutdown()
     }
 }
