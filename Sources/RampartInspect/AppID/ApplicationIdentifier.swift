@@ -114,8 +114,12 @@ public struct ApplicationIdentifier: StreamConsumer {
     }
 
     public let configuration: ApplicationIdentifierConfiguration
+    /// The states handed out so far (reserved for `maxStates`, grown one at a time: a
+    /// state is half a kilobyte, and writing 65,536 of them at start cost `rampart inspect`
+    /// most of its start-up), and the ones given back.
     @usableFromInline var states: [State]
     @usableFromInline var freeStates: [Int32]
+    @usableFromInline let stateCapacity: Int
     @usableFromInline var buffers: [UInt8]
     @usableFromInline var freeBuffers: [Int32]
     /// The state that `deliver` appends to: set it before handing this identifier to the
@@ -137,8 +141,11 @@ public struct ApplicationIdentifier: StreamConsumer {
             perNode: configuration.effectiveMaxBuffersPerTunnelSource)
         let stateCount = max(1, configuration.maxStates)
         let bufferCount = max(1, configuration.maxBuffers)
-        states = [State](repeating: State(), count: stateCount)
-        freeStates = (0..<Int32(stateCount)).reversed()
+        states = []
+        states.reserveCapacity(stateCount)
+        stateCapacity = stateCount
+        freeStates = []
+        freeStates.reserveCapacity(stateCount)
         buffers = [UInt8](untouchedCount: bufferCount * 2 * max(1, configuration.bytesPerDirection))
         freeBuffers = (0..<Int32(bufferCount)).reversed()
     }
@@ -160,7 +167,14 @@ public struct ApplicationIdentifier: StreamConsumer {
             exhausted &+= 1
             return ApplicationOpening(state: nil, limit: refusal == .client ? .appIDStatesPerSource : .appIDStates)
         }
-        guard let index = freeStates.popLast() else {
+        let index: Int32
+        if let free = freeStates.popLast() {
+            index = free
+        } else if states.count < stateCapacity {
+            // Within the reserved capacity: no allocation, the next page touched only now.
+            index = Int32(states.count)
+            states.append(State())
+        } else {
             exhausted &+= 1
             return ApplicationOpening(state: nil, limit: .appIDStates)
         }

@@ -105,6 +105,10 @@ public struct StreamReassembler: Sendable {
     var store: SegmentStore
     /// Free stream indices, used as a stack.
     var freeStreams: [Int32]
+    /// `maxStreams`: `sides`, `inUse` and `owners` are reserved for it and grow one stream at
+    /// a time (a stream per session of the table, written at start, was most of what a short
+    /// `rampart inspect` spent before its first packet).
+    let streamCapacity: Int
     var inUse: [Bool]
     /// Who each stream's buffered chunks are charged to.
     var owners: [SourceOwner]
@@ -116,13 +120,18 @@ public struct StreamReassembler: Sendable {
     public init(configuration: StreamReassemblyConfiguration, sourceBuckets: Int = SourceLimits().buckets) {
         self.configuration = configuration
         let streams = max(1, configuration.maxStreams)
-        sides = [Side](repeating: Side(), count: streams * 2)
-        inUse = [Bool](repeating: false, count: streams)
-        owners = [SourceOwner](repeating: .none, count: streams)
+        streamCapacity = streams
+        sides = []
+        sides.reserveCapacity(streams * 2)
+        inUse = []
+        inUse.reserveCapacity(streams)
+        owners = []
+        owners.reserveCapacity(streams)
         chunkCounts = SourceCounts(
             buckets: sourceBuckets, perClient: configuration.effectiveMaxChunksPerSource,
             perNode: configuration.effectiveMaxChunksPerTunnelSource)
-        freeStreams = (0..<streams).reversed().map { Int32($0) }
+        freeStreams = []
+        freeStreams.reserveCapacity(streams)
         let chunkSize = max(64, configuration.chunkSize)
         store = SegmentStore(chunkSize: chunkSize, chunkCount: max(1, configuration.poolBytes / chunkSize))
     }
@@ -147,11 +156,20 @@ public struct StreamReassembler: Sendable {
     /// if let handle = reassembler.open() { table[slot].stream = handle }
     /// ```
     public mutating func open(owner: SourceOwner = .none) -> StreamHandle? {
-        guard let index = freeStreams.popLast() else { return nil }
-        inUse[Int(index)] = true
-        owners[Int(index)] = owner
-        sides[Int(index) * 2] = Side()
-        sides[Int(index) * 2 + 1] = Side()
+        if let index = freeStreams.popLast() {
+            inUse[Int(index)] = true
+            owners[Int(index)] = owner
+            sides[Int(index) * 2] = Side()
+            sides[Int(index) * 2 + 1] = Side()
+            return StreamHandle(rawValue: index)
+        }
+        guard inUse.count < streamCapacity else { return nil }
+        // Within the reserved capacity: nothing is allocated.
+        let index = Int32(inUse.count)
+        inUse.append(true)
+        owners.append(owner)
+        sides.append(Side())
+        sides.append(Side())
         return StreamHandle(rawValue: index)
     }
 
