@@ -105,12 +105,12 @@ let package = Package(
         // What the end-to-end tests share: running scripts with a clean signal mask,
         // finding the built executables.
         .target(name: "RampartTestSupport", path: "Tests/RampartTestSupport"),
-        .testTarget(name: "RampartWireTests", dependencies: ["RampartWire"]),
+        .testTarget(name: "RampartWireTests", dependencies: ["RampartWire", "RampartTestSupport"]),
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
         .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP"]),
-        .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy"]),
-        .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect"]),
+        .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartTestSupport"]),
+        .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
         .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport", "RampartVersion"]),
         // Unit tests of the data plane, and (as root) the firewall end to end in namespaces.

@@ -1,4 +1,5 @@
 import Testing
+import RampartTestSupport
 @testable import RampartCNI
 
 @Suite struct JSONValueTests {
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func garbageNeverTraps() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandom(seed: 0x150_4E)   // a failure replays from this seed
         let alphabet = Array(#"{}[]":,0123456789.-eE+tfnul\ abc"#.utf8)
         for _ in 0..<2000 {
             let length = Int.random(in: 0..<40, using: &generator)

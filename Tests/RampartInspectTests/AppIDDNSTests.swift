@@ -2,6 +2,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 /// DNS over real dnsmasq/dig traffic (scripts/appid/dns.sh, the older Tests/Captures/dns.pcap)
 /// and hostile bytes.

@@ -3,6 +3,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 
 /// One of this family's decoders, by catalog name, for tests that run them all.

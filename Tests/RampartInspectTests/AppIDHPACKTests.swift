@@ -1,5 +1,6 @@
 import Testing
 @testable import RampartInspect
+import RampartTestSupport
 
 private func hex(_ s: String) -> [UInt8] {
     let digits = s.filter { !$0.isWhitespace }

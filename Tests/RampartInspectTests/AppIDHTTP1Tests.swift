@@ -3,6 +3,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 
 /// Captures and their labels, and a few ways of probing hand-made bytes, for the web decoders' tests.

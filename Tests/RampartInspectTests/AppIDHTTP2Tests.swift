@@ -2,6 +2,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 /// Hand-made HTTP/2 bytes: the preface, frames, and HPACK literals without Huffman.
 private enum H2 {

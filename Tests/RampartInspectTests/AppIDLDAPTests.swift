@@ -2,6 +2,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 /// LDAP (slapd with ldapsearch/ldapwhoami) and CLDAP (scripts/appid/udp.sh).
 @Suite("App-ID LDAP")

@@ -2,6 +2,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 /// memcached text and binary protocols over TCP and UDP (scripts/appid/udp.sh).
 @Suite("App-ID memcached")

@@ -2,6 +2,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 /// NTP over real ntpdig traffic and a Python mode-4 server (scripts/appid/udp.sh).
 @Suite("App-ID NTP")

@@ -2,6 +2,7 @@ import Testing
 import RampartPolicy
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 /// TLS and JA4 over real handshakes (scripts/appid/tls.sh) and hostile bytes.
 ///

@@ -3,6 +3,7 @@ import RampartInspect
 import RampartPolicy
 import RampartWire
 import Testing
+import RampartTestSupport
 
 /// The whole pipeline over captures of real programs (Tests/Captures, made by
 /// scripts/make-captures.sh): what `rampart inspect` and the firewall both run.

@@ -1,6 +1,7 @@
 import Testing
 import RampartWire
 @testable import RampartInspect
+import RampartTestSupport
 
 private struct Collector: StreamConsumer {
     var toServer: [UInt8] = []

@@ -1,6 +1,7 @@
 import Testing
 import RampartWire
 @testable import RampartPolicy
+import RampartTestSupport
 
 /// Inputs meant to break the loader. Each must end in a value or in errors, never a trap,
 /// and quickly.
@@ -13,7 +14,7 @@ struct HostileInputTests {
     }
 
     @Test func randomBytes() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let alphabet = Array("abc:-[]{}&*!|>'\"#%@`,? \n\t0123456789.\\/=".utf8)
         for round in 0..<600 {
             let n = Int.random(in: 0..<400, using: &rng)
@@ -74,7 +75,7 @@ struct HostileInputTests {
 
     @Test("mutated valid policies never trap", arguments: [21, 22, 23, 24] as [UInt64])
     func mutations(seed: UInt64) throws {
-        var gen = RandomPolicy(rng: SeededGenerator(seed: seed))
+        var gen = RandomPolicy(rng: SeededRandom(seed: seed))
         let base = Array(gen.yaml(ruleCount: 15).utf8)
         let inserts = Array("\n-:[]{}'\"&*# !0and or not()/,.\t".utf8)
         var loaded = 0

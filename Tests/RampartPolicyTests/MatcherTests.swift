@@ -1,12 +1,13 @@
 import Testing
 import RampartWire
 @testable import RampartPolicy
+import RampartTestSupport
 
 @Suite("Compiled matcher")
 struct MatcherTests {
     @Test("agrees with the linear reference on random policies and queries", arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func randomAgreement(seed: UInt64) throws {
-        var gen = RandomPolicy(rng: SeededGenerator(seed: seed))
+        var gen = RandomPolicy(rng: SeededRandom(seed: seed))
         let text = gen.yaml(ruleCount: 60)
         let doc = try PolicyLoader.load(yaml: text, file: "random.yaml")
         var tagMap: [IPAddress: Set<RampartPolicy.Tag>] = [:]
@@ -42,7 +43,7 @@ struct MatcherTests {
     /// list alone), ranges and tags parts that both name an address, and the dense masks.
     @Test("agrees with the linear reference on large random policies", arguments: [21, 22, 23, 24] as [UInt64])
     func largeRandomAgreement(seed: UInt64) throws {
-        var gen = RandomPolicy(rng: SeededGenerator(seed: seed))
+        var gen = RandomPolicy(rng: SeededRandom(seed: seed))
         let doc = try PolicyLoader.load(yaml: gen.yaml(ruleCount: 400), file: "random.yaml")
         var tagMap: [IPAddress: Set<RampartPolicy.Tag>] = [:]
         var entries: [(IPAddress, [RampartPolicy.Tag])] = []
@@ -92,7 +93,7 @@ struct MatcherTests {
 
     @Test("incremental tag updates agree with a full recompile", arguments: [11, 12, 13] as [UInt64])
     func incrementalTags(seed: UInt64) throws {
-        var gen = RandomPolicy(rng: SeededGenerator(seed: seed))
+        var gen = RandomPolicy(rng: SeededRandom(seed: seed))
         let doc = try PolicyLoader.load(yaml: gen.yaml(ruleCount: 40), file: "random.yaml")
         let m = try PolicyMatcher(doc, tags: [])
         var tagMap: [IPAddress: [RampartPolicy.Tag]] = [:]
@@ -283,7 +284,7 @@ struct MatcherTests {
     func addressClassMapHighLoad(keys: Int) {
         var map = AddressClassMap(minimumCapacity: 1)
         var model: [IPAddress: UInt64] = [:]
-        var rng = SeededGenerator(seed: UInt64(keys))
+        var rng = SeededRandom(seed: UInt64(keys))
         func address(_ k: Int) -> IPAddress {
             k % 7 == 0 ? IPAddress(high: 0xFD00_0000_0000_0000, low: UInt64(k)) : IPAddress(ipv4: 0x0A00_0000 &+ UInt32(k) &* 256)
         }
@@ -311,7 +312,7 @@ struct MatcherTests {
     @Test func addressClassMapSurvivesChurn() {
         var map = AddressClassMap(minimumCapacity: 4)
         var model: [IPAddress: UInt64] = [:]
-        var rng = SeededGenerator(seed: 99)
+        var rng = SeededRandom(seed: 99)
         for _ in 0..<20_000 {
             let a = IPAddress(ipv4: UInt32.random(in: 0..<512, using: &rng))
             if Bool.random(using: &rng) {

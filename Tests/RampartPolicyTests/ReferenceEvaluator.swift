@@ -1,5 +1,6 @@
 import RampartWire
 @testable import RampartPolicy
+import RampartTestSupport
 
 /// The policy's meaning written as plainly as possible: rules tried one by one. The
 /// compiled matcher must agree with it on every query.
@@ -60,7 +61,7 @@ struct ReferenceEvaluator {
 /// Builds random but valid policies (as YAML text, so the loader is exercised too) and
 /// random queries over a small universe of addresses, tags, ports and applications.
 struct RandomPolicy {
-    var rng: SeededGenerator
+    var rng: SeededRandom
 
     static let tagPool = ["cluster:prod", "cluster:dev", "ns:a", "ns:b", "ns:c", "label:app=web", "label:app=db",
                           "label:tier=front", "node:n1", "node:n2", "team:x"]

@@ -1,5 +1,6 @@
 import Testing
 @testable import RampartWire
+import RampartTestSupport
 
 /// The reader must end cleanly or throw at every possible cut and on any garbage; a trap
 /// here would crash the test process, which is the failure these tests look for.
@@ -49,7 +50,7 @@ struct CaptureTruncationTests {
     }
 
     @Test func randomGarbageNeverTraps() {
-        var rng = SeededGenerator(seed: 0x5EED_CAFE)
+        var rng = SeededRandom(seed: 0x5EED_CAFE)
         for round in 0 ..< 3000 {
             let count = Int.random(in: 0 ..< 300, using: &rng)
             var bytes = (0 ..< count).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
@@ -63,7 +64,7 @@ struct CaptureTruncationTests {
     }
 
     @Test func randomMutationsOfValidFilesNeverTrap() {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let seeds = [CaptureFixture.smallPcap(), CaptureFixture.smallPcap(bigEndian: true), Self.smallPcapng()]
         for round in 0 ..< 4000 {
             var bytes = seeds[round % seeds.count]

@@ -1,5 +1,6 @@
 import Testing
 @testable import RampartWire
+import RampartTestSupport
 
 @Suite struct ChecksumTests {
     @Test func rfc1071Example() {
@@ -11,7 +12,7 @@ import Testing
     }
 
     @Test func fastSumEqualsTheReferenceAtEveryLength() {
-        var random = SeededGenerator(state: 7)
+        var random = SeededRandom(seed: 7)
         for length in 0...200 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
             let fast = bytes.withUnsafeBytes { Checksum.internet($0) }
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func incrementalUpdateEqualsRecomputation() {
-        var random = SeededGenerator(state: 1624)
+        var random = SeededRandom(seed: 1624)
         var frame = Frames.tcpIPv4(payload: [UInt8](repeating: 0x5A, count: 33))
         for round in 0..<500 {
             let checksum = UInt16(frame[50]) << 8 | UInt16(frame[51])

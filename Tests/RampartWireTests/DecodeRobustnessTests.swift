@@ -1,5 +1,6 @@
 import Testing
 @testable import RampartWire
+import RampartTestSupport
 
 
 @Suite struct DecodeRobustnessTests {
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func randomByteStrings() {
-        var random = SeededGenerator(state: 0x5EED)
+        var random = SeededRandom(seed: 0x5EED)
         for _ in 0..<3000 {
             let length = Int.random(in: 0...160, using: &random)
             decodeEverywhere((0..<length).map { _ in UInt8.random(in: 0...255, using: &random) })
@@ -35,7 +36,7 @@ import Testing
 
     @Test func mutatedValidFrames() {
         // Random bytes rarely get past the version checks; flipping bytes of real frames does.
-        var random = SeededGenerator(state: 42)
+        var random = SeededRandom(seed: 42)
         let valid = Frames.allValid
         for _ in 0..<3000 {
             var bytes = valid[Int.random(in: 0..<valid.count, using: &random)].bytes
