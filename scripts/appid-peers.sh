@@ -33,7 +33,8 @@ fi
 format=markdown
 if [[ "${1:-}" == "--tsv" ]]; then format=tsv; shift; fi
 
-rampart=${RAMPART:-/work/integ/.build/debug/rampart}
+# The rampart compared: $RAMPART, else the one on PATH, else this tree's debug build.
+rampart=${RAMPART:-$(command -v rampart || echo .build/debug/rampart)}
 for tool in "$rampart" tshark ndpiReader python3; do
     command -v "$tool" >/dev/null || { echo "appid-peers: $tool not found" >&2; exit 1; }
 done

@@ -2,7 +2,8 @@
 # Checks that the documentation's examples work as written (issue 11, "docs that run"):
 # the example configurations under deploy/examples/ are accepted by the executables that
 # read them, and every marked block of README.md and docs/*.md runs or validates
-# (scripts/lib/doc_examples.py says how blocks are marked).
+# (scripts/lib/doc_examples.py says how blocks are marked; --strict: every sh and yaml block
+# carries a marker).
 #
 #   scripts/check-docs.sh                 # after a debug build (swift build)
 #   RAMPART_BIN=.build/release scripts/check-docs.sh
@@ -17,4 +18,4 @@ echo "== deploy/examples" >&2
 "$bin/rampart-node" validate --config deploy/examples/node.yaml >&2
 "$bin/rampart-manager" validate --config deploy/examples/manager.yaml >&2
 echo "== examples in README.md and docs/" >&2
-python3 scripts/lib/doc_examples.py --bin "$bin" README.md docs/*.md
+python3 scripts/lib/doc_examples.py --bin "$bin" --strict README.md docs/*.md
