@@ -511,21 +511,16 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// The counters as Prometheus samples `(metric, line)`, labelled with `listener` (the
     /// server's name).
-    func prometheusSamples(prefix: String) -> [(String, String)] {
+    /// This listener's connection outcomes and refusal reasons, as labelled samples.
+    func prometheusSamples() -> (connections: [(labels: [(String, String)], value: Int)], refusals: [(labels: [(String, String)], value: Int)]) {
         let c = counters
-        let label = "listener=\"\(name)\""
-        let connections = "\(prefix)_http_connections_total"
-        let refusals = "\(prefix)_http_refusals_total"
-        var samples: [(String, String)] = []
-        for (outcome, value) in [("accepted", c.accepted), ("refused_full", c.refusedFull), ("refused_per_client", c.refusedPerClient)] {
-            samples.append((connections, "\(connections){\(label),outcome=\"\(outcome)\"} \(value)"))
-        }
-        for (reason, value) in [("busy", c.refusedBusy), ("header_timeout", c.headerTimeouts), ("request_timeout", c.requestTimeouts),
-                                ("write_timeout", c.writeTimeouts), ("malformed", c.malformed), ("unauthorized", c.unauthorized),
-                                ("forbidden", c.forbidden)] {
-            samples.append((refusals, "\(refusals){\(label),reason=\"\(reason)\"} \(value)"))
-        }
-        return samples
+        let connections = [("accepted", c.accepted), ("refused_full", c.refusedFull), ("refused_per_client", c.refusedPerClient)]
+            .map { (labels: [("listener", name), ("outcome", $0.0)], value: $0.1) }
+        let refusals = [("busy", c.refusedBusy), ("header_timeout", c.headerTimeouts), ("request_timeout", c.requestTimeouts),
+                        ("write_timeout", c.writeTimeouts), ("malformed", c.malformed), ("unauthorized", c.unauthorized),
+                        ("forbidden", c.forbidden)]
+            .map { (labels: [("listener", name), ("reason", $0.0)], value: $0.1) }
+        return (connections, refusals)
     }
 }
 
@@ -535,16 +530,15 @@ public final class HTTPListenerSet: @unchecked Sendable {
     private var servers: [HTTPServer] = []
     public init() {}
     public func add(_ server: HTTPServer) { lock.withLock { servers.append(server) } }
-    /// Every listener's counters as Prometheus text, one group per metric.
+    /// Every listener's counters as Prometheus text, one family per metric.
     public func prometheusText(prefix: String) -> String {
-        let samples = lock.withLock { servers }.flatMap { $0.prometheusSamples(prefix: prefix) }
-        var text = ""
-        var families: [String] = []
-        for (family, _) in samples where !families.contains(family) { families.append(family) }
-        for family in families {
-            text += "# TYPE \(family) counter\n"
-            for (name, line) in samples where name == family { text += line + "\n" }
-        }
-        return text
+        let samples = lock.withLock { servers }.map { $0.prometheusSamples() }
+        guard !samples.isEmpty else { return "" }
+        var page = PrometheusText()
+        page.family("\(prefix)_http_connections_total", .counter, "Connections to the HTTP listeners, by outcome.",
+                    samples.flatMap(\.connections))
+        page.family("\(prefix)_http_refusals_total", .counter, "Requests the HTTP listeners refused, by reason.",
+                    samples.flatMap(\.refusals))
+        return page.text
     }
 }

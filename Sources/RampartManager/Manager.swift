@@ -4,6 +4,7 @@ import RampartPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
+import RampartHTTP
 import RampartKube
 
 /// The manager's first job: watch every configured cluster, merge their address→tag maps,
@@ -206,50 +207,35 @@ public final class Manager: @unchecked Sendable {
 
     /// Prometheus text exposition.
     public func metrics() -> String {
-        var lines: [String] = []
+        var page = PrometheusText()
         let (count, conflicts, storeErrors, addresses) = lock.withLock { (counters.updates, counters.conflicts, counters.storeErrors, merged.count) }
-        lines.append("# HELP rampart_manager_tag_updates_total Address tag changes recorded in the audit log.")
-        lines.append("# TYPE rampart_manager_tag_updates_total counter")
-        lines.append("rampart_manager_tag_updates_total \(count)")
-        lines.append("# HELP rampart_manager_address_conflicts_total Addresses claimed by two clusters (overlapping pod networks).")
-        lines.append("# TYPE rampart_manager_address_conflicts_total counter")
-        lines.append("rampart_manager_address_conflicts_total \(conflicts)")
-        lines.append("# HELP rampart_manager_store_errors_total Failed writes to the state database.")
-        lines.append("# TYPE rampart_manager_store_errors_total counter")
-        lines.append("rampart_manager_store_errors_total \(storeErrors)")
-        lines.append("# HELP rampart_manager_addresses Tagged addresses across clusters.")
-        lines.append("# TYPE rampart_manager_addresses gauge")
-        lines.append("rampart_manager_addresses \(addresses)")
-        lines.append("# HELP rampart_manager_cluster_synced Whether every resource of the cluster is listed and watched.")
-        lines.append("# TYPE rampart_manager_cluster_synced gauge")
+        page.single("rampart_manager_tag_updates_total", .counter, "Address tag changes recorded in the audit log.", count)
+        page.single("rampart_manager_address_conflicts_total", .counter, "Addresses claimed by two clusters (overlapping pod networks).", conflicts)
+        page.single("rampart_manager_store_errors_total", .counter, "Failed writes to the state database.", storeErrors)
+        page.single("rampart_manager_addresses", .gauge, "Tagged addresses across clusters.", addresses)
         let reports = clusters()
-        for report in reports { lines.append("rampart_manager_cluster_synced{cluster=\"\(report.name)\"} \(report.synced ? 1 : 0)") }
-        lines.append("# HELP rampart_manager_cluster_pods Pods the watcher holds.")
-        lines.append("# TYPE rampart_manager_cluster_pods gauge")
-        for report in reports { lines.append("rampart_manager_cluster_pods{cluster=\"\(report.name)\"} \(report.pods)") }
-        lines.append("# HELP rampart_manager_firewall_connected Whether the last push to the firewall succeeded.")
-        lines.append("# TYPE rampart_manager_firewall_connected gauge")
+        page.family("rampart_manager_cluster_synced", .gauge, "Whether every resource of the cluster is listed and watched.",
+                    reports.map { (labels: [("cluster", $0.name)], value: $0.synced ? 1 : 0) })
+        page.family("rampart_manager_cluster_pods", .gauge, "Pods the watcher holds.",
+                    reports.map { (labels: [("cluster", $0.name)], value: $0.pods) })
         let pushStatus = pushers.map { ($0.name, $0.status) }
-        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_connected{firewall=\"\(name)\"} \(status.connected ? 1 : 0)") }
-        lines.append("# HELP rampart_manager_firewall_in_sync Whether the firewall holds the whole map (a full sync its current run accepted, no failure since).")
-        lines.append("# TYPE rampart_manager_firewall_in_sync gauge")
-        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_in_sync{firewall=\"\(name)\"} \(status.inSync ? 1 : 0)") }
-        lines.append("# HELP rampart_manager_firewall_resyncs_total Full syncs sent because the firewall restarted (new boot id) or showed a sequence the manager did not send.")
-        lines.append("# TYPE rampart_manager_firewall_resyncs_total counter")
-        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_resyncs_total{firewall=\"\(name)\"} \(status.resyncs)") }
-        lines.append("# HELP rampart_manager_firewall_sequence Last sequence number the firewall accepted.")
-        lines.append("# TYPE rampart_manager_firewall_sequence gauge")
-        for (name, status) in pushStatus { lines.append("rampart_manager_firewall_sequence{firewall=\"\(name)\"} \(status.sequence)") }
-        lines.append("# HELP rampart_manager_push_failures_total Failed pushes (each followed by a full resync).")
-        lines.append("# TYPE rampart_manager_push_failures_total counter")
-        for (name, status) in pushStatus { lines.append("rampart_manager_push_failures_total{firewall=\"\(name)\"} \(status.failures)") }
-        lines.append("# HELP rampart_manager_push_seconds From a tag change reaching the manager to the firewall accepting it.")
-        lines.append("# TYPE rampart_manager_push_seconds histogram")
-        for pusher in pushers { lines.append(pusher.latency.exposition(name: "rampart_manager_push_seconds", labels: "firewall=\"\(pusher.name)\"")) }
-        lines.append("# HELP rampart_manager_resident_bytes Resident memory of the manager.")
-        lines.append("# TYPE rampart_manager_resident_bytes gauge")
-        lines.append("rampart_manager_resident_bytes \(Manager.residentBytes())")
-        return lines.joined(separator: "\n") + "\n"
+        func perFirewall<Value: BinaryInteger>(_ name: String, _ kind: PrometheusText.Kind, _ help: String, _ value: (FirewallPusher.Status) -> Value) {
+            page.family(name, kind, help, pushStatus.map { (labels: [("firewall", $0.0)], value: value($0.1)) })
+        }
+        perFirewall("rampart_manager_firewall_connected", .gauge, "Whether the last push to the firewall succeeded.") { $0.connected ? 1 : 0 }
+        perFirewall("rampart_manager_firewall_in_sync", .gauge,
+                    "Whether the firewall holds the whole map (a full sync its current run accepted, no failure since).") { $0.inSync ? 1 : 0 }
+        perFirewall("rampart_manager_firewall_resyncs_total", .counter,
+                    "Full syncs sent because the firewall restarted (new boot id) or showed a sequence the manager did not send.") { $0.resyncs }
+        perFirewall("rampart_manager_firewall_sequence", .gauge, "Last sequence number the firewall accepted.") { $0.sequence }
+        perFirewall("rampart_manager_push_failures_total", .counter, "Failed pushes (each followed by a full resync).") { $0.failures }
+        page.header("rampart_manager_push_seconds", .histogram, "From a tag change reaching the manager to the firewall accepting it.")
+        for pusher in pushers {
+            page.raw(pusher.latency.exposition(name: "rampart_manager_push_seconds",
+                                               labels: "firewall=\"\(PrometheusText.escape(pusher.name))\""))
+        }
+        page.single("rampart_manager_resident_bytes", .gauge, "Resident memory of the manager.", Manager.residentBytes())
+        return page.text
     }
 
     /// VmRSS from /proc/self/status.

@@ -1,3 +1,4 @@
+import RampartHTTP
 import Synchronization
 
 /// The agent's counters, rendered in the Prometheus text exposition format for `/metrics`.
@@ -55,25 +56,24 @@ public final class NodeMetrics: Sendable {
         let all = counters.withLock { $0 }.merging(gauges.withLock { $0 }) { a, _ in a }
         var byName: [String: [(Series, Double)]] = [:]
         for (series, value) in all { byName[series.name, default: []].append((series, value)) }
-        var text = ""
+        var page = PrometheusText()
         for name in byName.keys.sorted() {
             if let help = NodeMetrics.help[name] {
-                text += "# HELP \(name) \(help.text)\n# TYPE \(name) \(help.type)\n"
+                page.header(name, PrometheusText.Kind(rawValue: help.type) ?? .gauge, help.text)
             }
+            var lines = ""
             for (series, value) in byName[name, default: []].sorted(by: { $0.0.labels.joined() < $1.0.labels.joined() }) {
                 let labels = series.labels.isEmpty ? "" : "{" + series.labels.joined(separator: ",") + "}"
                 let number = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-                text += "\(name)\(labels) \(number)\n"
+                lines += "\(name)\(labels) \(number)\n"
             }
+            page.raw(lines)
         }
-        return text
+        return page.text
     }
 
     private static func labelList(_ labels: [String: String]) -> [String] {
-        labels.sorted { $0.key < $1.key }.map { key, value in
-            let escaped = value.replacingAll("\\", "\\\\").replacingAll("\"", "\\\"").replacingAll("\n", "\\n")
-            return "\(key)=\"\(escaped)\""
-        }
+        labels.sorted { $0.key < $1.key }.map { key, value in "\(key)=\"\(PrometheusText.escape(value))\"" }
     }
 }
 

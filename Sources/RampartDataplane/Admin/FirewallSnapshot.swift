@@ -1,3 +1,4 @@
+import RampartHTTP
 import RampartInspect
 import RampartWire
 
@@ -103,112 +104,100 @@ public struct FirewallSnapshot: Sendable {
 
     /// The Prometheus text exposition (version 0.0.4).
     public func prometheusText() -> String {
-        var out = ""
-        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, UInt64)]) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+        var page = PrometheusText()
+        func metric(_ name: String, _ type: PrometheusText.Kind, _ help: String, _ samples: [(String, UInt64)]) {
+            page.header(name, type, help)
+            page.raw(samples.map { "\(name)\($0.0) \($0.1)\n" }.joined())
         }
-        // Prometheus label values escape backslash, quote and newline.
-        func escape(_ s: String) -> String {
-            var out = ""
-            for c in s.unicodeScalars {
-                switch c {
-                case "\\": out += "\\\\"
-                case "\"": out += "\\\""
-                case "\n": out += "\\n"
-                default: out.unicodeScalars.append(c)
-                }
-            }
-            return out
-        }
-        metric("rampart_datagrams_received_total", "counter", "Tunnel datagrams received.", [("", counters.datagramsReceived)])
-        metric("rampart_bytes_received_total", "counter", "Tunnel bytes received (UDP payload).", [("", counters.bytesReceived)])
-        metric("rampart_datagrams_sent_total", "counter", "Tunnel datagrams sent back.", [("", counters.datagramsSent)])
-        metric("rampart_bytes_sent_total", "counter", "Tunnel bytes sent back (UDP payload).", [("", counters.bytesSent)])
-        metric("rampart_frames_forwarded_total", "counter", "Inner frames allowed and sent back.", [("", counters.framesForwarded)])
-        metric("rampart_resets_sent_total", "counter", "TCP resets sent by reset rules.", [("", counters.resetsSent)])
-        metric("rampart_checksums_completed_total", "counter", "Inner checksums completed (offload left them unfinished).", [("", counters.checksumsCompleted)])
-        metric("rampart_frames_segmented_total", "counter", "Oversized TCP packets cut to the inner MTU.", [("", counters.framesSegmented)])
-        metric("rampart_segments_created_total", "counter", "Segments made from oversized TCP packets.", [("", counters.segmentsCreated)])
-        metric("rampart_receive_batches_total", "counter", "recvmmsg calls that returned datagrams.", [("", counters.receiveBatches)])
-        metric("rampart_gro_receives_total", "counter", "Receives holding several datagrams coalesced by UDP GRO.", [("", counters.coalescedReceives)])
-        metric("rampart_gro_datagrams_total", "counter", "Datagrams that arrived in coalesced receives (over rampart_gro_receives_total: datagrams per coalesced receive).", [("", counters.coalescedDatagrams)])
-        metric("rampart_gso_sends_total", "counter", "Sends carrying a run of datagrams cut by the kernel (UDP GSO).", [("", counters.segmentedSends)])
-        metric("rampart_gso_datagrams_total", "counter", "Datagrams sent inside UDP GSO sends.", [("", counters.segmentedDatagrams)])
-        metric("rampart_gso_fallbacks_total", "counter", "UDP GSO sends refused by the kernel and sent one datagram at a time.", [("", counters.segmentedSendFallbacks)])
-        metric("rampart_drops_total", "counter", "Datagrams dropped, by reason.",
+        let escape = PrometheusText.escape
+        metric("rampart_datagrams_received_total", .counter, "Tunnel datagrams received.", [("", counters.datagramsReceived)])
+        metric("rampart_bytes_received_total", .counter, "Tunnel bytes received (UDP payload).", [("", counters.bytesReceived)])
+        metric("rampart_datagrams_sent_total", .counter, "Tunnel datagrams sent back.", [("", counters.datagramsSent)])
+        metric("rampart_bytes_sent_total", .counter, "Tunnel bytes sent back (UDP payload).", [("", counters.bytesSent)])
+        metric("rampart_frames_forwarded_total", .counter, "Inner frames allowed and sent back.", [("", counters.framesForwarded)])
+        metric("rampart_resets_sent_total", .counter, "TCP resets sent by reset rules.", [("", counters.resetsSent)])
+        metric("rampart_checksums_completed_total", .counter, "Inner checksums completed (offload left them unfinished).", [("", counters.checksumsCompleted)])
+        metric("rampart_frames_segmented_total", .counter, "Oversized TCP packets cut to the inner MTU.", [("", counters.framesSegmented)])
+        metric("rampart_segments_created_total", .counter, "Segments made from oversized TCP packets.", [("", counters.segmentsCreated)])
+        metric("rampart_receive_batches_total", .counter, "recvmmsg calls that returned datagrams.", [("", counters.receiveBatches)])
+        metric("rampart_gro_receives_total", .counter, "Receives holding several datagrams coalesced by UDP GRO.", [("", counters.coalescedReceives)])
+        metric("rampart_gro_datagrams_total", .counter, "Datagrams that arrived in coalesced receives (over rampart_gro_receives_total: datagrams per coalesced receive).", [("", counters.coalescedDatagrams)])
+        metric("rampart_gso_sends_total", .counter, "Sends carrying a run of datagrams cut by the kernel (UDP GSO).", [("", counters.segmentedSends)])
+        metric("rampart_gso_datagrams_total", .counter, "Datagrams sent inside UDP GSO sends.", [("", counters.segmentedDatagrams)])
+        metric("rampart_gso_fallbacks_total", .counter, "UDP GSO sends refused by the kernel and sent one datagram at a time.", [("", counters.segmentedSendFallbacks)])
+        metric("rampart_drops_total", .counter, "Datagrams dropped, by reason.",
                DropReason.allCases.map { ("{reason=\"\($0.label)\"}", counters.dropped($0)) })
-        metric("rampart_policy_reloads_total", "counter", "Policy reloads, by result.",
+        metric("rampart_policy_reloads_total", .counter, "Policy reloads, by result.",
                [("{result=\"ok\"}", counters.policyReloads), ("{result=\"rejected\"}", counters.policyReloadFailures)])
-        metric("rampart_policy_generation", "gauge",
+        metric("rampart_policy_generation", .gauge,
                "The policy generation published last (each reload that loaded is one more; 0: the policy the firewall started with).",
                [("", UInt64(max(publishedPolicyGeneration, 0)))])
         if !workerPolicyGenerations.isEmpty {
-            metric("rampart_worker_policy_generation", "gauge", "The policy generation each worker runs (all equal once a reload is adopted).",
+            metric("rampart_worker_policy_generation", .gauge, "The policy generation each worker runs (all equal once a reload is adopted).",
                    workerPolicyGenerations.enumerated().map { ("{worker=\"\($0.offset)\"}", UInt64(max($0.element, 0))) })
         }
-        metric("rampart_tagged_addresses", "gauge", "Addresses in the admin tag map.", [("", UInt64(max(taggedAddresses, 0)))])
-        metric("rampart_tagged_addresses_limit", "gauge", "Addresses the admin tag map may hold (spec.maxTaggedAddresses).", [("", UInt64(max(maxTaggedAddresses, 0)))])
-        metric("rampart_tag_batches_refused_total", "counter", "Tag batches refused whole because the admin map would pass its limit.",
+        metric("rampart_tagged_addresses", .gauge, "Addresses in the admin tag map.", [("", UInt64(max(taggedAddresses, 0)))])
+        metric("rampart_tagged_addresses_limit", .gauge, "Addresses the admin tag map may hold (spec.maxTaggedAddresses).", [("", UInt64(max(maxTaggedAddresses, 0)))])
+        metric("rampart_tag_batches_refused_total", .counter, "Tag batches refused whole because the admin map would pass its limit.",
                [("{reason=\"too_many_addresses\"}", UInt64(max(oversizeTagBatches, 0)))])
-        metric("rampart_tag_updates_total", "counter", "Address-to-tag updates applied from the admin API.", [("", counters.tagUpdates)])
-        metric("rampart_syslog_messages_total", "counter", "Syslog messages sent whole (UDP datagrams, TCP frames).", [("", counters.syslogMessages &+ events.messages)])
-        metric("rampart_syslog_errors_total", "counter", "Syslog messages lost, by reason.",
+        metric("rampart_tag_updates_total", .counter, "Address-to-tag updates applied from the admin API.", [("", counters.tagUpdates)])
+        metric("rampart_syslog_messages_total", .counter, "Syslog messages sent whole (UDP datagrams, TCP frames).", [("", counters.syslogMessages &+ events.messages)])
+        metric("rampart_syslog_errors_total", .counter, "Syslog messages lost, by reason.",
                zip(["send_failed", "queue_full", "disconnected"], counters.syslogErrors).map { ("{reason=\"\($0.0)\"}", $0.1) })
-        metric("rampart_syslog_truncated_total", "counter", "Syslog messages cut to 2048 bytes.", [("", counters.syslogTruncated &+ events.truncated)])
-        metric("rampart_syslog_connects_total", "counter", "Syslog TCP connection attempts.", [("", counters.syslogConnects &+ events.connects)])
-        metric("rampart_events_shipped_records_total", "counter",
+        metric("rampart_syslog_truncated_total", .counter, "Syslog messages cut to 2048 bytes.", [("", counters.syslogTruncated &+ events.truncated)])
+        metric("rampart_syslog_connects_total", .counter, "Syslog TCP connection attempts.", [("", counters.syslogConnects &+ events.connects)])
+        metric("rampart_events_shipped_records_total", .counter,
                "Event records the TCP syslog collector acknowledged (shipped from the event files).", [("", events.shippedRecords)])
-        metric("rampart_events_shipped_bytes_total", "counter",
+        metric("rampart_events_shipped_bytes_total", .counter,
                "Event-file bytes the TCP syslog collector acknowledged.", [("", events.shippedBytes)])
-        metric("rampart_events_backlog_bytes", "gauge",
+        metric("rampart_events_backlog_bytes", .gauge,
                "Event-file bytes the TCP syslog collector has not acknowledged yet.", [("", events.backlogBytes)])
-        metric("rampart_events_held_files", "gauge",
+        metric("rampart_events_held_files", .gauge,
                "Rotated event files kept beyond eventsKeep because the syslog collector has not received them.", [("", events.heldFiles)])
-        metric("rampart_events_held_bytes", "gauge",
+        metric("rampart_events_held_bytes", .gauge,
                "Bytes of the rotated event files kept beyond eventsKeep because unsent (bounded by eventsHoldMaxBytes).", [("", events.heldBytes)])
-        metric("rampart_events_unwritten_records_total", "counter",
+        metric("rampart_events_unwritten_records_total", .counter,
                "Event records not written because rotating would have deleted unsent files past eventsHoldMaxBytes.", [("", events.unwrittenRecords)])
-        metric("rampart_events_unwritten_bytes_total", "counter",
+        metric("rampart_events_unwritten_bytes_total", .counter,
                "Bytes of the event records not written because the hold was full.", [("", events.unwrittenBytes)])
-        metric("rampart_packets_total", "counter", "Inner packets inspected.", [("", engine.packets)])
-        metric("rampart_inner_bytes_total", "counter", "Inner bytes inspected.", [("", engine.bytes)])
-        metric("rampart_verdicts_total", "counter", "Engine verdicts.",
+        metric("rampart_packets_total", .counter, "Inner packets inspected.", [("", engine.packets)])
+        metric("rampart_inner_bytes_total", .counter, "Inner bytes inspected.", [("", engine.bytes)])
+        metric("rampart_verdicts_total", .counter, "Engine verdicts.",
                [("{verdict=\"forward\"}", engine.packetsForwarded), ("{verdict=\"drop\"}", engine.packetsDropped),
                 ("{verdict=\"reset\"}", engine.packetsReset)])
-        metric("rampart_malformed_packets_total", "counter", "Inner packets the decoder rejected.", [("", engine.malformedPackets)])
-        metric("rampart_sessions_created_total", "counter", "Sessions created.", [("", engine.sessionsCreated)])
-        metric("rampart_sessions_ended_total", "counter", "Sessions ended.", [("", engine.sessionsEnded)])
-        metric("rampart_sessions", "gauge", "Sessions tracked now.", [("", UInt64(max(activeSessions, 0)))])
-        metric("rampart_flows_summarised_total", "counter",
+        metric("rampart_malformed_packets_total", .counter, "Inner packets the decoder rejected.", [("", engine.malformedPackets)])
+        metric("rampart_sessions_created_total", .counter, "Sessions created.", [("", engine.sessionsCreated)])
+        metric("rampart_sessions_ended_total", .counter, "Sessions ended.", [("", engine.sessionsEnded)])
+        metric("rampart_sessions", .gauge, "Sessions tracked now.", [("", UInt64(max(activeSessions, 0)))])
+        metric("rampart_flows_summarised_total", .counter,
                "Sessions counted in a flow_summary record instead of written one by one (unanswered denials, flows over the budget).",
                [("", engine.flowsSummarised)])
-        metric("rampart_flow_summaries_total", "counter", "flow_summary records written.", [("", engine.flowSummaries)])
-        metric("rampart_limit_reached_total", "counter",
+        metric("rampart_flow_summaries_total", .counter, "flow_summary records written.", [("", engine.flowSummaries)])
+        metric("rampart_limit_reached_total", .counter,
                "Times a fixed table or a per-source share refused something, by limit (docs/sessions.md, Limits).",
                EngineLimit.allCases.map { ("{limit=\"\($0.label)\"}", engine.limitCount($0)) })
-        metric("rampart_appid_unbuffered_sessions_total", "counter",
+        metric("rampart_appid_unbuffered_sessions_total", .counter,
                "TCP sessions App-ID identified packet by packet for want of a stream buffer.", [("", engine.appIDUnbuffered)])
-        metric("rampart_fragments_total", "counter",
+        metric("rampart_fragments_total", .counter,
                "IP fragments held until their datagram was decided, then forwarded (allowed) or dropped (denied, refused by a limit, overlapping with different bytes, timed out).",
                [("{outcome=\"held\"}", engine.fragmentsHeld), ("{outcome=\"forwarded\"}", engine.fragmentsForwarded),
                 ("{outcome=\"dropped\"}", engine.fragmentsDropped)])
-        metric("rampart_fragment_datagrams_reassembled_total", "counter", "Fragmented datagrams completed and decided.", [("", engine.datagramsReassembled)])
-        metric("rampart_fragment_datagrams", "gauge", "Datagrams being reassembled now.", [("", engine.fragmentDatagramsPending)])
-        metric("rampart_fragment_pool_bytes", "gauge", "Bytes of the held-fragment pool in use now.", [("", engine.fragmentBytesHeld)])
-        metric("rampart_anomalies_total", "counter", "Anomalies by stable name (every one, logged or suppressed by the rate limit).",
+        metric("rampart_fragment_datagrams_reassembled_total", .counter, "Fragmented datagrams completed and decided.", [("", engine.datagramsReassembled)])
+        metric("rampart_fragment_datagrams", .gauge, "Datagrams being reassembled now.", [("", engine.fragmentDatagramsPending)])
+        metric("rampart_fragment_pool_bytes", .gauge, "Bytes of the held-fragment pool in use now.", [("", engine.fragmentBytesHeld)])
+        metric("rampart_anomalies_total", .counter, "Anomalies by stable name (every one, logged or suppressed by the rate limit).",
                DecodeEvent.allCases.map { ("{event=\"\($0.name)\"}", engine.anomalies[$0]) })
         var hits: [(String, UInt64)] = []
         for (i, name) in ruleNames.enumerated() where i < engine.ruleHits.count {
             hits.append(("{rule=\"\(escape(name))\"}", engine.ruleHits[i]))
         }
-        metric("rampart_rule_hits_total", "counter", "Sessions decided by each rule.", hits)
+        metric("rampart_rule_hits_total", .counter, "Sessions decided by each rule.", hits)
         if !workerLoad.isEmpty {
-            metric("rampart_worker_datagrams_received_total", "counter", "Tunnel datagrams received, per worker.",
+            metric("rampart_worker_datagrams_received_total", .counter, "Tunnel datagrams received, per worker.",
                    workerLoad.enumerated().map { ("{worker=\"\($0.offset)\"}", $0.element.datagrams) })
-            metric("rampart_worker_sessions", "gauge", "Sessions tracked now, per worker.",
+            metric("rampart_worker_sessions", .gauge, "Sessions tracked now, per worker.",
                    workerLoad.enumerated().map { ("{worker=\"\($0.offset)\"}", UInt64(max($0.element.sessions, 0))) })
         }
-        return out
+        return page.text
     }
 }
