@@ -26,6 +26,7 @@ final class LoopbackFirewall {
             spec:
               listen: 127.0.0.1:\(tunnelPort)
               admin: 127.0.0.1:\(adminPort)
+              probes: 127.0.0.1:\(freePort())   # not the admin port + 1, which another listener of the run may hold
               events: \(folder.path)/eve.json
               tagState: \(tagState ? folder.path + "/tags.json" : "off")
               workers: 1
