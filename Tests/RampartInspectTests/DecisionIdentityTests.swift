@@ -69,6 +69,27 @@ struct DecisionIdentityTests {
         #expect(policy.tags(of: Self.client) == Self.tags("ns:shop", "pod:web-499"))
         policy.removeTags(for: Self.client)
         #expect(policy.heldTagSetCount == 0)
+        // The 500 pod names were interned while sets held them, and are forgotten since.
+        #expect(policy.internedTagCount == 0)
+    }
+
+    @Test("pod churn does not grow the tag names a matcher keeps; a forgotten tag's id is reused")
+    func tagNamesAreForgotten() throws {
+        var h = try Harness(policy: Self.policy) { _ in }
+        let policy = h.engine.policy
+        for i in 0 ..< 2000 {
+            // A pod comes, opens a session that ends, and its address goes to the next pod.
+            policy.setTags(Self.tags("ns:shop", "pod:web-\(i)", "image:web:\(i % 3)"), for: Self.client)
+            h.open("10.0.0.1", UInt16(10000 + i % 50000), data: TableLimitTests.request)
+            if i % 100 == 99 { h.finish() }
+        }
+        h.finish()
+        // ns:shop, the last pod's name and its image (and at most the two other images, held
+        // by nothing now): not 2,000 names.
+        #expect(policy.internedTagCount <= 5, "\(policy.internedTagCount) tags interned")
+        #expect(policy.tags(of: Self.client) == Self.tags("ns:shop", "pod:web-1999", "image:web:1"))
+        #expect(h.sink.flows.count == 2000)
+        #expect(h.flow("10.0.0.1", UInt16(10000 + 1234))?.sourceTags == ["ns:shop", "pod:web-1234", "image:web:1"])
     }
 
     @Test("a reload keeps the identity decided on; a rematching reload takes the new one")

@@ -34,7 +34,17 @@ extension PolicyMatcher {
     /// Lets go of a handle `holdTags` or `adoptTags` returned.
     @inline(__always)
     public func releaseTags(_ set: UInt32) {
-        if set != TagSetTable.empty { tagSets.release(set) }
+        if set != TagSetTable.empty { releaseSet(set) }
+    }
+
+    /// Lets go of a set; forgets the tags no live set holds any more (their ids are reused).
+    func releaseSet(_ set: UInt32) {
+        for id in tagSets.release(set) {
+            let tag = tagNames[Int(id)]
+            if tagIDs[tag] == id { tagIDs[tag] = nil }
+            tagNames[Int(id)] = Tag.released
+            freeTagIDs.append(id)
+        }
     }
 
     /// The tags of a held set, in the order they were given (cold path, for records).
@@ -52,9 +62,15 @@ extension PolicyMatcher {
     /// A tag's id in this matcher, a new one the first time it is seen.
     func tagID(_ tag: Tag) -> UInt32 {
         if let id = tagIDs[tag] { return id }
-        let id = UInt32(tagNames.count)
+        let id: UInt32
+        if let reused = freeTagIDs.popLast() {
+            id = reused
+            tagNames[Int(id)] = tag
+        } else {
+            id = UInt32(tagNames.count)
+            tagNames.append(tag)
+        }
         tagIDs[tag] = id
-        tagNames.append(tag)
         return id
     }
 
@@ -69,6 +85,9 @@ extension PolicyMatcher {
 
     /// Tag sets held by addresses or sessions (a gauge: it falls as sessions end).
     public var heldTagSetCount: Int { tagSets.count }
+
+    /// Tags interned now (held by a live tag set), for tests and memory figures.
+    public var internedTagCount: Int { tagIDs.count }
 
     /// How many holders a set has (addresses and sessions), for tests.
     public func holders(ofTagSet set: UInt32) -> Int { Int(tagSets.referenceCount(set)) }

@@ -38,6 +38,8 @@ public final class PolicyMatcher {
     var nodes = NodeMap()
     var tagIDs: [Tag: UInt32] = [:]
     var tagNames: [Tag] = []
+    /// Tag ids no live set holds, to be given to the next new tag.
+    var freeTagIDs: [UInt32] = []
     var stamps: [UInt32]
     var stamp: UInt32 = 0
     var scratchCandidates: [Bool]
@@ -667,7 +669,7 @@ public final class PolicyMatcher {
     public func setTags(_ tags: [Tag], for address: IPAddress) {
         let set = tagSets.intern(tags.map(tagID))
         noteNodeTags(tags, for: address)
-        if let old = tagsByAddress.updateValue(set, forKey: address) { tagSets.release(old) }
+        if let old = tagsByAddress.updateValue(set, forKey: address) { releaseSet(old) }
         let (s, d, tunnelBits) = classes(of: address, tags: tags)
         tagged.insert(address, UInt64(s) << 32 | UInt64(d))
         if hasTunnelZones {
@@ -679,7 +681,7 @@ public final class PolicyMatcher {
 
     /// Forgets an address's tags; it is matched by its ranges alone again.
     public func removeTags(for address: IPAddress) {
-        if let old = tagsByAddress.removeValue(forKey: address) { tagSets.release(old) }
+        if let old = tagsByAddress.removeValue(forKey: address) { releaseSet(old) }
         noteNodeTags(nil, for: address)
         tagged.remove(address)
         if hasTunnelZones { tunnelTags.remove(address) }

@@ -17,6 +17,9 @@ public struct Tag: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public static let maximumLength = 512
 
+    /// What a matcher keeps in the slot of a tag it forgot (no live tag set held it).
+    static let released = Tag(validating: "rampart.released")!
+
     static let shapeProblem = "a tag is PREFIX:VALUE (like ns:payments or label:app=web) or a dotted name (like k8s.cl_prod.ns_shop)"
 
     /// Returns nil unless `text` is a well-formed tag; `problem(in:)` says why.

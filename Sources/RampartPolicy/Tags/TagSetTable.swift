@@ -6,7 +6,9 @@
 /// again (a pod replaced, its address reused) before the session ends. Each address holds
 /// one reference to its current set and each session end one more; a set whose last
 /// reference goes is freed and its handle reused, so the table never holds more sets than
-/// tagged addresses plus twice the sessions.
+/// tagged addresses plus twice the sessions. Each tag id counts the live sets that hold it,
+/// so the matcher can forget a tag once no set does (pod churn would otherwise intern every
+/// pod's name for ever).
 ///
 /// ```swift
 /// var sets = TagSetTable()
@@ -23,6 +25,8 @@ struct TagSetTable {
     private var references: [UInt32] = [0]
     private var index: [[UInt32]: UInt32] = [:]
     private var free: [UInt32] = []
+    /// Per tag id: how many live sets hold it.
+    private var tagUses: [UInt32] = []
 
     /// Sets alive now (the empty set not counted).
     var count: Int { sets.count - 1 - free.count }
@@ -33,6 +37,10 @@ struct TagSetTable {
         if let h = index[ids] {
             references[Int(h)] &+= 1
             return h
+        }
+        for id in ids {
+            if Int(id) >= tagUses.count { tagUses.append(contentsOf: repeatElement(0, count: Int(id) + 1 - tagUses.count)) }
+            tagUses[Int(id)] &+= 1
         }
         let h: UInt32
         if let reused = free.popLast() {
@@ -60,14 +68,22 @@ struct TagSetTable {
         references[Int(h)] &+= 1
     }
 
-    mutating func release(_ h: UInt32) {
-        guard h != Self.empty, Int(h) < references.count, references[Int(h)] > 0 else { return }
+    /// One reference less; when it was the last, the set is freed and the tag ids no live
+    /// set holds any more are returned (empty, and allocation-free, otherwise).
+    mutating func release(_ h: UInt32) -> [UInt32] {
+        guard h != Self.empty, Int(h) < references.count, references[Int(h)] > 0 else { return [] }
         references[Int(h)] &-= 1
-        if references[Int(h)] == 0 {
-            index[sets[Int(h)]] = nil
-            sets[Int(h)] = []
-            free.append(h)
+        guard references[Int(h)] == 0 else { return [] }
+        let ids = sets[Int(h)]
+        index[ids] = nil
+        sets[Int(h)] = []
+        free.append(h)
+        var unused: [UInt32] = []
+        for id in ids where Int(id) < tagUses.count {
+            tagUses[Int(id)] &-= 1
+            if tagUses[Int(id)] == 0 { unused.append(id) }
         }
+        return unused
     }
 
     /// The tag ids of a set (empty for an unknown or freed handle).
