@@ -26,7 +26,8 @@ struct DecisionIdentityTests {
             interzone: {action: deny}
         """
 
-    static func tags(_ names: String...) -> [RampartPolicy.Tag] { names.map { RampartPolicy.Tag(validating: $0)! } }
+    static func tags(_ names: String...) -> [RampartPolicy.Tag] { tags(names) }
+    static func tags(_ names: [String]) -> [RampartPolicy.Tag] { names.map { RampartPolicy.Tag(validating: $0)! } }
     static let client = IPAddress("10.0.0.1")!
 
     @Test("an address re-tagged after the decision: the record keeps the tags and zone decided on")

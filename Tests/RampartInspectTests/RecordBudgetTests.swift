@@ -90,7 +90,7 @@ struct RecordBudgetTests {
         // 100 one-packet UDP sessions within one second, then the sessions end together.
         for i in 0 ..< 100 {
             h.time -= 1
-            h.send(RecordBudgetTests.udp("10.0.0.5", UInt16(40000 + i), "10.0.0.9", 53))
+            h.send(TableLimitTests.udp("10.0.0.5", UInt16(40000 + i), "10.0.0.9", 53))
         }
         h.finish()
         #expect(h.sink.flows.count == 10)
@@ -128,16 +128,5 @@ struct RecordBudgetTests {
         for i in 0 ..< 50 { h.send(TableLimitTests.tcp("10.0.0.66", UInt16(10000 + i), "10.0.0.2", 5432, seq: 1, flags: Self.syn)) }
         h.finish()
         #expect(h.sink.flows.count == 50 && h.sink.summaries.isEmpty)
-    }
-
-    /// An IPv4/UDP datagram (raw IP link type; checksum left zero).
-    static func udp(_ source: String, _ sourcePort: UInt16, _ destination: String, _ destinationPort: UInt16) -> [UInt8] {
-        func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-        let payload: [UInt8] = [1, 2, 3, 4]
-        var p: [UInt8] = [0x45, 0] + be16(UInt16(28 + payload.count)) + [0, 1, 0x40, 0, 64, 17, 0, 0]
-        p += be32(TableLimitTests.ipv4(source)) + be32(TableLimitTests.ipv4(destination))
-        p += be16(sourcePort) + be16(destinationPort) + be16(UInt16(8 + payload.count)) + [0, 0]
-        return p + payload
     }
 }

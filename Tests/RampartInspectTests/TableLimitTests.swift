@@ -29,6 +29,17 @@ struct TableLimitTests {
         return p + payload
     }
 
+    /// An IPv4/UDP datagram (raw IP link type; checksum left zero).
+    static func udp(_ source: String, _ sourcePort: UInt16, _ destination: String, _ destinationPort: UInt16) -> [UInt8] {
+        func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        let payload: [UInt8] = [1, 2, 3, 4]
+        var p: [UInt8] = [0x45, 0] + be16(UInt16(28 + payload.count)) + [0, 1, 0x40, 0, 64, 17, 0, 0]
+        p += be32(ipv4(source)) + be32(ipv4(destination))
+        p += be16(sourcePort) + be16(destinationPort) + be16(UInt16(8 + payload.count)) + [0, 0]
+        return p + payload
+    }
+
     /// `inner` (a raw IPv4 packet) in VXLAN from `node`, as the firewall receives it.
     static func tunnelled(_ inner: [UInt8], node: String, vni: UInt32 = 7) -> [UInt8] {
         func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }

@@ -8,7 +8,7 @@ import RampartWire
 @Suite("Tunnel origin")
 struct TunnelOriginTests {
     typealias Harness = TableLimitTests.Harness
-    static func tags(_ names: String...) -> [RampartPolicy.Tag] { names.map { RampartPolicy.Tag(validating: $0)! } }
+    static func tags(_ names: String...) -> [RampartPolicy.Tag] { DecisionIdentityTests.tags(names) }
 
     func harness(check: Bool = true) throws -> Harness {
         var h = try Harness { $0.tunnelOriginCheck = check }

@@ -29,6 +29,25 @@ struct FlowSummarizer {
         var clientZone: UInt16 = Session.zoneNotTaken
         var serverZone: UInt16 = Session.zoneNotTaken
         var action: UInt8 = 0
+
+        /// Counts one more session; the first one counted gives the identity shown.
+        mutating func count(_ session: Session, policy: PolicyMatcher) {
+            if sessions == 0 {
+                start = session.firstSeen
+                clientTagSet = policy.holdTags(inSet: session.clientTagSet)
+                clientZone = session.clientZone
+                serverZone = session.serverZone
+                action = session.action
+            }
+            sessions &+= 1
+            packets &+= session.toServer.packets
+            bytes &+= session.toServer.bytes
+            if session.lastSeen > end { end = session.lastSeen }
+            let server = session.server.address
+            if destinations.count < FlowSummary.sampledDestinations && !destinations.contains(server) {
+                destinations.append(server)
+            }
+        }
     }
 
     let budget: RecordBudget
@@ -84,23 +103,8 @@ extension Engine {
             }
         }
         stats.flowsSummarised &+= 1
-        var entry = summarizer.entries[key] ?? FlowSummarizer.Entry()
-        if entry.sessions == 0 {
-            entry.start = session.firstSeen
-            entry.clientTagSet = policy.holdTags(inSet: session.clientTagSet)
-            entry.clientZone = session.clientZone
-            entry.serverZone = session.serverZone
-            entry.action = session.action
-        }
-        entry.sessions &+= 1
-        entry.packets &+= session.toServer.packets
-        entry.bytes &+= session.toServer.bytes
-        if session.lastSeen > entry.end { entry.end = session.lastSeen }
-        let server = session.server.address
-        if entry.destinations.count < FlowSummary.sampledDestinations && !entry.destinations.contains(server) {
-            entry.destinations.append(server)
-        }
-        summarizer.entries[key] = entry
+        // In place: the entry's destination list is not copied to be appended to.
+        summarizer.entries[key, default: FlowSummarizer.Entry()].count(session, policy: policy)
         return false
     }
 }
