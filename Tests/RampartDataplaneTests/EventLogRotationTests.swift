@@ -122,23 +122,27 @@ struct EventLogRotationTests {
         #expect(Set(expected).subtracting(written).sorted().prefix(10) == [], "lost records")
     }
 
+    /// The firewall settings of a configuration whose `spec:` holds `spec` (indented lines)
+    /// beside a one-rule policy.
+    static func firewallSettings(_ spec: String) throws(PolicyErrors) -> FirewallConfiguration {
+        try ConfigurationFile.parse("""
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            metadata: {name: fw}
+            spec:
+            \(spec)
+            ---
+            apiVersion: rampart.io/v1
+            kind: SecurityPolicy
+            metadata: {name: p}
+            spec:
+              rules:
+                - {name: web, services: [tcp/80], action: allow}
+            """, file: "fw.yaml").firewall
+    }
+
     @Test func configurationReadsRotationAndSyslogKeys() throws {
-        func parse(_ spec: String) throws(PolicyErrors) -> FirewallConfiguration {
-            try ConfigurationFile.parse("""
-                apiVersion: rampart.io/v1
-                kind: FirewallConfiguration
-                metadata: {name: fw}
-                spec:
-                \(spec)
-                ---
-                apiVersion: rampart.io/v1
-                kind: SecurityPolicy
-                metadata: {name: p}
-                spec:
-                  rules:
-                    - {name: web, services: [tcp/80], action: allow}
-                """, file: "fw.yaml").firewall
-        }
+        let parse = Self.firewallSettings
         let defaults = try parse("  events: /tmp/eve.json")
         #expect(defaults.eventsMaxBytes == 100 << 20 && defaults.eventsKeep == 5 && defaults.syslog == nil)
         let set = try parse("  eventsMaxBytes: 0\n  eventsKeep: 2\n  syslog: udp://[::1]:5514")

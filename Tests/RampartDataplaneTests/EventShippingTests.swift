@@ -240,20 +240,7 @@ struct EventShippingTests {
     @Test func configurationReadsTheHoldBound() throws {
         func parse(_ spec: String) throws(PolicyErrorsProxy) -> FirewallConfiguration {
             do {
-                return try ConfigurationFile.parse("""
-                    apiVersion: rampart.io/v1
-                    kind: FirewallConfiguration
-                    metadata: {name: fw}
-                    spec:
-                    \(spec)
-                    ---
-                    apiVersion: rampart.io/v1
-                    kind: SecurityPolicy
-                    metadata: {name: p}
-                    spec:
-                      rules:
-                        - {name: web, services: [tcp/80], action: allow}
-                    """, file: "fw.yaml").firewall
+                return try EventLogRotationTests.firewallSettings(spec)
             } catch { throw PolicyErrorsProxy(messages: error.errors.map { "\($0.line): \($0.message)" }) }
         }
         #expect(try parse("  events: /tmp/eve.json").eventsHoldMaxBytes == 1 << 30)
