@@ -18,6 +18,7 @@ import Glibc
 /// | loop | does |
 /// |---|---|
 /// | pods, namespaces | Reflectors → `NodeInventory`; a change wakes the reconciler |
+/// | firewall pods | Reflector → `FirewallGuard`: their own addresses refused to protected pods |
 /// | socket | `decide`, `attach`, `detach`, `status` from the plugin |
 /// | health | firewall probes, tunnel and plugin upkeep, gauges |
 /// | reconciler | compares each attachment with its decision; steers or un-steers |
@@ -54,6 +55,8 @@ public final class NodeAgent: Sendable {
     public let events: NodeEventLog
     public let tunnel: TunnelDevice
     public let installation: PluginInstallation
+    /// Nil unless `spec.firewallPods` names in-cluster firewalls.
+    public let firewallGuard: FirewallGuard?
     private let steering: SteeringAction
     private let credentials: ClusterCredentials
     private let stopSignal = StopSignal()
@@ -75,6 +78,7 @@ public final class NodeAgent: Sendable {
         installation = PluginInstallation(
             binDirectory: configuration.cni.binDirectory, confDirectory: configuration.cni.confDirectory,
             pluginBinary: configuration.cni.pluginBinary, entry: configuration.pluginEntry)
+        firewallGuard = configuration.firewallPods.map { _ in FirewallGuard(table: configuration.tunnel.table) }
         if let steering = dependencies.steering {
             self.steering = steering
         } else {
@@ -121,6 +125,14 @@ public final class NodeAgent: Sendable {
         let stop = stopSignal
         launch("watch pods") { pods.run(until: stop) }
         launch("watch ns") { namespaces.run(until: stop) }
+        if let selection = configuration.firewallPods, let firewallGuard {
+            var settings = Reflector<Pod>.Settings()
+            settings.selector = KubeClient.Selector(namespace: selection.namespace, labelSelector: selection.labelSelector)
+            let firewallPods = Reflector<Pod>(credentials: credentials, settings: settings, onStatus: { [self] in noteStatus($0) }) { [self] change in
+                if firewallGuard.apply(change) { guardFirewalls() }
+            }
+            launch("watch fw pods") { firewallPods.run(until: stop) }
+        }
         launch("agent-socket") { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
         server?.start()
         launch("health") { [self] in
@@ -220,6 +232,10 @@ public final class NodeAgent: Sendable {
         if !unsynced.isEmpty {
             let errors = problems.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
             reasons.append("cache not synced (\(unsynced.joined(separator: ", ")))" + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; ")))
+        }
+        if let firewallGuard, firewallGuard.addresses == nil {
+            let detail = problems.withLock { $0["firewall guard"] }
+            reasons.append("firewall pods not listed yet: their addresses are not guarded" + (detail.map { " (\($0))" } ?? ""))
         }
         if configuration.manageTunnel && !tunnelUp.load(ordering: .acquiring) {
             let detail = problems.withLock { $0["tunnel"] }
@@ -392,6 +408,7 @@ public final class NodeAgent: Sendable {
                 if previous != text { events.record("tunnel", ["error": text, "device": configuration.tunnel.name]) }
             }
         }
+        guardFirewalls()
         if configuration.cni.install {
             do {
                 let outcome = try installation.install()
@@ -420,6 +437,32 @@ public final class NodeAgent: Sendable {
         metrics.set("rampart_node_tunnel_up", [:], configuration.manageTunnel ? (tunnelUp.load(ordering: .acquiring) ? 1 : 0) : 1)
         metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
         updateAttachmentGauges()
+    }
+
+    /// Brings the firewall guard's routes in line with the firewall pods' addresses: on each
+    /// change of those pods and every upkeep pass (a route someone deleted comes back).
+    private func guardFirewalls() {
+        guard let firewallGuard else { return }
+        do {
+            let (added, removed) = try firewallGuard.reconcile(using: try netlinkSocket())
+            if !added.isEmpty || !removed.isEmpty {
+                events.record("firewall-guard", [
+                    "added": added.map { "\($0)" }.joined(separator: " "), "removed": removed.map { "\($0)" }.joined(separator: " "),
+                    "table": "\(firewallGuard.table)",
+                ])
+            }
+            problems.withLock { $0["firewall guard"] = nil }
+        } catch {
+            metrics.count("rampart_node_firewall_guard_errors_total")
+            let text = "\(error)"
+            let previous = problems.withLock { problems in
+                defer { problems["firewall guard"] = text }
+                return problems["firewall guard"]
+            }
+            if previous != text { events.record("firewall-guard", ["error": text]) }
+        }
+        metrics.set("rampart_node_firewall_guard_addresses", [:], Double(firewallGuard.addresses?.count ?? 0))
+        metrics.set("rampart_node_firewall_guard_synced", [:], firewallGuard.addresses == nil ? 0 : 1)
     }
 
     private func updateAttachmentGauges() {

@@ -18,6 +18,7 @@ import RampartPolicy
 ///   firewalls:
 ///     - 10.0.0.50                      # tunnel address only: health assumed
 ///     - {address: 10.0.0.51, admin: "http://10.0.0.51:9680"}   # health: GET /healthz
+///   firewallPods: {namespace: rampart, selector: app.kubernetes.io/component=firewall}  # in-cluster firewalls
 ///   tunnel: {name: rampart0, port: 6080, local: 10.0.0.2, device: eth0, table: 6080, ipv6: true}
 ///   plugin: {failMode: open, trustCIDRs: [10.0.0.0/24], rulePriority: 6000}
 ///   cni: {binDir: /opt/cni/bin, confDir: /etc/cni/net.d, pluginBinary: /usr/local/bin/rampart-cni}
@@ -43,6 +44,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var credentials: Credentials = .inCluster
     public var clusterID: UInt32
     public var firewalls: [FirewallEndpoint]
+    /// In-cluster firewalls: their pods, whose own addresses protected pods may never reach
+    /// (`FirewallGuard`); nil: the firewalls are reached by their real addresses only.
+    public var firewallPods: FirewallGuard.Selection?
     public var tunnel: TunnelSettings
     /// Manage the tunnel device at all (off when another component owns it).
     public var manageTunnel = true
@@ -189,6 +193,22 @@ public struct NodeConfiguration: Sendable, Equatable {
             configuration.credentials = .credentialFile(path: resolve(path), server: try spec.string("server"))
         }
 
+        if let object = spec.raw("firewallPods") {
+            guard let dictionary = object as? [String: Any] else {
+                throw .configuration("\(source): spec.firewallPods: expected a mapping {namespace, selector}")
+            }
+            let f = Fields(dictionary, path: "spec.firewallPods", source: source)
+            for key in dictionary.keys where key != "namespace" && key != "selector" {
+                throw .configuration("\(source): spec.firewallPods.\(key): unknown key; expected namespace and selector")
+            }
+            guard let namespace = try f.string("namespace"), !namespace.isEmpty else {
+                throw .configuration("\(source): spec.firewallPods.namespace: expected the firewall pods' namespace, e.g. rampart")
+            }
+            guard let selector = try f.string("selector"), !selector.trimmingWhitespace().isEmpty else {
+                throw .configuration("\(source): spec.firewallPods.selector: expected a label selector naming the firewall pods, e.g. app.kubernetes.io/component=firewall")
+            }
+            configuration.firewallPods = FirewallGuard.Selection(namespace: namespace, labelSelector: selector)
+        }
         if let object = spec.raw("tunnel") {
             guard let dictionary = object as? [String: Any] else { throw .configuration("\(source): spec.tunnel: expected a mapping") }
             let t = Fields(dictionary, path: "spec.tunnel", source: source)

@@ -25,6 +25,9 @@ public final class NodeMetrics: Sendable {
         "rampart_node_firewall_healthy": ("gauge", "1 when the firewall answers its health check (or has none configured)."),
         "rampart_node_cache_synced": ("gauge", "1 once pods and namespaces have been listed."),
         "rampart_node_tunnel_up": ("gauge", "1 while the tunnel device exists and is up."),
+        "rampart_node_firewall_guard_addresses": ("gauge", "Firewall pod addresses protected pods are refused (spec.firewallPods)."),
+        "rampart_node_firewall_guard_synced": ("gauge", "1 once the firewall pods have been listed and their addresses guarded."),
+        "rampart_node_firewall_guard_errors_total": ("counter", "Failures to write the firewall guard's routes (event firewall-guard)."),
         "rampart_node_ready": ("gauge", "1 when the agent can steer new pods."),
         "rampart_node_plugin_installed": ("gauge", "1 while rampart-cni is the last plugin of the primary's conflist."),
     ]

@@ -19,6 +19,7 @@ import Testing
               cni: {confDir: /etc/cni/net.d, pluginBinary: bin/rampart-cni}
               metrics: "off"
               healthInterval: 2.5
+              firewallPods: {namespace: rampart, selector: app.kubernetes.io/component=firewall}
             """, source: "/etc/rampart/node.yaml", environment: [:])
         #expect(configuration.nodeName == "worker-1")
         #expect(configuration.credentials == .kubeconfig(path: "/etc/rampart/kube/config", context: nil))
@@ -28,6 +29,7 @@ import Testing
         #expect(configuration.cni.pluginBinary == "/etc/rampart/bin/rampart-cni")
         #expect(configuration.metricsListen == nil)
         #expect(configuration.healthInterval == 2.5)
+        #expect(configuration.firewallPods == FirewallGuard.Selection(namespace: "rampart", labelSelector: "app.kubernetes.io/component=firewall"))
         let entry = configuration.pluginEntry.json
         #expect(entry.hasPrefix("{\"type\": \"rampart-cni\", \"firewallEndpoints\": [\"10.0.0.50\", \"10.0.0.51\"], \"vni\": 12"))
         #expect(entry.contains("\"failMode\": \"closed\"") && entry.contains("\"trustCIDRs\": [\"10.0.0.0/24\"]"))
@@ -48,5 +50,10 @@ import Testing
         #expect(message("spec: {clusterID: 7, firewalls: [10.0.0.1], tunnel: {port: 70000}}").contains("spec.tunnel.port"))
         #expect(message("spec: {clusterID: 7, firewalls: [10.0.0.1], tunnel: {table: 254}}").contains("reserved"))
         #expect(message("kind: Pod").contains("expected NodeConfiguration"))
+        let guardBase = "spec: {clusterID: 7, firewalls: [10.0.0.1], firewallPods: "
+        #expect(message(guardBase + "rampart}").contains("spec.firewallPods: expected a mapping"))
+        #expect(message(guardBase + "{selector: app=fw}}").contains("spec.firewallPods.namespace: expected"))
+        #expect(message(guardBase + "{namespace: rampart}}").contains("spec.firewallPods.selector: expected a label selector"))
+        #expect(message(guardBase + "{namespace: rampart, selector: a=b, labels: x}}").contains("spec.firewallPods.labels: unknown key"))
     }
 }
