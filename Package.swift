@@ -28,12 +28,15 @@ let package = Package(
         .target(name: "RampartWire"),
         // The policy language: documents, validation, tags, compiled matcher.
         .target(name: "RampartPolicy", dependencies: ["RampartWire", "CYaml"]),
+        // The Linux calls and structures Glibc's Swift module hides (recvmmsg, sendmmsg,
+        // accept4, signalfd, setns, struct mmsghdr), with their layouts checked at compile time.
+        .target(name: "CLinux"),
         // The system's libyaml (Debian: libyaml-dev): the tokenizer under the policy's YAML reader.
         .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartDataplane", dependencies: ["CLinux", "RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // What the daemons need of POSIX that FoundationEssentials lacks (named threads, a lock,
         // a condition, printf formatting, path names), so no daemon links Foundation's ICU.
         // Imports nothing of ours.
@@ -48,8 +51,8 @@ let package = Package(
         .target(name: "RampartJSON"),
         // The one log line shape of every daemon: JSON objects, one per line, written whole.
         .target(name: "RampartLog", dependencies: ["RampartJSON", "RampartPOSIX"]),
-        // A small rtnetlink client: links, addresses, routes, rules, neighbours. Imports nothing of ours.
-        .target(name: "RampartNetlink"),
+        // A small rtnetlink client: links, addresses, routes, rules, neighbours. Imports only the C shim.
+        .target(name: "RampartNetlink", dependencies: ["CLinux"]),
         // CNI spec types, the chained plugin's commands, the steering plan. No Foundation:
         // the plugin starts for every pod.
         .target(name: "RampartCNI", dependencies: ["RampartNetlink", "RampartJSON", "RampartLog"]),
@@ -68,7 +71,7 @@ let package = Package(
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
         .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
-        .target(name: "RampartNode", dependencies: ["RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
+        .target(name: "RampartNode", dependencies: ["CLinux", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(
             name: "rampart-node",
             dependencies: [

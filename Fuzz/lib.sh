@@ -51,6 +51,15 @@ fuzz_cyaml() {
     done
 }
 
+# fuzz_clinux OUT: the package's C shim for the Linux calls Glibc's module hides (Sources/CLinux),
+# for targets whose sources import it; sets CLINUX_FLAGS, the swiftc arguments that provide the
+# CLinux module and link its object, compiled with ASan like the rest.
+fuzz_clinux() {
+    local out=$1
+    clang -O1 -g -fsanitize=address -I Sources/CLinux/include -c Sources/CLinux/clinux.c -o "$out/clinux.o"
+    CLINUX_FLAGS=(-Xcc -fmodule-map-file=Sources/CLinux/include/module.modulemap -I Sources/CLinux/include "$out/clinux.o")
+}
+
 # fuzz_sources OUT PATH...: copies of every .swift file under the PATHs (folders or files)
 # without their `import Rampart…` lines (@_exported and access-levelled ones too), in OUT/src;
 # sets FUZZ_SOURCES.

@@ -15,8 +15,9 @@ seconds=$(fuzz_seconds "${1:-}")
 shift || true
 out=Fuzz/cni/bin
 mkdir -p "$out" Fuzz/cni/corpus
+fuzz_clinux "$out"
 fuzz_sources "$out" Sources/RampartNetlink Sources/RampartJSON Sources/RampartPOSIX Sources/RampartLog Sources/RampartCNI
-fuzz_build "$out" CNIParsersFuzz RampartCNI Fuzz/cni/CNIParsersFuzz.swift
+fuzz_build "$out" CNIParsersFuzz RampartCNI Fuzz/cni/CNIParsersFuzz.swift "${CLINUX_FLAGS[@]}"
 if [[ -z $(ls -A Fuzz/cni/corpus) ]]; then
     printf '\x00{"cniVersion":"1.1.0","name":"k8s","type":"rampart-cni","vni":7,"firewallEndpoints":["10.0.0.50"],"trustCIDRs":["10.96.0.0/12"],"failMode":"closed","prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"veth1"},{"name":"eth0","sandbox":"/run/netns/p"}],"ips":[{"address":"10.244.1.2/24","interface":1}]}}' >Fuzz/cni/corpus/config
     printf '\x01{"cniVersion":"0.4.0","interfaces":[{"name":"cali1","mac":"aa:bb:cc:dd:ee:ff"},{"name":"eth0","sandbox":"/run/netns/p"}],"ips":[{"version":"4","address":"10.244.1.2/24","gateway":"10.244.1.1","interface":1},{"address":"fd00::2/64","interface":1}],"routes":[{"dst":"0.0.0.0/0"}]}' >Fuzz/cni/corpus/prev

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,8 +36,7 @@ public final class NetworkNamespace: Sendable {
             if code == ENOENT || code == ENOTDIR { throw .namespaceNotFound(path: path) }
             throw .system(operation: "opening network namespace \(path)", errno: code)
         }
-        // NS_GET_NSTYPE answers CLONE_NEWNET only for a network namespace file.
-        guard ioctl(fd, UInt(0xB703)) == NetworkNamespace.cloneNewNet else {
+        guard clinux_is_network_namespace(fd) == 1 else {
             close(fd)
             throw .notANamespace(path: path)
         }
@@ -104,18 +104,8 @@ public final class NetworkNamespace: Sendable {
     }
 
     private static func enter(_ fd: Int32, operation: String) throws(NetlinkError) {
-        guard let setns = setnsFunction else { throw .system(operation: operation, errno: ENOSYS) }
-        guard setns(fd, cloneNewNet) == 0 else {
+        guard clinux_setns_net(fd) == 0 else {
             throw .system(operation: operation, errno: Glibc.errno)
         }
     }
-
-    private static let cloneNewNet: Int32 = 0x4000_0000
-
-    /// Glibc declares `setns` only under `_GNU_SOURCE`, which its Swift module map does not
-    /// define; the symbol is there, so it is looked up once.
-    private static let setnsFunction: (@convention(c) (Int32, Int32) -> Int32)? = {
-        guard let symbol = dlsym(nil, "setns") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    }()
 }

@@ -1,3 +1,4 @@
+import CLinux
 import FoundationEssentials
 import RampartPOSIX
 import RampartKube
@@ -76,10 +77,9 @@ public final class ListeningSocket: Sendable {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, 100)
             guard ready > 0 else { continue }
-            // accept4 is hidden behind _GNU_SOURCE in Glibc's module map; set FD_CLOEXEC after.
-            let client = accept(descriptor, nil, nil)
+            // Close-on-exec from the start: a child started meanwhile never inherits it.
+            let client = clinux_accept_cloexec(descriptor, nil, nil)
             guard client >= 0 else { continue }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1e6))
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

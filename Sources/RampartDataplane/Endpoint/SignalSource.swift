@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,13 +16,11 @@ public final class SignalSource: @unchecked Sendable {
     public static let handled: [Int32] = [SIGHUP, SIGTERM, SIGINT]
 
     public init() throws {
-        guard let calls = SystemCalls.shared else { throw SystemError("dlsym(signalfd)", code: ENOSYS) }
         var set = sigset_t()
         sigemptyset(&set)
         for s in Self.handled { sigaddset(&set, s) }
         guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemError("pthread_sigmask") }
-        // SFD_NONBLOCK and SFD_CLOEXEC equal O_NONBLOCK and O_CLOEXEC (<sys/signalfd.h>).
-        let fd = calls.signalfd(-1, &set, O_NONBLOCK | O_CLOEXEC)
+        let fd = clinux_signalfd(&set)
         guard fd >= 0 else { throw SystemError("signalfd") }
         descriptor = fd
     }
@@ -31,11 +30,7 @@ public final class SignalSource: @unchecked Sendable {
 
     /// The next pending signal, or nil.
     public func next() -> Int32? {
-        // struct signalfd_siginfo: 128 bytes, ssi_signo first.
-        var info = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
-                    UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        let n = withUnsafeMutableBytes(of: &info) { read(descriptor, $0.baseAddress, 128) }
-        guard n == 128 else { return nil }
-        return withUnsafeBytes(of: &info) { Int32(bitPattern: $0.load(as: UInt32.self)) }
+        let signal = clinux_signalfd_next(descriptor)
+        return signal > 0 ? signal : nil
     }
 }

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,8 +14,8 @@ import Glibc
 /// ```
 public final class MessageBatch: @unchecked Sendable {
     public let capacity: Int
-    /// `capacity` mmsghdr records, `SystemCalls.messageStride` bytes each.
-    public let messages: UnsafeMutableRawPointer
+    /// `capacity` mmsghdr records.
+    public let messages: UnsafeMutablePointer<clinux_mmsghdr>
     public let vectors: UnsafeMutablePointer<iovec>
     public let names: UnsafeMutablePointer<sockaddr_storage>
     /// `UDPSegmentation.controlStride` bytes of control space per message (UDP GRO's
@@ -26,8 +27,8 @@ public final class MessageBatch: @unchecked Sendable {
     public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
-        messages = .allocate(byteCount: capacity * SystemCalls.messageStride, alignment: 8)
-        messages.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * SystemCalls.messageStride)
+        messages = .allocate(capacity: capacity)
+        messages.initialize(repeating: clinux_mmsghdr(), count: capacity)
         vectors = .allocate(capacity: capacity)
         vectors.initialize(repeating: iovec(), count: capacity)
         names = .allocate(capacity: capacity)
@@ -51,13 +52,14 @@ public final class MessageBatch: @unchecked Sendable {
     /// The `msghdr` of message `i`.
     @inlinable
     public func header(_ i: Int) -> UnsafeMutablePointer<msghdr> {
-        (messages + i &* SystemCalls.messageStride).assumingMemoryBound(to: msghdr.self)
+        // msg_hdr is the record's first member.
+        UnsafeMutableRawPointer(messages + i).assumingMemoryBound(to: msghdr.self)
     }
 
     /// Bytes received or sent for message `i` (`msg_len`).
     @inlinable
     public func length(_ i: Int) -> Int {
-        Int((messages + i &* SystemCalls.messageStride).load(fromByteOffset: SystemCalls.messageLengthOffset, as: UInt32.self))
+        Int(messages[i].msg_len)
     }
 
     /// Prepares message `i` to receive into `base` (resets the name length and flags);

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +17,7 @@ import Glibc
 /// ```
 public final class SegmentBatch: @unchecked Sendable {
     public let capacity: Int
-    public let messages: UnsafeMutableRawPointer
+    public let messages: UnsafeMutablePointer<clinux_mmsghdr>
     @usableFromInline let controls: UnsafeMutableRawPointer
     /// Per message: the first datagram of its run in the source batch, and how many.
     public let firsts: UnsafeMutablePointer<Int>
@@ -27,8 +28,8 @@ public final class SegmentBatch: @unchecked Sendable {
     public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
-        messages = .allocate(byteCount: capacity * SystemCalls.messageStride, alignment: 8)
-        messages.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * SystemCalls.messageStride)
+        messages = .allocate(capacity: capacity)
+        messages.initialize(repeating: clinux_mmsghdr(), count: capacity)
         controls = .allocate(byteCount: capacity * UDPSegmentation.controlStride, alignment: 8)
         controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * UDPSegmentation.controlStride)
         firsts = .allocate(capacity: capacity)
@@ -47,7 +48,8 @@ public final class SegmentBatch: @unchecked Sendable {
     /// The `msghdr` of message `k`.
     @inlinable
     public func header(_ k: Int) -> UnsafeMutablePointer<msghdr> {
-        (messages + k &* SystemCalls.messageStride).assumingMemoryBound(to: msghdr.self)
+        // msg_hdr is the record's first member.
+        UnsafeMutableRawPointer(messages + k).assumingMemoryBound(to: msghdr.self)
     }
 
     /// Groups `batch`'s queued datagrams into runs (`UDPSegmentation.run`); returns the

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,13 +14,10 @@ import Glibc
 public final class TunnelSocket: @unchecked Sendable {
     public let descriptor: Int32
     public let local: SocketAddress
-    @usableFromInline let calls: SystemCalls
 
     /// - Parameter reusePort: join an SO_REUSEPORT group (one socket per worker; see
     ///   `ReuseportSteering`).
     public init(bind address: SocketAddress, reusePort: Bool = false, receiveBuffer: Int = 8 << 20, sendBuffer: Int = 8 << 20) throws {
-        guard let calls = SystemCalls.shared else { throw SystemError("dlsym(recvmmsg)", code: ENOSYS) }
-        self.calls = calls
         let family = address.address.isIPv4 ? AF_INET : AF_INET6
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }
@@ -77,7 +75,7 @@ public final class TunnelSocket: @unchecked Sendable {
     /// many arrived (0 when none is waiting or on error; `errno` says which).
     @inlinable
     public func receive(_ batch: MessageBatch, count: Int) -> Int {
-        let n = calls.recvmmsg(descriptor, batch.messages, UInt32(min(count, batch.capacity)), Int32(MSG_DONTWAIT), nil)
+        let n = clinux_recvmmsg(descriptor, batch.messages, UInt32(min(count, batch.capacity)), Int32(MSG_DONTWAIT))
         return n > 0 ? Int(n) : 0
     }
 
@@ -92,8 +90,7 @@ public final class TunnelSocket: @unchecked Sendable {
     @inlinable
     public func send(_ batch: MessageBatch, from start: Int, count: Int) -> Int {
         guard start >= 0, count > 0, start &+ count <= batch.count else { return 0 }
-        let first = batch.messages + start &* SystemCalls.messageStride
-        let n = calls.sendmmsg(descriptor, first, UInt32(count), Int32(MSG_DONTWAIT), nil)
+        let n = clinux_sendmmsg(descriptor, batch.messages + start, UInt32(count), Int32(MSG_DONTWAIT))
         return Int(n)
     }
 
@@ -103,8 +100,7 @@ public final class TunnelSocket: @unchecked Sendable {
     @inlinable
     public func send(_ batch: SegmentBatch, from start: Int) -> Int {
         guard start >= 0, start < batch.count else { return 0 }
-        let first = batch.messages + start &* SystemCalls.messageStride
-        let n = calls.sendmmsg(descriptor, first, UInt32(batch.count &- start), Int32(MSG_DONTWAIT), nil)
+        let n = clinux_sendmmsg(descriptor, batch.messages + start, UInt32(batch.count &- start), Int32(MSG_DONTWAIT))
         return Int(n)
     }
 }
