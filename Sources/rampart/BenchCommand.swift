@@ -56,6 +56,9 @@ struct EngineBench: ParsableCommand {
     @Flag(name: .long, help: "Count heap allocations (run with LD_PRELOAD of Benchmarks/allocation-count); fails if decoding allocates.")
     var allocations = false
 
+    @Option(name: .long, help: "With --allocations: fail when the engine allocates more than this per session (the guard in scripts/test.sh).")
+    var maxAllocationsPerSession: Double?
+
     func run() throws {
         let loaded = try policy.map { try LoadedPolicy.load(policyPath: $0, tagsPath: tags) }
             ?? LoadedPolicy.allowAll(tagsPath: tags)
@@ -160,6 +163,10 @@ struct EngineBench: ParsableCommand {
         print("allocations: engine \(grouped(engineAllocations)) over \(grouped(frames.count)) packets and \(grouped(Int(sessions))) sessions = \(fixed(Double(engineAllocations) / Double(frames.count), places: 3)) per packet, \(fixed(Double(engineAllocations) / sessions, places: 1)) per session")
         guard decodeAllocations == 0 else {
             printError("error: decoding allocated \(decodeAllocations) times: the per-packet path must not allocate")
+            throw ExitCode(1)
+        }
+        if let limit = maxAllocationsPerSession, Double(engineAllocations) / sessions > limit {
+            printError("error: the engine allocated \(fixed(Double(engineAllocations) / sessions, places: 1)) times per session, over the limit of \(fixed(limit, places: 1)): find the new allocation (docs/PERFORMANCE.md, \"heap allocations\") or, if it is deliberate, raise the limit in scripts/test.sh")
             throw ExitCode(1)
         }
     }
