@@ -27,16 +27,14 @@ public final class CompiledPolicy: Sendable {
     /// User rules then the two defaults.
     public let rules: [RuleInfo]
     let ruleIndexByName: [String: Int]
-    /// bit 0: applications any; bit 1: service application-default.
-    let ruleFlags: [UInt8]
+    let ruleFlags: [RuleMatchFlags]
     let zoneNames: [String]
     let defaultZone: UInt16
     /// The implicit `unassigned` zone (no `defaults.zone` given), or -1: traffic between
     /// two of its addresses is interzone.
     let implicitZone: Int
 
-    /// Per rule: bit 0 source any, 1 source negated, 2 destination any, 3 destination negated.
-    let addressFlags: [UInt8]
+    let addressFlags: [RuleAddressFlags]
     /// Zone `z`'s masks at `[z * words ..< (z + 1) * words]`. `fromOK`: enabled rules whose
     /// from-zones admit `z`; `toOK`: rules whose to-zones admit it. `denseSource`: those of
     /// `fromOK` that match an address without naming it (source any or negated);
@@ -107,15 +105,12 @@ public final class CompiledPolicy: Sendable {
         ruleCount = R
         words = W
         var infos: [RuleInfo] = []
-        var flags: [UInt8] = []
+        var flags: [RuleMatchFlags] = []
         var byName: [String: Int] = [:]
         for (i, r) in doc.rules.enumerated() {
             infos.append(RuleInfo(index: i, name: r.name, action: r.action, logAtStart: r.log.atStart, logAtEnd: r.log.atEnd,
                                   isDisabled: r.disabled, isDefault: false))
-            var f: UInt8 = 0
-            if r.applications == nil { f |= 1 }
-            if r.services == .applicationDefault { f |= 2 }
-            flags.append(f)
+            flags.append(RuleMatchFlags(r))
             byName[r.name] = i
         }
         for (k, d) in [doc.intrazone, doc.interzone].enumerated() {
@@ -140,14 +135,11 @@ public final class CompiledPolicy: Sendable {
         var anyFrom = [UInt64](repeating: 0, count: W)
         var anyTo = anyFrom
         var srcDense = anyFrom, dstDense = anyFrom
-        var aflags = [UInt8](repeating: 0, count: R)
+        var aflags = [RuleAddressFlags](repeating: [], count: R)
         var decisions: [UInt64] = []
         for (i, r) in doc.rules.enumerated() {
             if !r.disabled { enabled.setBit(i) }
-            if r.source.isAny { aflags[i] |= 1 }
-            if r.source.negate { aflags[i] |= 2 }
-            if r.destination.isAny { aflags[i] |= 4 }
-            if r.destination.negate { aflags[i] |= 8 }
+            aflags[i] = RuleAddressFlags(r)
             if r.source.isAny || r.source.negate { srcDense.setBit(i) }
             if r.destination.isAny || r.destination.negate { dstDense.setBit(i) }
             if let zs = r.fromZones { for z in zs where z < Z { fromMask.setBit(z * W * 64 + i) } } else { anyFrom.setBit(i) }

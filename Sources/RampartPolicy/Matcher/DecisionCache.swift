@@ -1,18 +1,26 @@
-/// A fixed-size memo of decisions keyed by (source class, destination class, service class,
-/// application). It is a cache: a full bucket forgets an entry picked by hash.
+/// A fixed-size memo of decisions, one for each kind of key the matcher decides by: plain
+/// (source class, destination class, service class, application) and zoned (the same plus
+/// the zones a packet's tunnel gave). It is a cache: a full bucket forgets an entry picked
+/// by hash.
 ///
-/// Each entry is 16 bytes and four entries make one 64-byte bucket, so a lookup reads one
-/// cache line whether it hits or misses (the table is larger than the caches closest to the
-/// core, so lines, not instructions, are what a lookup costs). An entry is
+/// Buckets are 64 bytes, so a lookup reads one cache line whether it hits or misses (the
+/// table is larger than the caches closest to the core, so lines, not instructions, are
+/// what a lookup costs). An entry is `Key.entryWords` words:
 ///
 ///     word 0: source class << 32 | destination class
 ///     word 1: 1 << 63 | service class << 40 | (application + 1, or 0 for none) << 23 | decision
+///     words 2...: the key's own (zones), if any
 ///
-/// where the decision is packed in 23 bits (`compact`). Decisions or keys that do not fit
-/// (rule index ≥ 2^17, service class ≥ 2^20) are simply not cached.
-struct DecisionCache {
-    private static let ways = 4
-    private static let decisionBits: UInt64 = (1 << 23) - 1
+/// where the decision is packed in 23 bits (`CompactDecision`). Decisions or keys that do
+/// not fit (rule index ≥ 2^17, service class ≥ 2^20) are simply not cached.
+///
+/// ```swift
+/// var cache = DecisionCache<ClassPairKey>(capacity: 1 << 16)
+/// let key = ClassPairKey(classes: source << 32 | destination)
+/// if let tag = CompactDecision.tag(serviceClass: svc, application: app), let hit = cache.lookup(key, tag) { ... }
+/// ```
+struct DecisionCache<Key: DecisionCacheKey> {
+    private static var ways: Int { 8 / Key.entryWords }
     private let entries: UnsafeMutablePointer<UInt64>
     private let mask: Int
     private let owner: AddressClassMap.Storage
@@ -22,7 +30,7 @@ struct DecisionCache {
     /// `capacity` entries (rounded up to a power of two, at least one bucket).
     init(capacity: Int) {
         var buckets = 1
-        while buckets * DecisionCache.ways < capacity { buckets <<= 1 }
+        while buckets * Self.ways < capacity { buckets <<= 1 }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: buckets * 64, alignment: 64)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: buckets * 64)   // bit 63 clear: empty
         entries = raw.bindMemory(to: UInt64.self, capacity: buckets * 8)
@@ -30,6 +38,81 @@ struct DecisionCache {
         owner = AddressClassMap.Storage()
         owner.release = { raw.deallocate() }
     }
+
+    @inline(__always)
+    private func bucket(_ key: Key, _ tag: UInt64) -> UnsafeMutablePointer<UInt64> {
+        var x = key.classes &* 0x9E37_79B9_7F4A_7C15 ^ tag &* 0xC2B2_AE3D_27D4_EB4F ^ key.hashMix
+        x ^= x >> 29
+        return entries + (Int(truncatingIfNeeded: x >> 20) & mask) &* 8
+    }
+
+    /// The cached compact decision for (key, tag), if any.
+    @inline(__always)
+    func lookup(_ key: Key, _ tag: UInt64) -> UInt64? {
+        let b = bucket(key, tag)
+        for j in 0..<Self.ways {
+            let e = b + j &* Key.entryWords
+            if e[0] == key.classes && e[1] & ~CompactDecision.bits == tag && key.matchesRest(e) { return e[1] & CompactDecision.bits }
+        }
+        return nil
+    }
+
+    /// Remembers a compact decision in a free way of its bucket, else in a pseudo-random
+    /// way. Random replacement, not oldest-first: when more keys than ways keep
+    /// coming back in turn (a scan over many sessions), oldest-first evicts each key just
+    /// before it is asked again and never hits, while random replacement keeps some.
+    @inline(__always)
+    mutating func insert(_ key: Key, _ tag: UInt64, _ decision: UInt64) {
+        let b = bucket(key, tag)
+        victim = victim &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        var j = Int(truncatingIfNeeded: victim >> 58) & (Self.ways - 1)
+        for k in 0..<Self.ways where b[k &* Key.entryWords &+ 1] == 0 { j = k; break }
+        let e = b + j &* Key.entryWords
+        e[0] = key.classes
+        e[1] = tag | decision
+        key.storeRest(e)
+    }
+
+    var memoryEstimate: Int { (mask + 1) * 64 }
+}
+
+/// What a `DecisionCache` is keyed by beyond the classes and the tag word.
+protocol DecisionCacheKey {
+    /// Words per entry: 2, or 4 for a key with words of its own (a power of two, so
+    /// entries never straddle a bucket).
+    static var entryWords: Int { get }
+    /// Source class << 32 | destination class.
+    var classes: UInt64 { get }
+    /// Mixed into the bucket hash (0 when the key has nothing more).
+    var hashMix: UInt64 { get }
+    /// Whether the entry's own words (from word 2) are this key's.
+    func matchesRest(_ entry: UnsafeMutablePointer<UInt64>) -> Bool
+    func storeRest(_ entry: UnsafeMutablePointer<UInt64>)
+}
+
+/// The plain key: 16-byte entries, four per bucket.
+struct ClassPairKey: DecisionCacheKey {
+    static var entryWords: Int { 2 }
+    var classes: UInt64
+    var hashMix: UInt64 { 0 }
+    @inline(__always) func matchesRest(_ entry: UnsafeMutablePointer<UInt64>) -> Bool { true }
+    @inline(__always) func storeRest(_ entry: UnsafeMutablePointer<UInt64>) {}
+}
+
+/// Decisions whose zones came from the packet's tunnel, not from the address classes:
+/// the zones are part of the key. 32-byte entries, two per bucket.
+struct ZonedClassPairKey: DecisionCacheKey {
+    static var entryWords: Int { 4 }
+    var classes: UInt64
+    var zones: UInt64
+    var hashMix: UInt64 { zones &* 0x1656_67B1_9E37_79F9 }
+    @inline(__always) func matchesRest(_ entry: UnsafeMutablePointer<UInt64>) -> Bool { entry[2] == zones }
+    @inline(__always) func storeRest(_ entry: UnsafeMutablePointer<UInt64>) { entry[2] = zones }
+}
+
+/// A decision in 23 bits, and the tag word's key half.
+enum CompactDecision {
+    static let bits: UInt64 = (1 << 23) - 1
 
     /// The key's second word without the decision, or nil when the key does not fit.
     @inline(__always)
@@ -39,7 +122,7 @@ struct DecisionCache {
         return 1 << 63 | UInt64(svc) << 40 | app << 23
     }
 
-    /// A decision in 23 bits: rule index (17), action (3), final, log at start, log at end.
+    /// Rule index (17 bits), action (3), final, log at start, log at end.
     @inline(__always)
     static func compact(_ d: PolicyDecision) -> UInt64? {
         guard d.ruleIndex >= 0 && d.ruleIndex < 1 << 17 else { return nil }
@@ -53,38 +136,4 @@ struct DecisionCache {
                        action: RuleAction(rawValue: UInt8(truncatingIfNeeded: (c >> 17) & 7)) ?? .deny,
                        isFinal: c & (1 << 20) != 0, logAtStart: c & (1 << 21) != 0, logAtEnd: c & (1 << 22) != 0)
     }
-
-    @inline(__always)
-    private func bucket(_ key: UInt64, _ tag: UInt64) -> UnsafeMutablePointer<UInt64> {
-        var x = key &* 0x9E37_79B9_7F4A_7C15 ^ tag &* 0xC2B2_AE3D_27D4_EB4F
-        x ^= x >> 29
-        return entries + (Int(truncatingIfNeeded: x >> 20) & mask) &* 8
-    }
-
-    /// The cached compact decision for (key, tag), if any.
-    @inline(__always)
-    func lookup(_ key: UInt64, _ tag: UInt64) -> UInt64? {
-        let b = bucket(key, tag)
-        for j in 0..<DecisionCache.ways {
-            let w1 = b[2 &* j &+ 1]
-            if b[2 &* j] == key && w1 & ~DecisionCache.decisionBits == tag { return w1 & DecisionCache.decisionBits }
-        }
-        return nil
-    }
-
-    /// Remembers a compact decision in a free way of its bucket, else in a pseudo-random
-    /// way. Random replacement, not oldest-first: when more keys than ways keep
-    /// coming back in turn (a scan over many sessions), oldest-first evicts each key just
-    /// before it is asked again and never hits, while random replacement keeps some.
-    @inline(__always)
-    mutating func insert(_ key: UInt64, _ tag: UInt64, _ decision: UInt64) {
-        let b = bucket(key, tag)
-        victim = victim &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        var j = Int(truncatingIfNeeded: victim >> 62)
-        for k in 0..<DecisionCache.ways where b[2 &* k &+ 1] == 0 { j = k; break }
-        b[2 &* j] = key
-        b[2 &* j &+ 1] = tag | decision
-    }
-
-    var memoryEstimate: Int { (mask + 1) * 64 }
 }

@@ -29,7 +29,7 @@ public final class PolicyMatcher {
     @exclusivity(unchecked) var sourcePool: RulePoolMirror
     @exclusivity(unchecked) var destinationPool: RulePoolMirror
     @exclusivity(unchecked) var tagged: AddressClassMap
-    @exclusivity(unchecked) var cache: DecisionCache
+    @exclusivity(unchecked) var cache: DecisionCache<ClassPairKey>
     /// Cold-path copies of each tagged address's tags: its interned tag set.
     var tagsByAddress: [IPAddress: UInt32] = [:]
     /// The tag sets addresses hold now and sessions were decided with.
@@ -54,58 +54,58 @@ public final class PolicyMatcher {
     let implicitZone: Int
     let icmpClass: UInt32
     let otherClass: UInt32
-    let intervalHigh: UnsafeMutablePointer<UInt64>
-    let intervalLow: UnsafeMutablePointer<UInt64>
-    let intervalSource: UnsafeMutablePointer<UInt32>
-    let intervalDestination: UnsafeMutablePointer<UInt32>
+    let intervalHigh: FixedTable<UInt64>
+    let intervalLow: FixedTable<UInt64>
+    let intervalSource: FixedTable<UInt32>
+    let intervalDestination: FixedTable<UInt32>
     /// `ipv4Interval[p]`: the interval holding IPv4 address `p << 16` (p ≤ 65535), and at
     /// 65536 the one holding 255.255.255.255. An IPv4 address in /16 `p` lies in an interval
     /// between `ipv4Interval[p]` and `ipv4Interval[p + 1]`, usually the same one, so the
     /// binary search is over a handful of intervals instead of all of them.
-    let ipv4Interval: UnsafeMutablePointer<UInt32>
+    let ipv4Interval: FixedTable<UInt32>
     /// The low 32 bits of each interval's start (its IPv4 value when it starts in IPv4 space).
-    let intervalStartV4: UnsafeMutablePointer<UInt32>
+    let intervalStartV4: FixedTable<UInt32>
     /// Port → service class in two levels: `portBlock[transport * 256 + port >> 8]` is the
     /// offset in `portClass` of that block's 256 classes. Equal blocks are stored once (most
     /// blocks hold no rule edge), so 3 × 65,536 entries (768 KB, a cache miss per random
     /// port) become a few dozen kilobytes that stay in cache; two loads, no branch.
-    let portBlock: UnsafeMutablePointer<UInt32>
-    let portClass: UnsafeMutablePointer<UInt32>
-    let denseSource: UnsafeMutablePointer<UInt64>
-    let denseDestination: UnsafeMutablePointer<UInt64>
-    let serviceBits: UnsafeMutablePointer<UInt64>
-    let serviceApplications: UnsafeMutablePointer<UInt64>
-    let fromOK: UnsafeMutablePointer<UInt64>
-    let toOK: UnsafeMutablePointer<UInt64>
-    let appBits: UnsafeMutablePointer<UInt64>
-    let anyApplicationBits: UnsafeMutablePointer<UInt64>
+    let portBlock: FixedTable<UInt32>
+    let portClass: FixedTable<UInt32>
+    let denseSource: FixedTable<UInt64>
+    let denseDestination: FixedTable<UInt64>
+    let serviceBits: FixedTable<UInt64>
+    let serviceApplications: FixedTable<UInt64>
+    let fromOK: FixedTable<UInt64>
+    let toOK: FixedTable<UInt64>
+    let appBits: FixedTable<UInt64>
+    let anyApplicationBits: FixedTable<UInt64>
     /// Every bit set: the application row while App-ID has not named the application.
-    let allRules: UnsafeMutablePointer<UInt64>
-    let addressFlags: UnsafeMutablePointer<UInt8>
-    let ruleFlags: UnsafeMutablePointer<UInt8>
-    let finalDecision: UnsafeMutablePointer<UInt64>
+    let allRules: FixedTable<UInt64>
+    let addressFlags: FixedTable<RuleAddressFlags>
+    let ruleFlags: FixedTable<RuleMatchFlags>
+    let finalDecision: FixedTable<UInt64>
     /// Per zone, the word indexes where `denseSource` (`denseDestination`) is non-zero:
     /// zone z's list is `pool[start[z] ..< start[z + 1]]`.
-    let denseSourceWords: UnsafeMutablePointer<Int32>
-    let denseSourceWordStart: UnsafeMutablePointer<Int32>
-    let denseDestinationWords: UnsafeMutablePointer<Int32>
-    let denseDestinationWordStart: UnsafeMutablePointer<Int32>
+    let denseSourceWords: FixedTable<Int32>
+    let denseSourceWordStart: FixedTable<Int32>
+    let denseDestinationWords: FixedTable<Int32>
+    let denseDestinationWordStart: FixedTable<Int32>
     /// Room for one side's whole list when its two parts must be merged (`Side.merged`); a
     /// list names each rule at most once, so `words * 64` entries always suffice.
-    let scratchSource: UnsafeMutablePointer<Int32>
-    let scratchDestination: UnsafeMutablePointer<Int32>
+    let scratchSource: FixedTable<Int32>
+    let scratchDestination: FixedTable<Int32>
 
     // Tunnel zones (`vni`/`nodes`; see `TunnelZones`). Without any, `decide` never reads these.
     let hasTunnelZones: Bool
     /// Zone index of tunnel zone bit i (64 entries).
-    let tunnelZoneOf: UnsafeMutablePointer<UInt16>
+    let tunnelZoneOf: FixedTable<UInt16>
     /// Per interval: tunnel zones whose networks hold it.
-    let intervalTunnel: UnsafeMutablePointer<UInt64>
+    let intervalTunnel: FixedTable<UInt64>
     let tunnelUniversal: UInt64
     let tunnelUntagged: UInt64
     /// Tagged addresses whose tag-matched tunnel zones differ from `tunnelUntagged`.
     @exclusivity(unchecked) var tunnelTags: AddressClassMap
-    @exclusivity(unchecked) var zonedCache: ZonedDecisionCache
+    @exclusivity(unchecked) var zonedCache: DecisionCache<ZonedClassPairKey>
     /// The last tunnel asked about and its mask: a worker sees few nodes, one after another.
     @exclusivity(unchecked) var lastTunnel: (vni: UInt32, source: IPAddress, mask: UInt64) = (0, .zero, 0)
     @exclusivity(unchecked) var lastTunnelValid = false
@@ -136,11 +136,7 @@ public final class PolicyMatcher {
         scratchCandidates = [Bool](repeating: false, count: compiled.programs.count)
         intervalCount = compiled.intervalHigh.count
         applicationCount = ApplicationCatalog.count
-        func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(a.count, 1))
-            a.withUnsafeBufferPointer { b in if let base = b.baseAddress { p.initialize(from: base, count: a.count) } }
-            return p
-        }
+        func copy<T: BitwiseCopyable>(_ a: [T]) -> FixedTable<T> { FixedTable(a) }
         intervalHigh = copy(compiled.intervalHigh)
         intervalLow = copy(compiled.intervalLow)
         intervalSource = copy(compiled.intervalSourceClass)
@@ -186,8 +182,8 @@ public final class PolicyMatcher {
         denseSourceWordStart = copy(ss)
         denseDestinationWords = copy(dw)
         denseDestinationWordStart = copy(dsStart)
-        scratchSource = .allocate(capacity: compiled.words * 64)
-        scratchDestination = .allocate(capacity: compiled.words * 64)
+        scratchSource = FixedTable(repeating: 0, count: compiled.words * 64)
+        scratchDestination = FixedTable(repeating: 0, count: compiled.words * 64)
         let tz = compiled.tunnelZones
         hasTunnelZones = !tz.isEmpty
         tunnelZoneOf = copy(tz.zones + [UInt16](repeating: 0xFFFF, count: 64 - tz.zones.count))
@@ -195,7 +191,7 @@ public final class PolicyMatcher {
         tunnelUniversal = tz.universal
         tunnelUntagged = tz.untagged
         tunnelTags = AddressClassMap(minimumCapacity: tz.isEmpty ? 1 : 64)
-        zonedCache = ZonedDecisionCache(capacity: tz.isEmpty ? 2 : 1 << 14)
+        zonedCache = DecisionCache(capacity: tz.isEmpty ? 2 : 1 << 14)
         var errors: [PolicyError] = []
         var seen = Set<IPAddress>()
         for (address, list) in tags {
@@ -209,34 +205,6 @@ public final class PolicyMatcher {
     }
 
     deinit {
-        intervalHigh.deallocate()
-        intervalLow.deallocate()
-        intervalSource.deallocate()
-        intervalDestination.deallocate()
-        ipv4Interval.deallocate()
-        intervalStartV4.deallocate()
-        portBlock.deallocate()
-        portClass.deallocate()
-        denseSource.deallocate()
-        denseDestination.deallocate()
-        serviceBits.deallocate()
-        serviceApplications.deallocate()
-        fromOK.deallocate()
-        toOK.deallocate()
-        appBits.deallocate()
-        anyApplicationBits.deallocate()
-        allRules.deallocate()
-        addressFlags.deallocate()
-        ruleFlags.deallocate()
-        finalDecision.deallocate()
-        denseSourceWords.deallocate()
-        denseSourceWordStart.deallocate()
-        denseDestinationWords.deallocate()
-        denseDestinationWordStart.deallocate()
-        scratchSource.deallocate()
-        scratchDestination.deallocate()
-        tunnelZoneOf.deallocate()
-        intervalTunnel.deallocate()
         sourcePool.deallocate()
         destinationPool.deallocate()
     }
@@ -251,13 +219,13 @@ public final class PolicyMatcher {
             let tm = tunnelMask(vni: query.tunnelVNI, source: node)
             if tm != 0 { return decideZoned(query, s, d, svc, tm) }
         }
-        let key = UInt64(s) << 32 | UInt64(d)
-        guard let tag = DecisionCache.tag(serviceClass: svc, application: query.application) else {
+        let key = ClassPairKey(classes: UInt64(s) << 32 | UInt64(d))
+        guard let tag = CompactDecision.tag(serviceClass: svc, application: query.application) else {
             return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
         }
-        if let hit = cache.lookup(key, tag) { return DecisionCache.expand(hit) }
+        if let hit = cache.lookup(key, tag) { return CompactDecision.expand(hit) }
         let decision = evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
-        if let c = DecisionCache.compact(decision) { cache.insert(key, tag, c) }
+        if let c = CompactDecision.compact(decision) { cache.insert(key, tag, c) }
         return decision
     }
 
@@ -373,20 +341,20 @@ public final class PolicyMatcher {
         let zs0 = sourceClasses.zone(s), zd0 = destinationClasses.zone(d)
         let zs = effectiveZone(query.source, staticZone: zs0, tm)
         let zd = effectiveZone(query.destination, staticZone: zd0, tm)
-        let key = UInt64(s) << 32 | UInt64(d)
-        guard let tag = DecisionCache.tag(serviceClass: svc, application: query.application) else {
+        let key = ClassPairKey(classes: UInt64(s) << 32 | UInt64(d))
+        guard let tag = CompactDecision.tag(serviceClass: svc, application: query.application) else {
             return evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application, zones: (zs, zd))
         }
         if zs == zs0 && zd == zd0 {
-            if let hit = cache.lookup(key, tag) { return DecisionCache.expand(hit) }
+            if let hit = cache.lookup(key, tag) { return CompactDecision.expand(hit) }
             let decision = evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application)
-            if let c = DecisionCache.compact(decision) { cache.insert(key, tag, c) }
+            if let c = CompactDecision.compact(decision) { cache.insert(key, tag, c) }
             return decision
         }
-        let zones = UInt64(zs) << 16 | UInt64(zd)
-        if let hit = zonedCache.lookup(key, zones, tag) { return DecisionCache.expand(hit) }
+        let zoned = ZonedClassPairKey(classes: key.classes, zones: UInt64(zs) << 16 | UInt64(zd))
+        if let hit = zonedCache.lookup(zoned, tag) { return CompactDecision.expand(hit) }
         let decision = evaluate(sourceClass: s, destinationClass: d, serviceClass: svc, application: query.application, zones: (zs, zd))
-        if let c = DecisionCache.compact(decision) { zonedCache.insert(key, zones, tag, c) }
+        if let c = CompactDecision.compact(decision) { zonedCache.insert(zoned, tag, c) }
         return decision
     }
 
@@ -486,16 +454,16 @@ public final class PolicyMatcher {
     private func scan(_ S: Side, _ D: Side, zs: Int, zd: Int, sAlone: Bool, dAlone: Bool, svc: UInt32,
                       application: ApplicationID?) -> PolicyDecision {
         let W = words
-        let fo = fromOK + zs &* W, to = toOK + zd &* W
-        let vb = serviceBits + Int(svc) &* W
-        var appRow = allRules
+        let fo = fromOK.pointer + zs &* W, to = toOK.pointer + zd &* W
+        let vb = serviceBits.pointer + Int(svc) &* W
+        var appRow = allRules.pointer
         if let a = application {
-            appRow = Int(a.rawValue) < applicationCount ? appBits + Int(a.rawValue) &* W : anyApplicationBits
+            appRow = Int(a.rawValue) < applicationCount ? appBits.pointer + Int(a.rawValue) &* W : anyApplicationBits.pointer
         }
         let appMask = serviceApplications[Int(svc)]
         let appDefaultHolds = application.map { $0.rawValue < 64 && (appMask >> UInt64($0.rawValue)) & 1 != 0 } ?? true
         let named = application != nil
-        let admission = Admission(from: fo, to: to, service: vb, application: appRow, ruleFlags: ruleFlags,
+        let admission = Admission(from: fo, to: to, service: vb, application: appRow, ruleFlags: ruleFlags.pointer,
                                   checkApplicationDefault: named && !appDefaultHolds)
 
         var best = Int.max
@@ -517,7 +485,7 @@ public final class PolicyMatcher {
         }
 
         // Rules that name neither address, below `best`: common words of the two dense masks.
-        let ds = denseSource + zs &* W, dd = denseDestination + zd &* W
+        let ds = denseSource.pointer + zs &* W, dd = denseDestination.pointer + zd &* W
         var zsw = Int(denseSourceWordStart[zs]), zdw = Int(denseDestinationWordStart[zd])
         let zswEnd = Int(denseSourceWordStart[zs &+ 1]), zdwEnd = Int(denseDestinationWordStart[zd &+ 1])
         dense: while zsw < zswEnd && zdw < zdwEnd {
@@ -537,9 +505,9 @@ public final class PolicyMatcher {
                 if r >= best { break dense }
                 let f = addressFlags[r]
                 // A negated side matches only if that address's list does not name the rule.
-                if f & 2 != 0 && S.contains(Int32(truncatingIfNeeded: r)) { continue }
-                if f & 8 != 0 && D.contains(Int32(truncatingIfNeeded: r)) { continue }
-                if named && ruleFlags[r] & 2 != 0 && !appDefaultHolds { continue }
+                if f.contains(.sourceNegated) && S.contains(Int32(truncatingIfNeeded: r)) { continue }
+                if f.contains(.destinationNegated) && D.contains(Int32(truncatingIfNeeded: r)) { continue }
+                if named && ruleFlags[r].contains(.applicationDefault) && !appDefaultHolds { continue }
                 best = r
                 break dense
             }
@@ -550,7 +518,7 @@ public final class PolicyMatcher {
             return PolicyDecision(packed: zs == zd && zs != implicitZone ? intrazoneDecision : interzoneDecision)
         }
         let final = PolicyDecision(packed: finalDecision[best])
-        if named || ruleFlags[best] == 1 { return final }
+        if named || ruleFlags[best] == .applicationsAny { return final }
         // Depends on the application: allow for now, decide when App-ID knows.
         var p = final
         p.action = .allow
@@ -564,7 +532,7 @@ public final class PolicyMatcher {
     /// application on a port that is not one of its defaults.
     struct Admission {
         let from, to, service, application: UnsafeMutablePointer<UInt64>
-        let ruleFlags: UnsafeMutablePointer<UInt8>
+        let ruleFlags: UnsafeMutablePointer<RuleMatchFlags>
         /// Set when application-default rules cannot match (named application, other port).
         let checkApplicationDefault: Bool
 
@@ -572,7 +540,7 @@ public final class PolicyMatcher {
         func admits(_ r: Int) -> Bool {
             let w = r &>> 6, one: UInt64 = 1 &<< UInt64(r & 63)
             guard from[w] & to[w] & service[w] & application[w] & one != 0 else { return false }
-            return !checkApplicationDefault || ruleFlags[r] & 2 == 0
+            return !checkApplicationDefault || !ruleFlags[r].contains(.applicationDefault)
         }
     }
 
@@ -630,8 +598,8 @@ public final class PolicyMatcher {
     /// per-entry search, so long lists cost their length). Kept out of line.
     @inline(never)
     func firstMatchingMerged(_ S: Side, _ D: Side, alone: Bool, _ admission: Admission) -> Int {
-        let (se, nS) = S.merged(into: scratchSource)
-        let (de, nD) = D.merged(into: scratchDestination)
+        let (se, nS) = S.merged(into: scratchSource.pointer)
+        let (de, nD) = D.merged(into: scratchDestination.pointer)
         var i = 0, j = 0
         while i < nS || j < nD {
             let a = i < nS ? se[i] &>> RuleListStore.shift : Int32.max
