@@ -27,7 +27,11 @@ let package = Package(
         // Bytes on the wire: borrowed views, checksums, capture files. Imports nothing of ours.
         .target(name: "RampartWire"),
         // The policy language: documents, validation, tags, compiled matcher.
-        .target(name: "RampartPolicy", dependencies: ["RampartWire", "CYaml"]),
+        .target(name: "RampartPolicy", dependencies: ["RampartWire", "RampartConfig"]),
+        // The one reader of YAML files (policies, tag files, the daemons' configurations):
+        // libyaml's events into positioned nodes with limits, one error type with
+        // file:line:column, typed fields with unknown keys refused. Imports only CYaml.
+        .target(name: "RampartConfig", dependencies: ["CYaml"]),
         // The Linux calls and structures Glibc's Swift module hides (recvmmsg, sendmmsg,
         // accept4, signalfd, setns, struct mmsghdr), with their layouts checked at compile time.
         .target(name: "CLinux"),
@@ -36,7 +40,7 @@ let package = Package(
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
-        .target(name: "RampartDataplane", dependencies: ["CLinux", "RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartDataplane", dependencies: ["CLinux", "RampartConfig", "RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // What the daemons need of POSIX that FoundationEssentials lacks (named threads, a lock,
         // a condition, printf formatting, path names), so no daemon links Foundation's ICU.
         // Imports nothing of ours.
@@ -65,13 +69,13 @@ let package = Package(
         // libcurl's easy interface without C varargs, for the Kubernetes client's HTTPS.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // Kubernetes list/watch client, resource types, cluster sync, tag derivation.
-        .target(name: "RampartKube", dependencies: ["CCurl", "RampartWire", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
+        .target(name: "RampartKube", dependencies: ["CCurl", "RampartConfig", "RampartWire", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
-        .target(name: "RampartNode", dependencies: ["CLinux", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
+        .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(
             name: "rampart-node",
             dependencies: [
@@ -112,7 +116,7 @@ let package = Package(
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
         .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP"]),
-        .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartTestSupport"]),
+        .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
         .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport", "RampartVersion"]),
@@ -148,6 +152,6 @@ let package = Package(
             ]),
         .testTarget(
             name: "RampartManagerTests",
-            dependencies: ["RampartManager", "RampartKube", "RampartHTTP", "rampart-manager", "rampart-firewall", "RampartTestSupport"]),
+            dependencies: ["RampartManager", "RampartConfig", "RampartKube", "RampartHTTP", "rampart-manager", "rampart-firewall", "RampartTestSupport"]),
     ]
 )

@@ -16,6 +16,6 @@ shift || true
 out=Fuzz/appid/bin
 mkdir -p "$out" Fuzz/appid/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect
+fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartInspect
 fuzz_build "$out" AppIDFuzz RampartFuzz Fuzz/appid/AppIDFuzz.swift "${CYAML_FLAGS[@]}"
 fuzz_run "$out" AppIDFuzz Fuzz/appid/corpus "$seconds" -max_len=8192 "$@"

@@ -18,7 +18,7 @@ out=Fuzz/firewall/bin
 mkdir -p "$out" Fuzz/firewall/corpus
 fuzz_cyaml "$out"
 fuzz_clinux "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane \
+fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane \
     Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP Sources/RampartLog
 fuzz_build "$out" FirewallInputsFuzz RampartDataplane Fuzz/firewall/FirewallInputsFuzz.swift \
     "${CYAML_FLAGS[@]}" "${CLINUX_FLAGS[@]}"

@@ -16,7 +16,7 @@ shift || true
 out=Fuzz/kube/bin
 mkdir -p "$out" Fuzz/kube/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX Sources/RampartKube/Resources Sources/RampartKube/Tags \
+fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX Sources/RampartKube/Resources Sources/RampartKube/Tags \
     Sources/RampartKube/Client/KubeError.swift Sources/RampartKube/Client/TLSSettings.swift \
     Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration/ManagerConfiguration.swift
 fuzz_build "$out" KubeParsersFuzz RampartWire Fuzz/kube/KubeParsersFuzz.swift \

@@ -16,7 +16,7 @@ shift || true
 out=Fuzz/policy/bin
 mkdir -p "$out" Fuzz/policy/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartPolicy
+fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy
 fuzz_build "$out" PolicyLoaderFuzz RampartWire Fuzz/policy/PolicyLoaderFuzz.swift "${CYAML_FLAGS[@]}"
 # Seed the corpus with the samples the first time.
 if [[ -z $(ls -A Fuzz/policy/corpus) ]]; then

@@ -2,7 +2,7 @@ import FoundationEssentials
 import RampartPOSIX
 import RampartKube
 import RampartNetlink
-import RampartPolicy
+import RampartConfig
 
 /// The node agent's configuration: one `NodeConfiguration` document, read once and
 /// validated before anything starts. Every key but `clusterID` and `firewalls` has a default.
@@ -140,197 +140,161 @@ public struct NodeConfiguration: Sendable, Equatable {
     }
 
     /// Parses a configuration document; `source` names it in errors. Relative paths are
-    /// taken from the file's folder.
+    /// taken from the file's folder. Every problem is reported at once, each with its
+    /// `file:line:column` and what was expected; unknown keys are refused.
     public static func parse(_ text: String, source: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(NodeError) -> NodeConfiguration {
-        let loaded: Any?
-        do throws(PolicyErrors) { loaded = try PlainYAML.load(text, file: source) } catch {
-            throw .configuration("not valid YAML: \(error)")
+        let reader = ConfigReader(file: source)
+        let configuration = read(text, reader: reader, source: source, environment: environment)
+        do throws(ConfigErrors) { try reader.check() } catch {
+            throw .configuration(error.description)
         }
-        guard let root = loaded as? [String: Any] else {
-            throw NodeError.configuration("\(source): expected a NodeConfiguration document (apiVersion, kind, spec)")
+        guard let configuration else { throw .configuration("\(source): not a NodeConfiguration") }
+        return configuration
+    }
+
+    static let specKeys = [
+        "nodeName", "kubeconfig", "context", "credentialFile", "server", "clusterID", "firewalls", "firewallPods", "tunnel",
+        "plugin", "cni", "socket", "state", "metrics", "events", "healthInterval", "healthFailures", "failOpen", "resyncInterval",
+    ]
+
+    private static func read(_ text: String, reader r: ConfigReader, source: String, environment: [String: String]) -> NodeConfiguration? {
+        guard let document = r.document(text),
+              let root = r.fields(document, "the document", allowed: ["apiVersion", "kind", "metadata", "spec"], required: ["kind", "spec"])
+        else { return nil }
+        if let node = root["kind"], let kind = r.string(node, "kind"), kind != "NodeConfiguration" {
+            r.error(node.location, "kind is \(kind), expected NodeConfiguration")
         }
-        if let kind = root["kind"] as? String, kind != "NodeConfiguration" {
-            throw .configuration("\(source): kind is \(kind), expected NodeConfiguration")
+        if let node = root["apiVersion"], let version = r.string(node, "apiVersion"), version != "rampart.io/v1" {
+            r.error(node.location, "apiVersion must be rampart.io/v1, found '\(version)'")
         }
-        let spec = Fields(root["spec"] as? [String: Any] ?? root, path: "spec", source: source)
+        guard let specNode = root["spec"], let spec = r.fields(specNode, "spec", allowed: specKeys, required: ["clusterID", "firewalls"])
+        else { return nil }
         let folder = PathName.folder(of: source)
         func resolve(_ file: String) -> String { file.hasPrefix("/") || folder.isEmpty ? file : "\(folder)/\(file)" }
+        func string(_ fields: [String: YAMLNode], _ key: String, _ path: String) -> String? {
+            fields[key].flatMap { r.string($0, "\(path).\(key)") }
+        }
+        func address(_ fields: [String: YAMLNode], _ key: String, _ path: String) -> NetlinkAddress? {
+            guard let node = fields[key], let text = r.string(node, "\(path).\(key)") else { return nil }
+            guard let address = NetlinkAddress(text) else {
+                r.error(node.location, "\(path).\(key) must be an IP address, found '\(text.prefix(80))'")
+                return nil
+            }
+            return address
+        }
 
-        guard let clusterID = try spec.integer("clusterID", in: 1...2048) else {
-            throw .configuration("\(source): spec.clusterID is missing: the cluster id, 1..2048 (the tunnel's VNI)")
-        }
-        let firewallList = spec.raw("firewalls") as? [Any] ?? []
-        guard !firewallList.isEmpty else {
-            throw .configuration("\(source): spec.firewalls is missing: list the firewall addresses, e.g. [10.0.0.50]")
-        }
+        let clusterID = spec["clusterID"].flatMap { r.integer($0, "spec.clusterID (the cluster id, the tunnel's VNI)", in: 1...2048) }
         var firewalls: [FirewallEndpoint] = []
-        for (i, item) in firewallList.enumerated() {
-            let path = "spec.firewalls[\(i)]"
-            if let text = item as? String {
-                guard let address = NetlinkAddress(text) else { throw .configuration("\(source): \(path): \(text) is not an IP address") }
-                firewalls.append(FirewallEndpoint(address: address))
-            } else if let object = item as? [String: Any] {
-                let fields = Fields(object, path: path, source: source)
-                guard let text = try fields.string("address"), let address = NetlinkAddress(text) else {
-                    throw .configuration("\(source): \(path).address: expected the firewall's tunnel IP address")
+        if let node = spec["firewalls"], let items = r.list(node, "spec.firewalls", scalarAllowed: true, limit: 64) {
+            if items.isEmpty { r.error(node.location, "spec.firewalls is empty: list the firewall addresses, e.g. [10.0.0.50]") }
+            for (i, item) in items.enumerated() {
+                let path = "spec.firewalls[\(i)]"
+                if case .mapping = item {
+                    guard let fields = r.fields(item, path, allowed: ["address", "admin", "firewallAdmin"], required: ["address"]),
+                          let address = address(fields, "address", path)
+                    else { continue }
+                    var admin = string(fields, "admin", path)
+                    if admin == nil { admin = string(fields, "firewallAdmin", path) }
+                    if let admin, !(admin.hasPrefix("http://") || admin.hasPrefix("https://")) {
+                        r.error((fields["admin"] ?? fields["firewallAdmin"] ?? item).location,
+                                "\(path).admin must be a URL, e.g. http://10.0.0.50:9680, found '\(admin.prefix(80))'")
+                        continue
+                    }
+                    firewalls.append(FirewallEndpoint(address: address, admin: admin))
+                } else if let text = r.string(item, path) {
+                    guard let address = NetlinkAddress(text) else {
+                        r.error(item.location, "\(path) must be the firewall's IP address or {address, admin}, found '\(text.prefix(80))'")
+                        continue
+                    }
+                    firewalls.append(FirewallEndpoint(address: address))
                 }
-                var admin = try fields.string("admin")
-                if admin == nil { admin = try fields.string("firewallAdmin") }
-                if let admin, !(admin.hasPrefix("http://") || admin.hasPrefix("https://")) {
-                    throw .configuration("\(source): \(path).admin: \(admin) is not a URL, e.g. http://10.0.0.50:9680")
-                }
-                firewalls.append(FirewallEndpoint(address: address, admin: admin))
-            } else {
-                throw .configuration("\(source): \(path): expected an address or {address, admin}")
             }
         }
-        let nodeName = try spec.string("nodeName") ?? environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
-        var configuration = NodeConfiguration(nodeName: nodeName, clusterID: UInt32(clusterID), firewalls: firewalls)
+        let nodeName = string(spec, "nodeName", "spec") ?? environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
+        var configuration = NodeConfiguration(nodeName: nodeName, clusterID: UInt32(clusterID ?? 1), firewalls: firewalls)
 
-        if let path = try spec.string("kubeconfig") {
-            configuration.credentials = .kubeconfig(path: resolve(path), context: try spec.string("context"))
-        } else if let path = try spec.string("credentialFile") {
-            configuration.credentials = .credentialFile(path: resolve(path), server: try spec.string("server"))
+        if let path = string(spec, "kubeconfig", "spec") {
+            configuration.credentials = .kubeconfig(path: resolve(path), context: string(spec, "context", "spec"))
+        } else if let path = string(spec, "credentialFile", "spec") {
+            configuration.credentials = .credentialFile(path: resolve(path), server: string(spec, "server", "spec"))
         }
 
-        if let object = spec.raw("firewallPods") {
-            guard let dictionary = object as? [String: Any] else {
-                throw .configuration("\(source): spec.firewallPods: expected a mapping {namespace, selector}")
-            }
-            let f = Fields(dictionary, path: "spec.firewallPods", source: source)
-            for key in dictionary.keys where key != "namespace" && key != "selector" {
-                throw .configuration("\(source): spec.firewallPods.\(key): unknown key; expected namespace and selector")
-            }
-            guard let namespace = try f.string("namespace"), !namespace.isEmpty else {
-                throw .configuration("\(source): spec.firewallPods.namespace: expected the firewall pods' namespace, e.g. rampart")
-            }
-            guard let selector = try f.string("selector"), !selector.trimmingWhitespace().isEmpty else {
-                throw .configuration("\(source): spec.firewallPods.selector: expected a label selector naming the firewall pods, e.g. app.kubernetes.io/component=firewall")
+        if let node = spec["firewallPods"],
+           let f = r.fields(node, "spec.firewallPods", allowed: ["namespace", "selector"], required: ["namespace", "selector"]),
+           let namespace = string(f, "namespace", "spec.firewallPods"), let selector = string(f, "selector", "spec.firewallPods") {
+            if namespace.isEmpty { r.error(f["namespace"]!.location, "spec.firewallPods.namespace must name the firewall pods' namespace, e.g. rampart") }
+            if selector.trimmingWhitespace().isEmpty {
+                r.error(f["selector"]!.location, "spec.firewallPods.selector must be a label selector naming the firewall pods, e.g. app.kubernetes.io/component=firewall")
             }
             configuration.firewallPods = FirewallGuard.Selection(namespace: namespace, labelSelector: selector)
         }
-        if let object = spec.raw("tunnel") {
-            guard let dictionary = object as? [String: Any] else { throw .configuration("\(source): spec.tunnel: expected a mapping") }
-            let t = Fields(dictionary, path: "spec.tunnel", source: source)
-            if let name = try t.string("name") {
-                guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(" ") else {
-                    throw .configuration("\(source): spec.tunnel.name: \(name) is not an interface name (1-15 bytes)")
+
+        if let node = spec["tunnel"], let t = r.fields(node, "spec.tunnel", allowed: [
+            "name", "port", "local", "device", "mtu", "table", "gateway", "gateway6", "ipv6", "manage", "netns",
+        ]) {
+            if let node = t["name"], let name = r.string(node, "spec.tunnel.name") {
+                if name.isEmpty || name.utf8.count >= 16 || name.contains("/") || name.contains(" ") {
+                    r.error(node.location, "spec.tunnel.name '\(name.prefix(80))' is not an interface name (1-15 bytes, no '/' or space)")
+                } else {
+                    configuration.tunnel.name = name
                 }
-                configuration.tunnel.name = name
             }
-            if let port = try t.integer("port", in: 1...65535) { configuration.tunnel.port = UInt16(port) }
-            configuration.tunnel.local = try t.address("local")
-            configuration.tunnel.device = try t.string("device")
-            if let mtu = try t.integer("mtu", in: 576...65535) { configuration.tunnel.mtu = UInt32(mtu) }
-            if let table = try t.integer("table", in: 1...0x7FFF_FFFF) {
-                guard ![253, 254, 255].contains(table) else { throw .configuration("\(source): spec.tunnel.table: \(table) is reserved; e.g. 6080") }
-                configuration.tunnel.table = UInt32(table)
+            if let port = t["port"].flatMap({ r.integer($0, "spec.tunnel.port", in: 1...65535) }) { configuration.tunnel.port = UInt16(port) }
+            configuration.tunnel.local = address(t, "local", "spec.tunnel")
+            configuration.tunnel.device = string(t, "device", "spec.tunnel")
+            if let mtu = t["mtu"].flatMap({ r.integer($0, "spec.tunnel.mtu", in: 576...65535) }) { configuration.tunnel.mtu = UInt32(mtu) }
+            if let node = t["table"], let table = r.integer(node, "spec.tunnel.table", in: 1...0x7FFF_FFFF) {
+                if [253, 254, 255].contains(table) {
+                    r.error(node.location, "spec.tunnel.table \(table) is reserved (default, main, local); e.g. 6080")
+                } else {
+                    configuration.tunnel.table = UInt32(table)
+                }
             }
-            if let gateway = try t.address("gateway") { configuration.tunnel.gateway = gateway }
-            if let gateway = try t.address("gateway6") { configuration.tunnel.gateway6 = gateway }
-            if let ipv6 = try t.bool("ipv6") { configuration.tunnel.ipv6 = ipv6 }
-            if let manage = try t.bool("manage") { configuration.manageTunnel = manage }
-            configuration.tunnelNamespace = try t.string("netns")
+            if let gateway = address(t, "gateway", "spec.tunnel") { configuration.tunnel.gateway = gateway }
+            if let gateway = address(t, "gateway6", "spec.tunnel") { configuration.tunnel.gateway6 = gateway }
+            if let ipv6 = t["ipv6"].flatMap({ r.bool($0, "spec.tunnel.ipv6") }) { configuration.tunnel.ipv6 = ipv6 }
+            if let manage = t["manage"].flatMap({ r.bool($0, "spec.tunnel.manage") }) { configuration.manageTunnel = manage }
+            configuration.tunnelNamespace = string(t, "netns", "spec.tunnel")
         }
-        if let object = spec.raw("plugin") {
-            guard let dictionary = object as? [String: Any] else { throw .configuration("\(source): spec.plugin: expected a mapping") }
-            let p = Fields(dictionary, path: "spec.plugin", source: source)
-            if let mode = try p.string("failMode") {
-                guard mode == "open" || mode == "closed" else { throw .configuration("\(source): spec.plugin.failMode: expected open or closed") }
-                configuration.plugin.failMode = mode
+        if let node = spec["plugin"], let p = r.fields(node, "spec.plugin", allowed: [
+            "failMode", "trustCIDRs", "rulePriority", "agentTimeoutMs", "logFile", "stateDir", "exemptNodeTraffic",
+        ]) {
+            if let node = p["failMode"], let mode = r.string(node, "spec.plugin.failMode") {
+                if mode == "open" || mode == "closed" { configuration.plugin.failMode = mode } else {
+                    r.error(node.location, "spec.plugin.failMode must be open or closed, found '\(mode.prefix(80))'")
+                }
             }
-            configuration.plugin.trustCIDRs = try p.strings("trustCIDRs") ?? []
-            for cidr in configuration.plugin.trustCIDRs where !cidr.contains("/") || NetlinkPrefix(cidr) == nil {
-                throw .configuration("\(source): spec.plugin.trustCIDRs: \(cidr) is not ADDRESS/LENGTH")
+            if let node = p["trustCIDRs"], let cidrs = r.strings(node, "spec.plugin.trustCIDRs", scalarAllowed: false, limit: 1024) {
+                for (cidr, at) in cidrs where !cidr.contains("/") || NetlinkPrefix(cidr) == nil {
+                    r.error(at.location, "spec.plugin.trustCIDRs: '\(cidr.prefix(80))' is not ADDRESS/LENGTH, e.g. 10.0.0.0/24")
+                }
+                configuration.plugin.trustCIDRs = cidrs.map(\.0)
             }
-            if let base = try p.integer("rulePriority", in: 1...32725) { configuration.plugin.rulePriority = base }
-            configuration.plugin.agentTimeoutMs = try p.integer("agentTimeoutMs", in: 10...10_000)
-            configuration.plugin.logFile = try p.string("logFile")
-            configuration.plugin.stateDir = try p.string("stateDir")
-            configuration.plugin.exemptNodeTraffic = try p.bool("exemptNodeTraffic")
+            if let base = p["rulePriority"].flatMap({ r.integer($0, "spec.plugin.rulePriority", in: 1...32725) }) { configuration.plugin.rulePriority = base }
+            configuration.plugin.agentTimeoutMs = p["agentTimeoutMs"].flatMap { r.integer($0, "spec.plugin.agentTimeoutMs", in: 10...10_000) }
+            configuration.plugin.logFile = string(p, "logFile", "spec.plugin")
+            configuration.plugin.stateDir = string(p, "stateDir", "spec.plugin")
+            configuration.plugin.exemptNodeTraffic = p["exemptNodeTraffic"].flatMap { r.bool($0, "spec.plugin.exemptNodeTraffic") }
         }
         configuration.tunnel.returnRulePriority = UInt32(configuration.plugin.rulePriority + 1)
-        if let object = spec.raw("cni") {
-            guard let dictionary = object as? [String: Any] else { throw .configuration("\(source): spec.cni: expected a mapping") }
-            let c = Fields(dictionary, path: "spec.cni", source: source)
-            if let value = try c.string("binDir") { configuration.cni.binDirectory = value }
-            if let value = try c.string("confDir") { configuration.cni.confDirectory = value }
-            configuration.cni.pluginBinary = try c.string("pluginBinary").map(resolve)
-            if let value = try c.bool("install") { configuration.cni.install = value }
+        if let node = spec["cni"], let c = r.fields(node, "spec.cni", allowed: ["binDir", "confDir", "pluginBinary", "install"]) {
+            if let value = string(c, "binDir", "spec.cni") { configuration.cni.binDirectory = value }
+            if let value = string(c, "confDir", "spec.cni") { configuration.cni.confDirectory = value }
+            configuration.cni.pluginBinary = string(c, "pluginBinary", "spec.cni").map(resolve)
+            if let value = c["install"].flatMap({ r.bool($0, "spec.cni.install") }) { configuration.cni.install = value }
         }
-        if let value = try spec.string("socket") {
-            guard value.hasPrefix("/") else { throw .configuration("\(source): spec.socket: \(value) is not an absolute path") }
-            configuration.socketPath = value
+        if let node = spec["socket"], let value = r.string(node, "spec.socket") {
+            if value.hasPrefix("/") { configuration.socketPath = value } else {
+                r.error(node.location, "spec.socket must be an absolute path, found '\(value.prefix(80))'")
+            }
         }
-        if let value = try spec.string("state") { configuration.statePath = resolve(value) }
-        if let value = try spec.string("metrics") { configuration.metricsListen = value == "off" ? nil : value }
-        if let value = try spec.string("events") { configuration.events = value == "-" ? value : resolve(value) }
-        if let value = try spec.number("healthInterval", in: 0.1...3600) { configuration.healthInterval = value }
-        if let value = try spec.integer("healthFailures", in: 1...100) { configuration.healthFailures = value }
-        if let value = try spec.bool("failOpen") { configuration.failOpen = value }
-        if let value = try spec.number("resyncInterval", in: 1...86400) { configuration.resyncInterval = value }
+        if let value = string(spec, "state", "spec") { configuration.statePath = resolve(value) }
+        if let value = string(spec, "metrics", "spec") { configuration.metricsListen = value == "off" ? nil : value }
+        if let value = string(spec, "events", "spec") { configuration.events = value == "-" ? value : resolve(value) }
+        if let value = spec["healthInterval"].flatMap({ r.number($0, "spec.healthInterval (seconds)", in: 0.1...3600) }) { configuration.healthInterval = value }
+        if let value = spec["healthFailures"].flatMap({ r.integer($0, "spec.healthFailures", in: 1...100) }) { configuration.healthFailures = value }
+        if let value = spec["failOpen"].flatMap({ r.bool($0, "spec.failOpen") }) { configuration.failOpen = value }
+        if let value = spec["resyncInterval"].flatMap({ r.number($0, "spec.resyncInterval (seconds)", in: 1...86400) }) { configuration.resyncInterval = value }
         return configuration
-    }
-}
-
-/// Typed access to one mapping of the configuration, with errors naming the key path.
-private struct Fields {
-    let values: [String: Any]
-    let path: String
-    let source: String
-
-    init(_ values: [String: Any], path: String, source: String) {
-        self.values = values
-        self.path = path
-        self.source = source
-    }
-
-    func raw(_ key: String) -> Any? { values[key] }
-
-    private func fail(_ key: String, _ expected: String) -> NodeError {
-        .configuration("\(source): \(path).\(key): expected \(expected), found \(values[key].map { "\($0)" } ?? "nothing")")
-    }
-
-    func string(_ key: String) throws(NodeError) -> String? {
-        guard let value = values[key] else { return nil }
-        if let text = value as? String { return text }
-        if let number = value as? Int { return String(number) }
-        throw fail(key, "a string")
-    }
-
-    func strings(_ key: String) throws(NodeError) -> [String]? {
-        guard let value = values[key] else { return nil }
-        guard let list = value as? [Any] else { throw fail(key, "a list of strings") }
-        var result: [String] = []
-        for item in list {
-            guard let text = item as? String else { throw fail(key, "a list of strings") }
-            result.append(text)
-        }
-        return result
-    }
-
-    func integer(_ key: String, in range: ClosedRange<Int>) throws(NodeError) -> Int? {
-        guard let value = values[key] else { return nil }
-        guard let number = value as? Int, range.contains(number) else { throw fail(key, "an integer \(range.lowerBound)..\(range.upperBound)") }
-        return number
-    }
-
-    func number(_ key: String, in range: ClosedRange<Double>) throws(NodeError) -> Double? {
-        guard let value = values[key] else { return nil }
-        let number = (value as? Double) ?? (value as? Int).map(Double.init)
-        guard let number, range.contains(number) else { throw fail(key, "a number \(range.lowerBound)..\(range.upperBound)") }
-        return number
-    }
-
-    func bool(_ key: String) throws(NodeError) -> Bool? {
-        guard let value = values[key] else { return nil }
-        guard let flag = value as? Bool else { throw fail(key, "true or false") }
-        return flag
-    }
-
-    func address(_ key: String) throws(NodeError) -> NetlinkAddress? {
-        guard let text = try string(key) else { return nil }
-        guard let address = NetlinkAddress(text) else { throw fail(key, "an IP address") }
-        return address
     }
 }

@@ -1,3 +1,4 @@
+import RampartConfig
 import RampartWire
 
 /// Reads `AddressTags` documents: which tags each address holds.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RampartConfig
 @testable import RampartManager
 @testable import RampartKube
 import RampartPolicy

@@ -38,22 +38,40 @@ import Testing
         #expect(steering.configuration.table == 700 && steering.configuration.rulePriority == 5000)
     }
 
-    @Test func errorsNameTheKey() {
-        func message(_ yaml: String) -> String {
+    @Test func errorsNameTheKeyAndWhereItIs() {
+        func message(_ spec: String) -> String {
+            let yaml = "apiVersion: rampart.io/v1\nkind: NodeConfiguration\nspec: " + spec + "\n"
             do { _ = try NodeConfiguration.parse(yaml, source: "node.yaml", environment: [:]) } catch { return "\(error)" }
             return ""
         }
-        #expect(message("spec: {firewalls: [10.0.0.1]}").contains("spec.clusterID is missing"))
-        #expect(message("spec: {clusterID: 4000, firewalls: [10.0.0.1]}").contains("spec.clusterID: expected an integer 1..2048"))
-        #expect(message("spec: {clusterID: 7}").contains("spec.firewalls is missing"))
-        #expect(message("spec: {clusterID: 7, firewalls: [nope]}").contains("spec.firewalls[0]"))
-        #expect(message("spec: {clusterID: 7, firewalls: [10.0.0.1], tunnel: {port: 70000}}").contains("spec.tunnel.port"))
-        #expect(message("spec: {clusterID: 7, firewalls: [10.0.0.1], tunnel: {table: 254}}").contains("reserved"))
-        #expect(message("kind: Pod").contains("expected NodeConfiguration"))
-        let guardBase = "spec: {clusterID: 7, firewalls: [10.0.0.1], firewallPods: "
-        #expect(message(guardBase + "rampart}").contains("spec.firewallPods: expected a mapping"))
-        #expect(message(guardBase + "{selector: app=fw}}").contains("spec.firewallPods.namespace: expected"))
-        #expect(message(guardBase + "{namespace: rampart}}").contains("spec.firewallPods.selector: expected a label selector"))
-        #expect(message(guardBase + "{namespace: rampart, selector: a=b, labels: x}}").contains("spec.firewallPods.labels: unknown key"))
+        #expect(message("{firewalls: [10.0.0.1]}").contains("node.yaml:3:7: spec is missing the required field 'clusterID'"))
+        #expect(message("{clusterID: 4000, firewalls: [10.0.0.1]}").contains("node.yaml:3:19: spec.clusterID (the cluster id, the tunnel's VNI) must be within 1...2048, found 4000"))
+        #expect(message("{clusterID: 7}").contains("missing the required field 'firewalls'"))
+        #expect(message("{clusterID: 7, firewalls: []}").contains("spec.firewalls is empty"))
+        #expect(message("{clusterID: 7, firewalls: [nope]}").contains("node.yaml:3:34: spec.firewalls[0] must be the firewall's IP address"))
+        #expect(message("{clusterID: 7, firewalls: [10.0.0.1], tunnel: {port: 70000}}").contains("spec.tunnel.port must be within 1...65535"))
+        #expect(message("{clusterID: 7, firewalls: [10.0.0.1], tunnel: {table: 254}}").contains("reserved"))
+        #expect(message("{clusterID: 7, firewalls: [10.0.0.1], healthInterval: soon}").contains("spec.healthInterval (seconds) must be a number, found 'soon'"))
+        let guardBase = "{clusterID: 7, firewalls: [10.0.0.1], firewallPods: "
+        #expect(message(guardBase + "rampart}").contains("spec.firewallPods must be a mapping"))
+        #expect(message(guardBase + "{selector: app=fw}}").contains("spec.firewallPods is missing the required field 'namespace'"))
+        #expect(message(guardBase + "{namespace: rampart}}").contains("spec.firewallPods is missing the required field 'selector'"))
+        #expect(message(guardBase + "{namespace: rampart, selector: a=b, labels: x}}").contains("unknown field 'labels' in spec.firewallPods"))
+        // A misspelt key is refused with its position and the key it probably meant, not ignored.
+        #expect(message("{clusterID: 7, firewalls: [10.0.0.1], failopen: true}").contains("node.yaml:3:45: unknown field 'failopen' in spec; did you mean 'failOpen'?"))
+        #expect(message("{clusterID: 7, firewalls: [10.0.0.1], tunnel: {mtu: 1450, tabel: 7}}").contains("node.yaml:3:65: unknown field 'tabel' in spec.tunnel (expected one of: name, port,"))
+        // Every problem at once, in file order.
+        let both = message("{clusterID: 0, firewalls: [nope]}")
+        #expect(both.split(separator: "\n").count == 2)
+        #expect(message("{clusterID: 7, firewalls: [10.0.0.1], clusterID: 8}").contains("duplicate field 'clusterID' in spec"))
+
+        func document(_ yaml: String) -> String {
+            do { _ = try NodeConfiguration.parse(yaml, source: "node.yaml", environment: [:]) } catch { return "\(error)" }
+            return ""
+        }
+        #expect(document("kind: Pod\nspec: {clusterID: 7, firewalls: [10.0.0.1]}").contains("node.yaml:1:7: kind is Pod, expected NodeConfiguration"))
+        #expect(document("spec: {clusterID: 7, firewalls: [10.0.0.1]}").contains("missing the required field 'kind'"))
+        #expect(document("kind: NodeConfiguration\nspec: [\n").contains("node.yaml:"))
+        #expect(document("").contains("node.yaml:1:1: the file is empty"))
     }
 }

@@ -1,6 +1,7 @@
 import Testing
 import RampartWire
 @testable import RampartPolicy
+import RampartConfig
 import RampartTestSupport
 
 /// Inputs meant to break the loader. Each must end in a value or in errors, never a trap,
@@ -115,7 +116,7 @@ struct CompileLimitTests {
             Rule(name: "r\(i)", description: "", disabled: false, fromZones: nil, toZones: nil,
                  source: AddressMatch(isAny: false, set: AddressSet(ranges: ranges), negate: false), destination: .any,
                  applications: nil, services: .any, action: .allow, log: LogSetting(), file: "big.yaml",
-                 location: SourceLocation(line: 1, column: 1))
+                 location: RampartConfig.SourceLocation(line: 1, column: 1))
         }
         // One rule cuts the space into ~8000 intervals; 20,000 rules each span all of them.
         doc.rules.append(rule(0, (0..<4000).map { k in

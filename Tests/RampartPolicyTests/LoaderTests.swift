@@ -1,6 +1,7 @@
 import Testing
 import RampartWire
 @testable import RampartPolicy
+import RampartConfig
 
 @Suite("Policy loader: fields")
 struct LoaderFieldTests {
@@ -89,7 +90,7 @@ struct LoaderFieldTests {
         #expect(!apps.contains(Fixture.app("mysql")))
         if case .ports(let specs) = r.services { #expect(specs.count == 5) } else { Issue.record("services") }
         #expect(r.action == .resetServer && r.log == LogSetting(atStart: true, atEnd: false))
-        #expect(r.location == SourceLocation(line: 46, column: 7))
+        #expect(r.location == RampartConfig.SourceLocation(line: 46, column: 7))
         let m = doc.rules[1]
         #expect(m.fromZones == nil && m.source.isAny && m.applications == nil && m.services == .any && m.log == LogSetting())
         #expect(doc.intrazone.action == .deny && doc.intrazone.log == LogSetting(atStart: true, atEnd: true))

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import RampartInspect
+import RampartConfig
 import RampartPolicy
 import RampartWire
 

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import RampartJSON
 import RampartPOSIX
+import RampartConfig
 import RampartPolicy
 
 /// Where a cluster's API server is and how to authenticate to it: from a kubeconfig, from

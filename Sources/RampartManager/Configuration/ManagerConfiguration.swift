@@ -1,6 +1,7 @@
 import FoundationEssentials
 import RampartPOSIX
 import RampartKube
+import RampartConfig
 import RampartPolicy
 
 /// One watched cluster, as the manager's configuration names it.

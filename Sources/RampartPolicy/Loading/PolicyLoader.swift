@@ -1,3 +1,4 @@
+import RampartConfig
 import RampartWire
 
 /// Reads policy files: YAML documents of kind `SecurityPolicy` (and `AddressTags`).

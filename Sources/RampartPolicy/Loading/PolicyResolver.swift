@@ -1,3 +1,5 @@
+import RampartConfig
+
 /// The second pass: checks names and resolves every reference into a `PolicyDocument`.
 struct PolicyResolver {
     let raw: RawPolicy

@@ -1,3 +1,5 @@
+import RampartConfig
+
 extension PolicyDocument {
     /// Problems that do not make the policy invalid but that a reviewer must see: ways in
     /// which it allows every session (a firewall that lets everything through is a

@@ -1,3 +1,4 @@
+import RampartConfig
 import RampartWire
 
 /// A validated policy with every reference resolved: what `PolicyLoader.load` returns and

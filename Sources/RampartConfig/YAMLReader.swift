@@ -10,11 +10,11 @@ internal import CYaml
 /// let docs = try YAMLReader.documents(in: "kind: X\n---\nkind: Y\n", file: "p.yaml")
 /// docs.count  // 2
 /// ```
-enum YAMLReader {
-    static let maximumInputBytes = 16 << 20
-    static let maximumDepth = 64
-    static let maximumNodes = 2_000_000
-    static let maximumDocuments = 10_000
+public enum YAMLReader {
+    public static let maximumInputBytes = 16 << 20
+    public static let maximumDepth = 64
+    public static let maximumNodes = 2_000_000
+    public static let maximumDocuments = 10_000
 
     private final class Frame {
         var isMapping: Bool
@@ -26,9 +26,9 @@ enum YAMLReader {
         }
     }
 
-    static func documents(in text: String, file: String) throws(PolicyErrors) -> [YAMLNode] {
+    public static func documents(in text: String, file: String) throws(ConfigErrors) -> [YAMLNode] {
         if text.utf8.count > maximumInputBytes {
-            throw PolicyErrors([PolicyError(file: file, line: 1, column: 1,
+            throw ConfigErrors([ConfigError(file: file, line: 1, column: 1,
                 message: "input is \(text.utf8.count) bytes; the limit is \(maximumInputBytes) bytes (16 MiB)")])
         }
         var bytes = Array(text.utf8)
@@ -39,16 +39,16 @@ enum YAMLReader {
             for b in bytes[..<nul] {
                 if b == 10 { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
             }
-            throw PolicyErrors([PolicyError(file: file, line: line, column: column,
+            throw ConfigErrors([ConfigError(file: file, line: line, column: column,
                 message: "found a NUL byte; policy files are UTF-8 text")])
         }
         if bytes.isEmpty { bytes.append(10) }
         var result: [YAMLNode] = []
-        var failure: PolicyError?
+        var failure: ConfigError?
         bytes.withUnsafeBufferPointer { buffer in
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) == 1 else {
-                failure = PolicyError(file: file, line: 1, column: 1, message: "YAML parser could not start (out of memory)")
+                failure = ConfigError(file: file, line: 1, column: 1, message: "YAML parser could not start (out of memory)")
                 return
             }
             defer { yaml_parser_delete(&parser) }
@@ -72,7 +72,7 @@ enum YAMLReader {
                     continue
                 case YAML_ALIAS_EVENT:
                     let name = event.data.alias.anchor.map { String(cString: $0) } ?? ""
-                    failure = PolicyError(file: file, line: mark.line, column: mark.column,
+                    failure = ConfigError(file: file, line: mark.line, column: mark.column,
                         message: "found the YAML alias '*\(name)'; aliases are not allowed in policy files (write the value out)")
                     return
                 case YAML_SCALAR_EVENT:
@@ -86,7 +86,7 @@ enum YAMLReader {
                     finished = .scalar(value, isPlain: s.style == YAML_PLAIN_SCALAR_STYLE, mark)
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                     if stack.count >= maximumDepth {
-                        failure = PolicyError(file: file, line: mark.line, column: mark.column,
+                        failure = ConfigError(file: file, line: mark.line, column: mark.column,
                             message: "nesting is deeper than \(maximumDepth) levels")
                         return
                     }
@@ -111,7 +111,7 @@ enum YAMLReader {
                 guard let node = finished else { continue }
                 nodeCount &+= 1
                 if nodeCount > maximumNodes {
-                    failure = PolicyError(file: file, line: mark.line, column: mark.column,
+                    failure = ConfigError(file: file, line: mark.line, column: mark.column,
                         message: "more than \(maximumNodes) YAML nodes")
                     return
                 }
@@ -119,7 +119,7 @@ enum YAMLReader {
                     top.items.append(node)
                 } else {
                     if result.count >= maximumDocuments {
-                        failure = PolicyError(file: file, line: mark.line, column: mark.column,
+                        failure = ConfigError(file: file, line: mark.line, column: mark.column,
                             message: "more than \(maximumDocuments) documents")
                         return
                     }
@@ -127,16 +127,16 @@ enum YAMLReader {
                 }
             }
         }
-        if let failure { throw PolicyErrors([failure]) }
+        if let failure { throw ConfigErrors([failure]) }
         return result
     }
 
-    private static func parserError(_ parser: yaml_parser_t, file: String) -> PolicyError {
+    private static func parserError(_ parser: yaml_parser_t, file: String) -> ConfigError {
         let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
         let context = parser.context.map { String(cString: $0) }
         let mark = parser.problem_mark
         var message = "invalid YAML: " + problem
         if let context { message += " (" + context + ")" }
-        return PolicyError(file: file, line: Int(mark.line) &+ 1, column: Int(mark.column) &+ 1, message: message)
+        return ConfigError(file: file, line: Int(mark.line) &+ 1, column: Int(mark.column) &+ 1, message: message)
     }
 }

@@ -14,13 +14,13 @@ public enum PlainYAML {
     /// The first document of `text` (nil when there is none). Plain scalars become
     /// `Int`, `Double`, `Bool` (`true`/`false`) or `Null` (empty, `~`, `null`) when they
     /// read as one; quoted scalars stay strings.
-    public static func load(_ text: String, file: String) throws(PolicyErrors) -> Any? {
+    public static func load(_ text: String, file: String) throws(ConfigErrors) -> Any? {
         let documents = try YAMLReader.documents(in: text, file: file)
         guard let first = documents.first else { return nil }
         return try value(first, file: file)
     }
 
-    static func value(_ node: YAMLNode, file: String) throws(PolicyErrors) -> Any {
+    public static func value(_ node: YAMLNode, file: String) throws(ConfigErrors) -> Any {
         switch node {
         case .scalar(let text, let plain, _):
             guard plain else { return text }
@@ -39,11 +39,11 @@ public enum PlainYAML {
             var seen: [String: SourceLocation] = [:]
             for pair in pairs {
                 guard case .scalar(let key, _, let at) = pair.key else {
-                    throw PolicyErrors([PolicyError(file: file, line: pair.key.location.line, column: pair.key.location.column,
+                    throw ConfigErrors([ConfigError(file: file, line: pair.key.location.line, column: pair.key.location.column,
                                                     message: "a mapping key must be a plain text, not \(pair.key.kindName)")])
                 }
                 if let first = seen[key] {
-                    throw PolicyErrors([PolicyError(file: file, line: at.line, column: at.column,
+                    throw ConfigErrors([ConfigError(file: file, line: at.line, column: at.column,
                                                     message: "key '\(key.prefix(80))' appears twice in one mapping; first at \(first)")])
                 }
                 seen[key] = at

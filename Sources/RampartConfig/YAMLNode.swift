@@ -15,12 +15,12 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(line):\(column)" }
 
     /// The position `offset` scalars further along the same line.
-    func advanced(by offset: Int) -> SourceLocation {
+    public func advanced(by offset: Int) -> SourceLocation {
         SourceLocation(line: line, column: column &+ offset)
     }
 }
 
-/// A YAML node as the policy reader sees it: scalars stay text (with their quoting, so
+/// A YAML node as the readers of policies and configurations see it: scalars stay text (with their quoting, so
 /// `"80"` and `80` can be told apart), and every node keeps where it started.
 ///
 /// The policy reader composes these itself from libyaml's events rather than through
@@ -30,19 +30,19 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 /// ```swift
 /// let docs = try YAMLReader.documents(in: "a: 1\n", file: "x.yaml")
 /// ```
-indirect enum YAMLNode: Sendable {
+public indirect enum YAMLNode: Sendable {
     case scalar(String, isPlain: Bool, SourceLocation)
     case sequence([YAMLNode], SourceLocation)
     case mapping([(key: YAMLNode, value: YAMLNode)], SourceLocation)
 
-    var location: SourceLocation {
+    public var location: SourceLocation {
         switch self {
         case .scalar(_, _, let l), .sequence(_, let l), .mapping(_, let l): return l
         }
     }
 
     /// What a user would call this node in an error message.
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .scalar(let s, let plain, _):
             if plain {
@@ -56,7 +56,7 @@ indirect enum YAMLNode: Sendable {
         }
     }
 
-    var isNull: Bool {
+    public var isNull: Bool {
         if case .scalar(let s, true, _) = self { return s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL" }
         return false
     }
