@@ -51,6 +51,31 @@ public final class ConfigReader {
         return out
     }
 
+    /// The members of a mapping by name when the file may hold keys this reader does not
+    /// know and must leave alone (a kubeconfig's extensions and preferences); duplicates are
+    /// still refused.
+    public func members(_ node: YAMLNode, _ what: String) -> [String: YAMLNode]? {
+        guard case .mapping(let pairs, _) = node else {
+            error(node.location, "\(what) must be a mapping, found \(node.kindName)")
+            return nil
+        }
+        var out: [String: YAMLNode] = [:]
+        var firstSeen: [String: SourceLocation] = [:]
+        for (k, v) in pairs {
+            guard case .scalar(let key, _, let kl) = k else {
+                error(k.location, "a key in \(what) must be a string, found \(k.kindName)")
+                continue
+            }
+            if let first = firstSeen[key] {
+                error(kl, "duplicate field '\(key.prefix(80))' in \(what); first given at \(first)")
+                continue
+            }
+            firstSeen[key] = kl
+            out[key] = v
+        }
+        return out
+    }
+
     public func string(_ node: YAMLNode, _ what: String) -> String? {
         guard case .scalar(let s, _, _) = node, !node.isNull else {
             error(node.location, "\(what) must be a string, found \(node.kindName)")

@@ -2,7 +2,6 @@ import FoundationEssentials
 import RampartJSON
 import RampartPOSIX
 import RampartConfig
-import RampartPolicy
 
 /// Where a cluster's API server is and how to authenticate to it: from a kubeconfig, from
 /// the pod's own service account (in-cluster), or from a credential file a user downloads
@@ -116,60 +115,89 @@ public struct ClusterCredentials: Sendable, Equatable {
     }
 
     /// A kubeconfig's text; `path` names it in errors and anchors its relative file paths.
+    /// Read like every configuration file (`RampartConfig`: positions in errors, duplicates
+    /// refused), except that keys this reader does not use are left alone, as kubectl does.
     public static func kubeconfig(text: String, path: String, context wanted: String? = nil) throws(KubeError) -> ClusterCredentials {
-        let loaded: Any?
-        do throws(PolicyErrors) { loaded = try PlainYAML.load(text, file: path) } catch {
-            throw .configuration("the kubeconfig is not valid YAML: \(error)")
+        let r = ConfigReader(file: path)
+        func problems() -> KubeError { .configuration(ConfigErrors(r.sink.sorted()).description) }
+        func fail(_ node: YAMLNode?, _ message: String) -> KubeError {
+            .configuration(node.map { "\(path):\($0.location): \(message)" } ?? "\(path): \(message)")
         }
-        guard let root = loaded as? [String: Any] else {
-            throw .configuration("\(path): a kubeconfig is a YAML mapping with clusters, users and contexts")
-        }
+        guard let document = r.document(text), let root = r.members(document, "the kubeconfig") else { throw problems() }
         let folder = PathName.folder(of: path)
-        func named(_ list: String, _ name: String, _ field: String) throws(KubeError) -> [String: Any] {
-            let entries = root[list] as? [[String: Any]] ?? []
-            guard let entry = entries.first(where: { $0["name"] as? String == name }) else {
-                throw .configuration("\(path): no \(list.dropLast()) named '\(name)' (has: \(entries.compactMap { $0["name"] as? String }.joined(separator: ", ")))")
-            }
-            return entry[field] as? [String: Any] ?? [:]
+        func field(_ fields: [String: YAMLNode], _ key: String, _ what: String) throws(KubeError) -> String? {
+            guard let node = fields[key], !node.isNull else { return nil }
+            guard case .scalar(let value, _, _) = node else { throw fail(node, "\(what) must be a string, found \(node.kindName)") }
+            return value
         }
-        guard let contextName = wanted ?? (root["current-context"] as? String) else {
+        func named(_ list: String, _ name: String, _ member: String) throws(KubeError) -> [String: YAMLNode] {
+            var entries: [YAMLNode] = []
+            if let node = root[list], !node.isNull {
+                guard case .sequence(let items, _) = node else { throw fail(node, "\(list) must be a list, found \(node.kindName)") }
+                entries = items
+            }
+            var names: [String] = []
+            for entry in entries {
+                guard let members = r.members(entry, "an entry of \(list)") else { throw problems() }
+                guard let entryName = try field(members, "name", "the name of an entry of \(list)") else { continue }
+                guard entryName == name else {
+                    names.append(entryName)
+                    continue
+                }
+                guard let inner = members[member], !inner.isNull else { return [:] }
+                guard let fields = r.members(inner, "\(list.dropLast()) '\(name)': \(member)") else { throw problems() }
+                return fields
+            }
+            throw fail(root[list], "no \(list.dropLast()) named '\(name)' (has: \(names.joined(separator: ", ")))")
+        }
+        let current = try field(root, "current-context", "current-context")
+        guard let contextName = wanted ?? current else {
             throw .configuration("\(path): no current-context; name the context to use")
         }
         let context = try named("contexts", contextName, "context")
-        guard let clusterName = context["cluster"] as? String, let userName = context["user"] as? String else {
-            throw .configuration("\(path): context '\(contextName)' needs a cluster and a user")
+        guard let clusterName = try field(context, "cluster", "context '\(contextName)': cluster"),
+              let userName = try field(context, "user", "context '\(contextName)': user")
+        else {
+            throw fail(nil, "context '\(contextName)' needs a cluster and a user")
         }
         let cluster = try named("clusters", clusterName, "cluster")
         let user = try named("users", userName, "user")
-        guard let server = cluster["server"] as? String else {
+        guard let server = try field(cluster, "server", "cluster '\(clusterName)': server") else {
             throw .configuration("\(path): cluster '\(clusterName)' has no server")
         }
-        func pem(_ object: [String: Any], data: String, file: String, what: String) throws(KubeError) -> [UInt8]? {
-            if let text = object[data] as? String {
-                guard let decoded = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
-                    throw .configuration("\(path): \(data) is not base64")
+        func pem(_ object: [String: YAMLNode], data: String, file: String, what: String) throws(KubeError) -> [UInt8]? {
+            if let encoded = try field(object, data, data) {
+                guard let decoded = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
+                    throw fail(object[data], "\(data) is not base64")
                 }
                 return Array(decoded)
             }
-            if let file = object[file] as? String {
+            if let file = try field(object, file, file) {
                 return try readFile(file.hasPrefix("/") ? file : "\(folder)/\(file)", what: what)
             }
             return nil
         }
         if user["exec"] != nil || user["auth-provider"] != nil {
-            throw .configuration("\(path): user '\(userName)' authenticates through an exec or auth-provider plugin, which rampart does not run; use a service-account token (`rampart-manager credentials`)")
+            throw fail(user["exec"] ?? user["auth-provider"], "user '\(userName)' authenticates through an exec or auth-provider plugin, which rampart does not run; use a service-account token (`rampart-manager credentials`)")
+        }
+        var insecure = false
+        if let node = cluster["insecure-skip-tls-verify"] {
+            guard let flag = r.bool(node, "insecure-skip-tls-verify") else { throw problems() }
+            insecure = flag
         }
         let tls = TLSSettings(
             certificateAuthority: try pem(cluster, data: "certificate-authority-data", file: "certificate-authority", what: "the cluster's CA"),
             clientCertificate: try pem(user, data: "client-certificate-data", file: "client-certificate", what: "the client certificate"),
             clientKey: try pem(user, data: "client-key-data", file: "client-key", what: "the client key"),
-            insecureSkipVerify: cluster["insecure-skip-tls-verify"] as? Bool ?? false)
+            insecureSkipVerify: insecure)
         if (tls.clientCertificate == nil) != (tls.clientKey == nil) {
             throw .configuration("\(path): user '\(userName)' has a client certificate without its key, or a key without its certificate")
         }
-        var tokenFile = user["tokenFile"] as? String
+        // Problems the reader recorded and read past (a key given twice) refuse the file too.
+        if !r.sink.isEmpty { throw problems() }
+        var tokenFile = try field(user, "tokenFile", "tokenFile")
         if let file = tokenFile, !file.hasPrefix("/") { tokenFile = "\(folder)/\(file)" }
-        return ClusterCredentials(server: server, tls: tls, token: user["token"] as? String, tokenFile: tokenFile)
+        return ClusterCredentials(server: server, tls: tls, token: try field(user, "token", "token"), tokenFile: tokenFile)
     }
 
     static func readFile(_ path: String, what: String) throws(KubeError) -> [UInt8] {
