@@ -49,9 +49,7 @@ enum HeaderParser {
             while true {
                 skipBlanks()
                 if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-                    if items.isEmpty { return .failure("empty list '[]'") }
-                    i += 1
-                    return .success(items)
+                    return .failure(items.isEmpty ? "empty list '[]'" : "expected an item after ',' in a list")
                 }
                 switch item(&self, depth + 1) {
                 case .success(let x): items.append(x)

@@ -66,7 +66,8 @@ extension RuleBuilder {
             }
             i = currentInspection()
         } else if let b = buffer {
-            try requireApplication(b.application, for: "pcre flag for \(b.rawValue)")
+            // Suricata makes the rule an HTTP/1 rule for every buffer flag.
+            try requireApplication(.http1, for: "pcre flag for \(b.rawValue)")
             i = inspection(for: b, transforms: [], reuse: true)
         } else {
             i = inspection(for: .payload, transforms: [], reuse: true)
