@@ -83,6 +83,9 @@ struct PayloadKeywordTests {
             (#"byte_extract:2,0,v,align 3; sid:1;"#, "byte_extract", "align must be 2 or 4"),
             (#"byte_math:bytes 2, offset 0, oper %, rvalue 1, result r; sid:1;"#, "byte_math", "unknown oper"),
             (#"byte_math:bytes 2, offset 0; sid:1;"#, "byte_math", "needs bytes, offset, oper, rvalue and result"),
+            // Found by Fuzz/rules: an empty option between commas trapped.
+            (#"byte_math:bytes 2, , offset 0, oper +, rvalue 1, result r; sid:1;"#, "byte_math", "empty option"),
+            (#"base64_decode:bytes 3, ,relative; sid:1;"#, "base64_decode", "unknown option"),
             (#"isdataat:x; sid:1;"#, "isdataat", "neither a number nor a variable"),
             (#"base64_decode:bytes x; sid:1;"#, "base64_decode", "expected a number"),
           ])

@@ -68,6 +68,7 @@ struct StateAndMetaTests {
             (#"flow:sideways; sid:1;"#, "flow", "unknown option"),
             (#"flowbits:sett,a; sid:1;"#, "flowbits", "unknown command"),
             (#"flowbits:set; sid:1;"#, "flowbits", "needs a name"),
+            (#"flowbits:,; sid:1;"#, "flowbits", "unknown command"),
             (#"xbits:set,a,track host; sid:1;"#, "xbits", "track ip_src"),
             (#"threshold:type limit, track by_src, count 1; sid:1;"#, "threshold", "seconds"),
             (#"threshold:type sometimes, track by_src, count 1, seconds 2; sid:1;"#, "threshold", "type limit"),

@@ -159,7 +159,8 @@ extension RuleBuilder {
         var base: NumberBase?
         for a in args {
             let parts = a.split(separator: " ", maxSplits: 1).map { String($0).trimmingBlanks }
-            let key = parts[0].lowercased(), val = parts.count > 1 ? parts[1] : ""
+            guard let first = parts.first else { throw problem(.invalidValue, "an empty option between commas") }
+            let key = first.lowercased(), val = parts.count > 1 ? parts[1] : ""
             switch key {
             case "bytes": count = try number(val, what: "bytes", range: 1...10)
             case "offset": offset = try number(val, what: "offset", range: -65535...65535)
@@ -226,7 +227,7 @@ extension RuleBuilder {
         if let raw, !raw.trimmingBlanks.isEmpty {
             for a in RuleBuilder.arguments(raw) {
                 let parts = a.split(separator: " ", maxSplits: 1).map { String($0).trimmingBlanks }
-                switch parts[0] {
+                switch parts.first ?? "" {
                 case "bytes" where parts.count == 2: d.bytes = Int(try number(parts[1], what: "bytes", range: 1...65535))
                 case "offset" where parts.count == 2: d.offset = Int(try number(parts[1], what: "offset", range: 0...65535))
                 case "relative": d.relative = true

@@ -37,7 +37,7 @@ extension RuleBuilder {
 
     mutating func flowbits(_ raw: String?) throws(RuleProblem) {
         let text = try requireValue(raw)
-        let parts = text.split(separator: ",", maxSplits: 1).map { String($0).trimmingBlanks }
+        let parts = text.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmingBlanks }
         if parts[0] == "noalert" {
             guard parts.count == 1 else { throw problem(.invalidValue, "flowbits:noalert takes no name") }
             rule.noAlert = true
