@@ -10,6 +10,10 @@ public struct RuleSetLoader: Sendable {
     public var classifications: ClassificationConfig
     public private(set) var rules: [Rule] = []
     public private(set) var report = RuleLoadReport()
+    /// Header fields repeat across a set ($HOME_NET, $EXTERNAL_NET, $HTTP_PORTS ...): each
+    /// is resolved once.
+    private var addressCache: [AddressSpec: Result<AddressSet, RuleProblem>] = [:]
+    private var portCache: [PortSpec: Result<PortSet, RuleProblem>] = [:]
 
     public init(variables: RuleVariables = .suricataDefaults, classifications: ClassificationConfig = ClassificationConfig()) {
         self.variables = variables
@@ -28,32 +32,40 @@ public struct RuleSetLoader: Sendable {
         var out: [RuleLine] = []
         var pending = ""
         var pendingLine = 0
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = raw
-            if line.last == "\r" { line = line.dropLast() }
+        let utf8 = text.utf8
+        var lineStart = utf8.startIndex
+        var n = 0
+        // Lines are cut on the UTF-8 bytes: far cheaper than by Character on large files.
+        while lineStart < utf8.endIndex || (lineStart == utf8.endIndex && !pending.isEmpty) {
+            let lineEnd = utf8[lineStart...].firstIndex(of: 0x0A) ?? utf8.endIndex
+            n += 1
+            var line = text[lineStart..<lineEnd]
+            lineStart = lineEnd == utf8.endIndex ? utf8.endIndex : utf8.index(after: lineEnd)
+            if line.utf8.last == 0x0D { line = line.dropLast() }
             if !pending.isEmpty {
-                if line.last == "\\" {
+                if line.utf8.last == 0x5C {
                     pending += line.dropLast()
-                    continue
+                } else {
+                    pending += line
+                    out.append(RuleLine(text: Substring(pending), line: pendingLine, commentedOut: false))
+                    pending = ""
                 }
-                pending += line
-                out.append(RuleLine(text: Substring(pending), line: pendingLine, commentedOut: false))
-                pending = ""
+                if lineEnd == utf8.endIndex { break }
                 continue
             }
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
-            if trimmed.isEmpty { continue }
-            if trimmed.first == "#" {
-                let body = trimmed.drop(while: { $0 == "#" || $0 == " " || $0 == "\t" })
-                if looksLikeRule(body) { out.append(RuleLine(text: body, line: n + 1, commentedOut: true)) }
-                continue
+            if let first = trimmed.utf8.first {
+                if first == 0x23 {
+                    let body = trimmed.drop(while: { $0 == "#" || $0 == " " || $0 == "\t" })
+                    if looksLikeRule(body) { out.append(RuleLine(text: body, line: n, commentedOut: true)) }
+                } else if trimmed.utf8.last == 0x5C {
+                    pending = String(trimmed.dropLast())
+                    pendingLine = n
+                } else {
+                    out.append(RuleLine(text: trimmed, line: n, commentedOut: false))
+                }
             }
-            if trimmed.last == "\\" {
-                pending = String(trimmed.dropLast())
-                pendingLine = n + 1
-                continue
-            }
-            out.append(RuleLine(text: trimmed, line: n + 1, commentedOut: false))
+            if lineEnd == utf8.endIndex { break }
         }
         if !pending.isEmpty { out.append(RuleLine(text: Substring(pending), line: pendingLine, commentedOut: false)) }
         return out
@@ -93,7 +105,7 @@ public struct RuleSetLoader: Sendable {
         }
     }
 
-    func resolveHeader(_ rule: inout Rule) -> Result<Void, RuleProblem> {
+    mutating func resolveHeader(_ rule: inout Rule) -> Result<Void, RuleProblem> {
         func located(_ p: RuleProblem) -> RuleProblem {
             var p = p
             p.file = rule.location.file
@@ -101,15 +113,25 @@ public struct RuleSetLoader: Sendable {
             p.sid = rule.sid
             return p
         }
+        func address(_ spec: AddressSpec) -> Result<AddressSet, RuleProblem> {
+            if let r = addressCache[spec] { return r }
+            let r = variables.resolve(spec)
+            addressCache[spec] = r
+            return r
+        }
+        func port(_ spec: PortSpec) -> Result<PortSet, RuleProblem> {
+            if let r = portCache[spec] { return r }
+            let r = variables.resolve(spec)
+            portCache[spec] = r
+            return r
+        }
         do {
-            rule.resolved.source = try variables.resolve(rule.source).get()
-            rule.resolved.destination = try variables.resolve(rule.destination).get()
-            rule.resolved.sourcePorts = try variables.resolve(rule.sourcePorts).get()
-            rule.resolved.destinationPorts = try variables.resolve(rule.destinationPorts).get()
-        } catch let e as RuleProblem {
-            return .failure(located(e))
+            rule.resolved.source = try address(rule.source).get()
+            rule.resolved.destination = try address(rule.destination).get()
+            rule.resolved.sourcePorts = try port(rule.sourcePorts).get()
+            rule.resolved.destinationPorts = try port(rule.destinationPorts).get()
         } catch {
-            return .failure(located(RuleProblem(.header, keyword: nil, "\(error)")))
+            return .failure(located(error))
         }
         return .success(())
     }

@@ -2,8 +2,14 @@
 /// keywords that read numbers or positions from the buffer. Without a sticky buffer, a
 /// relative one goes to the buffer of the match before it, else to the payload.
 extension RuleBuilder {
+    /// The comma-separated arguments of a value, blanks trimmed (cut on UTF-8 bytes).
     static func arguments(_ text: String) -> [String] {
-        text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingBlanks }
+        text.utf8.split(separator: 0x2C, omittingEmptySubsequences: false).map { part in
+            var lo = part.startIndex, hi = part.endIndex
+            while lo < hi, part[lo] == 0x20 || part[lo] == 0x09 { lo = part.index(after: lo) }
+            while hi > lo, part[part.index(before: hi)] == 0x20 || part[part.index(before: hi)] == 0x09 { hi = part.index(before: hi) }
+            return String(text[lo..<hi])
+        }
     }
 
     /// The inspection a byte keyword or `isdataat` goes to.
