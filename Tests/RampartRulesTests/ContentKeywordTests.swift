@@ -124,6 +124,12 @@ struct BufferTests {
         #expect(r.inspections.map(\.buffer) == [buffer])
     }
 
+    @Test("uricontent is content moved to http.uri, as in Suricata 7")
+    func uricontent() throws {
+        let r = try #require(RuleFixture.rule(#"uricontent:"/cgi-bin/"; nocase; sid:1;"#))
+        #expect(r.inspections.map(\.buffer) == [.httpURI] && r.inspections[0].steps[0].content?.nocase == true)
+    }
+
     @Test("transforms belong to their sticky buffer; one after matches opens the transformed buffer")
     func transforms() throws {
         let r = try #require(RuleFixture.rule(#"dns.query; dotprefix; content:".evil.example"; endswith; sid:1;"#, header: "alert dns any any -> any any"))

@@ -76,6 +76,8 @@ struct StateAndMetaTests {
             (#"dsize:>65535; sid:1;"#, "dsize", "can never match"),
             (#"dsize:10<>11; sid:1;"#, "dsize", "strictly between"),
             (#"dsize:3; content:"abcd"; sid:1;"#, "dsize", "can never match"),
+            (#"dsize:<7; content:"abcd"; content:"efgh"; distance:0; sid:1;"#, "dsize", "need 8 bytes"),
+            (#"dsize:6; content:"ab"; offset:5; sid:1;"#, "dsize", "need 7 bytes"),
             (#"flags:SX; sid:1;"#, "flags", "not a TCP flag"),
             (#"msg:unquoted; sid:1;"#, "msg", "double-quoted"),
             (#"sid:0;"#, "sid", "out of range"),

@@ -172,6 +172,9 @@ extension RuleBuilder {
         case "metadata": try metadata(value)
         case "target": try target(value)
         case "content": try content(value)
+        case "uricontent":  // Suricata 7: content, then http_uri
+            try content(value)
+            try applyContentModifier(.httpURI)
         case "nocase": try noValue(); try nocase()
         case "rawbytes": try noValue(); try rawbytes()
         case "depth": try offsetOrDepth(value, isDepth: true)

@@ -92,28 +92,41 @@ extension RuleBuilder {
         }
     }
 
-    /// Payload content that needs more bytes than `dsize` allows can never match.
+    /// Payload content that needs more bytes than `dsize` allows can never match
+    /// (Suricata's `SigParseMaxRequiredDsize`, its arithmetic kept: the first content counts
+    /// whatever it is, later ones only when relative; `<N`, `N` and `!N` bound at N, `A<>B` at B).
     mutating func checkDsize() throws(RuleProblem) {
-        var maximum: UInt64?
-        for c in rule.conditions { if case .dsize(let d) = c { maximum = d.maximum } }
-        guard let m = maximum, let payload = rule.inspections.first(where: { $0.buffer == .payload }) else { return }
-        var needed: Int64 = 0, end: Int64 = 0
-        for s in payload.steps {
-            guard let c = s.content, !c.negated else { continue }
-            let len = Int64(c.bytes.count)
-            if c.isRelative {
-                if case .literal(let d)? = c.distance { end += max(0, d) }
-                end += len
-            } else {
-                var start: Int64 = 0
-                if case .literal(let o)? = c.offset { start = o }
-                end = start + len
+        var bound: Int64?
+        for c in rule.conditions {
+            guard case .dsize(let d) = c else { continue }
+            switch d {
+            case .less(let a), .equal(let a), .notEqual(let a): bound = Int64(a)
+            case .between(_, let b): bound = Int64(b)
+            default: bound = nil
             }
-            needed = max(needed, end)
         }
-        if UInt64(needed) > m {
+        guard let maxSize = bound, let payload = rule.inspections.first(where: { $0.buffer == .payload }) else { return }
+        func literal(_ v: ByteValue?) -> Int64 { if case .literal(let n)? = v { return n }; return 0 }
+        var total: Int64 = 0, maxOffset: Int64 = 0, first = true
+        func refuse(_ needed: Int64) throws(RuleProblem) {
             keyword = "dsize"
-            throw problem(.conflict, "the payload contents need \(needed) bytes but dsize allows at most \(m), so the rule can never match")
+            throw problem(.conflict, "the payload contents need \(needed) bytes but dsize allows at most \(maxSize), so the rule can never match")
         }
+        for s in payload.steps {
+            guard let c = s.content else { continue }
+            if !first {
+                guard c.isRelative else { continue }
+                if c.negated {
+                    let check = total + literal(c.distance) + literal(c.within)
+                    if maxSize < check { try refuse(check) }
+                    continue
+                }
+            }
+            total += Int64(c.bytes.count) + literal(c.distance)
+            maxOffset = max(maxOffset, literal(c.offset))
+            first = false
+        }
+        if total > maxSize { try refuse(total) }
+        if total + maxOffset > maxSize { try refuse(total + maxOffset) }
     }
 }
