@@ -116,6 +116,8 @@ public enum NumberBase: Hashable, Sendable { case decimal, hexadecimal, octal }
 
 /// How bytes are read into a number: binary (1-8 bytes, `endian`), or text (`string`, 1-23 digits).
 public struct ByteReading: Hashable, Sendable {
+    /// Bytes (or digits) to read. Suricata 7 accepts 0: with `string` it then reads the whole
+    /// run of digits at the offset (`strtoull` over the unbounded buffer); without, nothing.
     public var count: ByteValue
     public var endian: Endianness = .big
     /// Non-nil with `string`: the digits' base (decimal when only `string` is given).

@@ -43,7 +43,7 @@ extension RuleBuilder {
         }
         if case .literal(let n) = reading.count {
             let limit: Int64 = reading.stringBase == nil ? 8 : 23
-            // Suricata 7 accepts 0 (such a test never finds a number, so never matches).
+            // Suricata 7 accepts 0 (see `ByteReading.count`).
             guard n >= 0, n <= limit else {
                 throw problem(.invalidValue, reading.stringBase == nil
                     ? "can read up to 8 bytes without 'string', not \(n)"
