@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "rampart-manager", targets: ["rampart-manager"]),
         .library(name: "RampartWire", targets: ["RampartWire"]),
         .library(name: "RampartPolicy", targets: ["RampartPolicy"]),
+        .library(name: "RampartRules", targets: ["RampartRules"]),
         .library(name: "RampartInspect", targets: ["RampartInspect"]),
         .library(name: "RampartDataplane", targets: ["RampartDataplane"]),
         .library(name: "RampartNetlink", targets: ["RampartNetlink"]),
@@ -37,6 +38,12 @@ let package = Package(
         .target(name: "CLinux"),
         // The system's libyaml (Debian: libyaml-dev): the tokenizer under the policy's YAML reader.
         .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
+        // Debian's PCRE2 (libpcre2-dev): the signatures' `pcre` expressions are compiled with it.
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
+        // The signature language: Suricata 7 rules parsed into a typed model (header, buffers
+        // and their ordered match steps, flow state, thresholds), variables, classification.config,
+        // load reports. Pure: text in, model out; no files, no clocks.
+        .target(name: "RampartRules", dependencies: ["RampartWire", "CPCRE2"]),
         // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
         .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
@@ -105,7 +112,7 @@ let package = Package(
             name: "rampart",
             dependencies: [
                 "RampartVersion",
-                "RampartWire", "RampartPolicy", "RampartInspect",
+                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -117,6 +124,7 @@ let package = Package(
         .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartConfig", "RampartTestSupport"]),
+        .testTarget(name: "RampartRulesTests", dependencies: ["RampartRules", "RampartTestSupport"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
         .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport", "RampartVersion"]),

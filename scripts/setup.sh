@@ -74,6 +74,7 @@ declare -A FILE_PROVIDER=(
     [/usr/include/$multiarch/curl/curl.h]=libcurl4-openssl-dev   # the Kubernetes client's HTTPS
     [/usr/include/sqlite3.h]=libsqlite3-dev                       # the manager's state
     [/usr/include/yaml.h]=libyaml-dev                             # the YAML reader's tokenizer
+    [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
     [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 

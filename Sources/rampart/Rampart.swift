@@ -6,14 +6,15 @@ import RampartVersion
 struct Rampart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rampart",
-        abstract: "Rampart, a Kubernetes-native container firewall: inspect captures, check policies, measure.",
+        abstract: "Rampart, a Kubernetes-native container firewall: inspect captures, check policies and rules, measure.",
         discussion: """
             Examples:
               rampart inspect Samples/sample.pcap --policy Samples/policy.yaml --tags Samples/tags.yaml
               rampart policy validate Samples/policy.yaml
+              rampart rules check ../shared/data/et-open-2024-04/rules --min-share 0.95
               rampart bench engine --capture big.pcap
             """,
         version: RampartVersion.current,
-        subcommands: [InspectCommand.self, PolicyCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, PolicyCommand.self, RulesCommand.self, BenchCommand.self]
     )
 }
