@@ -5,7 +5,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Work with policy files.",
-        subcommands: [PolicyValidateCommand.self]
+        subcommands: [PolicyValidateCommand.self, PolicyMatchCommand.self]
     )
 }
 
