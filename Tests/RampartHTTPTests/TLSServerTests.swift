@@ -39,31 +39,13 @@ struct TLSServerTests {
         return server
     }
 
-    /// What `curl` made of one request: the HTTP status ("000" when there was none), its
-    /// exit code (35 and 56 are TLS handshake failures) and the body.
-    struct Outcome: CustomStringConvertible {
-        var status: String
-        var exit: Int
-        var body: String
-        var description: String { "status \(status) exit \(exit) body \(body)" }
-    }
-
     /// `curl ARGUMENTS https://127.0.0.1:PORT/PATH` (or http://), run in the certificates' folder.
     static func curl(_ port: UInt16, _ path: String, _ arguments: String = "", scheme: String = "https",
-                     in certificates: TestCertificates) throws -> Outcome {
-        let (_, output) = try TestShell.run("""
-            code=$(curl -s -o body.txt -w '%{http_code}' --max-time 10 \(arguments) '\(scheme)://127.0.0.1:\(port)\(path)') && status=0 || status=$?
-            echo "$code $status"; cat body.txt 2>/dev/null; rm -f body.txt
-            """, in: certificates.folder)
-        let first = output.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-        let words = (first.first ?? "").split(separator: " ")
-        return Outcome(status: words.first.map(String.init) ?? "", exit: words.count > 1 ? Int(words[1]) ?? -1 : -1,
-                       body: first.count > 1 ? String(first[1]) : "")
+                     in certificates: TestCertificates) throws -> TestCertificates.CurlOutcome {
+        try certificates.curl("\(scheme)://127.0.0.1:\(port)\(path)", arguments)
     }
 
-    static func client(_ name: String, _ certificates: TestCertificates) -> String {
-        "--cacert ca.crt --cert \(name).crt --key \(name).key"
-    }
+    static func client(_ name: String, _ certificates: TestCertificates) -> String { certificates.client(name) }
 
     @Test func requiredClientCertificatesDecideWhoComesIn() throws {
         let certificates = try Self.certificates()
@@ -71,8 +53,10 @@ struct TLSServerTests {
         let log = LogLines()
         let tls = try TLSServerContext(Self.configuration(certificates))
         #expect(tls.configuration.clientCertificates == .required)
-        // Not loopback and no tokens, yet allowed: every caller proves who it is in the handshake.
-        let server = try server(.open, tls: tls, listen: "0.0.0.0:0", log: log)
+        // Not loopback and no tokens, yet allowed: every caller proves who it is in the handshake
+        // (bound only: the requests below go to a loopback listener).
+        _ = try HTTPServer(name: "admin", listen: "0.0.0.0:0", access: .open, tls: tls) { _ in .error(500, "") }
+        let server = try server(.open, tls: tls, log: log)
         defer { server.stop() }
         let port = server.port
         let body = "-H 'Content-Type: application/json' -d '{\"sequence\": 1}'"
@@ -215,13 +199,13 @@ struct TLSServerTests {
         #expect(context.reloads == 1)
         let old = try Self.curl(server.port, "/x", Self.client("reader", certificates), in: certificates)
         #expect(old.status == "000", "the old CA no longer verifies the server: \(old)")
-        let new = try Self.curl(server.port, "/x", "--cacert renewed/ca.crt --cert reader.crt --key reader.key", in: certificates)
+        let new = try Self.curl(server.port, "/x", "--cacert renewed/ca.crt --cert \(certificates.certificate("reader")) --key \(certificates.key("reader"))", in: certificates)
         #expect(new.status == "200", "\(new)")
         // A half-written renewal is refused and the running set stays.
         try "not a certificate".write(toFile: certificates.serverCertificate, atomically: true, encoding: .utf8)
         context.reloadNow()
         #expect(context.reloads == 1)
-        #expect(try Self.curl(server.port, "/x", "--cacert renewed/ca.crt --cert reader.crt --key reader.key", in: certificates).status == "200")
+        #expect(try Self.curl(server.port, "/x", "--cacert renewed/ca.crt --cert \(certificates.certificate("reader")) --key \(certificates.key("reader"))", in: certificates).status == "200")
     }
 
     @Test func theTLSBlockIsReadWithEveryProblem() {

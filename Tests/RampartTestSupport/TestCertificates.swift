@@ -24,6 +24,32 @@ public struct TestCertificates: Sendable {
 
     func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
 
+    /// curl's arguments to trust the CA and present `name`'s certificate.
+    public func client(_ name: String) -> String { "--cacert '\(ca)' --cert '\(certificate(name))' --key '\(key(name))'" }
+
+    /// What the real `curl` made of one request: the HTTP status ("000" when there was none),
+    /// its exit code (35 and 56 are TLS handshake failures) and the body.
+    public struct CurlOutcome: Sendable, CustomStringConvertible {
+        public var status: String
+        public var exit: Int
+        public var body: String
+        public var description: String { "status \(status) exit \(exit) body \(body)" }
+    }
+
+    /// `curl -s ARGUMENTS URL`, run in this folder (so `ca.crt`, `NAME.crt` resolve), at
+    /// most 10 s.
+    public func curl(_ url: String, _ arguments: String = "") throws -> CurlOutcome {
+        let (_, output) = try TestShell.run("""
+            body=$(mktemp)
+            code=$(curl -s -o "$body" -w '%{http_code}' --max-time 10 \(arguments) '\(url)') && status=0 || status=$?
+            echo "$code $status"; cat "$body"; rm -f "$body"
+            """, in: folder)
+        let first = output.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        let words = (first.first ?? "").split(separator: " ")
+        return CurlOutcome(status: words.first.map(String.init) ?? "", exit: words.count > 1 ? Int(words[1]) ?? -1 : -1,
+                           body: first.count > 1 ? String(first[1]) : "")
+    }
+
     /// Makes the CA, the server's certificate, one client certificate per name of `clients`
     /// (trusted CA) and of `foreign` (the other CA), in `folder`.
     public static func make(in folder: URL, clients: [String], foreign: [String] = ["intruder"]) throws -> TestCertificates {
