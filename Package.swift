@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "RampartDataplaneTests",
             dependencies: [
-                "RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "rampart-firewall",
+                "RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "RampartHTTP", "rampart-firewall",
                 "RampartTestSupport",
             ]),
         .testTarget(name: "RampartNetlinkTests", dependencies: ["RampartNetlink", "RampartTestSupport"]),
