@@ -20,6 +20,10 @@ import Glibc
 /// `checkInterval`, by a `GET /tags` of their own: a firewall restarted while nothing
 /// changes gets the whole map within that time.
 ///
+/// Over `https://` the pusher verifies the firewall's certificate against a CA and presents
+/// a client certificate (`tls`), so the firewall knows it by its certificate's identity
+/// (mutual TLS); a bearer token (`authorization`) may be sent as well.
+///
 /// The wire format is the firewall's admin API (docs/firewall.md): `POST /tags` with
 /// `{"sequence": n, "updates": [...]}` (or `"replace": true`), `GET /tags` for its last
 /// accepted sequence and boot id.
@@ -38,6 +42,9 @@ public final class FirewallPusher: @unchecked Sendable {
     public var failureLogInterval: Double = 10
     /// Header lines sent with every request (`Authorization: Bearer ...`); set before `run`.
     public var authorization: [String] = []
+    /// The TLS of an `https://` admin API (CA, client certificate and key), read whenever a
+    /// connection is opened, so renewed files are used from the next one on; set before `run`.
+    public var tls: () throws(KubeError) -> TLSSettings? = { nil }
     private let snapshot: () -> [String: [String]]
     private let sequenceStore: (UInt64) -> Void
     private let onAcknowledged: ([String], Double) -> Void
@@ -170,7 +177,7 @@ public final class FirewallPusher: @unchecked Sendable {
             // A short window gathers a burst into one request.
             if work { stop.sleep(batchWindow) }
             do throws(KubeError) {
-                if connection == nil { connection = try HTTPConnection(connectTimeout: 2) }
+                if connection == nil { connection = try HTTPConnection(tls: try tls(), connectTimeout: 2) }
                 guard let connection else { continue }
                 if work { try push(over: connection) } else if checkDue { try check(over: connection) }
                 backoff.reset()
