@@ -17,8 +17,8 @@ import Glibc
 ///   key: /etc/rampart/tls/tls.key
 /// ```
 ///
-/// The files are read whenever the pusher opens a connection (at start, and after a failed
-/// push), so a renewed certificate is used from the next connection on.
+/// The files are read before every push; when they changed (a renewed certificate), the
+/// pusher opens its next connection with the new ones.
 public struct FirewallClientTLS: Sendable, Equatable {
     /// PEM: the CA certificates that sign the firewall's certificate; nil: the system's bundle.
     public var ca: String?

@@ -42,8 +42,9 @@ public final class FirewallPusher: @unchecked Sendable {
     public var failureLogInterval: Double = 10
     /// Header lines sent with every request (`Authorization: Bearer ...`); set before `run`.
     public var authorization: [String] = []
-    /// The TLS of an `https://` admin API (CA, client certificate and key), read whenever a
-    /// connection is opened, so renewed files are used from the next one on; set before `run`.
+    /// The TLS of an `https://` admin API (CA, client certificate and key), read before every
+    /// exchange (three small files): when they changed (a renewed certificate, a Secret
+    /// updated in place) the connection is opened again with them; set before `run`.
     public var tls: () throws(KubeError) -> TLSSettings? = { nil }
     private let snapshot: () -> [String: [String]]
     private let sequenceStore: (UInt64) -> Void
@@ -163,6 +164,7 @@ public final class FirewallPusher: @unchecked Sendable {
     public func run(until stop: StopSignal, batchWindow: Double = 0.005) {
         var backoff = Backoff(initial: 0.1, ceiling: 10)
         var connection: HTTPConnection?
+        var connectionTLS: TLSSettings?
         while !stop.isStopped {
             condition.lock()
             var checkDue = false
@@ -177,7 +179,11 @@ public final class FirewallPusher: @unchecked Sendable {
             // A short window gathers a burst into one request.
             if work { stop.sleep(batchWindow) }
             do throws(KubeError) {
-                if connection == nil { connection = try HTTPConnection(tls: try tls(), connectTimeout: 2) }
+                let wanted = try tls()
+                if connection == nil || wanted != connectionTLS {
+                    connection = try HTTPConnection(tls: wanted, connectTimeout: 2)
+                    connectionTLS = wanted
+                }
                 guard let connection else { continue }
                 if work { try push(over: connection) } else if checkDue { try check(over: connection) }
                 backoff.reset()
