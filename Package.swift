@@ -53,8 +53,11 @@ let package = Package(
         // Imports nothing of ours.
         .target(name: "RampartPOSIX"),
         // The one HTTP/1.1 server of the daemons' APIs, probes and metrics: a poll loop, a
-        // worker pool, limits, timeouts, bearer tokens with roles. Imports only RampartPOSIX.
-        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX"]),
+        // worker pool, limits, timeouts, TLS and mutual TLS, bearer tokens and client
+        // certificates with roles. Imports only RampartPOSIX and the system's OpenSSL.
+        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "COpenSSL"]),
+        // The system's OpenSSL (Debian: libssl-dev): the TLS of the HTTP listeners.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // The release number every executable reports. Imports nothing.
         .target(name: "RampartVersion"),
         // JSON without Foundation: parsed with positions, written back, numbers kept as text.
@@ -122,7 +125,7 @@ let package = Package(
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire", "RampartTestSupport"]),
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
         .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
-        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP"]),
+        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartTestSupport"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartRulesTests", dependencies: ["RampartRules", "RampartTestSupport"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),
@@ -132,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "RampartDataplaneTests",
             dependencies: [
-                "RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "rampart-firewall",
+                "RampartDataplane", "RampartWire", "RampartInspect", "RampartPolicy", "RampartHTTP", "rampart-firewall",
                 "RampartTestSupport",
             ]),
         .testTarget(name: "RampartNetlinkTests", dependencies: ["RampartNetlink", "RampartTestSupport"]),

@@ -12,18 +12,22 @@
 #      Rampart executables themselves when they are built (.build/release or .build/debug,
 #      or $RAMPART_BIN): rampart-firewall --check, rampart-manager validate, and
 #      rampart-node install into a scratch CNI folder, whose entry must equal the Multus
-#      attachment's. They read the tokens Secret as the pods would (mode 0440, group 65532,
-#      and as uid/gid 65532 when this runs as root): the chart's own Secret when it renders
-#      one, else the one the command of docs/install.md ("The token Secret") makes, run
-#      here with kubectl --dry-run=client. The tag-writer token must be the manager's, the
-#      probes, ports and Prometheus annotations must agree with the configurations, and both
-#      executables must refuse a world-readable tokens file or an empty token (self-tests);
+#      attachment's. They read the tokens and certificate Secrets as the pods would (mode
+#      0440, group 65532, and as uid/gid 65532 when this runs as root): the chart's own
+#      Secrets when it renders them, else the ones the commands of docs/install.md ("The
+#      token Secret", "TLS certificates") make, run here with kubectl --dry-run=client. The
+#      tag-writer token must be the manager's, the firewall's certificate must verify with
+#      the manager's CA for every address the manager pushes to, the manager's certificate
+#      with the firewall's client CA under the identity its clientRoles make a tag-writer;
+#      the probes, ports and Prometheus annotations must agree with the configurations, and
+#      both executables must refuse a world-readable tokens file or an empty token (self-tests);
 #   4. every bad values file (deploy/helm/tests/bad/*.yaml) refused by the schema with the
 #      message fragment on its "# expect:" line;
-#   5. deploy/rendered/rampart.yaml equal to the chart rendered with the default values and
-#      auth.createSecret=false (no token in a file anyone can read: the Secret is made with
-#      docs/install.md's command), and deploy/rendered/rampart-remove-plugin.yaml to it with
-#      node.cni.install=false (the first step of an uninstall without Helm, docs/install.md).
+#   5. deploy/rendered/rampart.yaml equal to the chart rendered with the default values,
+#      auth.createSecret=false and tls.createSecrets=false (no token or private key in a file
+#      anyone can read: the Secrets are made with docs/install.md's commands), and
+#      deploy/rendered/rampart-remove-plugin.yaml to it with node.cni.install=false (the
+#      first step of an uninstall without Helm, docs/install.md).
 #
 #   scripts/check-chart.sh            # check (about 10 s)
 #   scripts/check-chart.sh --update   # rewrite deploy/rendered/rampart.yaml, then check
@@ -36,14 +40,16 @@ rendered_remove=deploy/rendered/rampart-remove-plugin.yaml
 kube_version=1.30.0
 helm=${RAMPART_TOOLS:-/opt/rampart-tools}/bin/helm
 kubectl=${RAMPART_TOOLS:-/opt/rampart-tools}/bin/kubectl
-# Where the pods mount the tokens Secret (the chart's rampart.tokensDir).
+# Where the pods mount the tokens Secret (the chart's rampart.tokensDir) and their
+# certificate Secret (rampart.tlsDir).
 tokens_dir=/var/run/secrets/rampart
+tls_dir=/var/run/secrets/rampart-tls
 
 update=false
 case ${1:-} in
     --update) update=true ;;
     "") ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-chart.sh: unknown argument '$1' (expected --update)" >&2; exit 64 ;;
 esac
 [[ -x $helm ]] || { echo "check-chart.sh: $helm is missing; run scripts/setup.sh" >&2; exit 1; }
@@ -54,19 +60,21 @@ work=$(mktemp -d /tmp/rampart-check-chart.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # The chart rendered for users without Helm, with a header: the default values, or (with
-# "remove-plugin") the first step of an uninstall. Always auth.createSecret=false: the
-# tokens must not be in a file anyone can read, so the user makes the Secret.
+# "remove-plugin") the first step of an uninstall. Always auth.createSecret=false and
+# tls.createSecrets=false: tokens and private keys must not be in a file anyone can read,
+# so the user makes the Secrets.
 render_default() {
-    local args=(--set auth.createSecret=false) what="its default values"
+    local args=(--set auth.createSecret=false --set tls.createSecrets=false) what="its default values"
     if [[ ${1:-} == remove-plugin ]]; then
         args+=(--set node.cni.install=false)
         what="node.cni.install=false: every agent takes rampart-cni out of the primary's conflist"
     fi
     echo "# Rampart $(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' $chart/Chart.yaml): the Helm chart $chart rendered with"
     echo "# $what (release \"rampart\"), for clusters installed without Helm (docs/install.md)."
-    echo "# auth.createSecret=false: it holds no token. Create the Secret kube-system/rampart-tokens"
-    echo "# first, with the command in docs/install.md (\"The token Secret\"); the firewall and"
-    echo "# manager pods wait for it."
+    echo "# auth.createSecret=false, tls.createSecrets=false: it holds no token and no private key."
+    echo "# Create the Secrets kube-system/rampart-tokens, rampart-firewall-tls and rampart-manager-tls"
+    echo "# first, with the commands in docs/install.md (\"The token Secret\", \"TLS certificates\");"
+    echo "# the firewall and manager pods wait for them."
     echo "# Generated by scripts/check-chart.sh --update; do not edit (CI fails when it differs from the chart)."
     "$helm" template rampart "$chart" "${args[@]}"
 }
@@ -96,9 +104,10 @@ fi
 
 failures=0
 
-# The token Secret as docs/install.md makes it for the rendered manifest: its marked block run
-# here as written, with kubectl printing the Secret (--dry-run=client) instead of creating it.
-echo "== the token Secret of docs/install.md (kubectl --dry-run=client)" >&2
+# The Secrets as docs/install.md makes them for the rendered manifest: its marked blocks run
+# here as written, in order, with kubectl printing each Secret (--dry-run=client) instead of
+# creating it.
+echo "== the Secrets of docs/install.md (kubectl --dry-run=client)" >&2
 doc_secret=$work/doc-secret
 mkdir -p "$doc_secret/bin" "$doc_secret/run" "$doc_secret/data"
 python3 - docs/install.md > "$doc_secret/make.sh" <<'PY'
@@ -106,34 +115,50 @@ import sys
 marker = "scripts/check-chart.sh runs this block"
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
 found = [i for i, line in enumerate(lines) if line.startswith("<!--") and marker in line]
-if len(found) != 1:
-    sys.exit(f"{sys.argv[1]}: expected one block after a comment with '{marker}', found {len(found)}")
-start = found[0] + 1
-if not lines[start].startswith("```sh"):
-    sys.exit(f"{sys.argv[1]}:{start + 1}: expected a ```sh block right after the marker")
-end = lines.index("```", start + 1)
-print("\n".join(lines[start + 1:end]))
+if len(found) != 2:
+    sys.exit(f"{sys.argv[1]}: expected two blocks after a comment with '{marker}' (tokens, certificates), found {len(found)}")
+for at in found:
+    start = at + 1
+    if not lines[start].startswith("```sh"):
+        sys.exit(f"{sys.argv[1]}:{start + 1}: expected a ```sh block right after the marker")
+    end = lines.index("```", start + 1)
+    print("\n".join(lines[start + 1:end]))
 PY
-printf '#!/usr/bin/env bash\nexec %q "$@" --dry-run=client -o yaml >> %q\n' "$(cd "$(dirname "$kubectl")" && pwd)/kubectl" "$doc_secret/secret.yaml" > "$doc_secret/bin/kubectl"
+printf '#!/usr/bin/env bash\necho --- >> %q\nexec %q "$@" --dry-run=client -o yaml >> %q\n' "$doc_secret/secret.yaml" "$(cd "$(dirname "$kubectl")" && pwd)/kubectl" "$doc_secret/secret.yaml" > "$doc_secret/bin/kubectl"
 chmod +x "$doc_secret/bin/kubectl"
 if ! (cd "$doc_secret/run" && PATH="$doc_secret/bin:$PATH" bash -euo pipefail "$doc_secret/make.sh") > "$work/doc-secret.log" 2>&1; then
-    echo "FAIL docs/install.md: the token Secret's command failed" >&2; cat "$work/doc-secret.log" >&2; failures=$((failures + 1))
+    echo "FAIL docs/install.md: the Secrets' commands failed" >&2; cat "$work/doc-secret.log" >&2; failures=$((failures + 1))
 elif ! python3 - "$doc_secret/secret.yaml" "$doc_secret/data" "$doc_secret/run" <<'PY'
 import base64, os, sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 problems = []
-if len(docs) != 1 or docs[0].get("kind") != "Secret":
-    sys.exit(f"expected the command to make one Secret, it made {[d.get('kind') for d in docs]}")
-secret = docs[0]
-meta = secret.get("metadata", {})
-if (meta.get("namespace"), meta.get("name")) != ("kube-system", "rampart-tokens"):
-    problems.append(f"the Secret is {meta.get('namespace')}/{meta.get('name')}; the rendered manifest expects kube-system/rampart-tokens")
-data = secret.get("data") or {}
-if set(data) != {"tokens", "manager-token"}:
-    problems.append(f"the Secret's keys are {sorted(data)}; expected manager-token and tokens")
-for key, value in data.items():
-    with open(os.path.join(sys.argv[2], key), "wb") as f:
-        f.write(base64.b64decode(value))
+# What the rendered manifest mounts: each Secret's name and keys.
+expected = {
+    "rampart-tokens": {"tokens", "manager-token"},
+    "rampart-firewall-tls": {"tls.crt", "tls.key", "ca.crt"},
+    "rampart-manager-tls": {"tls.crt", "tls.key", "ca.crt"},
+}
+made = {}
+for secret in docs:
+    meta = secret.get("metadata", {})
+    if secret.get("kind") != "Secret" or meta.get("namespace") != "kube-system":
+        problems.append(f"the commands made a {secret.get('kind')} {meta.get('namespace')}/{meta.get('name')}; expected Secrets in kube-system")
+        continue
+    made[meta.get("name")] = secret
+for name, keys in expected.items():
+    secret = made.get(name)
+    if secret is None:
+        problems.append(f"no Secret kube-system/{name}; the rendered manifest mounts it (made: {sorted(made)})")
+        continue
+    data = secret.get("data") or {}
+    if set(data) != keys:
+        problems.append(f"the Secret {name} has the keys {sorted(data)}; expected {sorted(keys)}")
+    if name.endswith("-tls") and secret.get("type") != "kubernetes.io/tls":
+        problems.append(f"the Secret {name} is of type {secret.get('type')}; expected kubernetes.io/tls")
+    os.makedirs(os.path.join(sys.argv[2], name), exist_ok=True)
+    for key, value in data.items():
+        with open(os.path.join(sys.argv[2], name, key), "wb") as f:
+            f.write(base64.b64decode(value))
 left = os.listdir(sys.argv[3])
 if left:
     problems.append(f"the command leaves token files behind: {left}")
@@ -142,9 +167,9 @@ for problem in problems:
 sys.exit(1 if problems else 0)
 PY
 then
-    echo "FAIL docs/install.md: the token Secret's command does not make what the manifest expects" >&2; failures=$((failures + 1))
+    echo "FAIL docs/install.md: the Secrets' commands do not make what the manifest expects" >&2; failures=$((failures + 1))
 else
-    echo "ok   docs/install.md: kube-system/rampart-tokens with keys $(ls "$doc_secret/data" | paste -sd ' ')" >&2
+    echo "ok   docs/install.md: kube-system/$(ls "$doc_secret/data" | paste -sd ' ')" >&2
 fi
 
 # The executables run as the pods do, uid/gid 65532, when this runs as root.
@@ -163,7 +188,7 @@ for case in "${cases[@]}"; do
     args=()
     case $case in
         default) ;;
-        rendered) args=(--set auth.createSecret=false) ;;
+        rendered) args=(--set auth.createSecret=false --set tls.createSecrets=false) ;;
         *) args=(-f "$case") ;;
     esac
     if ! "$helm" lint --strict "$chart" "${args[@]}" > "$work/lint.log" 2>&1; then
@@ -173,19 +198,23 @@ for case in "${cases[@]}"; do
         echo "FAIL $name: helm template" >&2; cat "$work/template.log" >&2; failures=$((failures + 1)); continue
     fi
     # One file per object: CRD-typed objects apart, every other one validated strictly. The
-    # configurations and the rendered Secret's files are written out for the executables, and
-    # what ties the objects together is checked here: the tokens Secret's volume (readable by
-    # uid 65532 through fsGroup, by nobody else), the probe ports of the configurations, the
-    # containers, the kubelet's probes, the Prometheus annotations and the nodes' health URLs.
-    if ! python3 - "$work/$name.yaml" "$work/$name" "$tokens_dir" <<'PY'
+    # configurations and the rendered Secrets' files are written out for the executables, and
+    # what ties the objects together is checked here: the tokens and certificate Secrets'
+    # volumes (readable by uid 65532 through fsGroup, by nobody else), the probe ports of the
+    # configurations, the containers, the kubelet's probes, the Prometheus annotations, the
+    # nodes' health URLs, and who authenticates the manager's pushes.
+    if ! python3 - "$work/$name.yaml" "$work/$name" "$tokens_dir" "$tls_dir" <<'PY'
 import base64, json, os, sys, yaml
-source, out, tokens_dir = sys.argv[1:4]
+source, out, tokens_dir, tls_dir = sys.argv[1:5]
 os.makedirs(out + "/objects", exist_ok=True)
 os.makedirs(out + "/configs", exist_ok=True)
 problems = []
 docs = [d for d in yaml.safe_load_all(open(source)) if d]
 workloads = {}
-secret_names = set()
+# Secret volumes by name: "tokens" at tokens_dir, "tls" (each pod's certificate) at tls_dir.
+mount_dirs = {"tokens": tokens_dir, "tls": tls_dir}
+secret_names = {}
+tls_secrets = {}
 for i, doc in enumerate(docs):
     kind, name = doc.get("kind"), doc.get("metadata", {}).get("name")
     if kind == "NetworkAttachmentDefinition":
@@ -225,8 +254,8 @@ def spec_of(key):
     path = f"{out}/configs/{key}"
     return next(d for d in yaml.safe_load_all(open(path)) if d)["spec"] if os.path.exists(path) else None
 
-# The tokens Secret's volumes: mode and owner as the kubelet makes them for a read-only
-# volume with fsGroup (the files' group becomes fsGroup and g+r is added).
+# The Secrets' volumes: mode and owner as the kubelet makes them for a read-only volume with
+# fsGroup (the files' group becomes fsGroup and g+r is added).
 for component, template in workloads.items():
     pod = template["spec"]
     context = pod.get("securityContext") or {}
@@ -234,7 +263,12 @@ for component, template in workloads.items():
         if "secret" not in volume:
             continue
         secret = volume["secret"]
-        secret_names.add(secret["secretName"])
+        if volume["name"] not in mount_dirs:
+            problems.append(f"{component}: a Secret volume '{volume['name']}'; expected only {sorted(mount_dirs)}")
+            continue
+        secret_names.setdefault(volume["name"], set()).add(secret["secretName"])
+        if volume["name"] == "tls":
+            tls_secrets[component] = secret["secretName"]
         mode = secret.get("defaultMode", 0o644)
         where = f"{component}: the Secret volume '{volume['name']}'"
         if mode & 0o007:
@@ -252,12 +286,14 @@ for component, template in workloads.items():
                 problems.append(f"{where} is mounted writable in {container['name']}")
             if uid != 0 and not effective & 0o040:
                 problems.append(f"{where}: uid {uid} cannot read mode {effective:o}")
-            if mounts[0]["mountPath"] != tokens_dir:
-                problems.append(f"{where} is mounted at {mounts[0]['mountPath']}; the configurations read {tokens_dir}")
-if len(secret_names) > 1:
-    problems.append(f"more than one Secret is mounted: {sorted(secret_names)}")
+            if mounts[0]["mountPath"] != mount_dirs[volume["name"]]:
+                problems.append(f"{where} is mounted at {mounts[0]['mountPath']}; the configurations read {mount_dirs[volume['name']]}")
+if len(secret_names.get("tokens", ())) > 1:
+    problems.append(f"more than one tokens Secret is mounted: {sorted(secret_names['tokens'])}")
 with open(f"{out}/secret-name", "w") as f:
-    f.write(next(iter(secret_names), ""))
+    f.write(next(iter(secret_names.get("tokens", ())), ""))
+with open(f"{out}/tls-secrets.json", "w") as f:
+    json.dump(tls_secrets, f)
 
 def check_probes(component, probes_address):
     """The pod's probes and Prometheus annotations point at the configuration's probe listener."""
@@ -277,12 +313,26 @@ def check_probes(component, probes_address):
     if annotations.get("prometheus.io/scrape") == "true" and annotations.get("prometheus.io/port") != str(port(probes_address)):
         problems.append(f"{where}: prometheus.io/port is {annotations.get('prometheus.io/port')}, the probe listener {probes_address}")
 
+def tls_paths(component, block, keys):
+    """The files of a tls block come from the pod's certificate Secret."""
+    if component not in tls_secrets:
+        problems.append(f"{component}: its configuration has a tls block but the pod mounts no certificate Secret")
+    for key in keys:
+        if not str(block.get(key, "")).startswith(tls_dir + "/"):
+            problems.append(f"{component}: tls {key} is '{block.get(key)}', not in the certificate Secret's folder {tls_dir}")
+
 firewall, manager, node = spec_of("firewall.yaml"), spec_of("manager.yaml"), spec_of("node.yaml")
+tag_writers = []
 if firewall is not None:
     check_probes("firewall", firewall.get("probes"))
     tokens_file = (firewall.get("auth") or {}).get("tokensFile", "")
     if not tokens_file.startswith(tokens_dir + "/"):
         problems.append(f"firewall: spec.auth.tokensFile is '{tokens_file}', not in the Secret's folder {tokens_dir}")
+    if "tls" in firewall:
+        tls_paths("firewall", firewall["tls"], ["certificate", "key", "clientCA"])
+        for identity, roles in (firewall["tls"].get("clientRoles") or {}).items():
+            if "tag-writer" in (roles if isinstance(roles, list) else str(roles).split(",")):
+                tag_writers.append(identity)
     probe_port = port(firewall["probes"])
     for entry in node["firewalls"]:
         health = entry.get("admin") if isinstance(entry, dict) else None
@@ -293,9 +343,18 @@ if manager is not None:
     listen = manager["listen"]
     if not listen.startswith("127.0.0.1:") and not (manager.get("auth") or {}).get("tokensFile", "").startswith(tokens_dir + "/"):
         problems.append(f"manager: spec.listen {listen} is off loopback without a tokens file from the Secret")
+    if "tls" in manager:
+        tls_paths("manager", manager["tls"], ["certificate", "key", "clientCA"])
     for target in manager.get("firewalls") or []:
-        if not str(target.get("tokenFile", "")).startswith(tokens_dir + "/"):
-            problems.append(f"manager: firewall {target.get('name')} has no tokenFile from the Secret: its pushes would get 401")
+        if str(target.get("tokenFile", "")).startswith(tokens_dir + "/"):
+            continue
+        client = target.get("tls") or manager.get("firewallTLS") or {}
+        if str(target.get("admin", "")).startswith("https://") and client.get("certificate") and tag_writers:
+            tls_paths("manager", client, ["ca", "certificate", "key"])
+            continue
+        problems.append(f"manager: firewall {target.get('name')} has neither a tokenFile from the Secret nor a client certificate a tag-writer identity of the firewall's spec.tls.clientRoles may have: its pushes would get 401")
+with open(f"{out}/tag-writers.json", "w") as f:
+    json.dump(tag_writers, f)
 for problem in problems:
     print(problem, file=sys.stderr)
 sys.exit(1 if problems else 0)
@@ -328,7 +387,7 @@ PY
             if [[ $case == rendered && $secret_name != rampart-tokens ]]; then
                 echo "FAIL $name: the manifest mounts the Secret $secret_name; docs/install.md makes rampart-tokens" >&2; failures=$((failures + 1))
             fi
-            cp "$doc_secret/data"/* "$tokens"/ 2>/dev/null || { echo "FAIL $name: no Secret from docs/install.md to use" >&2; failures=$((failures + 1)); }
+            cp "$doc_secret/data/rampart-tokens"/* "$tokens"/ 2>/dev/null || { echo "FAIL $name: no Secret from docs/install.md to use" >&2; failures=$((failures + 1)); }
         fi
         chmod 0440 "$tokens"/* 2>/dev/null || true
         chmod 0755 "$work/$name" "$tokens" "$configs"
@@ -355,8 +414,67 @@ PY
     else
         secret_from="no Secret"
     fi
+    # The certificate Secrets' files as each pod sees them (mode 0440, group 65532): the
+    # chart's own, else the ones docs/install.md's commands make for that component.
+    declare -A tls_folder=()
+    while read -r component tls_secret; do
+        [[ -n $component ]] || continue
+        folder=$work/$name/tls-$component
+        mkdir -p "$folder"
+        if [[ -d $work/$name/secrets/$tls_secret ]]; then
+            secret_from+=", $component certificate from the chart's Secret $tls_secret"
+            cp "$work/$name/secrets/$tls_secret"/* "$folder"/
+        else
+            if [[ $case == rendered && $tls_secret != rampart-$component-tls ]]; then
+                echo "FAIL $name: the manifest mounts the Secret $tls_secret; docs/install.md makes rampart-$component-tls" >&2; failures=$((failures + 1))
+            fi
+            secret_from+=", $component certificate from docs/install.md's Secret"
+            cp "$doc_secret/data/rampart-$component-tls"/* "$folder"/ 2>/dev/null || { echo "FAIL $name: no certificate Secret from docs/install.md to use" >&2; failures=$((failures + 1)); }
+        fi
+        chmod 0440 "$folder"/* 2>/dev/null || true
+        chmod 0755 "$folder"
+        if ((${#as_pod[@]})); then chgrp 65532 "$folder"/* 2>/dev/null || true; fi
+        tls_folder[$component]=$folder
+    done < <(python3 -c 'import json, sys; [print(c, n) for c, n in json.load(open(sys.argv[1])).items()]' "$work/$name/tls-secrets.json")
+    # The two certificates fit together: the firewall's verifies with the manager's CA for
+    # every address the manager pushes to over TLS; the manager's verifies with the
+    # firewall's client CA, under an identity the firewall's clientRoles make a tag-writer.
+    if [[ -n ${tls_folder[firewall]:-} && -n ${tls_folder[manager]:-} ]] && ! python3 - "${tls_folder[firewall]}" "${tls_folder[manager]}" "$configs/manager.yaml" "$work/$name/tag-writers.json" <<'PY'
+import json, subprocess, sys, yaml
+firewall, manager, config, writers = sys.argv[1:5]
+spec = next(d for d in yaml.safe_load_all(open(config)) if d)["spec"]
+problems = []
+def openssl(*args):
+    result = subprocess.run(["openssl", *args], capture_output=True, text=True)
+    return result.returncode, (result.stdout + result.stderr).strip()
+code, text = openssl("verify", "-CAfile", f"{manager}/ca.crt", "-purpose", "sslserver", f"{firewall}/tls.crt")
+if code != 0:
+    problems.append(f"the firewall's certificate does not verify with the manager's CA as a server: {text}")
+for target in spec.get("firewalls") or []:
+    admin = str(target.get("admin", ""))
+    if not admin.startswith("https://") or target.get("tokenFile"):
+        continue
+    host = admin[len("https://"):].rsplit(":", 1)[0].strip("[]")
+    check = "-checkip" if host.replace(".", "").isdigit() or ":" in host else "-checkhost"
+    code, text = openssl("x509", "-in", f"{firewall}/tls.crt", "-noout", check, host)
+    if "does match" not in text:
+        problems.append(f"the firewall's certificate does not name {host}, where the manager pushes ({target.get('name')}): {text}")
+code, text = openssl("verify", "-CAfile", f"{firewall}/ca.crt", "-purpose", "sslclient", f"{manager}/tls.crt")
+if code != 0:
+    problems.append(f"the manager's certificate does not verify with the firewall's client CA as a client: {text}")
+code, subject = openssl("x509", "-in", f"{manager}/tls.crt", "-noout", "-subject", "-nameopt", "RFC2253")
+identity = next((part[3:] for part in subject.removeprefix("subject=").split(",") if part.startswith("CN=")), None)
+if identity not in json.load(open(writers)):
+    problems.append(f"the manager's certificate is {subject}; the firewall's clientRoles make {json.load(open(writers))} tag-writers")
+for problem in problems:
+    print(problem, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+    then
+        echo "FAIL $name: the firewall's and the manager's certificates do not fit together" >&2; failures=$((failures + 1))
+    fi
     if [[ -f $configs/firewall.yaml ]]; then
-        sed "s#$tokens_dir/#$tokens/#g" "$configs/firewall.yaml" > "$configs/firewall-check.yaml"
+        sed -e "s#$tokens_dir/#$tokens/#g" -e "s#$tls_dir/#${tls_folder[firewall]:-$tls_dir}/#g" "$configs/firewall.yaml" > "$configs/firewall-check.yaml"
         if ! "${as_pod[@]}" "$bin/rampart-firewall" --config "$configs/firewall-check.yaml" --check > "$work/fw.log" 2>&1; then
             echo "FAIL $name: rampart-firewall --check refused firewall.yaml" >&2; cat "$work/fw.log" >&2; failures=$((failures + 1))
         fi
@@ -367,12 +485,20 @@ PY
         if "$bin/rampart-firewall" --config "$configs/firewall-open.yaml" --check > "$work/fw-open.log" 2>&1 || ! grep -q 'readable by every user' "$work/fw-open.log"; then
             echo "FAIL $name: rampart-firewall --check did not refuse a world-readable tokens file" >&2; cat "$work/fw-open.log" >&2; failures=$((failures + 1))
         fi
+        # Self-test: a world-readable private key must be refused too, or --check never read it.
+        if [[ -n ${tls_folder[firewall]:-} ]]; then
+            mkdir -p "$work/$name/open-tls" && cp "${tls_folder[firewall]}"/* "$work/$name/open-tls/" && chmod 0644 "$work/$name/open-tls/tls.key"
+            sed -e "s#$tokens_dir/#$tokens/#g" -e "s#$tls_dir/#$work/$name/open-tls/#g" "$configs/firewall.yaml" > "$configs/firewall-open-key.yaml"
+            if "$bin/rampart-firewall" --config "$configs/firewall-open-key.yaml" --check > "$work/fw-open-key.log" 2>&1 || ! grep -q 'readable by every user' "$work/fw-open-key.log"; then
+                echo "FAIL $name: rampart-firewall --check did not refuse a world-readable private key" >&2; cat "$work/fw-open-key.log" >&2; failures=$((failures + 1))
+            fi
+        fi
     fi
     if [[ -f $configs/manager.yaml ]]; then
         # inCluster reads the pod's service-account files, which exist only in a pod: a
         # kubeconfig stands in for them here, everything else is checked as written.
         printf 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://10.96.0.1:443", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' > "$configs/in-cluster.kubeconfig"
-        sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$tokens/#g" "$configs/manager.yaml" > "$configs/manager-check.yaml"
+        sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$tokens/#g" -e "s#$tls_dir/#${tls_folder[manager]:-$tls_dir}/#g" "$configs/manager.yaml" > "$configs/manager-check.yaml"
         grep -q 'kubeconfig: in-cluster.kubeconfig' "$configs/manager-check.yaml" || { echo "FAIL $name: manager.yaml has no inCluster cluster" >&2; failures=$((failures + 1)); }
         if ! "${as_pod[@]}" "$bin/rampart-manager" validate --config "$configs/manager-check.yaml" > "$work/mgr.log" 2>&1; then
             echo "FAIL $name: rampart-manager validate refused manager.yaml" >&2; cat "$work/mgr.log" >&2; failures=$((failures + 1))
@@ -380,9 +506,17 @@ PY
         # Self-test: with an empty manager-token, validate must fail, or it never read it.
         if grep -q "tokenFile: $tokens_dir/manager-token" "$configs/manager.yaml"; then
             mkdir -p "$work/$name/empty-token" && cp "$tokens"/* "$work/$name/empty-token/" && : > "$work/$name/empty-token/manager-token"
-            sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$work/$name/empty-token/#g" "$configs/manager.yaml" > "$configs/manager-empty.yaml"
+            sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$work/$name/empty-token/#g" -e "s#$tls_dir/#${tls_folder[manager]:-$tls_dir}/#g" "$configs/manager.yaml" > "$configs/manager-empty.yaml"
             if "$bin/rampart-manager" validate --config "$configs/manager-empty.yaml" > "$work/mgr-empty.log" 2>&1 || ! grep -q 'tokenFile' "$work/mgr-empty.log"; then
                 echo "FAIL $name: rampart-manager validate did not refuse an empty manager-token" >&2; cat "$work/mgr-empty.log" >&2; failures=$((failures + 1))
+            fi
+        fi
+        # Self-test: with an empty client certificate, validate must fail, or it never read it.
+        if [[ -n ${tls_folder[manager]:-} ]] && grep -q "firewallTLS:" "$configs/manager.yaml"; then
+            mkdir -p "$work/$name/empty-tls" && cp "${tls_folder[manager]}"/* "$work/$name/empty-tls/" && chmod 0600 "$work/$name/empty-tls"/* && : > "$work/$name/empty-tls/tls.crt"
+            sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$tokens/#g" -e "s#$tls_dir/#$work/$name/empty-tls/#g" "$configs/manager.yaml" > "$configs/manager-empty-tls.yaml"
+            if "$bin/rampart-manager" validate --config "$configs/manager-empty-tls.yaml" > "$work/mgr-empty-tls.log" 2>&1 || ! grep -q 'client certificate' "$work/mgr-empty-tls.log"; then
+                echo "FAIL $name: rampart-manager validate did not refuse an empty client certificate" >&2; cat "$work/mgr-empty-tls.log" >&2; failures=$((failures + 1))
             fi
         fi
     fi

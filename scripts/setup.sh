@@ -72,6 +72,7 @@ declare -A PYTHON_PROVIDER=(
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 declare -A FILE_PROVIDER=(
     [/usr/include/$multiarch/curl/curl.h]=libcurl4-openssl-dev   # the Kubernetes client's HTTPS
+    [/usr/include/openssl/ssl.h]=libssl-dev                       # TLS of the HTTP listeners (COpenSSL)
     [/usr/include/sqlite3.h]=libsqlite3-dev                       # the manager's state
     [/usr/include/yaml.h]=libyaml-dev                             # the YAML reader's tokenizer
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions

@@ -21,7 +21,7 @@ fuzz_clinux "$out"
 fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartInspect Sources/RampartDataplane \
     Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP Sources/RampartLog
 fuzz_build "$out" FirewallInputsFuzz RampartDataplane Fuzz/firewall/FirewallInputsFuzz.swift \
-    "${CYAML_FLAGS[@]}" "${CLINUX_FLAGS[@]}"
+    "${CYAML_FLAGS[@]}" "${CLINUX_FLAGS[@]}" -I Sources/COpenSSL
 if [[ -z $(ls -A Fuzz/firewall/corpus) ]]; then
     printf '\x00{"sequence": 13, "replace": true, "updates": [{"address": "10.244.1.10", "tags": ["ns:shop", "pod:shop/web-1", "k8s.cl_prod.ns_shop"]}, {"address": "fd00::7", "tags": []}]}' >Fuzz/firewall/corpus/batch
     printf '\x01{"sequence": 12, "address": "10.244.1.10", "tags": ["ns:shop", "label:app=web"]}' >Fuzz/firewall/corpus/update

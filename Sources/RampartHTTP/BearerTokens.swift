@@ -27,7 +27,8 @@ public enum TokenRole: String, Sendable, CaseIterable {
     }
 }
 
-/// Who sent a request: a token's name and roles (or `anonymous` on an open listener).
+/// Who sent a request: a token's name and roles, a client certificate's identity and the
+/// roles the TLS configuration gives it, or `anonymous` on an open listener.
 public struct HTTPPrincipal: Sendable, Equatable, CustomStringConvertible {
     public var name: String
     public var roles: [TokenRole]

@@ -17,8 +17,12 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's address (`10.0.0.5`, `::1`); empty in tests that build requests by hand.
     public var client: String
-    /// Who sent it: the token's name, or nil on a listener without authentication.
+    /// Who sent it: the token's name or the client certificate's identity (`anonymous` on an
+    /// open listener); nil on a probe listener.
     public var principal: HTTPPrincipal?
+    /// The identity of the client's verified TLS certificate (subject common name, else its
+    /// first DNS name; "" when it names neither); nil without TLS or without a certificate.
+    public var clientCertificate: String?
 
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
                 body: [UInt8] = [], client: String = "", principal: HTTPPrincipal? = nil) {

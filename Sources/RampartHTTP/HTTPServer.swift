@@ -22,9 +22,16 @@ import Glibc
 /// `413`) and the body bytes buffered by all connections together (`503`).
 ///
 /// **Access** (`Access`): a probe listener serves GET and HEAD without credentials; an API
-/// listener demands a bearer token (`401` without one, `403` for the wrong role) or, only
-/// when bound to loopback, runs open. Every accepted change (a 2xx answer to a request
-/// that needed a write permission) is logged with the token's name.
+/// listener demands a bearer token (`401` without one, `403` for the wrong role) or a
+/// client certificate whose identity has the role, or, only when bound to loopback, runs
+/// open. Every accepted change (a 2xx answer to a request that needed a write permission)
+/// is logged with the caller's name (the token's, or the certificate's identity).
+///
+/// **TLS** (`TLSServerContext`, optional): the handshake is one more non-blocking phase of
+/// the loop, bounded by `headerTimeout` like the head, so a client that never finishes it
+/// holds a descriptor until then and delays nobody. With client certificates required, a
+/// client without one the client CA signed fails the handshake and never reaches HTTP; a
+/// client speaking plain HTTP to the TLS port gets a plain `400` saying so. TLS 1.2 or later.
 ///
 /// ```swift
 /// let server = try HTTPServer(name: "api", listen: "127.0.0.1:0", access: .open) { request in
@@ -84,6 +91,12 @@ public final class HTTPServer: @unchecked Sendable {
         public var malformed = 0
         public var unauthorized = 0
         public var forbidden = 0
+        /// TLS handshakes that failed (no or a bad client certificate, no common version...).
+        public var tlsHandshakeFailures = 0
+        /// TLS handshakes not finished within `headerTimeout` of the accept.
+        public var tlsHandshakeTimeouts = 0
+        /// Clients that spoke plain HTTP to the TLS port.
+        public var tlsPlaintext = 0
     }
 
     public let name: String
@@ -92,6 +105,8 @@ public final class HTTPServer: @unchecked Sendable {
     public var port: UInt16 { local.port }
     public let limits: Limits
     let access: Access
+    /// The listener's TLS; nil: plain HTTP.
+    public let tls: TLSServerContext?
     let handler: @Sendable (HTTPRequest) -> HTTPReply
     let permission: @Sendable (_ method: String, _ path: String) -> HTTPPermission
     /// Where accepted changes and refused roles are reported (set before `start`).
@@ -110,14 +125,16 @@ public final class HTTPServer: @unchecked Sendable {
     /// Binds `listen` (`IP:port`); `permission` says what each method and path needs (by
     /// default: GET and HEAD read, anything else `writePolicy`, the strictest). Throws when
     /// the address is wrong, the port taken, or an `.open` listener is not on loopback —
-    /// `hint` then says which setting to add (e.g. "add spec.auth.tokensFile").
-    public init(name: String, listen: String, access: Access, limits: Limits = Limits(), hint: String = "configure bearer tokens",
+    /// `hint` then says which setting to add (e.g. "add spec.auth.tokensFile"). An `.open`
+    /// listener whose `tls` requires client certificates is not open: every caller proves
+    /// its identity in the handshake, and its roles come from the TLS configuration.
+    public init(name: String, listen: String, access: Access, tls: TLSServerContext? = nil, limits: Limits = Limits(), hint: String = "configure bearer tokens",
                 permission: @escaping @Sendable (_ method: String, _ path: String) -> HTTPPermission = HTTPServer.readOnlyByMethod,
                 handler: @escaping @Sendable (HTTPRequest) -> HTTPReply) throws(HTTPConfigurationError) {
         guard let address = ListenAddress(listen) else {
             throw HTTPConfigurationError("\(name): listen address '\(listen)' must be IP:port, e.g. 127.0.0.1:9680 or [::1]:9680")
         }
-        if case .open = access, !address.isLoopback {
+        if case .open = access, !address.isLoopback, tls?.configuration.requiresClientCertificates != true {
             throw HTTPConfigurationError("\(name) on \(address) would accept anyone's requests: the address is not loopback and no tokens are configured; \(hint), or listen on 127.0.0.1")
         }
         let (fd, port) = try address.bindListening(backlog: 1024)
@@ -136,6 +153,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.local = local
         self.limits = limits
         self.access = access
+        self.tls = tls
         self.permission = permission
         self.handler = handler
         listener = fd
@@ -153,6 +171,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Starts the poll loop and the workers. Returns at once.
     public func start() {
+        tls?.log = log
         NamedThread.start(name: "\(name)-http") { [self] in runLoop() }
         for index in 0 ..< max(1, limits.workers) {
             NamedThread.start(name: "\(name)-w\(index)") { [self] in runWorker() }
@@ -191,8 +210,7 @@ public final class HTTPServer: @unchecked Sendable {
             inbox.unlock()
             let reply = handler(job.request)
             if job.permission != .read, (200 ..< 300).contains(reply.status) {
-                let who = job.request.principal?.name ?? "anonymous"
-                log("\(name): \(job.request.method) \(job.request.path) accepted (\(reply.status)) from \(who) at \(job.request.client)")
+                log("\(name): \(job.request.method) \(job.request.path) accepted (\(reply.status)) from \(HTTPServer.caller(job.request))")
             }
             inbox.lock()
             finished.append((job.id, reply.serialized(headOnly: job.headOnly)))
@@ -201,10 +219,21 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// Who sent a request, for the log: "manager at 10.0.0.5", with how it proved it when a
+    /// certificate was involved ("rampart-manager at 10.0.0.5 (client certificate)").
+    static func caller(_ request: HTTPRequest) -> String {
+        let who = request.principal?.name ?? "anonymous"
+        var text = "\(who) at \(request.client)"
+        if let identity = request.clientCertificate {
+            text += identity == who ? " (client certificate)" : " (bearer token; client certificate \(identity.isEmpty ? "without a name" : identity))"
+        }
+        return text
+    }
+
     // MARK: the poll loop
 
     final class Connection {
-        enum Phase { case reading, working, writing, draining }
+        enum Phase { case handshaking, reading, working, writing, draining }
         let id: UInt64
         let fd: Int32
         let client: String
@@ -220,6 +249,11 @@ public final class HTTPServer: @unchecked Sendable {
         var written = 0
         var drain = 0
         var deadline: Int64
+        /// The connection's TLS; nil on a plain listener.
+        var tls: TLSSession?
+        /// What TLS waits for (POLLIN or POLLOUT) when it differs from what the phase reads
+        /// or writes (a TLS read may need to write, and the other way round); nil: the phase's.
+        var tlsWaits: Int16?
         init(id: UInt64, fd: Int32, client: String, now: Int64, deadline: Int64) {
             self.id = id
             self.fd = fd
@@ -244,6 +278,12 @@ public final class HTTPServer: @unchecked Sendable {
     static func nanoseconds(_ seconds: Double) -> Int64 { Int64(seconds * 1e9) }
 
     private func runLoop() {
+        // OpenSSL writes with write(2), which raises SIGPIPE on a connection the client reset;
+        // blocked on this thread, the write fails with EPIPE instead of ending the process.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         var fds: [pollfd] = []
         var order: [Connection] = []
         while true {
@@ -264,8 +304,8 @@ public final class HTTPServer: @unchecked Sendable {
             let now = HTTPServer.monotonic()
             var nearest = now + 1_000_000_000
             for connection in connections.values where connection.phase != .working {
-                let events = connection.phase == .writing ? POLLOUT : POLLIN
-                fds.append(pollfd(fd: connection.fd, events: Int16(events), revents: 0))
+                let events = connection.tlsWaits ?? Int16(connection.phase == .writing ? POLLOUT : POLLIN)
+                fds.append(pollfd(fd: connection.fd, events: events, revents: 0))
                 order.append(connection)
                 nearest = min(nearest, connection.deadline)
             }
@@ -279,6 +319,7 @@ public final class HTTPServer: @unchecked Sendable {
                 let revents = fds[index + 2].revents
                 if revents != 0 {
                     switch connection.phase {
+                    case .handshaking: continueHandshake(connection, now: after)
                     case .reading: receive(connection, now: after)
                     case .writing: continueWriting(connection, now: after)
                     case .draining: discard(connection)
@@ -290,7 +331,10 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
         }
-        for connection in connections.values { close(connection.fd) }
+        for connection in connections.values {
+            connection.tls = nil
+            close(connection.fd)
+        }
         connections.removeAll()
         close(listener)
     }
@@ -306,44 +350,164 @@ public final class HTTPServer: @unchecked Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             let client = ListenAddress.peer(storage)
+            // A TLS client would read a plain answer as a broken record: refused ones are
+            // closed without one (counted all the same).
             if connections.count >= limits.connections {
                 count { $0.refusedFull += 1 }
-                refuseAtOnce(fd, HTTPReply.text(503, "too many connections (\(limits.connections)); try again shortly"))
+                refuseAtOnce(fd, tls == nil ? HTTPReply.text(503, "too many connections (\(limits.connections)); try again shortly") : nil)
                 continue
             }
             if perClient[client, default: 0] >= limits.connectionsPerClient {
                 count { $0.refusedPerClient += 1 }
-                refuseAtOnce(fd, HTTPReply.text(503, "too many connections from \(client) (\(limits.connectionsPerClient)); close idle ones and retry"))
+                refuseAtOnce(fd, tls == nil ? HTTPReply.text(503, "too many connections from \(client) (\(limits.connectionsPerClient)); close idle ones and retry") : nil)
                 continue
+            }
+            var session: TLSSession?
+            if let tls {
+                session = tls.session(fd: fd)
+                if session == nil {
+                    count { $0.tlsHandshakeFailures += 1 }
+                    close(fd)
+                    continue
+                }
             }
             count { $0.accepted += 1 }
             let now = HTTPServer.monotonic()
+            // The handshake, then the head, within headerTimeout of the accept.
             let connection = Connection(id: nextID, fd: fd, client: client, now: now,
                                         deadline: now + HTTPServer.nanoseconds(limits.headerTimeout))
+            if let session {
+                connection.tls = session
+                connection.phase = .handshaking
+            }
             nextID += 1
             connections[connection.id] = connection
             perClient[client, default: 0] += 1
         }
     }
 
-    /// One non-blocking write of a short answer, then close: for connections never admitted.
-    private func refuseAtOnce(_ fd: Int32, _ reply: HTTPReply) {
-        let bytes = reply.serialized()
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    /// One non-blocking write of a short plain answer (none: just close), then close: for
+    /// connections never admitted.
+    private func refuseAtOnce(_ fd: Int32, _ reply: HTTPReply?) {
+        if let bytes = reply?.serialized() {
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
         close(fd)
     }
 
+    /// One non-blocking write of a short answer on an admitted connection (through its TLS
+    /// when it has one), then close and forget it.
+    private func answerAndClose(_ connection: Connection, _ reply: HTTPReply) {
+        let bytes = reply.serialized()
+        if let session = connection.tls {
+            if session.established { _ = bytes.withUnsafeBytes { session.write($0) } }
+        } else {
+            _ = bytes.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        finish(connection)
+    }
+
     private func finish(_ connection: Connection) {
+        connection.tls?.shutdown()
+        connection.tls = nil
         close(connection.fd)
         connections[connection.id] = nil
         bufferedBody -= connection.reserved
         if let n = perClient[connection.client], n > 1 { perClient[connection.client] = n - 1 } else { perClient[connection.client] = nil }
     }
 
+    /// What one read from a connection gave.
+    enum Received { case bytes(Int), wait, ended }
+
+    /// Reads what is there into `scratch`, through the connection's TLS when it has one.
+    private func readSome(_ connection: Connection, limit: Int = Int.max) -> Received {
+        guard let session = connection.tls else {
+            let n = scratch.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, min($0.count, limit), 0) }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { return .wait }
+            return n <= 0 ? .ended : .bytes(n)
+        }
+        let result = scratch.withUnsafeMutableBytes { session.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<min($0.count, limit)])) }
+        switch result {
+        case .done(let n):
+            connection.tlsWaits = nil
+            return .bytes(n)
+        case .wantRead:
+            connection.tlsWaits = nil
+            return .wait
+        case .wantWrite:
+            connection.tlsWaits = Int16(POLLOUT)
+            return .wait
+        case .closed, .failed:
+            return .ended
+        }
+    }
+
+    /// Writes some of `bytes` from `offset`, through the connection's TLS when it has one:
+    /// the count written, 0 to wait for the socket, nil when the connection is broken.
+    private func writeSome(_ connection: Connection, _ bytes: [UInt8], from offset: Int) -> Int? {
+        guard let session = connection.tls else {
+            while true {
+                let n = bytes.withUnsafeBytes { send(connection.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN { return 0 }
+                return n <= 0 ? nil : n
+            }
+        }
+        let result = bytes.withUnsafeBytes { session.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+        switch result {
+        case .done(let n):
+            connection.tlsWaits = nil
+            return n
+        case .wantWrite:
+            connection.tlsWaits = nil
+            return 0
+        case .wantRead:
+            connection.tlsWaits = Int16(POLLIN)
+            return 0
+        case .closed, .failed:
+            return nil
+        }
+    }
+
+    /// Advances a TLS handshake; once done, the connection reads its head (within the same
+    /// deadline). A client that spoke plain HTTP gets a plain 400 saying to use https.
+    private func continueHandshake(_ connection: Connection, now: Int64) {
+        guard let session = connection.tls else { return }
+        switch session.handshake() {
+        case .done:
+            connection.tlsWaits = nil
+            connection.phase = .reading
+            // Records that came with the last handshake flight are already in OpenSSL's buffer.
+            receive(connection, now: now)
+        case .wantRead:
+            connection.tlsWaits = Int16(POLLIN)
+        case .wantWrite:
+            connection.tlsWaits = Int16(POLLOUT)
+        case .closed:
+            count { $0.tlsHandshakeFailures += 1 }
+            finish(connection)
+        case .failed(_, let plaintextHTTP):
+            if plaintextHTTP {
+                count { $0.tlsPlaintext += 1 }
+                connection.tls = nil
+                // The rest of the plain request is read and dropped after the answer, so
+                // closing does not reset the connection before the client reads why.
+                refuse(connection, .text(400, "this listener speaks HTTPS (TLS 1.2 or later); use https://"), now: now,
+                       drain: limits.maximumHead)
+            } else {
+                count { $0.tlsHandshakeFailures += 1 }
+                finish(connection)
+            }
+        }
+    }
+
     private func receive(_ connection: Connection, now: Int64) {
-        let n = scratch.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        if n <= 0 { return finish(connection) }
+        let n: Int
+        switch readSome(connection) {
+        case .bytes(let count): n = count
+        case .wait: return
+        case .ended: return finish(connection)
+        }
         let searchFrom = connection.buffer.count - 3
         connection.buffer += scratch[0 ..< n]
         if connection.head == nil {
@@ -371,8 +535,13 @@ public final class HTTPServer: @unchecked Sendable {
                 }
                 connection.deadline = connection.accepted + HTTPServer.nanoseconds(limits.requestTimeout)
                 if connection.buffer.count - connection.bodyStart < head.contentLength && head.expectsContinue {
+                    // Best effort, as the connection's first write: a socket that cannot take
+                    // 25 bytes now is not worth waiting for.
                     let bytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-                    _ = bytes.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    if writeSome(connection, bytes, from: 0) != bytes.count, connection.tls != nil {
+                        // A TLS write left half done must be finished before any other: give up.
+                        return finish(connection)
+                    }
                 }
             }
         }
@@ -381,8 +550,9 @@ public final class HTTPServer: @unchecked Sendable {
         connection.buffer = []
         connection.phase = .working
         let headOnly = head.method == "HEAD"
-        let request = HTTPRequest(method: headOnly ? "GET" : head.method, path: head.path, query: head.query, headers: head.headers,
+        var request = HTTPRequest(method: headOnly ? "GET" : head.method, path: head.path, query: head.query, headers: head.headers,
                                   body: body, client: connection.client, principal: connection.principal)
+        request.clientCertificate = connection.tls?.peerIdentity
         inbox.lock()
         jobs.append(Job(id: connection.id, request: request, permission: connection.needs, headOnly: headOnly))
         inbox.signal()
@@ -390,33 +560,52 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Checks the caller and reserves the body's bytes; the refusal, or nil to go on.
+    ///
+    /// On an API listener the caller is, in this order: the bearer token it sends (checked
+    /// when the listener has tokens; a bad one is `401` whatever else it shows), the identity
+    /// of its verified client certificate (roles from the TLS configuration; an identity it
+    /// does not name has none), else `401`, or `anonymous` on an open listener.
     private func admit(_ connection: Connection, _ head: HTTPRequestHead) -> HTTPReply? {
         switch access {
         case .probes:
             guard head.method == "GET" || head.method == "HEAD" else {
                 return .text(405, "this listener is read-only: GET and HEAD only")
             }
-        case .open:
-            connection.principal = .anonymous
-            connection.needs = permission(head.method, head.path)
-        case .tokens(let tokens):
+        case .open, .tokens:
             let needs = permission(head.method, head.path)
             connection.needs = needs
             let value = head.headers["authorization"] ?? ""
-            let scheme = value.prefix(7).lowercased()
-            guard scheme == "bearer ", let principal = tokens.principal(presenting: value.utf8.dropFirst(7)) else {
-                count { $0.unauthorized += 1 }
-                var reply = HTTPReply.error(401, value.isEmpty
-                    ? "this API needs a bearer token: send 'Authorization: Bearer TOKEN' with a token from \(tokens.path)"
-                    : "the bearer token is not valid here")
-                reply.headers = [("WWW-Authenticate", value.isEmpty ? "Bearer realm=\"rampart\"" : "Bearer realm=\"rampart\", error=\"invalid_token\"")]
-                return reply
+            let identity = connection.tls?.peerIdentity
+            let principal: HTTPPrincipal
+            if case .tokens(let tokens) = access, !value.isEmpty || identity == nil {
+                let scheme = value.prefix(7).lowercased()
+                guard scheme == "bearer ", let found = tokens.principal(presenting: value.utf8.dropFirst(7)) else {
+                    count { $0.unauthorized += 1 }
+                    let certificate = tls?.configuration.clientCA == nil ? "" : " or present a client certificate the listener's client CA signed"
+                    var reply = HTTPReply.error(401, value.isEmpty
+                        ? "this API needs a bearer token: send 'Authorization: Bearer TOKEN' with a token from \(tokens.path)\(certificate)"
+                        : "the bearer token is not valid here")
+                    reply.headers = [("WWW-Authenticate", value.isEmpty ? "Bearer realm=\"rampart\"" : "Bearer realm=\"rampart\", error=\"invalid_token\"")]
+                    return reply
+                }
+                principal = found
+            } else if let identity, let tls {
+                principal = HTTPPrincipal(name: identity, roles: tls.roles(of: identity))
+            } else {
+                principal = .anonymous
             }
             guard principal.allows(needs) else {
                 count { $0.forbidden += 1 }
-                log("\(name): \(head.method) \(head.path) refused (403) to \(principal) at \(connection.client): needs \(needs.rawValue)")
-                var reply = HTTPReply.error(403, "'\(principal.name)' may not \(needs.rawValue): its roles are \(principal.roles.map(\.rawValue).joined(separator: ",")); use a token with the role \(TokenRole.allCases.first { $0.allows(needs) && $0 != .readOnly }?.rawValue ?? "read-only")")
-                reply.headers = [("WWW-Authenticate", "Bearer realm=\"rampart\", error=\"insufficient_scope\"")]
+                let byCertificate = identity != nil && principal.name == identity && value.isEmpty
+                log("\(name): \(head.method) \(head.path) refused (403) to \(principal)\(byCertificate ? " (client certificate)" : "") at \(connection.client): needs \(needs.rawValue)")
+                let role = TokenRole.allCases.first { $0.allows(needs) && $0 != .readOnly }?.rawValue ?? "read-only"
+                let roles = principal.roles.isEmpty ? "it has no roles here" : "its roles are \(principal.roles.map(\.rawValue).joined(separator: ","))"
+                var reply = HTTPReply.error(403, byCertificate
+                    ? "the client certificate '\(principal.name)' may not \(needs.rawValue): \(roles); give that identity the role \(role) in the listener's tls.clientRoles, or use a token with it"
+                    : "'\(principal.name)' may not \(needs.rawValue): \(roles); use a token with the role \(role)")
+                if !byCertificate {
+                    reply.headers = [("WWW-Authenticate", "Bearer realm=\"rampart\", error=\"insufficient_scope\"")]
+                }
                 return reply
             }
             connection.principal = principal
@@ -458,16 +647,13 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func continueWriting(_ connection: Connection, now: Int64) {
         while connection.written < connection.output.count {
-            let n = connection.output.withUnsafeBytes {
-                send(connection.fd, $0.baseAddress! + connection.written, $0.count - connection.written, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { return }
-            if n <= 0 { return finish(connection) }
+            guard let n = writeSome(connection, connection.output, from: connection.written) else { return finish(connection) }
+            if n == 0 { return }
             connection.written += n
         }
         count { $0.served += 1 }
         if connection.drain > 0 {
+            connection.tls?.shutdown()
             shutdown(connection.fd, Int32(SHUT_WR))
             connection.phase = .draining
             connection.deadline = now + 2_000_000_000
@@ -477,28 +663,30 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func discard(_ connection: Connection) {
-        let n = scratch.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, min($0.count, connection.drain), 0) }
-        if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        if n <= 0 { return finish(connection) }
+        let n: Int
+        switch readSome(connection, limit: connection.drain) {
+        case .bytes(let count): n = count
+        case .wait: return
+        case .ended: return finish(connection)
+        }
         connection.drain -= n
         if connection.drain <= 0 { finish(connection) }
     }
 
     private func expire(_ connection: Connection, now: Int64) {
         switch connection.phase {
+        case .handshaking:
+            count { $0.tlsHandshakeTimeouts += 1 }
+            finish(connection)
         case .reading:
             if connection.head == nil {
                 count { $0.headerTimeouts += 1 }
                 if connection.buffer.isEmpty { return finish(connection) }
-                refuseAtOnce(connection.fd, .text(408, "request head not complete within \(limits.headerTimeout) s"))
+                answerAndClose(connection, .text(408, "request head not complete within \(limits.headerTimeout) s"))
             } else {
                 count { $0.requestTimeouts += 1 }
-                refuseAtOnce(connection.fd, .text(408, "request not complete within \(limits.requestTimeout) s"))
+                answerAndClose(connection, .text(408, "request not complete within \(limits.requestTimeout) s"))
             }
-            // refuseAtOnce closed the descriptor; forget the connection without closing again.
-            connections[connection.id] = nil
-            bufferedBody -= connection.reserved
-            if let n = perClient[connection.client], n > 1 { perClient[connection.client] = n - 1 } else { perClient[connection.client] = nil }
         case .writing:
             count { $0.writeTimeouts += 1 }
             finish(connection)
@@ -509,17 +697,20 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// The counters as Prometheus samples `(metric, line)`, labelled with `listener` (the
-    /// server's name).
-    /// This listener's connection outcomes and refusal reasons, as labelled samples.
+    /// This listener's connection outcomes and refusal reasons, as samples labelled with
+    /// `listener` (the server's name); a TLS listener also counts its handshakes' refusals.
     func prometheusSamples() -> (connections: [(labels: [(String, String)], value: Int)], refusals: [(labels: [(String, String)], value: Int)]) {
         let c = counters
         let connections = [("accepted", c.accepted), ("refused_full", c.refusedFull), ("refused_per_client", c.refusedPerClient)]
             .map { (labels: [("listener", name), ("outcome", $0.0)], value: $0.1) }
-        let refusals = [("busy", c.refusedBusy), ("header_timeout", c.headerTimeouts), ("request_timeout", c.requestTimeouts),
-                        ("write_timeout", c.writeTimeouts), ("malformed", c.malformed), ("unauthorized", c.unauthorized),
-                        ("forbidden", c.forbidden)]
-            .map { (labels: [("listener", name), ("reason", $0.0)], value: $0.1) }
+        var reasons = [("busy", c.refusedBusy), ("header_timeout", c.headerTimeouts), ("request_timeout", c.requestTimeouts),
+                       ("write_timeout", c.writeTimeouts), ("malformed", c.malformed), ("unauthorized", c.unauthorized),
+                       ("forbidden", c.forbidden)]
+        if tls != nil {
+            reasons += [("tls_handshake", c.tlsHandshakeFailures), ("tls_handshake_timeout", c.tlsHandshakeTimeouts),
+                        ("tls_plaintext", c.tlsPlaintext)]
+        }
+        let refusals = reasons.map { (labels: [("listener", name), ("reason", $0.0)], value: $0.1) }
         return (connections, refusals)
     }
 }

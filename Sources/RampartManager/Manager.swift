@@ -72,6 +72,11 @@ public final class Manager: @unchecked Sendable {
                 log: log)
             // The command checked the token file before starting (rampart-manager run).
             pusher.authorization = (try? target.authorization()) ?? []
+            // The TLS files are read before every push: a renewed certificate is used from the
+            // next one; one that became unreadable fails the push, logged.
+            pusher.tls = { () throws(KubeError) -> TLSSettings? in
+                do throws(ConfigurationErrors) { return try target.tlsSettings() } catch { throw .configuration(error.description) }
+            }
             pushers.append(pusher)
         }
         // No cluster to list: a firewall's first full sync is all it needs.

@@ -103,21 +103,29 @@ struct FirewallCommand: ParsableCommand {
             settings.probesEnabled = probes != "off"
             settings.probes = SocketAddress(parsing: probes)
         }
-        // Fail closed: an admin API off loopback needs tokens; a tokens file must be sound.
+        // Fail closed: an admin API off loopback needs tokens or mutual TLS; a tokens file
+        // and the TLS files must be sound.
         var tokens: BearerTokens?
         do {
             if let path = settings.tokensFile { tokens = try BearerTokens.load(path: path) }
         } catch {
             fail("\(error)\nfix spec.auth.tokensFile in \(config) and run again (see docs/firewall.md).", 2)
         }
-        if let admin = settings.admin, tokens == nil, ListenAddress(admin.description)?.isLoopback != true {
-            fail("\(config): spec.admin is \(admin), not a loopback address, and spec.auth.tokensFile is not set: anyone who reaches it could change tags and reload the policy. Add spec.auth.tokensFile (lines 'ROLE NAME TOKEN', mode 0600), or set spec.admin to 127.0.0.1:9680 (docs/firewall.md).", 2)
+        var tls: TLSServerContext?
+        if let configuration = settings.tls, settings.admin != nil {
+            do { tls = try TLSServerContext(configuration, setting: "spec.tls") } catch {
+                fail("\(config): \(error)\nfix spec.tls in \(config) and run again (see docs/firewall.md, \"Admin API over TLS\").", 2)
+            }
+        }
+        if let admin = settings.admin, tokens == nil, tls?.configuration.requiresClientCertificates != true,
+           ListenAddress(admin.description)?.isLoopback != true {
+            fail("\(config): spec.admin is \(admin), not a loopback address, and neither spec.auth.tokensFile nor spec.tls with clientCA (client certificates required) is set: anyone who reaches it could change tags and reload the policy. Add spec.auth.tokensFile (lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with certificate, key, clientCA and clientRoles, or set spec.admin to 127.0.0.1:9680 (docs/firewall.md).", 2)
         }
         if let events { settings.events = events }
         if !vni.isEmpty { settings.allowedVNIs = vni }
         if let workers { settings.workers = workers }
         if check {
-            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen); admin \(settings.admin.map { "\($0) " + (tokens == nil ? "open (loopback)" : "with tokens") } ?? "off"); probes \(settings.probeAddress?.description ?? "off"); tunnel senders \(settings.tunnelSourcesDescription))")
+            print("\(config): valid (\(file.matcher.rules.count) rules; listen \(settings.listen); admin \(settings.admin.map { "\($0) " + FirewallCommand.adminAccess(tokens: tokens, tls: tls) } ?? "off"); probes \(settings.probeAddress?.description ?? "off"); tunnel senders \(settings.tunnelSourcesDescription))")
             return
         }
         let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
@@ -215,10 +223,10 @@ struct FirewallCommand: ParsableCommand {
                 firewallLog.info("probes-listening", "probes on http://\(probes.local) (/healthz /readyz /metrics, no credentials)")
             }
             if let address = settings.admin {
-                let server = try AdminServer(bind: address, board: board, tokens: tokens, listeners: listeners)
+                let server = try AdminServer(bind: address, board: board, tokens: tokens, tls: tls, listeners: listeners)
                 server.tagStateFile = tagFile
                 server.start()
-                firewallLog.info("admin-listening", "admin API on http://\(server.local) (\(tokens.map { "\($0.count) bearer tokens from \($0.path)" } ?? "no authentication: loopback only"))")
+                firewallLog.info("admin-listening", "admin API on \(tls == nil ? "http" : "https")://\(server.local) (\(FirewallCommand.adminAccess(tokens: tokens, tls: tls)))")
             }
         } catch {
             fail("error: \(error)", 1)
@@ -239,6 +247,17 @@ struct FirewallCommand: ParsableCommand {
         firewallLog.info("stopped", "stopped")
     }
 }
+extension FirewallCommand {
+    /// How the admin API knows its callers, for the start-up line and --check.
+    static func adminAccess(tokens: BearerTokens?, tls: TLSServerContext?) -> String {
+        var parts: [String] = []
+        if let tls { parts.append(tls.configuration.summary) }
+        if let tokens { parts.append("\(tokens.count) bearer tokens from \(tokens.path)") }
+        if tokens == nil && tls?.configuration.requiresClientCertificates != true { parts.append("no authentication: loopback only") }
+        return parts.joined(separator: "; ")
+    }
+}
+
 /// The firewall's log: JSON lines on standard error (docs/firewall.md, "Logs").
 let firewallLog = LogWriter(component: "rampart-firewall")
 

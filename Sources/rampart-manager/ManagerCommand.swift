@@ -35,8 +35,10 @@ struct Run: ParsableCommand {
         discussion: """
             Logs are JSON lines on standard error. The API (GET /clusters /tags?address=
             /audit?address=&at= /metrics /healthz /readyz) listens where spec.listen says,
-            with bearer tokens from spec.auth.tokensFile (required off loopback); the probe
-            listener (GET /healthz /readyz /metrics, no credentials) where spec.probes says.
+            with bearer tokens from spec.auth.tokensFile or client certificates (spec.tls;
+            one of them required off loopback); the probe listener (GET /healthz /readyz
+            /metrics, no credentials) where spec.probes says. Firewalls whose admin is
+            https:// are reached with spec.firewallTLS (or their own tls:).
             SIGTERM or SIGINT stops it.
 
             Example:
@@ -56,10 +58,21 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         let log: @Sendable (String) -> Void = { StandardError.write($0 + "\n") }
-        // Each firewall's admin token, read now so a missing or bad file stops the start.
+        // Each firewall's admin token and TLS files, read now so a missing or bad file stops
+        // the start; and the API's own TLS.
         for firewall in configuration.firewalls {
-            do { _ = try firewall.authorization() } catch {
+            do {
+                _ = try firewall.authorization()
+                _ = try firewall.tlsSettings()
+            } catch {
                 StandardError.write("\(error)\nrampart-manager: fix the configuration and start again\n")
+                throw ExitCode(2)
+            }
+        }
+        var tls: TLSServerContext?
+        if let settings = configuration.tls {
+            do { tls = try TLSServerContext(settings, setting: "spec.tls") } catch {
+                StandardError.write("\(config): \(error)\nrampart-manager: fix spec.tls and start again (docs/manager.md)\n")
                 throw ExitCode(2)
             }
         }
@@ -74,7 +87,7 @@ struct Run: ParsableCommand {
         do {
             // Fail closed: an API off loopback without tokens is refused by the listener itself.
             let tokens = try configuration.tokensFile.map { path throws(HTTPConfigurationError) in try BearerTokens.load(path: path) }
-            listener = try api.listener(address: configuration.listen, tokens: tokens)
+            listener = try api.listener(address: configuration.listen, tokens: tokens, tls: tls)
             probes = try configuration.probeAddress.map { address throws(HTTPConfigurationError) in try api.probeListener(address: address) }
             listener.log = { log(ManagerLog.line("info", event: "api", message: $0)) }
         } catch {
@@ -92,13 +105,24 @@ struct Run: ParsableCommand {
         manager.start()
         probes?.start()
         listener.start()
-        log(ManagerLog.line("info", event: "started", message: "API on \(listener.local)\(configuration.tokensFile == nil ? " (no authentication: loopback only)" : " (bearer tokens)"); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
+        log(ManagerLog.line("info", event: "started", message: "API on \(tls == nil ? "http" : "https")://\(listener.local) (\(Run.access(tokens: configuration.tokensFile, tls: tls?.configuration))); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
         var received: Int32 = 0
         sigwait(&signals, &received)
         log(ManagerLog.line("info", event: "stopping", message: "signal \(received)"))
         listener.stop()
         probes?.stop()
         manager.stop()
+    }
+}
+
+extension Run {
+    /// How the API knows its callers, for the start-up line and validate.
+    static func access(tokens: String?, tls: TLSConfiguration?) -> String {
+        var parts: [String] = []
+        if let tls { parts.append(tls.summary) }
+        if tokens != nil { parts.append("bearer tokens") }
+        if tokens == nil && tls?.requiresClientCertificates != true { parts.append("no authentication: loopback only") }
+        return parts.joined(separator: "; ")
     }
 }
 
@@ -128,10 +152,24 @@ struct Validate: ParsableCommand {
         }
         for firewall in configuration.firewalls {
             do {
-                let token = try firewall.authorization().isEmpty ? "no token" : "token from \(firewall.tokenFile ?? "")"
-                print("firewall \(firewall.name): \(firewall.admin) (\(token))")
+                var credentials = [try firewall.authorization().isEmpty ? "no token" : "token from \(firewall.tokenFile ?? "")"]
+                if let settings = try firewall.tlsSettings() {
+                    credentials.append("TLS, " + (settings.certificateAuthority == nil ? "system CA bundle" : "CA \(firewall.tls?.ca ?? "")"))
+                    if settings.clientCertificate != nil { credentials.append("client certificate \(firewall.tls?.certificate ?? "")") }
+                }
+                print("firewall \(firewall.name): \(firewall.admin) (\(credentials.joined(separator: ", ")))")
             } catch {
                 print(error)
+                failed = true
+            }
+        }
+        var tls: TLSServerContext?
+        if let settings = configuration.tls {
+            do {
+                tls = try TLSServerContext(settings, setting: "spec.tls")
+                print("API TLS: \(settings.summary), certificate \(settings.certificate)")
+            } catch {
+                print("\(config): \(error)")
                 failed = true
             }
         }
@@ -140,10 +178,11 @@ struct Validate: ParsableCommand {
                 print(error)
                 failed = true
             }
-        } else if ListenAddress(configuration.listen)?.isLoopback != true {
-            print("\(config): spec.listen is \(configuration.listen), not loopback, and spec.auth.tokensFile is not set; add spec.auth.tokensFile (lines 'ROLE NAME TOKEN', mode 0600) or listen on 127.0.0.1")
+        } else if ListenAddress(configuration.listen)?.isLoopback != true, configuration.tls?.requiresClientCertificates != true {
+            print("\(config): spec.listen is \(configuration.listen), not loopback, and neither spec.auth.tokensFile nor spec.tls with clientCA (client certificates required) is set; add spec.auth.tokensFile (lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles, or listen on 127.0.0.1")
             failed = true
         }
+        _ = tls
         if failed { throw ExitCode(2) }
         print("\(config): ok")
     }

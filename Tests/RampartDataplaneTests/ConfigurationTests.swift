@@ -1,4 +1,5 @@
 import RampartDataplane
+import RampartHTTP
 import RampartPolicy
 import RampartWire
 import Testing
@@ -35,6 +36,38 @@ struct ConfigurationTests {
         #expect(file.firewall.events == "/tmp/eve.json")
         #expect(file.firewall.returnPort == nil)
         #expect(file.matcher.rules.map(\.name).contains("web"))
+    }
+
+    @Test func readsTheAdminTLSBlock() throws {
+        let text = """
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            metadata: {name: fw}
+            spec:
+              admin: 0.0.0.0:9680
+              tls:
+                certificate: /etc/rampart/tls/tls.crt
+                key: /etc/rampart/tls/tls.key
+                clientCA: /etc/rampart/tls/ca.crt
+                clientRoles: {rampart-manager: tag-writer, ops: [read-only, policy-writer]}
+            ---
+            \(Self.policy)
+            """
+        let tls = try #require(try ConfigurationFile.parse(text, file: "fw.yaml").firewall.tls)
+        #expect(tls == TLSConfiguration(certificate: "/etc/rampart/tls/tls.crt", key: "/etc/rampart/tls/tls.key",
+                                        clientCA: "/etc/rampart/tls/ca.crt", clientCertificates: .required,
+                                        clientRoles: ["rampart-manager": [.tagWriter], "ops": [.readOnly, .policyWriter]]))
+        // The block is read at start: a reload that changes it says a restart is needed.
+        var without = FirewallConfiguration()
+        without.tls = nil
+        var with = without
+        with.tls = tls
+        #expect(without.changesNeedingRestart(in: with) == ["spec.tls: off -> /etc/rampart/tls/tls.crt (mutual TLS, client certificates required (2 identities with roles))"])
+        #expect {
+            try ConfigurationFile.parse(text.replacingOccurrences(of: "clientRoles: {", with: "clientRoles: {x: admin, "), file: "fw.yaml")
+        } throws: { error in
+            ((error as? PolicyErrors)?.errors ?? []).contains { $0.line == 10 && $0.message.contains("spec.tls.clientRoles.x must be a role") }
+        }
     }
 
     @Test func defaultsWithoutAFirewallSection() throws {

@@ -3,6 +3,7 @@ import Testing
 import RampartConfig
 @testable import RampartManager
 @testable import RampartKube
+import RampartHTTP
 import RampartPolicy
 
 @Suite("Manager configuration")
@@ -100,8 +101,68 @@ struct ManagerConfigurationTests {
                 "m.yaml:11: cluster id 1 is used twice",
                 "m.yaml:11: cluster 'c': give exactly one of kubeconfig, credentialFile (with server) or inCluster: true",
                 "m.yaml:18: cluster 'd': unknown field 'colour'; expected one of context, credentialFile, excludeLabels, excludeNamespaces, id, inCluster, kubeconfig, labels, name, namespaces, podSelector, server, stallTimeout, tagStyle, watchTimeoutSeconds",
-                "m.yaml:21: firewall 'fw': admin must be http://host:port, found '10.0.0.5:9680'",
+                "m.yaml:21: firewall 'fw': admin must be http://host:port or https://host:port, found '10.0.0.5:9680'",
             ])
+        }
+    }
+
+    /// The API's tls block, how https:// firewalls are reached (firewallTLS, or a firewall's
+    /// own tls), and every bad value with its line.
+    @Test func tlsBlocks() throws {
+        let configuration = try ManagerConfiguration.parse("""
+            apiVersion: rampart.io/v1
+            kind: ManagerConfiguration
+            spec:
+              listen: 0.0.0.0:9690
+              tls:
+                certificate: tls/manager.crt
+                key: tls/manager.key
+                clientCA: tls/ca.crt
+                clientCertificates: optional
+                clientRoles: {grafana: read-only}
+              firewallTLS: {ca: tls/ca.crt, certificate: tls/manager.crt, key: tls/manager.key}
+              firewalls:
+                - {name: fw-1, admin: "https://10.0.0.5:9680"}
+                - {name: fw-2, admin: "https://10.0.0.6:9680", tls: {ca: /etc/other-ca.crt}}
+                - {name: fw-3, admin: "http://127.0.0.1:9680"}
+            """, file: "/etc/rampart/manager.yaml")
+        #expect(configuration.tls == TLSConfiguration(certificate: "/etc/rampart/tls/manager.crt", key: "/etc/rampart/tls/manager.key",
+                                                      clientCA: "/etc/rampart/tls/ca.crt", clientCertificates: .optional,
+                                                      clientRoles: ["grafana": [.readOnly]]))
+        let shared = FirewallClientTLS(ca: "/etc/rampart/tls/ca.crt", certificate: "/etc/rampart/tls/manager.crt", key: "/etc/rampart/tls/manager.key")
+        #expect(configuration.firewalls.map(\.tls) == [shared, FirewallClientTLS(ca: "/etc/other-ca.crt"), nil])
+        #expect(try configuration.firewalls[2].tlsSettings() == nil, "plain http needs no TLS files")
+        do {
+            _ = try configuration.firewalls[0].tlsSettings()
+            Issue.record("missing files were read")
+        } catch {
+            #expect(error.description.contains("firewall 'fw-1': cannot read the CA bundle /etc/rampart/tls/ca.crt"), "\(error)")
+        }
+        do {
+            _ = try ManagerConfiguration.parse("""
+                apiVersion: rampart.io/v1
+                kind: ManagerConfiguration
+                spec:
+                  tls:
+                    certificate: a.crt
+                    clientRoles:
+                      ops: root
+                  firewallTLS: {certificate: m.crt, colour: blue}
+                  firewalls:
+                    - name: fw
+                      admin: http://10.0.0.5:9680
+                      tls: {ca: ca.crt}
+                      token: x
+                """, file: "m.yaml")
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.messages.contains("m.yaml:4: spec.tls.key is missing: the path of a PEM file holding the certificate's private key"), "\(error)")
+            #expect(error.messages.contains { $0.hasPrefix("m.yaml:7: spec.tls.clientRoles.ops must be a role or a list of roles") }, "\(error)")
+            #expect(error.messages.contains { $0.hasPrefix("m.yaml:6: spec.tls.clientRoles needs spec.tls.clientCA") }, "\(error)")
+            #expect(error.messages.contains("m.yaml:8: spec.firewallTLS: unknown field 'colour'; expected one of ca, certificate, key"), "\(error)")
+            #expect(error.messages.contains("m.yaml:8: spec.firewallTLS: certificate and key go together (the client certificate and its private key)"), "\(error)")
+            #expect(error.messages.contains("m.yaml:12: firewall 'fw': tls is for an https:// admin API; admin is http://10.0.0.5:9680"), "\(error)")
+            #expect(error.messages.contains { $0.hasPrefix("m.yaml:13: firewall 'fw': unknown field 'token'") }, "\(error)")
         }
     }
 

@@ -14,7 +14,8 @@ import RampartWire
 /// batch, or a resync of the whole admin map, applied between batches without a reload)
 /// and `GET /tags` (where the map stands). With `tokens`, every request needs a bearer
 /// token: `POST /tags` the role tag-writer, `POST /reload` policy-writer, reads any role;
-/// without, the address must be loopback. The probe listener (`probeListener`) answers
+/// with `tls` asking for client certificates, a certificate's identity may stand in for a
+/// token (its roles from `spec.tls.clientRoles`); with neither, the address must be loopback. The probe listener (`probeListener`) answers
 /// `/healthz`, `/readyz` and `/metrics` without credentials, on threads of its own.
 ///
 /// ```swift
@@ -45,15 +46,16 @@ public final class AdminServer: @unchecked Sendable {
         }
     }
 
-    /// Binds the admin API; `tokens` nil: open, which is refused unless `address` is loopback.
-    public init(bind address: SocketAddress, board: MetricsBoard, tokens: BearerTokens? = nil,
+    /// Binds the admin API; `tokens` nil: open, which is refused unless `address` is loopback
+    /// or `tls` requires client certificates (callers are then known by their certificates).
+    public init(bind address: SocketAddress, board: MetricsBoard, tokens: BearerTokens? = nil, tls: TLSServerContext? = nil,
                 limits: HTTPServer.Limits = HTTPServer.Limits(), listeners: HTTPListenerSet = HTTPListenerSet()) throws {
         self.board = board
         var limits = limits
         limits.maximumBody = AdminServer.maximumBody
         server = try HTTPServer(
-            name: "admin", listen: address.description, access: tokens.map { .tokens($0) } ?? .open, limits: limits,
-            hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600; docs/firewall.md)",
+            name: "admin", listen: address.description, access: tokens.map { .tokens($0) } ?? .open, tls: tls, limits: limits,
+            hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles (mutual TLS; docs/firewall.md)",
             permission: AdminServer.permission
         ) { request in
             var (status, type, body) = AdminServer.respond(board: board, method: request.method, path: request.path,

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import RampartHTTP
 import RampartInspect
 import RampartConfig
 import RampartPolicy
@@ -18,6 +19,13 @@ import RampartWire
 ///                              # (absent: the admin address, next port)
 ///   auth:
 ///     tokensFile: /etc/rampart/tokens   # lines "ROLE NAME TOKEN", mode 0600; needed off loopback
+///                              # unless tls requires client certificates
+///   tls:                       # the admin API over TLS (absent: plain HTTP)
+///     certificate: /etc/rampart/tls/tls.crt   # PEM, leaf first; reloaded when it changes
+///     key: /etc/rampart/tls/tls.key           # PEM, not readable by every user
+///     clientCA: /etc/rampart/tls/ca.crt       # ask clients for certificates it signed
+///     clientCertificates: required            # or optional (then a token will do)
+///     clientRoles: {rampart-manager: tag-writer, grafana: read-only}
 ///   vnis: [7]                  # accepted VNIs (cluster ids); empty or absent: all
 ///   workers: 0                 # worker threads; 0: one per core
 ///   events: /var/log/rampart/eve.json   # or "-" for standard output
@@ -61,8 +69,11 @@ public struct FirewallConfiguration: Sendable, Equatable {
         return SocketAddress(address: admin.address, port: admin.port == 0 || admin.port == 65535 ? 0 : admin.port + 1)
     }
     /// The admin API's bearer tokens (`ROLE NAME TOKEN` lines); nil: none, allowed only when
-    /// `admin` is a loopback address.
+    /// `admin` is a loopback address or `tls` requires client certificates.
     public var tokensFile: String?
+    /// The admin API's TLS (certificate, key, client CA and the roles of client identities);
+    /// nil: plain HTTP.
+    public var tls: TLSConfiguration?
     public var allowedVNIs: [UInt32] = []
     /// Worker threads; 0: one per online core.
     public var workers = 0
@@ -239,7 +250,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses", "tunnelSources", "tunnelSourceNetworks", "innerSourceCheck"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "tls", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses", "tunnelSources", "tunnelSourceNetworks", "innerSourceCheck"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -274,6 +285,19 @@ public struct ConfigurationFile {
                     }
                 }
             } else { fail("spec.auth must be a mapping, e.g. {tokensFile: /etc/rampart/tokens}") }
+        }
+        if let value = spec["tls"] {
+            let (tls, problems) = TLSConfiguration.read(value, key: "spec.tls")
+            configuration.tls = tls
+            for problem in problems {
+                // The line of the key the problem is about (spec.tls.clientRoles.ops), as deep as it is written.
+                var at = 0
+                for part in problem.key.split(separator: ".").dropFirst() {
+                    guard let found = lines[at...].firstIndex(where: { $0.contains("\(part):") }) else { break }
+                    at = found
+                }
+                errors.append(PolicyError(file: file, line: firstLine + at + 1, column: 1, message: problem.message))
+            }
         }
         if let value = spec["vnis"] {
             if let list = value as? [Int], list.allSatisfy({ $0 >= 0 && $0 <= 0xFF_FFFF }) {
@@ -411,6 +435,8 @@ extension FirewallConfiguration {
         compare("admin", admin, newer.admin, address)
         compare("probes", probeAddress, newer.probeAddress, address)
         compare("auth.tokensFile", tokensFile, newer.tokensFile) { $0 ?? "none" }
+        // The files themselves are read again when they change; the block needs a restart.
+        compare("tls", tls, newer.tls) { $0.map { "\($0.certificate) (\($0.summary))" } ?? "off" }
         compare("vnis", allowedVNIs, newer.allowedVNIs) { $0.isEmpty ? "all" : $0.map(String.init).joined(separator: ",") }
         compare("workers", workers, newer.workers) { String($0) }
         compare("events", events, newer.events) { $0 }

@@ -43,6 +43,8 @@ public final class HTTPConnection {
         // The API server speaks HTTP/2 too, but one watch per connection keeps a stalled
         // stream from holding up the others.
         _ = ccurl_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        // TLS 1.2 at least, as Rampart's own listeners demand (API servers do too).
+        _ = ccurl_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         if let tls {
             if let ca = tls.certificateAuthority {
                 try check(ca.withUnsafeBytes { ccurl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }, "CA bundle")

@@ -30,11 +30,12 @@ public struct ManagerAPI: Sendable {
 
     public init(manager: Manager) { self.manager = manager }
 
-    /// The API listener: every route is a read, so any token's role will do.
-    public func listener(address: String, tokens: BearerTokens?) throws(HTTPConfigurationError) -> HTTPServer {
+    /// The API listener: every route is a read, so any token's role (or any client
+    /// certificate identity `tls` gives a role) will do.
+    public func listener(address: String, tokens: BearerTokens?, tls: TLSServerContext? = nil) throws(HTTPConfigurationError) -> HTTPServer {
         let server = try HTTPServer(
-            name: "api", listen: address, access: tokens.map { .tokens($0) } ?? .open,
-            hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600; docs/manager.md)",
+            name: "api", listen: address, access: tokens.map { .tokens($0) } ?? .open, tls: tls,
+            hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles (mutual TLS; docs/manager.md)",
             permission: { _, _ in .read }
         ) { request in handle(request) }
         listeners.add(server)

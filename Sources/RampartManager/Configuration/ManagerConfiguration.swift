@@ -1,4 +1,5 @@
 import FoundationEssentials
+import RampartHTTP
 import RampartPOSIX
 import RampartKube
 import RampartConfig
@@ -41,19 +42,34 @@ public struct ClusterConfiguration: Sendable, Equatable {
 /// A firewall the manager keeps current.
 public struct FirewallTarget: Sendable, Equatable {
     public var name: String
-    /// Its admin API, `http://host:port`.
+    /// Its admin API, `http://host:port` or `https://host:port`.
     public var admin: String
     /// The clusters whose addresses it gets (nil: every cluster's).
     public var clusters: [String]?
     /// A file holding the bearer token (role tag-writer) the firewall's admin API expects;
-    /// nil: none sent (a firewall whose admin API is open on loopback).
+    /// nil: none sent (a firewall whose admin API is open on loopback, or that knows the
+    /// manager by its client certificate).
     public var tokenFile: String?
+    /// For an `https://` admin API: the CA to verify it with and the client certificate to
+    /// present (its own `tls:`, else the configuration's `firewallTLS`); nil: the system's CA
+    /// bundle and no client certificate.
+    public var tls: FirewallClientTLS?
 
-    public init(name: String, admin: String, clusters: [String]? = nil, tokenFile: String? = nil) {
+    public init(name: String, admin: String, clusters: [String]? = nil, tokenFile: String? = nil, tls: FirewallClientTLS? = nil) {
         self.name = name
         self.admin = admin
         self.clusters = clusters
         self.tokenFile = tokenFile
+        self.tls = tls
+    }
+
+    /// Whether the admin API is reached over TLS.
+    public var usesTLS: Bool { admin.hasPrefix("https://") }
+
+    /// What libcurl needs for an `https://` admin API (nil for `http://`), read from the files now.
+    public func tlsSettings() throws(ConfigurationErrors) -> TLSSettings? {
+        guard usesTLS else { return nil }
+        return try (tls ?? FirewallClientTLS()).settings(firewall: name)
     }
 
     /// The `Authorization` header to send, read from `tokenFile` (first line, trimmed).
@@ -85,6 +101,16 @@ public struct FirewallTarget: Sendable, Equatable {
 ///                                       # (absent: listen's host, port + 2)
 ///   auth:
 ///     tokensFile: /etc/rampart/manager-tokens   # lines "ROLE NAME TOKEN", mode 0600
+///   tls:                                # the API over TLS (absent: plain HTTP)
+///     certificate: tls/manager.crt
+///     key: tls/manager.key
+///     clientCA: tls/ca.crt              # ask clients for certificates it signed
+///     clientCertificates: optional      # required (the default with clientCA) or optional
+///     clientRoles: {grafana: read-only}
+///   firewallTLS:                        # how https:// firewalls are reached (mutual TLS)
+///     ca: tls/ca.crt                    # verifies their certificates; absent: system bundle
+///     certificate: tls/manager.crt      # presented to them: their clientRoles name it
+///     key: tls/manager.key
 ///   state: /var/lib/rampart/manager.sqlite
 ///   auditRetentionDays: 90
 ///   firewallCheckSeconds: 10            # a restarted firewall gets the whole map within this
@@ -101,6 +127,8 @@ public struct FirewallTarget: Sendable, Equatable {
 ///       admin: http://10.0.0.5:9680
 ///       clusters: [prod]                # whose addresses it gets; absent: every cluster's
 ///       tokenFile: fw-1.token           # its admin API's tag-writer token; absent: none sent
+///     - name: fw-2
+///       admin: https://10.0.0.6:9680    # over TLS, with firewallTLS (or its own tls: block)
 /// ```
 public struct ManagerConfiguration: Sendable, Equatable {
     public var listen = "127.0.0.1:9690"
@@ -117,8 +145,13 @@ public struct ManagerConfiguration: Sendable, Equatable {
         guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else { return nil }
         return "\(listen[..<colon]):\(port == 0 || port > 65533 ? 0 : port + 2)"
     }
-    /// The API's bearer tokens; nil: none, allowed only when `listen` is loopback.
+    /// The API's bearer tokens; nil: none, allowed only when `listen` is loopback or `tls`
+    /// requires client certificates.
     public var tokensFile: String?
+    /// The API's TLS; nil: plain HTTP.
+    public var tls: TLSConfiguration?
+    /// How `https://` firewalls are reached when they have no `tls:` of their own.
+    public var firewallTLS: FirewallClientTLS?
     public var state = "/var/lib/rampart/manager.sqlite"
     public var auditRetentionDays = 90
     /// How often each firewall is asked where it stands (`GET /tags`) when no push answered
@@ -164,7 +197,16 @@ public struct ManagerConfiguration: Sendable, Equatable {
         var configuration = ManagerConfiguration()
         let folder = PathName.folder(of: file)
         func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
-        let known: Set<String> = ["listen", "probes", "auth", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
+        let known: Set<String> = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
+        // The line of a dotted key (spec.tls.clientRoles.ops), as deep as it is written.
+        func line(ofKey key: String, from: Int = 0) -> Int {
+            var at = from
+            for part in key.split(separator: ".").dropFirst() {
+                guard at < lines.count, let found = lines[at...].firstIndex(where: { $0.contains("\(part):") }) else { break }
+                at = found
+            }
+            return at + 1
+        }
         for key in spec.keys.sorted() where !known.contains(key) {
             fail(line(of: "\(key):"), "unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -186,6 +228,16 @@ public struct ManagerConfiguration: Sendable, Equatable {
             } else {
                 fail(line(of: "auth:"), "spec.auth must be {tokensFile: PATH}: a file of lines 'ROLE NAME TOKEN', mode 0600")
             }
+        }
+        if let value = spec["tls"] {
+            let (tls, problems) = TLSConfiguration.read(value, key: "spec.tls", resolve: resolve)
+            configuration.tls = tls
+            for problem in problems { fail(line(ofKey: problem.key), problem.message) }
+        }
+        if let value = spec["firewallTLS"] {
+            let (tls, problems) = FirewallClientTLS.read(value, where: "spec.firewallTLS", resolve: resolve)
+            configuration.firewallTLS = tls
+            for problem in problems { fail(line(of: "firewallTLS:"), problem) }
         }
         if let value = spec["state"] {
             if let text = value as? String, !text.isEmpty { configuration.state = text } else {
@@ -282,7 +334,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 continue
             }
             if !admin.hasPrefix("http://") && !admin.hasPrefix("https://") {
-                fail(line(of: admin), "firewall '\(name)': admin must be http://host:port, found '\(admin)'")
+                fail(line(of: admin), "firewall '\(name)': admin must be http://host:port or https://host:port, found '\(admin)'")
             }
             if configuration.firewalls.contains(where: { $0.name == name }) { fail(line(of: name), "firewall name '\(name)' is used twice") }
             var clusters: [String]?
@@ -302,7 +354,20 @@ public struct ManagerConfiguration: Sendable, Equatable {
                     fail(line(of: "tokenFile:", from: line(of: name) - 1), "firewall '\(name)': tokenFile is the path of a file holding its admin API token")
                 }
             }
-            configuration.firewalls.append(FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile))
+            let known: Set<String> = ["name", "admin", "clusters", "tokenFile", "tls"]
+            for key in firewall.keys.sorted() where !known.contains(key) {
+                fail(line(of: "\(key):", from: line(of: name) - 1), "firewall '\(name)': unknown field '\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
+            }
+            var tls = admin.hasPrefix("https://") ? configuration.firewallTLS : nil
+            if let value = firewall["tls"] {
+                let (own, problems) = FirewallClientTLS.read(value, where: "firewall '\(name)': tls", resolve: resolve)
+                for problem in problems { fail(line(of: "tls:", from: line(of: name) - 1), problem) }
+                if !admin.hasPrefix("https://") {
+                    fail(line(of: "tls:", from: line(of: name) - 1), "firewall '\(name)': tls is for an https:// admin API; admin is \(admin)")
+                }
+                tls = own
+            }
+            configuration.firewalls.append(FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls))
         }
         if !errors.isEmpty { throw ConfigurationErrors(errors) }
         return configuration

@@ -20,6 +20,10 @@ import Glibc
 /// `checkInterval`, by a `GET /tags` of their own: a firewall restarted while nothing
 /// changes gets the whole map within that time.
 ///
+/// Over `https://` the pusher verifies the firewall's certificate against a CA and presents
+/// a client certificate (`tls`), so the firewall knows it by its certificate's identity
+/// (mutual TLS); a bearer token (`authorization`) may be sent as well.
+///
 /// The wire format is the firewall's admin API (docs/firewall.md): `POST /tags` with
 /// `{"sequence": n, "updates": [...]}` (or `"replace": true`), `GET /tags` for its last
 /// accepted sequence and boot id.
@@ -38,6 +42,10 @@ public final class FirewallPusher: @unchecked Sendable {
     public var failureLogInterval: Double = 10
     /// Header lines sent with every request (`Authorization: Bearer ...`); set before `run`.
     public var authorization: [String] = []
+    /// The TLS of an `https://` admin API (CA, client certificate and key), read before every
+    /// exchange (three small files): when they changed (a renewed certificate, a Secret
+    /// updated in place) the connection is opened again with them; set before `run`.
+    public var tls: () throws(KubeError) -> TLSSettings? = { nil }
     private let snapshot: () -> [String: [String]]
     private let sequenceStore: (UInt64) -> Void
     private let onAcknowledged: ([String], Double) -> Void
@@ -156,6 +164,7 @@ public final class FirewallPusher: @unchecked Sendable {
     public func run(until stop: StopSignal, batchWindow: Double = 0.005) {
         var backoff = Backoff(initial: 0.1, ceiling: 10)
         var connection: HTTPConnection?
+        var connectionTLS: TLSSettings?
         while !stop.isStopped {
             condition.lock()
             var checkDue = false
@@ -170,7 +179,11 @@ public final class FirewallPusher: @unchecked Sendable {
             // A short window gathers a burst into one request.
             if work { stop.sleep(batchWindow) }
             do throws(KubeError) {
-                if connection == nil { connection = try HTTPConnection(connectTimeout: 2) }
+                let wanted = try tls()
+                if connection == nil || wanted != connectionTLS {
+                    connection = try HTTPConnection(tls: wanted, connectTimeout: 2)
+                    connectionTLS = wanted
+                }
                 guard let connection else { continue }
                 if work { try push(over: connection) } else if checkDue { try check(over: connection) }
                 backoff.reset()

@@ -83,28 +83,32 @@ metadata:
 {{- end -}}
 
 {{/*
-The firewalls, as JSON: [{"name", "address", "admin", "health"}]. admin is the admin API
-the manager pushes tags to (with its tag-writer token), "" when none is reachable; health
-is the probe listener the nodes health-check (no token), "" when none is reachable.
+The firewalls, as JSON: [{"name", "address", "admin", "health", "mtls"}]. admin is the admin
+API the manager pushes tags to (http://, or https:// over TLS), "" when none is reachable;
+health is the probe listener the nodes health-check (no token), "" when none is reachable;
+mtls is true for the chart's own firewalls over mutual TLS, which know the manager by its
+certificate (no token sent), false for the others, which get its tag-writer token.
 */}}
 {{- define "rampart.firewalls" -}}
 {{- $list := list -}}
 {{- if eq (include "rampart.firewallMode" .) "external" -}}
 {{- $adminPort := int .Values.firewall.external.adminPort -}}
 {{- $probePort := int .Values.firewall.external.probePort -}}
+{{- $scheme := ternary "https" "http" .Values.firewall.external.tls -}}
 {{- if and (eq $probePort 0) (gt $adminPort 0) }}{{ $probePort = add $adminPort 1 | int }}{{ end -}}
 {{- range $i, $address := include "rampart.endpoints" . | fromJsonArray -}}
 {{- $admin := "" -}}
 {{- $health := "" -}}
-{{- if gt $adminPort 0 }}{{ $admin = printf "http://%s:%d" (include "rampart.urlHost" $address) $adminPort }}{{ end -}}
+{{- if gt $adminPort 0 }}{{ $admin = printf "%s://%s:%d" $scheme (include "rampart.urlHost" $address) $adminPort }}{{ end -}}
 {{- if gt $probePort 0 }}{{ $health = printf "http://%s:%d" (include "rampart.urlHost" $address) $probePort }}{{ end -}}
-{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin "health" $health) -}}
+{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin "health" $health "mtls" false) -}}
 {{- end -}}
 {{- else -}}
+{{- $tls := .Values.tls.enabled -}}
 {{- range $i, $address := .Values.firewall.incluster.serviceIPs -}}
-{{- $admin := printf "http://%s:%d" (include "rampart.urlHost" $address) (int $.Values.firewall.incluster.adminPort) -}}
+{{- $admin := printf "%s://%s:%d" (ternary "https" "http" $tls) (include "rampart.urlHost" $address) (int $.Values.firewall.incluster.adminPort) -}}
 {{- $health := printf "http://%s:%d" (include "rampart.urlHost" $address) (int $.Values.firewall.incluster.probePort) -}}
-{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin "health" $health) -}}
+{{- $list = append $list (dict "name" (printf "fw-%d" $i) "address" $address "admin" $admin "health" $health "mtls" $tls) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $list -}}
@@ -204,4 +208,60 @@ securityContext:
     drop: [ALL]
   seccompProfile:
     type: RuntimeDefault
+{{- end -}}
+
+{{/*
+Mutual TLS of the control connections (docs/install.md, "TLS certificates"): "true" when
+the chart's firewall (mode incluster) serves its admin API over TLS and the manager pushes
+to it with a client certificate, else "".
+*/}}
+{{- define "rampart.tlsEnabled" -}}
+{{- if and .Values.tls.enabled (eq (include "rampart.firewallMode" .) "incluster") }}true{{ end -}}
+{{- end -}}
+
+{{/*
+The Secrets holding the certificates, each kubernetes.io/tls-shaped (keys tls.crt, tls.key,
+ca.crt, as cert-manager writes them): the firewall's server certificate (its ca.crt: the CA
+that signs client certificates), and the manager's certificate (client of the firewalls,
+server of its API with exposeAPI; its ca.crt: the CA that signs the firewalls'). Your own
+(tls.firewallSecret, tls.managerSecret), else "<fullname>-firewall-tls" and
+"<fullname>-manager-tls", which the chart makes (tls.createSecrets) or you do.
+*/}}
+{{- define "rampart.firewallTLSSecret" -}}
+{{- .Values.tls.firewallSecret | default (printf "%s-firewall-tls" (include "rampart.fullname" .)) -}}
+{{- end -}}
+{{- define "rampart.managerTLSSecret" -}}
+{{- .Values.tls.managerSecret | default (printf "%s-manager-tls" (include "rampart.fullname" .)) -}}
+{{- end -}}
+
+{{/* Where the pods mount their certificate Secret (read only, mode 0440, group 65532). */}}
+{{- define "rampart.tlsDir" -}}
+/var/run/secrets/rampart-tls
+{{- end -}}
+
+{{/*
+The volume of a certificate Secret: (dict "root" $ "secret" NAME). Mode 0440 with the pod's
+fsGroup, like the tokens: the daemons refuse a private key every user can read.
+*/}}
+{{- define "rampart.tlsVolume" -}}
+- name: tls
+  secret:
+    secretName: {{ .secret }}
+    defaultMode: 0440
+    items:
+      - {key: tls.crt, path: tls.crt}
+      - {key: tls.key, path: tls.key}
+      - {key: ca.crt, path: ca.crt}
+{{- end -}}
+
+{{/* The DNS names of the chart's firewall replicas and their Services, for its certificate. */}}
+{{- define "rampart.firewallDNSNames" -}}
+{{- $name := include "rampart.componentName" (dict "root" . "component" "firewall") -}}
+{{- $ns := .Values.namespace -}}
+{{- $names := list -}}
+{{- range $i, $_ := .Values.firewall.incluster.serviceIPs -}}
+{{- $replica := printf "%s-%d" $name $i -}}
+{{- $names = concat $names (list $replica (printf "%s.%s" $replica $ns) (printf "%s.%s.svc" $replica $ns) (printf "%s.%s.%s.svc" $replica $name $ns)) -}}
+{{- end -}}
+{{- toJson $names -}}
 {{- end -}}
