@@ -5,6 +5,7 @@ import RampartHTTP
 import RampartInspect
 import RampartLog
 import RampartPolicy
+import RampartPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -205,13 +206,19 @@ struct FirewallCommand: ParsableCommand {
         } catch {
             fail("error: \(error)", 1)
         }
+        // Started in order, stopped in reverse once the workers end: the listeners stop
+        // taking requests, then the shipper drains what the last records added.
+        let services = ServiceGroup()
         var shipper: EventShipper?
         if let delivery, let target = settings.syslog {
             do { shipper = try EventShipper(delivery: delivery, target: target) } catch { fail("error: \(error)", 1) }
             shipper?.reloadGeneration = { [board] in board.reloadGeneration }
             board.attach(delivery)
             // Before the first packet: the cursor of a first start marks where shipping begins.
-            shipper?.start()
+            if let shipper {
+                // What the collector does not take in 2 s goes after the next start, from the saved cursor.
+                try? services.start("shipper", shipper.start, stop: { shipper.stop(drainSeconds: 2) })
+            }
             firewallLog.info("syslog-shipping", "syslog \(target): shipped from \(settings.events) and its rotated files (cursor \(delivery.cursorPath); unsent files held up to \(settings.eventsHoldMaxBytes) bytes)")
         }
         let listeners = HTTPListenerSet()
@@ -219,13 +226,13 @@ struct FirewallCommand: ParsableCommand {
             // Probes first: a kubelet asks them while the admin API may be busy.
             if let address = settings.probeAddress {
                 let probes = try AdminServer.probeListener(bind: address, board: board, listeners: listeners)
-                probes.start()
+                try services.start("probes", probes.start, stop: probes.stop)
                 firewallLog.info("probes-listening", "probes on http://\(probes.local) (/healthz /readyz /metrics, no credentials)")
             }
             if let address = settings.admin {
                 let server = try AdminServer(bind: address, board: board, tokens: tokens, tls: tls, listeners: listeners)
                 server.tagStateFile = tagFile
-                server.start()
+                try services.start("admin", server.start, stop: server.stop)
                 firewallLog.info("admin-listening", "admin API on \(tls == nil ? "http" : "https")://\(server.local) (\(FirewallCommand.adminAccess(tokens: tokens, tls: tls)))")
             }
         } catch {
@@ -240,9 +247,7 @@ struct FirewallCommand: ParsableCommand {
         }
         var allWritten = true
         for log in logs where !log.close() { allWritten = false }
-        // The last records are in the files; what the collector does not take in 2 s goes
-        // after the next start, from the saved cursor.
-        shipper?.stop(drainSeconds: 2)
+        services.stopAll()
         if !allWritten { fail("error: could not write all events to \(settings.events)", 1) }
         firewallLog.info("stopped", "stopped")
     }

@@ -52,6 +52,9 @@ struct Run: ParsableCommand {
     var pushLog: String?
 
     func run() throws {
+        // Before any thread starts: every thread inherits the mask, and the signals wait for
+        // ProcessSignals.wait below instead of killing the process mid-write.
+        let signals = ProcessSignals.block()
         let configuration: ManagerConfiguration
         do { configuration = try ManagerConfiguration.load(path: config) } catch {
             StandardError.write("\(error)\nrampart-manager: fix the configuration and start again\n")
@@ -94,24 +97,26 @@ struct Run: ParsableCommand {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
         }
-        // Blocked before any thread starts, so every thread inherits the mask and the
-        // signal waits for sigwait below instead of killing the process mid-write.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
-        manager.start()
-        probes?.start()
-        listener.start()
+        let services = ServiceGroup()
+        do {
+            // The store and the watches first, then the probes, then the API: stopped in
+            // reverse, the API stops taking requests before the manager it calls stops.
+            try services.start("manager", manager.start, stop: manager.stop)
+            if let probes { try services.start("probes", probes.start, stop: probes.stop) }
+            try services.start("api", listener.start, stop: listener.stop)
+        } catch {
+            log(ManagerLog.line("error", event: "start", message: "\(error)"))
+            throw ExitCode(1)
+        }
         log(ManagerLog.line("info", event: "started", message: "API on \(tls == nil ? "http" : "https")://\(listener.local) (\(Run.access(tokens: configuration.tokensFile, tls: tls?.configuration))); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        var received = ProcessSignals.wait(signals)
+        while received == SIGHUP {
+            // Nothing is reloaded in place yet: the configuration is read at start.
+            log(ManagerLog.line("info", event: "signal", message: "SIGHUP ignored: restart the manager to read its configuration again"))
+            received = ProcessSignals.wait(signals)
+        }
         log(ManagerLog.line("info", event: "stopping", message: "signal \(received)"))
-        listener.stop()
-        probes?.stop()
-        manager.stop()
+        services.stopAll()
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RampartLog
 import RampartNode
+import RampartPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +36,9 @@ struct RunCommand: ParsableCommand {
     var metrics: String?
 
     func run() throws {
+        // Before any thread starts: every thread inherits the mask, and the signals are read
+        // by ProcessSignals.wait below only.
+        let signals = ProcessSignals.block()
         var configuration: NodeConfiguration
         do {
             configuration = try NodeConfiguration.load(path: config)
@@ -47,18 +51,10 @@ struct RunCommand: ParsableCommand {
         if let events { configuration.events = events }
         if let metrics { configuration.metricsListen = metrics == "off" ? nil : metrics }
 
-        // Blocked before any thread starts, so every thread inherits the mask and the
-        // signals are read here only.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGTERM, SIGINT] { sigaddset(&signals, signal) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
-
-        let agent: NodeAgent
+        let services = ServiceGroup()
         do {
-            agent = try NodeAgent(configuration: configuration)
-            try agent.start()
+            let agent = try NodeAgent(configuration: configuration)
+            try services.start("agent", agent.start, stop: { agent.shutdown() })
         } catch {
             printError("rampart-node: \(error)")
             throw ExitCode(1)
@@ -66,10 +62,13 @@ struct RunCommand: ParsableCommand {
         let log = LogWriter(component: "rampart-node")
         log.info("started", "node \(configuration.nodeName), socket \(configuration.socketPath), tunnel \(configuration.tunnel.name) (VNI \(configuration.clusterID))",
                  [("node", .string(configuration.nodeName))])
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        var received = ProcessSignals.wait(signals)
+        while received == SIGHUP {
+            log.info("signal", "SIGHUP ignored: restart the agent to read its configuration again", [("signal", .integer(Int(received)))])
+            received = ProcessSignals.wait(signals)
+        }
         log.info("stopping", "stopping (signal \(received))", [("signal", .integer(Int(received)))])
-        agent.shutdown()
+        services.stopAll()
     }
 }
 

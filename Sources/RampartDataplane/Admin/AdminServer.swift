@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 import RampartHTTP
+import Synchronization
 import RampartInspect
 import RampartLog
 import RampartPOSIX
@@ -94,8 +95,11 @@ public final class AdminServer: @unchecked Sendable {
     /// (JSON lines on standard error).
     public var log = LogWriter(component: "rampart-firewall")
 
-    /// Serves on background threads until the process exits; with a tag state file, a
-    /// thread of its own saves accepted updates.
+    /// Set by `stop`: the saving thread ends after its last save.
+    private let stopped = Atomic<Bool>(false)
+
+    /// Serves on background threads until `stop`; with a tag state file, a thread of its
+    /// own saves accepted updates.
     public func start() {
         let log = self.log
         server.log = { log.info("admin-api", $0) }
@@ -105,11 +109,19 @@ public final class AdminServer: @unchecked Sendable {
         guard tagStateFile != nil else { return }
         NamedThread.start(name: "rampart-tagsave") { [self] in
             var savedGeneration = initialGeneration
-            while true {
+            while !stopped.load(ordering: .acquiring) {
                 usleep(useconds_t(max(1_000, saveIntervalNanoseconds / 1_000)))
                 if board.tagStateCopy.generation != savedGeneration { savedGeneration = saveTagState() }
             }
         }
+    }
+
+    /// Stops taking requests, then saves the tag state once more, so what the last
+    /// requests changed is on disk for the next start.
+    public func stop() {
+        server.stop()
+        stopped.store(true, ordering: .releasing)
+        if tagStateFile != nil { saveTagState() }
     }
 
     /// Writes the board's tag state; returns the generation written (on failure too, so a

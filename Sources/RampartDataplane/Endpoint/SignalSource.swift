@@ -1,4 +1,5 @@
 import CLinux
+import RampartPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,13 +14,13 @@ import Glibc
 /// ```
 public final class SignalSource: @unchecked Sendable {
     public let descriptor: Int32
-    public static let handled: [Int32] = [SIGHUP, SIGTERM, SIGINT]
+    public static let handled: [Int32] = ProcessSignals.handled
 
+    /// Blocks the signals (and ignores SIGPIPE: a TLS write to a client that left must be
+    /// an error, not the end of the firewall) as every daemon does, then reads them from a
+    /// descriptor the packet loop can poll.
     public init() throws {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in Self.handled { sigaddset(&set, s) }
-        guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemError("pthread_sigmask") }
+        var set = ProcessSignals.block(Self.handled)
         let fd = clinux_signalfd(&set)
         guard fd >= 0 else { throw SystemError("signalfd") }
         descriptor = fd
