@@ -12,13 +12,10 @@ extension IndicatorStore {
     /// - Parameter name: the name's bytes, dotted (`www.example.com`); anything else simply
     ///   does not match.
     public func domain(_ name: UnsafeRawBufferPointer) -> IndicatorMatch? {
-        let s = storage
-        guard let base = name.baseAddress,
-              let hit = Self.deepestName(base, count: name.count, table: s.names, depths: s.nameDepths, seed: s.seed)
-        else { return nil }
+        guard let base = name.baseAddress, let hit = deepestName(base, count: name.count) else { return nil }
         return IndicatorMatch(
-            kind: .domain, attributes: s.names.value(at: hit.offset), entry: hit.offset, matchedLength: hit.length,
-            isExact: hit.isExact)
+            kind: .domain, attributes: names.attributes(at: hit.slot), entry: UInt32(truncatingIfNeeded: hit.slot),
+            matchedLength: hit.length, isExact: hit.isExact)
     }
 
     /// `domain(_:)` for a name held as a `String` (no allocation for native strings).
@@ -30,19 +27,18 @@ extension IndicatorStore {
         return copy.withUTF8 { domain(UnsafeRawBufferPointer($0)) }
     }
 
-    /// The deepest listed suffix of `base[0..<count]` in `table` (at label boundaries):
-    /// its record, its length, and whether it is the whole name.
+    /// The deepest listed suffix of `base[0..<count]` (at label boundaries): its slot, its
+    /// length, and whether it is the whole name.
     @inline(__always)
-    static func deepestName(
-        _ base: UnsafeRawPointer, count: Int, table: PackedKeyTable, depths: UInt64, seed: UInt64
-    ) -> (offset: UInt32, length: Int, isExact: Bool)? {
-        guard table.count > 0 else { return nil }
+    func deepestName(_ base: UnsafeRawPointer, count: Int) -> (slot: Int, length: Int, isExact: Bool)? {
+        guard names.count > 0 else { return nil }
+        let depths = nameDepths
         var end = count
         if end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0x2E { end -= 1 }
         guard end > 0 else { return nil }
         var state = seed
         var labels = 0
-        var found: UInt32 = 0
+        var found = 0
         var foundLength = 0
         var i = end
         while i > 0 {
@@ -52,9 +48,9 @@ extension IndicatorStore {
                 labels &+= 1
                 let length = end &- i &- 1
                 if depths & (1 &<< UInt64(min(labels, 63))) != 0 && length > 0 && length <= DomainName.maximumLength,
-                   let offset = table.findName(hash: IndicatorHash.finish(state), base + i + 1, count: length)
+                   let slot = names.find(hash: IndicatorHash.finish(state), base + i + 1, count: length)
                 {
-                    found = offset
+                    found = slot
                     foundLength = length
                 }
             }
@@ -62,9 +58,9 @@ extension IndicatorStore {
         }
         labels &+= 1
         if depths & (1 &<< UInt64(min(labels, 63))) != 0 && end <= DomainName.maximumLength,
-           let offset = table.findName(hash: IndicatorHash.finish(state), base, count: end)
+           let slot = names.find(hash: IndicatorHash.finish(state), base, count: end)
         {
-            return (offset, end, true)
+            return (slot, end, true)
         }
         return foundLength > 0 ? (found, foundLength, false) : nil
     }

@@ -17,8 +17,7 @@ extension IndicatorStore {
     /// - Returns: the match, if any; `pathTooLong` when the normalised path did not fit in
     ///   `buffer` (no path entry could then be compared).
     public func url(host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, buffer: inout URLPathBuffer) -> URLLookup {
-        let s = storage
-        guard s.urlHosts.count > 0, let hostBase = host.baseAddress else {
+        guard urlHosts.count > 0, let hostBase = host.baseAddress else {
             return URLLookup(match: nil, pathTooLong: false)
         }
         let hostLength = Self.hostLength(host)
@@ -29,7 +28,7 @@ extension IndicatorStore {
         // host with a matching path replaces a shallower one.
         var normalizedLength = -1
         var best: IndicatorMatch?
-        var state = s.seed
+        var state = seed
         var labels = 0
         var i = end
         while true {
@@ -38,16 +37,16 @@ extension IndicatorStore {
             if boundary && i < end {
                 labels &+= 1
                 let length = end &- i
-                if s.urlHostDepths & (1 &<< UInt64(min(labels, 63))) != 0 && length <= DomainName.maximumLength,
-                   let hostRecord = s.urlHosts.findName(hash: IndicatorHash.finish(state), hostBase + i, count: length)
+                if urlHostDepths & (1 &<< UInt64(min(labels, 63))) != 0 && length <= DomainName.maximumLength,
+                   let hostRecord = urlHosts.findName(hash: IndicatorHash.finish(state), hostBase + i, count: length)
                 {
                     if normalizedLength == -1 {
                         normalizedLength = URLPathNormalizer.normalize(path, into: buffer.bytes) ?? -2
                     }
                     if normalizedLength < 0 { return URLLookup(match: nil, pathTooLong: true) }
-                    if let match = Self.longestPath(
+                    if let match = longestPath(
                         UnsafeRawPointer(buffer.bytes.baseAddress!), count: normalizedLength, hostRecord: hostRecord,
-                        isExactHost: length == end, storage: s)
+                        isExactHost: length == end)
                     {
                         best = match
                     }
@@ -65,14 +64,11 @@ extension IndicatorStore {
     public func classify(host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, buffer: inout URLPathBuffer) -> URLLookup {
         let answer = url(host: host, path: path, buffer: &buffer)
         if answer.match != nil { return answer }
-        let s = storage
-        guard let base = host.baseAddress,
-              let hit = Self.deepestName(base, count: Self.hostLength(host), table: s.names, depths: s.nameDepths, seed: s.seed)
-        else { return answer }
+        guard let base = host.baseAddress, let hit = deepestName(base, count: Self.hostLength(host)) else { return answer }
         return URLLookup(
             match: IndicatorMatch(
-                kind: .domain, attributes: s.names.value(at: hit.offset), entry: hit.offset, matchedLength: hit.length,
-                isExact: hit.isExact),
+                kind: .domain, attributes: names.attributes(at: hit.slot), entry: UInt32(truncatingIfNeeded: hit.slot),
+                matchedLength: hit.length, isExact: hit.isExact),
             pathTooLong: answer.pathTooLong)
     }
 
@@ -93,11 +89,9 @@ extension IndicatorStore {
 
     /// The longest listed path prefix of `path[0..<count]` under one host record.
     @inline(__always)
-    static func longestPath(
-        _ path: UnsafeRawPointer, count: Int, hostRecord: UInt32, isExactHost: Bool, storage s: IndicatorStorage
-    ) -> IndicatorMatch? {
-        let limit = min(count, Int(s.urlHosts.value(at: hostRecord)))
-        var state = IndicatorHash.pathStart(seed: s.seed, host: hostRecord)
+    func longestPath(_ path: UnsafeRawPointer, count: Int, hostRecord: UInt32, isExactHost: Bool) -> IndicatorMatch? {
+        let limit = min(count, Int(urlHosts.value(at: hostRecord)))
+        var state = IndicatorHash.pathStart(seed: seed, host: hostRecord)
         var inQuery = false
         var found: UInt32 = 0
         var foundLength = 0
@@ -113,7 +107,7 @@ extension IndicatorStore {
                 boundary = next == 0x2F || next == 0x3F || (inQuery && next == 0x26)
             }
             if boundary,
-               let offset = s.urlPaths.findPath(hash: IndicatorHash.finish(state), host: hostRecord, path, count: k)
+               let offset = urlPaths.findPath(hash: IndicatorHash.finish(state), host: hostRecord, path, count: k)
             {
                 found = offset
                 foundLength = k
@@ -121,7 +115,7 @@ extension IndicatorStore {
         }
         guard foundLength > 0 else { return nil }
         return IndicatorMatch(
-            kind: .url, attributes: s.urlPaths.value(at: found), entry: found, hostEntry: hostRecord,
+            kind: .url, attributes: urlPaths.value(at: found), entry: found, hostEntry: hostRecord,
             matchedLength: foundLength, isExact: isExactHost && foundLength == count)
     }
 }

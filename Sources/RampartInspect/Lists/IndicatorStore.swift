@@ -21,9 +21,28 @@ import RampartWire
 /// store.domain("a.b.EXAMPLE.com.")?.matchedLength   // 11: "example.com" answered
 /// ```
 public struct IndicatorStore: Sendable {
+    /// The owner of the memory the views below read.
     @usableFromInline let storage: IndicatorStorage
+    // Views of the storage's tables, copied here so a lookup reads plain fields and never
+    // retains or releases the storage.
+    @usableFromInline let seed: UInt64
+    @usableFromInline let names: NameTable
+    @usableFromInline let nameDepths: UInt64
+    @usableFromInline let urlHosts: PackedKeyTable
+    @usableFromInline let urlHostDepths: UInt64
+    @usableFromInline let urlPaths: PackedKeyTable
+    @usableFromInline let addresses: AddressPrefixTable
 
-    init(storage: IndicatorStorage) { self.storage = storage }
+    init(storage: IndicatorStorage) {
+        self.storage = storage
+        seed = storage.seed
+        names = storage.names
+        nameDepths = storage.nameDepths
+        urlHosts = storage.urlHosts
+        urlHostDepths = storage.urlHostDepths
+        urlPaths = storage.urlPaths
+        addresses = storage.addresses
+    }
 
     /// A store with nothing listed.
     public static let empty = IndicatorStoreBuilder(seed: 0).build()
@@ -67,7 +86,7 @@ public struct IndicatorStore: Sendable {
     public func text(of match: IndicatorMatch) -> String {
         switch match.kind {
         case .domain:
-            return String(decoding: storage.names.key(at: match.entry), as: UTF8.self)
+            return String(decoding: names.name(at: Int(match.entry)), as: UTF8.self)
         case .url:
             let host = String(decoding: storage.urlHosts.key(at: match.hostEntry), as: UTF8.self)
             let key = storage.urlPaths.key(at: match.entry)
@@ -99,9 +118,9 @@ public struct IndicatorStoreStatistics: Sendable {
     /// Every byte the store holds: arenas, slots, address records, attribute sets (names of
     /// categories and sources aside).
     public var memoryBytes = 0
-    /// The domain table's share: its arena and slots.
+    /// The domain table's share: its slots and the tails of long names.
     public var domainMemoryBytes = 0
-    /// The longest run of occupied slots in the domain table: a bound on a probe's length.
+    /// The most slots a search for a listed domain reads.
     public var longestDomainProbe = 0
     /// Entries per category, indexed by category id.
     public var perCategory: [CategoryCount] = []
@@ -114,7 +133,7 @@ public struct IndicatorStoreStatistics: Sendable {
 @usableFromInline
 final class IndicatorStorage: @unchecked Sendable {
     @usableFromInline let seed: UInt64
-    @usableFromInline let names: PackedKeyTable
+    @usableFromInline let names: NameTable
     /// Bit k: some listed name has k labels (bit 63: 63 or more).
     @usableFromInline let nameDepths: UInt64
     /// Hosts of listed URLs; a record's value is the longest listed path under it.
@@ -129,7 +148,7 @@ final class IndicatorStorage: @unchecked Sendable {
     private(set) var statistics = IndicatorStoreStatistics()
 
     init(
-        seed: UInt64, names: PackedKeyTable, nameDepths: UInt64, urlHosts: PackedKeyTable, urlHostDepths: UInt64,
+        seed: UInt64, names: NameTable, nameDepths: UInt64, urlHosts: PackedKeyTable, urlHostDepths: UInt64,
         urlPaths: PackedKeyTable, addresses: AddressPrefixTable, attributes: AttributeTable,
         categoryNames: [String], sourceNames: [String]
     ) {
@@ -167,7 +186,7 @@ final class IndicatorStorage: @unchecked Sendable {
         s.domainMemoryBytes = names.memoryBytes
         s.memoryBytes = names.memoryBytes + urlHosts.memoryBytes + urlPaths.memoryBytes + addresses.memoryBytes
             + attributes.memoryBytes
-        s.longestDomainProbe = names.longestRun()
+        s.longestDomainProbe = names.longestProbe()
         var perAttribute = [(domains: Int, urls: Int, addresses: Int)](repeating: (0, 0, 0), count: attributes.count)
         func walk(_ table: PackedKeyTable, _ body: (Int) -> Void) {
             var offset = 0
@@ -177,7 +196,7 @@ final class IndicatorStorage: @unchecked Sendable {
                 offset += 4 + Int(header & 0xFFF)
             }
         }
-        walk(names) { perAttribute[$0].domains += 1 }
+        names.forEachAttributes { perAttribute[$0].domains += 1 }
         walk(urlPaths) { perAttribute[$0].urls += 1 }
         for i in 0..<addresses.count { perAttribute[Int(addresses.records[i].attributes)].addresses += 1 }
         s.perCategory = [IndicatorStoreStatistics.CategoryCount](repeating: .init(), count: categoryNames.count)

@@ -237,7 +237,7 @@ public struct IndicatorStoreBuilder {
     public func build() -> IndicatorStore {
         IndicatorStore(
             storage: IndicatorStorage(
-                seed: seed, names: names.freeze(), nameDepths: nameDepths, urlHosts: urlHosts.freeze(),
+                seed: seed, names: NameTable.freeze(names), nameDepths: nameDepths, urlHosts: urlHosts.freeze(),
                 urlHostDepths: urlHostDepths, urlPaths: urlPaths.freeze(), addresses: addresses.freeze(),
                 attributes: interner.table, categoryNames: categoryNames, sourceNames: sourceNames))
     }
