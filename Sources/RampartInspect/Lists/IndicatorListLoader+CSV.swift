@@ -214,7 +214,7 @@ extension ListLoading {
             .split(whereSeparator: { $0 == ";" || $0 == "|" || $0 == "," })
             .map { String($0).trimmingSpaces() }
             .filter { !$0.isEmpty }
-        if names.isEmpty { return attributes }
+        if names.isEmpty { return try listAttributes(&builder) }
         var categories: [IndicatorCategory] = []
         for name in names { categories.append(try builder.category(name)) }
         return try builder.attributes(categories: categories, sources: [builder.source(list.source)])

@@ -18,11 +18,12 @@ public enum IndicatorListLoader {
         throws(IndicatorListLoadError) -> IndicatorListReport
     {
         var loading = ListLoading(list: list)
-        do {
-            loading.attributes = try builder.attributes(
-                categories: [builder.category(list.category)], sources: [builder.source(list.source)])
-        } catch {
-            throw IndicatorListLoadError(file: list.file, line: 0, error: error)
+        // A CSV list names its categories row by row: its own category is named only when
+        // a row leaves the field empty.
+        if list.format != .csv {
+            do { _ = try loading.listAttributes(&builder) } catch {
+                throw IndicatorListLoadError(file: list.file, line: 0, error: error)
+            }
         }
         switch list.format {
         case .plain: try loading.loadPlain(bytes, into: &builder)
@@ -37,7 +38,8 @@ public enum IndicatorListLoader {
 struct ListLoading {
     let list: IndicatorList
     var report: IndicatorListReport
-    var attributes = IndicatorAttributes(rawValue: 0)
+    /// The list's own category and source, once named.
+    var attributes: IndicatorAttributes?
     /// Accepted entries per attribute set, turned into per-category counts at the end.
     var acceptedByAttributes: [UInt32: Int] = [:]
     /// Reused for each name's normal form.
@@ -47,6 +49,14 @@ struct ListLoading {
         self.list = list
         self.report = IndicatorListReport(file: list.file, format: list.format)
         scratch.reserveCapacity(256)
+    }
+
+    /// The attributes of the list's own category and source, named on first use.
+    mutating func listAttributes(_ builder: inout IndicatorStoreBuilder) throws(IndicatorStoreError) -> IndicatorAttributes {
+        if let attributes { return attributes }
+        let made = try builder.attributes(categories: [builder.category(list.category)], sources: [builder.source(list.source)])
+        attributes = made
+        return made
     }
 
     mutating func reject(_ problem: IndicatorListProblem, line: Int, text: UnsafeRawBufferPointer) {
@@ -117,7 +127,7 @@ struct ListLoading {
                 reject(.badCharacter(0x20), line: line.number, text: entry)
                 continue
             }
-            try addEntry(entry, content: list.content, attributes: attributes, line: line.number, into: &builder)
+            try addEntry(entry, content: list.content, attributes: attributes!, line: line.number, into: &builder)
         }
     }
 
@@ -154,7 +164,7 @@ struct ListLoading {
                     report.ignored += 1
                     continue
                 }
-                try addEntry(name, content: .domains, attributes: attributes, line: line.number, into: &builder)
+                try addEntry(name, content: .domains, attributes: attributes!, line: line.number, into: &builder)
             }
         }
     }
