@@ -101,7 +101,7 @@ let package = Package(
             name: "rampart",
             dependencies: [
                 "RampartVersion",
-                "RampartWire", "RampartPolicy", "RampartInspect",
+                "RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,14 +6,15 @@ import RampartVersion
 struct Rampart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rampart",
-        abstract: "Rampart, a Kubernetes-native container firewall: inspect captures, check policies, measure.",
+        abstract: "Rampart, a Kubernetes-native container firewall: inspect captures, check policies and lists, measure.",
         discussion: """
             Examples:
               rampart inspect Samples/sample.pcap --policy Samples/policy.yaml --tags Samples/tags.yaml
               rampart policy validate Samples/policy.yaml
+              rampart lists check Samples/lists/malware.txt Samples/lists/ut1
               rampart bench engine --capture big.pcap
             """,
         version: RampartVersion.current,
-        subcommands: [InspectCommand.self, PolicyCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, PolicyCommand.self, ListsCommand.self, BenchCommand.self]
     )
 }

@@ -18,6 +18,12 @@ public struct ListedURL: Hashable, Sendable {
 
     public static let maximumPathLength = 2048
 
+    /// A URL from parts already in normal form (`normalizedHost`, `URLPathNormalizer`).
+    public init(host: [UInt8], path: [UInt8]) {
+        self.host = host
+        self.path = path
+    }
+
     public var hostText: String { String(decoding: host, as: UTF8.self) }
     public var pathText: String { String(decoding: path, as: UTF8.self) }
 
