@@ -69,8 +69,18 @@ struct AddressPrefixTableBuilder {
         let v6 = Set(records.lazy.filter { !$0.isIPv4 }.map(\.length)).sorted(by: >)
         let lengthMemory = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, v4.count + v6.count))
         (v4 + v6).withUnsafeBufferPointer { if let b = $0.baseAddress { lengthMemory.initialize(from: b, count: $0.count) } }
+        let filterCount = v4.isEmpty ? 1 : 65_536
+        let filter = UnsafeMutablePointer<UInt64>.allocate(capacity: filterCount)
+        filter.initialize(repeating: 0, count: filterCount)
+        for record in records where record.isIPv4 {
+            let length = Int(record.length) - 96
+            let top = Int(truncatingIfNeeded: record.low >> 16) & 0xFFFF
+            // A prefix of length L < 16 covers 2^(16 - L) of the /16s.
+            let covered = length >= 16 ? 1 : 1 << (16 - length)
+            for k in 0..<covered { filter[top + k] |= 1 << UInt64(length) }
+        }
         return AddressPrefixTable(
             records: recordMemory, slots: slotMemory, mask: slots.count - 1, lengths: lengthMemory,
-            ipv4LengthCount: v4.count, ipv6LengthCount: v6.count, seed: seed, count: records.count)
+            ipv4LengthCount: v4.count, ipv6LengthCount: v6.count, seed: seed, ipv4Filter: filter, count: records.count)
     }
 }

@@ -69,6 +69,6 @@ enum IndicatorHash {
     /// The hash of an address prefix: the masked 128-bit value and its length.
     @inlinable @inline(__always)
     static func prefix(high: UInt64, low: UInt64, length: Int, seed: UInt64) -> UInt64 {
-        finish(finish(high ^ seed) &+ (low ^ 0x9E37_79B9_7F4A_7C15) &* 31 &+ UInt64(length))
+        finish((high &* 0x9E37_79B9_7F4A_7C15) ^ (low &* 0xC2B2_AE3D_27D4_EB4F) ^ (UInt64(length) << 56) ^ seed)
     }
 }

@@ -29,13 +29,66 @@ extension IndicatorStore {
 
     /// The deepest listed suffix of `base[0..<count]` (at label boundaries): its slot, its
     /// length, and whether it is the whole name.
+    ///
+    /// One pass from the right records the hash of each parent whose depth some listed name
+    /// has (stopping once the depth passes the deepest listed), in 512 bytes on the stack;
+    /// then the parents are probed from the most specific down and the first hit answers,
+    /// so a listed name costs one probe whatever its depth, a miss one per listed depth.
     @inline(__always)
     func deepestName(_ base: UnsafeRawPointer, count: Int) -> (slot: Int, length: Int, isExact: Bool)? {
         guard names.count > 0 else { return nil }
-        let depths = nameDepths
         var end = count
         if end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0x2E { end -= 1 }
         guard end > 0 else { return nil }
+        let depths = nameDepths
+        // Depths 1...31 are recorded; a store with deeper names takes the unrecorded walk.
+        guard depths >> 32 == 0 else { return deepestNameUnrecorded(base, end: end) }
+        let deepest = 64 - depths.leadingZeroBitCount - 1
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { recorded in
+            // recorded[2k]: the hash of a parent; recorded[2k + 1]: where it starts.
+            var levels = 0
+            var state = seed
+            var labels = 0
+            var i = end
+            while i > 0 {
+                i &-= 1
+                let byte = IndicatorHash.folded(base.load(fromByteOffset: i, as: UInt8.self))
+                if byte == 0x2E {
+                    labels &+= 1
+                    if labels > deepest { break }
+                    let length = end &- i &- 1
+                    if depths & (1 &<< UInt64(labels)) != 0 && length > 0 && length <= DomainName.maximumLength {
+                        recorded[2 &* levels] = IndicatorHash.finish(state)
+                        recorded[2 &* levels &+ 1] = UInt64(i &+ 1)
+                        levels &+= 1
+                    }
+                }
+                state = IndicatorHash.step(state, byte)
+            }
+            if i == 0 {
+                labels &+= 1
+                if labels <= deepest && depths & (1 &<< UInt64(labels)) != 0 && end <= DomainName.maximumLength {
+                    recorded[2 &* levels] = IndicatorHash.finish(state)
+                    recorded[2 &* levels &+ 1] = 0
+                    levels &+= 1
+                }
+            }
+            while levels > 0 {
+                levels &-= 1
+                let start = Int(truncatingIfNeeded: recorded[2 &* levels &+ 1])
+                let length = end &- start
+                if let slot = names.find(hash: recorded[2 &* levels], base + start, count: length) {
+                    return (slot, length, start == 0)
+                }
+            }
+            return nil
+        }
+    }
+
+    /// `deepestName` for stores holding names of 32 labels or more: every parent probed from
+    /// the least specific up, the last hit winning.
+    func deepestNameUnrecorded(_ base: UnsafeRawPointer, end: Int) -> (slot: Int, length: Int, isExact: Bool)? {
+        let depths = nameDepths
         var state = seed
         var labels = 0
         var found = 0

@@ -72,6 +72,18 @@ struct IndicatorStoreTests {
         #expect(store.text(of: store.domain("y.x.ads.example.com")!) == "x.ads.example.com")
     }
 
+    /// Names of 32 labels or more take the walk that records no parents; both answer alike.
+    @Test func deepNamesAreFoundLikeShallowOnes() throws {
+        let deep = (1...40).map { "l\($0)" }.joined(separator: ".") + ".example"
+        for lists in [["c": ["example", "l40.example"]], ["c": ["example", "l40.example", deep]]] {
+            let store = try makeStore(lists)
+            #expect(store.text(of: try #require(store.domain("x." + deep))) == (lists["c"]!.count == 3 ? deep : "l40.example"))
+            #expect(store.text(of: try #require(store.domain("l40.example"))) == "l40.example")
+            #expect(store.text(of: try #require(store.domain("a.b.example"))) == "example")
+            #expect(store.domain("example.org") == nil)
+        }
+    }
+
     @Test func caseAndTrailingDotAreIgnored() throws {
         let store = try makeStore(["malware": ["Example.COM."]])
         #expect(store.domain("EXAMPLE.com")?.isExact == true)
@@ -234,6 +246,36 @@ struct IndicatorStoreTests {
             let match = store.domain(query.uppercased())
             #expect(match.map { store.text(of: $0) } == expected, "\(query)")
             if let expected, let match { #expect(store.categoryNames(match) == [listed[expected]!]) }
+        }
+    }
+
+    /// Randomised: longest prefix against a reference scanning every listed prefix, with
+    /// IPv4 lengths of every size (the /16 filter) and IPv6 ones.
+    @Test func addressesAgreeWithAReference() throws {
+        var random = SeededRandom(seed: 0xC1D2)
+        var builder = IndicatorStoreBuilder(seed: random.next())
+        var listed: [IPNetwork: String] = [:]
+        for k in 0..<400 {
+            let v4 = k % 4 != 0
+            let address = v4
+                ? IPAddress(ipv4: UInt32(truncatingIfNeeded: random.next()) & 0xC0A8_FFFF | (k % 3 == 0 ? 0 : 0x0A00_0000))
+                : IPAddress(high: 0x2001_0DB8_0000_0000 | (random.next() & 0xFFFF_FFFF), low: random.next())
+            let network = IPNetwork(address: address, prefixLength: Int.random(in: 0...(v4 ? 32 : 128), using: &random))!
+            let category = "c\(k % 5)"
+            if listed[network] == nil {
+                listed[network] = category
+                try builder.addNetwork(network, attributes: builder.attributes(categories: [builder.category(category)], sources: [builder.source("s")]))
+            }
+        }
+        let store = builder.build()
+        for k in 0..<5000 {
+            let query = k % 2 == 0
+                ? IPAddress(ipv4: UInt32(truncatingIfNeeded: random.next()) & (k % 3 == 0 ? 0xFFFF_FFFF : 0xC0A8_FFFF))
+                : IPAddress(high: 0x2001_0DB8_0000_0000 | (random.next() & 0xFFFF), low: random.next())
+            let best = listed.keys.filter { $0.contains(query) }.max { $0.prefixLength < $1.prefixLength }
+            let match = store.address(query)
+            #expect(match.map { store.text(of: $0) } == best.map { "\($0)" }, "\(query)")
+            if let best, let match { #expect(store.categoryNames(match) == [listed[best]!]) }
         }
     }
 
