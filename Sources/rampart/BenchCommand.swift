@@ -244,8 +244,9 @@ struct ListsBench: ParsableCommand {
             memory, no packets. Synthetic stores hold --entries domains from a seeded
             generator (plus 1 % as many URLs and address prefixes); queries are drawn at
             random (exact hits, www. below a hit, misses, 10,000 hot names), built before
-            timing, best of 3 passes. With --ut1 the real lists are loaded too and their
-            own lines looked up. With --allocations (run under the counting allocator)
+            timing, best of 3 passes; beside them, the time of one dependent memory load
+            over as much memory as the store holds (the floor of a lookup that misses every
+            cache). With --ut1 the real lists are loaded too and their own lines looked up. With --allocations (run under the counting allocator)
             every lookup is counted and the command fails if any allocated.
 
             Example:
@@ -286,6 +287,10 @@ struct ListsBench: ParsableCommand {
             let f = try ListsBenchmark.synthetic(entries: size, lookups: lookups, seed: seed, counter: allocations ? counter : nil)
             print("synthetic, \(grouped(f.entries)) domains (seed \(seed)): built in \(fixed(f.buildSeconds, places: 2)) s; \(fixed(f.bytesPerDomain, places: 1)) bytes per domain, \(fixed(f.bytesPerEntry, places: 1)) per entry with the URLs and addresses")
             for (name, ns) in f.nanoseconds { print("  \(name): \(fixed(ns, places: 1)) ns/lookup") }
+            if f.memoryBytes >= 4 << 20 {
+                let floor = ListsBenchmark.dependentLoadNanoseconds(bytes: f.memoryBytes)
+                print("  reference: one dependent load, random cache lines over \(grouped(f.memoryBytes >> 20)) MiB: \(fixed(floor, places: 1)) ns")
+            }
             if allocations {
                 print("allocations: \(f.allocations) in \(grouped(f.allocationLookups)) lookups")
                 allocated += f.allocations

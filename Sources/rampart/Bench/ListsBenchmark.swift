@@ -64,6 +64,7 @@ enum ListsBenchmark {
         var buildSeconds = 0.0
         var bytesPerDomain = 0.0
         var bytesPerEntry = 0.0
+        var memoryBytes = 0
         var nanoseconds: [(String, Double)] = []
         var allocations: UInt = 0
         var allocationLookups = 0
@@ -142,6 +143,7 @@ enum ListsBenchmark {
         figures.entries = s.domains
         figures.bytesPerDomain = Double(s.domainMemoryBytes) / Double(s.domains)
         figures.bytesPerEntry = Double(s.memoryBytes) / Double(s.entries)
+        figures.memoryBytes = s.memoryBytes
         _ = domainsBuilt
 
         // Query sets, built before any timing.
@@ -265,6 +267,34 @@ enum ListsBenchmark {
             figures.allocationLookups = 5 * lookups
         }
         return figures
+    }
+}
+
+extension ListsBenchmark {
+    /// The memory floor of a lookup, measured beside it: nanoseconds per dependent load
+    /// when chasing pointers through `bytes` of memory in a random order of cache lines
+    /// (2 MiB aligned and offered for huge pages, as the store's tables are). A lookup that
+    /// misses every cache cannot be faster than one of these.
+    static func dependentLoadNanoseconds(bytes: Int, loads: Int = 2_000_000) -> Double {
+        let lines = max(2, bytes / 64)
+        let size = (lines * 64 + (2 << 20) - 1) / (2 << 20) * (2 << 20)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 2 << 20)
+        defer { memory.deallocate() }
+        #if canImport(Glibc)
+        _ = madvise(memory, size, MADV_HUGEPAGE)
+        #endif
+        var order = Array(0..<lines)
+        var random = BenchRandom(seed: 0x1A7E)
+        for i in stride(from: lines - 1, to: 0, by: -1) { order.swapAt(i, random.below(i + 1)) }
+        for k in 0..<lines {
+            memory.storeBytes(of: order[(k + 1) % lines] * 64, toByteOffset: order[k] * 64, as: Int.self)
+        }
+        var offset = order[0] * 64
+        let start = monotonicSeconds()
+        for _ in 0..<loads { offset = memory.load(fromByteOffset: offset, as: Int.self) }
+        let seconds = monotonicSeconds() - start
+        if offset == -1 { print("") }
+        return seconds / Double(loads) * 1e9
     }
 }
 
