@@ -168,6 +168,7 @@ public struct IndicatorStoreBuilder {
     }
 
     /// Adds a URL already split and normalised (`ListedURL`).
+    @discardableResult
     public mutating func addURL(_ url: ListedURL, attributes: IndicatorAttributes) throws(IndicatorStoreError)
         -> IndicatorInsertion
     {

@@ -172,20 +172,4 @@ struct PackedKeyTable: @unchecked Sendable {
         }
         return true
     }
-
-    /// The longest run of occupied slots (a bound on any probe's length), for statistics.
-    func longestRun() -> Int {
-        var longest = 0
-        var run = 0
-        // Twice round, so a run wrapping past the end is counted whole.
-        for i in 0..<(2 * (mask + 1)) {
-            if slots[i & mask] != 0 {
-                run += 1
-                longest = max(longest, min(run, mask + 1))
-            } else {
-                run = 0
-            }
-        }
-        return longest
-    }
 }
