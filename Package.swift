@@ -115,7 +115,7 @@ let package = Package(
             name: "rampart",
             dependencies: [
                 "RampartVersion",
-                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules",
+                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules", "RampartJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer target from Fuzz/TARGET.swift compiled together with every source of
 # RampartWire (so the target must not `import RampartWire`), then runs it for SECONDS.
+# A TARGET that is a folder with a build.sh (Fuzz/lists, Fuzz/policy, Fuzz/appid, ...) is
+# handed to that script, which compiles the modules it needs (Fuzz/lib.sh).
 #
 #   scripts/fuzz.sh PacketDecoderFuzz 60
+#   scripts/fuzz.sh lists 300            # = Fuzz/lists/build.sh 300
 #
 # Corpus: Fuzz/corpus-TARGET (kept between runs). Crashes: Fuzz/bin/crashes-TARGET/.
 # Extra libFuzzer flags may follow: scripts/fuzz.sh PacketDecoderFuzz 60 -max_len=2048
@@ -10,7 +13,7 @@ set -euo pipefail
 
 usage() {
     echo "usage: $0 TARGET SECONDS [libFuzzer flags...]" >&2
-    echo "  TARGET   name of Fuzz/TARGET.swift (e.g. PacketDecoderFuzz)" >&2
+    echo "  TARGET   name of Fuzz/TARGET.swift (e.g. PacketDecoderFuzz), or of a folder Fuzz/TARGET/ with a build.sh (e.g. lists)" >&2
     echo "  SECONDS  how long to fuzz (positive integer)" >&2
     exit 2
 }
@@ -24,6 +27,9 @@ shift 2
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+if [[ -x Fuzz/$target/build.sh ]]; then
+    exec "Fuzz/$target/build.sh" "$seconds" "$@"
+fi
 [[ -f Fuzz/$target.swift ]] || { echo "no such target: Fuzz/$target.swift" >&2; exit 2; }
 
 # Swift's backtracer under ASan reports itself over the real failure; libFuzzer's report is enough.

@@ -25,6 +25,9 @@ gcc -O2 -shared -fPIC -o "$shim" Benchmarks/allocation-count/allocation_count.c
 # allocation crept in.
 LD_PRELOAD=$shim .build/release/rampart bench engine --capture Samples/sample.pcap --repeat 1 --allocations \
     --max-allocations-per-session 16 | grep '^allocations' >&2
+# The indicator store's lookups (names, URLs, addresses) must not allocate at all.
+LD_PRELOAD=$shim .build/release/rampart bench lists --entries 100000 --lookups 100000 --allocations \
+    --ut1 Samples/lists/ut1 | grep '^allocations' >&2
 rm -f "$shim"
 echo "== swift test (the first build takes a few minutes)" >&2
 log=$(mktemp /tmp/rampart-test.XXXXXX.log)

@@ -16,8 +16,9 @@ struct BenchCommand: ParsableCommand {
               scripts/bench.sh                                   # everything, with the peers, in one run
               rampart bench engine --capture /tmp/rampart-bench.pcap --peers
               rampart bench policy --rules 10000 --addresses 100000
+              rampart bench lists --entries 1000000,10000000 --ut1 ../shared/data/ut1-blacklists/blacklists
             """,
-        subcommands: [EngineBench.self, PolicyBench.self]
+        subcommands: [EngineBench.self, PolicyBench.self, ListsBench.self]
     )
 }
 
@@ -229,6 +230,85 @@ struct PolicyBench: ParsableCommand {
         print("policy lookup: \(grouped(rules)) rules, \(grouped(addresses)) tagged addresses, \(grouped(lookups)) lookups")
         for (name, value) in PolicyBenchmark.run(ruleCount: rules, taggedAddressCount: addresses, lookups: lookups) {
             print("  \(name): \(fixed(value, places: 1))")
+        }
+    }
+}
+
+/// The indicator store (issue 14): build time, memory and nanoseconds per lookup.
+struct ListsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lists",
+        abstract: "Nanoseconds per lookup, bytes per entry and build time of the indicator store (synthetic domains, UT1).",
+        discussion: """
+            Engine only: the store's lookups on names, URLs and addresses already in
+            memory, no packets. Synthetic stores hold --entries domains from a seeded
+            generator (plus 1 % as many URLs and address prefixes); queries are drawn at
+            random (exact hits, www. below a hit, misses, 10,000 hot names), built before
+            timing, best of 3 passes; beside them, the time of one dependent memory load
+            over as much memory as the store holds (the floor of a lookup that misses every
+            cache). With --ut1 the real lists are loaded too and their own lines looked up. With --allocations (run under the counting allocator)
+            every lookup is counted and the command fails if any allocated.
+
+            Example:
+              rampart bench lists --entries 1000000,10000000 --ut1 ../shared/data/ut1-blacklists/blacklists
+            """
+    )
+
+    @Option(name: .long, help: "Synthetic store sizes, comma-separated (e.g. 1000000,10000000).")
+    var entries: String = "1000000"
+
+    @Option(name: .long, help: "Lookups per query set.")
+    var lookups: Int = 1_000_000
+
+    @Option(name: .long, help: "The synthetic generator's seed (also the store's hash seed).")
+    var seed: UInt64 = 42
+
+    @Option(name: .long, help: "A UT1 folder to load and measure too.")
+    var ut1: String?
+
+    @Flag(name: .long, help: "Count heap allocations during lookups (run with LD_PRELOAD of Benchmarks/allocation-count); fails if any lookup allocated.")
+    var allocations = false
+
+    func run() throws {
+        let sizes = entries.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--entries: expected sizes such as 1000000,10000000") }
+        guard lookups > 0 else { throw ValidationError("--lookups must be at least 1") }
+        let counter = allocationCounter()
+        if allocations && counter == nil {
+            throw ValidationError("""
+                --allocations needs the counting allocator preloaded:
+                  gcc -O2 -shared -fPIC -o /tmp/librampart-allocation-count.so Benchmarks/allocation-count/allocation_count.c
+                  LD_PRELOAD=/tmp/librampart-allocation-count.so rampart bench lists --allocations
+                """)
+        }
+        var allocated: UInt = 0
+        print("indicator store, engine only (lookups on bytes in memory, one core), \(grouped(lookups)) lookups per set, best of 3:")
+        for size in sizes {
+            let f = try ListsBenchmark.synthetic(entries: size, lookups: lookups, seed: seed, counter: allocations ? counter : nil)
+            print("synthetic, \(grouped(f.entries)) domains (seed \(seed)): built in \(fixed(f.buildSeconds, places: 2)) s; \(fixed(f.bytesPerDomain, places: 1)) bytes per domain, \(fixed(f.bytesPerEntry, places: 1)) per entry with the URLs and addresses")
+            for (name, ns) in f.nanoseconds { print("  \(name): \(fixed(ns, places: 1)) ns/lookup") }
+            if f.memoryBytes >= 4 << 20 {
+                let floor = ListsBenchmark.dependentLoadNanoseconds(bytes: f.memoryBytes)
+                print("  reference: one dependent load, random cache lines over \(grouped(f.memoryBytes >> 20)) MiB: \(fixed(floor, places: 1)) ns")
+            }
+            if allocations {
+                print("allocations: \(f.allocations) in \(grouped(f.allocationLookups)) lookups")
+                allocated += f.allocations
+            }
+        }
+        if let ut1 {
+            let f = try ListsBenchmark.ut1(path: ut1, lookups: lookups, counter: allocations ? counter : nil)
+            let s = f.statistics
+            print("UT1 (\(ut1)): \(f.lists) lists loaded in \(fixed(f.loadSeconds, places: 2)) s: \(grouped(s.domains)) domains, \(grouped(s.urls)) URLs, \(grouped(s.addresses)) addresses, \(f.rejected) lines refused; \(grouped(s.memoryBytes)) bytes (\(fixed(Double(s.domainMemoryBytes) / Double(max(1, s.domains)), places: 1)) per domain)")
+            for (name, ns) in f.nanoseconds { print("  \(name): \(fixed(ns, places: 1)) ns/lookup") }
+            if allocations {
+                print("allocations: \(f.allocations) in \(grouped(f.allocationLookups)) lookups")
+                allocated += f.allocations
+            }
+        }
+        if allocations && allocated > 0 {
+            printError("error: indicator lookups allocated \(allocated) times: the store's lookups must not allocate")
+            throw ExitCode(1)
         }
     }
 }
