@@ -54,8 +54,8 @@ let package = Package(
         .target(name: "RampartPOSIX"),
         // The one HTTP/1.1 server of the daemons' APIs, probes and metrics: a poll loop, a
         // worker pool, limits, timeouts, TLS and mutual TLS, bearer tokens and client
-        // certificates with roles. Imports only RampartPOSIX and the system's OpenSSL.
-        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "COpenSSL"]),
+        // certificates with roles. Imports only RampartPOSIX, RampartJSON (its one escaper) and the system's OpenSSL.
+        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "RampartJSON", "COpenSSL"]),
         // The system's OpenSSL (Debian: libssl-dev): the TLS of the HTTP listeners.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // The release number every executable reports. Imports nothing.

@@ -16,7 +16,7 @@ seconds=$(fuzz_seconds "${1:-}")
 shift || true
 out=Fuzz/http/bin
 mkdir -p "$out" Fuzz/http/corpus
-fuzz_sources "$out" Sources/RampartPOSIX Sources/RampartHTTP
+fuzz_sources "$out" Sources/RampartPOSIX Sources/RampartJSON Sources/RampartHTTP
 fuzz_build "$out" HTTPFuzz RampartHTTP Fuzz/http/HTTPFuzz.swift -I Sources/COpenSSL
 if [[ -z $(ls -A Fuzz/http/corpus) ]]; then
     printf '\x00\x01POST /tags?x=%%41&b+c=d%%zz HTTP/1.1\r\nHost: a\r\nContent-Length: 17\r\nContent-Length: 17\r\nExpect: 100-continue\r\nTransfer-Encoding: identity\r\n\r\n{"sequence": 1}  ' >Fuzz/http/corpus/head

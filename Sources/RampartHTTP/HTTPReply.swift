@@ -1,3 +1,4 @@
+import RampartJSON
 /// A status, a content type, a body and any extra header fields. Every answer is sent with
 /// `Content-Length` and `Connection: close`.
 ///
@@ -23,7 +24,7 @@ public struct HTTPReply: Sendable {
 
     /// `{"error": message}` with the status.
     public static func error(_ status: Int, _ message: String) -> HTTPReply {
-        HTTPReply(status, "{\"error\":\"\(jsonEscaped(message))\"}\n")
+        HTTPReply(status, "{\"error\":\(JSONValue.quoted(message))}\n")
     }
 
     /// A plain-text refusal (`message` and a newline).
@@ -59,23 +60,4 @@ public struct HTTPReply: Sendable {
         default: "Status"
         }
     }
-}
-
-/// `text` with `\`, `"` and control characters escaped for a JSON string.
-public func jsonEscaped(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\\": out += "\\\\"
-        case "\"": out += "\\\""
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import RampartJSON
 import RampartRules
 import RampartVersion
 
@@ -129,21 +130,7 @@ struct RulesCheckCommand: ParsableCommand {
     }
 
     func reportJSON(_ r: RuleLoadReport, loaded: Int, seconds: Double) -> String {
-        func s(_ t: String) -> String {
-            var out = "\""
-            for u in t.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 { out += "\\u00" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            return out + "\""
-        }
+        func s(_ t: String) -> String { JSONValue.quoted(t) }
         let refused = r.refused.map { p in
             "{\"file\":\(s(p.file)),\"line\":\(p.line),\"column\":\(p.column),\"sid\":\(p.sid.map(String.init) ?? "null"),"
                 + "\"keyword\":\(p.keyword.map(s) ?? "null"),\"kind\":\(s(p.kind.rawValue)),\"reason\":\(s(p.reason)),\"message\":\(s(p.message))}"
