@@ -13,6 +13,7 @@ swift build 2>&1 | tail -n 1 >&2
 scripts/check-chart.sh   # the Helm chart: lint, strict schemas, bad values refused, deploy/rendered current
 [ "$(id -u)" -ne 0 ] || scripts/containerd-e2e.sh   # root: a real containerd runs the CNI chain over the CRI, from the built images
 scripts/check-docs.sh    # deploy/examples and the docs' examples, as written
+scripts/lint.sh          # swift-format's rules (.swift-format) over Sources/ and Tests/
 # The allocation guard first (swift test's summary must stay the last line): in a release
 # build, decoding every packet of the sample capture must not touch the heap, and the
 # whole engine must stay within its per-session budget.

@@ -116,21 +116,21 @@ public final class NodeAgent: Sendable {
 
         var podSettings = Reflector<Pod>.Settings()
         podSettings.selector = KubeClient.Selector(fieldSelector: "spec.nodeName=\(configuration.nodeName)")
-        let pods = Reflector<Pod>(credentials: credentials, settings: podSettings, onStatus: { [self] in noteStatus($0) }) { [self] change in
+        let pods = Reflector<Pod>(credentials: credentials, settings: podSettings, onStatus: { [self] in noteStatus($0) }, onChange: { [self] change in
             if !inventory.apply(change).isEmpty { wake.store(true, ordering: .releasing) }
-        }
-        let namespaces = Reflector<Namespace>(credentials: credentials, onStatus: { [self] in noteStatus($0) }) { [self] change in
+        })
+        let namespaces = Reflector<Namespace>(credentials: credentials, onStatus: { [self] in noteStatus($0) }, onChange: { [self] change in
             if !inventory.apply(change).isEmpty { wake.store(true, ordering: .releasing) }
-        }
+        })
         let stop = stopSignal
         launch("watch pods") { pods.run(until: stop) }
         launch("watch ns") { namespaces.run(until: stop) }
         if let selection = configuration.firewallPods, let firewallGuard {
             var settings = Reflector<Pod>.Settings()
             settings.selector = KubeClient.Selector(namespace: selection.namespace, labelSelector: selection.labelSelector)
-            let firewallPods = Reflector<Pod>(credentials: credentials, settings: settings, onStatus: { [self] in noteStatus($0) }) { [self] change in
+            let firewallPods = Reflector<Pod>(credentials: credentials, settings: settings, onStatus: { [self] in noteStatus($0) }, onChange: { [self] change in
                 if firewallGuard.apply(change) { guardFirewalls() }
-            }
+            })
             launch("watch fw pods") { firewallPods.run(until: stop) }
         }
         launch("agent-socket") { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }

@@ -52,7 +52,7 @@ private func fragment4(id: UInt16 = 0x1234, offset: Int, data: [UInt8], more: Bo
 }
 
 /// An IPv6 fragment: fixed header, fragment header (next header UDP), data.
-private func fragment6(id: UInt32 = 0xABCDEF01, offset: Int, data: [UInt8], more: Bool) -> Fragment {
+private func fragment6(id: UInt32 = 0xABCD_EF01, offset: Int, data: [UInt8], more: Bool) -> Fragment {
     var frame = [UInt8](repeating: 0, count: 48)
     frame[0] = 0x60
     frame[1] = 0x0A  // traffic class / flow label bits

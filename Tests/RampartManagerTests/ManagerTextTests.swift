@@ -7,17 +7,17 @@ import RampartHTTP
 /// RFC 3339 times, query decoding, the log line and the credential file.
 @Suite struct ManagerTextTests {
     @Test func readsRFC3339AsISO8601DateFormatterDid() {
-        #expect(ManagerAPI.time("2026-11-23T14:02:00Z") == 1795442520)
-        #expect(ManagerAPI.time("2026-11-23T14:02:00.5Z") == 1795442520.5)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00Z") == 1_795_442_520)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00.5Z") == 1_795_442_520.5)
         // Kept to the millisecond, the rest dropped.
-        #expect(ManagerAPI.time("2026-11-23T14:02:00.123456Z") == 1795442520.123)
-        #expect(ManagerAPI.time("2026-11-23T14:02:00+01:00") == 1795438920)
-        #expect(ManagerAPI.time("2026-11-23T14:02:00+0100") == 1795438920)
-        #expect(ManagerAPI.time("2026-11-23T14:02:00+01") == 1795438920)
-        #expect(ManagerAPI.time("2026-11-23T14:02:00.25-05:30") == 1795462320.25)
-        #expect(ManagerAPI.time("2026-02-30T14:02:00Z") == 1772460120, "a day past the month's end rolls over")
-        #expect(ManagerAPI.time("1795442520") == 1795442520)
-        #expect(ManagerAPI.time("1795442520.5") == 1795442520.5)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00.123456Z") == 1_795_442_520.123)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00+01:00") == 1_795_438_920)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00+0100") == 1_795_438_920)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00+01") == 1_795_438_920)
+        #expect(ManagerAPI.time("2026-11-23T14:02:00.25-05:30") == 1_795_462_320.25)
+        #expect(ManagerAPI.time("2026-02-30T14:02:00Z") == 1_772_460_120, "a day past the month's end rolls over")
+        #expect(ManagerAPI.time("1795442520") == 1_795_442_520)
+        #expect(ManagerAPI.time("1795442520.5") == 1_795_442_520.5)
     }
 
     @Test func refusesWhatIsNotRFC3339() {
@@ -35,10 +35,10 @@ import RampartHTTP
 
     @Test func writesUTCWithRoundedMilliseconds() {
         #expect(ManagerAPI.format(0) == "1970-01-01T00:00:00.000Z")
-        #expect(ManagerAPI.format(1795010520.123) == "2026-11-18T14:02:00.123Z")
-        #expect(ManagerAPI.format(1795010520.9999) == "2026-11-18T14:02:01.000Z")
+        #expect(ManagerAPI.format(1_795_010_520.123) == "2026-11-18T14:02:00.123Z")
+        #expect(ManagerAPI.format(1_795_010_520.9999) == "2026-11-18T14:02:01.000Z")
         #expect(ManagerAPI.format(-1.5) == "1969-12-31T23:59:58.500Z")
-        #expect(ManagerAPI.format(951782400) == "2000-02-29T00:00:00.000Z")
+        #expect(ManagerAPI.format(951_782_400) == "2000-02-29T00:00:00.000Z")
         for time in stride(from: -3e9, through: 4e9, by: 86_399.123) {
             let text = ManagerAPI.format(time)
             #expect(abs((ManagerAPI.time(text) ?? .nan) - time) <= 0.0005 + 1e-6, "\(text)")

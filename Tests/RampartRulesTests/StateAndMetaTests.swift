@@ -50,7 +50,7 @@ struct StateAndMetaTests {
         let config = try ClassificationConfig.parse("# c\nconfig classification: trojan-activity,A Network Trojan was detected, 1\n", file: "c").get()
         let r = try RuleFixture.parse(#"msg:"ET \"quoted\" \; semi"; reference:url,example.com/a?b=c; reference:cve,2021-44228; classtype:trojan-activity; metadata:created_at 2024_01_01, signature_severity Major; target:dest_ip; sid:2000001; rev:7; gid:1;"#, classifications: config).get()
         #expect(r.message == #"ET "quoted" ; semi"#)
-        #expect(r.sid == 2000001 && r.rev == 7 && r.gid == 1)
+        #expect(r.sid == 2_000_001 && r.rev == 7 && r.gid == 1)
         #expect(r.classification?.description == "A Network Trojan was detected" && r.priority == 1)
         #expect(r.references == [RuleReference(type: "url", value: "example.com/a?b=c"), RuleReference(type: "cve", value: "2021-44228")])
         #expect(r.metadata == [RuleMetadata(key: "created_at", value: "2024_01_01"), RuleMetadata(key: "signature_severity", value: "Major")])

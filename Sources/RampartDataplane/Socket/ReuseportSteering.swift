@@ -95,7 +95,8 @@ public enum ReuseportSteering {
         let result = program.withUnsafeMutableBytes { instructions -> Int32 in
             // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
             var fprog = (UInt64(instructions.count / 8), UInt64(UInt(bitPattern: instructions.baseAddress)))
-            return setsockopt(socket.descriptor, SOL_SOCKET, 51 /* SO_ATTACH_REUSEPORT_CBPF */, &fprog, socklen_t(16))
+            // 51: SO_ATTACH_REUSEPORT_CBPF (asm-generic/socket.h).
+            return setsockopt(socket.descriptor, SOL_SOCKET, 51, &fprog, socklen_t(16))
         }
         guard result == 0 else { throw SystemError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)") }
     }

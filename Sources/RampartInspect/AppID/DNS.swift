@@ -102,7 +102,7 @@ enum DNS {
     ) -> Parse {
         let cut = (declaredLength ?? message.count) > message.count
         var c = ProbeCursor(message)
-        guard let _ = c.u16(), let flags = c.u16(), let qd = c.u16(), let an = c.u16(), let ns = c.u16(),
+        guard c.u16() != nil, let flags = c.u16(), let qd = c.u16(), let an = c.u16(), let ns = c.u16(),
               let ar = c.u16() else { return cut ? .truncated(questionsRead: false) : .invalid }
         let isResponse = flags & 0x8000 != 0
         let opcode = (flags >> 11) & 0xF

@@ -104,7 +104,7 @@ enum LDAP {
     /// For a message still arriving: messageID and operation tag are right.
     private static func earlyCheck(_ bytes: UnsafeRawBufferPointer, client: Bool) -> Bool {
         var c = ProbeCursor(bytes)
-        guard let _ = c.u8(), let l = c.u8() else { return true }
+        guard c.u8() != nil, let l = c.u8() else { return true }
         if l >= 0x80 { guard c.skip(Int(l & 0x7F)) else { return true } }
         guard case .element(let id) = element(&c) else { return c.remaining < 6 }
         guard id.tag == 0x02, id.contents.count >= 1, id.contents.count <= 4, id.contents[0] & 0x80 == 0 else { return false }
@@ -120,7 +120,7 @@ enum LDAP {
             message = m.contents
         } else {
             // Cut by the budget: walk the SEQUENCE's beginning only.
-            guard let _ = outer.u8(), let l = outer.u8() else { return .notThis }
+            guard outer.u8() != nil, let l = outer.u8() else { return .notThis }
             if l >= 0x80 { guard outer.skip(Int(l & 0x7F)) else { return .notThis } }
             message = UnsafeRawBufferPointer(rebasing: bytes[outer.offset...])
         }

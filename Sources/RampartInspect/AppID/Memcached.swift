@@ -167,7 +167,7 @@ enum Memcached {
     private static func binary(_ stream: UnsafeRawBufferPointer, complete: Bool, into metadata: inout ApplicationMetadata) -> ProbeResult {
         guard stream.count >= 24 else { return complete ? .notThis : .needMore }
         var c = ProbeCursor(stream)
-        guard let _ = c.u8(), let opcode = c.u8(), let keyLength = c.u16(), let extrasLength = c.u8(),
+        guard c.u8() != nil, let opcode = c.u8(), let keyLength = c.u16(), let extrasLength = c.u8(),
               let dataType = c.u8(), let vbucket = c.u16(), let bodyLength = c.u32() else { return .notThis }
         let key = Int(keyLength), extras = Int(extrasLength), body = Int(bodyLength)
         // vbucket 0: plain memcached clients (Couchbase's vbuckets are out of scope).

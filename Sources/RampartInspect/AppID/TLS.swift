@@ -200,7 +200,7 @@ enum TLS {
         guard handshake.valid else { return .notThis }
         let parsed: TLSServerHello?? = handshake.bytes.withUnsafeBytes { bytes in
             var c = ProbeCursor(bytes)
-            guard let _ = c.u8(), let length = c.u24() else { return nil }   // need more
+            guard c.u8() != nil, let length = c.u24() else { return nil }   // need more
             guard length >= 38, length <= 0xFFFF else { return .some(nil) }
             guard let body = c.take(length) else { return nil }   // need more
             return .some(TLSServerHello.parse(body))

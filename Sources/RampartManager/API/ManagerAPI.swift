@@ -36,8 +36,8 @@ public struct ManagerAPI: Sendable {
         let server = try HTTPServer(
             name: "api", listen: address, access: tokens.map { .tokens($0) } ?? .open, tls: tls,
             hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles (mutual TLS; docs/manager.md)",
-            permission: { _, _ in .read }
-        ) { request in handle(request) }
+            permission: { _, _ in .read },
+            handler: { request in handle(request) })
         listeners.add(server)
         return server
     }

@@ -21,7 +21,7 @@ enum ListsBenchmark {
 
         /// Calls `body` with each query's bytes, in order.
         @inline(__always)
-        func forEach(_ body: (UnsafeRawBufferPointer) -> Void) {
+        func each(_ body: (UnsafeRawBufferPointer) -> Void) {
             bytes.withUnsafeBytes { all in
                 starts.withUnsafeBufferPointer { s in
                     for i in 0..<(s.count - 1) {
@@ -85,7 +85,7 @@ enum ListsBenchmark {
 
     static func names(_ store: IndicatorStore, _ queries: QuerySet) -> Int {
         var hits = 0
-        queries.forEach { if let m = store.domain($0) { hits &+= 1 &+ m.matchedLength } }
+        queries.each { if let m = store.domain($0) { hits &+= 1 &+ m.matchedLength } }
         return hits
     }
 
