@@ -54,8 +54,9 @@ let package = Package(
         .target(name: "RampartPOSIX"),
         // The one HTTP/1.1 server of the daemons' APIs, probes and metrics: a poll loop, a
         // worker pool, limits, timeouts, TLS and mutual TLS, bearer tokens and client
-        // certificates with roles. Imports only RampartPOSIX and the system's OpenSSL.
-        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "COpenSSL"]),
+        // certificates with roles; the `tls:` block of the daemons' configurations. Imports only
+    // RampartPOSIX, RampartConfig (to read that block) and the system's OpenSSL.
+        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "RampartConfig", "COpenSSL"]),
         // The system's OpenSSL (Debian: libssl-dev): the TLS of the HTTP listeners.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // The release number every executable reports. Imports nothing.
@@ -125,7 +126,7 @@ let package = Package(
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire", "RampartTestSupport"]),
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
         .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
-        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartTestSupport"]),
+        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartRulesTests", dependencies: ["RampartRules", "RampartTestSupport"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),
