@@ -1,6 +1,8 @@
 import RampartConfig
 
 extension TLSConfiguration {
+    static let fields = ["certificate", "key", "clientCA", "clientCertificates", "clientRoles"]
+
     /// Reads a `tls:` block of a configuration file (`off` or `false` for none) through the
     /// shared reader: every problem is recorded in `reader` at its position, none thrown, so
     /// it is reported with the rest of the file. `key` is where the block sits (`spec.tls`),
