@@ -54,8 +54,10 @@ let package = Package(
         .target(name: "RampartPOSIX"),
         // The one HTTP/1.1 server of the daemons' APIs, probes and metrics: a poll loop, a
         // worker pool, limits, timeouts, TLS and mutual TLS, bearer tokens and client
-        // certificates with roles. Imports only RampartPOSIX, RampartJSON (its one escaper) and the system's OpenSSL.
-        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "RampartJSON", "COpenSSL"]),
+        // certificates with roles; the `tls:` block of the daemons' configurations. Imports only
+        // RampartPOSIX, RampartJSON (its one escaper), RampartConfig (to read that block) and
+        // the system's OpenSSL.
+        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "RampartJSON", "RampartConfig", "COpenSSL"]),
         // The system's OpenSSL (Debian: libssl-dev): the TLS of the HTTP listeners.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // The release number every executable reports. Imports nothing.
@@ -83,7 +85,7 @@ let package = Package(
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
         .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(
@@ -125,7 +127,7 @@ let package = Package(
         .testTarget(name: "RampartWireTests", dependencies: ["RampartWire", "RampartTestSupport"]),
         .testTarget(name: "RampartPOSIXTests", dependencies: ["RampartPOSIX"]),
         .testTarget(name: "RampartLogTests", dependencies: ["RampartLog", "RampartJSON"]),
-        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartTestSupport"]),
+        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartRulesTests", dependencies: ["RampartRules", "RampartTestSupport"]),
         .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),

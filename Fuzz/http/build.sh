@@ -4,9 +4,10 @@
 # requests to a running HTTPServer with tokens on 127.0.0.1 (a random port):
 #   Fuzz/http/build.sh [SECONDS] [libFuzzer flags...]        (default 60 seconds)
 #
-# RampartPOSIX + RampartHTTP + the target are compiled as ONE Swift module (copies without
-# their `import Rampart…` lines) with -sanitize=fuzzer,address; the system's OpenSSL comes
-# through the package's own module map (Sources/COpenSSL), uninstrumented.
+# RampartPOSIX + RampartConfig (the `tls:` block's reader) + RampartHTTP + the target are
+# compiled as ONE Swift module (copies without their `import Rampart…` lines) with
+# -sanitize=fuzzer,address; libyaml as fuzz_cyaml in Fuzz/lib.sh provides it; the system's
+# OpenSSL comes through the package's own module map (Sources/COpenSSL), uninstrumented.
 # Corpus: Fuzz/http/corpus (seeded on first run). Crashes: Fuzz/http/bin/crashes/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,8 +17,9 @@ seconds=$(fuzz_seconds "${1:-}")
 shift || true
 out=Fuzz/http/bin
 mkdir -p "$out" Fuzz/http/corpus
-fuzz_sources "$out" Sources/RampartPOSIX Sources/RampartJSON Sources/RampartHTTP
-fuzz_build "$out" HTTPFuzz RampartHTTP Fuzz/http/HTTPFuzz.swift -I Sources/COpenSSL
+fuzz_cyaml "$out"
+fuzz_sources "$out" Sources/RampartPOSIX Sources/RampartJSON Sources/RampartConfig Sources/RampartHTTP
+fuzz_build "$out" HTTPFuzz RampartHTTP Fuzz/http/HTTPFuzz.swift "${CYAML_FLAGS[@]}" -I Sources/COpenSSL
 if [[ -z $(ls -A Fuzz/http/corpus) ]]; then
     printf '\x00\x01POST /tags?x=%%41&b+c=d%%zz HTTP/1.1\r\nHost: a\r\nContent-Length: 17\r\nContent-Length: 17\r\nExpect: 100-continue\r\nTransfer-Encoding: identity\r\n\r\n{"sequence": 1}  ' >Fuzz/http/corpus/head
     printf '\x03# role name token\ntag-writer manager 2b4c0f3e9d8a7c6b5a4f3e2d1c0b9a8f\r\nread-only,policy-writer grafana a1b2c3d4e5f60718293a4b5c6d7e8f90 # c\n' >Fuzz/http/corpus/tokens

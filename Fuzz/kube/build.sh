@@ -3,8 +3,9 @@
 # events, lists, kubeconfigs, credential files, its configuration):
 #   Fuzz/kube/build.sh [SECONDS] [libFuzzer flags...]        (default 60 seconds)
 #
-# RampartWire, RampartPolicy, RampartJSON, RampartPOSIX, the pure parts of RampartKube and the
-# manager's configuration with the target as ONE Swift module, with -sanitize=fuzzer,address;
+# RampartWire, RampartConfig, RampartPolicy, RampartJSON, RampartPOSIX, RampartHTTP (the `tls:`
+# block's reader), the pure parts of RampartKube and the manager's configuration (with its
+# firewalls' TLS) with the target as ONE Swift module, with -sanitize=fuzzer,address;
 # libyaml as fuzz_cyaml in Fuzz/lib.sh provides it (instrumented from source when it can).
 # Corpus: Fuzz/kube/corpus (seeded with real API shapes). Crashes: Fuzz/kube/bin/crashes/.
 set -euo pipefail
@@ -16,11 +17,12 @@ shift || true
 out=Fuzz/kube/bin
 mkdir -p "$out" Fuzz/kube/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX Sources/RampartKube/Resources Sources/RampartKube/Tags \
+fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP \
+    Sources/RampartKube/Resources Sources/RampartKube/Tags \
     Sources/RampartKube/Client/KubeError.swift Sources/RampartKube/Client/TLSSettings.swift \
-    Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration/ManagerConfiguration.swift
+    Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration
 fuzz_build "$out" KubeParsersFuzz RampartWire Fuzz/kube/KubeParsersFuzz.swift \
-    "${CYAML_FLAGS[@]}"
+    "${CYAML_FLAGS[@]}" -I Sources/COpenSSL
 if [[ -z $(ls -A Fuzz/kube/corpus) ]]; then
     printf '\x00{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"b","resourceVersion":"5","labels":{"app":"web"},"ownerReferences":[{"kind":"ReplicaSet","name":"r","controller":true}]},"spec":{"nodeName":"n","containers":[{"name":"c","image":"nginx"}]},"status":{"phase":"Running","podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"}]}}}' >Fuzz/kube/corpus/watch
     printf '\x01{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"x"},"items":[{"metadata":{"name":"a","namespace":"b"},"status":{"podIP":"10.0.0.2"}}]}' >Fuzz/kube/corpus/list

@@ -18,7 +18,9 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// `file:line:column: message`; `file: message` for a problem with the file as a whole
+    /// (line 0: it could not be read).
+    public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
 }
 
 /// Every problem found in one load, in file order. Loaders collect them all rather than

@@ -51,6 +51,30 @@ public final class ConfigReader {
         return out
     }
 
+    /// The `spec` of one of Rampart's own configuration documents (`apiVersion: rampart.io/v1`,
+    /// `kind`, `metadata`, `spec`), after checking the rest; nil when there is none (an error
+    /// when `specRequired`).
+    ///
+    /// ```swift
+    /// if let document = reader.document(text), let spec = reader.spec(of: document, kind: "ManagerConfiguration") { ... }
+    /// ```
+    public func spec(of document: YAMLNode, kind: String, specRequired: Bool = true) -> YAMLNode? {
+        guard let root = fields(document, "the \(kind) document", allowed: ["apiVersion", "kind", "metadata", "spec"],
+                                required: specRequired ? ["kind", "spec"] : ["kind"])
+        else { return nil }
+        if let node = root["kind"], let given = string(node, "kind"), given != kind {
+            error(node.location, "kind must be \(kind), found '\(given.prefix(80))'")
+        }
+        if let node = root["apiVersion"], let version = string(node, "apiVersion"), version != "rampart.io/v1" {
+            error(node.location, "apiVersion must be 'rampart.io/v1', found '\(version.prefix(80))'")
+        }
+        if let node = root["metadata"], let metadata = fields(node, "metadata", allowed: ["name", "namespace", "labels", "annotations"]) {
+            for key in ["name", "namespace"] { if let value = metadata[key] { _ = string(value, "metadata.\(key)") } }
+            for key in ["labels", "annotations"] { if let value = metadata[key] { _ = members(value, "metadata.\(key)") } }
+        }
+        return root["spec"]
+    }
+
     /// The members of a mapping by name when the file may hold keys this reader does not
     /// know and must leave alone (a kubeconfig's extensions and preferences); duplicates are
     /// still refused.

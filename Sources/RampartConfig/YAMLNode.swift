@@ -60,4 +60,36 @@ public indirect enum YAMLNode: Sendable {
         if case .scalar(let s, true, _) = self { return s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL" }
         return false
     }
+
+    /// The text of a scalar that is not null; nil for anything else.
+    public var text: String? {
+        if case .scalar(let s, _, _) = self, !isNull { return s }
+        return nil
+    }
+
+    /// `off`, or a plain `false` (YAML 1.1 reads a bare `off` as false): how the daemons'
+    /// configurations switch a listener or a file off.
+    public var isOff: Bool {
+        guard case .scalar(let s, let plain, _) = self else { return false }
+        return s == "off" || (plain && (s == "false" || s == "False" || s == "FALSE"))
+    }
+
+    /// The text of the scalar under `key` when this is a mapping holding one (the first
+    /// such key), unchecked: for telling documents apart by their `kind`, or naming an entry
+    /// in messages before its fields are read.
+    ///
+    /// ```swift
+    /// let docs = try YAMLReader.documents(in: "kind: SecurityPolicy\n", file: "p.yaml")
+    /// docs[0].scalar(forKey: "kind")  // "SecurityPolicy"
+    /// ```
+    public func scalar(forKey key: String) -> String? {
+        guard case .mapping(let pairs, _) = self else { return nil }
+        for (k, v) in pairs {
+            if case .scalar(key, _, _) = k {
+                if case .scalar(let text, _, _) = v, !v.isNull { return text }
+                return nil
+            }
+        }
+        return nil
+    }
 }

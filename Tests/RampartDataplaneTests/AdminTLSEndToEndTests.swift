@@ -169,7 +169,7 @@ struct AdminTLSEndToEndTests {
         chmod(readable.certificates.serverKey, 0o644)
         (status, output) = try readable.runToExit()
         #expect(status == 2 && output.contains("readable by every user") && output.contains("chmod 600"), "\(output)")
-        // Bad values: file:line of the key, and what was expected.
+        // Bad values: file:line:column of the value (the block's, for a missing key), and what was expected.
         let bad = try Firewall(tls: """
               tls:
                 certificate: a.crt
@@ -180,9 +180,9 @@ struct AdminTLSEndToEndTests {
         (status, output) = try bad.runToExit("--check")
         let path = bad.folder.appendingPathComponent("firewall.yaml").path
         #expect(status == 2, "\(output)")
-        #expect(output.contains("\(path):8:1: spec.tls.key is missing"), "\(output)")
-        #expect(output.contains("\(path):10:1: spec.tls.clientCertificates must be required"), "\(output)")
-        #expect(output.contains("\(path):12:1: spec.tls.clientRoles.ops must be a role or a list of roles"), "\(output)")
+        #expect(output.contains("\(path):9:5: spec.tls.key is missing"), "\(output)")
+        #expect(output.contains("\(path):10:25: spec.tls.clientCertificates must be required"), "\(output)")
+        #expect(output.contains("\(path):12:12: spec.tls.clientRoles.ops must be a role or a list of roles"), "\(output)")
         #expect(output.contains("clientRoles needs spec.tls.clientCA"), "\(output)")
         // Off loopback with optional client certificates and no tokens: as open as without TLS.
         let open = try Firewall(tls: """

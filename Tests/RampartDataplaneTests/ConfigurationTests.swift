@@ -1,4 +1,4 @@
-import RampartDataplane
+@testable import RampartDataplane
 import RampartHTTP
 import RampartPolicy
 import RampartWire
@@ -118,6 +118,131 @@ struct ConfigurationTests {
         #expect(SocketAddress(parsing: "[::1]:9680")?.description == "[::1]:9680")
         #expect(SocketAddress(parsing: "10.0.0.1") == nil)
         #expect(SocketAddress(parsing: "10.0.0.1:99999") == nil)
+    }
+}
+
+/// The file is parsed once and its documents told apart by their parsed `kind`; the firewall's
+/// document is read by the shared reader (RampartConfig), the rest by the policy loader, and
+/// every problem of both comes back at once, in file order, at its true position.
+@Suite("Configuration file: documents and positions")
+struct ConfigurationFileReaderTests {
+    static let firewall = """
+        apiVersion: rampart.io/v1
+        kind: FirewallConfiguration
+        metadata: {name: fw}
+        spec:
+          listen: 10.0.0.5:7000
+          vnis: [7]
+        """
+
+    static func problems(_ text: String) -> [String] {
+        do {
+            _ = try ConfigurationFile.parse(text, file: "fw.yaml")
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    @Test func documentsInEitherOrderAndCommentOnlyDocumentsBetween() throws {
+        let texts = [
+            "\(Self.firewall)\n---\n\(ConfigurationTests.policy)\n",
+            "\(ConfigurationTests.policy)\n---\n\(Self.firewall)\n",
+            "# the firewall\n\(Self.firewall)\n---\n# nothing but a comment\n---\n---\n\(ConfigurationTests.policy)\n---\n# the end\n",
+            // A flow-style document: no line starts with `kind:`.
+            "{apiVersion: rampart.io/v1, kind: FirewallConfiguration, spec: {listen: \"10.0.0.5:7000\", vnis: [7]}}\n---\n\(ConfigurationTests.policy)\n",
+        ]
+        for text in texts {
+            let file = try ConfigurationFile.parse(text, file: "fw.yaml")
+            #expect(file.firewall.listen == SocketAddress(parsing: "10.0.0.5:7000"), "\(text)")
+            #expect(file.firewall.allowedVNIs == [7])
+            #expect(file.matcher.rules.map(\.name).contains("web"))
+        }
+    }
+
+    @Test func errorsKeepTheirPositionsWhateverTheOrder() {
+        // The firewall's document second: its lines are the file's lines.
+        #expect(Self.problems("""
+            \(ConfigurationTests.policy)
+            ---
+            # comment
+            ---
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            spec:
+              listen: nowhere
+            """) == ["fw.yaml:13:11: spec.listen must be address:port (e.g. 0.0.0.0:6080), found 'nowhere'"])
+    }
+
+    @Test func unknownAndMisspeltKeysAreRefusedWhereTheyAre() {
+        #expect(Self.problems("""
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            metadata: {name: fw, lables: {a: b}}
+            spec:
+              udpGSo: true
+              colour: blue
+              auth: {tokenFile: /etc/rampart/tokens}
+              records: {flowsPerSecnd: 10}
+              tls: {certificate: a.crt, key: a.key, clientCa: ca.crt}
+            ---
+            \(ConfigurationTests.policy)
+            """) == [
+            "fw.yaml:3:22: unknown field 'lables' in metadata; did you mean 'labels'?",
+            "fw.yaml:5:3: unknown field 'udpGSo' in spec; did you mean 'udpGSO'?",
+            "fw.yaml:6:3: unknown field 'colour' in spec (expected one of: \(FirewallConfiguration.specKeys.joined(separator: ", ")))",
+            "fw.yaml:7:10: unknown field 'tokenFile' in spec.auth; did you mean 'tokensFile'?",
+            "fw.yaml:8:13: unknown field 'flowsPerSecnd' in spec.records; did you mean 'flowsPerSecond'?",
+            "fw.yaml:9:41: unknown field 'clientCa' in spec.tls; did you mean 'clientCA'?",
+        ])
+    }
+
+    @Test func everyProblemOfBothPartsAtOnceInFileOrder() {
+        #expect(Self.problems("""
+            apiVersion: rampart.io/v1
+            kind: SecurityPolicy
+            metadata: {name: p}
+            spec:
+              rules:
+                - {name: web, action: explode}
+            ---
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            spec:
+              workers: many
+              vnis: [7, 16777216]
+              returnPort: 0
+            ---
+            kind: FirewallConfiguratoin
+            """) == [
+            "fw.yaml:6:27: unknown action 'explode'; expected one of allow, deny, drop, reset-client, reset-server, reset-both",
+            "fw.yaml:11:12: spec.workers must be between 0 (one per core) and 256, found 'many'",
+            "fw.yaml:12:13: spec.vnis must be a list of VNIs (0...16777215), found '16777216'",
+            "fw.yaml:13:15: spec.returnPort must be a port (1...65535) or 'source', found '0'",
+            "fw.yaml:15:1: a document is missing the required field 'apiVersion'",
+            "fw.yaml:15:1: a document is missing the required field 'spec'",
+            "fw.yaml:15:7: unknown kind 'FirewallConfiguratoin'; expected SecurityPolicy, AddressTags or FirewallConfiguration; did you mean 'FirewallConfiguration'?",
+        ])
+    }
+
+    @Test func keysAndDocumentsGivenTwiceAreRefused() {
+        #expect(Self.problems("""
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            spec:
+              listen: 0.0.0.0:6080
+              workers: 2
+              listen: 0.0.0.0:7080
+            ---
+            \(ConfigurationTests.policy)
+            ---
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            spec: {workers: 4}
+            """) == [
+            "fw.yaml:6:3: duplicate field 'listen' in spec; first given at 4:3",
+            "fw.yaml:15:1: a second FirewallConfiguration document; the first begins at 1:1 (one file configures one firewall)",
+        ])
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RampartConfig
 import RampartHTTP
 import RampartTestSupport
 import Testing
@@ -208,25 +209,51 @@ struct TLSServerTests {
         #expect(try Self.curl(server.port, "/x", "--cacert renewed/ca.crt --cert \(certificates.certificate("reader")) --key \(certificates.key("reader"))", in: certificates).status == "200")
     }
 
-    @Test func theTLSBlockIsReadWithEveryProblem() {
-        let (good, none) = TLSConfiguration.read(
-            ["certificate": "a.crt", "key": "a.key", "clientCA": "ca.crt", "clientRoles": ["m": "tag-writer", "o": ["read-only", "policy-writer"], "p": "read-only, tag-writer"]],
-            key: "spec.tls", resolve: { "/etc/\($0)" })
-        #expect(none.isEmpty)
+    /// A `tls:` block read by the shared reader: what it made, and every problem recorded.
+    static func readTLS(_ yaml: String, resolve: (String) -> String = { $0 }) throws -> (TLSConfiguration?, [ConfigError]) {
+        let node = try #require(try YAMLReader.documents(in: yaml, file: "t.yaml").first)
+        let reader = ConfigReader(file: "t.yaml")
+        let tls = TLSConfiguration.read(node, key: "spec.tls", reader: reader, resolve: resolve)
+        return (tls, reader.sink.sorted())
+    }
+
+    @Test func theTLSBlockIsReadWithEveryProblem() throws {
+        let (good, none) = try Self.readTLS("""
+            certificate: a.crt
+            key: a.key
+            clientCA: ca.crt
+            clientRoles: {m: tag-writer, o: [read-only, policy-writer], p: "read-only, tag-writer"}
+            """, resolve: { "/etc/\($0)" })
+        #expect(none.isEmpty, "\(none)")
         #expect(good == TLSConfiguration(certificate: "/etc/a.crt", key: "/etc/a.key", clientCA: "/etc/ca.crt", clientCertificates: .required,
                                          clientRoles: ["m": [.tagWriter], "o": [.readOnly, .policyWriter], "p": [.readOnly, .tagWriter]]))
-        let off = TLSConfiguration.read("off", key: "spec.tls")
-        #expect(off.0 == nil && off.1.isEmpty)
-        #expect(TLSConfiguration.read(["certificate": "a", "key": "b"], key: "spec.tls").0?.clientCertificates == TLSConfiguration.ClientCertificates.none)
-        let (bad, problems) = TLSConfiguration.read(
-            ["certificate": 3, "clientCertificates": "sometimes", "clientRoles": ["m": "writer", "n": 7], "colour": "red"], key: "spec.tls")
+        for off in ["off", "false", "\"off\""] {
+            let (tls, problems) = try Self.readTLS(off)
+            #expect(tls == nil && problems.isEmpty, "\(off)")
+        }
+        #expect(try Self.readTLS("{certificate: a, key: b}").0?.clientCertificates == TLSConfiguration.ClientCertificates.none)
+        // Every problem at its own position, in file order.
+        let (bad, problems) = try Self.readTLS("""
+            certificate: [3]
+            clientCertificates: sometimes
+            clientRoles: {m: writer, n: 7}
+            colour: red
+            """)
         #expect(bad == nil)
-        let keys = problems.map(\.key)
-        #expect(keys.contains("spec.tls.colour") && keys.contains("spec.tls.certificate") && keys.contains("spec.tls.key"))
-        #expect(keys.contains("spec.tls.clientRoles.m") && keys.contains("spec.tls.clientRoles.n"), "\(problems)")
-        #expect(problems.contains { $0.message.contains("clientCertificates must be required") })
-        #expect(problems.contains { $0.message.contains("clientCertificates needs spec.tls.clientCA") })
-        #expect(problems.contains { $0.message.contains("clientRoles needs spec.tls.clientCA") })
-        #expect(problems.contains { $0.message.contains("unknown field 'spec.tls.colour'") })
+        #expect(problems.map { "\($0.line):\($0.column)" } == ["1:1", "1:14", "2:21", "2:21", "3:14", "3:18", "3:29", "4:1"], "\(problems)")
+        let messages = problems.map(\.message)
+        #expect(messages.contains("spec.tls.key is missing: the path of a PEM file holding the certificate's private key"))
+        #expect(messages.contains("spec.tls.certificate must be the path of a PEM file holding this listener's certificate (and its chain), found a list"))
+        #expect(messages.contains { $0.hasPrefix("spec.tls.clientCertificates must be required") && $0.hasSuffix("found 'sometimes'") })
+        #expect(messages.contains { $0.hasPrefix("spec.tls.clientCertificates needs spec.tls.clientCA") })
+        #expect(messages.contains { $0.hasPrefix("spec.tls.clientRoles needs spec.tls.clientCA") })
+        #expect(messages.contains { $0.hasPrefix("spec.tls.clientRoles.m must be a role or a list of roles") && $0.hasSuffix("found 'writer'") })
+        #expect(messages.contains { $0.hasPrefix("spec.tls.clientRoles.n must be a role or a list of roles") })
+        #expect(messages.contains("unknown field 'colour' in spec.tls (expected one of: certificate, key, clientCA, clientCertificates, clientRoles)"))
+        // A misspelt field is named with the one meant; an identity given twice is refused.
+        let (_, misspelt) = try Self.readTLS("{certificate: a, key: b, clientCa: ca.crt}")
+        #expect(misspelt.map(\.message) == ["unknown field 'clientCa' in spec.tls; did you mean 'clientCA'?"])
+        let (_, twice) = try Self.readTLS("{certificate: a, key: b, clientCA: c, clientRoles: {m: read-only, m: tag-writer}}")
+        #expect(twice.map(\.message) == ["duplicate field 'm' in spec.tls.clientRoles; first given at 1:53"], "\(twice)")
     }
 }

@@ -28,7 +28,7 @@ struct ManagerCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
         let (status, output) = try manager("validate --config '\(file.path)'")
         #expect(status == 2)
-        #expect(output.contains("\(file.path):5: cluster name 'BAD' must be"))
+        #expect(output.contains("\(file.path):5:13: cluster name 'BAD' must be"))
         #expect(output.contains("id must be 1..2048"))
     }
 

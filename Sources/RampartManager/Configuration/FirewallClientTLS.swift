@@ -1,4 +1,5 @@
 import FoundationEssentials
+import RampartConfig
 import RampartKube
 
 #if canImport(Glibc)
@@ -36,20 +37,20 @@ public struct FirewallClientTLS: Sendable, Equatable {
 
     static let fields = ["ca", "certificate", "key"]
 
-    /// Reads a `tls:` mapping of the configuration (`where_` names it in messages, e.g.
-    /// "spec.firewallTLS" or "firewall 'fw-1': tls"); relative paths through `resolve`.
-    static func read(_ value: Any, where where_: String, resolve: (String) -> String) -> (FirewallClientTLS?, [String]) {
-        guard let block = value as? [String: Any] else {
-            return (nil, ["\(where_) must be a mapping {ca: PATH, certificate: PATH, key: PATH}, found '\(value)'"])
+    /// Reads a `tls:` mapping of the configuration through the shared reader, each problem
+    /// recorded in `r` at its position (`what` names it in messages, e.g. "spec.firewallTLS"
+    /// or "firewall 'fw-1': tls"); relative paths through `resolve`. Nil when it has a problem.
+    static func read(_ node: YAMLNode, _ what: String, reader r: ConfigReader, resolve: (String) -> String) -> FirewallClientTLS? {
+        guard case .mapping = node else {
+            r.error(node.location, "\(what) must be a mapping {ca: PATH, certificate: PATH, key: PATH}, found \(r.describe(node))")
+            return nil
         }
-        var problems: [String] = []
-        for field in block.keys.sorted() where !fields.contains(field) {
-            problems.append("\(where_): unknown field '\(field)'; expected one of \(fields.joined(separator: ", "))")
-        }
+        let before = r.sink.errors.count
+        guard let block = r.fields(node, what, allowed: fields) else { return nil }
         func path(_ field: String, _ meaning: String) -> String? {
-            guard let raw = block[field] else { return nil }
-            guard let text = raw as? String, !text.isEmpty else {
-                problems.append("\(where_).\(field) must be the path of \(meaning), found '\(raw)'")
+            guard let value = block[field] else { return nil }
+            guard let text = value.text, !text.isEmpty else {
+                r.error(value.location, "\(what).\(field) must be the path of \(meaning), found \(r.describe(value))")
                 return nil
             }
             return resolve(text)
@@ -59,9 +60,9 @@ public struct FirewallClientTLS: Sendable, Equatable {
             certificate: path("certificate", "a PEM file holding the manager's client certificate"),
             key: path("key", "a PEM file holding the client certificate's private key"))
         if (block["certificate"] == nil) != (block["key"] == nil) {
-            problems.append("\(where_): certificate and key go together (the client certificate and its private key)")
+            r.error(node.location, "\(what): certificate and key go together (the client certificate and its private key)")
         }
-        return problems.isEmpty ? (tls, []) : (nil, problems)
+        return r.sink.errors.count == before ? tls : nil
     }
 
     /// The files' contents for libcurl; errors name the firewall, the file and what to do.

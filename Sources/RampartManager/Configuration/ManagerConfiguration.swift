@@ -3,7 +3,6 @@ import RampartHTTP
 import RampartPOSIX
 import RampartKube
 import RampartConfig
-import RampartPolicy
 
 /// One watched cluster, as the manager's configuration names it.
 public struct ClusterConfiguration: Sendable, Equatable {
@@ -163,218 +162,234 @@ public struct ManagerConfiguration: Sendable, Equatable {
 
     public static let kind = "ManagerConfiguration"
 
-    /// Reads and checks `path`; every problem is reported at once, as file:line: message.
-    public static func load(path: String) throws(ConfigurationErrors) -> ManagerConfiguration {
+    /// Reads and checks `path`; every problem is reported at once, as file:line:column: message.
+    public static func load(path: String) throws(ConfigErrors) -> ManagerConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationErrors(["\(path): cannot read the file"])
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the file")])
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigurationErrors) -> ManagerConfiguration {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var errors: [String] = []
-        // The line of the first mention of `needle` at or after line `from`, for messages.
-        func line(of needle: String, from: Int = 0) -> Int {
-            guard from < lines.count else { return 1 }
-            return (lines[from...].firstIndex { $0.contains(needle) } ?? 0) + 1
-        }
-        func fail(_ at: Int, _ message: String) { errors.append("\(file):\(at): \(message)") }
-        let root: Any?
-        do throws(PolicyErrors) { root = try PlainYAML.load(text, file: file) } catch {
-            throw ConfigurationErrors(error.errors.map { "\($0.file):\($0.line): \($0.message)" })
-        }
-        guard let document = root as? [String: Any] else {
-            throw ConfigurationErrors(["\(file):1: expected a ManagerConfiguration mapping (apiVersion, kind, spec)"])
-        }
-        if document["kind"] as? String != kind { fail(line(of: "kind:"), "kind must be \(kind)") }
-        if let version = document["apiVersion"] as? String, version != "rampart.io/v1" {
-            fail(line(of: "apiVersion:"), "apiVersion must be rampart.io/v1, found '\(version)'")
-        }
-        guard let spec = document["spec"] as? [String: Any] else {
-            throw ConfigurationErrors(errors + ["\(file):1: spec is missing: it lists clusters and firewalls"])
-        }
+    /// Parses a configuration document; `file` names it in errors, and relative paths are
+    /// taken from its folder. Every problem is reported at once, in file order, each with its
+    /// `file:line:column` and what was expected; unknown and misspelt keys are refused (the
+    /// clusters' and firewalls' entries' too).
+    public static func parse(_ text: String, file: String) throws(ConfigErrors) -> ManagerConfiguration {
+        let reader = ConfigReader(file: file)
+        let configuration = read(text, reader: reader, file: file)
+        try reader.check()
+        guard let configuration else { throw ConfigErrors([ConfigError(file: file, line: 1, column: 1, message: "not a ManagerConfiguration")]) }
+        return configuration
+    }
+
+    static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
+    static let clusterKeys = ["name", "id", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
+                              "podSelector", "namespaces", "excludeNamespaces", "stallTimeout", "watchTimeoutSeconds"]
+    static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls"]
+
+    private static func read(_ text: String, reader r: ConfigReader, file: String) -> ManagerConfiguration? {
+        guard let document = r.document(text), let specNode = r.spec(of: document, kind: kind),
+              let spec = r.fields(specNode, "spec", allowed: specKeys)
+        else { return nil }
         var configuration = ManagerConfiguration()
         let folder = PathName.folder(of: file)
         func resolve(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)" }
-        let known: Set<String> = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
-        // The line of a dotted key (spec.tls.clientRoles.ops), as deep as it is written.
-        func line(ofKey key: String, from: Int = 0) -> Int {
-            var at = from
-            for part in key.split(separator: ".").dropFirst() {
-                guard at < lines.count, let found = lines[at...].firstIndex(where: { $0.contains("\(part):") }) else { break }
-                at = found
-            }
-            return at + 1
-        }
-        for key in spec.keys.sorted() where !known.contains(key) {
-            fail(line(of: "\(key):"), "unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
-        }
-        if let value = spec["listen"] {
-            if let text = value as? String, text.contains(":") { configuration.listen = text } else {
-                fail(line(of: "listen:"), "spec.listen must be address:port (e.g. 127.0.0.1:9690)")
+
+        if let node = spec["listen"] {
+            if let text = node.text, text.contains(":") { configuration.listen = text } else {
+                r.error(node.location, "spec.listen must be address:port (e.g. 127.0.0.1:9690)")
             }
         }
-        if let value = spec["probes"] {
-            if (value as? String) == "off" || (value as? Bool) == false { configuration.probesEnabled = false } else if let text = value as? String, text.contains(":") {
-                configuration.probes = text
-            } else {
-                fail(line(of: "probes:"), "spec.probes must be address:port (e.g. 127.0.0.1:9692, or 0.0.0.0:9692 for kubelet probes) or off")
+        if let node = spec["probes"] {
+            if node.isOff { configuration.probesEnabled = false } else if let text = node.text, text.contains(":") { configuration.probes = text } else {
+                r.error(node.location, "spec.probes must be address:port (e.g. 127.0.0.1:9692, or 0.0.0.0:9692 for kubelet probes) or off")
             }
         }
-        if let value = spec["auth"] {
-            if let auth = value as? [String: Any], auth.keys.allSatisfy({ $0 == "tokensFile" }), let path = auth["tokensFile"] as? String, !path.isEmpty {
-                configuration.tokensFile = resolve(path)
-            } else {
-                fail(line(of: "auth:"), "spec.auth must be {tokensFile: PATH}: a file of lines 'ROLE NAME TOKEN', mode 0600")
-            }
-        }
-        if let value = spec["tls"] {
-            let (tls, problems) = TLSConfiguration.read(value, key: "spec.tls", resolve: resolve)
-            configuration.tls = tls
-            for problem in problems { fail(line(ofKey: problem.key), problem.message) }
-        }
-        if let value = spec["firewallTLS"] {
-            let (tls, problems) = FirewallClientTLS.read(value, where: "spec.firewallTLS", resolve: resolve)
-            configuration.firewallTLS = tls
-            for problem in problems { fail(line(of: "firewallTLS:"), problem) }
-        }
-        if let value = spec["state"] {
-            if let text = value as? String, !text.isEmpty { configuration.state = text } else {
-                fail(line(of: "state:"), "spec.state must be the path of the SQLite state file")
-            }
-        }
-        if let value = spec["auditRetentionDays"] {
-            if let n = value as? Int, n >= 1, n <= 36500 { configuration.auditRetentionDays = n } else {
-                fail(line(of: "auditRetentionDays:"), "spec.auditRetentionDays must be between 1 and 36500")
-            }
-        }
-        if let value = spec["firewallCheckSeconds"] {
-            let seconds = (value as? Int).map(Double.init) ?? (value as? Double)
-            if let seconds, seconds >= 0.5, seconds <= 3600 { configuration.firewallCheckSeconds = seconds } else {
-                fail(line(of: "firewallCheckSeconds:"), "spec.firewallCheckSeconds must be between 0.5 and 3600 seconds")
-            }
-        }
-        var searchFrom = 0
-        for (index, item) in (spec["clusters"] as? [Any] ?? []).enumerated() {
-            guard let cluster = item as? [String: Any], let name = cluster["name"] as? String else {
-                fail(line(of: "clusters:"), "spec.clusters[\(index)] needs a name")
-                continue
-            }
-            let at = line(of: name, from: searchFrom)
-            searchFrom = at
-            let fields: Set<String> = ["name", "id", "kubeconfig", "context", "credentialFile", "server", "inCluster",
-                                       "tagStyle", "labels", "excludeLabels", "podSelector", "namespaces", "excludeNamespaces",
-                                       "stallTimeout", "watchTimeoutSeconds"]
-            for key in cluster.keys.sorted() where !fields.contains(key) {
-                fail(line(of: "\(key):", from: at - 1), "cluster '\(name)': unknown field '\(key)'; expected one of \(fields.sorted().joined(separator: ", "))")
-            }
-            if name.isEmpty || name.count > 20 || !name.allSatisfy({ ($0.isLetter && $0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" }) {
-                fail(at, "cluster name '\(name)' must be 1 to 20 lower-case letters, digits or '-' (it is part of tag names)")
-            }
-            if configuration.clusters.contains(where: { $0.name == name }) { fail(at, "cluster name '\(name)' is used twice") }
-            guard let id = cluster["id"] as? Int, (1...2048).contains(id) else {
-                fail(at, "cluster '\(name)': id must be 1..2048 (the VNI its tunnels carry)")
-                continue
-            }
-            if configuration.clusters.contains(where: { $0.id == id }) { fail(at, "cluster id \(id) is used twice") }
-            let source: ClusterConfiguration.Source
-            let sources = ["kubeconfig", "credentialFile", "inCluster"].filter { cluster[$0] != nil }
-            if sources.count != 1 {
-                fail(at, "cluster '\(name)': give exactly one of kubeconfig, credentialFile (with server) or inCluster: true")
-                continue
-            }
-            if let path = cluster["kubeconfig"] as? String {
-                source = .kubeconfig(path: resolve(path), context: cluster["context"] as? String)
-            } else if let path = cluster["credentialFile"] as? String {
-                source = .credentialFile(path: resolve(path), server: cluster["server"] as? String)
-            } else if cluster["inCluster"] as? Bool == true {
-                source = .inCluster
-            } else {
-                fail(at, "cluster '\(name)': kubeconfig and credentialFile are paths; inCluster is true")
-                continue
-            }
-            var entry = ClusterConfiguration(name: name, id: id, source: source)
-            if let style = cluster["tagStyle"] {
-                if let text = style as? String, let value = TagStyle(rawValue: text) { entry.tagStyle = value } else {
-                    fail(line(of: "tagStyle:", from: at - 1), "cluster '\(name)': tagStyle must be rampart, compatible or both")
-                }
-            }
-            if let labels = cluster["labels"] {
-                if let list = labels as? [String] { entry.labels.include = list } else {
-                    fail(line(of: "labels:", from: at - 1), "cluster '\(name)': labels is a list of label keys (a trailing * matches a prefix)")
-                }
-            }
-            if let extra = cluster["excludeLabels"] as? [String] { entry.labels.exclude += extra }
-            entry.podSelector = cluster["podSelector"] as? String
-            entry.namespaces = cluster["namespaces"] as? [String]
-            entry.excludedNamespaces = cluster["excludeNamespaces"] as? [String] ?? []
-            if let value = cluster["stallTimeout"] {
-                if let n = value as? Int, n >= 1 { entry.stallTimeout = Double(n) } else if let n = value as? Double, n > 0 { entry.stallTimeout = n } else {
-                    fail(line(of: "stallTimeout:", from: at - 1), "cluster '\(name)': stallTimeout is seconds > 0")
-                }
-            }
-            if let value = cluster["watchTimeoutSeconds"] {
-                if let n = value as? Int, n >= 1 { entry.watchTimeoutSeconds = n } else {
-                    fail(line(of: "watchTimeoutSeconds:", from: at - 1), "cluster '\(name)': watchTimeoutSeconds is a whole number of seconds ≥ 1")
-                }
-            }
-            if let stall = entry.stallTimeout, stall <= Double(entry.watchTimeoutSeconds) {
-                fail(line(of: "stallTimeout:", from: at - 1),
-                     "cluster '\(name)': stallTimeout (\(cFormat("%g", stall)) s) must be above watchTimeoutSeconds (\(entry.watchTimeoutSeconds) s): an API server sends nothing at all on a watch of a resource that does not change until the watch ends; leave stallTimeout out to derive it")
-            }
-            configuration.clusters.append(entry)
-        }
-        if spec["clusters"] != nil && !(spec["clusters"] is [Any]) { fail(line(of: "clusters:"), "spec.clusters must be a list") }
-        for (index, item) in (spec["firewalls"] as? [Any] ?? []).enumerated() {
-            guard let firewall = item as? [String: Any], let name = firewall["name"] as? String,
-                  let admin = firewall["admin"] as? String
-            else {
-                fail(line(of: "firewalls:"), "spec.firewalls[\(index)] needs a name and admin (http://host:port)")
-                continue
-            }
-            if !admin.hasPrefix("http://") && !admin.hasPrefix("https://") {
-                fail(line(of: admin), "firewall '\(name)': admin must be http://host:port or https://host:port, found '\(admin)'")
-            }
-            if configuration.firewalls.contains(where: { $0.name == name }) { fail(line(of: name), "firewall name '\(name)' is used twice") }
-            var clusters: [String]?
-            if let value = firewall["clusters"] {
-                if let list = value as? [String] {
-                    for cluster in list where !configuration.clusters.contains(where: { $0.name == cluster }) {
-                        fail(line(of: "clusters:", from: line(of: name) - 1), "firewall '\(name)': no cluster named '\(cluster)' (known: \(configuration.clusters.map(\.name).joined(separator: ", ")))")
+        if let node = spec["auth"] {
+            let expected = "spec.auth must be {tokensFile: PATH}: a file of lines 'ROLE NAME TOKEN', mode 0600"
+            if case .mapping = node {
+                let before = r.sink.errors.count
+                if let auth = r.fields(node, "spec.auth", allowed: ["tokensFile"]) {
+                    if let path = auth["tokensFile"]?.text, !path.isEmpty { configuration.tokensFile = resolve(path) } else if r.sink.errors.count == before {
+                        r.error((auth["tokensFile"] ?? node).location, expected)
                     }
-                    clusters = list
-                } else {
-                    fail(line(of: name), "firewall '\(name)': clusters is a list of cluster names")
                 }
+            } else {
+                r.error(node.location, expected)
             }
-            var tokenFile: String?
-            if let value = firewall["tokenFile"] {
-                if let path = value as? String, !path.isEmpty { tokenFile = resolve(path) } else {
-                    fail(line(of: "tokenFile:", from: line(of: name) - 1), "firewall '\(name)': tokenFile is the path of a file holding its admin API token")
-                }
-            }
-            let known: Set<String> = ["name", "admin", "clusters", "tokenFile", "tls"]
-            for key in firewall.keys.sorted() where !known.contains(key) {
-                fail(line(of: "\(key):", from: line(of: name) - 1), "firewall '\(name)': unknown field '\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
-            }
-            var tls = admin.hasPrefix("https://") ? configuration.firewallTLS : nil
-            if let value = firewall["tls"] {
-                let (own, problems) = FirewallClientTLS.read(value, where: "firewall '\(name)': tls", resolve: resolve)
-                for problem in problems { fail(line(of: "tls:", from: line(of: name) - 1), problem) }
-                if !admin.hasPrefix("https://") {
-                    fail(line(of: "tls:", from: line(of: name) - 1), "firewall '\(name)': tls is for an https:// admin API; admin is \(admin)")
-                }
-                tls = own
-            }
-            configuration.firewalls.append(FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls))
         }
-        if !errors.isEmpty { throw ConfigurationErrors(errors) }
+        if let node = spec["tls"] { configuration.tls = TLSConfiguration.read(node, key: "spec.tls", reader: r, resolve: resolve) }
+        if let node = spec["firewallTLS"] { configuration.firewallTLS = FirewallClientTLS.read(node, "spec.firewallTLS", reader: r, resolve: resolve) }
+        if let node = spec["state"] {
+            if let text = node.text, !text.isEmpty { configuration.state = text } else {
+                r.error(node.location, "spec.state must be the path of the SQLite state file")
+            }
+        }
+        if let node = spec["auditRetentionDays"] {
+            if let n = node.text.flatMap({ Int($0) }), (1...36500).contains(n) { configuration.auditRetentionDays = n } else {
+                r.error(node.location, "spec.auditRetentionDays must be between 1 and 36500")
+            }
+        }
+        if let node = spec["firewallCheckSeconds"] {
+            if let seconds = seconds(node), seconds >= 0.5, seconds <= 3600 { configuration.firewallCheckSeconds = seconds } else {
+                r.error(node.location, "spec.firewallCheckSeconds must be between 0.5 and 3600 seconds")
+            }
+        }
+        var clusterNames: [String] = []
+        // A list left empty (`clusters:` with its entries commented out) lists nothing.
+        if let node = spec["clusters"], !node.isNull, let items = r.list(node, "spec.clusters", limit: 2048) {
+            var names: [String] = []
+            for (index, item) in items.enumerated() {
+                if let cluster = readCluster(item, index, reader: r, resolve: resolve, names: names, known: configuration.clusters) {
+                    configuration.clusters.append(cluster)
+                }
+                if let name = item.scalar(forKey: "name"), !names.contains(name) { names.append(name) }
+            }
+            clusterNames = names
+        }
+        if let node = spec["firewalls"], !node.isNull, let items = r.list(node, "spec.firewalls", limit: 10_000) {
+            var names: [String] = []
+            for (index, item) in items.enumerated() {
+                if let firewall = readFirewall(item, index, reader: r, resolve: resolve, clusters: clusterNames, names: names,
+                                               firewallTLS: configuration.firewallTLS) {
+                    configuration.firewalls.append(firewall)
+                }
+                if let name = item.scalar(forKey: "name") { names.append(name) }
+            }
+        }
         return configuration
+    }
+
+    /// A number of seconds, whole or decimal.
+    private static func seconds(_ node: YAMLNode) -> Double? {
+        guard case .scalar(let text, true, _) = node, let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
+    private static func readCluster(_ item: YAMLNode, _ index: Int, reader r: ConfigReader, resolve: (String) -> String,
+                                    names: [String], known: [ClusterConfiguration]) -> ClusterConfiguration? {
+        let what = item.scalar(forKey: "name").map { "cluster '\($0.prefix(80))'" } ?? "spec.clusters[\(index)]"
+        guard case .mapping = item else {
+            r.error(item.location, "spec.clusters[\(index)] must be a mapping {name, id, kubeconfig | credentialFile | inCluster, ...}, found \(r.describe(item))")
+            return nil
+        }
+        guard let c = r.fields(item, what, allowed: clusterKeys) else { return nil }
+        guard let nameNode = c["name"], let name = nameNode.text else {
+            r.error((c["name"] ?? item).location, "spec.clusters[\(index)] needs a name")
+            return nil
+        }
+        func fail(_ at: YAMLNode, _ message: String) { r.error(at.location, message) }
+        if name.isEmpty || name.count > 20 || !name.allSatisfy({ ($0.isLetter && $0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" }) {
+            fail(nameNode, "cluster name '\(name.prefix(80))' must be 1 to 20 lower-case letters, digits or '-' (it is part of tag names)")
+        }
+        if names.contains(name) { fail(nameNode, "cluster name '\(name.prefix(80))' is used twice") }
+        guard let idNode = c["id"], let id = idNode.text.flatMap({ Int($0) }), (1...2048).contains(id) else {
+            fail(c["id"] ?? item, "cluster '\(name)': id must be 1..2048 (the VNI its tunnels carry)")
+            return nil
+        }
+        if known.contains(where: { $0.id == id }) { fail(idNode, "cluster id \(id) is used twice") }
+        var source = ClusterConfiguration.Source.inCluster
+        let sources = ["kubeconfig", "credentialFile", "inCluster"].compactMap { c[$0] }
+        if sources.count != 1 {
+            fail(sources.dropFirst().first ?? item, "cluster '\(name)': give exactly one of kubeconfig, credentialFile (with server) or inCluster: true")
+            return nil
+        } else if c["inCluster"] == nil, let path = sources[0].text {
+            if c["kubeconfig"] != nil {
+                source = .kubeconfig(path: resolve(path), context: c["context"].flatMap { r.string($0, "cluster '\(name)': context") })
+            } else {
+                source = .credentialFile(path: resolve(path), server: c["server"].flatMap { r.string($0, "cluster '\(name)': server") })
+            }
+        } else if case .scalar("true", true, _)? = c["inCluster"] {
+            // The pod's own service account: the default.
+        } else {
+            fail(sources[0], "cluster '\(name)': kubeconfig and credentialFile are paths; inCluster is true")
+            return nil
+        }
+        var entry = ClusterConfiguration(name: name, id: id, source: source)
+        if let node = c["tagStyle"] {
+            if let style = node.text.flatMap(TagStyle.init(rawValue:)) { entry.tagStyle = style } else {
+                fail(node, "cluster '\(name)': tagStyle must be rampart, compatible or both")
+            }
+        }
+        func strings(_ key: String, _ expected: String) -> [String]? {
+            guard let node = c[key] else { return nil }
+            guard case .sequence(let items, _) = node, items.allSatisfy({ $0.text != nil }) else {
+                fail(node, "cluster '\(name)': \(expected)")
+                return nil
+            }
+            return items.compactMap(\.text)
+        }
+        if let labels = strings("labels", "labels is a list of label keys (a trailing * matches a prefix)") { entry.labels.include = labels }
+        if let labels = strings("excludeLabels", "excludeLabels is a list of label keys (a trailing * matches a prefix)") { entry.labels.exclude += labels }
+        entry.podSelector = c["podSelector"].flatMap { r.string($0, "cluster '\(name)': podSelector") }
+        entry.namespaces = strings("namespaces", "namespaces is a list of namespace names")
+        entry.excludedNamespaces = strings("excludeNamespaces", "excludeNamespaces is a list of namespace names") ?? []
+        if let node = c["watchTimeoutSeconds"] {
+            if let n = node.text.flatMap({ Int($0) }), n >= 1 { entry.watchTimeoutSeconds = n } else {
+                fail(node, "cluster '\(name)': watchTimeoutSeconds is a whole number of seconds ≥ 1")
+            }
+        }
+        if let node = c["stallTimeout"] {
+            if let stall = seconds(node), stall > 0 {
+                entry.stallTimeout = stall
+                if stall <= Double(entry.watchTimeoutSeconds) {
+                    fail(node, "cluster '\(name)': stallTimeout (\(cFormat("%g", stall)) s) must be above watchTimeoutSeconds (\(entry.watchTimeoutSeconds) s): an API server sends nothing at all on a watch of a resource that does not change until the watch ends; leave stallTimeout out to derive it")
+                }
+            } else {
+                fail(node, "cluster '\(name)': stallTimeout is seconds > 0")
+            }
+        }
+        return entry
+    }
+
+    private static func readFirewall(_ item: YAMLNode, _ index: Int, reader r: ConfigReader, resolve: (String) -> String,
+                                     clusters known: [String], names: [String], firewallTLS: FirewallClientTLS?) -> FirewallTarget? {
+        let what = item.scalar(forKey: "name").map { "firewall '\($0.prefix(80))'" } ?? "spec.firewalls[\(index)]"
+        let needs = "spec.firewalls[\(index)] needs a name and admin (http://host:port)"
+        guard case .mapping = item else {
+            r.error(item.location, needs)
+            return nil
+        }
+        guard let f = r.fields(item, what, allowed: firewallKeys) else { return nil }
+        guard let nameNode = f["name"], let name = nameNode.text, let adminNode = f["admin"], let admin = adminNode.text else {
+            r.error(item.location, needs)
+            return nil
+        }
+        func fail(_ at: YAMLNode, _ message: String) { r.error(at.location, message) }
+        let https = admin.hasPrefix("https://")
+        if !admin.hasPrefix("http://") && !https {
+            fail(adminNode, "firewall '\(name)': admin must be http://host:port or https://host:port, found '\(admin.prefix(200))'")
+        }
+        if names.contains(name) { fail(nameNode, "firewall name '\(name)' is used twice") }
+        var clusters: [String]?
+        if let node = f["clusters"] {
+            if case .sequence(let items, _) = node, items.allSatisfy({ $0.text != nil }) {
+                for item in items where !known.contains(item.text!) {
+                    fail(item, "firewall '\(name)': no cluster named '\(item.text!.prefix(80))' (known: \(known.joined(separator: ", ")))")
+                }
+                clusters = items.compactMap(\.text)
+            } else {
+                fail(node, "firewall '\(name)': clusters is a list of cluster names")
+            }
+        }
+        var tokenFile: String?
+        if let node = f["tokenFile"] {
+            if let path = node.text, !path.isEmpty { tokenFile = resolve(path) } else {
+                fail(node, "firewall '\(name)': tokenFile is the path of a file holding its admin API token")
+            }
+        }
+        var tls = https ? firewallTLS : nil
+        if let node = f["tls"] {
+            tls = FirewallClientTLS.read(node, "firewall '\(name)': tls", reader: r, resolve: resolve)
+            if !https { fail(node, "firewall '\(name)': tls is for an https:// admin API; admin is \(admin.prefix(200))") }
+        }
+        return FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls)
     }
 }
 
-/// Every problem of a configuration file, each as `file:line: message`.
+/// A firewall's credential files that cannot be used, found when they are read (at start,
+/// by `rampart-manager validate`, before a push); the configuration file's own problems are
+/// `ConfigErrors`, with their positions.
 public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
     public var messages: [String]
     public init(_ messages: [String]) { self.messages = messages }

@@ -23,14 +23,27 @@ public struct PolicyLoader {
     public static let maximumObjects = 200_000
 
     public static func load(yaml: String, file: String) throws(PolicyErrors) -> PolicyDocument {
-        let docs = try YAMLReader.documents(in: yaml, file: file)
+        try load(documents: YAMLReader.documents(in: yaml, file: file), file: file)
+    }
+
+    /// Reads documents already parsed from `file`, keeping their positions: a file that also
+    /// holds documents of other kinds (the firewall's `FirewallConfiguration`) hands over the
+    /// rest, and names its own kinds in `otherKinds` so a misspelt kind is matched against
+    /// them too.
+    ///
+    /// ```swift
+    /// let documents = try YAMLReader.documents(in: text, file: "fw.yaml")
+    /// let policy = try PolicyLoader.load(documents: documents.filter { $0.scalar(forKey: "kind") != "FirewallConfiguration" },
+    ///                                    file: "fw.yaml", otherKinds: ["FirewallConfiguration"])
+    /// ```
+    public static func load(documents docs: [YAMLNode], file: String, otherKinds: [String] = []) throws(PolicyErrors) -> PolicyDocument {
         let reader = FieldReader(file: file)
         var raw = RawPolicy()
         var policies = 0
         var kinds = 0
         for doc in docs where !doc.isNull {
             kinds += 1
-            guard let (kind, spec) = readHeader(doc, reader: reader) else { continue }
+            guard let (kind, spec) = readHeader(doc, reader: reader, otherKinds: otherKinds) else { continue }
             switch kind {
             case "SecurityPolicy":
                 policies += 1
@@ -67,7 +80,7 @@ public struct PolicyLoader {
     }
 
     /// Checks apiVersion, kind and metadata; returns the kind and the spec.
-    static func readHeader(_ doc: YAMLNode, reader: FieldReader, only: String? = nil) -> (String, YAMLNode)? {
+    static func readHeader(_ doc: YAMLNode, reader: FieldReader, only: String? = nil, otherKinds: [String] = []) -> (String, YAMLNode)? {
         guard let f = reader.fields(doc, "a document", allowed: ["apiVersion", "kind", "metadata", "spec"],
                                     required: ["apiVersion", "kind", "spec"]) else { return nil }
         // A wrong apiVersion is reported, and the spec is still checked so every error shows at once.
@@ -80,8 +93,10 @@ public struct PolicyLoader {
             if allowed.contains(s) {
                 kind = s
             } else {
-                reader.error(k.location, "unknown kind '\(s.prefix(80))'; expected \(allowed.joined(separator: " or "))"
-                    + (DidYouMean.suggestion(for: s, among: allowed).map { "; did you mean '\($0)'?" } ?? ""))
+                let expected = allowed + otherKinds
+                let list = expected.count > 2 ? expected.dropLast().joined(separator: ", ") + " or " + expected.last! : expected.joined(separator: " or ")
+                reader.error(k.location, "unknown kind '\(s.prefix(80))'; expected \(list)"
+                    + (DidYouMean.suggestion(for: s, among: expected).map { "; did you mean '\($0)'?" } ?? ""))
             }
         }
         if let m = f["metadata"], let mf = reader.fields(m, "metadata", allowed: ["name", "namespace", "labels", "annotations"]) {

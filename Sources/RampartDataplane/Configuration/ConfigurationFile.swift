@@ -1,0 +1,76 @@
+import FoundationEssentials
+import RampartConfig
+import RampartPolicy
+
+/// One configuration file read and checked: the firewall section and the compiled policy.
+///
+/// The file is parsed once; its documents are told apart by their parsed `kind`, in any
+/// order: the `FirewallConfiguration` document (optional; defaults without it) is read here,
+/// the rest (`SecurityPolicy`, `AddressTags`) by the policy loader, every node keeping its
+/// true position.
+///
+/// ```swift
+/// let bundle = try ConfigurationFile.load(path: "/etc/rampart/firewall.yaml")
+/// var engine = Engine(policy: bundle.matcher)
+/// ```
+public struct ConfigurationFile {
+    public var firewall: FirewallConfiguration
+    public var document: PolicyDocument
+    public var matcher: PolicyMatcher
+
+    /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
+    public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error)")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses the text of a configuration file. Every problem of both parts is reported at
+    /// once, in file order.
+    public static func parse(_ text: String, file: String) throws(PolicyErrors) -> ConfigurationFile {
+        let documents = try YAMLReader.documents(in: text, file: file)
+        let reader = ConfigReader(file: file)
+        var firewall = FirewallConfiguration()
+        var firewallAt: SourceLocation?
+        var policyDocuments: [YAMLNode] = []
+        for document in documents {
+            guard document.scalar(forKey: "kind") == FirewallConfiguration.kind else {
+                policyDocuments.append(document)
+                continue
+            }
+            if let first = firewallAt {
+                reader.error(document.location, "a second FirewallConfiguration document; the first begins at \(first) (one file configures one firewall)")
+                continue
+            }
+            firewallAt = document.location
+            firewall = FirewallConfiguration.read(document, reader: reader)
+        }
+        // The policy is checked even when the firewall's document is wrong: every error at once.
+        var policy: PolicyDocument?
+        do {
+            policy = try PolicyLoader.load(documents: policyDocuments, file: file, otherKinds: [FirewallConfiguration.kind])
+        } catch {
+            for e in error.errors {
+                reader.error(SourceLocation(line: e.line, column: e.column), e.message.hasPrefix(PolicyLoader.missingPolicyPrefix)
+                    ? missingPolicyMessage(besideFirewall: firewallAt != nil) : e.message)
+            }
+        }
+        try reader.check()
+        guard let policy else { throw PolicyErrors([PolicyError(file: file, line: 1, column: 1, message: missingPolicyMessage(besideFirewall: firewallAt != nil))]) }
+        let matcher = try PolicyMatcher(policy, tags: policy.addressTags)
+        return ConfigurationFile(firewall: firewall, document: policy, matcher: matcher)
+    }
+
+    /// The firewall starts only with a policy: say so in the firewall's words.
+    static func missingPolicyMessage(besideFirewall: Bool) -> String {
+        "\(PolicyLoader.missingPolicyPrefix) rampart-firewall starts only with a policy, and this file has"
+            + " no SecurityPolicy document\(besideFirewall ? " beside its FirewallConfiguration" : ""). Add one after"
+            + " a line '---': 'apiVersion: rampart.io/v1', 'kind: SecurityPolicy', 'metadata: {name: NAME}',"
+            + " 'spec: {zones: [...], rules: [...]}' (with no rules, traffic within a zone is allowed and"
+            + " between zones denied; see docs/firewall.md and docs/policy.md)"
+    }
+}
