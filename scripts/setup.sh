@@ -75,6 +75,7 @@ declare -A FILE_PROVIDER=(
     [/usr/include/sqlite3.h]=libsqlite3-dev                       # the manager's state
     [/usr/include/yaml.h]=libyaml-dev                             # the YAML reader's tokenizer
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
+    [/usr/include/hs/hs.h]=libvectorscan-dev                      # the signatures' multi-pattern prefilter
     [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 
