@@ -33,7 +33,7 @@ struct RuleGroupBuilder {
     var isEmpty: Bool { patterns.isEmpty && always.isEmpty }
 
     mutating func add(rule: Int32, pattern: [UInt8]?, caseless: Bool) {
-        guard let pattern else {
+        guard let pattern, !pattern.isEmpty else {
             always.append(rule)
             return
         }

@@ -6,8 +6,10 @@ import CVectorscan
 /// read-only by every worker (Vectorscan databases are immutable and thread-safe; only the
 /// scratch is per thread).
 ///
-/// Literals go through `hs_compile_lit_multi`, so a pattern's bytes (NULs, `|`, `.`) are
-/// never read as a regular expression.
+/// Each literal is written as an expression of `\xHH` escapes, byte by byte, as Suricata's
+/// Hyperscan matcher does, so no byte (NUL, `|`, `.`) is read as regular-expression syntax.
+/// (Vectorscan 5.4's literal API, `hs_compile_lit_multi`, refuses a pattern whose first byte
+/// is NUL as "empty", and ET Open has such patterns.)
 final class VectorscanDatabase: @unchecked Sendable {
     #if canImport(CVectorscan)
     let database: OpaquePointer
@@ -33,27 +35,32 @@ final class VectorscanDatabase: @unchecked Sendable {
         defer { for p in pointers { p.deallocate() } }
         var flags: [UInt32] = []
         var ids: [UInt32] = []
-        var lengths: [Int] = []
+        let hex: [CChar] = Array("0123456789abcdef".utf8).map { CChar(bitPattern: $0) }
         for p in patterns {
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, p.bytes.count))
-            p.bytes.withUnsafeBufferPointer { src in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: src.baseAddress!, byteCount: src.count)
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: p.bytes.count * 4 + 1)
+            for (k, b) in p.bytes.enumerated() {
+                buffer[k * 4] = 0x5C  // \
+                buffer[k * 4 + 1] = 0x78  // x
+                buffer[k * 4 + 2] = hex[Int(b >> 4)]
+                buffer[k * 4 + 3] = hex[Int(b & 0xF)]
             }
+            buffer[p.bytes.count * 4] = 0
             pointers.append(buffer)
             flags.append(p.caseless ? UInt32(HS_FLAG_CASELESS) : 0)
             ids.append(p.id)
-            lengths.append(p.bytes.count)
         }
         var db: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
         let status = pointers.withUnsafeBufferPointer { exprs in
             exprs.withMemoryRebound(to: UnsafePointer<CChar>?.self) { e in
-                hs_compile_lit_multi(e.baseAddress, flags, ids, lengths, UInt32(patterns.count),
-                                     UInt32(HS_MODE_BLOCK), nil, &db, &error)
+                hs_compile_multi(e.baseAddress, flags, ids, UInt32(patterns.count), UInt32(HS_MODE_BLOCK), nil, &db, &error)
             }
         }
         guard status == HS_SUCCESS, let db else {
-            let message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(status)"
+            var message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(status)"
+            if let e = error, e.pointee.expression >= 0, Int(e.pointee.expression) < patterns.count {
+                message += " (pattern \(patterns[Int(e.pointee.expression)].bytes))"
+            }
             if let error { hs_free_compile_error(error) }
             throw PrefilterError(message: "Vectorscan cannot compile the patterns: \(message)")
         }

@@ -1,0 +1,109 @@
+import RampartRules
+import RampartWire
+
+extension Detector {
+    /// Whether rule `index` matches in `ctx`: header, application, flow, packet conditions,
+    /// flowbit checks, then each buffer's steps (Suricata's order: the cheap checks first).
+    mutating func evaluate(_ index: Int, _ ctx: inout DetectContext) -> Bool {
+        let r = set.rules[index]
+        let rule = r.rule
+        if let t = r.transport, t != ctx.transport { return false }
+        if r.application != .none && r.application != ctx.application { return false }
+        guard Detector.headerMatches(rule, ctx) else { return false }
+        if let side = rule.flow.side, (side == .toServer) != ctx.toServer { return false }
+        if let state = rule.flow.state {
+            switch state {
+            case .established: if !ctx.established { return false }
+            case .notEstablished: if ctx.established { return false }
+            case .stateless: break
+            }
+        }
+        if let stream = rule.flow.stream {
+            if stream == .onlyStream && !ctx.inStream { return false }
+            if stream == .noStream && ctx.inStream { return false }
+        }
+        if let fragment = rule.flow.fragment {
+            if (fragment == .onlyFragmented) != ctx.fromFragments { return false }
+        }
+        for c in rule.conditions where !Detector.conditionHolds(c, rule, ctx) { return false }
+        for step in r.flowbits {
+            switch step.command {
+            case .isSet:
+                guard ctx.state >= 0 else { return false }
+                let bits = states[Int(ctx.state)].flowbits
+                if !step.ids.contains(where: { bits.contains($0) }) { return false }
+            case .isNotSet:
+                if ctx.state >= 0 {
+                    let bits = states[Int(ctx.state)].flowbits
+                    if !step.ids.contains(where: { !bits.contains($0) }) { return false }
+                }
+            default:
+                continue
+            }
+        }
+        for (i, inspection) in rule.inspections.enumerated() {
+            guard let bytes = scratch.bytes(of: r.variants[i]) else { return false }
+            var evaluator = InspectionEvaluator(
+                steps: inspection.steps, programs: r.programs[i], buffer: bytes, set: set,
+                matchData: scratch.matchData, variables: scratch.variables, budget: InspectionEvaluator.recursionLimit)
+            guard let end = evaluator.run() else { return false }
+            // A stream rule found only by re-reading old bytes alerted with an earlier packet.
+            if inspection.buffer == .payload && ctx.minimumEnd > 0 && rule.fastPattern == nil && end <= ctx.minimumEnd {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The header's addresses and ports against the packet (either way round for `<>`).
+    @inline(__always)
+    static func headerMatches(_ rule: Rule, _ ctx: DetectContext) -> Bool {
+        let h = rule.resolved
+        func forward() -> Bool {
+            (h.sourcePorts.isAny || h.sourcePorts.contains(ctx.sourcePort))
+                && (h.destinationPorts.isAny || h.destinationPorts.contains(ctx.destinationPort))
+                && (h.source.isAny || h.source.contains(ctx.source))
+                && (h.destination.isAny || h.destination.contains(ctx.destination))
+        }
+        if ctx.transport != .tcp && ctx.transport != .udp {
+            // Ports do not apply to ICMP and others.
+            let f = (h.source.isAny || h.source.contains(ctx.source)) && (h.destination.isAny || h.destination.contains(ctx.destination))
+            if f || rule.direction == .toDestination { return f }
+            return (h.source.isAny || h.source.contains(ctx.destination)) && (h.destination.isAny || h.destination.contains(ctx.source))
+        }
+        if forward() { return true }
+        guard rule.direction == .either else { return false }
+        return (h.sourcePorts.isAny || h.sourcePorts.contains(ctx.destinationPort))
+            && (h.destinationPorts.isAny || h.destinationPorts.contains(ctx.sourcePort))
+            && (h.source.isAny || h.source.contains(ctx.destination))
+            && (h.destination.isAny || h.destination.contains(ctx.source))
+    }
+
+    @inline(__always)
+    static func conditionHolds(_ c: PacketCondition, _ rule: Rule, _ ctx: DetectContext) -> Bool {
+        switch c {
+        case .dsize(let n): return !ctx.inStream && n.matches(UInt64(ctx.payloadLength))
+        case .icmpType(let n): return ctx.transport == .icmp && n.matches(UInt64(ctx.icmpType))
+        case .icmpCode(let n): return ctx.transport == .icmp && n.matches(UInt64(ctx.icmpCode))
+        case .icmpID(let v): return ctx.transport == .icmp && ctx.icmpIdentifier == v
+        case .icmpSequence(let v): return ctx.transport == .icmp && ctx.icmpSequence == v
+        case .ttl(let n): return n.matches(UInt64(ctx.ttl))
+        case .ipProtocol(let n): return n.matches(UInt64(ctx.ipProtocol))
+        case .ipID(let v): return ctx.ipID == v
+        case .tcpSequence(let v): return ctx.transport == .tcp && ctx.sequence == v
+        case .tcpAcknowledgement(let v): return ctx.transport == .tcp && ctx.acknowledgement == v
+        case .tcpWindow(let negated, let v): return ctx.transport == .tcp && (ctx.window == v) != negated
+        case .tcpFlags(let f):
+            guard ctx.transport == .tcp else { return false }
+            let flags = ctx.tcpFlags & ~f.ignored
+            switch f.mode {
+            case .exactly: return flags == f.flags
+            case .atLeast: return flags & f.flags == f.flags
+            case .any: return flags & f.flags != 0
+            case .none: return flags & f.flags == 0
+            }
+        case .sameIP: return ctx.source == ctx.destination
+        default: return false  // refused at load
+        }
+    }
+}

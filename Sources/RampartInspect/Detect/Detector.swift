@@ -1,0 +1,82 @@
+import RampartRules
+import RampartWire
+
+/// One worker's signature matcher: the shared compiled rule set, its own scratch, the
+/// per-session detection states, the threshold table and counters.
+///
+/// The engine calls it for each allowed packet after reassembly and App-ID; it returns the
+/// rules that matched in `matches` (the engine writes their alerts and applies their
+/// actions). Allocation-free per packet: every table is sized when the rule set is adopted.
+public struct Detector {
+    public let set: DetectionRuleSet
+    public let configuration: DetectionConfiguration
+    let scratch: DetectionScratch
+    var states: [DetectionSessionState]
+    var freeStates: [Int32]
+    let stateCapacity: Int
+    /// Per state: each direction's stream tail, then its HTTP message buffer.
+    let arena: UnsafeMutableRawPointer
+    let sideBytes: Int
+    var thresholds: ThresholdTable
+    /// The rules that matched the last packet.
+    var matches: [DetectionMatch] = []
+    public internal(set) var statistics = DetectionStatistics()
+    /// Limits reached during the last call (`DetectionLimitHits`), for the engine to count and log.
+    var limitsHit: UInt8 = 0
+
+    static let stateLimit: UInt8 = 1
+    static let flowbitLimit: UInt8 = 2
+    static let thresholdLimit: UInt8 = 4
+
+    public init(set: DetectionRuleSet, configuration: DetectionConfiguration, maxDelivery: Int) {
+        self.set = set
+        self.configuration = configuration
+        let tail = max(0, configuration.streamWindowBytes)
+        scratch = DetectionScratch(set: set, windowCapacity: tail + max(maxDelivery, 1 << 16) + 2048)
+        stateCapacity = max(1, configuration.maxSessions)
+        states = []
+        states.reserveCapacity(stateCapacity)
+        freeStates = []
+        freeStates.reserveCapacity(stateCapacity)
+        sideBytes = tail + max(256, configuration.messageBytes)
+        // Large enough that malloc maps it: pages are touched only when a state uses them.
+        arena = .allocate(byteCount: stateCapacity * 2 * sideBytes, alignment: 64)
+        thresholds = ThresholdTable(capacity: configuration.thresholdEntries)
+        matches.reserveCapacity(max(1, configuration.alertsPerPacket))
+    }
+
+    /// Frees the arena; call when the engine is done with this detector.
+    func release() { arena.deallocate() }
+
+    /// A state for a new session; -1 when every state is taken (the session is then
+    /// inspected packet by packet).
+    mutating func openState() -> Int32 {
+        if let free = freeStates.popLast() {
+            states[Int(free)] = DetectionSessionState()
+            return free
+        }
+        guard states.count < stateCapacity else {
+            limitsHit |= Detector.stateLimit
+            return -1
+        }
+        states.append(DetectionSessionState())
+        return Int32(states.count - 1)
+    }
+
+    mutating func closeState(_ index: Int32) {
+        guard index >= 0, Int(index) < states.count else { return }
+        freeStates.append(index)
+    }
+
+    @inline(__always)
+    func tail(_ state: Int32, toServer: Bool) -> UnsafeMutableRawPointer {
+        arena + (Int(state) * 2 + (toServer ? 0 : 1)) * sideBytes
+    }
+
+    @inline(__always)
+    func message(_ state: Int32, toServer: Bool) -> UnsafeMutableRawPointer {
+        tail(state, toServer: toServer) + configuration.streamWindowBytes
+    }
+
+    var messageCapacity: Int { sideBytes - configuration.streamWindowBytes }
+}
