@@ -19,6 +19,9 @@ public struct DetectionLoadReport: Sendable {
     /// Rules that go through the prefilter, and rules evaluated whenever their group runs.
     public var prefiltered = 0
     public var alwaysEvaluated = 0
+    /// Rules with nothing but a header (reputation lists): found by address on the first
+    /// packet of each direction of a session.
+    public var ipOnly = 0
     public var engine: PrefilterEngine = .ahoCorasick
 
     public init() {}

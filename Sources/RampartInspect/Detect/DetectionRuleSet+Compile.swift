@@ -117,6 +117,33 @@ extension DetectionRuleSet {
         }
         report.active = rules.count
         let order: (Int32) -> Int32 = { rules[Int($0)].order }
+        func isIPOnly(_ r: DetectionRule) -> Bool {
+            // Setting flowbits is allowed (Suricata's IP-only rules may set them; ET's Tor
+            // list does); reading them is not.
+            r.rule.inspections.isEmpty && r.rule.conditions.isEmpty && !r.rule.state.contains(where: \.isCondition)
+                && r.rule.flow == FlowCondition() && r.application == .none && !r.streamOnly && !r.packetOnly
+        }
+
+        // IP-only rules: by address, per transport.
+        var ipOnly: [IPOnlyRules] = []
+        for transport in TransportClass.allCases {
+            var bySource: [(Int32, AddressSet)] = []
+            var byDestination: [(Int32, AddressSet)] = []
+            var always: [Int32] = []
+            for (i, r) in rules.enumerated() where isIPOnly(r) && (r.transport == nil || r.transport == transport) {
+                let h = r.rule.resolved
+                if r.rule.direction == .either || (h.source.isAny && h.destination.isAny) {
+                    always.append(Int32(i))
+                } else if !h.source.isAny && (h.destination.isAny || AddressIndex.size(h.source) <= AddressIndex.size(h.destination)) {
+                    bySource.append((Int32(i), h.source))
+                } else {
+                    byDestination.append((Int32(i), h.destination))
+                }
+            }
+            ipOnly.append(IPOnlyRules(bySource: AddressIndex(bySource.map { ($0.0, $0.1) }),
+                                      byDestination: AddressIndex(byDestination.map { ($0.0, $0.1) }),
+                                      always: always.sorted { order($0) < order($1) }))
+        }
 
         // Payload rules: by transport, direction and server port.
         var payload: [[[PayloadGroup]]] = []
@@ -127,7 +154,7 @@ extension DetectionRuleSet {
             for toServer in [true, false] {
                 let members = rules.indices.filter { i in
                     let r = rules[i]
-                    guard !r.usesApplicationBuffers else { return false }
+                    guard !r.usesApplicationBuffers, !isIPOnly(r) else { return false }
                     if let t = r.transport, t != transport { return false }
                     if r.transport == nil && r.application != .none && transport != .tcp && transport != .udp { return false }
                     if let side = r.side, side != (toServer ? .toServer : .toClient) { return false }
@@ -201,7 +228,8 @@ extension DetectionRuleSet {
         report.expressions = programs.count
         report.jitExpressions = programs.filter(\.jit).count
         report.prefiltered = rules.filter { $0.rule.fastPattern != nil }.count
-        report.alwaysEvaluated = rules.count - report.prefiltered
+        report.ipOnly = rules.filter(isIPOnly).count
+        report.alwaysEvaluated = rules.count - report.prefiltered - report.ipOnly
         var all: [RuleGroup] = []
         for t in payload { for d in t { for g in d { all.append(g.packet); if let s = g.stream { all.append(s) } } } }
         for p in phases { for g in p { all.append(g.group) } }
@@ -209,7 +237,8 @@ extension DetectionRuleSet {
         report.databases = all.filter { $0.database != nil }.count
         report.databaseBytes = all.reduce(0) { $0 + ($1.database?.memoryBytes ?? 0) }
         self.init(rules: rules, variants: variants, programs: programs, flowbitNames: flowbitNames,
-                  payload: payload, portTables: portTables, phases: phases, phaseAlways: phaseAlways, report: report)
+                  payload: payload, portTables: portTables, phases: phases, phaseAlways: phaseAlways, ipOnly: ipOnly,
+                  report: report)
     }
 
     /// Whether an application rule runs in `phase`: its application and direction are the

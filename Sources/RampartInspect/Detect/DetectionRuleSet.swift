@@ -24,6 +24,8 @@ public final class DetectionRuleSet: Sendable {
     let phases: [[PhaseGroup]]
     /// Rules without a fast pattern, per phase.
     let phaseAlways: [[Int32]]
+    /// IP-only rules per transport (`TransportClass`), found by address.
+    let ipOnly: [IPOnlyRules]
     public let report: DetectionLoadReport
     /// Largest pattern count of any database (each worker's hit table covers it).
     let maxPatterns: Int
@@ -44,7 +46,8 @@ public final class DetectionRuleSet: Sendable {
 
     init(rules: [DetectionRule], variants: [BufferVariant], programs: [PCREProgram], flowbitNames: [String],
          payload: [[[PayloadGroup]]], portTables: [[[UInt8]]], phases: [[PhaseGroup]], phaseAlways: [[Int32]],
-         report: DetectionLoadReport) {
+         ipOnly: [IPOnlyRules], report: DetectionLoadReport) {
+        self.ipOnly = ipOnly
         self.rules = rules
         self.variants = variants
         self.programs = programs

@@ -23,6 +23,31 @@ extension Detector {
         if !reassembled, let stream = groups.stream { run(stream, payload, &ctx) }
     }
 
+    /// IP-only rules, on the first packet of each direction of a session: those whose
+    /// indexed address set holds the packet's source or destination, and the unindexed few.
+    mutating func inspectAddresses(_ ctx: inout DetectContext) {
+        let rules = set.ipOnly[ctx.transport.rawValue]
+        guard !rules.isEmpty else { return }
+        ctx.inStream = false
+        ctx.minimumEnd = 0
+        scratch.beginInspection()
+        scratch.candidateCount = 0
+        let limit = set.rules.count * 2
+        for k in rules.bySource.rules(containing: ctx.source) where scratch.candidateCount < limit {
+            scratch.candidates[scratch.candidateCount] = rules.bySource.rules[k]
+            scratch.candidateCount += 1
+        }
+        for k in rules.byDestination.rules(containing: ctx.destination) where scratch.candidateCount < limit {
+            scratch.candidates[scratch.candidateCount] = rules.byDestination.rules[k]
+            scratch.candidateCount += 1
+        }
+        for r in rules.always where scratch.candidateCount < limit {
+            scratch.candidates[scratch.candidateCount] = r
+            scratch.candidateCount += 1
+        }
+        if scratch.candidateCount > 0 { evaluateCandidates(&ctx) }
+    }
+
     /// The stream window (`scratch.window`: the previous data's tail, then `newBytes` new
     /// bytes): stream-eligible payload rules, whose match must end in the new bytes.
     mutating func inspectStream(newBytes: Int, serverPort: UInt16, _ ctx: inout DetectContext) {

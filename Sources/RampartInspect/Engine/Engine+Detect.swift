@@ -41,6 +41,7 @@ extension Engine {
             payload = UnsafeRawBufferPointer(start: nil, count: 0)
         }
         let scratch = detector!.scratch
+        if sessions[slot][toServer ? .toServer : .toClient].packets == 1 { detector!.inspectAddresses(&ctx) }
         var reassembled = false
         if packet.ipProtocol == .tcp {
             let stream = sessions[slot].stream

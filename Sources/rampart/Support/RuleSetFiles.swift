@@ -69,7 +69,7 @@ struct CompiledRules {
         let d = rules.report
         var lines: [String] = []
         lines.append("rules: \(grouped(r.enabled)) enabled in \(grouped(files.files.count)) file\(files.files.count == 1 ? "" : "s"), \(grouped(r.loaded)) parsed, \(grouped(d.active)) active (\(fixed(r.enabled == 0 ? 100 : Double(d.active) / Double(r.enabled) * 100, places: 2)) %); read in \(fixed(files.seconds, places: 2)) s, compiled in \(fixed(compileSeconds, places: 2)) s")
-        lines.append("  prefilter: \(d.engine.rawValue), \(grouped(d.databases)) databases, \(grouped(d.patterns)) patterns, \(grouped(d.databaseBytes)) bytes; \(grouped(d.prefiltered)) rules prefiltered, \(grouped(d.alwaysEvaluated)) always evaluated; pcre: \(grouped(d.expressions)) (\(grouped(d.jitExpressions)) JIT)")
+        lines.append("  prefilter: \(d.engine.rawValue), \(grouped(d.databases)) databases, \(grouped(d.patterns)) patterns, \(grouped(d.databaseBytes)) bytes; \(grouped(d.prefiltered)) rules prefiltered, \(grouped(d.ipOnly)) by address, \(grouped(d.alwaysEvaluated)) always evaluated; pcre: \(grouped(d.expressions)) (\(grouped(d.jitExpressions)) JIT)")
         var reasons: [String: Int] = [:]
         for p in r.refused { reasons["parser: " + p.reason, default: 0] += 1 }
         for (reason, count) in d.reasons { reasons["matcher: " + reason, default: 0] += count }
