@@ -90,6 +90,7 @@ struct EngineBench: ParsableCommand {
 
         var best = Double.infinity
         var lastStatistics = EngineStatistics()
+        var lastMostEvaluated: [(sid: UInt32, message: String, evaluations: UInt32)] = []
         for pass in 1...max(1, self.repeat) {
             var configuration = EngineConfiguration()
             configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
@@ -107,11 +108,14 @@ struct EngineBench: ParsableCommand {
             engine.finish(sink: &sink)
             best = min(best, seconds)
             lastStatistics = engine.statistics
+            lastMostEvaluated = engine.mostEvaluatedRules(8)
             print("  pass \(pass): \(fixed(seconds, places: 3)) s, \(fixed(Double(frames.count) / seconds / 1e6, places: 2)) M packets/s, \(grouped(sink.flows)) flows" + (compiled == nil ? "" : ", \(grouped(sink.alerts)) alerts, \(grouped(engine.detectionStatistics.evaluations)) rule evaluations"))
         }
         let mpps = Double(frames.count) / best / 1e6
         print("rampart engine (decode+session+policy\(compiled == nil ? "" : "+signatures"), 1 core): \(fixed(mpps, places: 2)) M packets/s (best of \(self.repeat)), \(fixed(best, places: 3)) s")
         if compiled != nil {
+            print("  rules evaluated most (last pass):")
+            for r in lastMostEvaluated { print("    \(grouped(Int(r.evaluations)))  sid \(r.sid)  \(r.message)") }
             print("  resident memory (whole process, capture held in memory: \(grouped(bytes.count / (1 << 20))) MB): now \(residentMegabytes().map { fixed($0, places: 0) } ?? "?") MB, peak \(residentMegabytes(peak: true).map { fixed($0, places: 0) } ?? "?") MB")
         }
         print("  sessions: \(grouped(lastStatistics.sessionsCreated)), anomalies: \(grouped(lastStatistics.anomalies.total))")
@@ -216,7 +220,17 @@ struct EngineBench: ParsableCommand {
 
 /// The process's resident set (VmRSS), or its peak (VmHWM), in MB, from /proc/self/status.
 func residentMegabytes(peak: Bool = false) -> Double? {
-    guard let text = try? readTextFile("/proc/self/status") else { return nil }
+    // /proc files report size 0: read them with stdio, not the sized file reader.
+    guard let file = fopen("/proc/self/status", "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    let text = String(decoding: bytes, as: UTF8.self)
     let key = peak ? "VmHWM:" : "VmRSS:"
     for line in text.split(separator: "\n") where line.hasPrefix(key) {
         let digits = line.dropFirst(key.count).filter(\.isNumber)

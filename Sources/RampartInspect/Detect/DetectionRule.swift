@@ -43,8 +43,10 @@ struct BufferVariant: Hashable, Sendable {
 }
 
 /// One rule as the matcher runs it: the parsed rule and what was worked out once at load.
+/// A class: the evaluator reads it by reference (a struct this size was copied, with a
+/// retain and release of every array in it, on each evaluation).
 @usableFromInline
-struct DetectionRule: Sendable {
+final class DetectionRule: Sendable {
     let rule: Rule
     /// For each inspection of the rule, its variant (index into `DetectionRuleSet.variants`).
     let variants: [Int32]
@@ -66,6 +68,35 @@ struct DetectionRule: Sendable {
     let side: FlowCondition.Side?
     /// Evaluation order among candidates: flowbit setters before readers, then rule order.
     let order: Int32
+    // What evaluation reads on every candidate, kept out of `rule` so no copy of it is made.
+    let header: ResolvedHeader
+    let either: Bool
+    let flow: FlowCondition
+    let conditions: [PacketCondition]
+    let inspections: [BufferInspection]
+    let hasFastPattern: Bool
+
+    init(rule: Rule, variants: [Int32], programs: [[Int32]], flowbits: [FlowbitStep], transport: TransportClass?,
+         application: DetectApplication, packetOnly: Bool, streamOnly: Bool, usesApplicationBuffers: Bool,
+         side: FlowCondition.Side?, order: Int32) {
+        self.rule = rule
+        self.variants = variants
+        self.programs = programs
+        self.flowbits = flowbits
+        self.transport = transport
+        self.application = application
+        self.packetOnly = packetOnly
+        self.streamOnly = streamOnly
+        self.usesApplicationBuffers = usesApplicationBuffers
+        self.side = side
+        self.order = order
+        header = rule.resolved
+        either = rule.direction == .either
+        flow = rule.flow
+        conditions = rule.conditions
+        inspections = rule.inspections
+        hasFastPattern = rule.fastPattern != nil
+    }
 }
 
 /// A `flowbits` keyword with its names interned.

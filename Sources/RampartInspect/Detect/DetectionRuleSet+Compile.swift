@@ -97,7 +97,15 @@ extension DetectionRuleSet {
             case .tcp, .tcpPacket, .tcpStream: transport = .tcp
             case .udp: transport = .udp
             case .icmp, .icmpv4, .icmpv6: transport = .icmp
-            case .ip, .ipv4, .ipv6: transport = nil
+            case .ip, .ipv4, .ipv6:
+                // `ip_proto:N` names the transport: the rule belongs to that group only.
+                var narrowed: TransportClass?
+                for c in rule.conditions {
+                    if case .ipProtocol(.equal(let n)) = c {
+                        narrowed = n == 6 ? .tcp : n == 17 ? .udp : (n == 1 || n == 58) ? .icmp : .other
+                    }
+                }
+                transport = narrowed
             case .sctp: transport = .other
             case .application(let app):
                 transport = app == .dns || app == .ntp ? nil : .tcp
@@ -184,11 +192,12 @@ extension DetectionRuleSet {
                         }
                         let fp = r.rule.fastPattern
                         let pattern = fp.map { $0.pattern }
+                        let ports = hasPorts ? serverPorts : nil
                         if transport == .tcp && !r.packetOnly {
-                            stream.add(rule: Int32(i), pattern: pattern, caseless: fp?.nocase ?? false)
+                            stream.add(rule: Int32(i), pattern: pattern, caseless: fp?.nocase ?? false, serverPorts: ports)
                         }
                         if transport != .tcp || r.packetOnly {
-                            packet.add(rule: Int32(i), pattern: pattern, caseless: fp?.nocase ?? false)
+                            packet.add(rule: Int32(i), pattern: pattern, caseless: fp?.nocase ?? false, serverPorts: ports)
                         }
                     }
                     groups.append(PayloadGroup(

@@ -19,6 +19,8 @@ final class DetectionScratch {
     var candidateCount = 0
     let ruleStamps: UnsafeMutablePointer<UInt32>
     var packetEpoch: UInt32 = 1
+    /// Full evaluations per rule (what `rampart bench engine --rules` ranks).
+    let evaluations: UnsafeMutablePointer<UInt32>
     /// The stream window: the previous data's tail followed by the new data.
     let window: UnsafeMutableRawPointer
     let windowCapacity: Int
@@ -56,6 +58,8 @@ final class DetectionScratch {
         candidates = .allocate(capacity: rules * 2)
         ruleStamps = .allocate(capacity: rules)
         ruleStamps.initialize(repeating: 0, count: rules)
+        evaluations = .allocate(capacity: rules)
+        evaluations.initialize(repeating: 0, count: rules)
         self.windowCapacity = windowCapacity
         window = .allocate(byteCount: max(1, windowCapacity), alignment: 16)
         self.arenaCapacity = arenaCapacity
@@ -83,6 +87,7 @@ final class DetectionScratch {
         variables.deallocate()
         candidates.deallocate()
         ruleStamps.deallocate()
+        evaluations.deallocate()
         window.deallocate()
         arena.deallocate()
         sourceBase.deallocate()

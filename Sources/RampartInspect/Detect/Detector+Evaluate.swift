@@ -6,26 +6,25 @@ extension Detector {
     /// flowbit checks, then each buffer's steps (Suricata's order: the cheap checks first).
     mutating func evaluate(_ index: Int, _ ctx: inout DetectContext) -> Bool {
         let r = set.rules[index]
-        let rule = r.rule
         if let t = r.transport, t != ctx.transport { return false }
         if r.application != .none && r.application != ctx.application { return false }
-        guard Detector.headerMatches(rule, ctx) else { return false }
-        if let side = rule.flow.side, (side == .toServer) != ctx.toServer { return false }
-        if let state = rule.flow.state {
+        guard Detector.headerMatches(r.header, either: r.either, ctx) else { return false }
+        if let side = r.flow.side, (side == .toServer) != ctx.toServer { return false }
+        if let state = r.flow.state {
             switch state {
             case .established: if !ctx.established { return false }
             case .notEstablished: if ctx.established { return false }
             case .stateless: break
             }
         }
-        if let stream = rule.flow.stream {
+        if let stream = r.flow.stream {
             if stream == .onlyStream && !ctx.inStream { return false }
             if stream == .noStream && ctx.inStream { return false }
         }
-        if let fragment = rule.flow.fragment {
+        if let fragment = r.flow.fragment {
             if (fragment == .onlyFragmented) != ctx.fromFragments { return false }
         }
-        for c in rule.conditions where !Detector.conditionHolds(c, rule, ctx) { return false }
+        for c in r.conditions where !Detector.conditionHolds(c, ctx) { return false }
         for step in r.flowbits {
             switch step.command {
             case .isSet:
@@ -41,14 +40,16 @@ extension Detector {
                 continue
             }
         }
-        for (i, inspection) in rule.inspections.enumerated() {
+        let inspections = r.inspections
+        for i in 0..<inspections.count {
+            let inspection = inspections[i]
             guard let bytes = scratch.bytes(of: r.variants[i]) else { return false }
             var evaluator = InspectionEvaluator(
                 steps: inspection.steps, programs: r.programs[i], buffer: bytes, set: set,
                 matchData: scratch.matchData, variables: scratch.variables, budget: InspectionEvaluator.recursionLimit)
             guard let end = evaluator.run() else { return false }
             // A stream rule found only by re-reading old bytes alerted with an earlier packet.
-            if inspection.buffer == .payload && ctx.minimumEnd > 0 && rule.fastPattern == nil && end <= ctx.minimumEnd {
+            if inspection.buffer == .payload && ctx.minimumEnd > 0 && !r.hasFastPattern && end <= ctx.minimumEnd {
                 return false
             }
         }
@@ -57,8 +58,7 @@ extension Detector {
 
     /// The header's addresses and ports against the packet (either way round for `<>`).
     @inline(__always)
-    static func headerMatches(_ rule: Rule, _ ctx: DetectContext) -> Bool {
-        let h = rule.resolved
+    static func headerMatches(_ h: ResolvedHeader, either: Bool, _ ctx: DetectContext) -> Bool {
         func forward() -> Bool {
             (h.sourcePorts.isAny || h.sourcePorts.contains(ctx.sourcePort))
                 && (h.destinationPorts.isAny || h.destinationPorts.contains(ctx.destinationPort))
@@ -68,11 +68,11 @@ extension Detector {
         if ctx.transport != .tcp && ctx.transport != .udp {
             // Ports do not apply to ICMP and others.
             let f = (h.source.isAny || h.source.contains(ctx.source)) && (h.destination.isAny || h.destination.contains(ctx.destination))
-            if f || rule.direction == .toDestination { return f }
+            if f || !either { return f }
             return (h.source.isAny || h.source.contains(ctx.destination)) && (h.destination.isAny || h.destination.contains(ctx.source))
         }
         if forward() { return true }
-        guard rule.direction == .either else { return false }
+        guard either else { return false }
         return (h.sourcePorts.isAny || h.sourcePorts.contains(ctx.destinationPort))
             && (h.destinationPorts.isAny || h.destinationPorts.contains(ctx.sourcePort))
             && (h.source.isAny || h.source.contains(ctx.destination))
@@ -80,7 +80,7 @@ extension Detector {
     }
 
     @inline(__always)
-    static func conditionHolds(_ c: PacketCondition, _ rule: Rule, _ ctx: DetectContext) -> Bool {
+    static func conditionHolds(_ c: PacketCondition, _ ctx: DetectContext) -> Bool {
         switch c {
         case .dsize(let n): return !ctx.inStream && n.matches(UInt64(ctx.payloadLength))
         case .icmpType(let n): return ctx.transport == .icmp && n.matches(UInt64(ctx.icmpType))

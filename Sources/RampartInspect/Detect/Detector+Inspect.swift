@@ -19,8 +19,8 @@ extension Detector {
         ctx.minimumEnd = 0
         scratch.beginInspection()
         scratch.setSource(.payload, payload)
-        run(groups.packet, payload, &ctx)
-        if !reassembled, let stream = groups.stream { run(stream, payload, &ctx) }
+        run(groups.packet, payload, &ctx, serverPort: serverPort)
+        if !reassembled, let stream = groups.stream { run(stream, payload, &ctx, serverPort: serverPort) }
     }
 
     /// IP-only rules, on the first packet of each direction of a session: those whose
@@ -58,7 +58,7 @@ extension Detector {
         ctx.minimumEnd = scratch.windowLength - newBytes
         scratch.beginInspection()
         scratch.setSource(.payload, window)
-        run(stream, window, &ctx)
+        run(stream, window, &ctx, serverPort: serverPort)
         ctx.minimumEnd = 0
     }
 
@@ -82,7 +82,7 @@ extension Detector {
     /// always-evaluated rules in order.
     @inline(__always)
     mutating func run(_ group: RuleGroup, _ bytes: UnsafeRawBufferPointer, _ ctx: inout DetectContext,
-                      alwaysToo: Bool = true) {
+                      alwaysToo: Bool = true, serverPort: UInt16 = 0) {
         scratch.candidateCount = 0
         if let db = group.database, bytes.count > 0 {
             statistics.scans &+= 1
@@ -102,6 +102,12 @@ extension Detector {
                 scratch.candidates[scratch.candidateCount] = r
                 scratch.candidateCount += 1
             }
+            if !group.alwaysByPort.rules.isEmpty {
+                for k in group.alwaysByPort.rules(for: serverPort) where scratch.candidateCount < set.rules.count * 2 {
+                    scratch.candidates[scratch.candidateCount] = group.alwaysByPort.rules[k]
+                    scratch.candidateCount += 1
+                }
+            }
         }
         if scratch.candidateCount > 0 { evaluateCandidates(&ctx) }
     }
@@ -115,6 +121,7 @@ extension Detector {
         for k in 0..<count {
             let r = list[k]
             statistics.evaluations &+= 1
+            scratch.evaluations[Int(r)] &+= 1
             guard evaluate(Int(r), &ctx) else { continue }
             statistics.matches &+= 1
             let rule = set.rules[Int(r)]

@@ -45,6 +45,14 @@ public struct Detector {
         matches.reserveCapacity(max(1, configuration.alertsPerPacket))
     }
 
+    /// The rules evaluated most often, with their counts: what makes a rule set slow on
+    /// this traffic (Suricata's rule profiling, in small).
+    public func mostEvaluated(_ count: Int) -> [(sid: UInt32, message: String, evaluations: UInt32)] {
+        (0..<set.rules.count).map { ($0, scratch.evaluations[$0]) }.filter { $0.1 > 0 }
+            .sorted { $0.1 > $1.1 }.prefix(count)
+            .map { (set.rules[$0.0].rule.sid, set.rules[$0.0].rule.message, $0.1) }
+    }
+
     /// Frees the arena; call when the engine is done with this detector.
     func release() { arena.deallocate() }
 

@@ -89,6 +89,11 @@ public struct Engine {
     /// The signature matcher's counters (zero without rules).
     public var detectionStatistics: DetectionStatistics { detector?.statistics ?? DetectionStatistics() }
 
+    /// The rules evaluated most often so far (empty without rules).
+    public func mostEvaluatedRules(_ count: Int) -> [(sid: UInt32, message: String, evaluations: UInt32)] {
+        detector?.mostEvaluated(count) ?? []
+    }
+
     /// The rule set the engine inspects with, if any.
     public var rules: DetectionRuleSet? { detector?.set }
 
