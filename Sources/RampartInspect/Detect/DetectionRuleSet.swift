@@ -65,6 +65,11 @@ public final class DetectionRuleSet: Sendable {
         maxVariables = rules.map(\.rule.byteVariables.count).max() ?? 0
     }
 
+    /// A set without rules (what scratch needs when only the HTTP and DNS readers run).
+    static let empty: DetectionRuleSet = {
+        do { return try DetectionRuleSet(RuleSet(rules: []), engine: .ahoCorasick) } catch { preconditionFailure("\(error)") }
+    }()
+
     /// The port group of a packet's session: by its server port, for TCP and UDP.
     @inline(__always)
     func payloadGroup(_ transport: TransportClass, toServer: Bool, serverPort: UInt16) -> PayloadGroup? {

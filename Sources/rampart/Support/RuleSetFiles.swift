@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RampartInspect
 import RampartRules
 
@@ -60,7 +63,16 @@ struct CompiledRules {
         let files = try RuleSetFiles.load(path: path, vars: vars, classification: classification, progress: progress)
         let started = monotonicSeconds()
         let rules = try DetectionRuleSet(files.set, engine: engine)
-        return CompiledRules(files: files, rules: rules, compileSeconds: monotonicSeconds() - started)
+        let seconds = monotonicSeconds() - started
+        #if canImport(Glibc)
+        // Parsing and compiling freed far more than they keep (rule texts, Vectorscan's
+        // compiler): give those pages back, or the process keeps them resident for its life.
+        // (Glibc's Swift module does not declare malloc_trim.)
+        if let trim = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") {
+            _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0)
+        }
+        #endif
+        return CompiledRules(files: files, rules: rules, compileSeconds: seconds)
     }
 
     /// The load summary `rampart inspect --rules` prints on standard error.
