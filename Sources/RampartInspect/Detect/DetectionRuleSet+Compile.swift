@@ -4,10 +4,17 @@ import RampartRules
 /// medium has 25 to-server and 3 to-client groups). Each group holds the rules for every
 /// port too, so more groups mean smaller scans for the busiest ports but a longer compile.
 public struct RuleGroupLimits: Sendable, Equatable {
-    public var toServerPorts = 12
-    public var toClientPorts = 3
+    /// ET Open's payload rules are mostly for every port or for $HTTP_PORTS: each port group
+    /// repeats the ~900 every-port patterns and costs its database's compile (~40 ms with
+    /// Vectorscan), for little on the scan; 4 and 1 keep ET Open's load under 5 s.
+    public var toServerPorts = 4
+    public var toClientPorts = 1
     /// A port needs at least this many rules of its own to be worth a group.
     public var minimumRules = 16
+    /// Application groups with fewer patterns than this use the Aho-Corasick matcher even
+    /// when Vectorscan is there: their buffers are short (a method, a status code, a host),
+    /// and a Vectorscan database's fixed compile cost would dominate the load.
+    public var smallGroup = 32
     public init() {}
 }
 
@@ -228,7 +235,9 @@ extension DetectionRuleSet {
             }
             var groups: [PhaseGroup] = []
             for v in builders.keys.sorted() {
-                groups.append(PhaseGroup(variant: v, group: try builders[v]!.build(engine: engine, order: order)))
+                let b = builders[v]!
+                let choice: PrefilterEngine = b.patterns.count < limits.smallGroup ? .ahoCorasick : engine
+                groups.append(PhaseGroup(variant: v, group: try b.build(engine: choice, order: order)))
             }
             phases.append(groups)
             phaseAlways.append(always.sorted { order($0) < order($1) })

