@@ -20,6 +20,7 @@ declare -A PROVIDER=(
     [python3]=python3
     [socat]=socat
     [ping]=iputils-ping
+    [nmap]=nmap                     # a real scanner for the signature matcher's capture (make-threat-capture.sh)
     [ethtool]=ethtool               # turning veth offloads off so captures hold wire-sized packets
     # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
     [sshd]=openssh-server

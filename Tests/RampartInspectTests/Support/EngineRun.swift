@@ -67,14 +67,14 @@ struct EngineRun {
 
     init(
         bytes: [UInt8], policy: String = EngineRun.allowAll, tags: String? = nil, rules: String? = nil,
-        configure: (inout EngineConfiguration) -> Void = { _ in }
+        compiled: DetectionRuleSet? = nil, configure: (inout EngineConfiguration) -> Void = { _ in }
     ) throws {
         let document = try PolicyLoader.load(yaml: policy, file: "test-policy.yaml")
         let tagList = try tags.map { try TagFile.load(yaml: $0, file: "test-tags.yaml") } ?? []
         matcher = try PolicyMatcher(document, tags: tagList)
         var configuration = EngineConfiguration()
         configure(&configuration)
-        var engine = Engine(configuration: configuration, policy: matcher, rules: try rules.map { try EngineRun.compile($0) })
+        var engine = Engine(configuration: configuration, policy: matcher, rules: try compiled ?? rules.map { try EngineRun.compile($0) })
         var sink = Collector()
         var reader = try CaptureReader(bytes: bytes)
         var record = CaptureRecord()
