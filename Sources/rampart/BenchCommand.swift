@@ -126,7 +126,7 @@ struct EngineBench: ParsableCommand {
         print("  memory per tracked session: \(MemoryLayout<Session>.stride) bytes (Session) + table overhead = \(fixed(perSession, places: 1)) bytes at full capacity (\(grouped(table.capacity)) sessions in \(grouped(table.memoryBytes)) bytes)")
 
         if allocations {
-            try countAllocations(bytes: bytes, frames: frames, policy: loaded.matcher)
+            try countAllocations(bytes: bytes, frames: frames, policy: loaded.matcher, rules: compiled?.rules)
         }
 
         if peers {
@@ -145,7 +145,7 @@ struct EngineBench: ParsableCommand {
     /// flow record's strings, App-ID's metadata), not per packet.
     func countAllocations(
         bytes: [UInt8], frames: [(range: Range<Int>, linkType: LinkType, timestamp: Timestamp, snapped: Bool)],
-        policy: PolicyMatcher
+        policy: PolicyMatcher, rules: DetectionRuleSet? = nil
     ) throws {
         typealias Counter = @convention(c) () -> UInt
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "rampart_allocation_count") else {
@@ -171,7 +171,7 @@ struct EngineBench: ParsableCommand {
 
         var configuration = EngineConfiguration()
         configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
-        var engine = Engine(configuration: configuration, policy: policy)
+        var engine = Engine(configuration: configuration, policy: policy, rules: rules)
         var sink = CountingSink()
         let engineBefore = count()
         bytes.withUnsafeBytes { file in
@@ -183,7 +183,7 @@ struct EngineBench: ParsableCommand {
         }
         let engineAllocations = count() - engineBefore
         let sessions = max(1, Double(engine.statistics.sessionsCreated))
-        print("allocations: engine \(grouped(engineAllocations)) over \(grouped(frames.count)) packets and \(grouped(Int(sessions))) sessions = \(fixed(Double(engineAllocations) / Double(frames.count), places: 3)) per packet, \(fixed(Double(engineAllocations) / sessions, places: 1)) per session")
+        print("allocations: engine\(rules == nil ? "" : " with \(grouped(rules!.ruleCount)) rules (\(grouped(sink.alerts)) alerts)") \(grouped(engineAllocations)) over \(grouped(frames.count)) packets and \(grouped(Int(sessions))) sessions = \(fixed(Double(engineAllocations) / Double(frames.count), places: 3)) per packet, \(fixed(Double(engineAllocations) / sessions, places: 1)) per session")
         guard decodeAllocations == 0 else {
             printError("error: decoding allocated \(decodeAllocations) times: the per-packet path must not allocate")
             throw ExitCode(1)
