@@ -5,8 +5,8 @@
 // rule's numbers and the buffer's bytes. The same bytes also go through the HTTP/1 parser
 // (as a request and as a response, byte by byte and whole), the HTTP buffers and URI
 // normaliser, and the DNS query reader. Built by Fuzz/detect/build.sh as one module with
-// RampartWire, RampartConfig, RampartPolicy, RampartRules and RampartInspect; the prefilter
-// is the pure-Swift Aho-Corasick one (Vectorscan is not linked into the fuzzer).
+// RampartWire, RampartRules and the matcher's folder of RampartInspect; the prefilter is the
+// pure-Swift Aho-Corasick one (Vectorscan is not linked into the fuzzer).
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func detectFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
