@@ -110,6 +110,10 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var tunnelSourceNetworks: [IPNetwork] = []
     /// A new session from an enrolled node must have a pod of that node at one end.
     public var innerSourceCheck = true
+    /// Suricata rules applied inline to every allowed session (a `.rules` file or a folder
+    /// of them; relative to the configuration file's folder): drop and reject rules block
+    /// the session, every match is an EVE `alert`. nil: no signatures.
+    public var rules: String?
     /// Who may send, for logs: `any sender`, or the enrolled nodes and the networks.
     public var tunnelSourcesDescription: String {
         if tunnelSourcesAny { return "any sender" }
@@ -137,6 +141,10 @@ public struct ConfigurationFile {
     public var firewall: FirewallConfiguration
     public var document: PolicyDocument
     public var matcher: PolicyMatcher
+    /// The compiled `spec.rules` (read by `load(path:)`; `parse` leaves it nil), and what
+    /// loading them said.
+    public var rules: DetectionRuleSet?
+    public var rulesSummary: String?
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -146,7 +154,15 @@ public struct ConfigurationFile {
         } catch {
             throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error)")])
         }
-        return try parse(text, file: path)
+        var file = try parse(text, file: path)
+        if let rules = file.firewall.rules {
+            let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            let resolved = rules.hasPrefix("/") ? rules : folder + "/" + rules
+            let loaded = try SignatureRules.load(path: resolved)
+            file.rules = loaded.rules
+            file.rulesSummary = loaded.summary
+        }
+        return file
     }
 
     /// Parses the text of a configuration file.
@@ -239,7 +255,7 @@ public struct ConfigurationFile {
         }
         var configuration = FirewallConfiguration()
         let spec = document["spec"] as? [String: Any] ?? [:]
-        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses", "tunnelSources", "tunnelSourceNetworks", "innerSourceCheck"]
+        let known: Set<String> = ["listen", "admin", "probes", "auth", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes", "syslog", "sessions", "returnPort", "innerMTU", "rematchOnReload", "tagState", "udpGRO", "udpGSO", "records", "maxTaggedAddresses", "tunnelSources", "tunnelSourceNetworks", "innerSourceCheck", "rules"]
         for key in spec.keys.sorted() where !known.contains(key) {
             fail("FirewallConfiguration: unknown field 'spec.\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -312,6 +328,13 @@ public struct ConfigurationFile {
             } else if let text = value as? String, let target = SyslogTarget(parsing: text) {
                 configuration.syslog = target
             } else { fail("spec.syslog must be udp://host:port or tcp://host:port (e.g. udp://127.0.0.1:514, tcp://[::1]:6514, tcp://syslog.example:514) or off, found '\(value)'") }
+        }
+        if let value = spec["rules"] {
+            if (value as? String) == "off" || (value as? Bool) == false {
+                configuration.rules = nil
+            } else if let path = value as? String, !path.isEmpty {
+                configuration.rules = path
+            } else { fail("spec.rules must be the path of a .rules file or a folder of them, or off, found '\(value)'") }
         }
         if let value = spec["tagState"] {
             if (value as? String) == "off" || (value as? Bool) == false {

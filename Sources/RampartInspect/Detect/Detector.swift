@@ -15,7 +15,8 @@ public struct Detector {
     var freeStates: [Int32]
     let stateCapacity: Int
     /// Per state: each direction's stream tail, then its HTTP message buffer.
-    let arena: UnsafeMutableRawPointer
+    let storage: DetectionArena
+    var arena: UnsafeMutableRawPointer { storage.bytes }
     let sideBytes: Int
     var thresholds: ThresholdTable
     /// The rules that matched the last packet.
@@ -39,8 +40,7 @@ public struct Detector {
         freeStates = []
         freeStates.reserveCapacity(stateCapacity)
         sideBytes = tail + max(256, configuration.messageBytes)
-        // Large enough that malloc maps it: pages are touched only when a state uses them.
-        arena = .allocate(byteCount: stateCapacity * 2 * sideBytes, alignment: 64)
+        storage = DetectionArena(byteCount: stateCapacity * 2 * sideBytes)
         thresholds = ThresholdTable(capacity: configuration.thresholdEntries)
         matches.reserveCapacity(max(1, configuration.alertsPerPacket))
     }
@@ -53,8 +53,9 @@ public struct Detector {
             .map { (set.rules[$0.0].rule.sid, set.rules[$0.0].rule.message, $0.1) }
     }
 
-    /// Frees the arena; call when the engine is done with this detector.
-    func release() { arena.deallocate() }
+    /// Kept for callers that drop a detector explicitly; the arena is freed with the last
+    /// copy of the detector.
+    func release() {}
 
     /// A state for a new session; -1 when every state is taken (the session is then
     /// inspected packet by packet).
@@ -87,4 +88,12 @@ public struct Detector {
     }
 
     var messageCapacity: Int { sideBytes - configuration.streamWindowBytes }
+}
+
+/// The detector's per-session bytes, freed with it. Large enough that malloc maps it: pages
+/// are touched (resident) only when a session's state uses them.
+final class DetectionArena: @unchecked Sendable {
+    let bytes: UnsafeMutableRawPointer
+    init(byteCount: Int) { bytes = .allocate(byteCount: max(1, byteCount), alignment: 64) }
+    deinit { bytes.deallocate() }
 }

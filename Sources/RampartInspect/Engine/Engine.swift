@@ -86,6 +86,26 @@ public struct Engine {
         }
     }
 
+    /// Swaps in another rule set between two packets (a reload), or none. Detection state
+    /// is per rule set: sessions start afresh with the new one (their flowbits and stream
+    /// windows are dropped), their verdicts stay.
+    public mutating func replaceRules(_ rules: DetectionRuleSet?) {
+        for slot in sessions.occupiedSlots() {
+            sessions[slot].detectionState = -1
+            sessions[slot].flags.remove(.detectionRefused)
+        }
+        detector?.release()
+        if let rules {
+            let detector = Detector(set: rules, configuration: configuration.detection,
+                                    maxDelivery: streams.configuration.maxBufferedPerDirection)
+            self.detector = detector
+            appID.tap = detector.scratch
+        } else {
+            detector = nil
+            appID.tap = nil
+        }
+    }
+
     /// The signature matcher's counters (zero without rules).
     public var detectionStatistics: DetectionStatistics { detector?.statistics ?? DetectionStatistics() }
 
