@@ -103,6 +103,10 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
     && pass "a reject rule resets its session at once (curl exit $status in $elapsed_ms ms)" || fail "/reset.php: curl status $status after $elapsed_ms ms"
 code=$(get /index.html); status=$?
 [ $status = 0 ] && [ "$code" = 200 ] && pass "a new session afterwards passes again" || fail "after the blocks: curl status $status code $code"
+sleep 0.3
+metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
+echo "$metrics" | grep -Eq '^rampart_signature_alerts_total [3-9]' && pass "/metrics counts the alerts" || fail "/metrics: $(echo "$metrics" | grep signature_alerts)"
+echo "$metrics" | grep -Eq '^rampart_signature_blocks_total [2-9]' && pass "/metrics counts the blocks" || fail "/metrics: $(echo "$metrics" | grep signature_blocks)"
 
 grep -q 'GET /shell.php' $WORK/http.log && fail "pod B received the dropped request" || pass "the dropped request never reached pod B"
 grep -q 'GET /reset.php' $WORK/http.log && fail "pod B received the rejected request" || pass "the rejected request never reached pod B"

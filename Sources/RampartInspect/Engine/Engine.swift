@@ -21,7 +21,12 @@ public struct Engine {
     /// cluster watcher reach it without rebuilding the engine; `replacePolicy` swaps it.
     public private(set) var policy: PolicyMatcher
     /// Counters since the engine started.
-    public var statistics: EngineStatistics { stats }
+    public var statistics: EngineStatistics {
+        guard let detector else { return stats }
+        var s = stats
+        s.detection = detector.statistics
+        return s
+    }
     @usableFromInline var stats = EngineStatistics()
 
     @usableFromInline var sessions: SessionTable
