@@ -13,18 +13,20 @@ enum DetectPhase: Int, Sendable, CaseIterable {
     case httpResponseBody
     case tlsClientHello
     case dnsQuery
+    /// The server's leaf certificate (TLS 1.2 and earlier: 1.3 encrypts it).
+    case tlsServerCertificate
 
     var side: FlowCondition.Side {
         switch self {
         case .httpRequest, .httpRequestBody, .tlsClientHello, .dnsQuery: .toServer
-        case .httpResponse, .httpResponseBody: .toClient
+        case .httpResponse, .httpResponseBody, .tlsServerCertificate: .toClient
         }
     }
 
     var application: DetectApplication {
         switch self {
         case .httpRequest, .httpRequestBody, .httpResponse, .httpResponseBody: .http1
-        case .tlsClientHello: .tls
+        case .tlsClientHello, .tlsServerCertificate: .tls
         case .dnsQuery: .dns
         }
     }
@@ -46,6 +48,7 @@ enum DetectPhase: Int, Sendable, CaseIterable {
         case .httpResponseBody: return self == .httpResponseBody
         case .fileData: return self == .httpRequestBody || self == .httpResponseBody
         case .tlsSNI, .ja4Hash: return self == .tlsClientHello
+        case .tlsCertSubject, .tlsCertIssuer: return self == .tlsServerCertificate
         case .dnsQuery: return self == .dnsQuery
         default: return false
         }

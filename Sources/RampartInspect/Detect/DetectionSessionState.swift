@@ -14,6 +14,10 @@ struct DetectionSessionState: Sendable {
     var application = DetectApplication.none
     /// The TLS ClientHello's buffers were inspected.
     var tlsInspected = false
+    /// Server stream bytes collected (in the to-client message buffer) while looking for
+    /// the certificate, and whether that search is over.
+    var tlsCollected = 0
+    var certificateDone = false
     /// Stream bytes seen per direction (detection stops at the stream depth).
     var streamToServer = 0
     var streamToClient = 0

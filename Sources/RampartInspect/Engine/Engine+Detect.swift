@@ -51,6 +51,9 @@ extension Engine {
                 let newBytes = scratch.windowLength - scratch.tapTailLength
                 detector!.inspectStream(newBytes: newBytes, serverPort: serverPort, &ctx)
                 if state >= 0 { detectHTTP(state: state, newBytes: newBytes, &ctx) }
+                if state >= 0 && !toServer && application == .tls && !detector!.states[Int(state)].certificateDone {
+                    detectCertificate(state: state, newBytes: newBytes, &ctx)
+                }
                 if state >= 0 { keepTail(state: state, toServer: toServer) }
                 reassembled = true
             }
@@ -167,6 +170,44 @@ extension Engine {
             scratch.setSource(.payload, UnsafeRawBufferPointer(start: scratch.window, count: scratch.windowLength))
             HTTPBuffers.fill(scratch, block: block, isResponse: !ctx.toServer, body: body)
             detector!.inspectPhase(phase, &ctx)
+        }
+    }
+
+    /// Collects the server's handshake records until the Certificate message is whole, then
+    /// inspects the leaf's subject and issuer (`tls.cert_subject`, `tls.cert_issuer`), once.
+    mutating func detectCertificate(state: Int32, newBytes: Int, _ ctx: inout DetectContext) {
+        let s = Int(state)
+        let scratch = detector!.scratch
+        let buffer = detector!.message(state, toServer: false)
+        let capacity = detector!.messageCapacity
+        let collected = detector!.states[s].tlsCollected
+        let take = min(newBytes, capacity - collected)
+        if take > 0 {
+            (buffer + collected).copyMemory(from: scratch.window + (scratch.windowLength - newBytes), byteCount: take)
+            detector!.states[s].tlsCollected = collected + take
+        }
+        let records = UnsafeRawBufferPointer(start: buffer, count: collected + max(0, take))
+        scratch.beginInspection()
+        guard let handshake = scratch.reserve(capacity) else { return }
+        let (outcome, _) = TLSServerCertificate.find(records, into: handshake, capacity: capacity)
+        switch outcome {
+        case .needMore:
+            if collected + take >= capacity { detector!.states[s].certificateDone = true }
+        case .none:
+            detector!.states[s].certificateDone = true
+        case .leaf(let range):
+            detector!.states[s].certificateDone = true
+            let der = UnsafeRawBufferPointer(start: handshake + range.lowerBound, count: range.count)
+            guard let names = TLSServerCertificate.names(der) else { return }
+            for (range, field) in [(names.subject, InspectionBuffer.tlsCertSubject), (names.issuer, .tlsCertIssuer)] {
+                let room = scratch.arenaCapacity - scratch.arenaUsed
+                guard let out = scratch.reserve(0),
+                      let n = TLSServerCertificate.write(name: range, of: der, into: out, capacity: room) else { continue }
+                scratch.arenaUsed += n
+                scratch.setSource(field, UnsafeRawBufferPointer(start: out, count: n))
+            }
+            scratch.setSource(.payload, UnsafeRawBufferPointer(start: nil, count: 0))
+            detector!.inspectPhase(.tlsServerCertificate, &ctx)
         }
     }
 
