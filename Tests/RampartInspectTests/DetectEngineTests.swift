@@ -215,17 +215,19 @@ struct DetectEngineTests {
         #expect(ids.sink.alerts.map(\.action) == ["allowed"])
     }
 
-    @Test("tls.sni from the ClientHello; tls.cert_subject and tls.cert_issuer from a TLS 1.2 server's certificate, in Suricata's form")
+    @Test("tls.sni from the ClientHello; tls.cert_subject, tls.cert_issuer and tls.certs from a TLS 1.2 server's certificates")
     func tls() throws {
         let rules = """
             alert tls any any -> any any (msg:"sni"; tls.sni; content:"api.rampart.test"; sid:90;)
             alert tls any any -> any any (msg:"subject"; flow:to_client; tls.cert_subject; content:"CN=web.rampart.test"; startswith; sid:91;)
             alert tls any any -> any any (msg:"issuer"; tls.cert_issuer; content:"CN=web.rampart.test"; endswith; sid:92;)
+            alert tls any any -> any any (msg:"chain"; tls.certs; content:"web.rampart.test"; sid:93;)
+            alert tls any any -> any any (msg:"chain digest"; tls.certs; to_sha256; bsize:32; sid:94;)
             """
         let run = try EngineRun("Tests/Captures/tls.pcap", rules: rules)
         // openssl s_client -tls1_2 sends SNI api.rampart.test and gets the certificate in the
         // clear; curl's TLS 1.3 session gets it encrypted (no subject, as in Suricata).
-        #expect(run.alerts.map(\.signatureID).sorted() == [90, 91, 92])
+        #expect(run.alerts.map(\.signatureID).sorted() == [90, 91, 92, 93, 94])
         let control = try EngineRun("Tests/Captures/tls.pcap")
         #expect(control.alerts.isEmpty)
     }

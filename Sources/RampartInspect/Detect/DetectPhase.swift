@@ -15,18 +15,20 @@ enum DetectPhase: Int, Sendable, CaseIterable {
     case dnsQuery
     /// The server's leaf certificate (TLS 1.2 and earlier: 1.3 encrypts it).
     case tlsServerCertificate
+    /// Each certificate of the server's chain in turn (`tls.certs`, a multi-instance buffer).
+    case tlsCertificateChain
 
     var side: FlowCondition.Side {
         switch self {
         case .httpRequest, .httpRequestBody, .tlsClientHello, .dnsQuery: .toServer
-        case .httpResponse, .httpResponseBody, .tlsServerCertificate: .toClient
+        case .httpResponse, .httpResponseBody, .tlsServerCertificate, .tlsCertificateChain: .toClient
         }
     }
 
     var application: DetectApplication {
         switch self {
         case .httpRequest, .httpRequestBody, .httpResponse, .httpResponseBody: .http1
-        case .tlsClientHello, .tlsServerCertificate: .tls
+        case .tlsClientHello, .tlsServerCertificate, .tlsCertificateChain: .tls
         case .dnsQuery: .dns
         }
     }
@@ -49,6 +51,7 @@ enum DetectPhase: Int, Sendable, CaseIterable {
         case .fileData: return self == .httpRequestBody || self == .httpResponseBody
         case .tlsSNI, .ja4Hash: return self == .tlsClientHello
         case .tlsCertSubject, .tlsCertIssuer: return self == .tlsServerCertificate
+        case .tlsCerts: return self == .tlsCertificateChain
         case .dnsQuery: return self == .dnsQuery
         default: return false
         }

@@ -67,6 +67,18 @@ extension DetectionRuleSet {
                 report.refused.append(DetectionRuleSet.problem(rule, "pcre", failed))
                 continue
             }
+            // Every buffer fed, but some never complete together (tls.certs with tls.sni ...):
+            // the rule could never run.
+            let appBuffers = rule.inspections.map(\.buffer).filter { $0 != .payload }
+            if !appBuffers.isEmpty && !DetectPhase.allCases.contains(where: { phase in
+                appBuffers.allSatisfy(phase.holds)
+                    && (rule.flow.side == nil || rule.flow.side == phase.side)
+            }) {
+                let names = appBuffers.map(\.rawValue).joined(separator: " and ")
+                report.refused.append(DetectionRuleSet.problem(rule, appBuffers.last!.rawValue,
+                    "\(names) are never complete at one point of a session (or not in the rule's flow direction)"))
+                continue
+            }
             programs += newPrograms
             var ruleVariants: [Int32] = []
             for insp in rule.inspections {

@@ -9,8 +9,9 @@ enum TLSServerCertificate {
         case needMore
         /// No certificate will come (not TLS, a resumed or TLS 1.3 handshake, the buffer full).
         case none
-        /// The leaf certificate's DER, at `range` of the handshake bytes.
-        case leaf(Range<Int>)
+        /// The certificate_list: each certificate's DER at its range of the handshake bytes,
+        /// the leaf first.
+        case chain(Range<Int>)
     }
 
     /// Collects the handshake messages of `records` (the server's stream from its start)
@@ -41,14 +42,26 @@ enum TLSServerCertificate {
                 // certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1>
                 let body = k + 4
                 guard length >= 6 else { return (.none, n) }
-                let first = Int(h[body + 3]) << 16 | Int(h[body + 4]) << 8 | Int(h[body + 5])
-                guard first > 0, body + 6 + first <= k + 4 + length else { return (.none, n) }
-                return (.leaf((body + 6)..<(body + 6 + first)), n)
+                return (.chain((body + 3)..<(k + 4 + length)), n)
             }
             if type == 14 || type == 12 || type == 13 { return (.none, n) }  // ServerHelloDone, key exchange: no certificate
             k += 4 + length
         }
         return (.needMore, n)
+    }
+
+    /// The certificates of a certificate_list (each `<1..2^24-1>` prefixed): their ranges,
+    /// at most `limit` of them.
+    static func certificates(_ h: UnsafeRawBufferPointer, in list: Range<Int>, limit: Int = 10) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var at = list.lowerBound
+        while at + 3 <= list.upperBound && out.count < limit {
+            let length = Int(h[at]) << 16 | Int(h[at + 1]) << 8 | Int(h[at + 2])
+            guard length > 0, at + 3 + length <= list.upperBound else { break }
+            out.append((at + 3)..<(at + 3 + length))
+            at += 3 + length
+        }
+        return out
     }
 
     /// One DER element: tag, contents range.

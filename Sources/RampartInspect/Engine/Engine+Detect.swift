@@ -195,9 +195,26 @@ extension Engine {
             if collected + take >= capacity { detector!.states[s].certificateDone = true }
         case .none:
             detector!.states[s].certificateDone = true
-        case .leaf(let range):
+        case .chain(let list):
             detector!.states[s].certificateDone = true
-            let der = UnsafeRawBufferPointer(start: handshake + range.lowerBound, count: range.count)
+            let bytes = UnsafeRawBufferPointer(start: handshake, count: list.upperBound)
+            // Once per session, on the cold side of the hot path: a small array is fine.
+            let certificates = TLSServerCertificate.certificates(bytes, in: list)
+            guard let leaf = certificates.first else { return }
+            // tls.certs: each certificate of the chain in turn (a multi-instance buffer).
+            if !detector!.set.phases[DetectPhase.tlsCertificateChain.rawValue].isEmpty
+                || !detector!.set.phaseAlways[DetectPhase.tlsCertificateChain.rawValue].isEmpty {
+                for range in certificates {
+                    scratch.beginInspection()
+                    _ = scratch.reserve(list.upperBound)  // the handshake bytes stay where transforms cannot write
+                    scratch.setSource(.tlsCerts, UnsafeRawBufferPointer(rebasing: bytes[range]))
+                    scratch.setSource(.payload, UnsafeRawBufferPointer(start: nil, count: 0))
+                    detector!.inspectPhase(.tlsCertificateChain, &ctx)
+                }
+            }
+            scratch.beginInspection()
+            _ = scratch.reserve(list.upperBound)
+            let der = UnsafeRawBufferPointer(rebasing: bytes[leaf])
             guard let names = TLSServerCertificate.names(der) else { return }
             for (range, field) in [(names.subject, InspectionBuffer.tlsCertSubject), (names.issuer, .tlsCertIssuer)] {
                 let room = scratch.arenaCapacity - scratch.arenaUsed
