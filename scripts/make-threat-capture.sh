@@ -10,7 +10,8 @@
 #   1. curl --path-as-is GET /static/../%61dmin/%63onfig        (URI evasion: encoding, dot segments)
 #   2. curl POST with a chunked body holding "union select"      (Transfer-Encoding: chunked)
 #   3. curl GET /login then GET /admin on one connection          (flowbits across two requests)
-#   4. curl GET /eicar.com                                        (the EICAR test file in a response)
+#   4. curl GET /eicar.com, /eicar.gz, /eicar-chunked.gz           (the EICAR test file in a response:
+#      plain, gzip-encoded, and gzip-encoded in two chunks)
 #   5. python: "GET /../../et" then, 0.2 s later, "c/passwd ..."   (a pattern split between segments)
 #   6. curl GET /probe three times on one connection              (threshold)
 #   7. nmap -sV --script http-title -p 80                         (the Nmap Scripting Engine's user agent)
@@ -73,6 +74,26 @@ cat >"$WORK/server.py" <<'PY'
 import http.server, sys
 class Handler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        if self.path in ("/eicar.gz", "/eicar-chunked.gz"):
+            import gzip
+            with open(sys.argv[1] + "/eicar.com", "rb") as f:
+                body = gzip.compress(f.read(), mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Encoding", "gzip")
+            if self.path == "/eicar.gz":
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                half = len(body) // 2
+                for part in (body[:half], body[half:], b""):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            return
+        super().do_GET()
     def do_POST(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             while True:
@@ -102,6 +123,8 @@ printf 'id=1 union select password from users' >"$WORK/body"
 cli "${CURL[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/body" http://10.77.0.2/search
 cli "${CURL[@]}" http://10.77.0.2/login -o /dev/null http://10.77.0.2/admin/
 cli "${CURL[@]}" http://10.77.0.2/eicar.com
+cli "${CURL[@]}" http://10.77.0.2/eicar.gz
+cli "${CURL[@]}" http://10.77.0.2/eicar-chunked.gz
 cli python3 -c '
 import socket, time
 s = socket.create_connection(("10.77.0.2", 80))

@@ -77,6 +77,7 @@ declare -A FILE_PROVIDER=(
     [/usr/include/yaml.h]=libyaml-dev                             # the YAML reader's tokenizer
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
     [/usr/include/hs/hs.h]=libvectorscan-dev                      # the signatures' multi-pattern prefilter
+    [/usr/include/zlib.h]=zlib1g-dev                              # gzip/deflate HTTP bodies for the signatures
     [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 

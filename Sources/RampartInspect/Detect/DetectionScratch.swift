@@ -12,6 +12,7 @@ final class DetectionScratch {
     let vectorscan = VectorscanScratch()
     let hits: PrefilterHits
     let matchData = PCREMatchData()
+    let inflater = BodyInflater()
     let variables: UnsafeMutablePointer<Int64>
     /// Rules to evaluate for one inspection, and a per-rule stamp so a rule is evaluated
     /// at most once per packet.

@@ -95,10 +95,26 @@ enum HTTPBuffers {
             }
             s.setSource(.httpHost, UnsafeRawBufferPointer(start: out, count: n))
         }
-        if let body {
+        if var body {
+            // Content-Encoding gzip or deflate: the buffers hold the inflated content.
+            if let encoding = fields.value(named: "content-encoding"), HTTPBuffers.isCompressed(encoding) {
+                let room = min(64 << 10, s.arenaCapacity - s.arenaUsed)
+                if room > 0, let out = s.reserve(0), let n = s.inflater.inflate(body, into: out, capacity: room) {
+                    s.arenaUsed += n
+                    body = UnsafeRawBufferPointer(start: out, count: n)
+                }
+            }
             s.setSource(isResponse ? .httpResponseBody : .httpRequestBody, body)
             s.setSource(.fileData, body)
         }
+    }
+
+    static func isCompressed(_ encoding: UnsafeRawBufferPointer) -> Bool {
+        for word: StaticString in ["gzip", "deflate"] {
+            let w = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            if ContentSearch.find(w, nocase: true, in: encoding, from: 0, to: encoding.count) != nil { return true }
+        }
+        return false
     }
 
     static let requestFields: [(StaticString, InspectionBuffer)] = [
