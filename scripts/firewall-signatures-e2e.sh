@@ -8,7 +8,8 @@
 # Checks: a request no rule names passes with no alert; one the alert rule names passes and
 # is logged "allowed"; one the drop rule names never reaches pod B (curl times out) and is
 # logged "blocked"; one the reject rule names is reset (curl fails at once) and never reaches
-# pod B; the firewall logs how many rules it runs. Never touches the root namespace's
+# pod B; the firewall logs how many rules it runs; /metrics counts alerts and blocks; after
+# SIGHUP with the alert rule turned into a drop rule, its request is dropped. Never touches the root namespace's
 # interfaces; removes everything it made.
 set -u
 FIREWALL=${1:?usage: firewall-signatures-e2e.sh path/to/rampart-firewall}
@@ -108,9 +109,17 @@ metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
 echo "$metrics" | grep -Eq '^rampart_signature_alerts_total [3-9]' && pass "/metrics counts the alerts" || fail "/metrics: $(echo "$metrics" | grep signature_alerts)"
 echo "$metrics" | grep -Eq '^rampart_signature_blocks_total [2-9]' && pass "/metrics counts the blocks" || fail "/metrics: $(echo "$metrics" | grep signature_blocks)"
 
+# A reload swaps the rules with the policy: /hello.txt becomes a drop rule.
+sed -i 's/^alert http any any -> any any (msg:"E2E hello requested"/drop http any any -> any any (msg:"E2E hello requested"/' $WORK/signatures.rules
+kill -HUP $FWPID; sleep 1
+code=$(get /hello.txt); status=$?
+[ $status = 28 ] && pass "after a reload the rule for /hello.txt drops it (curl exit 28)" || fail "after the reload: /hello.txt curl status $status code $code"
+code=$(get /index.html); status=$?
+[ $status = 0 ] && [ "$code" = 200 ] && pass "after the reload other requests pass" || fail "after the reload: /index.html curl status $status code $code"
+
 grep -q 'GET /shell.php' $WORK/http.log && fail "pod B received the dropped request" || pass "the dropped request never reached pod B"
 grep -q 'GET /reset.php' $WORK/http.log && fail "pod B received the rejected request" || pass "the rejected request never reached pod B"
-grep -q 'GET /hello.txt' $WORK/http.log && pass "the alerted request reached pod B" || fail "pod B did not get /hello.txt"
+[ "$(grep -c 'GET /hello.txt' $WORK/http.log)" = 1 ] && pass "the alerted request reached pod B, the one dropped after the reload did not" || fail "pod B got /hello.txt $(grep -c 'GET /hello.txt' $WORK/http.log) times (expected 1)"
 
 kill -TERM $FWPID; wait $FWPID; FWPID=""
 alerts=$(grep '"event_type":"alert"' $WORK/eve.json)

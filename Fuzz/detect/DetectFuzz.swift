@@ -4,7 +4,7 @@
 // byte_test/jump/extract/math, isdataat, bsize, transforms) must never trap, whatever the
 // rule's numbers and the buffer's bytes. The same bytes also go through the HTTP/1 parser
 // (as a request and as a response, byte by byte and whole), the HTTP buffers and URI
-// normaliser, and the DNS query reader. Built by Fuzz/detect/build.sh as one module with
+// normaliser, the DNS query reader, the TLS certificate reader and the body inflater. Built by Fuzz/detect/build.sh as one module with
 // RampartWire, RampartRules and the matcher's folder of RampartInspect; the prefilter is the
 // pure-Swift Aho-Corasick one (Vectorscan is not linked into the fuzzer).
 
@@ -74,6 +74,27 @@ public func detectFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             precondition(URINormalizer.normalize(b, into: o.baseAddress!) <= b.count)
             if let n = DNSQueryName.read(b, into: o.baseAddress!) { precondition(n <= 255) }
         }
+        // The bytes as a server's TLS records: the certificate chain, its names.
+        let handshake = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { handshake.deallocate() }
+        if case .chain(let list) = TLSServerCertificate.find(b, into: handshake, capacity: 4096).outcome {
+            let h = UnsafeRawBufferPointer(start: handshake, count: list.upperBound)
+            for range in TLSServerCertificate.certificates(h, in: list) {
+                let der = UnsafeRawBufferPointer(rebasing: h[range])
+                if let names = TLSServerCertificate.names(der) {
+                    let text = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
+                    defer { text.deallocate() }
+                    if let n = TLSServerCertificate.write(name: names.subject, of: der, into: text, capacity: 512) { precondition(n <= 512) }
+                }
+            }
+        }
+        // The bytes as a DER certificate, and as a compressed body.
+        if let names = TLSServerCertificate.names(b) {
+            precondition(names.subject.upperBound <= b.count && names.issuer.upperBound <= b.count)
+        }
+        let inflated = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { inflated.deallocate() }
+        if let n = scratch.inflater.inflate(b, into: inflated, capacity: 4096) { precondition(n <= 4096) }
     }
     return 0
 }

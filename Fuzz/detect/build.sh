@@ -4,7 +4,7 @@
 #
 # RampartWire, RampartRules, the matcher (Sources/RampartInspect/Detect, with the SHA-256 it
 # uses) and the target are compiled as ONE Swift module (copies without their `import
-# Rampart…` lines) with -sanitize=fuzzer,address, linked with Debian's PCRE2. The rest of
+# Rampart…` lines) with -sanitize=fuzzer,address, linked with Debian's PCRE2 and zlib. The rest of
 # the engine stays out: the policy language's `Rule`, `RuleAction` and `AddressSet` would
 # clash with the rule language's in one module, and the matcher does not need them.
 # Vectorscan is not linked (its module is not on the path): the prefilter is Aho-Corasick.
@@ -20,7 +20,7 @@ out=Fuzz/detect/bin
 mkdir -p "$out" Fuzz/detect/corpus
 fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
     Sources/RampartInspect/AppID/SHA256.swift
-fuzz_build "$out" DetectFuzz RampartFuzz Fuzz/detect/DetectFuzz.swift -I Sources/CPCRE2 -lpcre2-8
+fuzz_build "$out" DetectFuzz RampartFuzz Fuzz/detect/DetectFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz
 if [[ -z $(ls -A Fuzz/detect/corpus) ]]; then
     cp Fuzz/detect/seeds/* Fuzz/detect/corpus/
 fi
