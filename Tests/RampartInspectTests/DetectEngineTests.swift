@@ -198,6 +198,17 @@ struct DetectEngineTests {
         #expect(c.sids == [70, 71])
     }
 
+    @Test("stream_size compares what each side has sent so far (plus one for the SYN)")
+    func streamSize() throws {
+        let rules = #"alert tcp any any -> any 80 (msg:"late B"; flow:to_server; stream_size:client,>,6; content:"B"; sid:75;)"#
+        var c = try Conversation(rules: rules)
+        c.handshake()
+        c.client(["xB"])  // the client has sent 1 + 2 bytes: too early
+        c.client(["xxxxB"])  // 1 + 7
+        c.finish()
+        #expect(c.sids == [75])
+    }
+
     @Test("inline, a drop rule stops the packet and the rest of the session; alerts say blocked")
     func inlineDrop() throws {
         let rules = #"drop http any any -> any any (msg:"shell"; http.uri; content:"/shell.php"; sid:80;)"#
@@ -223,11 +234,12 @@ struct DetectEngineTests {
             alert tls any any -> any any (msg:"issuer"; tls.cert_issuer; content:"CN=web.rampart.test"; endswith; sid:92;)
             alert tls any any -> any any (msg:"chain"; tls.certs; content:"web.rampart.test"; sid:93;)
             alert tls any any -> any any (msg:"chain digest"; tls.certs; to_sha256; bsize:32; sid:94;)
+            alert tls any any -> any any (msg:"serial"; tls.cert_serial; pcre:"/^[0-9A-F]{2}(:[0-9A-F]{2})+$/"; sid:95;)
             """
         let run = try EngineRun("Tests/Captures/tls.pcap", rules: rules)
         // openssl s_client -tls1_2 sends SNI api.rampart.test and gets the certificate in the
         // clear; curl's TLS 1.3 session gets it encrypted (no subject, as in Suricata).
-        #expect(run.alerts.map(\.signatureID).sorted() == [90, 91, 92, 93, 94])
+        #expect(run.alerts.map(\.signatureID).sorted() == [90, 91, 92, 93, 94, 95])
         let control = try EngineRun("Tests/Captures/tls.pcap")
         #expect(control.alerts.isEmpty)
     }

@@ -15,11 +15,12 @@ struct DetectKeywordTests {
         let r = set.rules[0]
         return buffer.withUnsafeBytes { b in
             scratch.beginInspection()
-            for insp in r.rule.inspections { scratch.setSource(insp.buffer, b) }
+            for insp in r.rule.inspections where insp.buffer != .base64Data { scratch.setSource(insp.buffer, b) }
             for (i, insp) in r.rule.inspections.enumerated() {
                 guard let bytes = scratch.bytes(of: r.variants[i]) else { return false }
                 var e = InspectionEvaluator(steps: insp.steps, programs: r.programs[i], buffer: bytes, set: set,
-                                            matchData: scratch.matchData, variables: scratch.variables, budget: 3000)
+                                            matchData: scratch.matchData, variables: scratch.variables, budget: 3000,
+                                            scratch: scratch)
                 if e.run() == nil { return false }
             }
             return true
@@ -143,6 +144,15 @@ struct DetectKeywordTests {
         #expect(try !Self.matches(#"http.uri.raw; content:"/admin";"#, "/%61dmin", proto: "http"))
         #expect(try Self.matches(#"http.user_agent; to_lowercase; content:"sqlmap";"#, "SQLMap/1.7", proto: "http"))
         #expect(try Self.matches(#"http.uri.raw; compress_whitespace; content:"a b";"#, "a  \t b", proto: "http"))
+    }
+
+    @Test("base64_decode decodes from the cursor (relative) into base64_data, stopping at the first non-alphabet byte")
+    func base64() throws {
+        // "c2VjcmV0IHN0dWZm" is "secret stuff".
+        #expect(try Self.matches(#"content:"b64="; base64_decode:relative; base64_data; content:"secret";"#, "x b64=c2VjcmV0IHN0dWZm"))
+        #expect(try !Self.matches(#"content:"b64="; base64_decode:relative; base64_data; content:"secret";"#, "x b64=bm90aGluZw=="))
+        #expect(try Self.matches(#"content:"b64="; base64_decode:bytes 8,relative; base64_data; content:"secret"; startswith; bsize:6;"#, "b64=c2VjcmV0IHN0dWZm"))
+        #expect(try !Self.matches(#"content:"b64="; base64_decode:relative; base64_data; content:"stuff";"#, "b64=c2VjcmV0!IHN0dWZm"))
     }
 
     @Test("bsize checks the sticky buffer's length")

@@ -32,6 +32,10 @@ struct DetectContext {
     var second: Int64
     /// The session's detection state, or -1.
     var state: Int32
+    /// TCP: what each side has sent so far, as Suricata's `stream_size` counts it (the
+    /// stream's delivered bytes, plus one for the SYN); nil without a reassembled stream.
+    var clientStreamSize: UInt64?
+    var serverStreamSize: UInt64?
     /// Stream inspection: a match must end past this offset (the bytes before it were
     /// inspected with an earlier packet).
     var minimumEnd = 0

@@ -37,7 +37,7 @@ enum DetectPhase: Int, Sendable, CaseIterable {
     /// the phase), for rules that mix it with application buffers.
     func holds(_ buffer: InspectionBuffer) -> Bool {
         switch buffer {
-        case .payload: return true
+        case .payload, .base64Data: return true  // base64_data: what the rule's base64_decode wrote
         case .httpURI, .httpURIRaw, .httpMethod, .httpRequestLine, .httpUserAgent, .httpHost, .httpHostRaw,
              .httpAccept, .httpAcceptEncoding, .httpAcceptLanguage, .httpReferer:
             return self == .httpRequest || self == .httpRequestBody
@@ -50,7 +50,7 @@ enum DetectPhase: Int, Sendable, CaseIterable {
         case .httpResponseBody: return self == .httpResponseBody
         case .fileData: return self == .httpRequestBody || self == .httpResponseBody
         case .tlsSNI, .ja4Hash: return self == .tlsClientHello
-        case .tlsCertSubject, .tlsCertIssuer: return self == .tlsServerCertificate
+        case .tlsCertSubject, .tlsCertIssuer, .tlsCertSerial: return self == .tlsServerCertificate
         case .tlsCerts: return self == .tlsCertificateChain
         case .dnsQuery: return self == .dnsQuery
         default: return false
@@ -62,6 +62,6 @@ enum DetectPhase: Int, Sendable, CaseIterable {
 
     /// Whether Rampart feeds `buffer` in any phase (a rule reading another is refused).
     static func isFed(_ buffer: InspectionBuffer) -> Bool {
-        buffer == .payload || allCases.contains { $0.holds(buffer) }
+        buffer == .payload || buffer == .base64Data || allCases.contains { $0.holds(buffer) }
     }
 }

@@ -69,7 +69,7 @@ extension DetectionRuleSet {
             }
             // Every buffer fed, but some never complete together (tls.certs with tls.sni ...):
             // the rule could never run.
-            let appBuffers = rule.inspections.map(\.buffer).filter { $0 != .payload }
+            let appBuffers = rule.inspections.map(\.buffer).filter { $0 != .payload && $0 != .base64Data }
             if !appBuffers.isEmpty && !DetectPhase.allCases.contains(where: { phase in
                 appBuffers.allSatisfy(phase.holds)
                     && (rule.flow.side == nil || rule.flow.side == phase.side)
@@ -132,7 +132,7 @@ extension DetectionRuleSet {
             let packetOnly = rule.proto == .tcpPacket || rule.flow.stream == .noStream
                 || rule.conditions.contains(where: DetectionRuleSet.isPacketCondition)
             let streamOnly = rule.proto == .tcpStream || rule.flow.stream == .onlyStream
-            let usesApp = rule.inspections.contains { $0.buffer != .payload }
+            let usesApp = rule.inspections.contains { $0.buffer != .payload && $0.buffer != .base64Data }
             let index = Int32(rules.count)
             let actionClass: Int32 = rule.action == .pass ? 0 : 1
             let order = actionClass * 2_000_000 + (setsOnly ? 0 : 1_000_000) + index
@@ -352,12 +352,6 @@ extension DetectionRuleSet {
             for t in insp.transforms where !BufferTransformer.supports(t) {
                 return problem(rule, t.description, "the transform \(t) is not implemented yet")
             }
-            for s in insp.steps {
-                switch s {
-                case .base64Decode: return problem(rule, "base64_decode", "base64_decode is not evaluated yet")
-                default: break
-                }
-            }
         }
         for op in rule.state {
             switch op {
@@ -368,7 +362,6 @@ extension DetectionRuleSet {
         }
         for c in rule.conditions {
             switch c {
-            case .streamSize: return problem(rule, "stream_size", "stream_size is not evaluated yet")
             case .appLayerEvent(let e): return problem(rule, "app-layer-event", "the decoders raise no application event \(e) yet")
             case .appLayerProtocol: return problem(rule, "app-layer-protocol", "app-layer-protocol is not evaluated yet")
             case .tlsVersion: return problem(rule, "tls.version", "tls.version is not evaluated yet")

@@ -46,7 +46,8 @@ extension Detector {
             guard let bytes = scratch.bytes(of: r.variants[i]) else { return false }
             var evaluator = InspectionEvaluator(
                 steps: inspection.steps, programs: r.programs[i], buffer: bytes, set: set,
-                matchData: scratch.matchData, variables: scratch.variables, budget: InspectionEvaluator.recursionLimit)
+                matchData: scratch.matchData, variables: scratch.variables, budget: InspectionEvaluator.recursionLimit,
+                scratch: scratch)
             guard let end = evaluator.run() else { return false }
             // A stream rule found only by re-reading old bytes alerted with an earlier packet.
             if inspection.buffer == .payload && ctx.minimumEnd > 0 && !r.hasFastPattern && end <= ctx.minimumEnd {
@@ -103,6 +104,14 @@ extension Detector {
             case .none: return flags & f.flags == 0
             }
         case .sameIP: return ctx.source == ctx.destination
+        case .streamSize(let side, let condition):
+            guard let client = ctx.clientStreamSize, let server = ctx.serverStreamSize else { return false }
+            switch side {
+            case "client": return condition.matches(client)
+            case "server": return condition.matches(server)
+            case "both": return condition.matches(client) && condition.matches(server)
+            default: return condition.matches(client) || condition.matches(server)
+            }
         default: return false  // refused at load
         }
     }

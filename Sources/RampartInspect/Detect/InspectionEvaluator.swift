@@ -17,6 +17,8 @@ struct InspectionEvaluator {
     /// `byte_extract` / `byte_math` results, by the rule's variable index.
     let variables: UnsafeMutablePointer<Int64>
     var budget: Int
+    /// Where `base64_decode` writes the rule's `base64_data` buffer (nil: it fails).
+    var scratch: DetectionScratch? = nil
 
     /// Suricata's default `inspection-recursion-limit`.
     static let recursionLimit = 3000
@@ -168,8 +170,21 @@ struct InspectionEvaluator {
             return ok ? step(k + 1, cursor) : nil
         case .bufferSize(let condition):
             return condition.matches(UInt64(n)) ? step(k + 1, cursor) : nil
-        case .base64Decode:
-            return nil  // refused at load
+        case .base64Decode(let d):
+            // Suricata: decode `bytes` (default: the rest) from `offset` (after the cursor when
+            // relative) into base64_data; the cursor stays. Decoding stops at the first
+            // character outside the alphabet (RFC 4648 mode).
+            guard let scratch else { return nil }
+            let start = (d.relative ? cursor : 0) + d.offset
+            guard start >= 0, start <= n else { return nil }
+            let end = d.bytes.map { min(n, start + $0) } ?? n
+            let input = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+            guard let out = scratch.reserve(0) else { return nil }
+            let written = Base64.decode(input, into: out, capacity: scratch.arenaCapacity - scratch.arenaUsed)
+            guard written > 0 else { return nil }
+            scratch.arenaUsed += written
+            scratch.setSource(.base64Data, UnsafeRawBufferPointer(start: out, count: written))
+            return step(k + 1, cursor)
         }
     }
 }
@@ -190,5 +205,51 @@ enum FastPatternSelectionMirror {
         case .base64Decode(let d): d.relative
         case .bufferSize: false
         }
+    }
+}
+
+/// Base64 decoding as Suricata's `base64_decode` does it (RFC 4648 alphabet; stops at the
+/// first padding or character outside the alphabet; a last partial group gives its whole bytes).
+enum Base64 {
+    @inline(__always)
+    static func value(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x41...0x5A: UInt32(c - 0x41)
+        case 0x61...0x7A: UInt32(c - 0x61 + 26)
+        case 0x30...0x39: UInt32(c - 0x30 + 52)
+        case 0x2B: 62
+        case 0x2F: 63
+        default: nil
+        }
+    }
+
+    static func decode(_ input: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        var n = 0
+        var group: UInt32 = 0
+        var count = 0
+        for c in input {
+            guard let v = value(c) else { break }
+            group = group << 6 | v
+            count += 1
+            if count == 4 {
+                guard n + 3 <= capacity else { return n }
+                out.storeBytes(of: UInt8(group >> 16), toByteOffset: n, as: UInt8.self)
+                out.storeBytes(of: UInt8(group >> 8 & 0xFF), toByteOffset: n + 1, as: UInt8.self)
+                out.storeBytes(of: UInt8(group & 0xFF), toByteOffset: n + 2, as: UInt8.self)
+                n += 3
+                group = 0
+                count = 0
+            }
+        }
+        // 2 or 3 characters left: 1 or 2 whole bytes.
+        if count >= 2 {
+            group <<= UInt32(6 * (4 - count))
+            let bytes = count - 1
+            guard n + bytes <= capacity else { return n }
+            out.storeBytes(of: UInt8(group >> 16), toByteOffset: n, as: UInt8.self)
+            if bytes == 2 { out.storeBytes(of: UInt8(group >> 8 & 0xFF), toByteOffset: n + 1, as: UInt8.self) }
+            n += bytes
+        }
+        return n
     }
 }

@@ -83,7 +83,7 @@ enum TLSServerCertificate {
     }
 
     /// The subject's and issuer's ranges (each a SEQUENCE of RDNs) in a certificate's DER.
-    static func names(_ der: UnsafeRawBufferPointer) -> (subject: Range<Int>, issuer: Range<Int>)? {
+    static func names(_ der: UnsafeRawBufferPointer) -> (subject: Range<Int>, issuer: Range<Int>, serial: Range<Int>)? {
         var at = 0
         guard let certificate = element(der, &at, end: der.count), certificate.tag == 0x30 else { return nil }
         var c = certificate.contents.lowerBound
@@ -100,7 +100,7 @@ enum TLSServerCertificate {
               let issuer = element(der, &t, end: end), issuer.tag == 0x30,
               let validity = element(der, &t, end: end), validity.tag == 0x30,
               let subject = element(der, &t, end: end), subject.tag == 0x30 else { return nil }
-        return (subject.contents, issuer.contents)
+        return (subject.contents, issuer.contents, item.contents)
     }
 
     /// Writes a name (the contents of its RDN SEQUENCE) as `C=US, O=Example, CN=host` to
@@ -136,6 +136,21 @@ enum TLSServerCertificate {
                 guard put("=") else { return nil }
                 for k in value.contents where !put(der[k]) { return nil }
             }
+        }
+        return n
+    }
+
+    /// The serial number as Suricata writes `tls.cert_serial`: its bytes in upper-case hex,
+    /// separated by colons (`5C:19:B7:B1`).
+    static func write(serial: Range<Int>, of der: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer, capacity: Int) -> Int? {
+        let digits: StaticString = "0123456789ABCDEF"
+        var n = 0
+        for k in serial {
+            guard n + 3 <= capacity else { return nil }
+            if k > serial.lowerBound { out.storeBytes(of: UInt8(ascii: ":"), toByteOffset: n, as: UInt8.self); n += 1 }
+            out.storeBytes(of: digits.utf8Start[Int(der[k] >> 4)], toByteOffset: n, as: UInt8.self)
+            out.storeBytes(of: digits.utf8Start[Int(der[k] & 0xF)], toByteOffset: n + 1, as: UInt8.self)
+            n += 2
         }
         return n
     }

@@ -34,6 +34,11 @@ extension Engine {
             fromFragments: inReassembledDatagram,
             second: now.seconds, state: state)
         let serverPort = sessions[slot].server.port
+        if packet.ipProtocol == .tcp, sessions[slot].stream != .none, sessions[slot].stream != .disabled {
+            let syn: UInt64 = 1
+            ctx.clientStreamSize = UInt64(streams.delivered(sessions[slot].stream, direction: .toServer)) + syn
+            ctx.serverStreamSize = UInt64(streams.delivered(sessions[slot].stream, direction: .toClient)) + syn
+        }
         let payload: UnsafeRawBufferPointer
         if packet.payloadOffset >= 0, packet.payloadLength >= 0, packet.payloadOffset + packet.payloadLength <= frame.count {
             payload = UnsafeRawBufferPointer(rebasing: frame[packet.payloadOffset..<(packet.payloadOffset + packet.payloadLength)])
@@ -222,6 +227,11 @@ extension Engine {
                       let n = TLSServerCertificate.write(name: range, of: der, into: out, capacity: room) else { continue }
                 scratch.arenaUsed += n
                 scratch.setSource(field, UnsafeRawBufferPointer(start: out, count: n))
+            }
+            let room = scratch.arenaCapacity - scratch.arenaUsed
+            if let out = scratch.reserve(0), let n = TLSServerCertificate.write(serial: names.serial, of: der, into: out, capacity: room) {
+                scratch.arenaUsed += n
+                scratch.setSource(.tlsCertSerial, UnsafeRawBufferPointer(start: out, count: n))
             }
             scratch.setSource(.payload, UnsafeRawBufferPointer(start: nil, count: 0))
             detector!.inspectPhase(.tlsServerCertificate, &ctx)
