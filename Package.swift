@@ -40,12 +40,20 @@ let package = Package(
         .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
         // Debian's PCRE2 (libpcre2-dev): the signatures' `pcre` expressions are compiled with it.
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
+        // Debian's Vectorscan (libvectorscan-dev): the signature matcher's multi-pattern prefilter.
+        .systemLibrary(name: "CVectorscan", path: "Sources/CVectorscan"),
+        // Debian's zlib (zlib1g-dev): gzip and deflate HTTP bodies inflated before inspection.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The signature language: Suricata 7 rules parsed into a typed model (header, buffers
         // and their ordered match steps, flow state, thresholds), variables, classification.config,
         // load reports. Pure: text in, model out; no files, no clocks.
         .target(name: "RampartRules", dependencies: ["RampartWire", "CPCRE2"]),
-        // The engine: sessions, reassembly, verdicts, events. Pure: no I/O.
-        .target(name: "RampartInspect", dependencies: ["RampartWire", "RampartPolicy"]),
+        // The engine: sessions, reassembly, App-ID, signature detection, verdicts, events.
+        // Pure: no I/O. Links PCRE2 and (on x86-64) Vectorscan for the signature matcher.
+        .target(name: "RampartInspect", dependencies: [
+            "RampartWire", "RampartPolicy", "RampartRules", "CPCRE2", "CZlib",
+            .target(name: "CVectorscan", condition: .when(platforms: [.linux])),
+        ]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.
         .target(name: "RampartDataplane", dependencies: ["CLinux", "RampartConfig", "RampartWire", "RampartPolicy", "RampartInspect", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // What the daemons need of POSIX that FoundationEssentials lacks (named threads, a lock,
@@ -130,7 +138,7 @@ let package = Package(
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartPolicyTests", dependencies: ["RampartPolicy", "RampartConfig", "RampartTestSupport"]),
         .testTarget(name: "RampartRulesTests", dependencies: ["RampartRules", "RampartTestSupport"]),
-        .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartTestSupport"]),
+        .testTarget(name: "RampartInspectTests", dependencies: ["RampartInspect", "RampartRules", "RampartTestSupport"]),
         // Runs the built `rampart` over real captures; as root, also records them anew.
         .testTarget(name: "RampartCLITests", dependencies: ["rampart", "RampartWire", "RampartTestSupport", "RampartVersion"]),
         // Unit tests of the data plane, and (as root) the firewall end to end in namespaces.

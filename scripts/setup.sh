@@ -20,6 +20,7 @@ declare -A PROVIDER=(
     [python3]=python3
     [socat]=socat
     [ping]=iputils-ping
+    [nmap]=nmap                     # a real scanner for the signature matcher's capture (make-threat-capture.sh)
     [ethtool]=ethtool               # turning veth offloads off so captures hold wire-sized packets
     # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
     [sshd]=openssh-server
@@ -76,6 +77,8 @@ declare -A FILE_PROVIDER=(
     [/usr/include/sqlite3.h]=libsqlite3-dev                       # the manager's state
     [/usr/include/yaml.h]=libyaml-dev                             # the YAML reader's tokenizer
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
+    [/usr/include/hs/hs.h]=libvectorscan-dev                      # the signatures' multi-pattern prefilter
+    [/usr/include/zlib.h]=zlib1g-dev                              # gzip/deflate HTTP bodies for the signatures
     [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 

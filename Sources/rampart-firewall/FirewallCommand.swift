@@ -189,14 +189,19 @@ struct FirewallCommand: ParsableCommand {
                 engineConfiguration.records = records
                 engineConfiguration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: settings.anomaliesPerSecond)
                 engineConfiguration.tunnelOriginCheck = settings.innerSourceCheck
+                // Inline: a drop or reject rule's verdict is the packet's and the session's.
+                engineConfiguration.detection.blocking = true
                 let worker = FirewallWorker(
-                    engine: Engine(configuration: engineConfiguration, policy: matcher), sink: log,
+                    engine: Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules), sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
                 worker.admission = settings.tunnelAdmission
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
                                               signals: workerCount == 1 ? signals : nil, index: index)
                 endpoint.rematchOnReload = settings.rematchOnReload
                 let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
+                if index == 0, let summary = file.rulesSummary {
+                    firewallLog.info("rules-loaded", "signatures from \(settings.rules ?? "-"): \(summary); drop and reject rules block inline")
+                }
                 if index == 0 && (settings.udpGRO || settings.udpGSO) {
                     firewallLog.info("offloads", "UDP GRO \(offloads.receive ? "on" : "off"), UDP GSO \(offloads.send ? "on" : "off")")
                 }

@@ -15,6 +15,7 @@ struct BenchCommand: ParsableCommand {
             Examples:
               scripts/bench.sh                                   # everything, with the peers, in one run
               rampart bench engine --capture /tmp/rampart-bench.pcap --peers
+              rampart bench engine --capture /tmp/rampart-bench.pcap --rules ../shared/data/et-open-2024-04/rules
               rampart bench policy --rules 10000 --addresses 100000
               rampart bench lists --entries 1000000,10000000 --ut1 ../shared/data/ut1-blacklists/blacklists
             """,
@@ -48,6 +49,12 @@ struct EngineBench: ParsableCommand {
     @Option(name: .long, help: "A tag file for the policy.")
     var tags: String?
 
+    @Option(name: .long, help: "Suricata rules to run over every session (a .rules file or a folder), e.g. --rules ../shared/data/et-open-2024-04/rules.")
+    var rules: String?
+
+    @Option(name: .long, help: "With --rules: the multi-pattern matcher (vectorscan or aho-corasick).")
+    var prefilter: String = PrefilterEngine.preferred.rawValue
+
     @Option(name: .long, help: "Passes over the capture; the best is reported.")
     var `repeat`: Int = 3
 
@@ -63,6 +70,15 @@ struct EngineBench: ParsableCommand {
     func run() throws {
         let loaded = try policy.map { try LoadedPolicy.load(policyPath: $0, tagsPath: tags) }
             ?? LoadedPolicy.allowAll(tagsPath: tags)
+        var compiled: CompiledRules?
+        if let rules {
+            guard let engine = PrefilterEngine(rawValue: prefilter) else {
+                throw ValidationError("--prefilter is vectorscan or aho-corasick (got \(prefilter)).")
+            }
+            compiled = try CompiledRules.load(path: rules, vars: nil, classification: nil, progress: false, engine: engine)
+            print(compiled!.summary)
+            print("rule set: read and parsed in \(fixed(compiled!.files.seconds, places: 2)) s, compiled in \(fixed(compiled!.compileSeconds, places: 2)) s, load total \(fixed(compiled!.files.seconds + compiled!.compileSeconds, places: 2)) s; resident after load: \(residentMegabytes().map { fixed($0, places: 0) + " MB" } ?? "?")")
+        }
         let bytes = try readFileBytes(capture, limit: 64 << 30)
         var frames: [(range: Range<Int>, linkType: LinkType, timestamp: Timestamp, snapped: Bool)] = []
         var reader = try CaptureReader(bytes: bytes)
@@ -75,10 +91,11 @@ struct EngineBench: ParsableCommand {
 
         var best = Double.infinity
         var lastStatistics = EngineStatistics()
+        var lastMostEvaluated: [(sid: UInt32, message: String, evaluations: UInt32)] = []
         for pass in 1...max(1, self.repeat) {
             var configuration = EngineConfiguration()
             configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
-            var engine = Engine(configuration: configuration, policy: loaded.matcher)
+            var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules)
             var sink = CountingSink()
             let start = monotonicSeconds()
             bytes.withUnsafeBytes { file in
@@ -92,10 +109,16 @@ struct EngineBench: ParsableCommand {
             engine.finish(sink: &sink)
             best = min(best, seconds)
             lastStatistics = engine.statistics
-            print("  pass \(pass): \(fixed(seconds, places: 3)) s, \(fixed(Double(frames.count) / seconds / 1e6, places: 2)) M packets/s, \(grouped(sink.flows)) flows")
+            lastMostEvaluated = engine.mostEvaluatedRules(8)
+            print("  pass \(pass): \(fixed(seconds, places: 3)) s, \(fixed(Double(frames.count) / seconds / 1e6, places: 2)) M packets/s, \(grouped(sink.flows)) flows" + (compiled == nil ? "" : ", \(grouped(sink.alerts)) alerts, \(grouped(engine.detectionStatistics.evaluations)) rule evaluations"))
         }
         let mpps = Double(frames.count) / best / 1e6
-        print("rampart engine (decode+session+policy, 1 core): \(fixed(mpps, places: 2)) M packets/s (best of \(self.repeat)), \(fixed(best, places: 3)) s")
+        print("rampart engine (decode+session+policy\(compiled == nil ? "" : "+signatures"), 1 core): \(fixed(mpps, places: 2)) M packets/s (best of \(self.repeat)), \(fixed(best, places: 3)) s")
+        if compiled != nil {
+            print("  rules evaluated most (last pass):")
+            for r in lastMostEvaluated { print("    \(grouped(Int(r.evaluations)))  sid \(r.sid)  \(r.message)") }
+            print("  resident memory (whole process, capture held in memory: \(grouped(bytes.count / (1 << 20))) MB): now \(residentMegabytes().map { fixed($0, places: 0) } ?? "?") MB, peak \(residentMegabytes(peak: true).map { fixed($0, places: 0) } ?? "?") MB")
+        }
         print("  sessions: \(grouped(lastStatistics.sessionsCreated)), anomalies: \(grouped(lastStatistics.anomalies.total))")
         // Slots are a power of two at most 80 % full: a capacity of 0.8 × 2^21 uses the
         // memory it pays for.
@@ -104,7 +127,7 @@ struct EngineBench: ParsableCommand {
         print("  memory per tracked session: \(MemoryLayout<Session>.stride) bytes (Session) + table overhead = \(fixed(perSession, places: 1)) bytes at full capacity (\(grouped(table.capacity)) sessions in \(grouped(table.memoryBytes)) bytes)")
 
         if allocations {
-            try countAllocations(bytes: bytes, frames: frames, policy: loaded.matcher)
+            try countAllocations(bytes: bytes, frames: frames, policy: loaded.matcher, rules: compiled?.rules)
         }
 
         if peers {
@@ -123,7 +146,7 @@ struct EngineBench: ParsableCommand {
     /// flow record's strings, App-ID's metadata), not per packet.
     func countAllocations(
         bytes: [UInt8], frames: [(range: Range<Int>, linkType: LinkType, timestamp: Timestamp, snapped: Bool)],
-        policy: PolicyMatcher
+        policy: PolicyMatcher, rules: DetectionRuleSet? = nil
     ) throws {
         typealias Counter = @convention(c) () -> UInt
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "rampart_allocation_count") else {
@@ -149,7 +172,7 @@ struct EngineBench: ParsableCommand {
 
         var configuration = EngineConfiguration()
         configuration.sessions = SessionTableConfiguration(capacity: 1 << 20)
-        var engine = Engine(configuration: configuration, policy: policy)
+        var engine = Engine(configuration: configuration, policy: policy, rules: rules)
         var sink = CountingSink()
         let engineBefore = count()
         bytes.withUnsafeBytes { file in
@@ -161,7 +184,7 @@ struct EngineBench: ParsableCommand {
         }
         let engineAllocations = count() - engineBefore
         let sessions = max(1, Double(engine.statistics.sessionsCreated))
-        print("allocations: engine \(grouped(engineAllocations)) over \(grouped(frames.count)) packets and \(grouped(Int(sessions))) sessions = \(fixed(Double(engineAllocations) / Double(frames.count), places: 3)) per packet, \(fixed(Double(engineAllocations) / sessions, places: 1)) per session")
+        print("allocations: engine\(rules == nil ? "" : " with \(grouped(rules!.ruleCount)) rules (\(grouped(sink.alerts)) alerts)") \(grouped(engineAllocations)) over \(grouped(frames.count)) packets and \(grouped(Int(sessions))) sessions = \(fixed(Double(engineAllocations) / Double(frames.count), places: 3)) per packet, \(fixed(Double(engineAllocations) / sessions, places: 1)) per session")
         guard decodeAllocations == 0 else {
             printError("error: decoding allocated \(decodeAllocations) times: the per-packet path must not allocate")
             throw ExitCode(1)
@@ -196,9 +219,32 @@ struct EngineBench: ParsableCommand {
     }
 }
 
+/// The process's resident set (VmRSS), or its peak (VmHWM), in MB, from /proc/self/status.
+func residentMegabytes(peak: Bool = false) -> Double? {
+    // /proc files report size 0: read them with stdio, not the sized file reader.
+    guard let file = fopen("/proc/self/status", "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    let text = String(decoding: bytes, as: UTF8.self)
+    let key = peak ? "VmHWM:" : "VmRSS:"
+    for line in text.split(separator: "\n") where line.hasPrefix(key) {
+        let digits = line.dropFirst(key.count).filter(\.isNumber)
+        return Double(String(digits)).map { $0 / 1024 }
+    }
+    return nil
+}
+
 /// Counts events without writing them, so the benchmark measures the engine alone.
 struct CountingSink: EventSink {
     var flows = 0
+    var alerts = 0
+    mutating func alert(_ record: AlertRecord) { alerts += 1 }
     var anomalies = 0
     var summaries = 0
     mutating func flowEnded(_ record: FlowRecord) { flows += 1 }

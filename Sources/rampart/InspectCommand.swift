@@ -1,6 +1,7 @@
 import ArgumentParser
 import RampartInspect
 import RampartPolicy
+import RampartRules
 import RampartWire
 
 struct InspectCommand: ParsableCommand {
@@ -17,17 +18,26 @@ struct InspectCommand: ParsableCommand {
             Without --policy every session is allowed and logged (a policy whose default
             rules allow everything).
 
+            With --rules, the Suricata rules in PATH (a .rules file, or a folder of them)
+            are applied to every allowed session as Suricata would (in IDS mode: alerts say
+            "allowed"; verdicts stay the policy's), whatever the policy's profiles say; each
+            match is an "alert" record written beside the flows, and the rule set's load
+            summary (rules active, refused and why, load and compile time) goes to standard
+            error. --vars and --classification are read as by rampart rules check.
+
             Exit codes:
               0   the whole capture was inspected
               1   the capture could not be read or is corrupt part-way (events up to that
                   point are written; the message says where)
-              2   the policy or tag file is invalid (nothing inspected)
+              2   the policy, tag or rule files are invalid or unreadable (nothing inspected)
               3   the events could not be written (disk full, bad --out path)
               64  the command line is wrong
 
-            Example:
+            Examples:
               rampart inspect Samples/sample.pcap --policy Samples/policy.yaml \\
                   --tags Samples/tags.yaml --out eve.json
+              rampart inspect Samples/sample.pcap --rules local.rules --out eve.json
+              rampart inspect capture.pcap --rules ../shared/data/et-open-2024-04/rules --out eve.json
             """
     )
 
@@ -39,6 +49,15 @@ struct InspectCommand: ParsableCommand {
 
     @Option(name: .long, help: "A tag file (YAML, kind AddressTags) giving addresses their tags.")
     var tags: String?
+
+    @Option(name: .long, help: "Suricata rules to apply to every session: a .rules file or a folder of them (e.g. --rules local.rules); matches are written as alert records.")
+    var rules: String?
+
+    @Option(name: .long, help: "With --rules: address and port variables in suricata.yaml's vars: layout (e.g. --vars suricata.yaml).")
+    var vars: String?
+
+    @Option(name: .long, help: "With --rules: classification.config (default: the one in the rules' folder, if any).")
+    var classification: String?
 
     @Option(name: .long, help: "Where to write the EVE JSON lines ('-' for standard output).")
     var out: String = "-"
@@ -86,6 +105,19 @@ struct InspectCommand: ParsableCommand {
         } else {
             loaded = try LoadedPolicy.allowAll(tagsPath: tags)
         }
+        var compiled: CompiledRules?
+        if let rules {
+            do {
+                compiled = try CompiledRules.load(path: rules, vars: vars, classification: classification, progress: !noProgress)
+            } catch let e as FileReadError {
+                printError("error: \(e)")
+                throw ExitCode(2)
+            } catch let p as RuleProblem {
+                printError("error: \(p)")
+                throw ExitCode(2)
+            }
+            if !quiet { printError(compiled!.summary) }
+        }
         // Streamed a chunk at a time: memory is bounded by the session table, not the file.
         let source: FileCaptureSource
         do {
@@ -108,7 +140,7 @@ struct InspectCommand: ParsableCommand {
         configuration.verifyChecksums = verifyChecksums
         configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
         configuration.records = RecordBudget(summaryIntervalSeconds: summaryInterval, flowsPerSecond: flowsPerSecond)
-        var engine = Engine(configuration: configuration, policy: loaded.matcher)
+        var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)
         let started = monotonicSeconds()
@@ -129,7 +161,8 @@ struct InspectCommand: ParsableCommand {
         if !quiet {
             printError(InspectSummary(
                 capture: capture, statistics: engine.statistics, policy: loaded.matcher,
-                flows: writer.flowCount, anomalies: writer.anomalyCount, seconds: elapsed).text)
+                flows: writer.flowCount, anomalies: writer.anomalyCount, alerts: writer.alertCount,
+                detection: engine.rules == nil ? nil : engine.detectionStatistics, seconds: elapsed).text)
         }
         if let captureError {
             printError("error: \(capture): \(captureError)")

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import RampartInspect
 import RampartJSON
 import RampartRules
 import RampartVersion
@@ -32,13 +33,19 @@ struct RulesCheckCommand: ParsableCommand {
             --vars reads a file in suricata.yaml's vars: layout. classification.config is
             read from --classification, else from PATH's folder when it has one.
 
+            With --matcher the set is also compiled for the engine (prefilter databases,
+            pcre programs), and the rules the parser loads but the engine cannot run yet
+            (an application App-ID does not name, a buffer no decoder feeds, xbits ...)
+            are counted as refused, each with its reason.
+
             Exit codes:
               0   the share of rules loaded is at least --min-share (default: every rule)
               1   fewer rules loaded than --min-share asks
               2   PATH, --vars or --classification cannot be read or is malformed
 
-            Example:
+            Examples:
               rampart rules check ../shared/data/et-open-2024-04/rules --min-share 0.95
+              rampart rules check ../shared/data/et-open-2024-04/rules --matcher --min-share 0.8
             """,
         version: RampartVersion.current
     )
@@ -58,58 +65,40 @@ struct RulesCheckCommand: ParsableCommand {
     @Option(name: .long, help: "The share of enabled rules (0-1) that must load for exit code 0.")
     var minShare: Double = 1.0
 
+    @Flag(name: .long, help: "Also compile the set for the matcher and count as refused the rules it cannot run (a buffer or keyword the engine does not feed yet), e.g. rampart rules check local.rules --matcher.")
+    var matcher = false
+
     func validate() throws {
         guard minShare >= 0, minShare <= 1 else { throw ValidationError("--min-share must be between 0 and 1, e.g. --min-share 0.95") }
     }
 
     func run() throws {
         let started = monotonicSeconds()
-        let files: [String]
-        var variables = RuleVariables.suricataDefaults
-        var classifications = ClassificationConfig()
-        var classificationSource = "none (unknown classtypes get priority 3)"
+        let loaded: RuleSetFiles
         do {
-            files = try ruleFiles(path)
-            if let vars {
-                switch RuleVariables.parse(yaml: try readTextFile(vars), file: vars) {
-                case .success(let v): variables = v
-                case .failure(let p): printError("error: \(p)"); throw ExitCode(2)
-                }
-            }
-            let folder = isDirectory(path) ? path : parentFolder(path)
-            let classificationPath = classification ?? (isRegularFile(folder + "/classification.config") ? folder + "/classification.config" : nil)
-            if let classificationPath {
-                switch ClassificationConfig.parse(try readTextFile(classificationPath), file: classificationPath) {
-                case .success(let c): classifications = c
-                case .failure(let p): printError("error: \(p)"); throw ExitCode(2)
-                }
-                classificationSource = classificationPath
-            }
+            loaded = try RuleSetFiles.load(path: path, vars: vars, classification: classification, progress: true)
         } catch let e as FileReadError {
             printError("error: \(e)")
             throw ExitCode(2)
+        } catch let p as RuleProblem {
+            printError("error: \(p)")
+            throw ExitCode(2)
         }
-
-        var loader = RuleSetLoader(variables: variables, classifications: classifications)
-        var progress = ProgressBar(label: "loading rules", enabled: files.count > 1)
-        for (n, file) in files.enumerated() {
-            progress.update(fraction: Double(n) / Double(files.count), detail: baseName(file))
-            do {
-                let bytes = try readFileBytes(file, limit: 256 << 20)
-                loader.add(bytes: bytes, file: file)
-            } catch let e as FileReadError {
-                progress.finish()
-                printError("error: \(e)")
-                throw ExitCode(2)
-            }
+        var report = loaded.report
+        var active = loaded.set.rules.count
+        if matcher {
+            // The matcher's own refusals: rules the parser loads but the engine cannot feed.
+            let compiled = try DetectionRuleSet(loaded.set)
+            report.refused += compiled.report.refused
+            report.refused.sort { ($0.file, $0.line) < ($1.file, $1.line) }
+            report.loaded = compiled.report.active
+            active = compiled.report.active
         }
-        progress.finish()
-        let (set, report) = loader.finish()
         let seconds = monotonicSeconds() - started
         if json {
-            print(reportJSON(report, loaded: set.rules.count, seconds: seconds))
+            print(reportJSON(report, loaded: active, seconds: seconds))
         } else {
-            printText(report, files: files.count, seconds: seconds, classificationSource: classificationSource)
+            printText(report, files: loaded.files.count, seconds: seconds, classificationSource: loaded.classificationSource)
         }
         if report.shareLoaded < minShare { throw ExitCode(1) }
     }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import RampartDataplane
 import RampartHTTP
 import RampartPolicy
@@ -68,6 +69,33 @@ struct ConfigurationTests {
         } throws: { error in
             ((error as? PolicyErrors)?.errors ?? []).contains { $0.line == 10 && $0.message.contains("spec.tls.clientRoles.x must be a role") }
         }
+    }
+
+    @Test("spec.rules names the signatures, loaded relative to the file; a missing path refuses the configuration")
+    func signatureRules() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-rules-\(UInt64.random(in: 0 ... .max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try #"drop http any any -> any any (msg:"x"; http.uri; content:"/x"; sid:1;)"#.write(
+            to: directory.appendingPathComponent("local.rules"), atomically: true, encoding: .utf8)
+        let config = """
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            metadata: {name: fw}
+            spec:
+              rules: local.rules
+            ---
+            \(Self.policy)
+            """
+        let path = directory.appendingPathComponent("fw.yaml").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let file = try ConfigurationFile.load(path: path)
+        #expect(file.firewall.rules == "local.rules")
+        #expect(file.rules?.ruleCount == 1)
+        #expect(file.rulesSummary?.contains("1 of 1 rules active") == true)
+        #expect(PolicyRelease.Content(file).rules === file.rules)
+        try config.replacingOccurrences(of: "local.rules", with: "missing.rules").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: PolicyErrors.self) { try ConfigurationFile.load(path: path) }
     }
 
     @Test func defaultsWithoutAFirewallSection() throws {

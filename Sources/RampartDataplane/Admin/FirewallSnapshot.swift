@@ -87,6 +87,11 @@ public struct FirewallSnapshot: Sendable {
             total.engine.anomalies.add(e.anomalies)
             total.engine.limits.add(e.limits)
             total.engine.appIDUnbuffered &+= e.appIDUnbuffered
+            total.engine.detection.alerts &+= e.detection.alerts
+            total.engine.detection.blocked &+= e.detection.blocked
+            total.engine.detection.matches &+= e.detection.matches
+            total.engine.detection.suppressed &+= e.detection.suppressed
+            total.engine.detection.scannedBytes &+= e.detection.scannedBytes
             total.engine.fragmentsHeld &+= e.fragmentsHeld
             total.engine.fragmentsForwarded &+= e.fragmentsForwarded
             total.engine.fragmentsDropped &+= e.fragmentsDropped
@@ -176,6 +181,14 @@ public struct FirewallSnapshot: Sendable {
         metric("rampart_limit_reached_total", .counter,
                "Times a fixed table or a per-source share refused something, by limit (docs/sessions.md, Limits).",
                EngineLimit.allCases.map { ("{limit=\"\($0.label)\"}", engine.limitCount($0)) })
+        metric("rampart_signature_alerts_total", .counter,
+               "Alert records signatures wrote (spec.rules); matches a threshold or noalert silenced are not counted here.",
+               [("", engine.detection.alerts)])
+        metric("rampart_signature_blocks_total", .counter,
+               "Packets whose verdict a drop or reject signature made (the sessions stay blocked after).",
+               [("", engine.detection.blocked)])
+        metric("rampart_signature_scanned_bytes_total", .counter, "Bytes the signatures' prefilter scanned.",
+               [("", engine.detection.scannedBytes)])
         metric("rampart_appid_unbuffered_sessions_total", .counter,
                "TCP sessions App-ID identified packet by packet for want of a stream buffer.", [("", engine.appIDUnbuffered)])
         metric("rampart_fragments_total", .counter,

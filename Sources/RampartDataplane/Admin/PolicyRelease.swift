@@ -1,3 +1,4 @@
+import RampartInspect
 import RampartPolicy
 import RampartWire
 
@@ -19,15 +20,18 @@ public struct PolicyRelease: Sendable {
     public struct Content: Sendable {
         public var compiled: CompiledPolicy
         public var tags: [(IPAddress, [Tag])]
+        /// The signatures (`spec.rules`), compiled once with the policy and swapped with it.
+        public var rules: DetectionRuleSet?
 
-        public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])]) {
+        public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil) {
             self.compiled = compiled
             self.tags = tags
+            self.rules = rules
         }
 
         /// The policy of a configuration file read and checked (`ConfigurationFile.load`).
         public init(_ file: ConfigurationFile) {
-            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags)
+            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules)
         }
     }
 

@@ -1,5 +1,7 @@
 import FoundationEssentials
 import RampartConfig
+import RampartInspect
+import RampartPOSIX
 import RampartPolicy
 
 /// One configuration file read and checked: the firewall section and the compiled policy.
@@ -17,6 +19,10 @@ public struct ConfigurationFile {
     public var firewall: FirewallConfiguration
     public var document: PolicyDocument
     public var matcher: PolicyMatcher
+    /// The compiled `spec.rules` (read by `load(path:)`; `parse` leaves it nil), and what
+    /// loading them said.
+    public var rules: DetectionRuleSet?
+    public var rulesSummary: String?
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -26,7 +32,15 @@ public struct ConfigurationFile {
         } catch {
             throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error)")])
         }
-        return try parse(text, file: path)
+        var file = try parse(text, file: path)
+        if let rules = file.firewall.rules {
+            let folder = PathName.folder(of: path)
+            let resolved = rules.hasPrefix("/") || folder.isEmpty ? rules : folder + "/" + rules
+            let loaded = try SignatureRules.load(path: resolved)
+            file.rules = loaded.rules
+            file.rulesSummary = loaded.summary
+        }
+        return file
     }
 
     /// Parses the text of a configuration file. Every problem of both parts is reported at

@@ -6,7 +6,7 @@ extension FirewallConfiguration {
     static let specKeys = [
         "listen", "admin", "probes", "auth", "tls", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes",
         "syslog", "tagState", "sessions", "returnPort", "innerMTU", "rematchOnReload", "udpGRO", "udpGSO", "tunnelSources",
-        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records",
+        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records", "rules",
     ]
 
     /// Reads a `FirewallConfiguration` document through the shared reader: every problem is
@@ -100,6 +100,12 @@ extension FirewallConfiguration {
         }
         if let node = spec["tagState"], !node.isOff, let path = text(node, "spec.tagState must be a file path or off") {
             if path.isEmpty { r.error(node.location, "spec.tagState must be a file path or off, found ''") } else { configuration.tagState = path }
+        }
+        if let node = spec["rules"], !node.isOff {
+            let expected = "spec.rules must be the path of a .rules file or a folder of them, or off"
+            if let path = text(node, expected) {
+                if path.isEmpty { r.error(node.location, "\(expected), found ''") } else { configuration.rules = path }
+            }
         }
         if let node = spec["sessions"], let n = integer(node, 16...(1 << 26), "spec.sessions must be between 16 and 67108864") {
             configuration.sessions = n

@@ -119,6 +119,10 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var tunnelSourceNetworks: [IPNetwork] = []
     /// A new session from an enrolled node must have a pod of that node at one end.
     public var innerSourceCheck = true
+    /// Suricata rules applied inline to every allowed session (a `.rules` file or a folder
+    /// of them; relative to the configuration file's folder): drop and reject rules block
+    /// the session, every match is an EVE `alert`. nil: no signatures.
+    public var rules: String?
     /// Who may send, for logs: `any sender`, or the enrolled nodes and the networks.
     public var tunnelSourcesDescription: String {
         if tunnelSourcesAny { return "any sender" }

@@ -42,6 +42,7 @@ public final class EventLog: EventSink {
     var lineEnds: [Int] = []
     public private(set) var flowCount = 0
     public private(set) var anomalyCount = 0
+    public private(set) var alertCount = 0
     public private(set) var summaryCount = 0
     public private(set) var writeFailed = false
     /// Rotations this log performed (other workers' rotations are not counted here).
@@ -100,6 +101,13 @@ public final class EventLog: EventSink {
         line.reset()
         record.writeEVE(into: &line)
         emit("flow_summary", severity: SyslogForwarder.informational)
+    }
+
+    public func alert(_ record: AlertRecord) {
+        alertCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit("alert", severity: SyslogForwarder.warning)
     }
 
     public func anomaly(_ record: AnomalyRecord) {

@@ -242,6 +242,7 @@ public final class TunnelEndpoint {
                 matcher.setTags(tags, for: address)
             }
             worker.engine.replacePolicy(matcher, rematch: rematchOnReload, sink: &worker.sink)
+            if release.content.rules !== worker.engine.rules { worker.engine.replaceRules(release.content.rules) }
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1

@@ -125,6 +125,9 @@ public struct ApplicationIdentifier: StreamConsumer {
     /// The state that `deliver` appends to: set it before handing this identifier to the
     /// stream reassembler as its consumer.
     public var current: Int32 = -1
+    /// The signature matcher's window, fed with every delivered byte while it is active
+    /// (the reassembler has one consumer; detection reads through App-ID's).
+    var tap: DetectionScratch?
     /// States that could not be opened because the table was full.
     public private(set) var exhausted: UInt64 = 0
     /// TCP sessions that got no buffer and were identified packet by packet.
@@ -244,7 +247,9 @@ public struct ApplicationIdentifier: StreamConsumer {
     // MARK: StreamConsumer
 
     /// Appends reassembled bytes of the `current` session to its buffer, up to the budget.
+    /// The signature matcher, when the engine has one, reads the same bytes through `tap`.
     public mutating func deliver(_ bytes: UnsafeRawBufferPointer, direction: StreamDirection) {
+        if let tap, tap.tapActive { tap.tapDeliver(bytes) }
         let index = Int(current)
         guard index >= 0, index < states.count, !states[index].finished else { return }
         if states[index].buffer < 0 {

@@ -53,6 +53,7 @@ extension Engine {
             }
         }
         if let id = session.application { record.applicationChain = Engine.chain(of: id) }
+        record.alerted = session.flags.contains(.alerted)
         if session.flags.contains(.appIDRefused) {
             record.appIDLimit = "no-state"
         } else if session.flags.contains(.appIDUnbuffered) {

@@ -21,7 +21,12 @@ public struct Engine {
     /// cluster watcher reach it without rebuilding the engine; `replacePolicy` swaps it.
     public private(set) var policy: PolicyMatcher
     /// Counters since the engine started.
-    public var statistics: EngineStatistics { stats }
+    public var statistics: EngineStatistics {
+        guard let detector else { return stats }
+        var s = stats
+        s.detection = detector.statistics
+        return s
+    }
     @usableFromInline var stats = EngineStatistics()
 
     @usableFromInline var sessions: SessionTable
@@ -41,8 +46,17 @@ public struct Engine {
     @usableFromInline var sessionCounts: SourceCounts
     /// Sessions counted instead of written this interval (`configuration.records`).
     @usableFromInline var summarizer: FlowSummarizer
+    /// The signature matcher, when the engine was given rules.
+    @usableFromInline var detector: Detector?
+    /// Each catalog application as the matcher's application protocols.
+    @usableFromInline let detectApplications: [DetectApplication]
+    /// The packet being tracked was reassembled from IP fragments (`flow:only_frag`).
+    @usableFromInline var inReassembledDatagram = false
 
-    public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher) {
+    /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
+    ///   session is then inspected by it and its matches written as alerts.
+    public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher,
+                rules: DetectionRuleSet? = nil) {
         self.configuration = configuration
         self.policy = policy
         self.sessions = SessionTable(configuration: configuration.sessions)
@@ -55,6 +69,10 @@ public struct Engine {
         // before sessions do (a SYN flood would otherwise leave later sessions unreassembled).
         var streamConfiguration = configuration.streams
         streamConfiguration.maxStreams = max(streamConfiguration.maxStreams, configuration.sessions.capacity)
+        if rules != nil && streamConfiguration.depth > 0 {
+            // Signatures read the stream to Suricata's depth, not only App-ID's first bytes.
+            streamConfiguration.depth = max(streamConfiguration.depth, configuration.detection.streamDepth)
+        }
         self.streams = StreamReassembler(configuration: streamConfiguration, sourceBuckets: hasher.buckets)
         self.fragments = FragmentReassembler(configuration: configuration.fragments, sources: configuration.sources)
         self.appID = ApplicationIdentifier(configuration: configuration.applications, sourceBuckets: hasher.buckets)
@@ -64,7 +82,45 @@ public struct Engine {
         self.states = ApplicationStates()
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
         self.stats.sessionsByApplication = [UInt64](repeating: 0, count: ApplicationCatalog.count)
+        self.detectApplications = Engine.detectApplicationTable()
+        if let rules {
+            let detector = Detector(set: rules, configuration: configuration.detection,
+                                    maxDelivery: streamConfiguration.maxBufferedPerDirection)
+            self.detector = detector
+            self.appID.tap = detector.scratch
+        }
     }
+
+    /// Swaps in another rule set between two packets (a reload), or none. Detection state
+    /// is per rule set: sessions start afresh with the new one (their flowbits and stream
+    /// windows are dropped), their verdicts stay.
+    public mutating func replaceRules(_ rules: DetectionRuleSet?) {
+        for slot in sessions.occupiedSlots() {
+            sessions[slot].detectionState = -1
+            sessions[slot].flags.remove(.detectionRefused)
+        }
+        detector?.release()
+        if let rules {
+            let detector = Detector(set: rules, configuration: configuration.detection,
+                                    maxDelivery: streams.configuration.maxBufferedPerDirection)
+            self.detector = detector
+            appID.tap = detector.scratch
+        } else {
+            detector = nil
+            appID.tap = nil
+        }
+    }
+
+    /// The signature matcher's counters (zero without rules).
+    public var detectionStatistics: DetectionStatistics { detector?.statistics ?? DetectionStatistics() }
+
+    /// The rules evaluated most often so far (empty without rules).
+    public func mostEvaluatedRules(_ count: Int) -> [(sid: UInt32, message: String, evaluations: UInt32)] {
+        detector?.mostEvaluated(count) ?? []
+    }
+
+    /// The rule set the engine inspects with, if any.
+    public var rules: DetectionRuleSet? { detector?.set }
 
     /// Sessions currently tracked.
     public var activeSessions: Int { sessions.count }
@@ -236,7 +292,9 @@ public struct Engine {
         whole.tunnelVNI = packet.tunnelVNI
         whole.tunnelSource = packet.tunnelSource
         whole.tunnelDestination = packet.tunnelDestination
+        inReassembledDatagram = true
         let verdict = track(whole, frame: datagram, packetNumber: packetNumber, payloadCut: false, sink: &sink)
+        inReassembledDatagram = false
         if verdict == .forward {
             stats.fragmentsForwarded &+= UInt64(fragments.releasedCount)
         } else {
@@ -325,7 +383,9 @@ public struct Engine {
         }
         if isNew { decideNewSession(slot, sink: &sink) }
 
-        if sessions[slot].action == RuleAction.allow.rawValue {
+        let allowed = sessions[slot].action == RuleAction.allow.rawValue
+        if allowed && detector != nil { openDetection(slot, packet: packet, packetNumber: packetNumber, sink: &sink) }
+        if allowed {
             if packet.ipProtocol == .tcp {
                 if payloadCut {
                     // The rest of this stream would have a hole where the capture cut bytes:
@@ -345,6 +405,10 @@ public struct Engine {
             // applies from this packet on.
             let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
             settle(slot, application: unknown)
+        }
+        if allowed && detector != nil,
+           let blocked = detect(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
+            return count(blocked)
         }
         let action = RuleAction(rawValue: sessions[slot].action) ?? .drop
         return count(verdict(for: action, isTCP: packet.ipProtocol == .tcp))
@@ -456,7 +520,10 @@ public struct Engine {
         appID.current = wanted ? state : -1
         let stream = sessions[slot].streamDirection(of: direction)
         let handle = sessions[slot].stream
-        if let event = streams.process(handle, direction: stream, packet: packet, frame: frame, into: &appID) {
+        if detector != nil { armTap(slot, toServer: stream == .toServer) }
+        let event = streams.process(handle, direction: stream, packet: packet, frame: frame, into: &appID)
+        if detector != nil { disarmTap() }
+        if let event {
             if event == .streamOutOfOrderLimit, let limit = streams.lastLimit { stats.limits.count(limit) }
             report(event, packet: packet, packetNumber: packetNumber, sink: &sink)
         }
@@ -607,6 +674,7 @@ public struct Engine {
             session.application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
         }
         streams.close(session.stream)
+        if session.detectionState >= 0 { detector?.closeState(session.detectionState) }
         sessionCounts.remove(owner(of: session))
         stats.sessionsEnded &+= 1
         if let application = session.application, Int(application.rawValue) < stats.sessionsByApplication.count {

@@ -17,6 +17,8 @@ public struct EngineConfiguration: Sendable {
     public var streams = StreamReassemblyConfiguration()
     /// App-ID: bytes read per session direction, sessions identified at once.
     public var applications = ApplicationIdentifierConfiguration()
+    /// The signature matcher's limits (used when the engine is given rules).
+    public var detection = DetectionConfiguration()
     /// IP fragment reassembly limits.
     public var fragments = FragmentReassemblyConfiguration()
     /// Verify IPv4 header and TCP/UDP/ICMP checksums and report bad ones as anomalies.

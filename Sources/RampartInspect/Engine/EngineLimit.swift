@@ -52,6 +52,13 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     /// The flow-summary table holds `records.maxSummaries` keys: further sessions of a
     /// rule are counted in one summary without a source (`flow.summary_table_full`).
     case flowSummaries
+    /// The signature matcher's session states are all taken: the session is inspected
+    /// packet by packet.
+    case detectStates
+    /// A session holds its flowbits: setting another is refused.
+    case detectFlowbits
+    /// The threshold table is full: the match alerts as if over its threshold.
+    case detectThresholds
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -74,6 +81,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .fragmentsPerSource: return "fragments_per_source"
         case .fragmentsPerTunnelSource: return "fragments_per_tunnel_source"
         case .flowSummaries: return "flow_summaries"
+        case .detectStates: return "detect_states"
+        case .detectFlowbits: return "detect_flowbits"
+        case .detectThresholds: return "detect_thresholds"
         }
     }
 
@@ -90,6 +100,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .fragmentTable, .fragmentPool: return .fragmentTableFull
         case .fragmentsPerSource, .fragmentsPerTunnelSource: return .fragmentSourceLimit
         case .flowSummaries: return .flowSummaryTableFull
+        case .detectStates: return .detectStateFull
+        case .detectFlowbits: return .detectFlowbitsFull
+        case .detectThresholds: return .detectThresholdTableFull
         }
     }
 }

@@ -43,6 +43,8 @@ public struct EngineStatistics: Sendable {
     public var limits = LimitCounters()
     /// TCP sessions App-ID identified packet by packet, for want of a stream buffer.
     public var appIDUnbuffered: UInt64 = 0
+    /// The signature matcher's counters (zero without rules).
+    public var detection = DetectionStatistics()
 
     /// How often `limit` refused something.
     ///

@@ -63,6 +63,8 @@ public struct FlowRecord: Sendable, Equatable {
     /// or `no-state` (no App-ID state: application unknown); nil when none did. EVE
     /// `rampart.appid_limit`.
     public var appIDLimit: String?
+    /// A signature matched in the session (EVE `flow.alerted`).
+    public var alerted = false
 
     public init(
         flowID: UInt64, start: Timestamp, end: Timestamp,
@@ -116,7 +118,7 @@ public struct FlowRecord: Sendable, Equatable {
         line.field("age", max(0, end.seconds - start.seconds))
         line.field("state", state)
         line.field("reason", overrideReason ?? reason)
-        line.field("alerted", false)
+        line.field("alerted", alerted)
         line.field("action", action)
         line.endObject()
         if ipProtocol == .tcp {
@@ -313,9 +315,13 @@ public protocol EventSink {
     /// Sessions counted together (`RecordBudget`); only when summaries are configured.
     mutating func flowSummary(_ record: FlowSummary)
     mutating func anomaly(_ record: AnomalyRecord)
+    /// A signature matched (only when the engine has a rule set).
+    mutating func alert(_ record: AlertRecord)
 }
 
 extension EventSink {
     /// Session-start logging is optional per rule; sinks that don't care may ignore it.
     public mutating func flowStarted(_ record: FlowRecord) {}
+    /// Sinks of engines without rules never receive alerts.
+    public mutating func alert(_ record: AlertRecord) {}
 }

@@ -80,6 +80,10 @@ public struct SessionFlags: OptionSet, Sendable {
     /// App-ID had no stream buffer for it (the pool, or the client's or node's share, was
     /// empty): it was identified packet by packet.
     public static let appIDUnbuffered = SessionFlags(rawValue: 0x20)
+    /// A signature matched in it (EVE `flow.alerted`).
+    public static let alerted = SessionFlags(rawValue: 0x40)
+    /// The signature matcher had no state for it: inspected packet by packet.
+    public static let detectionRefused = SessionFlags(rawValue: 0x80)
 }
 
 /// Per-side TCP facts.
@@ -179,6 +183,8 @@ public struct Session: Sendable {
     public var stream: StreamHandle
     /// App-ID's state for this session (its buffers and what it learned), or -1.
     public var applicationState: Int32
+    /// The signature matcher's state for this session (`Detector`), or -1.
+    public var detectionState: Int32
     /// Each end's tag set when the verdict was made: a handle the engine's policy holds
     /// until the session ends (0: untagged), so the record names who was decided on.
     public var clientTagSet: UInt32
@@ -211,6 +217,7 @@ public struct Session: Sendable {
         ruleIndex = -1
         provisionalRuleIndex = -1
         applicationState = -1
+        detectionState = -1
         action = 0
         decisionIsFinal = false
         logged = false

@@ -81,6 +81,13 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     /// A tunnelled packet from an enrolled node whose inner source and destination are both
     /// foreign to that node (no pod of it sends or receives it): spoofed, dropped.
     case tunnelInnerNotLocal
+    /// The signature matcher's session states are all taken: the session is inspected
+    /// packet by packet (no stream window, no HTTP buffers, no flowbits).
+    case detectStateFull
+    /// A session holds `detection.flowbitsPerSession` flowbits: setting another is refused.
+    case detectFlowbitsFull
+    /// The threshold table is full: the match alerts as if over its threshold.
+    case detectThresholdTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -138,6 +145,9 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .fragmentSourceLimit: return "fragment.source_limit"
         case .flowSummaryTableFull: return "flow.summary_table_full"
         case .tunnelInnerNotLocal: return "tunnel.inner_not_local"
+        case .detectStateFull: return "detect.state_full"
+        case .detectFlowbitsFull: return "detect.flowbits_full"
+        case .detectThresholdTableFull: return "detect.threshold_table_full"
         }
     }
 }

@@ -14,6 +14,7 @@ final class EventWriter: EventSink {
     private(set) var flowCount = 0
     private(set) var anomalyCount = 0
     private(set) var summaryCount = 0
+    private(set) var alertCount = 0
     private(set) var writeFailed = false
 
     /// Opens `path` for writing, or standard output when `path` is nil or "-".
@@ -55,6 +56,13 @@ final class EventWriter: EventSink {
 
     func flowSummary(_ record: FlowSummary) {
         summaryCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit()
+    }
+
+    func alert(_ record: AlertRecord) {
+        alertCount += 1
         line.reset()
         record.writeEVE(into: &line)
         emit()

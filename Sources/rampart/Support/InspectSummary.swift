@@ -9,6 +9,9 @@ struct InspectSummary {
     var policy: PolicyMatcher
     var flows: Int
     var anomalies: Int
+    var alerts = 0
+    /// The matcher's counters, when the run had rules.
+    var detection: DetectionStatistics?
     var seconds: Double
 
     var text: String {
@@ -21,11 +24,20 @@ struct InspectSummary {
             ["packets", grouped(s.packets), "\(grouped(s.bytes)) bytes in \(fixed(seconds, places: 3)) s (\(grouped(UInt64(rate))) packets/s)"],
             ["sessions", grouped(s.sessionsCreated), "ended \(grouped(s.sessionsEnded)), evicted \(grouped(s.sessionsEvicted))"],
             ["verdicts", grouped(s.packetsForwarded), "forwarded; dropped \(grouped(s.packetsDropped)), reset \(grouped(s.packetsReset))"],
-            ["events", grouped(flows + anomalies + Int(s.flowSummaries)), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"
+            ["events", grouped(flows + anomalies + alerts + Int(s.flowSummaries)), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"
+                + (detection != nil ? ", \(grouped(alerts)) alert" : "")
                 + (s.flowSummaries > 0 ? ", \(grouped(s.flowSummaries)) flow_summary counting \(grouped(s.flowsSummarised)) sessions" : "")],
             ["other", grouped(s.nonIPPackets), "non-IP frames; \(grouped(s.malformedPackets)) malformed; \(grouped(s.datagramsReassembled)) datagrams reassembled"],
             ["fragments", grouped(s.fragmentsHeld), "held until decided: \(grouped(s.fragmentsForwarded)) released, \(grouped(s.fragmentsDropped)) dropped"],
         ].dropFirst().map { $0 }))
+        if let d = detection {
+            lines.append("")
+            lines.append(table([
+                ["detection", "", ""],
+                ["alerts", grouped(d.alerts), "\(grouped(d.matches)) matches (\(grouped(d.suppressed)) silenced by threshold or noalert), \(grouped(d.evaluations)) rule evaluations"],
+                ["scanned", grouped(d.scannedBytes), "bytes in \(grouped(d.scans)) prefilter scans; HTTP: \(grouped(d.httpMessages)) messages, \(grouped(d.httpBodies)) bodies"],
+            ].dropFirst().map { $0 }))
+        }
         let byApplication = s.sessionsByApplication.enumerated()
             .filter { $0.element > 0 }
             .map { (ApplicationCatalog.name(of: ApplicationID(rawValue: UInt16($0.offset))), $0.element) }

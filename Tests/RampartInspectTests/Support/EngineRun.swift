@@ -1,6 +1,7 @@
 import Foundation
 import RampartInspect
 import RampartPolicy
+import RampartRules
 import RampartWire
 
 /// Runs the engine over a real capture from Tests/Captures (or Samples/) and keeps
@@ -9,6 +10,8 @@ struct EngineRun {
     var flows: [FlowRecord] = []
     var starts: [FlowRecord] = []
     var anomalies: [AnomalyRecord] = []
+    var alerts: [AlertRecord] = []
+    var detection = DetectionStatistics()
     var verdicts: [Verdict] = []
     var statistics = EngineStatistics()
     var matcher: PolicyMatcher
@@ -18,6 +21,8 @@ struct EngineRun {
         var starts: [FlowRecord] = []
         var anomalies: [AnomalyRecord] = []
         var summaries: [FlowSummary] = []
+        var alerts: [AlertRecord] = []
+        mutating func alert(_ record: AlertRecord) { alerts.append(record) }
         mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
         mutating func flowSummary(_ record: FlowSummary) { summaries.append(record) }
         mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
@@ -43,22 +48,33 @@ struct EngineRun {
     ///   - policy: YAML text of a SecurityPolicy (default: allow and log everything).
     ///   - tags: YAML text of an AddressTags document.
     init(
-        _ capture: String, policy: String = EngineRun.allowAll, tags: String? = nil,
+        _ capture: String, policy: String = EngineRun.allowAll, tags: String? = nil, rules: String? = nil,
         configure: (inout EngineConfiguration) -> Void = { _ in }
     ) throws {
-        try self.init(bytes: EngineRun.bytes(of: capture), policy: policy, tags: tags, configure: configure)
+        try self.init(bytes: EngineRun.bytes(of: capture), policy: policy, tags: tags, rules: rules, configure: configure)
+    }
+
+    /// A rule set from rules text, compiled for the engine (every rule must load).
+    static func compile(_ rules: String, engine: PrefilterEngine = .preferred) throws -> DetectionRuleSet {
+        var loader = RuleSetLoader()
+        loader.add(text: rules, file: "test.rules")
+        let (set, report) = loader.finish()
+        if let problem = report.refused.first { throw problem }
+        let compiled = try DetectionRuleSet(set, engine: engine)
+        if let problem = compiled.report.refused.first { throw problem }
+        return compiled
     }
 
     init(
-        bytes: [UInt8], policy: String = EngineRun.allowAll, tags: String? = nil,
-        configure: (inout EngineConfiguration) -> Void = { _ in }
+        bytes: [UInt8], policy: String = EngineRun.allowAll, tags: String? = nil, rules: String? = nil,
+        compiled: DetectionRuleSet? = nil, configure: (inout EngineConfiguration) -> Void = { _ in }
     ) throws {
         let document = try PolicyLoader.load(yaml: policy, file: "test-policy.yaml")
         let tagList = try tags.map { try TagFile.load(yaml: $0, file: "test-tags.yaml") } ?? []
         matcher = try PolicyMatcher(document, tags: tagList)
         var configuration = EngineConfiguration()
         configure(&configuration)
-        var engine = Engine(configuration: configuration, policy: matcher)
+        var engine = Engine(configuration: configuration, policy: matcher, rules: try compiled ?? rules.map { try EngineRun.compile($0) })
         var sink = Collector()
         var reader = try CaptureReader(bytes: bytes)
         var record = CaptureRecord()
@@ -75,6 +91,8 @@ struct EngineRun {
         flows = sink.flows
         starts = sink.starts
         anomalies = sink.anomalies
+        alerts = sink.alerts
+        detection = engine.detectionStatistics
         statistics = engine.statistics
     }
 

@@ -1,0 +1,53 @@
+/// What detection keeps about one session while it lasts: its flowbits, the tail of each
+/// direction's stream (inspected again with the next data), and each direction's HTTP
+/// parser. The bytes (tails, HTTP messages) live in the detector's arena at the state's
+/// index, allocated once.
+@usableFromInline
+struct DetectionSessionState: Sendable {
+    var flowbits = FlowbitSet()
+    var tailToServer = 0
+    var tailToClient = 0
+    var httpRequest = HTTPMessageParser(isResponse: false)
+    var httpResponse = HTTPMessageParser(isResponse: true)
+    /// The application detection applies rules for (App-ID's, or HTTP/1 when the
+    /// parser recognised a request or response).
+    var application = DetectApplication.none
+    /// The TLS ClientHello's buffers were inspected.
+    var tlsInspected = false
+    /// Server stream bytes collected (in the to-client message buffer) while looking for
+    /// the certificate, and whether that search is over.
+    var tlsCollected = 0
+    var certificateDone = false
+    /// Stream bytes seen per direction (detection stops at the stream depth).
+    var streamToServer = 0
+    var streamToClient = 0
+}
+
+/// One rule that matched a packet, for the engine to write its alert and apply its action.
+@usableFromInline
+struct DetectionMatch: Sendable {
+    var rule: Int32
+    /// The match was in the reassembled stream or an application buffer (not this packet alone).
+    var inStream: Bool
+}
+
+/// Counters of the matcher, for the summary and /metrics.
+public struct DetectionStatistics: Sendable, Equatable {
+    /// Buffers scanned by the prefilter, and their bytes.
+    public var scans: UInt64 = 0
+    public var scannedBytes: UInt64 = 0
+    /// Rules evaluated in full (prefilter hits and always-evaluated rules), and matches.
+    public var evaluations: UInt64 = 0
+    public var matches: UInt64 = 0
+    public var alerts: UInt64 = 0
+    /// Matches that a rule's threshold or detection_filter kept silent, and `noalert` ones.
+    public var suppressed: UInt64 = 0
+    /// HTTP messages whose headers were inspected, and bodies.
+    public var httpMessages: UInt64 = 0
+    public var httpBodies: UInt64 = 0
+    /// Alerts over `alertsPerPacket` on one packet (counted, not written).
+    public var alertsDropped: UInt64 = 0
+    /// Packets whose verdict a rule changed (drop or reject), inline only.
+    public var blocked: UInt64 = 0
+    public init() {}
+}
