@@ -165,6 +165,10 @@ extension Engine {
             case .headersComplete:
                 phase = ctx.toServer ? .httpRequest : .httpResponse
                 detector!.statistics.httpMessages &+= 1
+                if ctx.toServer && parser.headerEnd >= 5 && block[0] == 0x48 && block[1] == 0x45 && block[2] == 0x41
+                    && block[3] == 0x44 && block[4] == 0x20 {
+                    detector!.states[s].httpResponse.expectNoBody = true  // "HEAD ": its answer has no body
+                }
             case .messageComplete, .bodyFull:
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
