@@ -183,3 +183,26 @@ struct DetectKeywordTests {
         #expect(norm("/x?a=/../b") == "/x?a=/../b")
     }
 }
+
+@Suite("Detection: JA3")
+struct JA3Tests {
+    @Test("MD5 of RFC 1321's test suite")
+    func md5() {
+        #expect(MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(MD5.hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(MD5.hex(Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8))
+                == "57edf4a22be3c955ac49da2e2107b67a")
+    }
+
+    @Test("ja3.string and ja3.hash of the TLS capture's ClientHellos")
+    func ja3OverCapture() throws {
+        // The values tshark 4.0 computes for the two ClientHellos (tls.handshake.ja3).
+        let rules = """
+            alert tls any any -> any any (msg:"ja3 string"; ja3.string; content:"771,49196-49200-159-"; startswith; content:",0-11-10-35-22-23-13,29-23-30-25-24,0-1-2"; endswith; sid:1;)
+            alert tls any any -> any any (msg:"ja3 hash a"; ja3.hash; content:"0149f47eabf9a20d0893e2a44e5a6323"; sid:2;)
+            alert tls any any -> any any (msg:"ja3 hash b"; ja3.hash; content:"871a754af286dfb70c1b53c6887c62e0"; sid:3;)
+            """
+        let run = try EngineRun("Tests/Captures/tls.pcap", rules: rules)
+        #expect(run.alerts.map(\.signatureID).sorted() == [1, 2, 3])
+    }
+}

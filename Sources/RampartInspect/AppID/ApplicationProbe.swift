@@ -70,6 +70,9 @@ public struct ApplicationMetadata: Sendable, Equatable {
     public var tlsALPN: [String] = []
     public var tlsVersion: String?
     public var tlsJA4: String?
+    /// JA3 and its MD5 (for `ja3.string` / `ja3.hash` rules; not written to the records).
+    public var tlsJA3: String?
+    public var tlsJA3Hash: String?
     public var tlsSubject: String?
     // DNS
     public var dnsQueries: [String] = []

@@ -219,6 +219,11 @@ enum TLS {
         metadata.tlsSNI = hello.serverName
         metadata.tlsALPN = hello.alpn
         metadata.tlsVersion = versionName(hello.offeredVersion)
-        if hello.isComplete { metadata.tlsJA4 = JA4.fingerprint(hello) }
+        if hello.isComplete {
+            metadata.tlsJA4 = JA4.fingerprint(hello)
+            let ja3 = JA3.string(hello)
+            metadata.tlsJA3 = ja3
+            metadata.tlsJA3Hash = JA3.hash(ja3)
+        }
     }
 }

@@ -49,7 +49,7 @@ enum DetectPhase: Int, Sendable, CaseIterable {
             return self == .httpResponse || self == .httpResponseBody
         case .httpResponseBody: return self == .httpResponseBody
         case .fileData: return self == .httpRequestBody || self == .httpResponseBody
-        case .tlsSNI, .ja4Hash: return self == .tlsClientHello
+        case .tlsSNI, .ja4Hash, .ja3Hash, .ja3String: return self == .tlsClientHello
         case .tlsCertSubject, .tlsCertIssuer, .tlsCertSerial: return self == .tlsServerCertificate
         case .tlsCerts: return self == .tlsCertificateChain
         case .dnsQuery: return self == .dnsQuery

@@ -14,12 +14,10 @@ final class DetectionScratch {
     let matchData = PCREMatchData()
     let inflater = BodyInflater()
     let variables: UnsafeMutablePointer<Int64>
-    /// Rules to evaluate for one inspection, and a per-rule stamp so a rule is evaluated
-    /// at most once per packet.
+    /// Rules to evaluate for one inspection (a rule has one fast pattern, so each appears
+    /// once per inspection).
     let candidates: UnsafeMutablePointer<Int32>
     var candidateCount = 0
-    let ruleStamps: UnsafeMutablePointer<UInt32>
-    var packetEpoch: UInt32 = 1
     /// Full evaluations per rule (what `rampart bench engine --rules` ranks).
     let evaluations: UnsafeMutablePointer<UInt32>
     /// The stream window: the previous data's tail followed by the new data.
@@ -57,8 +55,6 @@ final class DetectionScratch {
         variables.initialize(repeating: 0, count: max(1, set.maxVariables))
         let rules = max(1, set.rules.count)
         candidates = .allocate(capacity: rules * 2)
-        ruleStamps = .allocate(capacity: rules)
-        ruleStamps.initialize(repeating: 0, count: rules)
         evaluations = .allocate(capacity: rules)
         evaluations.initialize(repeating: 0, count: rules)
         self.windowCapacity = windowCapacity
@@ -87,7 +83,6 @@ final class DetectionScratch {
     deinit {
         variables.deallocate()
         candidates.deallocate()
-        ruleStamps.deallocate()
         evaluations.deallocate()
         window.deallocate()
         arena.deallocate()
@@ -116,16 +111,6 @@ final class DetectionScratch {
             windowLength += take
         }
         tapOverflow += bytes.count - take
-    }
-
-    /// Starts a packet: every rule may be evaluated again.
-    @inline(__always)
-    func beginPacket() {
-        packetEpoch &+= 1
-        if packetEpoch == 0 {
-            ruleStamps.update(repeating: 0, count: max(1, set.rules.count))
-            packetEpoch = 1
-        }
     }
 
     /// Starts an inspection: no buffer is known, the arena is empty.

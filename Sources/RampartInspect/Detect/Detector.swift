@@ -53,10 +53,6 @@ public struct Detector {
             .map { (set.rules[$0.0].rule.sid, set.rules[$0.0].rule.message, $0.1) }
     }
 
-    /// Kept for callers that drop a detector explicitly; the arena is freed with the last
-    /// copy of the detector.
-    func release() {}
-
     /// A state for a new session; -1 when every state is taken (the session is then
     /// inspected packet by packet).
     mutating func openState() -> Int32 {

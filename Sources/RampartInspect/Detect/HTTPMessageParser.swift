@@ -40,7 +40,8 @@ struct HTTPMessageParser: Sendable {
     var remaining: Int64 = 0
     var chunk: ChunkState = .size
     var bodyFullReported = false
-    /// The last request was HEAD: its response has no body.
+    /// The response parser: the request it answers was HEAD, so it has no body whatever its
+    /// Content-Length says (set by the request side).
     var expectNoBody = false
     var messages = 0
 
@@ -205,6 +206,7 @@ struct HTTPMessageParser: Sendable {
             let status = HTTPHeaderFields.statusCode(line)
             guard let status else { return false }
             if (100..<200).contains(status) || status == 204 || status == 304 || expectNoBody {
+                if status >= 200 { expectNoBody = false }  // the HEAD's final answer has come
                 body = .none
                 return true
             }

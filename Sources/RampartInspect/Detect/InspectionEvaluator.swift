@@ -39,7 +39,7 @@ struct InspectionEvaluator {
     @inline(__always)
     func nextIsRelative(_ k: Int) -> Bool {
         guard k + 1 < steps.count else { return false }
-        return FastPatternSelectionMirror.isRelative(steps[k + 1])
+        return RelativeStep.isRelative(steps[k + 1])
     }
 
     mutating func step(_ k: Int, _ cursor: Int) -> Int? {
@@ -189,9 +189,9 @@ struct InspectionEvaluator {
     }
 }
 
-/// `FastPatternSelection.isRelative` lives in RampartRules and is internal there; the same
-/// question, for the evaluator.
-enum FastPatternSelectionMirror {
+/// Whether a step is placed after the previous match (RampartRules asks the same when it
+/// chooses fast patterns, internally).
+enum RelativeStep {
     @inline(__always)
     static func isRelative(_ s: MatchStep) -> Bool {
         switch s {

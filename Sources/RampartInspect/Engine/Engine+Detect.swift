@@ -165,6 +165,10 @@ extension Engine {
             case .headersComplete:
                 phase = ctx.toServer ? .httpRequest : .httpResponse
                 detector!.statistics.httpMessages &+= 1
+                if ctx.toServer && parser.headerEnd >= 5 && block[0] == 0x48 && block[1] == 0x45 && block[2] == 0x41
+                    && block[3] == 0x44 && block[4] == 0x20 {
+                    detector!.states[s].httpResponse.expectNoBody = true  // "HEAD ": its answer has no body
+                }
             case .messageComplete, .bodyFull:
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
@@ -245,6 +249,8 @@ extension Engine {
         detector!.states[Int(state)].tlsInspected = true
         var sni = metadata.tlsSNI ?? ""
         var ja4 = metadata.tlsJA4 ?? ""
+        var ja3 = metadata.tlsJA3 ?? ""
+        var ja3Hash = metadata.tlsJA3Hash ?? ""
         // The phase is the client's: addresses as the client sent it.
         var c = ctx
         if !ctx.toServer {
@@ -253,13 +259,22 @@ extension Engine {
             swap(&c.sourcePort, &c.destinationPort)
         }
         let scratch = detector!.scratch
+        // Once per session: the strings are App-ID's, borrowed as bytes (no copy).
         sni.withUTF8 { s in
-            ja4.withUTF8 { j in
-                scratch.beginInspection()
-                if metadata.tlsSNI != nil { scratch.setSource(.tlsSNI, UnsafeRawBufferPointer(s)) }
-                if metadata.tlsJA4 != nil { scratch.setSource(.ja4Hash, UnsafeRawBufferPointer(j)) }
-                scratch.setSource(.payload, UnsafeRawBufferPointer(start: nil, count: 0))
-                detector!.inspectPhase(.tlsClientHello, &c)
+            ja4.withUTF8 { j4 in
+                ja3.withUTF8 { j3 in
+                    ja3Hash.withUTF8 { j3h in
+                        scratch.beginInspection()
+                        if metadata.tlsSNI != nil { scratch.setSource(.tlsSNI, UnsafeRawBufferPointer(s)) }
+                        if metadata.tlsJA4 != nil { scratch.setSource(.ja4Hash, UnsafeRawBufferPointer(j4)) }
+                        if metadata.tlsJA3 != nil {
+                            scratch.setSource(.ja3String, UnsafeRawBufferPointer(j3))
+                            scratch.setSource(.ja3Hash, UnsafeRawBufferPointer(j3h))
+                        }
+                        scratch.setSource(.payload, UnsafeRawBufferPointer(start: nil, count: 0))
+                        detector!.inspectPhase(.tlsClientHello, &c)
+                    }
+                }
             }
         }
     }

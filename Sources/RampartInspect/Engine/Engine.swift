@@ -99,7 +99,6 @@ public struct Engine {
             sessions[slot].detectionState = -1
             sessions[slot].flags.remove(.detectionRefused)
         }
-        detector?.release()
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
                                     maxDelivery: streams.configuration.maxBufferedPerDirection)
