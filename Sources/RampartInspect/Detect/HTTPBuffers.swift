@@ -52,7 +52,7 @@ enum HTTPBuffers {
         }
         if namesOut != nil { put(namesOut, &namesLength, 0x0D); put(namesOut, &namesLength, 0x0A) }
         let cookieName: StaticString = isResponse ? "set-cookie" : "cookie"
-        fields.forEach { _, name, value in
+        fields.each { _, name, value in
             let bytes = UnsafeRawBufferPointer(rebasing: block[value])
             if HTTPHeaderFields.equalsLowercase(block, name, cookieName) {
                 if s.source(.httpCookie) == nil { s.setSource(.httpCookie, bytes) }

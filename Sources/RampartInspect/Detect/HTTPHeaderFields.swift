@@ -31,7 +31,7 @@ struct HTTPHeaderFields {
     /// Calls `body` for each header line: the line (without its end), the name, the value.
     /// Stops when `body` returns false.
     @inline(__always)
-    func forEach(_ body: (_ line: Range<Int>, _ name: Range<Int>, _ value: Range<Int>) -> Bool) {
+    func each(_ body: (_ line: Range<Int>, _ name: Range<Int>, _ value: Range<Int>) -> Bool) {
         var i = headersStart
         while i < block.count, let lf = lineEnd(from: i) {
             let end = HTTPHeaderFields.trimCR(block, i, lf)
@@ -52,7 +52,7 @@ struct HTTPHeaderFields {
     /// The value of the first header called `name` (lower case), case-insensitively.
     func value(named name: StaticString) -> UnsafeRawBufferPointer? {
         var found: Range<Int>?
-        forEach { _, n, v in
+        each { _, n, v in
             if HTTPHeaderFields.equalsLowercase(block, n, name) {
                 found = v
                 return false
