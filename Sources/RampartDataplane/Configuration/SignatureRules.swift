@@ -1,4 +1,8 @@
-import Foundation
+import FoundationEssentials
+import RampartPOSIX
+#if canImport(Glibc)
+import Glibc
+#endif
 import RampartInspect
 import RampartPolicy
 import RampartRules
@@ -13,20 +17,22 @@ public enum SignatureRules {
         func refuse(_ message: String) -> PolicyErrors {
             PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: message)])
         }
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        // FoundationEssentials only: Foundation would link ICU's locale data (34 MB) into
+        // the firewall's image.
+        var status = stat()
+        guard stat(path, &status) == 0 else {
             throw refuse("spec.rules: no such file or folder")
         }
         let files: [String]
         let folder: String
-        if isFolder.boolValue {
+        if status.st_mode & S_IFMT == S_IFDIR {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             files = names.filter { $0.hasSuffix(".rules") }.sorted().map { path + "/" + $0 }
             folder = path
             if files.isEmpty { throw refuse("spec.rules: the folder has no *.rules file") }
         } else {
             files = [path]
-            folder = (path as NSString).deletingLastPathComponent
+            folder = PathName.folder(of: path)
         }
         var classifications = ClassificationConfig()
         let classification = (folder.isEmpty ? "." : folder) + "/classification.config"
