@@ -64,47 +64,44 @@ enum HeaderParser {
         }
 
         mutating func addressItem(depth: Int) -> Result<AddressSpec, FieldError> {
-            guard depth < 32 else { return .failure("lists nested deeper than 32") }
-            skipBlanks()
-            guard i < bytes.count else { return .failure("expected an address") }
-            if bytes[i] == UInt8(ascii: "!") {
-                i += 1
-                return addressItem(depth: depth + 1).map { .negated($0) }
+            item(depth: depth, what: "an address", negated: AddressSpec.negated, group: AddressSpec.group,
+                 variable: AddressSpec.variable, any: .any) { c, d in c.addressItem(depth: d) } leaf: { text in
+                HeaderParser.addressBlock(text).map { .block($0) }
             }
-            if bytes[i] == UInt8(ascii: "[") {
-                return list(depth: depth) { c, d in c.addressItem(depth: d) }.map { .group($0) }
-            }
-            if bytes[i] == UInt8(ascii: "$") {
-                i += 1
-                let name = atom()
-                guard HeaderParser.isVariableName(name) else { return .failure("'$\(name)' is not a variable name (letters, digits, '_')") }
-                return .success(.variable(name))
-            }
-            let text = atom()
-            if text.lowercased() == "any" { return .success(.any) }
-            return HeaderParser.addressBlock(text).map { .block($0) }
         }
 
         mutating func portItem(depth: Int) -> Result<PortSpec, FieldError> {
+            item(depth: depth, what: "a port", negated: PortSpec.negated, group: PortSpec.group,
+                 variable: PortSpec.variable, any: .any) { c, d in c.portItem(depth: d) } leaf: { text in
+                HeaderParser.portRange(text).map { .range($0) }
+            }
+        }
+
+        /// One item of an address or port field: `!item`, `[list]`, `$VARIABLE`, `any`, or a
+        /// leaf (a block of addresses, a port range), the two fields' grammar being the same.
+        mutating func item<Spec>(
+            depth: Int, what: String, negated: (Spec) -> Spec, group: ([Spec]) -> Spec, variable: (String) -> Spec, any: Spec,
+            _ next: (inout Cursor, Int) -> Result<Spec, FieldError>, leaf: (String) -> Result<Spec, FieldError>
+        ) -> Result<Spec, FieldError> {
             guard depth < 32 else { return .failure("lists nested deeper than 32") }
             skipBlanks()
-            guard i < bytes.count else { return .failure("expected a port") }
+            guard i < bytes.count else { return .failure("expected \(what)") }
             if bytes[i] == UInt8(ascii: "!") {
                 i += 1
-                return portItem(depth: depth + 1).map { .negated($0) }
+                return next(&self, depth + 1).map(negated)
             }
             if bytes[i] == UInt8(ascii: "[") {
-                return list(depth: depth) { c, d in c.portItem(depth: d) }.map { .group($0) }
+                return list(depth: depth, item: next).map(group)
             }
             if bytes[i] == UInt8(ascii: "$") {
                 i += 1
                 let name = atom()
                 guard HeaderParser.isVariableName(name) else { return .failure("'$\(name)' is not a variable name (letters, digits, '_')") }
-                return .success(.variable(name))
+                return .success(variable(name))
             }
             let text = atom()
-            if text.lowercased() == "any" { return .success(.any) }
-            return HeaderParser.portRange(text).map { .range($0) }
+            if text.lowercased() == "any" { return .success(any) }
+            return leaf(text)
         }
     }
 
