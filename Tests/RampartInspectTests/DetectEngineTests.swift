@@ -18,7 +18,7 @@ struct DetectEngineTests {
         var number: UInt64 = 0
         var clientSequence: UInt32 = 1000
         var serverSequence: UInt32 = 5000
-        let clientPort: UInt16
+        var clientPort: UInt16
 
         init(rules: String?, clientPort: UInt16 = 40000, configure: (inout EngineConfiguration) -> Void = { _ in }) throws {
             let document = try PolicyLoader.load(yaml: EngineRun.allowAll, file: "p.yaml")
@@ -64,6 +64,14 @@ struct DetectEngineTests {
             send(TableLimitTests.tcp("10.0.0.2", 80, "10.0.0.1", clientPort, seq: serverSequence, ack: clientSequence,
                                      flags: 0x18, Array(text.utf8)))
             serverSequence += UInt32(text.utf8.count)
+        }
+
+        /// Another connection from the same client (a new port), on the same engine.
+        mutating func reconnect(port: UInt16) {
+            clientPort = port
+            clientSequence = 1000
+            serverSequence = 5000
+            handshake()
         }
 
         mutating func finish() { engine.finish(sink: &sink) }
@@ -195,6 +203,40 @@ struct DetectEngineTests {
         c.server("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
         c.finish()
         #expect(c.sids == [77])
+    }
+
+    @Test("xbits set on a host by one session are read by its next session, until they expire")
+    func xbitsAcrossSessions() throws {
+        let rules = """
+            alert http any any -> any any (msg:"dropper fetched"; http.uri; content:"/stage1"; xbits:set,local.infected,track ip_src,expire 60; noalert; sid:78;)
+            alert http any any -> any any (msg:"callback from an infected host"; http.uri; content:"/beacon"; xbits:isset,local.infected,track ip_src; sid:79;)
+            """
+        var c = try Conversation(rules: rules)
+        c.handshake()
+        c.client(["GET /beacon HTTP/1.1\r\nHost: x\r\n\r\n"])  // not infected yet
+        c.reconnect(port: 40001)
+        c.client(["GET /stage1 HTTP/1.1\r\nHost: x\r\n\r\n"])
+        c.reconnect(port: 40002)
+        c.client(["GET /beacon HTTP/1.1\r\nHost: x\r\n\r\n"])  // another session: the host bit holds
+        #expect(c.sids == [79])
+        c.time += 120_000  // two minutes later (milliseconds): expired
+        c.reconnect(port: 40003)
+        c.client(["GET /beacon HTTP/1.1\r\nHost: x\r\n\r\n"])
+        c.finish()
+        #expect(c.sids == [79])
+    }
+
+    @Test("flowint counts per session: the rule that compares runs after the one that adds")
+    func flowintCounter() throws {
+        let rules = """
+            alert tcp any any -> any 80 (msg:"brute force"; flow:to_server; content:"LOGIN FAIL"; flowint:fails,>,2; sid:81;)
+            alert tcp any any -> any 80 (msg:"count"; flow:to_server; content:"LOGIN FAIL"; flowint:fails,+,1; noalert; sid:80;)
+            """
+        var c = try Conversation(rules: rules)
+        c.handshake()
+        for _ in 0..<4 { c.client(["LOGIN FAIL\r\n"]) }
+        c.finish()
+        #expect(c.sids == [81, 81])
     }
 
     @Test("dsize and flags are packet conditions, checked on the packet itself")

@@ -186,6 +186,7 @@ public struct ApplicationIdentifier: StreamConsumer {
         state.ipProtocol = ipProtocol
         state.candidates = ProbeSet.candidates(for: ipProtocol)
         state.owner = owner
+        state.metadata.wantsJA3 = tap?.set.wantsJA3 ?? false
         stateCounts.add(owner)
         var limit: EngineLimit?
         if ipProtocol == .tcp {

@@ -71,8 +71,10 @@ public struct ApplicationMetadata: Sendable, Equatable {
     public var tlsVersion: String?
     public var tlsJA4: String?
     /// JA3 and its MD5 (for `ja3.string` / `ja3.hash` rules; not written to the records).
+    /// Computed only when `wantsJA3`: the engine's rules read it (it costs allocations).
     public var tlsJA3: String?
     public var tlsJA3Hash: String?
+    public var wantsJA3 = false
     public var tlsSubject: String?
     // DNS
     public var dnsQueries: [String] = []

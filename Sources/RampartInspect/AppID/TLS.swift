@@ -221,9 +221,11 @@ enum TLS {
         metadata.tlsVersion = versionName(hello.offeredVersion)
         if hello.isComplete {
             metadata.tlsJA4 = JA4.fingerprint(hello)
-            let ja3 = JA3.string(hello)
-            metadata.tlsJA3 = ja3
-            metadata.tlsJA3Hash = JA3.hash(ja3)
+            if metadata.wantsJA3 {
+                let ja3 = JA3.string(hello)
+                metadata.tlsJA3 = ja3
+                metadata.tlsJA3Hash = JA3.hash(ja3)
+            }
         }
     }
 }

@@ -23,6 +23,9 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// (counted, `detect_thresholds`) and the match alerts, as if over its threshold: a
     /// full table must not hide attacks.
     public var thresholdEntries = 65_536
+    /// `xbits` (host and pair bits) a worker keeps; when full a new one is refused and
+    /// counted (`detect_xbits`).
+    public var xbitEntries = 65_536
     /// Stream bytes delivered per direction before detection stops reading it (Suricata's
     /// `stream.reassembly.depth`, 1 MB by default). Raises the reassembly depth when rules
     /// are loaded.

@@ -54,6 +54,10 @@ final class DetectionRule: Sendable {
     let programs: [[Int32]]
     /// `flowbits` as interned ids, in rule order.
     let flowbits: [FlowbitStep]
+    /// `xbits`, in rule order.
+    let xbits: [XbitStep]
+    /// `flowint`, in rule order.
+    let flowints: [FlowintStep]
     let transport: TransportClass?
     /// Nil for a rule of every transport (`ip`).
     let application: DetectApplication
@@ -76,13 +80,17 @@ final class DetectionRule: Sendable {
     let inspections: [BufferInspection]
     let hasFastPattern: Bool
 
-    init(rule: Rule, variants: [Int32], programs: [[Int32]], flowbits: [FlowbitStep], transport: TransportClass?,
+    init(rule: Rule, variants: [Int32], programs: [[Int32]], flowbits: [FlowbitStep], xbits: [XbitStep] = [],
+         flowints: [FlowintStep] = [],
+         transport: TransportClass?,
          application: DetectApplication, packetOnly: Bool, streamOnly: Bool, usesApplicationBuffers: Bool,
          side: FlowCondition.Side?, order: Int32) {
         self.rule = rule
         self.variants = variants
         self.programs = programs
         self.flowbits = flowbits
+        self.xbits = xbits
+        self.flowints = flowints
         self.transport = transport
         self.application = application
         self.packetOnly = packetOnly
@@ -104,4 +112,25 @@ final class DetectionRule: Sendable {
 struct FlowbitStep: Sendable {
     var command: BitCommand
     var ids: [UInt16]
+}
+
+/// A `flowint` keyword with its names interned: a modification (`=`, `+`, `-`, applied when
+/// the rule matches) or a condition (compared before).
+@usableFromInline
+struct FlowintStep: Sendable {
+    var id: UInt16
+    var op: FlowintOperation.Op
+    /// A number, or (`variable`) another flowint's id.
+    var number: UInt32
+    var variable: UInt16?
+}
+
+/// An `xbits` keyword with its name interned: a bit on a host (or a pair of hosts) that
+/// outlives the session, until `expire` seconds of packet time after it was set.
+@usableFromInline
+struct XbitStep: Sendable {
+    var command: BitCommand
+    var id: UInt16
+    var track: XbitOperation.Track
+    var expire: Int64
 }

@@ -93,8 +93,41 @@ extension DetectionRuleSet {
                 }
             }
             var bits: [FlowbitStep] = []
+            var xbits: [XbitStep] = []
+            var flowints: [FlowintStep] = []
             var setsOnly = false
+            func intern(_ name: String) -> UInt16 {
+                if let known = flowbitIDs[name] { return known }
+                let id = UInt16(flowbitNames.count)
+                flowbitIDs[name] = id
+                flowbitNames.append(name)
+                return id
+            }
             for op in rule.state {
+                if case .flowint(let f) = op {
+                    var step = FlowintStep(id: intern(f.name), op: f.op, number: 0, variable: nil)
+                    switch f.value {
+                    case .number(let n): step.number = n
+                    case .variable(let v): step.variable = intern(v)
+                    case nil: break
+                    }
+                    flowints.append(step)
+                    continue
+                }
+                if case .xbit(let x) = op {
+                    let id: UInt16
+                    if let known = flowbitIDs[x.name] {
+                        id = known
+                    } else {
+                        id = UInt16(flowbitNames.count)
+                        flowbitIDs[x.name] = id
+                        flowbitNames.append(x.name)
+                    }
+                    // Suricata's default expiry for xbits is 30 seconds.
+                    xbits.append(XbitStep(command: x.command, id: id, track: x.track, expire: Int64(x.expireSeconds ?? 30)))
+                    if x.command == .set || x.command == .unset || x.command == .toggle { setsOnly = true }
+                    continue
+                }
                 guard case .flowbit(let f) = op else { continue }
                 var ids: [UInt16] = []
                 for name in f.names {
@@ -110,7 +143,10 @@ extension DetectionRuleSet {
                 bits.append(FlowbitStep(command: f.command, ids: ids))
                 if f.command == .set || f.command == .unset || f.command == .toggle { setsOnly = true }
             }
-            if bits.contains(where: { $0.command == .isSet || $0.command == .isNotSet }) { setsOnly = false }
+            if flowints.contains(where: { $0.op == .assign || $0.op == .add || $0.op == .subtract }) { setsOnly = true }
+            if bits.contains(where: { $0.command == .isSet || $0.command == .isNotSet })
+                || xbits.contains(where: { $0.command == .isSet || $0.command == .isNotSet })
+                || flowints.contains(where: { $0.op != .assign && $0.op != .add && $0.op != .subtract }) { setsOnly = false }
             let transport: TransportClass?
             switch rule.proto {
             case .tcp, .tcpPacket, .tcpStream: transport = .tcp
@@ -137,7 +173,8 @@ extension DetectionRuleSet {
             let actionClass: Int32 = rule.action == .pass ? 0 : 1
             let order = actionClass * 2_000_000 + (setsOnly ? 0 : 1_000_000) + index
             rules.append(DetectionRule(
-                rule: rule, variants: ruleVariants, programs: rulePrograms, flowbits: bits, transport: transport,
+                rule: rule, variants: ruleVariants, programs: rulePrograms, flowbits: bits, xbits: xbits,
+                flowints: flowints, transport: transport,
                 application: rule.application.flatMap(DetectApplication.init) ?? .none,
                 packetOnly: packetOnly, streamOnly: streamOnly, usesApplicationBuffers: usesApp,
                 side: rule.flow.side, order: order))
@@ -356,8 +393,8 @@ extension DetectionRuleSet {
         for op in rule.state {
             switch op {
             case .flowbit: continue
-            case .xbit: return problem(rule, "xbits", "xbits (host and pair bits) are not kept yet")
-            case .flowint: return problem(rule, "flowint", "flowint counters are not kept yet")
+            case .xbit: continue
+            case .flowint: continue
             }
         }
         for c in rule.conditions {

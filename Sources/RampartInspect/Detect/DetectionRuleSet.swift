@@ -31,6 +31,9 @@ public final class DetectionRuleSet: Sendable {
     let maxPatterns: Int
     /// Largest byte-variable count of any rule.
     let maxVariables: Int
+    /// A rule reads `ja3.hash` or `ja3.string`: App-ID computes JA3 (it costs allocations
+    /// per TLS session, so only then).
+    let wantsJA3: Bool
     /// Largest thresholds any rule asks for (sizing nothing; reported).
     public var ruleCount: Int { rules.count }
 
@@ -63,6 +66,7 @@ public final class DetectionRuleSet: Sendable {
         for p in phases { for g in p { most = max(most, g.group.patternCount) } }
         maxPatterns = most
         maxVariables = rules.map(\.rule.byteVariables.count).max() ?? 0
+        wantsJA3 = variants.contains { $0.buffer == .ja3Hash || $0.buffer == .ja3String }
     }
 
     /// A set without rules (what scratch needs when only the HTTP and DNS readers run).

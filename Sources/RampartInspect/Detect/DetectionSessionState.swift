@@ -5,6 +5,7 @@
 @usableFromInline
 struct DetectionSessionState: Sendable {
     var flowbits = FlowbitSet()
+    var flowints = FlowintSet()
     var tailToServer = 0
     var tailToClient = 0
     var httpRequest = HTTPMessageParser(isResponse: false)

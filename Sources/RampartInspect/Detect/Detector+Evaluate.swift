@@ -40,6 +40,38 @@ extension Detector {
                 continue
             }
         }
+        for step in r.flowints {
+            let current = ctx.state >= 0 ? states[Int(ctx.state)].flowints.value(step.id) : nil
+            let operand: UInt32?
+            if let v = step.variable {
+                operand = ctx.state >= 0 ? states[Int(ctx.state)].flowints.value(v) : nil
+            } else {
+                operand = step.number
+            }
+            switch step.op {
+            case .assign, .add, .subtract: continue
+            case .isSet: if current == nil { return false }
+            case .isNotSet: if current != nil { return false }
+            default:
+                // A comparison with an unset counter (or operand) does not match.
+                guard let a = current, let b = operand else { return false }
+                let holds: Bool
+                switch step.op {
+                case .equal: holds = a == b
+                case .notEqual: holds = a != b
+                case .less: holds = a < b
+                case .greater: holds = a > b
+                case .lessOrEqual: holds = a <= b
+                default: holds = a >= b
+                }
+                if !holds { return false }
+            }
+        }
+        for step in r.xbits where step.command == .isSet || step.command == .isNotSet {
+            let (a, b) = HostBits.key(step.track, source: ctx.source, destination: ctx.destination)
+            let set = hostBits.isSet(step.id, a, b, now: ctx.second)
+            if set != (step.command == .isSet) { return false }
+        }
         let inspections = r.inspections
         for i in 0..<inspections.count {
             let inspection = inspections[i]

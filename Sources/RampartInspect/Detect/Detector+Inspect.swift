@@ -181,6 +181,38 @@ extension Detector {
     }
 
     mutating func applyFlowbits(_ rule: DetectionRule, _ ctx: inout DetectContext) {
+        for step in rule.xbits {
+            let (a, b) = HostBits.key(step.track, source: ctx.source, destination: ctx.destination)
+            switch step.command {
+            case .set:
+                if !hostBits.set(step.id, a, b, now: ctx.second, expire: step.expire) { limitsHit |= Detector.xbitLimit }
+            case .unset:
+                hostBits.unset(step.id, a, b)
+            case .toggle:
+                if hostBits.isSet(step.id, a, b, now: ctx.second) {
+                    hostBits.unset(step.id, a, b)
+                } else if !hostBits.set(step.id, a, b, now: ctx.second, expire: step.expire) {
+                    limitsHit |= Detector.xbitLimit
+                }
+            case .isSet, .isNotSet:
+                break
+            }
+        }
+        if !rule.flowints.isEmpty && ctx.state >= 0 {
+            let s = Int(ctx.state)
+            for step in rule.flowints {
+                let operand = step.variable.map { states[s].flowints.value($0) ?? 0 } ?? step.number
+                let current = states[s].flowints.value(step.id) ?? 0
+                let value: UInt32
+                switch step.op {
+                case .assign: value = operand
+                case .add: value = current &+ operand
+                case .subtract: value = current >= operand ? current - operand : 0
+                default: continue
+                }
+                if !states[s].flowints.set(step.id, value) { limitsHit |= Detector.flowbitLimit }
+            }
+        }
         guard !rule.flowbits.isEmpty, ctx.state >= 0 else { return }
         let s = Int(ctx.state)
         for step in rule.flowbits {

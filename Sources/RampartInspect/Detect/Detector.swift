@@ -19,6 +19,7 @@ public struct Detector {
     var arena: UnsafeMutableRawPointer { storage.bytes }
     let sideBytes: Int
     var thresholds: ThresholdTable
+    var hostBits: HostBits
     /// The rules that matched the last packet.
     var matches: [DetectionMatch] = []
     public internal(set) var statistics = DetectionStatistics()
@@ -28,6 +29,7 @@ public struct Detector {
     static let stateLimit: UInt8 = 1
     static let flowbitLimit: UInt8 = 2
     static let thresholdLimit: UInt8 = 4
+    static let xbitLimit: UInt8 = 8
 
     public init(set: DetectionRuleSet, configuration: DetectionConfiguration, maxDelivery: Int) {
         self.set = set
@@ -42,6 +44,7 @@ public struct Detector {
         sideBytes = tail + max(256, configuration.messageBytes)
         storage = DetectionArena(byteCount: stateCapacity * 2 * sideBytes)
         thresholds = ThresholdTable(capacity: configuration.thresholdEntries)
+        hostBits = HostBits(capacity: configuration.xbitEntries)
         matches.reserveCapacity(max(1, configuration.alertsPerPacket))
     }
 

@@ -34,3 +34,30 @@ struct FlowbitSet: Sendable {
         }
     }
 }
+
+/// A session's `flowint` counters: a few named integers held inline. Bounded like the
+/// flowbits: a ninth name is refused and reported to the caller.
+@usableFromInline
+struct FlowintSet: Sendable {
+    var ids = SIMD8<UInt16>(repeating: .max)
+    var values = SIMD8<UInt32>(repeating: 0)
+    var count: UInt8 = 0
+
+    func value(_ id: UInt16) -> UInt32? {
+        for i in 0..<Int(count) where ids[i] == id { return values[i] }
+        return nil
+    }
+
+    /// Sets `id` to `value`; false when the set is full and `id` was not in it.
+    mutating func set(_ id: UInt16, _ value: UInt32) -> Bool {
+        for i in 0..<Int(count) where ids[i] == id {
+            values[i] = value
+            return true
+        }
+        guard count < 8 else { return false }
+        ids[Int(count)] = id
+        values[Int(count)] = value
+        count += 1
+        return true
+    }
+}

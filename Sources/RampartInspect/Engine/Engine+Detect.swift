@@ -85,6 +85,7 @@ extension Engine {
             if limits & Detector.stateLimit != 0 { limitReached(.detectStates, packet: packet, packetNumber: packetNumber, sink: &sink) }
             if limits & Detector.flowbitLimit != 0 { limitReached(.detectFlowbits, packet: packet, packetNumber: packetNumber, sink: &sink) }
             if limits & Detector.thresholdLimit != 0 { limitReached(.detectThresholds, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if limits & Detector.xbitLimit != 0 { limitReached(.detectXbits, packet: packet, packetNumber: packetNumber, sink: &sink) }
         }
         guard !detector!.matches.isEmpty else { return nil }
         return alert(slot, packet: packet, toServer: toServer, packetNumber: packetNumber, sink: &sink)

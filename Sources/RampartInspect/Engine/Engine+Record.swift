@@ -59,8 +59,9 @@ extension Engine {
         } else if session.flags.contains(.appIDUnbuffered) {
             record.appIDLimit = "packet-by-packet"
         }
-        if let metadata = appID.metadata(session.applicationState), metadata != ApplicationMetadata() {
-            record.metadata = metadata
+        if var metadata = appID.metadata(session.applicationState) {
+            metadata.wantsJA3 = false  // a request to App-ID, not something it learned
+            if metadata != ApplicationMetadata() { record.metadata = metadata }
         }
         return record
     }

@@ -59,6 +59,8 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     case detectFlowbits
     /// The threshold table is full: the match alerts as if over its threshold.
     case detectThresholds
+    /// The xbits table is full: setting another host bit is refused.
+    case detectXbits
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -84,6 +86,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectStates: return "detect_states"
         case .detectFlowbits: return "detect_flowbits"
         case .detectThresholds: return "detect_thresholds"
+        case .detectXbits: return "detect_xbits"
         }
     }
 
@@ -103,6 +106,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectStates: return .detectStateFull
         case .detectFlowbits: return .detectFlowbitsFull
         case .detectThresholds: return .detectThresholdTableFull
+        case .detectXbits: return .detectXbitsFull
         }
     }
 }

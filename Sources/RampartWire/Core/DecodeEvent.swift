@@ -88,6 +88,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case detectFlowbitsFull
     /// The threshold table is full: the match alerts as if over its threshold.
     case detectThresholdTableFull
+    /// The xbits table is full: setting another host bit is refused.
+    case detectXbitsFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -148,6 +150,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .detectStateFull: return "detect.state_full"
         case .detectFlowbitsFull: return "detect.flowbits_full"
         case .detectThresholdTableFull: return "detect.threshold_table_full"
+        case .detectXbitsFull: return "detect.xbits_full"
         }
     }
 }
