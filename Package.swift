@@ -93,9 +93,9 @@ let package = Package(
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartWire", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
-        .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
+        .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartWire", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(
             name: "rampart-node",
             dependencies: [

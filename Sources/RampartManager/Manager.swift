@@ -181,7 +181,7 @@ public final class Manager: @unchecked Sendable {
 
     public struct ClusterReport: Sendable, Codable {
         public var name: String
-        public var id: Int
+        public var clusterID: Int
         public var synced: Bool
         public var pods: Int
         public var namespaces: Int
@@ -194,7 +194,7 @@ public final class Manager: @unchecked Sendable {
     public func clusters() -> [ClusterReport] {
         configuration.clusters.map { cluster in
             guard let watcher = watchers[cluster.name] else {
-                return ClusterReport(name: cluster.name, id: cluster.id, synced: false, pods: 0, namespaces: 0, services: 0,
+                return ClusterReport(name: cluster.name, clusterID: Int(cluster.clusterID.vni), synced: false, pods: 0, namespaces: 0, services: 0,
                                      nodes: 0, addresses: 0, errors: [lock.withLock { clusterErrors[cluster.name] } ?? "not started"])
             }
             let counts = watcher.state.counts
@@ -204,7 +204,7 @@ public final class Manager: @unchecked Sendable {
                     errors.append("\(resource): \(error) (retrying in \(cFormat("%.1f", retry)) s)")
                 }
             }
-            return ClusterReport(name: cluster.name, id: cluster.id, synced: watcher.isSynced, pods: counts.pods,
+            return ClusterReport(name: cluster.name, clusterID: Int(cluster.clusterID.vni), synced: watcher.isSynced, pods: counts.pods,
                                  namespaces: counts.namespaces, services: counts.services, nodes: counts.nodes,
                                  addresses: counts.addresses, errors: errors)
         }

@@ -63,7 +63,7 @@ struct ManagerMutualTLSTests {
                   state: \(folder.path)/\(file).sqlite
                 \(extra)
                   firewallTLS: \(firewallTLS)
-                \(kubeconfig.map { "  clusters: [{name: lab, id: 7, kubeconfig: \($0)}]" } ?? "")
+                \(kubeconfig.map { "  clusters: [{name: lab, clusterID: 7, kubeconfig: \($0)}]" } ?? "")
                   firewalls:
                 \(firewalls)
                 """, file)
