@@ -5,6 +5,7 @@ import RampartPOSIX
 import Glibc
 #endif
 import RampartHTTP
+import RampartConfig
 import RampartKube
 
 /// The manager's first job: watch every configured cluster, merge their address→tag maps,
@@ -75,7 +76,7 @@ public final class Manager: @unchecked Sendable {
             // The TLS files are read before every push: a renewed certificate is used from the
             // next one; one that became unreadable fails the push, logged.
             pusher.tls = { () throws(KubeError) -> TLSSettings? in
-                do throws(ConfigurationErrors) { return try target.tlsSettings() } catch { throw .configuration(error.description) }
+                do throws(ConfigErrors) { return try target.tlsSettings() } catch { throw .configuration(error.description) }
             }
             pushers.append(pusher)
         }

@@ -136,7 +136,7 @@ struct ManagerConfigurationTests {
             _ = try configuration.firewalls[0].tlsSettings()
             Issue.record("missing files were read")
         } catch {
-            #expect(error.description.contains("firewall 'fw-1': cannot read the CA bundle /etc/rampart/tls/ca.crt"), "\(error)")
+            #expect(error.description.contains("/etc/rampart/tls/ca.crt: firewall 'fw-1': cannot read the CA bundle"), "\(error)")
         }
         do {
             _ = try ManagerConfiguration.parse("""

@@ -67,20 +67,20 @@ public struct FirewallTarget: Sendable, Equatable {
     public var usesTLS: Bool { admin.hasPrefix("https://") }
 
     /// What libcurl needs for an `https://` admin API (nil for `http://`), read from the files now.
-    public func tlsSettings() throws(ConfigurationErrors) -> TLSSettings? {
+    public func tlsSettings() throws(ConfigErrors) -> TLSSettings? {
         guard usesTLS else { return nil }
         return try (tls ?? FirewallClientTLS()).settings(firewall: name)
     }
 
     /// The `Authorization` header to send, read from `tokenFile` (first line, trimmed).
-    public func authorization() throws(ConfigurationErrors) -> [String] {
+    public func authorization() throws(ConfigErrors) -> [String] {
         guard let tokenFile else { return [] }
         guard let data = FileManager.default.contents(atPath: tokenFile) else {
-            throw ConfigurationErrors(["firewall '\(name)': cannot read tokenFile \(tokenFile); it holds the token of a tag-writer line of the firewall's spec.auth.tokensFile"])
+            throw ConfigErrors(file: tokenFile, "firewall '\(name)': cannot read its tokenFile; it holds the token of a tag-writer line of the firewall's spec.auth.tokensFile")
         }
         let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimming(.whitespaces) } ?? ""
         guard token.count >= 16, !token.contains(" ") else {
-            throw ConfigurationErrors(["firewall '\(name)': tokenFile \(tokenFile) must hold one token of at least 16 characters on its first line"])
+            throw ConfigErrors(file: tokenFile, "firewall '\(name)': a tokenFile must hold one token of at least 16 characters on its first line")
         }
         return ["Authorization: Bearer \(token)"]
     }
@@ -386,13 +386,4 @@ public struct ManagerConfiguration: Sendable, Equatable {
         }
         return FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls)
     }
-}
-
-/// A firewall's credential files that cannot be used, found when they are read (at start,
-/// by `rampart-manager validate`, before a push); the configuration file's own problems are
-/// `ConfigErrors`, with their positions.
-public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
-    public var messages: [String]
-    public init(_ messages: [String]) { self.messages = messages }
-    public var description: String { messages.joined(separator: "\n") }
 }
