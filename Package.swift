@@ -125,7 +125,7 @@ let package = Package(
             name: "rampart",
             dependencies: [
                 "RampartVersion",
-                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules", "RampartJSON",
+                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules", "RampartJSON", "RampartPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
