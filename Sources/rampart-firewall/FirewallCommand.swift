@@ -191,8 +191,10 @@ struct FirewallCommand: ParsableCommand {
                 engineConfiguration.tunnelOriginCheck = settings.innerSourceCheck
                 // Inline: a drop or reject rule's verdict is the packet's and the session's.
                 engineConfiguration.detection.blocking = true
+                var engine = Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules)
+                engine.adoptIndicators(file.indicators)
                 let worker = FirewallWorker(
-                    engine: Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules), sink: log,
+                    engine: engine, sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
                 worker.admission = settings.tunnelAdmission
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
@@ -201,6 +203,9 @@ struct FirewallCommand: ParsableCommand {
                 let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
                 if index == 0, let summary = file.rulesSummary {
                     firewallLog.info("rules-loaded", "signatures from \(settings.rules ?? "-"): \(summary); drop and reject rules block inline")
+                }
+                if index == 0, let summary = file.listsSummary {
+                    firewallLog.info("lists-loaded", "indicator lists: \(summary)")
                 }
                 if index == 0 && (settings.udpGRO || settings.udpGSO) {
                     firewallLog.info("offloads", "UDP GRO \(offloads.receive ? "on" : "off"), UDP GSO \(offloads.send ? "on" : "off")")

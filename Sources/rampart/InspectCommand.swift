@@ -26,6 +26,11 @@ struct InspectCommand: ParsableCommand {
             summary (rules active, refused and why, load and compile time) goes to standard
             error. --vars and --classification are read as by rampart rules check.
 
+            With --lists (repeatable), the indicator lists in PATH (a plain, hosts or CSV
+            file, or a folder in the UT1 layout, as rampart lists check reads them) are the
+            ones the policy's URL filtering and DNS security profiles look names up in, as
+            the firewall's spec.lists are.
+
             Exit codes:
               0   the whole capture was inspected
               1   the capture could not be read or is corrupt part-way (events up to that
@@ -39,6 +44,7 @@ struct InspectCommand: ParsableCommand {
                   --tags Samples/tags.yaml --out eve.json
               rampart inspect Samples/sample.pcap --rules local.rules --out eve.json
               rampart inspect capture.pcap --rules ../shared/data/et-open-2024-04/rules --out eve.json
+              rampart inspect web.pcap --policy policy.yaml --lists lists/ut1 --lists gambling.txt --out eve.json
             """
     )
 
@@ -59,6 +65,9 @@ struct InspectCommand: ParsableCommand {
 
     @Option(name: .long, help: "With --rules: classification.config (default: the one in the rules' folder, if any).")
     var classification: String?
+
+    @Option(name: .long, help: "Indicator lists for the policy's URL filtering and DNS security profiles: a list file or a UT1 folder (repeatable, e.g. --lists ut1/ --lists gambling.txt).")
+    var lists: [String] = []
 
     @Option(name: .long, help: "Where to write the EVE JSON lines ('-' for standard output).")
     var out: String = "-"
@@ -119,6 +128,20 @@ struct InspectCommand: ParsableCommand {
             }
             if !quiet { printError(compiled!.summary) }
         }
+        var indicators: IndicatorStore?
+        if !lists.isEmpty {
+            var builder = IndicatorStoreBuilder()
+            do {
+                let report = try IndicatorListSet.load(paths: lists, from: DiskListFiles(), into: &builder)
+                if !quiet && report.rejected > 0 {
+                    printError("lists: \(report.rejected) lines refused (rampart lists check \(lists.joined(separator: " ")) names them)")
+                }
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            indicators = builder.build()
+        }
         // Streamed a chunk at a time: memory is bounded by the session table, not the file.
         let source: FileCaptureSource
         do {
@@ -142,6 +165,7 @@ struct InspectCommand: ParsableCommand {
         configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
         configuration.records = RecordBudget(summaryIntervalSeconds: summaryInterval, flowsPerSecond: flowsPerSecond)
         var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules)
+        engine.adoptIndicators(indicators)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)
         let started = monotonicSeconds()

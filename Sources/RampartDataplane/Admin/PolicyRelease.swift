@@ -22,16 +22,20 @@ public struct PolicyRelease: Sendable {
         public var tags: [(IPAddress, [Tag])]
         /// The signatures (`spec.rules`), compiled once with the policy and swapped with it.
         public var rules: DetectionRuleSet?
+        /// The lists (`spec.lists`), read once with the policy and swapped with it.
+        public var indicators: IndicatorStore?
 
-        public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil) {
+        public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil,
+                    indicators: IndicatorStore? = nil) {
             self.compiled = compiled
             self.tags = tags
             self.rules = rules
+            self.indicators = indicators
         }
 
         /// The policy of a configuration file read and checked (`ConfigurationFile.load`).
         public init(_ file: ConfigurationFile) {
-            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules)
+            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules, indicators: file.indicators)
         }
     }
 

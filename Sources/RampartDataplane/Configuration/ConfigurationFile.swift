@@ -23,6 +23,10 @@ public struct ConfigurationFile {
     /// loading them said.
     public var rules: DetectionRuleSet?
     public var rulesSummary: String?
+    /// The lists of `spec.lists` in one store (read by `load(path:)`; nil without lists), and
+    /// what loading them said.
+    public var indicators: IndicatorStore?
+    public var listsSummary: String?
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -39,6 +43,11 @@ public struct ConfigurationFile {
             let loaded = try SignatureRules.load(path: resolved)
             file.rules = loaded.rules
             file.rulesSummary = loaded.summary
+        }
+        if !file.firewall.lists.isEmpty {
+            let loaded = try IndicatorLists.load(file.firewall.lists, configurationFile: path)
+            file.indicators = loaded.store
+            file.listsSummary = loaded.summary
         }
         return file
     }
