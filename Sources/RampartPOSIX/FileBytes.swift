@@ -21,7 +21,7 @@ public struct FileReadError: Error, Sendable, CustomStringConvertible {
 /// ```swift
 /// let bytes = try readFileBytes("Samples/sample.pcap", limit: 8 << 30)
 /// ```
-public func readFileBytes(_ path: String, limit: Int) throws -> [UInt8] {
+public func readFileBytes(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
         let why = errno == ENOENT ? "no such file (check the path)" : String(cString: strerror(errno))
@@ -57,7 +57,7 @@ public func readFileBytes(_ path: String, limit: Int) throws -> [UInt8] {
 }
 
 /// Reads a text file (policy, tags) as UTF-8, refusing binary input clearly.
-public func readTextFile(_ path: String, limit: Int = 16 << 20) throws -> String {
+public func readTextFile(_ path: String, limit: Int = 16 << 20) throws(FileReadError) -> String {
     let bytes = try readFileBytes(path, limit: limit)
     guard let text = String(validating: bytes, as: UTF8.self) else {
         throw FileReadError(path: path, reason: "not UTF-8 text (is this the right file?)")

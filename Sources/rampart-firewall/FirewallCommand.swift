@@ -231,6 +231,21 @@ struct FirewallCommand: ParsableCommand {
             }
             firewallLog.info("syslog-shipping", "syslog \(target): shipped from \(settings.events) and its rotated files (cursor \(delivery.cursorPath); unsent files held up to \(settings.eventsHoldMaxBytes) bytes)")
         }
+        // External dynamic lists: fetched on their own thread; a new copy is published by a
+        // reload, which every worker adopts between batches like a new policy.
+        let feeds = file.firewall.lists.compactMap { $0.feed(configurationFile: path) }
+        if !feeds.isEmpty {
+            for feed in feeds {
+                let folder = String(feed.cachePath[..<(feed.cachePath.lastIndex(of: "/") ?? feed.cachePath.startIndex)])
+                if !folder.isEmpty && access(folder, W_OK) != 0 {
+                    fail("\(config): list '\(feed.name)' keeps its copy in \(folder), which is not a writable folder; create it or give the list a path (docs/firewall.md, \"External dynamic lists\")", 2)
+                }
+            }
+            let fetcher = ListFeedFetcher(feeds: feeds, log: firewallLog) { [board] in _ = board.requestReload() }
+            board.addMetrics(fetcher.prometheusText)
+            try? services.start("list feeds", fetcher.start, stop: fetcher.stop)
+            firewallLog.info("list-feeds", "\(feeds.count) external dynamic list(s): \(feeds.map { "\($0.name) every \(Int($0.refreshSeconds)) s" }.joined(separator: ", "))")
+        }
         let listeners = HTTPListenerSet()
         do {
             // Probes first: a kubelet asks them while the admin API may be busy.

@@ -151,7 +151,7 @@ public final class AdminServer: @unchecked Sendable {
         case ("GET", "/readyz"):
             return board.snapshot.ready ? ("200 OK", text, "ready\n") : ("503 Service Unavailable", text, "not ready\n")
         case ("GET", "/metrics"):
-            return ("200 OK", "text/plain; version=0.0.4; charset=utf-8", board.snapshot.prometheusText())
+            return ("200 OK", "text/plain; version=0.0.4; charset=utf-8", board.prometheusText)
         case ("POST", "/reload"):
             // The answer says what happened (issue 19: 202 for a reload the workers then
             // rejected told the caller nothing).

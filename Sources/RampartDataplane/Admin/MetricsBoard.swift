@@ -132,6 +132,19 @@ public final class MetricsBoard: Sendable {
         return total
     }
 
+    /// Metrics of parts outside the workers (the list feeds), appended to `/metrics`.
+    let extraMetrics = Mutex<[@Sendable () -> String]>([])
+
+    /// Appends `text()` to every `/metrics` page.
+    public func addMetrics(_ text: @escaping @Sendable () -> String) {
+        extraMetrics.withLock { $0.append(text) }
+    }
+
+    /// The whole `/metrics` page: the workers' sums, then the other parts'.
+    public var prometheusText: String {
+        snapshot.prometheusText() + extraMetrics.withLock { $0 }.map { $0() }.joined()
+    }
+
     /// Shows `delivery`'s counters on `/metrics`.
     public func attach(_ delivery: EventDelivery) {
         self.delivery.withLock { $0 = delivery }

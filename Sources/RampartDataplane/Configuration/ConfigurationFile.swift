@@ -32,9 +32,9 @@ public struct ConfigurationFile {
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try readTextFile(path)
         } catch {
-            throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: "cannot read: \(error)")])
+            throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: error.reason + "; give the firewall's configuration file with --config (docs/firewall.md)")])
         }
         var file = try parse(text, file: path)
         if let rules = file.firewall.rules {
