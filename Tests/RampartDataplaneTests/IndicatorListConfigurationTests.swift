@@ -91,7 +91,7 @@ struct IndicatorListConfigurationTests {
             let messages = ((error as? PolicyErrors)?.errors ?? []).map(\.description)
             return messages == [
                 "fw.yaml:7:14: duplicate list name 'a'; first defined at 6:14",
-                "fw.yaml:8:7: a list is missing the required field 'path'",
+                "fw.yaml:8:7: list 'c' needs a path (a file or a UT1 folder) or a url (an external dynamic list)",
                 "fw.yaml:8:17: unknown field 'pth' in a list; did you mean 'path'?",
                 "fw.yaml:9:23: a list path must not be empty; give a file or a UT1 folder",
             ]
