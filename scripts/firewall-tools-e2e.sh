@@ -88,18 +88,19 @@ declare -A ACTION=(
     [2008538]=reject    # ET SCAN Sqlmap SQL Injection Scan (threshold: type limit, count 2)
     [2034647]=drop      # ET EXPLOIT Apache log4j RCE Attempt (http ldap)
     [2049400]=reject    # ET WEB_SERVER /etc/passwd Detected in URI
-    [2022028]=reject    # ET WEB_SERVER Possible CVE-2014-6271 Attempt
+    [2019232]=reject    # ET WEB_SERVER Possible CVE-2014-6271 Attempt in Headers
+    [9900002]=reject    # LOCAL: nmap's version-detection probe (ET Open has no rule for it)
     [2020102]=reject    # ET WEB_SERVER PHP System Command in HTTP POST
 )
 # tool -> the sids (space separated) that must alert for it in the alert and block phases.
 declare -A EXPECT=(
     [syn]="9909582"
-    [version]="2009358"
+    [version]="9900002"
     [nse]="2009358"
     [sqlmap]="2008538"
     [log4shell]="2034647"
     [traversal]="2049400"
-    [shellshock]="2022028"
+    [shellshock]="2019232"
     [php]="2020102"
 )
 TOOLS="syn version nse sqlmap log4shell traversal shellshock php"
@@ -111,20 +112,28 @@ et_rule() {
     [ -n "$line" ] || { echo "FAIL: sid $1 is not in $ET" >&2; exit 1; }
     echo "$line"
 }
-# LOCAL: ET's SYN-scan rule without `fragbits:!D;` (Rampart refuses fragbits), sid 9909582.
+# LOCAL rules, where ET Open has none the tool trips:
+# - 9909582: ET's SYN-scan rule 2009582 (disabled in ET Open) without `fragbits:!D;`, which
+#   Rampart refuses;
+# - 9900002: nmap's version detection (-sV) asks an HTTP server for a file that cannot
+#   exist, /nice%20ports%2C/Tri%6Eity.txt%2ebak (its FourOhFourRequest probe); no ET Open
+#   rule names it (its GetRequest and HTTPOptions probes are plain requests).
 local_rules() {
     et_rule 2009582 | sed -e 's/fragbits:!D; //' -e 's/sid:2009582;/sid:9909582;/' \
         -e 's/msg:"ET SCAN/msg:"LOCAL (ET 2009582 without fragbits) SCAN/'
+    [ "${1:-}" = all ] || return 0
+    echo 'alert http $EXTERNAL_NET any -> $HOME_NET any (msg:"LOCAL SCAN nmap version detection probe"; flow:established,to_server; http.uri; content:"/nice ports,/Trinity.txt.bak"; fast_pattern; classtype:attempted-recon; sid:9900002; rev:1;)'
 }
+local_rule() { local_rules all | grep "sid:$1;"; }
 
 mkdir -p $WORK/alert $WORK/block $WORK/none
 for file in "$ET"/*.rules; do ln -s "$(readlink -f "$file")" $WORK/alert/; done
 for dir in alert block none; do ln -s "$(readlink -f "$ET/classification.config")" $WORK/$dir/; done
 # The disabled SYN rule is not in the shipped set: enable the local form beside it.
-local_rules > $WORK/alert/zz-local.rules
+local_rules all > $WORK/alert/zz-local.rules
 {
     for sid in "${!ACTION[@]}"; do
-        if [ "$sid" = 9909582 ]; then local_rules; else et_rule "$sid"; fi | sed -E "s/^(alert|drop|reject) /${ACTION[$sid]} /"
+        if [ "$sid" -ge 9900000 ]; then local_rule "$sid"; else et_rule "$sid"; fi | sed -E "s/^(alert|drop|reject) /${ACTION[$sid]} /"
     done
 } > $WORK/block/block.rules
 echo 'alert http any any -> any any (msg:"LOCAL nothing sends this"; flow:established,to_server; http.uri; content:"/never-requested-by-the-test"; sid:9900001; rev:1;)' > $WORK/none/none.rules
@@ -204,7 +213,7 @@ curl_attack() {
 reached() {  # $1: tool, $2: the app log lines the tool's run added
     case $1 in
     syn) cat $WORK/$PHASE.syn.segments ;;
-    version) grep -c '' "$2" || true ;;
+    version) grep -c 'Tri%6Eity' "$2" || true ;;
     nse) grep -c 'Nmap Scripting Engine' "$2" || true ;;
     sqlmap) grep -c 'User-Agent=sqlmap' "$2" || true ;;
     log4shell) grep -c 'jndi:ldap' "$2" || true ;;
@@ -227,8 +236,7 @@ run_phase() {
         app_before=$(wc -l < $WORK/app.log)
         segments=$(tcp_in_segments)
         attack $tool
-        echo $(( $(tcp_in_segments) - segments )) > $WORK/$PHASE.syn.segments.$tool
-        [ $tool = syn ] && cp $WORK/$PHASE.syn.segments.$tool $WORK/$PHASE.syn.segments
+        [ $tool = syn ] && echo $(( $(tcp_in_segments) - segments )) > $WORK/$PHASE.syn.segments
         sleep 0.8   # the event log is flushed every publish interval
         tail -n +$((app_before + 1)) $WORK/app.log > $WORK/$PHASE.$tool.app
         tail -n +$((before + 1)) $WORK/$PHASE.eve.json 2>/dev/null | grep '"event_type":"alert"' \
