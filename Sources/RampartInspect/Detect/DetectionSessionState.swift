@@ -30,6 +30,9 @@ struct DetectionMatch: Sendable {
     var rule: Int32
     /// The match was in the reassembled stream or an application buffer (not this packet alone).
     var inStream: Bool
+    /// A match that acts without an alert (`noalert`, a threshold's silent match): its
+    /// drop or reject applies, nothing is written.
+    var silent = false
 }
 
 /// Counters of the matcher, for the summary and /metrics.

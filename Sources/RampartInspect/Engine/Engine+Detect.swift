@@ -298,7 +298,7 @@ extension Engine {
         let set = detector!.set
         let blocking = detector!.configuration.blocking
         var verdict: Verdict?
-        sessions[slot].flags.insert(.alerted)
+        if detector!.matches.contains(where: { !$0.silent }) { sessions[slot].flags.insert(.alerted) }
         let session = sessions[slot]
         let isTCP = packet.ipProtocol == .tcp
         for m in detector!.matches {
@@ -319,6 +319,8 @@ extension Engine {
                     detector!.statistics.blocked &+= 1
                 }
             }
+            // noalert, or a threshold's silent match: it acts, it writes nothing.
+            if m.silent { continue }
             detector!.statistics.alerts &+= 1
             let clientTags = policy.tags(inSet: session.clientTagSet).map(\.description)
             let serverTags = policy.tags(inSet: session.serverTagSet).map(\.description)
