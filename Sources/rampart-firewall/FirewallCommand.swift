@@ -197,6 +197,7 @@ struct FirewallCommand: ParsableCommand {
                     engine: engine, sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
                 worker.admission = settings.tunnelAdmission
+                worker.blockPages = file.blockPages
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
                                               signals: workerCount == 1 ? signals : nil, index: index)
                 endpoint.rematchOnReload = settings.rematchOnReload

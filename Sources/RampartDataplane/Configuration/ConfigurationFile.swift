@@ -27,6 +27,8 @@ public struct ConfigurationFile {
     /// what loading them said.
     public var indicators: IndicatorStore?
     public var listsSummary: String?
+    /// The URL filtering profiles' `blockPage` files (read by `load(path:)`), by profile index.
+    public var blockPages: [Int32: String] = [:]
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -43,6 +45,19 @@ public struct ConfigurationFile {
             let loaded = try SignatureRules.load(path: resolved)
             file.rules = loaded.rules
             file.rulesSummary = loaded.summary
+        }
+        for (index, profile) in file.document.profiles.url.enumerated() {
+            guard let page = profile.blockPagePath(policyFile: path) else { continue }
+            let text: String
+            do { text = try String(contentsOfFile: page, encoding: .utf8) } catch {
+                throw PolicyErrors([PolicyError(file: path, line: 0, column: 0,
+                                                message: "URL filtering profile '\(profile.name)': blockPage \(page) cannot be read: \(error)")])
+            }
+            guard text.utf8.count <= 1 << 20 else {
+                throw PolicyErrors([PolicyError(file: path, line: 0, column: 0,
+                                                message: "URL filtering profile '\(profile.name)': blockPage \(page) is over 1 MiB")])
+            }
+            file.blockPages[Int32(index)] = text
         }
         if !file.firewall.lists.isEmpty {
             let loaded = try IndicatorLists.load(file.firewall.lists, configurationFile: path)

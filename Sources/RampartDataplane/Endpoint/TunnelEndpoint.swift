@@ -244,6 +244,7 @@ public final class TunnelEndpoint {
             worker.engine.replacePolicy(matcher, rematch: rematchOnReload, sink: &worker.sink)
             if release.content.rules !== worker.engine.rules { worker.engine.replaceRules(release.content.rules) }
             worker.engine.adoptIndicators(release.content.indicators)
+            worker.blockPages = release.content.blockPages
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1

@@ -55,6 +55,14 @@ public struct Engine {
     /// The indicator lists the DNS security and URL filtering profiles look names up in;
     /// nil while none is loaded (their `not-resolved` case). Set by `adoptIndicators`.
     @usableFromInline var indicatorStore: IndicatorStore?
+    /// The policy's URL filtering profiles against `indicatorStore`.
+    @usableFromInline var urlProfiles = URLProfileTable()
+    /// Clients that continued past a `continue` page, per host.
+    @usableFromInline var urlContinues: URLContinueTable
+    @usableFromInline let urlScratch: URLScratch
+    /// What the last `.respond` verdict answers the client with (its page's facts); valid
+    /// until the next `process`.
+    public internal(set) var urlResponse: URLFilteringResponse?
 
     /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
     ///   session is then inspected by it and its matches written as alerts.
@@ -86,6 +94,9 @@ public struct Engine {
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
         self.stats.sessionsByApplication = [UInt64](repeating: 0, count: ApplicationCatalog.count)
         self.detectApplications = Engine.detectApplicationTable()
+        self.urlContinues = URLContinueTable(capacity: configuration.urlFiltering.continueEntries)
+        self.urlScratch = URLScratch(capacity: configuration.urlFiltering.pathBufferBytes)
+        self.urlProfiles = URLProfileTable(policy.profiles.url, store: nil)
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
                                     maxDelivery: streamConfiguration.maxBufferedPerDirection)
@@ -231,6 +242,7 @@ public struct Engine {
         stats.ruleHits = hits
         let oldPolicy = policy
         policy = newPolicy
+        urlProfiles = URLProfileTable(newPolicy.profiles.url, store: indicatorStore)
         for slot in sessions.occupiedSlots() {
             var session = sessions[slot]
             // The identity a session was decided with moves to the new matcher, unless it
@@ -408,6 +420,11 @@ public struct Engine {
             let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
             settle(slot, application: unknown)
         }
+        if allowed && packet.ipProtocol == .tcp && !sessions[slot].profileFlags.contains(.urlDecided),
+           let filtered = filterURL(slot, direction: direction, packet: packet, packetNumber: packetNumber, sink: &sink) {
+            return count(filtered)
+        }
+        if sessions[slot].profileFlags.contains(.urlBlocked) { return count(.drop) }
         if allowed && detector != nil,
            let blocked = detect(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
             return count(blocked)
@@ -621,6 +638,9 @@ public struct Engine {
         case .forward: stats.packetsForwarded &+= 1
         case .drop: stats.packetsDropped &+= 1
         case .reset: stats.packetsReset &+= 1
+        case .respond:
+            stats.packetsReset &+= 1
+            stats.urlPages &+= 1
         case .hold: break  // counted in fragmentsHeld, then in fragmentsForwarded or fragmentsDropped
         }
         return verdict

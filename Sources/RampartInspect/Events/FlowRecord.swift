@@ -237,6 +237,16 @@ extension FlowRecord {
             break
         }
         line.endObject()
+        if type == "http" || type == "tls", let u = m.urlFiltering {
+            // What the rule's URL filtering profile decided (PAN-OS's URL log).
+            line.beginObject("url_filtering")
+            line.field("category", u.category)
+            line.field("action", u.action.rawValue)
+            if let list = u.list { line.field("list", list) }
+            if let entry = u.entry { line.field("entry", entry) }
+            if u.continued { line.field("continued", true) }
+            line.endObject()
+        }
         line.end()
     }
 }

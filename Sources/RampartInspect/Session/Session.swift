@@ -86,6 +86,21 @@ public struct SessionFlags: OptionSet, Sendable {
     public static let detectionRefused = SessionFlags(rawValue: 0x80)
 }
 
+/// What the content profiles settled about a session.
+///
+/// ```swift
+/// session.profileFlags.contains(.urlBlocked)
+/// ```
+public struct SessionProfileFlags: OptionSet, Sendable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The URL filtering stage has nothing more to do for this session (decided, or no
+    /// URL filtering profile applies).
+    public static let urlDecided = SessionProfileFlags(rawValue: 0x01)
+    /// The URL filtering profile blocked it: every later packet is dropped.
+    public static let urlBlocked = SessionProfileFlags(rawValue: 0x02)
+}
+
 /// Per-side TCP facts.
 ///
 /// ```swift
@@ -165,6 +180,8 @@ public struct Session: Sendable {
     public var clientDirection: FlowDirection
     public var tcpState: TCPState
     public var flags: SessionFlags
+    /// What the content profiles settled (URL filtering).
+    public var profileFlags: SessionProfileFlags
     public var closeReason: SessionCloseReason
     /// The application App-ID assigned; 0 while unknown.
     public var applicationID: UInt16
@@ -212,6 +229,7 @@ public struct Session: Sendable {
         clientDirection = .fromLower
         tcpState = .none
         flags = SessionFlags(rawValue: 0)
+        profileFlags = SessionProfileFlags(rawValue: 0)
         closeReason = .none
         applicationID = 0
         ruleIndex = -1

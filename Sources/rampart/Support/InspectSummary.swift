@@ -57,6 +57,14 @@ struct InspectSummary {
             lines.append("")
             lines.append(table(ruleRows))
         }
+        if !s.urlFiltering.isEmpty {
+            lines.append("")
+            var rows = [["URL category", "action", "sessions"]]
+            for (key, count) in s.urlFiltering.sorted(by: { ($1.value, $0.key.category) < ($0.value, $1.key.category) }) {
+                rows.append([key.category, key.action.rawValue, grouped(count)])
+            }
+            lines.append(table(rows))
+        }
         let limits = EngineLimit.allCases.filter { s.limitCount($0) > 0 }
         if !limits.isEmpty {
             lines.append("")
