@@ -56,6 +56,9 @@ extension Engine {
                 let newBytes = scratch.windowLength - scratch.tapTailLength
                 detector!.inspectStream(newBytes: newBytes, serverPort: serverPort, &ctx)
                 if state >= 0 { detectHTTP(state: state, newBytes: newBytes, &ctx) }
+                if state >= 0 && toServer && application == .smtp && detector!.files != nil {
+                    detectMail(state: state, newBytes: newBytes)
+                }
                 if state >= 0 && !toServer && application == .tls && !detector!.states[Int(state)].certificateDone {
                     detectCertificate(state: state, newBytes: newBytes, &ctx)
                 }
@@ -86,7 +89,12 @@ extension Engine {
             if limits & Detector.flowbitLimit != 0 { limitReached(.detectFlowbits, packet: packet, packetNumber: packetNumber, sink: &sink) }
             if limits & Detector.thresholdLimit != 0 { limitReached(.detectThresholds, packet: packet, packetNumber: packetNumber, sink: &sink) }
             if limits & Detector.xbitLimit != 0 { limitReached(.detectXbits, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if limits & Detector.fileLimit != 0 { limitReached(.detectFiles, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if limits & Detector.inflaterLimit != 0 {
+                limitReached(.detectFileInflaters, packet: packet, packetNumber: packetNumber, sink: &sink)
+            }
         }
+        if !detector!.endedFiles.isEmpty { writeEndedFiles(slot, packetNumber: packetNumber, sink: &sink) }
         guard !detector!.matches.isEmpty else { return nil }
         return alert(slot, packet: packet, toServer: toServer, packetNumber: packetNumber, sink: &sink)
     }
@@ -150,7 +158,9 @@ extension Engine {
         var input = UnsafeRawBufferPointer(start: scratch.window + (scratch.windowLength - newBytes), count: newBytes)
         while !input.isEmpty {
             var parser = ctx.toServer ? detector!.states[s].httpRequest : detector!.states[s].httpResponse
-            let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity)
+            var writer = FileSlotWriter(table: detector!.files,
+                                        slot: ctx.toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient)
+            let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity, consumer: &writer)
             if ctx.toServer { detector!.states[s].httpRequest = parser } else { detector!.states[s].httpResponse = parser }
             input = UnsafeRawBufferPointer(rebasing: input[consumed...])
             if parser.mode == .off && detector!.states[s].application == .none { return }
@@ -166,11 +176,13 @@ extension Engine {
             case .headersComplete:
                 phase = ctx.toServer ? .httpRequest : .httpResponse
                 detector!.statistics.httpMessages &+= 1
+                if detector!.files != nil { startHTTPFile(state: state, toServer: ctx.toServer, block: block, parser: parser) }
                 if ctx.toServer && parser.headerEnd >= 5 && block[0] == 0x48 && block[1] == 0x45 && block[2] == 0x41
                     && block[3] == 0x44 && block[4] == 0x20 {
                     detector!.states[s].httpResponse.expectNoBody = true  // "HEAD ": its answer has no body
                 }
             case .messageComplete, .bodyFull:
+                if event == .messageComplete && detector!.files != nil { endHTTPFile(state: state, toServer: ctx.toServer) }
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
                 body = UnsafeRawBufferPointer(start: message + parser.headerEnd, count: parser.length - parser.headerEnd)

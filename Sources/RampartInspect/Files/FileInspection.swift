@@ -1,0 +1,45 @@
+/// What files are checked against: the hash lists and the YARA rules, loaded with the
+/// policy (`spec.files`) or by `rampart inspect --hashes/--yara`, shared read-only by every
+/// worker and swapped with the policy on reload. An engine given one tracks the files of
+/// its HTTP and SMTP sessions and writes a `fileinfo` record for each.
+///
+/// ```swift
+/// let files = FileInspection(hashes: try FileHashList.parse(text, file: "bad.sha256"), yara: nil)
+/// var engine = Engine(configuration: configuration, policy: matcher, rules: rules, files: files)
+/// ```
+public final class FileInspection: Sendable {
+    public let hashes: FileHashList
+    public let yara: YaraRules?
+    /// Where they came from, for logs (`"2 hashes from bad.sha256; 3 YARA rules from ..."`).
+    public let summary: String
+
+    public init(hashes: FileHashList = FileHashList(), yara: YaraRules? = nil, summary: String = "") {
+        self.hashes = hashes
+        self.yara = yara
+        self.summary = summary
+    }
+}
+
+/// Limits of file tracking, allocated once per worker.
+///
+/// ```swift
+/// var configuration = EngineConfiguration()
+/// configuration.files.maxFiles = 2_048
+/// ```
+public struct FileConfiguration: Sendable, Equatable {
+    /// Files in flight at once (one per HTTP body or mail attachment being read). A file
+    /// that finds no slot is not tracked: counted (`detect_files`, anomaly `file.table_full`).
+    public var maxFiles = 1_024
+    /// Bytes of each file kept for YARA (its first bytes; the whole file when smaller). The
+    /// hashes cover the whole file whatever this says. Without YARA rules only the first
+    /// 512 bytes are kept, to tell the type.
+    public var scanBytes = 64 << 10
+    /// A file larger than this is not hashed further: its record says `TRUNCATED`, without
+    /// hashes (and the stream depth of sessions is raised to it when files are tracked).
+    public var maxFileBytes = 64 << 20
+    /// gzip/deflate bodies inflated at once (each ~64 KiB of zlib state); a compressed body
+    /// that finds none is tracked as sent (type gzip), counted (`detect_file_inflaters`).
+    public var inflaters = 64
+
+    public init() {}
+}
