@@ -25,6 +25,11 @@ struct InspectCommand: ParsableCommand {
             summary (rules active, refused and why, load and compile time) goes to standard
             error. --vars and --classification are read as by rampart rules check.
 
+            Files: with --rules (unless --no-files), --hashes or --yara, every HTTP body
+            (both directions; chunked and gzip/deflate decoded) and SMTP attachment is
+            typed from its content, hashed (MD5, SHA-256) and checked against the hash
+            lists and YARA rules; each is a "fileinfo" record (docs/files.md).
+
             Exit codes:
               0   the whole capture was inspected
               1   the capture could not be read or is corrupt part-way (events up to that
@@ -38,6 +43,7 @@ struct InspectCommand: ParsableCommand {
                   --tags Samples/tags.yaml --out eve.json
               rampart inspect Samples/sample.pcap --rules local.rules --out eve.json
               rampart inspect capture.pcap --rules ../shared/data/et-open-2024-04/rules --out eve.json
+              rampart inspect capture.pcap --hashes bad.sha256 --yara malware.yar --out eve.json
             """
     )
 
@@ -58,6 +64,15 @@ struct InspectCommand: ParsableCommand {
 
     @Option(name: .long, help: "With --rules: classification.config (default: the one in the rules' folder, if any).")
     var classification: String?
+
+    @Option(name: .long, help: "A list of known-bad file hashes (SHA-256 or MD5, one per line: sha256sum/md5sum output or ClamAV .hdb); repeatable. Files of HTTP and SMTP sessions are then tracked and written as fileinfo records (e.g. --hashes bad.sha256).")
+    var hashes: [String] = []
+
+    @Option(name: .long, help: "YARA rules to scan each file with: a .yar file or a folder of *.yar/*.yara; repeatable (e.g. --yara malware.yar).")
+    var yara: [String] = []
+
+    @Flag(name: .long, help: "With --rules: do not track files (no fileinfo records).")
+    var noFiles = false
 
     @Option(name: .long, help: "Where to write the EVE JSON lines ('-' for standard output).")
     var out: String = "-"
@@ -118,6 +133,16 @@ struct InspectCommand: ParsableCommand {
             }
             if !quiet { printError(compiled!.summary) }
         }
+        var files: FileInspection?
+        if !hashes.isEmpty || !yara.isEmpty || (rules != nil && !noFiles) {
+            do {
+                files = try FileInspectionFiles.load(hashes: hashes, yara: yara)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            if !quiet && (!hashes.isEmpty || !yara.isEmpty) { printError("files: \(files!.summary)") }
+        }
         // Streamed a chunk at a time: memory is bounded by the session table, not the file.
         let source: FileCaptureSource
         do {
@@ -140,7 +165,7 @@ struct InspectCommand: ParsableCommand {
         configuration.verifyChecksums = verifyChecksums
         configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
         configuration.records = RecordBudget(summaryIntervalSeconds: summaryInterval, flowsPerSecond: flowsPerSecond)
-        var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules)
+        var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules, files: files)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)
         let started = monotonicSeconds()
@@ -162,6 +187,7 @@ struct InspectCommand: ParsableCommand {
             printError(InspectSummary(
                 capture: capture, statistics: engine.statistics, policy: loaded.matcher,
                 flows: writer.flowCount, anomalies: writer.anomalyCount, alerts: writer.alertCount,
+                files: engine.files == nil ? nil : (writer.fileCount, writer.maliciousCount),
                 detection: engine.rules == nil ? nil : engine.detectionStatistics, seconds: elapsed).text)
         }
         if let captureError {

@@ -22,16 +22,20 @@ public struct PolicyRelease: Sendable {
         public var tags: [(IPAddress, [Tag])]
         /// The signatures (`spec.rules`), compiled once with the policy and swapped with it.
         public var rules: DetectionRuleSet?
+        /// The hash lists and YARA rules of `spec.files`, loaded with the policy and swapped with it.
+        public var files: FileInspection?
 
-        public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil) {
+        public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil,
+                    files: FileInspection? = nil) {
             self.compiled = compiled
             self.tags = tags
             self.rules = rules
+            self.files = files
         }
 
         /// The policy of a configuration file read and checked (`ConfigurationFile.load`).
         public init(_ file: ConfigurationFile) {
-            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules)
+            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules, files: file.files)
         }
     }
 

@@ -23,6 +23,8 @@ public struct ConfigurationFile {
     /// loading them said.
     public var rules: DetectionRuleSet?
     public var rulesSummary: String?
+    /// The hash lists and YARA rules of `spec.files` (read by `load(path:)`), when files are tracked.
+    public var files: FileInspection?
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -39,6 +41,9 @@ public struct ConfigurationFile {
             let loaded = try SignatureRules.load(path: resolved)
             file.rules = loaded.rules
             file.rulesSummary = loaded.summary
+        }
+        if let settings = file.firewall.files {
+            file.files = try FileRules.load(settings, relativeTo: PathName.folder(of: path))
         }
         return file
     }

@@ -43,3 +43,23 @@ public struct FileConfiguration: Sendable, Equatable {
 
     public init() {}
 }
+
+extension FileInspection {
+    /// Builds the inspection from the texts of its files (the callers read them: the engine
+    /// does no I/O): hash lists and YARA sources, each with its path for errors and the summary.
+    ///
+    /// ```swift
+    /// let files = try FileInspection.load(hashLists: [(text, "bad.sha256")], yaraSources: [(rules, "eicar.yar")])
+    /// files.summary   // "1 hash from 1 list, 1 YARA rule from 1 file"
+    /// ```
+    public static func load(hashLists: [(text: String, file: String)], yaraSources: [(text: String, file: String)])
+        throws -> FileInspection {
+        var hashes = FileHashList()
+        for (text, file) in hashLists { try hashes.add(text, file: file) }
+        let yara = yaraSources.isEmpty ? nil : try YaraRules.compile(yaraSources)
+        func plural(_ n: Int, _ word: String, _ many: String? = nil) -> String { "\(n) \(n == 1 ? word : many ?? word + "s")" }
+        let summary = "\(plural(hashes.count, "hash", "hashes")) from \(plural(hashLists.count, "list")), "
+            + "\(plural(yara?.count ?? 0, "YARA rule")) from \(plural(yaraSources.count, "file"))"
+        return FileInspection(hashes: hashes, yara: yara, summary: summary)
+    }
+}
