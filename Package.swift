@@ -68,7 +68,7 @@ let package = Package(
         // certificates with roles; the `tls:` block of the daemons' configurations. Imports only
         // RampartPOSIX, RampartJSON (its one escaper), RampartConfig (to read that block) and
         // the system's OpenSSL.
-        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "RampartJSON", "RampartConfig", "COpenSSL"]),
+        .target(name: "RampartHTTP", dependencies: ["RampartPOSIX", "RampartJSON", "RampartConfig", "COpenSSL", "CCurl"]),
         // The system's OpenSSL (Debian: libssl-dev): the TLS of the HTTP listeners.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // The release number every executable reports. Imports nothing.
@@ -92,13 +92,13 @@ let package = Package(
         // libcurl's easy interface without C varargs, for the Kubernetes client's HTTPS.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // Kubernetes list/watch client, resource types, cluster sync, tag derivation.
-        .target(name: "RampartKube", dependencies: ["CCurl", "RampartConfig", "RampartWire", "RampartPolicy", "RampartJSON", "RampartPOSIX"]),
+        .target(name: "RampartKube", dependencies: ["RampartConfig", "RampartWire", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartWire", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
-        .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
+        .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartWire", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(
             name: "rampart-node",
             dependencies: [
@@ -128,7 +128,7 @@ let package = Package(
             name: "rampart",
             dependencies: [
                 "RampartVersion",
-                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules", "RampartJSON",
+                "RampartWire", "RampartPolicy", "RampartInspect", "RampartRules", "RampartJSON", "RampartPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -92,7 +92,7 @@ spec:
   listen: 127.0.0.1:$(free_port)
   state: $WORK/manager.sqlite
   clusters:
-    - {name: bench, id: 1, kubeconfig: $WORK/kubeconfig, tagStyle: both}
+    - {name: bench, clusterID: 1, kubeconfig: $WORK/kubeconfig, tagStyle: both}
   firewalls:
     - {name: fw-1, admin: "http://127.0.0.1:$ADMIN"}
 YAML

@@ -31,26 +31,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CRAFT=$HERE/../Tests/Firewall/craft.py
 RECEIVE=$HERE/../Tests/Firewall/receive.py
 
-ID=$$
-NODE=rpx-node-$ID; PODA=rpx-poda-$ID; PODB=rpx-podb-$ID; FW=rpx-fw-$ID
-WORK=$(mktemp -d /tmp/rampart-attacks.XXXXXX)
-PIDS=()
-failures=0
-
-# Background processes are started with `ip netns exec` directly (it execs the command),
-# so $! is the process itself and killing it leaves nothing behind.
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
-    for ns in $NODE $PODA $PODB $FW; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-n() { ip netns exec "$@"; }
-source "$HERE/lib/firewall-topology.sh"
+source "$HERE/lib/firewall-e2e.sh"
+firewall_e2e_begin rpx attacks
 
 firewall_topology_up
 

@@ -18,24 +18,8 @@ FIREWALL=$(readlink -f "$FIREWALL")
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 for tool in ip curl $PYTHON; do command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
 
-ID=$$
-NODE=rps-node-$ID; PODA=rps-poda-$ID; PODB=rps-podb-$ID; FW=rps-fw-$ID
-WORK=$(mktemp -d /tmp/rampart-signatures.XXXXXX)
-FWPID=""; HTTPPID=""
-failures=0
-
-cleanup() {
-    [ -n "$FWPID" ] && kill "$FWPID" 2>/dev/null && wait "$FWPID" 2>/dev/null
-    [ -n "$HTTPPID" ] && kill "$HTTPPID" 2>/dev/null && wait "$HTTPPID" 2>/dev/null
-    for ns in $NODE $PODA $PODB $FW; do ip netns del $ns 2>/dev/null; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-n() { ip netns exec "$@"; }
-source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-topology.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-e2e.sh"
+firewall_e2e_begin rps signatures
 
 set -e
 firewall_topology_up
@@ -76,9 +60,9 @@ mkdir -p $WORK/www
 echo hello > $WORK/www/hello.txt
 echo index > $WORK/www/index.html
 ip netns exec $FW "$FIREWALL" --config $WORK/firewall.yaml --workers 1 >> $WORK/firewall.out 2>> $WORK/firewall.err &
-FWPID=$!
+FWPID=$!; PIDS+=($FWPID)
 (cd $WORK/www && exec ip netns exec $PODB $PYTHON -m http.server 8000 --bind 10.244.1.20 > $WORK/http.log 2>&1) &
-HTTPPID=$!
+HTTPPID=$!; PIDS+=($HTTPPID)
 ready=no
 for i in $(seq 150); do
     if n $FW curl -s -o /dev/null http://127.0.0.1:9680/readyz && n $PODB bash -c 'exec 3<>/dev/tcp/10.244.1.20/8000' 2>/dev/null; then

@@ -37,6 +37,12 @@ public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
         self.errors = errors
     }
 
+    /// A file named by a configuration that cannot be used as a whole (unreadable, empty,
+    /// wrong mode): `file: message`, found when the file is read rather than parsed.
+    public init(file: String, _ message: String) {
+        self.errors = [ConfigError(file: file, line: 0, column: 0, message: message)]
+    }
+
     /// One line per error.
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

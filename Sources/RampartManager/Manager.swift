@@ -5,6 +5,7 @@ import RampartPOSIX
 import Glibc
 #endif
 import RampartHTTP
+import RampartConfig
 import RampartKube
 
 /// The manager's first job: watch every configured cluster, merge their address→tag maps,
@@ -75,7 +76,7 @@ public final class Manager: @unchecked Sendable {
             // The TLS files are read before every push: a renewed certificate is used from the
             // next one; one that became unreadable fails the push, logged.
             pusher.tls = { () throws(KubeError) -> TLSSettings? in
-                do throws(ConfigurationErrors) { return try target.tlsSettings() } catch { throw .configuration(error.description) }
+                do throws(ConfigErrors) { return try target.tlsSettings() } catch { throw .configuration(error.description) }
             }
             pushers.append(pusher)
         }
@@ -181,7 +182,7 @@ public final class Manager: @unchecked Sendable {
 
     public struct ClusterReport: Sendable, Codable {
         public var name: String
-        public var id: Int
+        public var clusterID: Int
         public var synced: Bool
         public var pods: Int
         public var namespaces: Int
@@ -194,7 +195,7 @@ public final class Manager: @unchecked Sendable {
     public func clusters() -> [ClusterReport] {
         configuration.clusters.map { cluster in
             guard let watcher = watchers[cluster.name] else {
-                return ClusterReport(name: cluster.name, id: cluster.id, synced: false, pods: 0, namespaces: 0, services: 0,
+                return ClusterReport(name: cluster.name, clusterID: Int(cluster.clusterID.vni), synced: false, pods: 0, namespaces: 0, services: 0,
                                      nodes: 0, addresses: 0, errors: [lock.withLock { clusterErrors[cluster.name] } ?? "not started"])
             }
             let counts = watcher.state.counts
@@ -204,7 +205,7 @@ public final class Manager: @unchecked Sendable {
                     errors.append("\(resource): \(error) (retrying in \(cFormat("%.1f", retry)) s)")
                 }
             }
-            return ClusterReport(name: cluster.name, id: cluster.id, synced: watcher.isSynced, pods: counts.pods,
+            return ClusterReport(name: cluster.name, clusterID: Int(cluster.clusterID.vni), synced: watcher.isSynced, pods: counts.pods,
                                  namespaces: counts.namespaces, services: counts.services, nodes: counts.nodes,
                                  addresses: counts.addresses, errors: errors)
         }

@@ -1,3 +1,4 @@
+import RampartHTTP
 import RampartKube
 import RampartNetlink
 import Synchronization

@@ -3,6 +3,7 @@ import RampartPOSIX
 import RampartKube
 import RampartNetlink
 import RampartConfig
+import RampartWire
 
 /// The node agent's configuration: one `NodeConfiguration` document, read once and
 /// validated before anything starts. Every key but `clusterID` and `firewalls` has a default.
@@ -42,7 +43,8 @@ public struct NodeConfiguration: Sendable, Equatable {
 
     public var nodeName: String
     public var credentials: Credentials = .inCluster
-    public var clusterID: UInt32
+    /// The cluster's number: the VNI of the tunnel (`TunnelSettings.vni`) and of the plugin's entry.
+    public var clusterID: ClusterID
     public var firewalls: [FirewallEndpoint]
     /// In-cluster firewalls: their pods, whose own addresses protected pods may never reach
     /// (`FirewallGuard`); nil: the firewalls are reached by their real addresses only.
@@ -91,11 +93,11 @@ public struct NodeConfiguration: Sendable, Equatable {
         public init() {}
     }
 
-    public init(nodeName: String, clusterID: UInt32, firewalls: [FirewallEndpoint]) {
+    public init(nodeName: String, clusterID: ClusterID, firewalls: [FirewallEndpoint]) {
         self.nodeName = nodeName
         self.clusterID = clusterID
         self.firewalls = firewalls
-        self.tunnel = TunnelSettings(vni: clusterID)
+        self.tunnel = TunnelSettings(vni: clusterID.vni)
     }
 
     /// The Kubernetes credentials the configuration names.
@@ -111,7 +113,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var pluginEntry: PluginEntry {
         var fields: [(key: String, value: PluginEntry.Value)] = [
             ("firewallEndpoints", .strings(firewalls.map { "\($0.address)" })),
-            ("vni", .integer(Int(clusterID))),
+            ("vni", .integer(Int(clusterID.vni))),
             ("port", .integer(Int(tunnel.port))),
             ("agentSocket", .string(socketPath)),
             ("failMode", .string(plugin.failMode)),
@@ -183,7 +185,8 @@ public struct NodeConfiguration: Sendable, Equatable {
             return address
         }
 
-        let clusterID = spec["clusterID"].flatMap { r.integer($0, "spec.clusterID (the cluster id, the tunnel's VNI)", in: 1...2048) }
+        let clusterID = spec["clusterID"].flatMap { r.integer($0, "spec.clusterID (the cluster id, the tunnel's VNI)", in: ClusterID.range) }
+            .flatMap(ClusterID.init)
         var firewalls: [FirewallEndpoint] = []
         if let node = spec["firewalls"], let items = r.list(node, "spec.firewalls", scalarAllowed: true, limit: 64) {
             if items.isEmpty { r.error(node.location, "spec.firewalls is empty: list the firewall addresses, e.g. [10.0.0.50]") }
@@ -211,7 +214,7 @@ public struct NodeConfiguration: Sendable, Equatable {
             }
         }
         let nodeName = string(spec, "nodeName", "spec") ?? environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
-        var configuration = NodeConfiguration(nodeName: nodeName, clusterID: UInt32(clusterID ?? 1), firewalls: firewalls)
+        var configuration = NodeConfiguration(nodeName: nodeName, clusterID: clusterID ?? ClusterID(1)!, firewalls: firewalls)
 
         if let path = string(spec, "kubeconfig", "spec") {
             configuration.credentials = .kubeconfig(path: resolve(path), context: string(spec, "context", "spec"))

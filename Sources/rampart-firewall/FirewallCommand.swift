@@ -192,9 +192,10 @@ struct FirewallCommand: ParsableCommand {
                 // Inline: a drop or reject rule's verdict is the packet's and the session's.
                 engineConfiguration.detection.blocking = true
                 if let files = settings.files { engineConfiguration.files = files.limits }
+                var engine = Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules, files: file.files)
+                engine.adoptIndicators(file.indicators)
                 let worker = FirewallWorker(
-                    engine: Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules, files: file.files),
-                    sink: log,
+                    engine: engine, sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
                 worker.admission = settings.tunnelAdmission
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
@@ -206,6 +207,9 @@ struct FirewallCommand: ParsableCommand {
                 }
                 if index == 0, let summary = file.rulesSummary {
                     firewallLog.info("rules-loaded", "signatures from \(settings.rules ?? "-"): \(summary); drop and reject rules block inline")
+                }
+                if index == 0, let summary = file.listsSummary {
+                    firewallLog.info("lists-loaded", "indicator lists: \(summary)")
                 }
                 if index == 0 && (settings.udpGRO || settings.udpGSO) {
                     firewallLog.info("offloads", "UDP GRO \(offloads.receive ? "on" : "off"), UDP GSO \(offloads.send ? "on" : "off")")

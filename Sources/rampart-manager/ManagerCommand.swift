@@ -149,7 +149,7 @@ struct Validate: ParsableCommand {
         for cluster in configuration.clusters {
             do {
                 let credentials = try cluster.credentials()
-                print("cluster \(cluster.name) (id \(cluster.id)): \(credentials.server), tags \(cluster.tagStyle.rawValue)")
+                print("cluster \(cluster.name) (clusterID \(cluster.clusterID)): \(credentials.server), tags \(cluster.tagStyle.rawValue)")
             } catch {
                 print("cluster \(cluster.name): \(error)")
                 failed = true

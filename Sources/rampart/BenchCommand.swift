@@ -1,3 +1,4 @@
+import RampartPOSIX
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc

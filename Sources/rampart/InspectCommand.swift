@@ -1,3 +1,4 @@
+import RampartPOSIX
 import ArgumentParser
 import RampartInspect
 import RampartPolicy
@@ -30,6 +31,11 @@ struct InspectCommand: ParsableCommand {
             typed from its content, hashed (MD5, SHA-256) and checked against the hash
             lists and YARA rules; each is a "fileinfo" record (docs/files.md).
 
+            With --lists (repeatable), the indicator lists in PATH (a plain, hosts or CSV
+            file, or a folder in the UT1 layout, as rampart lists check reads them) are the
+            ones the policy's URL filtering and DNS security profiles look names up in, as
+            the firewall's spec.lists are.
+
             Exit codes:
               0   the whole capture was inspected
               1   the capture could not be read or is corrupt part-way (events up to that
@@ -44,6 +50,7 @@ struct InspectCommand: ParsableCommand {
               rampart inspect Samples/sample.pcap --rules local.rules --out eve.json
               rampart inspect capture.pcap --rules ../shared/data/et-open-2024-04/rules --out eve.json
               rampart inspect capture.pcap --hashes bad.sha256 --yara malware.yar --out eve.json
+              rampart inspect web.pcap --policy policy.yaml --lists lists/ut1 --lists gambling.txt --out eve.json
             """
     )
 
@@ -73,6 +80,9 @@ struct InspectCommand: ParsableCommand {
 
     @Flag(name: .long, help: "With --rules: do not track files (no fileinfo records).")
     var noFiles = false
+
+    @Option(name: .long, help: "Indicator lists for the policy's URL filtering and DNS security profiles: a list file or a UT1 folder (repeatable, e.g. --lists ut1/ --lists gambling.txt).")
+    var lists: [String] = []
 
     @Option(name: .long, help: "Where to write the EVE JSON lines ('-' for standard output).")
     var out: String = "-"
@@ -143,6 +153,20 @@ struct InspectCommand: ParsableCommand {
             }
             if !quiet && (!hashes.isEmpty || !yara.isEmpty) { printError("files: \(files!.summary)") }
         }
+        var indicators: IndicatorStore?
+        if !lists.isEmpty {
+            var builder = IndicatorStoreBuilder()
+            do {
+                let report = try IndicatorListSet.load(paths: lists, from: DiskListFiles(), into: &builder)
+                if !quiet && report.rejected > 0 {
+                    printError("lists: \(report.rejected) lines refused (rampart lists check \(lists.joined(separator: " ")) names them)")
+                }
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            indicators = builder.build()
+        }
         // Streamed a chunk at a time: memory is bounded by the session table, not the file.
         let source: FileCaptureSource
         do {
@@ -166,6 +190,7 @@ struct InspectCommand: ParsableCommand {
         configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
         configuration.records = RecordBudget(summaryIntervalSeconds: summaryInterval, flowsPerSecond: flowsPerSecond)
         var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules, files: files)
+        engine.adoptIndicators(indicators)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)
         let started = monotonicSeconds()

@@ -1,3 +1,4 @@
+import RampartPOSIX
 import ArgumentParser
 import RampartPolicy
 
@@ -39,7 +40,10 @@ struct PolicyValidateCommand: ParsableCommand {
         for warning in loaded.document.warnings {
             printError("\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
         }
-        print("\(policy): valid — \(rules - 2) rules (+2 defaults), \(loaded.document.zones.count) zones, \(loaded.tagCount) tagged addresses")
+        let p = loaded.document.profiles
+        let profileCount = p.threat.count + p.file.count + p.dns.count + p.url.count
+        let profiles = profileCount == 0 && p.groups.isEmpty ? "" : ", \(profileCount) profile\(profileCount == 1 ? "" : "s") (\(p.threat.count) threat, \(p.file.count) file blocking, \(p.dns.count) DNS security, \(p.url.count) URL filtering), \(p.groups.count) profile group\(p.groups.count == 1 ? "" : "s")"
+        print("\(policy): valid — \(rules - 2) rules (+2 defaults), \(loaded.document.zones.count) zones, \(loaded.tagCount) tagged addresses\(profiles)")
     }
 }
 

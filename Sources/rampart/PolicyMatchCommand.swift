@@ -92,5 +92,7 @@ struct PolicyMatchCommand: ParsableCommand {
         if decision.logAtStart { logged.append("start") }
         if decision.logAtEnd { logged.append("end") }
         print("log: \(logged.isEmpty ? "none" : logged.joined(separator: ", "))")
+        let profiles = matcher.profiles.names(of: matcher.profiles(ofRule: decision.ruleIndex))
+        print("profiles: \(profiles.isEmpty ? "none" : profiles.map { "\($0.name) (\($0.kind))" }.joined(separator: ", "))")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RampartTestSupport
+import RampartPOSIX
 import Testing
 @testable import RampartKube
 

@@ -24,12 +24,12 @@ struct ManagerCommandTests {
 
     @Test func validateReportsEveryProblemWithItsLine() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-bad-\(UUID().uuidString).yaml")
-        try "apiVersion: rampart.io/v1\nkind: ManagerConfiguration\nspec:\n  clusters:\n    - name: BAD\n      id: 0\n      inCluster: true\n".write(to: file, atomically: true, encoding: .utf8)
+        try "apiVersion: rampart.io/v1\nkind: ManagerConfiguration\nspec:\n  clusters:\n    - name: BAD\n      clusterID: 0\n      inCluster: true\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let (status, output) = try manager("validate --config '\(file.path)'")
         #expect(status == 2)
         #expect(output.contains("\(file.path):5:13: cluster name 'BAD' must be"))
-        #expect(output.contains("id must be 1..2048"))
+        #expect(output.contains(":6:18: cluster 'BAD': clusterID must be 1..2048"))
     }
 
     @Test func rbacPrintsTheCommittedManifest() throws {

@@ -3,6 +3,7 @@ import RampartTestSupport
 import Testing
 @testable import RampartKube
 @testable import RampartManager
+import RampartWire
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -115,7 +116,7 @@ struct ManagerEndToEndTests {
         let folder = firewall.folder
         var configuration = ManagerConfiguration()
         configuration.state = folder.appendingPathComponent("manager.sqlite").path
-        configuration.clusters = [ClusterConfiguration(name: "lab", id: 7, source: .kubeconfig(path: server.kubeconfig, context: nil), tagStyle: .both)]
+        configuration.clusters = [ClusterConfiguration(name: "lab", clusterID: ClusterID(7)!, source: .kubeconfig(path: server.kubeconfig, context: nil), tagStyle: .both)]
         configuration.firewalls = [FirewallTarget(name: "fw-1", admin: firewall.admin)]
 
         var manager = try Manager(configuration: configuration)
@@ -194,8 +195,8 @@ struct ManagerEndToEndTests {
         var configuration = ManagerConfiguration()
         configuration.state = folder.appendingPathComponent("m.sqlite").path
         configuration.clusters = [
-            ClusterConfiguration(name: "east", id: 1, source: .kubeconfig(path: first.kubeconfig, context: nil)),
-            ClusterConfiguration(name: "west", id: 2, source: .kubeconfig(path: second.kubeconfig, context: "rampart-cert")),
+            ClusterConfiguration(name: "east", clusterID: ClusterID(1)!, source: .kubeconfig(path: first.kubeconfig, context: nil)),
+            ClusterConfiguration(name: "west", clusterID: ClusterID(2)!, source: .kubeconfig(path: second.kubeconfig, context: "rampart-cert")),
         ]
         // A firewall that gets only east's addresses.
         let eastOnly = try LoopbackFirewall()
@@ -261,7 +262,7 @@ struct PushLab {
         }
         firewall = try LoopbackFirewall(tagState: tagState)
         configuration.state = firewall.folder.appendingPathComponent("manager.sqlite").path
-        configuration.clusters = [ClusterConfiguration(name: "lab", id: 7, source: .kubeconfig(path: server.kubeconfig, context: nil))]
+        configuration.clusters = [ClusterConfiguration(name: "lab", clusterID: ClusterID(7)!, source: .kubeconfig(path: server.kubeconfig, context: nil))]
         configuration.firewalls = [FirewallTarget(name: "fw-1", admin: firewall.admin)]
     }
 

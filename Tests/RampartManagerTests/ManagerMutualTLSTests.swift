@@ -63,7 +63,7 @@ struct ManagerMutualTLSTests {
                   state: \(folder.path)/\(file).sqlite
                 \(extra)
                   firewallTLS: \(firewallTLS)
-                \(kubeconfig.map { "  clusters: [{name: lab, id: 7, kubeconfig: \($0)}]" } ?? "")
+                \(kubeconfig.map { "  clusters: [{name: lab, clusterID: 7, kubeconfig: \($0)}]" } ?? "")
                   firewalls:
                 \(firewalls)
                 """, file)
@@ -169,7 +169,7 @@ struct ManagerMutualTLSTests {
             '\(manager.path)' validate --config m.yaml 2>&1; echo "validate exit $?"
             '\(manager.path)' run --config api.yaml 2>&1; echo "api exit $?"
             """, in: lab.folder)
-        #expect(output.contains("firewall 'fw-1': cannot read the client certificate missing.crt (No such file or directory)"), "\(output)")
+        #expect(output.contains("missing.crt: firewall 'fw-1': cannot read the client certificate (No such file or directory)"), "\(output)")
         #expect(output.contains("run exit 2") && output.contains("validate exit 2") && output.contains("api exit 2"), "\(output)")
         #expect(output.contains("spec.tls.key: cannot read none.key"), "\(output)")
     }

@@ -4,6 +4,7 @@ import RampartKube
 import RampartNetlink
 import RampartNode
 import RampartTestSupport
+import RampartWire
 import Testing
 
 #if canImport(Glibc)
@@ -64,7 +65,7 @@ struct FirewallGuardTests {
 
         // The pod is protected: the plugin's plan, with the firewall given by a ClusterIP
         // (10.96.0.50) as the chart does in-cluster.
-        var configuration = NodeConfiguration(nodeName: "n", clusterID: 7, firewalls: [FirewallEndpoint(address: NetlinkAddress("10.96.0.50")!)])
+        var configuration = NodeConfiguration(nodeName: "n", clusterID: ClusterID(7)!, firewalls: [FirewallEndpoint(address: NetlinkAddress("10.96.0.50")!)])
         configuration.plugin.stateDir = state
         configuration.tunnel.ipv6 = false
         let socket = try NetworkNamespace(path: node.path).openSocket()

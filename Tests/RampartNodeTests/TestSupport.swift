@@ -2,6 +2,7 @@ import Foundation
 import RampartKube
 import RampartNetlink
 import RampartNode
+import RampartWire
 import Synchronization
 
 #if canImport(Glibc)
@@ -27,7 +28,7 @@ struct AgentSandbox {
 
     func configuration(node: String = "node-a", firewalls: [FirewallEndpoint]? = nil) -> NodeConfiguration {
         var configuration = NodeConfiguration(
-            nodeName: node, clusterID: 7, firewalls: firewalls ?? [FirewallEndpoint(address: NetlinkAddress("10.0.0.50")!)])
+            nodeName: node, clusterID: ClusterID(7)!, firewalls: firewalls ?? [FirewallEndpoint(address: NetlinkAddress("10.0.0.50")!)])
         configuration.manageTunnel = false
         configuration.cni.install = false
         configuration.socketPath = "\(folder)/node.sock"

@@ -3,6 +3,7 @@ import RampartCNI
 import RampartNetlink
 import RampartNode
 import RampartTestSupport
+import RampartWire
 import Testing
 
 #if canImport(Glibc)
@@ -84,7 +85,7 @@ struct TunnelDeviceTests {
         try namespace.run("ip link add vhost1 type veth peer name vpod1")
         try namespace.run("ip link set vhost1 up")
         let socket = try NetworkNamespace(path: namespace.path).openSocket()
-        var configuration = NodeConfiguration(nodeName: "n", clusterID: 7, firewalls: [FirewallEndpoint(address: NetlinkAddress("10.200.0.2")!)])
+        var configuration = NodeConfiguration(nodeName: "n", clusterID: ClusterID(7)!, firewalls: [FirewallEndpoint(address: NetlinkAddress("10.200.0.2")!)])
         configuration.plugin.stateDir = state
         configuration.tunnel.ipv6 = false
         try TunnelDevice(settings: configuration.tunnel, firewalls: [NetlinkAddress("10.200.0.2")!])

@@ -87,7 +87,7 @@ struct ClusterEndToEndTests {
         spec:
           state: \(work)/manager.sqlite
           clusters:
-            - {name: lab, id: 7, kubeconfig: \(server.kubeconfig)}
+            - {name: lab, clusterID: 7, kubeconfig: \(server.kubeconfig)}
           firewalls:
             - {name: fw-1, admin: "\(admin)"}
         """.write(toFile: "\(work)/manager.yaml", atomically: true, encoding: .utf8)

@@ -368,7 +368,7 @@ spec:
   probes: "127.0.0.1:9692"
   state: /var/lib/rampart/manager.sqlite
   clusters:
-    - {name: lab, id: 7, kubeconfig: /etc/rampart/kubeconfig}
+    - {name: lab, clusterID: 7, kubeconfig: /etc/rampart/kubeconfig}
   firewalls:
     - {name: fw-1, admin: "http://10.200.0.2:9680", tokenFile: fw-1.token}
 YAML

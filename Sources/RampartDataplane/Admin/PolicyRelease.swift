@@ -24,18 +24,22 @@ public struct PolicyRelease: Sendable {
         public var rules: DetectionRuleSet?
         /// The hash lists and YARA rules of `spec.files`, loaded with the policy and swapped with it.
         public var files: FileInspection?
+        /// The lists (`spec.lists`), read once with the policy and swapped with it.
+        public var indicators: IndicatorStore?
 
         public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil,
-                    files: FileInspection? = nil) {
+                    indicators: IndicatorStore? = nil, files: FileInspection? = nil) {
             self.compiled = compiled
             self.tags = tags
             self.rules = rules
+            self.indicators = indicators
             self.files = files
         }
 
         /// The policy of a configuration file read and checked (`ConfigurationFile.load`).
         public init(_ file: ConfigurationFile) {
-            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules, files: file.files)
+            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules,
+                      indicators: file.indicators, files: file.files)
         }
     }
 

@@ -25,6 +25,10 @@ public struct ConfigurationFile {
     public var rulesSummary: String?
     /// The hash lists and YARA rules of `spec.files` (read by `load(path:)`), when files are tracked.
     public var files: FileInspection?
+    /// The lists of `spec.lists` in one store (read by `load(path:)`; nil without lists), and
+    /// what loading them said.
+    public var indicators: IndicatorStore?
+    public var listsSummary: String?
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -44,6 +48,11 @@ public struct ConfigurationFile {
         }
         if let settings = file.firewall.files {
             file.files = try FileRules.load(settings, relativeTo: PathName.folder(of: path))
+        }
+        if !file.firewall.lists.isEmpty {
+            let loaded = try IndicatorLists.load(file.firewall.lists, configurationFile: path)
+            file.indicators = loaded.store
+            file.listsSummary = loaded.summary
         }
         return file
     }

@@ -6,7 +6,7 @@ extension FirewallConfiguration {
     static let specKeys = [
         "listen", "admin", "probes", "auth", "tls", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes",
         "syslog", "tagState", "sessions", "returnPort", "innerMTU", "rematchOnReload", "udpGRO", "udpGSO", "tunnelSources",
-        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records", "rules", "files",
+        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records", "rules", "lists", "files",
     ]
 
     /// Reads a `FirewallConfiguration` document through the shared reader: every problem is
@@ -132,6 +132,7 @@ extension FirewallConfiguration {
             }
             configuration.files = settings
         }
+        if let node = spec["lists"], !node.isOff { configuration.lists = IndicatorListSource.read(node, reader: r) }
         if let node = spec["sessions"], let n = integer(node, 16...(1 << 26), "spec.sessions must be between 16 and 67108864") {
             configuration.sessions = n
         }

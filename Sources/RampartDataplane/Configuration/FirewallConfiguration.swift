@@ -135,6 +135,9 @@ public struct FirewallConfiguration: Sendable, Equatable {
         public init() {}
     }
 
+    /// The indicator lists (files and UT1 folders) the policy's DNS security and URL
+    /// filtering profiles look names up in; read with the policy, and again on each reload.
+    public var lists: [IndicatorListSource] = []
     /// Who may send, for logs: `any sender`, or the enrolled nodes and the networks.
     public var tunnelSourcesDescription: String {
         if tunnelSourcesAny { return "any sender" }

@@ -245,6 +245,7 @@ public final class TunnelEndpoint {
             if release.content.rules !== worker.engine.rules || release.content.files !== worker.engine.files {
                 worker.engine.replaceRules(release.content.rules, files: release.content.files)
             }
+            worker.engine.adoptIndicators(release.content.indicators)
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1

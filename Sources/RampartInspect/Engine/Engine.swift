@@ -53,6 +53,9 @@ public struct Engine {
     @usableFromInline let detectApplications: [DetectApplication]
     /// The packet being tracked was reassembled from IP fragments (`flow:only_frag`).
     @usableFromInline var inReassembledDatagram = false
+    /// The indicator lists the DNS security and URL filtering profiles look names up in;
+    /// nil while none is loaded (their `not-resolved` case). Set by `adoptIndicators`.
+    @usableFromInline var indicatorStore: IndicatorStore?
 
     /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
     ///   session is then inspected by it and its matches written as alerts.

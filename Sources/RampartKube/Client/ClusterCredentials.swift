@@ -2,6 +2,7 @@ import FoundationEssentials
 import RampartJSON
 import RampartPOSIX
 import RampartConfig
+import RampartHTTP
 
 /// Where a cluster's API server is and how to authenticate to it: from a kubeconfig, from
 /// the pod's own service account (in-cluster), or from a credential file a user downloads

@@ -1,4 +1,6 @@
 import FoundationEssentials
+import RampartHTTP
+import RampartPOSIX
 
 /// A read-only Kubernetes API client: get, list in pages, and watch, over one kept-alive
 /// HTTPS connection. Blocking; give each watcher thread its own client.
@@ -18,7 +20,9 @@ public final class KubeClient {
     public init(credentials: ClusterCredentials, connectTimeout: Double = 5, requestTimeout: Double = 30) throws(KubeError) {
         self.credentials = credentials
         self.requestTimeout = requestTimeout
-        connection = try HTTPConnection(tls: credentials.tls, connectTimeout: connectTimeout)
+        do throws(HTTPClientError) {
+            connection = try HTTPConnection(tls: credentials.tls, connectTimeout: connectTimeout)
+        } catch { throw KubeError(error) }
     }
 
     /// A selector narrowing a list or watch, as the API's query parameters take them.
@@ -89,16 +93,18 @@ public final class KubeClient {
         ]
         let url = self.url(T.resource, selector, query)
         var failure: KubeError?
-        let response = try connection.stream(
-            url: url, headers: try headers(), stallTimeout: stallTimeout, stop: stop
-        ) { line in
-            do throws(KubeError) {
-                return onEvent(try WatchEvent<T>.decode(line: line))
-            } catch {
-                failure = error
-                return false
+        let authorization = try headers()
+        let response: HTTPResponse
+        do throws(HTTPClientError) {
+            response = try connection.stream(url: url, headers: authorization, stallTimeout: stallTimeout, stop: stop) { line in
+                do throws(KubeError) {
+                    return onEvent(try WatchEvent<T>.decode(line: line))
+                } catch {
+                    failure = error
+                    return false
+                }
             }
-        }
+        } catch { throw KubeError(error) }
         if let failure { throw failure }
         try check(response, url: url)
     }
@@ -110,7 +116,13 @@ public final class KubeClient {
     }
 
     private func send(url: String) throws(KubeError) -> HTTPResponse {
-        let response = try connection.request(url: url, headers: try headers(), timeout: requestTimeout)
+        // A page of 500 real pods (managed fields and all) is several MB: well past the
+        // client's default limit, which is for small answers.
+        let authorization = try headers()
+        let response: HTTPResponse
+        do throws(HTTPClientError) {
+            response = try connection.request(url: url, headers: authorization, timeout: requestTimeout, maxBodyBytes: 256 << 20)
+        } catch { throw KubeError(error) }
         try check(response, url: url)
         return response
     }

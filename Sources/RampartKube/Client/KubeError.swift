@@ -1,3 +1,4 @@
+import RampartHTTP
 /// Why talking to a Kubernetes API server (or a firewall's admin API) failed, worded so the
 /// operator knows what to do next.
 ///
@@ -39,6 +40,16 @@ public enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .configuration: return false
         default: return true
+        }
+    }
+}
+
+extension KubeError {
+    /// The HTTP client's failure, in the client's words.
+    public init(_ error: HTTPClientError) {
+        switch error {
+        case .configuration(let detail): self = .configuration(detail)
+        case .transport(let url, let detail): self = .transport(url: url, detail: detail)
         }
     }
 }

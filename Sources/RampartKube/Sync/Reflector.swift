@@ -1,4 +1,5 @@
 import Synchronization
+import RampartPOSIX
 
 /// What a reflector tells its owner.
 public enum ReflectorChange<T: KubeObject>: Sendable {

@@ -66,19 +66,19 @@ public struct FirewallClientTLS: Sendable, Equatable {
     }
 
     /// The files' contents for libcurl; errors name the firewall, the file and what to do.
-    public func settings(firewall: String) throws(ConfigurationErrors) -> TLSSettings {
-        func load(_ path: String?, _ what: String) throws(ConfigurationErrors) -> [UInt8]? {
+    public func settings(firewall: String) throws(ConfigErrors) -> TLSSettings {
+        func load(_ path: String?, _ what: String) throws(ConfigErrors) -> [UInt8]? {
             guard let path else { return nil }
             guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
                 let reason = access(path, R_OK) == 0 ? "it is empty" : String(cString: strerror(errno))
-                throw ConfigurationErrors(["firewall '\(firewall)': cannot read the \(what) \(path) (\(reason)); put the PEM file there (docs/manager.md, \"Firewalls over mutual TLS\")"])
+                throw ConfigErrors(file: path, "firewall '\(firewall)': cannot read the \(what) (\(reason)); put the PEM file there (docs/manager.md, \"Firewalls over mutual TLS\")")
             }
             return Array(data)
         }
         if let key {
             var info = stat()
             if stat(key, &info) == 0, info.st_mode & 0o004 != 0 {
-                throw ConfigurationErrors(["firewall '\(firewall)': the private key \(key) is readable by every user (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(key)"])
+                throw ConfigErrors(file: key, "firewall '\(firewall)': the private key is readable by every user (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(key)")
             }
         }
         return TLSSettings(certificateAuthority: try load(ca, "CA bundle"), clientCertificate: try load(certificate, "client certificate"),

@@ -3,14 +3,15 @@ import RampartHTTP
 import RampartPOSIX
 import RampartKube
 import RampartConfig
+import RampartWire
 
 /// One watched cluster, as the manager's configuration names it.
 public struct ClusterConfiguration: Sendable, Equatable {
     /// At most 20 characters (lower-case letters, digits, '-'); used inside tag names, so
     /// it never changes.
     public var name: String
-    /// 1...2048: the VNI its nodes' tunnels carry.
-    public var id: Int
+    /// The VNI its nodes' tunnels carry (the node agent's `spec.clusterID`).
+    public var clusterID: ClusterID
     public enum Source: Sendable, Equatable {
         case kubeconfig(path: String, context: String?)
         case credentialFile(path: String, server: String?)
@@ -66,20 +67,20 @@ public struct FirewallTarget: Sendable, Equatable {
     public var usesTLS: Bool { admin.hasPrefix("https://") }
 
     /// What libcurl needs for an `https://` admin API (nil for `http://`), read from the files now.
-    public func tlsSettings() throws(ConfigurationErrors) -> TLSSettings? {
+    public func tlsSettings() throws(ConfigErrors) -> TLSSettings? {
         guard usesTLS else { return nil }
         return try (tls ?? FirewallClientTLS()).settings(firewall: name)
     }
 
     /// The `Authorization` header to send, read from `tokenFile` (first line, trimmed).
-    public func authorization() throws(ConfigurationErrors) -> [String] {
+    public func authorization() throws(ConfigErrors) -> [String] {
         guard let tokenFile else { return [] }
         guard let data = FileManager.default.contents(atPath: tokenFile) else {
-            throw ConfigurationErrors(["firewall '\(name)': cannot read tokenFile \(tokenFile); it holds the token of a tag-writer line of the firewall's spec.auth.tokensFile"])
+            throw ConfigErrors(file: tokenFile, "firewall '\(name)': cannot read its tokenFile; it holds the token of a tag-writer line of the firewall's spec.auth.tokensFile")
         }
         let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimming(.whitespaces) } ?? ""
         guard token.count >= 16, !token.contains(" ") else {
-            throw ConfigurationErrors(["firewall '\(name)': tokenFile \(tokenFile) must hold one token of at least 16 characters on its first line"])
+            throw ConfigErrors(file: tokenFile, "firewall '\(name)': a tokenFile must hold one token of at least 16 characters on its first line")
         }
         return ["Authorization: Bearer \(token)"]
     }
@@ -183,7 +184,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
     }
 
     static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
-    static let clusterKeys = ["name", "id", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
+    static let clusterKeys = ["name", "clusterID", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
                               "podSelector", "namespaces", "excludeNamespaces", "stallTimeout", "watchTimeoutSeconds"]
     static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls"]
 
@@ -270,7 +271,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
                                     names: [String], known: [ClusterConfiguration]) -> ClusterConfiguration? {
         let what = item.scalar(forKey: "name").map { "cluster '\($0.prefix(80))'" } ?? "spec.clusters[\(index)]"
         guard case .mapping = item else {
-            r.error(item.location, "spec.clusters[\(index)] must be a mapping {name, id, kubeconfig | credentialFile | inCluster, ...}, found \(r.describe(item))")
+            r.error(item.location, "spec.clusters[\(index)] must be a mapping {name, clusterID, kubeconfig | credentialFile | inCluster, ...}, found \(r.describe(item))")
             return nil
         }
         guard let c = r.fields(item, what, allowed: clusterKeys) else { return nil }
@@ -283,11 +284,11 @@ public struct ManagerConfiguration: Sendable, Equatable {
             fail(nameNode, "cluster name '\(name.prefix(80))' must be 1 to 20 lower-case letters, digits or '-' (it is part of tag names)")
         }
         if names.contains(name) { fail(nameNode, "cluster name '\(name.prefix(80))' is used twice") }
-        guard let idNode = c["id"], let id = idNode.text.flatMap({ Int($0) }), (1...2048).contains(id) else {
-            fail(c["id"] ?? item, "cluster '\(name)': id must be 1..2048 (the VNI its tunnels carry)")
+        guard let idNode = c["clusterID"], let id = idNode.text.flatMap({ Int($0) }).flatMap(ClusterID.init) else {
+            fail(c["clusterID"] ?? item, "cluster '\(name)': clusterID must be 1..2048 (the VNI its tunnels carry)")
             return nil
         }
-        if known.contains(where: { $0.id == id }) { fail(idNode, "cluster id \(id) is used twice") }
+        if known.contains(where: { $0.clusterID == id }) { fail(idNode, "clusterID \(id) is used twice") }
         var source = ClusterConfiguration.Source.inCluster
         let sources = ["kubeconfig", "credentialFile", "inCluster"].compactMap { c[$0] }
         if sources.count != 1 {
@@ -305,7 +306,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
             fail(sources[0], "cluster '\(name)': kubeconfig and credentialFile are paths; inCluster is true")
             return nil
         }
-        var entry = ClusterConfiguration(name: name, id: id, source: source)
+        var entry = ClusterConfiguration(name: name, clusterID: id, source: source)
         if let node = c["tagStyle"] {
             if let style = node.text.flatMap(TagStyle.init(rawValue:)) { entry.tagStyle = style } else {
                 fail(node, "cluster '\(name)': tagStyle must be rampart, compatible or both")
@@ -385,13 +386,4 @@ public struct ManagerConfiguration: Sendable, Equatable {
         }
         return FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls)
     }
-}
-
-/// A firewall's credential files that cannot be used, found when they are read (at start,
-/// by `rampart-manager validate`, before a push); the configuration file's own problems are
-/// `ConfigErrors`, with their positions.
-public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
-    public var messages: [String]
-    public init(_ messages: [String]) { self.messages = messages }
-    public var description: String { messages.joined(separator: "\n") }
 }

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import RampartJSON
 import RampartPOSIX
+import RampartHTTP
 import RampartKube
 
 #if canImport(Glibc)
@@ -181,7 +182,7 @@ public final class FirewallPusher: @unchecked Sendable {
             do throws(KubeError) {
                 let wanted = try tls()
                 if connection == nil || wanted != connectionTLS {
-                    connection = try HTTPConnection(tls: wanted, connectTimeout: 2)
+                    connection = try client { () throws(HTTPClientError) in try HTTPConnection(tls: wanted, connectTimeout: 2) }
                     connectionTLS = wanted
                 }
                 guard let connection else { continue }
@@ -294,7 +295,9 @@ public final class FirewallPusher: @unchecked Sendable {
 
     /// `GET /tags`: the firewall's last accepted sequence and its run's boot id.
     private func fetchState(over connection: HTTPConnection) throws(KubeError) -> (sequence: UInt64, boot: String?) {
-        let response = try connection.request(url: "\(admin)/tags", headers: authorization, timeout: 5)
+        let response = try client { () throws(HTTPClientError) in
+            try connection.request(url: "\(admin)/tags", headers: authorization, timeout: 5)
+        }
         noteAnswer()
         guard response.status == 200 else {
             throw .status(url: "\(admin)/tags", code: response.status, message: String(response.text.prefix(200)))
@@ -317,7 +320,9 @@ public final class FirewallPusher: @unchecked Sendable {
         ]
         if replace { members.append(("replace", .bool(true))) }
         let body = Array(JSONValue.object(members).serialized().utf8)
-        let response = try connection.request(method: "POST", url: "\(admin)/tags", headers: authorization, body: body, timeout: 10)
+        let response = try client { () throws(HTTPClientError) in
+            try connection.request(method: "POST", url: "\(admin)/tags", headers: authorization, body: body, timeout: 10)
+        }
         noteAnswer()
         switch response.status {
         case 200..<300:
@@ -395,4 +400,9 @@ public final class FirewallPusher: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
+}
+
+/// The HTTP client's failure as the pusher reports every failure.
+private func client<T>(_ call: () throws(HTTPClientError) -> T) throws(KubeError) -> T {
+    do { return try call() } catch { throw KubeError(error) }
 }

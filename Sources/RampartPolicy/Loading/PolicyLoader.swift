@@ -114,7 +114,7 @@ public struct PolicyLoader {
         return (kind, spec)
     }
 
-    static let specFields = ["zones", "addresses", "addressGroups", "services", "applicationGroups", "rules", "defaults"]
+    static let specFields = ["zones", "addresses", "addressGroups", "services", "applicationGroups", "rules", "defaults"] + profileFields
 
     static func readSecurityPolicy(_ spec: YAMLNode, reader r: FieldReader, into raw: inout RawPolicy) {
         guard let f = r.fields(spec, "spec", allowed: specFields) else { return }
@@ -147,6 +147,7 @@ public struct PolicyLoader {
                                                       value: apps.map { ($0.0, $0.1.location) }))
             }
         }
+        readProfiles(f, reader: r, into: &raw)
         if let rl = f["rules"], let items = r.list(rl, "rules", limit: maximumRules) {
             if raw.rules.count + items.count > maximumRules {
                 r.error(rl.location, "more than \(maximumRules) rules")
@@ -277,7 +278,7 @@ public struct PolicyLoader {
     }
 
     static let ruleFields = ["name", "description", "disabled", "from", "to", "source", "destination",
-                             "negateSource", "negateDestination", "applications", "services", "action", "log"]
+                             "negateSource", "negateDestination", "applications", "services", "action", "log", "profiles"]
 
     static func readRule(_ node: YAMLNode, _ r: FieldReader) -> RawRule? {
         guard let f = r.fields(node, "a rule", allowed: ruleFields, required: ["name", "action"]),
@@ -306,6 +307,10 @@ public struct PolicyLoader {
             if rule.action == nil { ok = false }
         }
         if let l = f["log"] { rule.log = readLog(l, r, default: LogSetting()) }
+        if let p = f["profiles"] {
+            rule.profilesLocation = p.location
+            if let items = r.strings(p, "profiles", limit: 16) { rule.profiles = items.map { ($0.0, $0.1.location) } } else { ok = false }
+        }
         // A rule with errors is kept (marked) so its name still counts for duplicates and its
         // references are still checked.
         rule.isValid = ok && r.sink.errors.count == errorsBefore
@@ -395,6 +400,9 @@ struct RawRule {
     var services: [(String, SourceLocation)]?
     var action: RuleAction?
     var log = LogSetting()
+    /// Profile and profile group names, as written.
+    var profiles: [(String, SourceLocation)] = []
+    var profilesLocation: SourceLocation?
     var isValid = true
 }
 
@@ -410,4 +418,9 @@ struct RawPolicy {
     var intrazone = DefaultRule(name: "intrazone-default", action: .allow, log: LogSetting())
     var interzone = DefaultRule(name: "interzone-default", action: .deny, log: LogSetting())
     var tags: [(IPAddress, [Tag])] = []
+    var threatProfiles: [RawNamed<ThreatProfile>] = []
+    var fileProfiles: [RawNamed<FileBlockingProfile>] = []
+    var dnsProfiles: [RawNamed<DNSSecurityProfile>] = []
+    var urlProfiles: [RawNamed<URLFilteringProfile>] = []
+    var profileGroups: [RawNamed<[(String, SourceLocation)]>] = []
 }

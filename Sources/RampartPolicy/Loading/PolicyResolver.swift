@@ -11,6 +11,7 @@ struct PolicyResolver {
     private var groupState: [String: AddressSet?] = [:]     // nil value while resolving (cycle check)
     private var appGroupDefs: [String: RawNamed<[(String, SourceLocation)]>] = [:]
     private var appGroupState: [String: [ApplicationID]?] = [:]
+    private var profileSpace = ProfileNamespace()
 
     init(raw: RawPolicy, reader: FieldReader) {
         self.raw = raw
@@ -22,6 +23,7 @@ struct PolicyResolver {
         resolveAddresses()
         resolveServices()
         resolveApplicationGroups()
+        (document.profiles, profileSpace) = PolicyResolver.resolveProfiles(raw, r)
         var ruleNames: [String: SourceLocation] = [:]
         for rule in raw.rules {
             if let first = ruleNames[rule.name] {
@@ -296,10 +298,11 @@ struct PolicyResolver {
                 services = .ports(specs)
             }
         }
-        guard ok, raw.isValid, let action = raw.action else { return nil }
+        let profiles = PolicyResolver.ruleProfiles(raw, profiles: document.profiles, space: profileSpace, r)
+        guard ok, raw.isValid, let action = raw.action, let profiles else { return nil }
         return Rule(name: raw.name, description: raw.description, disabled: raw.disabled, fromZones: from, toZones: to,
                     source: source, destination: destination, applications: applications, services: services,
-                    action: action, log: raw.log, file: r.sink.file, location: raw.location)
+                    action: action, log: raw.log, file: r.sink.file, location: raw.location, profiles: profiles)
     }
 
     /// `tcp/443`, `udp/53,5353`, `tcp/8000-8080`, `sctp/any`, `icmp`.

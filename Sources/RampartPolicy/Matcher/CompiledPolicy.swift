@@ -27,6 +27,10 @@ public final class CompiledPolicy: Sendable {
     /// User rules then the two defaults.
     public let rules: [RuleInfo]
     let ruleIndexByName: [String: Int]
+    /// Every profile of the policy, by kind; `ruleProfiles` indexes them.
+    public let profiles: PolicyProfiles
+    /// Per rule (user rules then the two defaults, which carry none): its profiles.
+    public let ruleProfiles: [RuleProfiles]
     let ruleFlags: [RuleMatchFlags]
     let zoneNames: [String]
     let defaultZone: UInt16
@@ -108,6 +112,8 @@ public final class CompiledPolicy: Sendable {
         words = ruleTable.words
         rules = ruleTable.rules
         ruleIndexByName = ruleTable.indexByName
+        profiles = doc.profiles
+        ruleProfiles = doc.rules.map(\.profiles) + [.none, .none]
         ruleFlags = ruleTable.flags
         addressFlags = ruleTable.addressFlags
         finalDecision = ruleTable.finalDecisions
@@ -159,6 +165,14 @@ public final class CompiledPolicy: Sendable {
         sourceClasses = classes.sourceClasses
         destinationClasses = classes.destinationClasses
         ipv4Interval = classes.ipv4Interval
+    }
+
+    /// The profiles of rule `index` (`PolicyDecision.ruleIndex`, `Session.ruleIndex`); none
+    /// for the defaults and for an index out of range (-1: not decided yet).
+    @inlinable
+    public func profiles(ofRule index: Int32) -> RuleProfiles {
+        let i = Int(index)
+        return i >= 0 && i < ruleProfiles.count ? ruleProfiles[i] : .none
     }
 
     /// The set bits of a bitset, ascending.

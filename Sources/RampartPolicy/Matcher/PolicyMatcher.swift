@@ -728,6 +728,14 @@ public final class PolicyMatcher {
 
     public func ruleIndex(named name: String) -> Int? { compiled.ruleIndexByName[name] }
 
+    /// The profiles of rule `index` (see `CompiledPolicy.profiles(ofRule:)`): asked once per
+    /// session, with the rule that allowed it.
+    @inlinable
+    public func profiles(ofRule index: Int32) -> RuleProfiles { compiled.profiles(ofRule: index) }
+
+    /// Every profile of the policy, by kind.
+    public var profiles: PolicyProfiles { compiled.profiles }
+
     /// Bytes held by this matcher and its compiled policy, roughly.
     public var memoryEstimate: Int {
         compiled.memoryEstimate + sourceClasses.memoryEstimate + destinationClasses.memoryEstimate

@@ -35,6 +35,9 @@ public struct PolicyDocument: Sendable {
     public var interzone = DefaultRule(name: "interzone-default", action: .deny, log: LogSetting(atStart: false, atEnd: true))
     /// Address tags given by `AddressTags` documents in the same file.
     public var addressTags: [(IPAddress, [Tag])] = []
+    /// Threat, file blocking, DNS security and URL filtering profiles and profile groups,
+    /// which allow rules attach with `profiles:` (`Rule.profiles` indexes them).
+    public var profiles = PolicyProfiles()
 
     public init() {}
 }
@@ -132,6 +135,9 @@ public struct Rule: Sendable {
     /// Where the rule starts in its file.
     public var file: String
     public var location: SourceLocation
+    /// Its profiles (groups expanded), indexes into `PolicyDocument.profiles`; only allow
+    /// rules carry any.
+    public var profiles: RuleProfiles = .none
 }
 
 /// The rules evaluated after the user's: within a zone, and between zones.

@@ -1,3 +1,4 @@
+import RampartPOSIX
 import Foundation
 import RampartInspect
 

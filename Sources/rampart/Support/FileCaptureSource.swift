@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import RampartPOSIX
 import Glibc
 #endif
 import RampartWire

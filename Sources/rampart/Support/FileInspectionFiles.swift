@@ -1,5 +1,6 @@
 import Foundation
 import RampartInspect
+import RampartPOSIX
 
 /// Reads `--hashes` lists and `--yara` sources (a file, or a folder of `*.yar`/`*.yara`
 /// read in name order) for the engine's file inspection.

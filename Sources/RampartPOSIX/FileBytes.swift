@@ -5,18 +5,23 @@ import Darwin
 #endif
 
 /// Why a file could not be read, worded for the person at the terminal.
-struct FileReadError: Error, CustomStringConvertible {
-    var path: String
-    var reason: String
-    var description: String { "cannot read \(path): \(reason)" }
+public struct FileReadError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "cannot read \(path): \(reason)" }
 }
 
-/// Reads a whole file into memory with plain POSIX calls (one allocation, no copies).
+/// Reads a whole file into memory with plain POSIX calls (one allocation, no copies): the
+/// one file reader of the CLI and the daemons that must not link Foundation.
 ///
 /// ```swift
 /// let bytes = try readFileBytes("Samples/sample.pcap", limit: 8 << 30)
 /// ```
-func readFileBytes(_ path: String, limit: Int) throws -> [UInt8] {
+public func readFileBytes(_ path: String, limit: Int) throws -> [UInt8] {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
         let why = errno == ENOENT ? "no such file (check the path)" : String(cString: strerror(errno))
@@ -52,7 +57,7 @@ func readFileBytes(_ path: String, limit: Int) throws -> [UInt8] {
 }
 
 /// Reads a text file (policy, tags) as UTF-8, refusing binary input clearly.
-func readTextFile(_ path: String, limit: Int = 16 << 20) throws -> String {
+public func readTextFile(_ path: String, limit: Int = 16 << 20) throws -> String {
     let bytes = try readFileBytes(path, limit: limit)
     guard let text = String(validating: bytes, as: UTF8.self) else {
         throw FileReadError(path: path, reason: "not UTF-8 text (is this the right file?)")

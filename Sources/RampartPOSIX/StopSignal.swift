@@ -32,7 +32,7 @@ public final class StopSignal: Sendable {
 import Glibc
 #endif
 
-func usleepSeconds(_ seconds: Double) {
+public func usleepSeconds(_ seconds: Double) {
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }

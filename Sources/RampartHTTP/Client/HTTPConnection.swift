@@ -12,8 +12,9 @@ public struct HTTPResponse: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// One reusable HTTP/1.1 connection (libcurl's easy handle: keep-alive, TLS with in-memory
-/// PEM credentials). Blocking: each watcher thread owns its own connection.
+/// One reusable HTTP/1.1 client connection (libcurl's easy handle: keep-alive, TLS with
+/// in-memory PEM credentials), the one HTTP client of every daemon: the Kubernetes watches,
+/// the manager's pushes, the firewall's list feeds. Blocking: each thread owns its own.
 ///
 /// ```swift
 /// let connection = try HTTPConnection(tls: TLSSettings(certificateAuthority: ca))
@@ -27,7 +28,7 @@ public final class HTTPConnection {
 
     private static let initialized: Bool = { ccurl_global_init() == CURLE_OK }()
 
-    public init(tls: TLSSettings? = nil, connectTimeout: Double = 5) throws(KubeError) {
+    public init(tls: TLSSettings? = nil, connectTimeout: Double = 5) throws(HTTPClientError) {
         guard HTTPConnection.initialized, let handle = curl_easy_init() else {
             throw .configuration("libcurl could not be initialised")
         }
@@ -69,17 +70,22 @@ public final class HTTPConnection {
         errorBuffer.deallocate()
     }
 
-    private func check(_ code: CURLcode, _ what: String) throws(KubeError) {
+    private func check(_ code: CURLcode, _ what: String) throws(HTTPClientError) {
         guard code == CURLE_OK else {
             throw .configuration("libcurl refused the \(what): \(String(cString: curl_easy_strerror(code)))")
         }
     }
 
     /// Sends one request and reads the whole response; `timeout` bounds the whole exchange.
+    ///
+    /// A body over `maxBodyBytes` ends the transfer with a transport error rather than
+    /// growing without bound (an API answer is small; a list feed sets its own limit).
     public func request(
-        method: String = "GET", url: String, headers: [String] = [], body: [UInt8]? = nil, timeout: Double = 30
-    ) throws(KubeError) -> HTTPResponse {
+        method: String = "GET", url: String, headers: [String] = [], body: [UInt8]? = nil, timeout: Double = 30,
+        maxBodyBytes: Int = 1 << 20
+    ) throws(HTTPClientError) -> HTTPResponse {
         let state = Transfer(lines: nil)
+        state.maxBody = maxBodyBytes
         try perform(method: method, url: url, headers: headers, body: body, state: state) {
             _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
             _ = ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 0)
@@ -93,7 +99,7 @@ public final class HTTPConnection {
     public func stream(
         url: String, headers: [String] = [], stallTimeout: Double, stop: StopSignal? = nil,
         onLine: @escaping ([UInt8]) -> Bool
-    ) throws(KubeError) -> HTTPResponse {
+    ) throws(HTTPClientError) -> HTTPResponse {
         let state = Transfer(lines: onLine)
         state.stop = stop
         try perform(method: "GET", url: url, headers: headers, body: nil, state: state) {
@@ -108,7 +114,7 @@ public final class HTTPConnection {
 
     private func perform(
         method: String, url: String, headers: [String], body: [UInt8]?, state: Transfer, configure: () -> Void
-    ) throws(KubeError) {
+    ) throws(HTTPClientError) {
         errorBuffer[0] = 0
         _ = ccurl_setopt_string(handle, CURLOPT_URL, url)
         configure()
@@ -137,6 +143,9 @@ public final class HTTPConnection {
             return result
         }
         if code == CURLE_OK || (code == CURLE_WRITE_ERROR && state.endedByReader) { return }
+        if code == CURLE_WRITE_ERROR && state.overflowed {
+            throw .transport(url: url, detail: "the answer is over \(state.maxBody) bytes")
+        }
         if code == CURLE_ABORTED_BY_CALLBACK, state.stop?.isStopped == true { return }
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
         throw .transport(url: url, detail: code == CURLE_OPERATION_TIMEDOUT && state.received > 0
@@ -151,6 +160,9 @@ private final class Transfer {
     var pending: [UInt8] = []
     var received = 0
     var endedByReader = false
+    /// The most a plain request's body may hold; 2xx bodies past it end the transfer.
+    var maxBody = 1 << 20
+    var overflowed = false
     var statusHint = 0
     let lines: (([UInt8]) -> Bool)?
     var stop: StopSignal?
@@ -159,8 +171,18 @@ private final class Transfer {
 
     func receive(_ bytes: UnsafeRawBufferPointer, status: Int) -> Bool {
         received += bytes.count
-        guard let lines, (200..<300).contains(status) else {
-            // Error bodies are small Status objects; cap what a misbehaving server can make us hold.
+        guard let lines else {
+            if body.count + bytes.count > maxBody {
+                // Error bodies are small Status objects: keep their start and read on. A 2xx body
+                // over the limit ends the transfer.
+                guard (200..<300).contains(status) else { return true }
+                overflowed = true
+                return false
+            }
+            body.append(contentsOf: bytes)
+            return true
+        }
+        guard (200..<300).contains(status) else {
             if body.count < 1 << 20 { body.append(contentsOf: bytes) }
             return true
         }
