@@ -99,7 +99,10 @@ extension Engine {
     mutating func writeEndedFiles<Sink: EventSink>(_ slot: SessionSlot, packetNumber: UInt64, sink: inout Sink) {
         let session = sessions[slot]
         for result in detector!.endedFiles {
-            sink.fileInfo(fileRecord(result, session: session, packetNumber: packetNumber, action: "allowed"))
+            var record = fileRecord(result, session: session, packetNumber: packetNumber, action: result.action)
+            record.profile = result.profile
+            record.profileAction = result.profileAction
+            sink.fileInfo(record)
         }
         detector!.endedFiles.removeAll(keepingCapacity: true)
     }
@@ -135,5 +138,76 @@ extension Engine {
             direction: result.toServer ? "upload" : "download", verdict: result.malicious ? "malicious" : "unknown",
             hashListEntry: result.hashListEntry, yaraRules: result.yaraRules, action: action,
             sourceTags: result.toServer ? clientTags : serverTags, destinationTags: result.toServer ? serverTags : clientTags)
+    }
+}
+
+extension Engine {
+    /// Inline, the file blocking profile of the rule that allowed the session judges its
+    /// files: the open file of this packet's side once its type is known (its first bytes:
+    /// a magic number decides in the packet that carries it, text and HTML need 512 bytes
+    /// or the file's end), and each file that ended with this packet (its type if not yet
+    /// judged, then its verdict: malicious when a hash list or YARA rule named it). A `block`
+    /// resets the session (drops the packet for UDP) from this packet on.
+    mutating func enforceFiles(_ slot: SessionSlot, state: Int32, toServer: Bool, isTCP: Bool) -> Verdict? {
+        guard let files = detector!.files, detector!.configuration.blocking else { return nil }
+        let index = policy.profiles(ofRule: sessions[slot].ruleIndex).file
+        guard index >= 0 else { return nil }
+        let profile = policy.profiles.file[Int(index)]
+        var block = false
+        let s = Int(state)
+        let open = toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient
+        if open >= 0, !files.slots[Int(open)].typeChecked, let type = files.type(open) {
+            files.slots[Int(open)].typeChecked = true
+            if let action = profile.action(type: type, upload: toServer) {
+                if action == .block {
+                    // The rest of this file never reaches its receiver: end it here, cut.
+                    if toServer { detector!.states[s].fileToServer = -1 } else { detector!.states[s].fileToClient = -1 }
+                    if var result = files.close(open, complete: false) {
+                        result.typeChecked = true
+                        result.action = "blocked"
+                        result.profile = profile.name
+                        result.profileAction = action.rawValue
+                        detector!.endedFiles.append(result)
+                    }
+                    block = true
+                } else if action == .alert {
+                    files.slots[Int(open)].typeChecked = true
+                }
+            }
+        }
+        for k in detector!.endedFiles.indices where detector!.endedFiles[k].action != "blocked" {
+            var result = detector!.endedFiles[k]
+            var decided: FileAction?
+            if let action = profile.action(type: result.type, upload: result.toServer) { decided = action }
+            if result.malicious, let action = profile.verdicts[.malicious], decided != .block { decided = action }
+            guard let decided else { continue }
+            result.profile = profile.name
+            result.profileAction = decided.rawValue
+            if decided == .block {
+                result.action = "blocked"
+                block = true
+            }
+            detector!.endedFiles[k] = result
+        }
+        guard block else { return nil }
+        let action = RampartPolicy.RuleAction.resetBoth
+        sessions[slot].action = action.rawValue
+        detector!.statistics.blocked &+= 1
+        return verdict(for: action, isTCP: isTCP)
+    }
+}
+
+extension FileBlockingProfile {
+    /// The action of the first `fileTypes` entry naming this type (or a group holding it)
+    /// in this direction; nil when none does.
+    func action(type: FileType, upload: Bool) -> FileAction? {
+        for rule in fileTypes {
+            switch rule.direction {
+            case .upload where !upload, .download where upload: continue
+            default: break
+            }
+            for word in rule.types where FileType.named(word)?.contains(type) == true { return rule.action }
+        }
+        return nil
     }
 }

@@ -42,6 +42,9 @@ public struct FileRecord: Sendable, Equatable {
     public var yaraRules: [String]
     /// `allowed`, or `blocked` when a file blocking profile stopped the session.
     public var action: String
+    /// The file blocking profile that judged it and what it said (`alert`, `block`).
+    public var profile: String? = nil
+    public var profileAction: String? = nil
     public var sourceTags: [String]
     public var destinationTags: [String]
 
@@ -89,6 +92,8 @@ public struct FileRecord: Sendable, Equatable {
         if let hashListEntry { line.field("hash_list", hashListEntry) }
         if !yaraRules.isEmpty { line.field("yara", strings: yaraRules) }
         line.field("action", action)
+        if let profile { line.field("file_profile", profile) }
+        if let profileAction { line.field("profile_action", profileAction) }
         line.field("src_tags", strings: sourceTags)
         line.field("dest_tags", strings: destinationTags)
         line.endObject()

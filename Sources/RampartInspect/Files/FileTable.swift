@@ -19,6 +19,8 @@ final class FileTable {
         /// Bytes kept at the slot's buffer (the file's first ones).
         var buffered = 0
         var type: FileType?
+        /// The type its first two bytes already give (`MZ`), before the magic is worded.
+        var earlyType: FileType?
         var magic: StaticString = "data"
         var toServer = false
         var txID: UInt32 = 0
@@ -29,6 +31,8 @@ final class FileTable {
         /// The inflater failed: what came after is not the file's content.
         var inflateError = false
         var inUse = false
+        /// A file blocking profile has judged its type.
+        var typeChecked = false
         /// Which session state opened it (checked on close, against reuse).
         var owner: Int32 = -1
     }
@@ -134,11 +138,15 @@ final class FileTable {
         if let found = FileType.identifyWithMagic(head, complete: complete) {
             slots[s].type = found.type
             slots[s].magic = found.magic
+        } else if slots[s].earlyType == nil {
+            slots[s].earlyType = FileType.early(head)
         }
     }
 
     /// The file's type once its first bytes have told it.
-    func type(_ slot: Int32) -> FileType? { slot >= 0 && slots[Int(slot)].inUse ? slots[Int(slot)].type : nil }
+    func type(_ slot: Int32) -> FileType? {
+        slot >= 0 && slots[Int(slot)].inUse ? slots[Int(slot)].type ?? slots[Int(slot)].earlyType : nil
+    }
 
     /// What a file's end found, for its record.
     struct Result {
@@ -155,6 +163,13 @@ final class FileTable {
         var yaraRules: [String]
         var name: String
         var malicious: Bool { hashListEntry != nil || !yaraRules.isEmpty }
+        /// Whether its type was judged while it was open (not again at its end).
+        var typeChecked = false
+        /// What a file blocking profile did: `allowed`, or `blocked`; the profile's name and
+        /// its action (`alert`, `block`) when one applied.
+        var action = "allowed"
+        var profile: String?
+        var profileAction: String?
     }
 
     /// Ends a file: `complete` when its protocol said where it ends, false when the session
@@ -175,6 +190,7 @@ final class FileTable {
             state: state, size: slotState.size, type: slotState.type ?? .unknown, magic: slotState.magic,
             md5: nil, sha256: nil, toServer: slotState.toServer, txID: slotState.txID, hashListEntry: nil, yaraRules: [],
             name: String(decoding: UnsafeRawBufferPointer(start: name(slot), count: slotState.nameLength), as: UTF8.self))
+        result.typeChecked = slotState.typeChecked
         if state == .closed {
             let md5 = slotState.md5.finish()
             let sha256 = slotState.sha256.finish()

@@ -186,6 +186,12 @@ public enum FileType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         return (.text, utf8 ? "Unicode text, UTF-8 text" : "ASCII text")
     }
 
+    /// The type a file's first bytes already give while its magic waits for more (an `MZ`
+    /// executable whose PE header lies further on): enough to block it at once.
+    public static func early(_ head: UnsafeRawBufferPointer) -> FileType? {
+        head.count >= 2 && head[0] == 0x4D && head[1] == 0x5A ? .pe : nil
+    }
+
     /// The EICAR test file's text (its first 68 bytes): libmagic names it.
     static let eicar = #"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#
 
