@@ -263,6 +263,17 @@ struct FilesEngineTests {
         #expect(f.state == "TRUNCATED" && f.md5 == nil && f.sha256 == nil && f.size == 100)
     }
 
+    @Test("a response without a length ends when the server closes: CLOSED, hashed")
+    func untilClose() throws {
+        var c = try Conversation()
+        c.client("GET /eicar.com HTTP/1.0\r\n\r\n")
+        c.server(Array("HTTP/1.0 200 OK\r\n\r\n".utf8) + Self.eicar)
+        c.send(TableLimitTests.tcp("10.0.0.2", 80, "10.0.0.1", 40000, seq: c.serverSequence, ack: c.clientSequence, flags: 0x11))
+        c.finish()
+        let f = try #require(c.sink.files.first)
+        #expect(f.state == "CLOSED" && f.md5 == Self.eicarMD5 && f.size == 68)
+    }
+
     @Test("the file table's limit: a file that finds no slot is not tracked, counted and logged")
     func tableLimit() throws {
         var c = try Conversation { $0.files.maxFiles = 1 }

@@ -116,7 +116,11 @@ extension Engine {
             let slot = toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient
             guard slot >= 0 else { continue }
             if toServer { detector!.states[s].fileToServer = -1 } else { detector!.states[s].fileToClient = -1 }
-            if let result = files.close(slot, complete: false) {
+            // A response body without a length ends when its server closes the connection.
+            let parser = detector!.states[s].httpResponse
+            let complete = !toServer && parser.mode == .body && parser.body == .untilClose
+                && (session.tcpState == .finWait || session.tcpState == .closing || session.tcpState == .timeWait)
+            if let result = files.close(slot, complete: complete) {
                 sink.fileInfo(fileRecord(result, session: session, packetNumber: 0, action: "allowed"))
             }
         }

@@ -185,7 +185,8 @@ final class FileTable {
         var slotState = slots[s]
         slots[s].inUse = false
         freeSlots.append(slot)
-        let state: State = complete && !slotState.truncated ? .closed : .truncated
+        // A body that failed to inflate is not the file's content past that point: cut.
+        let state: State = complete && !slotState.truncated && !slotState.inflateError ? .closed : .truncated
         var result = Result(
             state: state, size: slotState.size, type: slotState.type ?? .unknown, magic: slotState.magic,
             md5: nil, sha256: nil, toServer: slotState.toServer, txID: slotState.txID, hashListEntry: nil, yaraRules: [],
