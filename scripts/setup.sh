@@ -81,6 +81,8 @@ declare -A FILE_PROVIDER=(
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
     [/usr/include/hs/hs.h]=libvectorscan-dev                      # the signatures' multi-pattern prefilter
     [/usr/include/zlib.h]=zlib1g-dev                              # gzip/deflate HTTP bodies for the signatures
+    [/usr/include/yara.h]=libyara-dev                             # YARA rules over files (spec.files, --yara)
+    [/usr/share/clamav-testfiles/clam.exe]=clamav-testfiles      # real malware-like test files (files tests)
     [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 

@@ -1,4 +1,5 @@
 import RampartPolicy
+
 import RampartWire
 
 /// The per-packet pipeline: decode → fragments → session → policy → verdict → events.
@@ -66,8 +67,13 @@ public struct Engine {
 
     /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
     ///   session is then inspected by it and its matches written as alerts.
+    /// - Parameter files: hash lists and YARA rules; every HTTP body and mail attachment of
+    ///   an allowed session is then tracked as a file (typed, hashed, checked) and written as
+    ///   a `fileinfo` record. Files need the matcher's session state: without rules, an
+    ///   empty rule set is used.
     public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher,
-                rules: DetectionRuleSet? = nil) {
+                rules: DetectionRuleSet? = nil, files: FileInspection? = nil) {
+        let rules = rules ?? (files == nil ? nil : Engine.emptyRules)
         self.configuration = configuration
         self.policy = policy
         self.sessions = SessionTable(configuration: configuration.sessions)
@@ -83,6 +89,8 @@ public struct Engine {
         if rules != nil && streamConfiguration.depth > 0 {
             // Signatures read the stream to Suricata's depth, not only App-ID's first bytes.
             streamConfiguration.depth = max(streamConfiguration.depth, configuration.detection.streamDepth)
+            // Files are hashed whole, up to their size limit.
+            if files != nil { streamConfiguration.depth = max(streamConfiguration.depth, configuration.files.maxFileBytes + (64 << 10)) }
         }
         self.streams = StreamReassembler(configuration: streamConfiguration, sourceBuckets: hasher.buckets)
         self.fragments = FragmentReassembler(configuration: configuration.fragments, sources: configuration.sources)
@@ -99,7 +107,8 @@ public struct Engine {
         self.urlProfiles = URLProfileTable(policy.profiles.url, store: nil)
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
-                                    maxDelivery: streamConfiguration.maxBufferedPerDirection)
+                                    maxDelivery: streamConfiguration.maxBufferedPerDirection,
+                                    files: files, fileConfiguration: configuration.files)
             self.detector = detector
             self.appID.tap = detector.scratch
         }
@@ -109,13 +118,21 @@ public struct Engine {
     /// is per rule set: sessions start afresh with the new one (their flowbits and stream
     /// windows are dropped), their verdicts stay.
     public mutating func replaceRules(_ rules: DetectionRuleSet?) {
+        replaceRules(rules, files: detector?.files?.inspection)
+    }
+
+    /// Swaps in another rule set and file inspection between two packets (a reload). Files
+    /// in flight are forgotten without a record (their sessions start afresh, as for rules).
+    public mutating func replaceRules(_ rules: DetectionRuleSet?, files: FileInspection?) {
+        let rules = rules ?? (files == nil ? nil : Engine.emptyRules)
         for slot in sessions.occupiedSlots() {
             sessions[slot].detectionState = -1
             sessions[slot].flags.remove(.detectionRefused)
         }
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
-                                    maxDelivery: streams.configuration.maxBufferedPerDirection)
+                                    maxDelivery: streams.configuration.maxBufferedPerDirection,
+                                    files: files, fileConfiguration: configuration.files)
             self.detector = detector
             appID.tap = detector.scratch
         } else {
@@ -134,6 +151,9 @@ public struct Engine {
 
     /// The rule set the engine inspects with, if any.
     public var rules: DetectionRuleSet? { detector?.set }
+
+    /// The hash lists and YARA rules files are checked against, if files are tracked.
+    public var files: FileInspection? { detector?.files?.inspection }
 
     /// Sessions currently tracked.
     public var activeSessions: Int { sessions.count }
@@ -696,7 +716,10 @@ public struct Engine {
             session.application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
         }
         streams.close(session.stream)
-        if session.detectionState >= 0 { detector?.closeState(session.detectionState) }
+        if session.detectionState >= 0 {
+            endFiles(session, sink: &sink)
+            detector?.closeState(session.detectionState)
+        }
         sessionCounts.remove(owner(of: session))
         stats.sessionsEnded &+= 1
         if let application = session.application, Int(application.rawValue) < stats.sessionsByApplication.count {

@@ -327,6 +327,8 @@ public protocol EventSink {
     mutating func anomaly(_ record: AnomalyRecord)
     /// A signature matched (only when the engine has a rule set).
     mutating func alert(_ record: AlertRecord)
+    /// A file ended (only when the engine tracks files).
+    mutating func fileInfo(_ record: FileRecord)
 }
 
 extension EventSink {
@@ -334,4 +336,6 @@ extension EventSink {
     public mutating func flowStarted(_ record: FlowRecord) {}
     /// Sinks of engines without rules never receive alerts.
     public mutating func alert(_ record: AlertRecord) {}
+    /// Sinks of engines without file tracking never receive files.
+    public mutating func fileInfo(_ record: FileRecord) {}
 }

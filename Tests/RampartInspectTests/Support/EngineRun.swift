@@ -22,7 +22,9 @@ struct EngineRun {
         var anomalies: [AnomalyRecord] = []
         var summaries: [FlowSummary] = []
         var alerts: [AlertRecord] = []
+        var files: [FileRecord] = []
         mutating func alert(_ record: AlertRecord) { alerts.append(record) }
+        mutating func fileInfo(_ record: FileRecord) { files.append(record) }
         mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
         mutating func flowSummary(_ record: FlowSummary) { summaries.append(record) }
         mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
