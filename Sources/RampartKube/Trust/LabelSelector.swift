@@ -103,6 +103,9 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
             }
             return head[1] == "in" ? .isIn(try key(head[0]), values) : .notIn(try key(head[0]), values)
         }
+        guard !item.contains(" ") else {
+            throw SyntaxError(description: "'\(item)' must be KEY, !KEY, KEY=VALUE, KEY!=VALUE, KEY in (A,B) or KEY notin (A,B) in label selector '\(text)'")
+        }
         return .exists(try key(item))
     }
 
