@@ -207,6 +207,18 @@ struct Validate: ParsableCommand {
             failed = true
         }
         _ = tls
+        if let trust = configuration.imageTrust {
+            print("image trust: \(trust.policy.rules.count) rules, first match; an image no rule matches: \(trust.policy.defaultEffect.rawValue)")
+        }
+        if let admission = configuration.admission {
+            do {
+                _ = try TLSServerContext(admission.tls, setting: "spec.admission.tls")
+                print("admission webhook on https://\(admission.listen): certificate \(admission.tls.certificate); exempt: \(admission.exemptNamespaces.joined(separator: ", "))")
+            } catch {
+                print("\(config): \(error)")
+                failed = true
+            }
+        }
         if failed { throw ExitCode(2) }
         print("\(config): ok")
     }
