@@ -51,6 +51,10 @@ extension ManagerAPI {
         // opens a connection per call, and may call from several replicas at once.
         limits.maximumBody = 4 * 1024 * 1024
         limits.workers = 4
+        // Every review comes from the API server's few addresses, one connection each while
+        // in flight: a burst of creates must not meet the per-client limit meant for people.
+        limits.connections = 1024
+        limits.connectionsPerClient = 512
         let server = try HTTPServer(name: "admission", listen: address, access: .webhook, tls: tls, limits: limits, permission: { _, _ in .read }) { request in
             guard request.method == "POST" else { return .error(405, "POST an AdmissionReview (admission.k8s.io/v1) to /admission/CLUSTER") }
             var cluster: String
