@@ -55,9 +55,9 @@ extension ManagerAPI {
         // in flight: a burst of creates must not meet the per-client limit meant for people.
         limits.connections = 1024
         limits.connectionsPerClient = 512
-        let server = try HTTPServer(name: "admission", listen: address, access: .webhook, tls: tls, limits: limits, permission: { _, _ in .read }) { request in
+        let review: @Sendable (HTTPRequest) -> HTTPReply = { request in
             guard request.method == "POST" else { return .error(405, "POST an AdmissionReview (admission.k8s.io/v1) to /admission/CLUSTER") }
-            var cluster: String
+            let cluster: String
             if request.path.hasPrefix("/admission/") {
                 cluster = String(request.path.dropFirst("/admission/".count))
             } else if request.path == "/admission", clusters.count == 1 {
@@ -70,6 +70,8 @@ extension ManagerAPI {
             }
             return manager.imageTrust.review(body: request.body, cluster: cluster)
         }
+        let server = try HTTPServer(name: "admission", listen: address, access: .webhook, tls: tls, limits: limits,
+                                    permission: { _, _ in .read }, handler: review)
         listeners.add(server)
         return server
     }
