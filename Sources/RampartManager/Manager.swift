@@ -128,6 +128,7 @@ public final class Manager: @unchecked Sendable {
         inbox.signal()
         inbox.unlock()
         for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        imageTrust.stop()
         if pushLog >= 0 { close(pushLog) }
     }
 

@@ -20,13 +20,11 @@ public final class ImageTrust: @unchecked Sendable {
     private var states: [(cluster: String, state: ClusterState)] = []
     private let exemptNamespaces: [String]
     private let admissionLog: AdmissionLog?
-    private let retentionDays: Int
     private let clock: @Sendable () -> Double
     private let log: @Sendable (String) -> Void
-    private var lastPrune = 0.0
     /// Real decisions per cluster and decision; dry runs; exempt; unreadable requests.
     private var decisions: [String: [String: Int]] = [:]
-    private var counts = (dryRuns: 0, exempt: 0, malformed: 0, storeErrors: 0, reloads: 0)
+    private var counts = (dryRuns: 0, exempt: 0, malformed: 0, reloads: 0)
     /// From the request read to the answer written, per review.
     public let latency = LatencyHistogram()
 
@@ -37,11 +35,17 @@ public final class ImageTrust: @unchecked Sendable {
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(StoreError) {
         self.configuration = configuration
         exemptNamespaces = admission?.exemptNamespaces ?? ["kube-system"]
-        admissionLog = try statePath.map { path throws(StoreError) in try AdmissionLog(path: path) }
-        self.retentionDays = retentionDays
         self.clock = clock
         self.log = log
+        admissionLog = try statePath.map { path throws(StoreError) in
+            try AdmissionLog(path: path, retentionDays: retentionDays) { message in
+                log(ManagerLog.line("error", event: "admission-store-failed", message: message))
+            }
+        }
     }
+
+    /// Writes the decisions still queued and ends the log's writer.
+    public func stop() { admissionLog?.stop() }
 
     /// The rules in force (nil: none).
     public var current: ImageTrustConfiguration? { lock.withLock { configuration } }
@@ -176,21 +180,8 @@ public final class ImageTrust: @unchecked Sendable {
         return HTTPReply(200, answer)
     }
 
-    private func keep(_ record: AdmissionRecord) {
-        guard let admissionLog else { return }
-        do throws(StoreError) {
-            try admissionLog.record(record)
-            let prune = lock.withLock { () -> Bool in
-                guard record.time - lastPrune > 3600 else { return false }
-                lastPrune = record.time
-                return true
-            }
-            if prune { try admissionLog.prune(before: record.time - Double(retentionDays) * 86400) }
-        } catch {
-            lock.withLock { counts.storeErrors += 1 }
-            log(ManagerLog.line("error", event: "admission-store-failed", message: error.description))
-        }
-    }
+    /// Queued for the state file; the answer never waits for the disk.
+    private func keep(_ record: AdmissionRecord) { admissionLog?.record(record) }
 
     /// The real decisions kept, oldest first.
     public func admissions(from: Double, to: Double, decision: String = "", limit: Int = 10_000) throws(StoreError) -> [AdmissionRecord] {
@@ -219,7 +210,9 @@ public final class ImageTrust: @unchecked Sendable {
         page.single("rampart_manager_admission_dry_runs_total", .counter, "Dry-run admission reviews answered (not recorded).", counted.dryRuns)
         page.single("rampart_manager_admission_exempt_total", .counter, "Admission reviews from exempt namespaces, allowed unjudged.", counted.exempt)
         page.single("rampart_manager_admission_malformed_total", .counter, "Admission reviews that could not be read (answered 400).", counted.malformed)
-        page.single("rampart_manager_admission_store_errors_total", .counter, "Admission decisions that could not be written to the state file.", counted.storeErrors)
+        let lost = admissionLog?.lost ?? (dropped: 0, failures: 0)
+        page.single("rampart_manager_admission_store_errors_total", .counter, "Admission decisions that could not be written to the state file (failed writes, or dropped with 100,000 queued).",
+                    lost.dropped + lost.failures)
         page.single("rampart_manager_image_trust_reloads_total", .counter, "Image trust rule reloads (each judges every pod again).", counted.reloads)
         page.header("rampart_manager_admission_seconds", .histogram, "Time to answer one admission review.")
         page.raw(latency.exposition(name: "rampart_manager_admission_seconds", labels: ""))
