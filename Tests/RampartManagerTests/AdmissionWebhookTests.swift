@@ -155,6 +155,13 @@ struct AdmissionWebhookTests {
         #expect(metrics.contains("rampart_manager_admission_seconds_count"))
     }
 
+    @Test func aWebhookListenerWithoutTLSIsRefused() {
+        // It takes anyone's requests: only over TLS, as the API server calls webhooks anyway.
+        #expect(throws: HTTPConfigurationError.self) {
+            try HTTPServer(name: "admission", listen: "0.0.0.0:0", access: .webhook) { _ in HTTPReply(200, "{}") }
+        }
+    }
+
     @Test func theConfigurationIsCheckedWithPositions() throws {
         let text = """
             apiVersion: rampart.io/v1
