@@ -39,6 +39,10 @@ struct Run: ParsableCommand {
             one of them required off loopback); the probe listener (GET /healthz /readyz
             /metrics, no credentials) where spec.probes says. Firewalls whose admin is
             https:// are reached with spec.firewallTLS (or their own tls:).
+            With spec.imageTrust every pod is judged and tagged image-trust:...; with
+            spec.admission the admission webhook listens over HTTPS (POST /admission/CLUSTER);
+            GET /image-trust/pods and /admission list untrusted pods and decisions
+            (docs/image-trust.md). SIGHUP reloads spec.imageTrust and judges every pod again.
             SIGTERM or SIGINT stops it.
 
             Example:
