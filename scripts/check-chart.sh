@@ -44,6 +44,8 @@ kubectl=${RAMPART_TOOLS:-/opt/rampart-tools}/bin/kubectl
 # certificate Secret (rampart.tlsDir).
 tokens_dir=/var/run/secrets/rampart
 tls_dir=/var/run/secrets/rampart-tls
+# Where the manager mounts the admission webhook's certificate (rampart.webhookDir).
+webhook_dir=/var/run/secrets/rampart-webhook
 
 update=false
 case ${1:-} in
@@ -203,16 +205,17 @@ for case in "${cases[@]}"; do
     # volumes (readable by uid 65532 through fsGroup, by nobody else), the probe ports of the
     # configurations, the containers, the kubelet's probes, the Prometheus annotations, the
     # nodes' health URLs, and who authenticates the manager's pushes.
-    if ! python3 - "$work/$name.yaml" "$work/$name" "$tokens_dir" "$tls_dir" <<'PY'
-import base64, json, os, sys, yaml
-source, out, tokens_dir, tls_dir = sys.argv[1:5]
+    if ! python3 - "$work/$name.yaml" "$work/$name" "$tokens_dir" "$tls_dir" "$webhook_dir" <<'PY'
+import base64, json, os, subprocess, sys, tempfile, yaml
+source, out, tokens_dir, tls_dir, webhook_dir = sys.argv[1:6]
 os.makedirs(out + "/objects", exist_ok=True)
 os.makedirs(out + "/configs", exist_ok=True)
 problems = []
 docs = [d for d in yaml.safe_load_all(open(source)) if d]
 workloads = {}
-# Secret volumes by name: "tokens" at tokens_dir, "tls" (each pod's certificate) at tls_dir.
-mount_dirs = {"tokens": tokens_dir, "tls": tls_dir}
+# Secret volumes by name: "tokens" at tokens_dir, "tls" (each pod's certificate) at tls_dir,
+# "webhook" (the manager's admission webhook certificate) at webhook_dir.
+mount_dirs = {"tokens": tokens_dir, "tls": tls_dir, "webhook": webhook_dir}
 secret_names = {}
 tls_secrets = {}
 for i, doc in enumerate(docs):
@@ -294,6 +297,41 @@ with open(f"{out}/secret-name", "w") as f:
     f.write(next(iter(secret_names.get("tokens", ())), ""))
 with open(f"{out}/tls-secrets.json", "w") as f:
     json.dump(tls_secrets, f)
+
+# The admission webhook: its caBundle verifies the certificate the manager serves for the
+# Service the configuration names, at the path of this cluster, on the port the manager listens.
+for hook_config in (d for d in docs if d.get("kind") == "ValidatingWebhookConfiguration"):
+    volumes = {v["name"]: v for v in workloads["manager"]["spec"].get("volumes", [])}
+    secret_name = (volumes.get("webhook") or {}).get("secret", {}).get("secretName")
+    with open(f"{out}/webhook-secret", "w") as f:
+        f.write(secret_name or "")
+    for hook in hook_config["webhooks"]:
+        service = hook["clientConfig"]["service"]
+        host = f"{service['name']}.{service['namespace']}.svc"
+        services = [d for d in docs if d.get("kind") == "Service" and d["metadata"]["name"] == service["name"]]
+        if not services or not any(p["port"] == service["port"] and p.get("targetPort") == "webhook" for p in services[0]["spec"]["ports"]):
+            problems.append(f"webhook {hook['name']}: no Service {service['name']} with port {service['port']} → webhook")
+        if not secret_name or not os.path.isdir(f"{out}/secrets/{secret_name}"):
+            problems.append(f"webhook {hook['name']}: the manager mounts no webhook certificate Secret the chart renders")
+            continue
+        with tempfile.NamedTemporaryFile("wb", suffix=".crt") as bundle:
+            bundle.write(base64.b64decode(hook["clientConfig"]["caBundle"]))
+            bundle.flush()
+            run = subprocess.run(["openssl", "verify", "-CAfile", bundle.name, "-purpose", "sslserver", "-verify_hostname", host,
+                                  f"{out}/secrets/{secret_name}/tls.crt"], capture_output=True, text=True)
+            if run.returncode != 0:
+                problems.append(f"webhook {hook['name']}: the caBundle does not verify the manager's certificate for {host}: {run.stdout}{run.stderr}")
+        manager = spec_of("manager.yaml") or {}
+        admission = manager.get("admission") or {}
+        if not service["path"].startswith("/admission/") or service["path"].split("/")[-1] not in [c["name"] for c in manager.get("clusters", [])]:
+            problems.append(f"webhook {hook['name']}: path {service['path']} is not /admission/CLUSTER of a configured cluster")
+        ports = [p for p in workloads["manager"]["spec"]["containers"][0].get("ports", []) if p["name"] == "webhook"]
+        if not admission or not ports or int(str(admission.get("listen")).rsplit(":", 1)[1]) != ports[0]["containerPort"]:
+            problems.append(f"webhook {hook['name']}: the manager's spec.admission.listen and its container port 'webhook' disagree")
+        values = next((e["values"] for e in hook["namespaceSelector"]["matchExpressions"] if e["key"] == "kubernetes.io/metadata.name" and e["operator"] == "NotIn"), [])
+        for required in ("kube-system", service["namespace"]):
+            if required not in values:
+                problems.append(f"webhook {hook['name']}: namespace {required} is not excluded: the webhook could lock the cluster")
 
 def check_probes(component, probes_address):
     """The pod's probes and Prometheus annotations point at the configuration's probe listener."""
@@ -498,7 +536,16 @@ PY
         # inCluster reads the pod's service-account files, which exist only in a pod: a
         # kubeconfig stands in for them here, everything else is checked as written.
         printf 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://10.96.0.1:443", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' > "$configs/in-cluster.kubeconfig"
-        sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$tokens/#g" -e "s#$tls_dir/#${tls_folder[manager]:-$tls_dir}/#g" "$configs/manager.yaml" > "$configs/manager-check.yaml"
+        # The webhook's certificate from the chart's own Secret, as the pod sees it.
+        webhook_folder=$webhook_dir
+        if [[ -s $work/$name/webhook-secret ]]; then
+            webhook_folder=$work/$name/webhook-$(cat "$work/$name/webhook-secret")
+            mkdir -p "$webhook_folder" && cp "$work/$name/secrets/$(cat "$work/$name/webhook-secret")"/tls.* "$webhook_folder"/
+            chmod 0440 "$webhook_folder"/* && chmod 0755 "$webhook_folder"
+            if ((${#as_pod[@]})); then chgrp 65532 "$webhook_folder"/*; fi
+        fi
+        sed -e 's/inCluster: true/kubeconfig: in-cluster.kubeconfig/' -e "s#$tokens_dir/#$tokens/#g" -e "s#$tls_dir/#${tls_folder[manager]:-$tls_dir}/#g" \
+            -e "s#$webhook_dir/#$webhook_folder/#g" "$configs/manager.yaml" > "$configs/manager-check.yaml"
         grep -q 'kubeconfig: in-cluster.kubeconfig' "$configs/manager-check.yaml" || { echo "FAIL $name: manager.yaml has no inCluster cluster" >&2; failures=$((failures + 1)); }
         if ! "${as_pod[@]}" "$bin/rampart-manager" validate --config "$configs/manager-check.yaml" > "$work/mgr.log" 2>&1; then
             echo "FAIL $name: rampart-manager validate refused manager.yaml" >&2; cat "$work/mgr.log" >&2; failures=$((failures + 1))

@@ -17,10 +17,13 @@ shift || true
 out=Fuzz/kube/bin
 mkdir -p "$out" Fuzz/kube/corpus
 fuzz_cyaml "$out"
-fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX Sources/RampartHTTP \
-    Sources/RampartKube/Resources Sources/RampartKube/Tags \
-    Sources/RampartKube/Client/KubeError.swift Sources/RampartKube/Client/TLSSettings.swift \
-    Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration
+# RampartHTTP without its libcurl client (HTTPConnection): the readers need only its types.
+fuzz_sources "$out" Sources/RampartWire Sources/RampartConfig Sources/RampartPolicy Sources/RampartJSON Sources/RampartPOSIX \
+    $(ls Sources/RampartHTTP/*.swift) Sources/RampartHTTP/Client/TLSSettings.swift Sources/RampartHTTP/Client/HTTPClientError.swift \
+    Sources/RampartKube/Resources Sources/RampartKube/Tags Sources/RampartKube/Trust \
+    Sources/RampartKube/Client/KubeError.swift \
+    Sources/RampartKube/Client/ClusterCredentials.swift Sources/RampartManager/Configuration \
+    Sources/RampartManager/ImageTrust/AdmissionReview.swift
 fuzz_build "$out" KubeParsersFuzz RampartWire Fuzz/kube/KubeParsersFuzz.swift \
     "${CYAML_FLAGS[@]}" -I Sources/COpenSSL
 if [[ -z $(ls -A Fuzz/kube/corpus) ]]; then
@@ -47,5 +50,9 @@ current-context: x
 YAML
     printf '\x06{"kind":"Secret","data":{"token":"YWJj","ca.crt":"LS0t"}}' >Fuzz/kube/corpus/secret
 fi
+# Image trust's seeds, added to a corpus made before them too.
+[[ -e Fuzz/kube/corpus/image ]] || printf '\x07registry.example.com:5000/team/app:v1@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nteam in (pay,shop),!legacy' >Fuzz/kube/corpus/image
+[[ -e Fuzz/kube/corpus/review ]] || printf '\x08{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"batch","version":"v1","kind":"CronJob"},"namespace":"pay","operation":"UPDATE","dryRun":true,"object":{"metadata":{"generateName":"x-"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"initContainers":[{"name":"i","image":"nginx:1.25"}],"containers":[{"name":"c","image":"quay.io/a/b@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]}}}}}},"oldObject":{"spec":{"containers":[]}}}}' >Fuzz/kube/corpus/review
+[[ -e Fuzz/kube/corpus/trustpod ]] || printf '\x09{"metadata":{"name":"a","namespace":"b"},"spec":{"containers":[{"name":"c","image":"nginx:1.25"}],"ephemeralContainers":[{"name":"d","image":"busybox"}]},"status":{"phase":"Running","containerStatuses":[{"name":"c","imageID":"docker-pullable://nginx@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]}}' >Fuzz/kube/corpus/trustpod
 
 fuzz_run "$out" KubeParsersFuzz Fuzz/kube/corpus "$seconds" "$@"

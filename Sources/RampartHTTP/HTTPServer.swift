@@ -76,6 +76,10 @@ public final class HTTPServer: @unchecked Sendable {
         case open
         /// Every request needs one of these tokens, with a role that allows it.
         case tokens(BearerTokens)
+        /// No credentials, anywhere, but over TLS only: for a caller that sends none, such as
+        /// the Kubernetes API server calling an admission webhook. The handler must serve
+        /// nothing a stranger may not have (it judges what it is sent, and tells nothing else).
+        case webhook
     }
 
     /// What happened to connections, by name; read with `counters`.
@@ -136,6 +140,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         if case .open = access, !address.isLoopback, tls?.configuration.requiresClientCertificates != true {
             throw HTTPConfigurationError("\(name) on \(address) would accept anyone's requests: the address is not loopback and no tokens are configured; \(hint), or listen on 127.0.0.1")
+        }
+        if case .webhook = access, tls == nil {
+            throw HTTPConfigurationError("\(name) on \(address) is a webhook listener: it takes anyone's requests, so it must speak TLS; \(hint)")
         }
         let (fd, port) = try address.bindListening(backlog: 1024)
         var pipeEnds: [Int32] = [0, 0]
@@ -571,7 +578,7 @@ public final class HTTPServer: @unchecked Sendable {
             guard head.method == "GET" || head.method == "HEAD" else {
                 return .text(405, "this listener is read-only: GET and HEAD only")
             }
-        case .open, .tokens:
+        case .open, .tokens, .webhook:
             let needs = permission(head.method, head.path)
             connection.needs = needs
             let value = head.headers["authorization"] ?? ""

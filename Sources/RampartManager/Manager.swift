@@ -24,6 +24,8 @@ public final class Manager: @unchecked Sendable {
     private var watchers: [String: ClusterWatcher] = [:]
     private var clusterErrors: [String: String] = [:]
     public private(set) var pushers: [FirewallPusher] = []
+    /// The image trust rules, their verdicts on running pods, the admission webhook's decisions.
+    public let imageTrust: ImageTrust
     private let stopSignal = StopSignal()
     private var threads: [NamedThread.Handle] = []
 
@@ -55,6 +57,8 @@ public final class Manager: @unchecked Sendable {
         self.log = log
         self.clock = clock
         store = try TagStore(path: configuration.state)
+        imageTrust = try ImageTrust(configuration: configuration.imageTrust, admission: configuration.admission, statePath: configuration.state,
+                                    retentionDays: configuration.auditRetentionDays, clock: clock, log: log)
         if let pushLog {
             // Created empty (or emptied), as FileManager.createFile did.
             self.pushLog = open(pushLog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -98,6 +102,7 @@ public final class Manager: @unchecked Sendable {
             let state = ClusterState(
                 scheme: scheme, scope: .init(namespaces: cluster.namespaces, excludedNamespaces: cluster.excludedNamespaces)
             ) { [weak self] updates in self?.receive(updates) }
+            imageTrust.register(cluster: cluster.name, state: state)
             var settings = Reflector<Pod>.Settings()
             settings.stallTimeout = cluster.stallTimeout ?? 0
             settings.watchTimeoutSeconds = cluster.watchTimeoutSeconds
@@ -123,6 +128,7 @@ public final class Manager: @unchecked Sendable {
         inbox.signal()
         inbox.unlock()
         for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        imageTrust.stop()
         if pushLog >= 0 { close(pushLog) }
     }
 

@@ -39,6 +39,10 @@ struct Run: ParsableCommand {
             one of them required off loopback); the probe listener (GET /healthz /readyz
             /metrics, no credentials) where spec.probes says. Firewalls whose admin is
             https:// are reached with spec.firewallTLS (or their own tls:).
+            With spec.imageTrust every pod is judged and tagged image-trust:...; with
+            spec.admission the admission webhook listens over HTTPS (POST /admission/CLUSTER);
+            GET /image-trust/pods and /admission list untrusted pods and decisions
+            (docs/image-trust.md). SIGHUP reloads spec.imageTrust and judges every pod again.
             SIGTERM or SIGINT stops it.
 
             Example:
@@ -97,6 +101,18 @@ struct Run: ParsableCommand {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
         }
+        // The admission webhook (docs/image-trust.md): HTTPS always, no credentials.
+        var webhook: HTTPServer?
+        if let admission = configuration.admission {
+            do {
+                let context = try TLSServerContext(admission.tls, setting: "spec.admission.tls")
+                webhook = try api.admissionListener(address: admission.listen, tls: context)
+                webhook?.log = { log(ManagerLog.line("info", event: "admission", message: $0)) }
+            } catch {
+                StandardError.write("\(config): \(error)\nrampart-manager: fix spec.admission and start again (docs/image-trust.md)\n")
+                throw ExitCode(2)
+            }
+        }
         let services = ServiceGroup()
         do {
             // The store and the watches first, then the probes, then the API: stopped in
@@ -104,15 +120,22 @@ struct Run: ParsableCommand {
             try services.start("manager", manager.start, stop: manager.stop)
             if let probes { try services.start("probes", probes.start, stop: probes.stop) }
             try services.start("api", listener.start, stop: listener.stop)
+            if let webhook { try services.start("admission", webhook.start, stop: webhook.stop) }
         } catch {
             log(ManagerLog.line("error", event: "start", message: "\(error)"))
             throw ExitCode(1)
         }
-        log(ManagerLog.line("info", event: "started", message: "API on \(tls == nil ? "http" : "https")://\(listener.local) (\(Run.access(tokens: configuration.tokensFile, tls: tls?.configuration))); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
+        log(ManagerLog.line("info", event: "started", message: "\(webhook.map { "admission webhook on https://\($0.local); " } ?? "")API on \(tls == nil ? "http" : "https")://\(listener.local) (\(Run.access(tokens: configuration.tokensFile, tls: tls?.configuration))); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
         var received = ProcessSignals.wait(signals)
         while received == SIGHUP {
-            // Nothing is reloaded in place yet: the configuration is read at start.
-            log(ManagerLog.line("info", event: "signal", message: "SIGHUP ignored: restart the manager to read its configuration again"))
+            // Only the image trust rules are reloaded in place; the rest is read at start.
+            do {
+                let reread = try ManagerConfiguration.load(path: config)
+                manager.imageTrust.replace(reread.imageTrust)
+                log(ManagerLog.line("info", event: "signal", message: "SIGHUP: image trust rules reloaded; other settings take effect at the next start"))
+            } catch {
+                log(ManagerLog.line("error", event: "reload-failed", message: "SIGHUP: \(error); the rules in force are kept"))
+            }
             received = ProcessSignals.wait(signals)
         }
         log(ManagerLog.line("info", event: "stopping", message: "signal \(received)"))
@@ -188,6 +211,18 @@ struct Validate: ParsableCommand {
             failed = true
         }
         _ = tls
+        if let trust = configuration.imageTrust {
+            print("image trust: \(trust.policy.rules.count) rules, first match; an image no rule matches: \(trust.policy.defaultEffect.rawValue)")
+        }
+        if let admission = configuration.admission {
+            do {
+                _ = try TLSServerContext(admission.tls, setting: "spec.admission.tls")
+                print("admission webhook on https://\(admission.listen): certificate \(admission.tls.certificate); exempt: \(admission.exemptNamespaces.joined(separator: ", "))")
+            } catch {
+                print("\(config): \(error)")
+                failed = true
+            }
+        }
         if failed { throw ExitCode(2) }
         print("\(config): ok")
     }

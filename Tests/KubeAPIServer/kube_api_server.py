@@ -30,6 +30,9 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import admission  # noqa: E402  (beside this file: validating admission webhooks)
+
 # --------------------------------------------------------------------------
 # Resource table
 # --------------------------------------------------------------------------
@@ -66,6 +69,8 @@ RESOURCES = {
         Resource("statefulsets", "StatefulSet", "apps", "v1", True, ["sts"]),
         Resource("daemonsets", "DaemonSet", "apps", "v1", True, ["ds"]),
         Resource("jobs", "Job", "batch", "v1", True),
+        Resource("cronjobs", "CronJob", "batch", "v1", True, ["cj"]),
+        Resource("validatingwebhookconfigurations", "ValidatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", False),
         Resource("serviceaccounts", "ServiceAccount", "", "v1", True, ["sa"]),
         Resource("secrets", "Secret", "", "v1", True),
     ]
@@ -1041,7 +1046,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
+        for k, v in (headers.items() if isinstance(headers, dict) else headers or []):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
@@ -1108,7 +1113,92 @@ class ApiHandler(BaseHTTPRequestHandler):
         self.close_connection = True  # the body is not read
         self.do_GET()
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = _method_not_allowed
+    do_PUT = do_PATCH = do_DELETE = _method_not_allowed
+
+    def do_POST(self):
+        """Create, as kubectl create does: validating admission webhooks run first (admission.py)."""
+        self._status = None
+        self._logged = False
+        st = self.server.state
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
+        auth, ok = self._auth()
+        entry = {"method": "POST", "path": path, "query": url.query, "auth": auth, "status": None, "time": time.time()}
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            if not ok:
+                self._send_status(401, "Unauthorized")
+                return
+            self._create(path, q, body, auth)
+        finally:
+            entry["status"] = self._status or 200
+            st.reqlog.add(entry)
+
+    def _create(self, path, q, body, auth):
+        st = self.server.state
+        r = route(path)
+        if not isinstance(r, tuple) or r[0] == "discovery":
+            self._send_status(404, "the server could not find the requested resource")
+            return
+        resource, ns, name = r
+        if name is not None or (resource.namespaced and ns is None):
+            self._send_status(405, "the server does not allow this method on the requested resource")
+            return
+        dry_run = q.get("dryRun")
+        if dry_run not in (None, "All"):
+            self._send_status(400, f"Invalid dryRun parameter: {dry_run!r}; the only accepted value is All")
+            return
+        try:
+            obj = json.loads(body)
+            assert isinstance(obj, dict)
+        except (ValueError, AssertionError):
+            self._send_status(400, "the body of the request was in an unknown format")
+            return
+        if obj.get("kind") not in (None, resource.kind):
+            self._send_status(400, f"the kind {obj.get('kind')!r} does not match the resource {resource.plural}")
+            return
+        obj = copy.deepcopy(obj)
+        obj["kind"], obj["apiVersion"] = resource.kind, resource.api_version
+        md = obj.setdefault("metadata", {})
+        if resource.namespaced:
+            if md.get("namespace") not in (None, "", ns):
+                self._send_status(400, "the namespace of the provided object does not match the namespace sent on the request")
+                return
+            md["namespace"] = ns
+            namespace = st.store.get("namespaces", "", ns)
+            if namespace is None:
+                self._send_status(404, f'namespaces "{ns}" not found', details={"name": ns, "kind": "namespaces"})
+                return
+            ns_labels = (namespace.get("metadata") or {}).get("labels") or {}
+        else:
+            ns_labels = {}
+        if not md.get("name") and md.get("generateName"):
+            md["name"] = md["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+        if not md.get("name"):
+            self._send_status(422, f"{resource.kind} \"\" is invalid: metadata.name: Required value: name or generateName is required")
+            return
+        md["uid"] = str(uuid.uuid4())
+        md["creationTimestamp"] = now_rfc3339()
+        user = {"username": "kubernetes-admin" if auth == "cert" else "test-token-user",
+                "groups": ["system:masters" if auth == "cert" else "system:serviceaccounts", "system:authenticated"]}
+        configurations = list(st.store.objects["validatingwebhookconfigurations"].values())
+        log = (lambda text: sys.stderr.write("api: " + text + "\n")) if getattr(self.server, "verbose", False) else None
+        error, warnings = admission.admit(configurations, resource, ns, ns_labels, obj, None, "CREATE", dry_run == "All", user, log)
+        headers = [("Warning", '299 - "%s"' % w.replace('"', "'")) for w in warnings]
+        if error is not None:
+            code, message, reason = error
+            self._send_json(code, status_body(code, message, reason), headers)
+            return
+        if st.store.get(resource.plural, ns if resource.namespaced else "", md["name"]) is not None:
+            self._send_status(409, f'{resource.plural} "{md["name"]}" already exists', details={"name": md["name"], "kind": resource.plural})
+            return
+        if dry_run == "All":
+            self._send_json(201, obj, headers)
+            return
+        _, stored = st.store.put(obj)
+        self._send_json(201, stored, headers)
 
     def _send_text(self, code, text):
         data = text.encode()

@@ -15,11 +15,18 @@ public struct Pod: KubeObject {
         public var serviceAccountName: String?
         public var hostNetwork: Bool?
         public var containers: [Container]?
-        public init(nodeName: String? = nil, serviceAccountName: String? = nil, hostNetwork: Bool? = nil, containers: [Container]? = nil) {
+        /// Run before `containers`, each to completion; their images count for image trust.
+        public var initContainers: [Container]?
+        /// Added to a running pod (`kubectl debug`); their images count for image trust too.
+        public var ephemeralContainers: [Container]?
+        public init(nodeName: String? = nil, serviceAccountName: String? = nil, hostNetwork: Bool? = nil, containers: [Container]? = nil,
+                    initContainers: [Container]? = nil, ephemeralContainers: [Container]? = nil) {
             self.nodeName = nodeName
             self.serviceAccountName = serviceAccountName
             self.hostNetwork = hostNetwork
             self.containers = containers
+            self.initContainers = initContainers
+            self.ephemeralContainers = ephemeralContainers
         }
     }
 
@@ -37,10 +44,35 @@ public struct Pod: KubeObject {
         public var podIP: String?
         public var podIPs: [PodIP]?
         public var hostIP: String?
-        public init(phase: String? = nil, podIP: String? = nil, podIPs: [PodIP]? = nil) {
+        /// What the node runs for each container: `imageID` names the digest it pulled, so an
+        /// image referenced by a tag is judged by what the tag meant on that node.
+        public var containerStatuses: [ContainerStatus]?
+        public var initContainerStatuses: [ContainerStatus]?
+        public var ephemeralContainerStatuses: [ContainerStatus]?
+        public init(phase: String? = nil, podIP: String? = nil, podIPs: [PodIP]? = nil, containerStatuses: [ContainerStatus]? = nil,
+                    initContainerStatuses: [ContainerStatus]? = nil, ephemeralContainerStatuses: [ContainerStatus]? = nil) {
             self.phase = phase
             self.podIP = podIP
             self.podIPs = podIPs
+            self.containerStatuses = containerStatuses
+            self.initContainerStatuses = initContainerStatuses
+            self.ephemeralContainerStatuses = ephemeralContainerStatuses
+        }
+    }
+
+    /// One container's status, reduced to the image the node runs.
+    public struct ContainerStatus: Codable, Sendable, Equatable {
+        public var name: String
+        /// The image as the runtime names it (often the spec's reference, normalised).
+        public var image: String?
+        /// The image the node pulled: `docker.io/library/nginx@sha256:…` (containerd, CRI-O),
+        /// `docker-pullable://nginx@sha256:…` (dockershim), or a bare `sha256:…` image id for
+        /// an image that has no registry digest (loaded locally). Empty until it is pulled.
+        public var imageID: String?
+        public init(name: String, image: String? = nil, imageID: String? = nil) {
+            self.name = name
+            self.image = image
+            self.imageID = imageID
         }
     }
 
@@ -53,6 +85,12 @@ public struct Pod: KubeObject {
         self.metadata = metadata
         self.spec = spec
         self.status = status
+    }
+
+    /// Succeeded or Failed: its containers are gone for good.
+    public var hasFinished: Bool {
+        guard let phase = status?.phase else { return false }
+        return phase == "Succeeded" || phase == "Failed"
     }
 
     /// The pod's own IPs (both families), or none while it has no sandbox, when it uses the

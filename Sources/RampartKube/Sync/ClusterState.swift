@@ -68,6 +68,11 @@ public final class ClusterState: @unchecked Sendable {
     private var published: [String: [String]] = [:]
     private var nextOrder: UInt64 = 1
 
+    /// The image trust rules this cluster's pods are judged by (nil: none, no trust tag),
+    /// and each judged pod's verdict (docs/image-trust.md).
+    private var imageTrust: ImageTrustPolicy?
+    private var verdicts: [String: PodVerdict] = [:]
+
     public init(scheme: TagScheme, scope: Scope = Scope(), onUpdate: @escaping ([AddressUpdate]) -> Void) {
         self.scheme = scheme
         self.scope = scope
@@ -88,6 +93,30 @@ public final class ClusterState: @unchecked Sendable {
 
     public var counts: (pods: Int, namespaces: Int, services: Int, nodes: Int, addresses: Int) {
         lock.withLock { (pods.count, namespaces.count, services.count, nodes.count, published.count) }
+    }
+
+    // MARK: image trust
+
+    /// Judges every pod by `policy` (nil: none) and gives its addresses the verdict's tag
+    /// (`image-trust:trusted`, `:alert`, `:untrusted`); from then on every pod change is
+    /// judged again. Addresses whose tag changes are reported at once, with `reason`.
+    public func setImageTrust(_ policy: ImageTrustPolicy?, reason: String = "image trust rules changed") {
+        update { touched in
+            guard imageTrust != policy else { return }
+            imageTrust = policy
+            for key in pods.keys.sorted() { recomputePod(key, reason: reason, touched: &touched) }
+        }
+    }
+
+    /// Every judged pod (`namespace/name`) with its verdict: pods that have not finished, in
+    /// the watched namespaces, while trust rules are set.
+    public func podVerdicts() -> [String: PodVerdict] {
+        lock.withLock { verdicts }
+    }
+
+    /// A namespace's labels as last seen; nil when the namespace is not known.
+    public func namespaceLabels(_ name: String) -> [String: String]? {
+        lock.withLock { namespaces[name].map { $0.metadata.labels ?? [:] } }
     }
 
     // MARK: applying reflector changes
@@ -283,15 +312,24 @@ public final class ClusterState: @unchecked Sendable {
 
     private func recomputePod(_ key: String, reason: String, touched: inout [String: String]) {
         var wanted: [String: [String]] = [:]
+        var verdict: PodVerdict?
         if let pod = pods[key], scope.admits(pod.metadata.namespace ?? "") {
+            let namespace = namespaces[pod.metadata.namespace ?? ""]
+            if let imageTrust, !pod.hasFinished {
+                verdict = imageTrust.judge(pod: pod, namespaceLabels: namespace?.metadata.labels ?? [:])
+            }
             let addresses = pod.addresses
             if !addresses.isEmpty {
                 let services = (podServices[key] ?? [:]).keys.sorted()
-                let tags = scheme.podTags(
-                    pod, namespace: namespaces[pod.metadata.namespace ?? ""], services: services, workload: workload(of: pod))
+                var tags = scheme.podTags(pod, namespace: namespace, services: services, workload: workload(of: pod))
+                if let verdict {
+                    tags.append(verdict.tag)
+                    tags.sort()
+                }
                 for address in addresses { wanted[address] = tags }
             }
         }
+        verdicts[key] = verdict
         setClaims(.pod(key), wanted, reason: reason, touched: &touched)
     }
 

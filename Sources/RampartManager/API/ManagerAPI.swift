@@ -12,6 +12,8 @@ import FoundationEssentials
 /// | `GET /tags?address=IP` | the address's tags and cluster now |
 /// | `GET /audit?address=IP&at=TIME` | the tags it had at TIME (RFC 3339 or Unix seconds) |
 /// | `GET /audit?address=IP[&from=TIME][&to=TIME]` | every change of the address |
+/// | `GET /image-trust/pods[?cluster=C][&alerts=true]` | running pods judged untrusted (and alert) |
+/// | `GET /admission[?from=TIME][&to=TIME][&decision=deny]` | the webhook's recorded decisions |
 ///
 /// Served by the shared HTTP server (RampartHTTP): `listener` for the API (bearer tokens
 /// of any role, or open on loopback), `probeListener` for `/healthz`, `/readyz` and
@@ -63,7 +65,8 @@ public struct ManagerAPI: Sendable {
             if waiting.isEmpty { return HTTPReply(200, "ready\n", contentType: "text/plain") }
             return HTTPReply(503, waiting.joined(separator: "\n") + "\n", contentType: "text/plain")
         case "/metrics":
-            return HTTPReply(200, manager.metrics() + listeners.prometheusText(prefix: "rampart_manager"), contentType: "text/plain; version=0.0.4")
+            return HTTPReply(200, manager.metrics() + manager.imageTrust.metrics() + listeners.prometheusText(prefix: "rampart_manager"),
+                             contentType: "text/plain; version=0.0.4")
         case "/clusters": return json(manager.clusters())
         case "/tags":
             guard let address = request.query["address"] else { return .error(400, "give ?address=IP") }
@@ -83,6 +86,7 @@ public struct ManagerAPI: Sendable {
             } catch {
                 return .error(500, error.description)
             }
+        case "/image-trust/pods", "/admission": return imageTrustRoute(request)
         default: return .error(404, "no such route; try /healthz, /readyz, /metrics, /clusters, /tags?address=, /audit?address=&at=")
         }
     }

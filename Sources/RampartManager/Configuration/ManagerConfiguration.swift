@@ -160,6 +160,10 @@ public struct ManagerConfiguration: Sendable, Equatable {
     public var firewallCheckSeconds: Double = 10
     public var clusters: [ClusterConfiguration] = []
     public var firewalls: [FirewallTarget] = []
+    /// The image trust rules (docs/image-trust.md); nil: pods are not judged, no trust tag.
+    public var imageTrust: ImageTrustConfiguration?
+    /// The validating admission webhook's HTTPS listener; nil: no webhook.
+    public var admission: AdmissionConfiguration?
 
     public static let kind = "ManagerConfiguration"
 
@@ -183,7 +187,8 @@ public struct ManagerConfiguration: Sendable, Equatable {
         return configuration
     }
 
-    static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
+    static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls",
+                           "imageTrust", "admission"]
     static let clusterKeys = ["name", "clusterID", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
                               "podSelector", "namespaces", "excludeNamespaces", "stallTimeout", "watchTimeoutSeconds"]
     static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls"]
@@ -257,6 +262,12 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 }
                 if let name = item.scalar(forKey: "name") { names.append(name) }
             }
+        }
+        if let node = spec["imageTrust"], !node.isNull {
+            configuration.imageTrust = ImageTrustConfiguration.read(node, reader: r, clusters: clusterNames)
+        }
+        if let node = spec["admission"], !node.isNull {
+            configuration.admission = AdmissionConfiguration.read(node, reader: r, resolve: resolve)
         }
         return configuration
     }

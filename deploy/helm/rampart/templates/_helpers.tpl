@@ -265,3 +265,19 @@ fsGroup, like the tokens: the daemons refuse a private key every user can read.
 {{- end -}}
 {{- toJson $names -}}
 {{- end -}}
+
+{{/* The admission webhook (docs/image-trust.md): its Service, certificate Secret, where the
+manager mounts it, and the namespaces never sent to it (this release's, kube-system, and
+manager.admissionWebhook.excludeNamespaces). */}}
+{{- define "rampart.webhookService" -}}
+{{- include "rampart.componentName" (dict "root" . "component" "manager-webhook") -}}
+{{- end -}}
+{{- define "rampart.webhookSecret" -}}
+{{- printf "%s-tls" (include "rampart.webhookService" .) -}}
+{{- end -}}
+{{- define "rampart.webhookDir" -}}
+/var/run/secrets/rampart-webhook
+{{- end -}}
+{{- define "rampart.webhookExempt" -}}
+{{- concat (list .Values.namespace "kube-system") .Values.manager.admissionWebhook.excludeNamespaces | uniq | toJson -}}
+{{- end -}}
