@@ -17,9 +17,9 @@ Data:
 Model: logistic regression over hashed character 2- and 3-grams of the scored label (the
 label left of the registrable domain's public suffix, as DGAScorer does in Swift), plus six
 dense features. The weights are quantised to int8 and written to
-Sources/RampartInspect/DNSSecurity/dga-model.txt and, as the same text, to
-DGAModelText.swift (the engine's built-in copy); Tests/RampartInspectTests/DGAModelTests
-checks the shipped model against tests/dga-sample.txt, written here from the held-out split.
+scripts/dga/dga-model.txt and, as the same text, to
+Sources/RampartInspect/DNSSecurity/DGAModelText.swift (the engine's built-in copy); Tests/RampartInspectTests/DGAModelTests
+checks the shipped model against scripts/dga/dga-sample.txt, written here from the held-out split.
 """
 
 import argparse
@@ -259,7 +259,7 @@ def main():
     text = ["# Rampart DGA model: logistic regression over hashed character 2- and 3-grams",
             "# of the label left of the public suffix, plus dense features. Written by",
             "# scripts/dga/train.py; see docs/dns-security.md.",
-            "version 1", f"buckets {BUCKETS}", f"dense {DENSE}", f"scale {scale:.9g}", f"bias {bias:.9g}",
+            "version 1", f"buckets {BUCKETS}", f"features {DENSE}", f"scale {scale:.9g}", f"bias {bias:.9g}",
             "dense " + " ".join(f"{v:.9g}" for v in dense)]
     hexes = "".join("%02x" % (int(v) & 0xFF) for v in q)
     for i in range(0, len(hexes), 128):
@@ -270,10 +270,10 @@ def main():
         text.append("transitions " + hexes[i:i + 128])
     body = "\n".join(text) + "\n"
     base = os.path.join(args.out, "Sources", "RampartInspect", "DNSSecurity")
-    with open(os.path.join(base, "dga-model.txt"), "w") as f:
+    with open(os.path.join(args.out, "scripts", "dga", "dga-model.txt"), "w") as f:
         f.write(body)
     with open(os.path.join(base, "DGAModelText.swift"), "w") as f:
-        f.write("// Written by scripts/dga/train.py: the same text as dga-model.txt (DGAModelTests\n")
+        f.write("// Written by scripts/dga/train.py: the same text as scripts/dga/dga-model.txt (DGAModelTests\n")
         f.write("// checks they agree). The engine's built-in model: no file to read at run time.\n")
         f.write("extension DGAModel {\n    static let builtInText = \"\"\"\n")
         f.write(body)
@@ -281,7 +281,7 @@ def main():
     # A small held-out sample, with the scores the training side computed, for the Swift test.
     sample = [(0, n) for n in rng.sample(test_b, 300)] + [(1, n) for n, _ in rng.sample(test_d, 300)]
     sample += [(0, n) for n in rng.sample(popular, 200)]
-    with open(os.path.join(args.out, "Tests", "RampartInspectTests", "Resources", "dga-sample.txt"), "w") as f:
+    with open(os.path.join(args.out, "scripts", "dga", "dga-sample.txt"), "w") as f:
         f.write("# held-out names (never trained on): label (1 dga, 0 benign), score from train.py, name\n")
         for label, n in sample:
             f.write(f"{label} {score_quantized(scored_label(n), q, scale, bias, dense):.6f} {n}\n")

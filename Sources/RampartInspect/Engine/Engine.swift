@@ -55,6 +55,10 @@ public struct Engine {
     /// The indicator lists the DNS security and URL filtering profiles look names up in;
     /// nil while none is loaded (their `not-resolved` case). Set by `adoptIndicators`.
     @usableFromInline var indicatorStore: IndicatorStore?
+    /// The DNS security profiles against `indicatorStore`, the tunnelling table, the model.
+    @usableFromInline var dnsSecurity: DNSSecurityState
+    /// What the last `.rewrite` verdict changes in its frame (a sinkholed DNS answer).
+    public internal(set) var dnsRewrite = DNSAnswerRewrite()
 
     /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
     ///   session is then inspected by it and its matches written as alerts.
@@ -86,6 +90,8 @@ public struct Engine {
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
         self.stats.sessionsByApplication = [UInt64](repeating: 0, count: ApplicationCatalog.count)
         self.detectApplications = Engine.detectApplicationTable()
+        self.dnsSecurity = DNSSecurityState(configuration: configuration.dnsSecurity)
+        self.dnsSecurity.profiles = DNSProfileTable(policy.profiles.dns, store: nil)
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
                                     maxDelivery: streamConfiguration.maxBufferedPerDirection)
@@ -231,6 +237,7 @@ public struct Engine {
         stats.ruleHits = hits
         let oldPolicy = policy
         policy = newPolicy
+        dnsSecurity.profiles = DNSProfileTable(newPolicy.profiles.dns, store: indicatorStore)
         for slot in sessions.occupiedSlots() {
             var session = sessions[slot]
             // The identity a session was decided with moves to the new matcher, unless it
@@ -407,6 +414,10 @@ public struct Engine {
             // applies from this packet on.
             let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
             settle(slot, application: unknown)
+        }
+        if allowed && sessions[slot].applicationID != 0 && hasDNSProfiles,
+           let decided = inspectDNS(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
+            return count(decided)
         }
         if allowed && detector != nil,
            let blocked = detect(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
@@ -618,7 +629,7 @@ public struct Engine {
     @inlinable
     mutating func count(_ verdict: Verdict) -> Verdict {
         switch verdict {
-        case .forward: stats.packetsForwarded &+= 1
+        case .forward, .rewrite: stats.packetsForwarded &+= 1
         case .drop: stats.packetsDropped &+= 1
         case .reset: stats.packetsReset &+= 1
         case .hold: break  // counted in fragmentsHeld, then in fragmentsForwarded or fragmentsDropped

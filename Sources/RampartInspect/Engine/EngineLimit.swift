@@ -61,6 +61,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     case detectThresholds
     /// The xbits table is full: setting another host bit is refused.
     case detectXbits
+    /// The DNS tunnelling table (`dnsSecurity.tunnelParents`) has no room near a new parent
+    /// domain: that parent's queries are not tracked until a slot frees.
+    case dnsTunnelParents
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -87,6 +90,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFlowbits: return "detect_flowbits"
         case .detectThresholds: return "detect_thresholds"
         case .detectXbits: return "detect_xbits"
+        case .dnsTunnelParents: return "dns_tunnel_parents"
         }
     }
 
@@ -107,6 +111,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFlowbits: return .detectFlowbitsFull
         case .detectThresholds: return .detectThresholdTableFull
         case .detectXbits: return .detectXbitsFull
+        case .dnsTunnelParents: return .dnsTunnelTableFull
         }
     }
 }

@@ -7,6 +7,7 @@
 /// case .drop: break
 /// case .reset(let toClient, let toServer): sendResets(toClient, toServer)
 /// case .hold: break   // a fragment kept until its datagram is decided
+/// case .rewrite: engine.applyRewrite(to: mutableBytes); send(mutableBytes)
 /// }
 /// ```
 @frozen
@@ -22,4 +23,8 @@ public enum Verdict: Equatable, Sendable {
     /// `.forward` the fragments held before it are handed back
     /// (`Engine.nextReleasedFragment`) to go out first, otherwise they are dropped.
     case hold
+    /// Send the packet on after `Engine.applyRewrite(to:)` has changed it: a DNS answer the
+    /// DNS security profile sinkholes (its A/AAAA addresses replaced, same length, the
+    /// transport checksum updated). The rewrite is valid until the next `process`.
+    case rewrite
 }

@@ -192,6 +192,14 @@ public struct Session: Sendable {
     /// Each end's zone when the verdict was made; `Session.zoneNotTaken` before it.
     public var clientZone: UInt16
     public var serverZone: UInt16
+    /// DNS security: the strictest decision of the session's queries (none without a DNS
+    /// security profile), logged as the `dns` record's `rampart.dns`.
+    public var dnsDecision: DNSSecurityDecision
+    /// DNS over TCP: the sequence number where each direction's next message starts, and
+    /// `DNSStreamState` bits (synchronised, lost, blocked).
+    public var dnsNextToServer: UInt32
+    public var dnsNextToClient: UInt32
+    public var dnsStream: DNSStreamState
 
     /// `clientZone`/`serverZone` before the first decision.
     public static let zoneNotTaken: UInt16 = .max
@@ -226,6 +234,10 @@ public struct Session: Sendable {
         serverTagSet = 0
         clientZone = Session.zoneNotTaken
         serverZone = Session.zoneNotTaken
+        dnsDecision = .none
+        dnsNextToServer = 0
+        dnsNextToClient = 0
+        dnsStream = DNSStreamState(rawValue: 0)
     }
 
     /// The state of the side sending in `direction`.

@@ -90,6 +90,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case detectThresholdTableFull
     /// The xbits table is full: setting another host bit is refused.
     case detectXbitsFull
+    /// The DNS tunnelling table has no room for a new parent domain: not tracked.
+    case dnsTunnelTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -151,6 +153,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .detectFlowbitsFull: return "detect.flowbits_full"
         case .detectThresholdTableFull: return "detect.threshold_table_full"
         case .detectXbitsFull: return "detect.xbits_full"
+        case .dnsTunnelTableFull: return "dns.tunnel_table_full"
         }
     }
 }

@@ -1,9 +1,13 @@
+// Written by scripts/dga/train.py: the same text as scripts/dga/dga-model.txt (DGAModelTests
+// checks they agree). The engine's built-in model: no file to read at run time.
+extension DGAModel {
+    static let builtInText = """
 # Rampart DGA model: logistic regression over hashed character 2- and 3-grams
 # of the label left of the public suffix, plus dense features. Written by
 # scripts/dga/train.py; see docs/dns-security.md.
 version 1
 buckets 4096
-dense 7
+features 7
 scale 0.0390903436
 bias -11.5155364
 dense -1.37602833 -13.5417121 5.96997597 7.95899253 2.2721704 -13.3206499 -1.07321239
@@ -95,3 +99,5 @@ transitions 1bf5edfbe8f6dc00d6ebe2edd9ebd9f2e1e3d2fee4f4dbe7d1e6d90fff0612031905
 transitions da1ef91404140b1e041d134c15f7f10ce3e9d5f4d7e9db0bdbe9dae3e2e4d306e2eddbf1e0e1e2fffefb13000ff82c010b632cebfafdf3ceeaeff4ddf7e5eefa
 transitions f4ddf8c4f1f1fcddf2e2efd1e311ee0dfb0af80afc30125021ecf4fdf5efedefe0dcebe9e5ebe8e3e5dedaecebe9e0e4e4d9e411f70c07060904090c164b8d10
 transitions 081f0406060bfa01f4f70108f9070de4031407fbff00f2e1f2d1eff2e3dcd8d6dfd8dadb
+"""
+}
