@@ -22,6 +22,8 @@ declare -A PROVIDER=(
     [ping]=iputils-ping
     [nmap]=nmap                     # a real scanner for the signature matcher's capture (make-threat-capture.sh)
     [ethtool]=ethtool               # turning veth offloads off so captures hold wire-sized packets
+    [iodine]=iodine                 # a real DNS tunnel for the DNS security tests (firewall-dns-e2e.sh)
+    [dns2tcpc]=dns2tcp              # another (TXT records), same tests
     # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
     [sshd]=openssh-server
     [ssh]=openssh-client

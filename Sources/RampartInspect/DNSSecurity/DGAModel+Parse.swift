@@ -64,7 +64,7 @@ extension DGAModel {
                 return .failure(DGAModelProblem(line: lineNumber, "unknown key '\(key)'"))
             }
         }
-        lineNumber += 1
+        // Whole-model problems are reported at the end of the text.
         func missing(_ what: String) -> Result<DGAModel, DGAModelProblem> {
             .failure(DGAModelProblem(line: lineNumber, what))
         }
