@@ -28,6 +28,8 @@ done
 source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-e2e.sh"
 firewall_e2e_begin rpd dns
 dns_cleanup() {
+    # DNS_E2E_KEEP=DIR keeps the work folder's logs and events there.
+    [ -n "${DNS_E2E_KEEP:-}" ] && rm -rf "$DNS_E2E_KEEP" && cp -a "$WORK" "$DNS_E2E_KEEP"
     firewall_e2e_cleanup
     rm -rf "/etc/netns/$PODA"
 }
@@ -159,7 +161,7 @@ kill -HUP $FWPID; sleep 1
 if tunnel_works block; then
     fail "iodine came up although tunnelling blocks: $(tail -5 $WORK/iodine-block.log)"
 else
-    pass "after a reload with tunnelling: block, iodine cannot bring its tunnel up ($(grep -iE 'error|no reply|timeout|giving up|failed' $WORK/iodine-block.log | tail -1))"
+    pass "after a reload with tunnelling: block, iodine cannot bring its tunnel up ($(grep -iE 'stopped|error|no reply|timeout|giving up|failed' $WORK/iodine-block.log | tail -1))"
 fi
 out=$(ask +short web.example.test); status=$?
 [ "$out" = 203.0.113.10 ] && pass "other names still resolve while the tunnel's parent is blocked" || fail "web.example.test after the tunnel: '$out'"
