@@ -55,7 +55,8 @@ public struct DNSQuestion: Equatable, Sendable {
             if length == 0 { break }
             guard length & 0xC0 == 0 else { return .failure(DNSMessageProblem(.questionCompressed, at: i)) }
             guard i + 1 + length <= message.count else { return .failure(DNSMessageProblem(.questionTruncated, at: i)) }
-            guard n + length + 1 <= 254 else { return .failure(DNSMessageProblem(.nameTooLong, at: i)) }
+            // At most 253 characters as text (255 bytes on the wire, RFC 1035 §2.3.4).
+            guard n + (n > 0 ? 1 : 0) + length <= 253 else { return .failure(DNSMessageProblem(.nameTooLong, at: i)) }
             if n > 0 {
                 name.storeBytes(of: 0x2E, toByteOffset: n, as: UInt8.self)
                 n += 1

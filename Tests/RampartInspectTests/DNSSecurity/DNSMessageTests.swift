@@ -31,6 +31,10 @@ struct DNSMessageTests {
         #expect(m.withUnsafeBytes { DNSQuestion.read($0, into: buffer) } == .failure(DNSMessageProblem(.questionCompressed, at: 12)))
         #expect([UInt8](m[0..<15]).withUnsafeBytes { DNSQuestion.read($0, into: buffer) }
             == .failure(DNSMessageProblem(.questionCompressed, at: 12)))
+        // Four labels of 63: 255 characters as text, over the 253 a name may have (found by Fuzz/dns).
+        let labels: [UInt8] = (0..<4).flatMap { _ in [63] + [UInt8](repeating: 0x61, count: 63) }
+        let long: [UInt8] = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0] + labels + [0, 0, 1, 0, 1]
+        #expect(long.withUnsafeBytes { DNSQuestion.read($0, into: buffer) } == .failure(DNSMessageProblem(.nameTooLong, at: 12 + 64 * 3)))
         let short: [UInt8] = [0, 1, 2]
         #expect(short.withUnsafeBytes { DNSQuestion.read($0, into: buffer) } == .failure(DNSMessageProblem(.headerTruncated, at: 3)))
     }
