@@ -33,18 +33,6 @@ public struct DGAModel: Sendable {
     /// The model built into the engine; nil only if its text were broken (a test checks not).
     public static let builtIn: DGAModel? = try? parse(builtInText).get()
 
-    init(buckets: Int, scale: Double, bias: Double, dense: [Double], weights: [Int8], symbols: Int,
-         markovScale: Double, transitions: [Int8]) {
-        self.buckets = buckets
-        self.scale = scale
-        self.bias = bias
-        self.dense = dense
-        self.weights = weights
-        self.symbols = symbols
-        self.markovScale = markovScale
-        self.transitions = transitions
-    }
-
     /// The probability (0...1) that `label` (one DNS label, without dots) was generated.
     /// ASCII letters are compared without case. An empty label scores 0.
     public func score(label: UnsafeRawBufferPointer) -> Double {
