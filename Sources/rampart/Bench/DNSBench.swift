@@ -15,7 +15,8 @@ struct DNSBench: ParsableCommand {
             under --parents parent domains), one session, and runs the engine over them with
             a profile and without one, best of 3 passes each; the difference is the stage's
             cost. A store of --listed names (category malware) answers the lookups. With
-            --allocations (under the counting allocator) the profiled pass must not allocate.
+            --allocations (under the counting allocator) the profiled pass must not allocate
+            more than the plain one.
 
             Example:
               .build/release/rampart bench dns --queries 200000
@@ -111,13 +112,18 @@ struct DNSBench: ParsableCommand {
             return (seconds, allocated, engine.statistics)
         }
         var best = (with: Double.infinity, without: Double.infinity)
-        var allocated: UInt = 0
+        var allocated: UInt = 0, plainAllocated: UInt = 0
         var stats = EngineStatistics()
         for round in 0..<3 {
             let w = try pass(DNSBench.profiled, count: allocations && round == 0)
-            if round == 0 { allocated = w.allocations; stats = w.stats }
+            let o = try pass(DNSBench.plain, count: allocations && round == 0)
+            if round == 0 {
+                allocated = w.allocations
+                plainAllocated = o.allocations
+                stats = w.stats
+            }
             best.with = min(best.with, w.seconds)
-            best.without = min(best.without, try pass(DNSBench.plain, count: false).seconds)
+            best.without = min(best.without, o.seconds)
         }
         let n = Double(queries)
         print("DNS security, \(grouped(queries)) queries under \(grouped(parents)) parents, store of \(grouped(listed)) names, best of 3 (one core):")
@@ -135,9 +141,11 @@ struct DNSBench: ParsableCommand {
             print("  DGA model alone: \(fixed(each, places: 0)) ns/label (\(fixed(sum / Double(20 * labels.count), places: 2)) mean score)")
         }
         if allocations {
-            print("allocations: \(allocated) over \(grouped(queries)) profiled queries")
-            if allocated > 0 {
-                printError("error: the DNS security stage allocated \(allocated) times: it must not allocate per query")
+            // App-ID's DNS decoder still reads each datagram of a session that only asks
+            // (it waits for an answer) and makes its strings: the same in both passes.
+            print("allocations: \(allocated) with the profile, \(plainAllocated) without, over \(grouped(queries)) queries each")
+            if allocated > plainAllocated {
+                printError("error: the DNS security stage allocated \(allocated - plainAllocated) times: it must not allocate per query")
                 throw ExitCode(1)
             }
         }
