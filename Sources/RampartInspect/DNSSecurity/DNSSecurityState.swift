@@ -8,11 +8,14 @@ import RampartPolicy
 struct DNSSecurityState: Sendable {
     var profiles = DNSProfileTable()
     var tunnels: DNSTunnelTable
+    /// Per session (by App-ID state): its decision, DNS-over-TCP framing.
+    var sessions: DNSSessionTable
     let model: DGAModel?
     let scratch = DNSScratch()
 
-    init(configuration: DNSSecurityConfiguration) {
+    init(configuration: DNSSecurityConfiguration, applicationStates: Int) {
         tunnels = DNSTunnelTable(capacity: configuration.tunnelParents)
+        sessions = DNSSessionTable(states: applicationStates)
         model = configuration.model ?? DGAModel.builtIn
     }
 }

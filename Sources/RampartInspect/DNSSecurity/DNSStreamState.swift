@@ -7,7 +7,7 @@
 public struct DNSStreamState: OptionSet, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    /// `dnsNextToServer` / `dnsNextToClient` hold where the next message starts.
+    /// `DNSSessionTable.Entry.nextToServer` / `nextToClient` hold where the next message starts.
     public static let toServerSynchronised = DNSStreamState(rawValue: 0x01)
     public static let toClientSynchronised = DNSStreamState(rawValue: 0x02)
     /// A gap (a segment after a lost or reordered one) or a length prefix cut in two: the

@@ -25,8 +25,10 @@ extension Engine {
     ) -> Verdict? {
         guard sessions[slot].application == DNS.application else { return nil }
         let profile = Int(policy.profiles(ofRule: sessions[slot].ruleIndex).dns)
-        guard profile >= 0, profile < dnsSecurity.profiles.profiles.count else { return nil }
-        if sessions[slot].dnsStream.contains(.blocked) { return .drop }
+        let state = sessions[slot].applicationState
+        guard profile >= 0, profile < dnsSecurity.profiles.profiles.count, state >= 0,
+              Int(state) < dnsSecurity.sessions.entries.count else { return nil }
+        if dnsSecurity.sessions[state].stream.contains(.blocked) { return .drop }
         let offset = packet.payloadOffset, length = packet.payloadLength
         guard length > 0, offset >= 0, length <= frame.count - offset else { return nil }
         let stream = sessions[slot].streamDirection(of: direction)
@@ -50,23 +52,24 @@ extension Engine {
         _ slot: SessionSlot, profile: Int, stream: StreamDirection, frame: UnsafeRawBufferPointer,
         packet: DecodedPacket, packetNumber: UInt64, sink: inout Sink
     ) -> Verdict? {
-        if sessions[slot].dnsStream.contains(.lost(stream)) { return nil }
+        let state = sessions[slot].applicationState
+        if dnsSecurity.sessions[state].stream.contains(.lost(stream)) { return nil }
         let sequence = packet.tcpSequence
         var next: UInt32
-        if sessions[slot].dnsStream.contains(.synchronised(stream)) {
-            next = stream == .toServer ? sessions[slot].dnsNextToServer : sessions[slot].dnsNextToClient
+        if dnsSecurity.sessions[state].stream.contains(.synchronised(stream)) {
+            next = stream == .toServer ? dnsSecurity.sessions[state].nextToServer : dnsSecurity.sessions[state].nextToClient
         } else {
             // The first data byte of a direction starts its first message: the one after
             // the SYN, or (a session picked up midstream) this segment's first.
             let side = sessions[slot][stream]
             next = side.tcp.contains(.synSeen) ? side.initialSequence &+ 1 : sequence
-            sessions[slot].dnsStream.insert(.synchronised(stream))
+            dnsSecurity.sessions[state].stream.insert(.synchronised(stream))
         }
         let length = packet.payloadLength
         let ahead = Int(Int32(bitPattern: next &- sequence))
         if ahead >= length { return nil }  // wholly inside a message already read past, or a retransmission
         guard ahead >= 0 else {
-            sessions[slot].dnsStream.insert(.lost(stream))
+            dnsSecurity.sessions[state].stream.insert(.lost(stream))
             stats.dnsSecurity.streamsLost &+= 1
             return nil
         }
@@ -75,7 +78,7 @@ extension Engine {
         var rewrites = 0
         while at < length {
             guard at + 2 <= length else {
-                sessions[slot].dnsStream.insert(.lost(stream))
+                dnsSecurity.sessions[state].stream.insert(.lost(stream))
                 stats.dnsSecurity.streamsLost &+= 1
                 break
             }
@@ -100,8 +103,12 @@ extension Engine {
             at += 2 + size
         }
         let end = sequence &+ UInt32(truncatingIfNeeded: max(at, length))
-        if stream == .toServer { sessions[slot].dnsNextToServer = end } else { sessions[slot].dnsNextToClient = end }
-        if case .reset = verdict { sessions[slot].dnsStream.insert(.blocked) }
+        if stream == .toServer {
+            dnsSecurity.sessions[state].nextToServer = end
+        } else {
+            dnsSecurity.sessions[state].nextToClient = end
+        }
+        if case .reset = verdict { dnsSecurity.sessions[state].stream.insert(.blocked) }
         return verdict
     }
 
@@ -129,7 +136,8 @@ extension Engine {
                                  packet: packet, packetNumber: packetNumber, sink: &sink)
         if !question.isResponse {
             stats.dnsSecurity.count(decision)
-            if decision.isStricter(than: sessions[slot].dnsDecision) { sessions[slot].dnsDecision = decision }
+            let state = sessions[slot].applicationState
+            if decision.isStricter(than: dnsSecurity.sessions[state].decision) { dnsSecurity.sessions[state].decision = decision }
             guard decision.action == .block else { return nil }
             return isTCP ? .reset(toClient: true, toServer: true) : .drop
         }
@@ -253,6 +261,12 @@ extension Engine {
     /// ```
     public func applyRewrite(to frame: UnsafeMutableRawBufferPointer) {
         dnsRewrite.apply(to: frame)
+    }
+
+    /// A new session took App-ID state `state`: its DNS security entry starts empty.
+    @usableFromInline
+    mutating func resetDNSSession(_ state: Int32) {
+        dnsSecurity.sessions.reset(state)
     }
 
     /// Whether the policy has DNS security profiles (else the stage costs one branch).

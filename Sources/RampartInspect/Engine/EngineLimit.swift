@@ -64,6 +64,13 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     /// The DNS tunnelling table (`dnsSecurity.tunnelParents`) has no room near a new parent
     /// domain: that parent's queries are not tracked until a slot frees.
     case dnsTunnelParents
+    /// The URL filtering continue table (`urlFiltering.continueEntries`) is full: a client
+    /// continuing past a `continue` page is not remembered (it sees the page again).
+    case urlContinues
+    /// The file table is full (`files.maxFiles`): a new file is not tracked.
+    case detectFiles
+    /// Every inflater is busy (`files.inflaters`): a compressed file is tracked as sent.
+    case detectFileInflaters
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -91,6 +98,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectThresholds: return "detect_thresholds"
         case .detectXbits: return "detect_xbits"
         case .dnsTunnelParents: return "dns_tunnel_parents"
+        case .urlContinues: return "url_continues"
+        case .detectFiles: return "detect_files"
+        case .detectFileInflaters: return "detect_file_inflaters"
         }
     }
 
@@ -112,6 +122,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectThresholds: return .detectThresholdTableFull
         case .detectXbits: return .detectXbitsFull
         case .dnsTunnelParents: return .dnsTunnelTableFull
+        case .urlContinues: return .urlContinueTableFull
+        case .detectFiles: return .fileTableFull
+        case .detectFileInflaters: return .fileInflatersFull
         }
     }
 }

@@ -8,6 +8,7 @@
 /// case .reset(let toClient, let toServer): sendResets(toClient, toServer)
 /// case .hold: break   // a fragment kept until its datagram is decided
 /// case .rewrite: engine.applyRewrite(to: mutableBytes); send(mutableBytes)
+/// case .respond: sendPage(engine.urlResponse!); resetServer()
 /// }
 /// ```
 @frozen
@@ -27,4 +28,9 @@ public enum Verdict: Equatable, Sendable {
     /// DNS security profile sinkholes (its A/AAAA addresses replaced, same length, the
     /// transport checksum updated). The rewrite is valid until the next `process`.
     case rewrite
+    /// Discard the packet (a plaintext HTTP request the URL filtering profile blocks, or
+    /// holds behind a `continue` page), answer the client with the page
+    /// `Engine.urlResponse` describes (an HTTP response, then FIN), and reset the server,
+    /// which never sees the request. The packet came from the client.
+    case respond
 }
