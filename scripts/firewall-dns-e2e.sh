@@ -14,13 +14,14 @@
 # action is `alert` (ping through it) and, after a reload with `block`, does not; the dns
 # records carry rampart.dns {verdict, category, reason}; /metrics counts the verdicts.
 # Never touches the root namespace's interfaces; removes everything it made (also the
-# resolv.conf it gives pod A under /etc/netns).
+# resolv.conf it gives pod A under /etc/netns). A dns2tcp connection (TXT queries) to an echo
+# server in pod B is checked the same way as iodine.
 set -u
 FIREWALL=${1:?usage: firewall-dns-e2e.sh path/to/rampart-firewall}
 FIREWALL=$(readlink -f "$FIREWALL")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 export PATH=$PATH:/usr/sbin:/sbin
-for tool in ip curl dig getent dnsmasq iodine iodined; do
+for tool in ip curl dig getent dnsmasq iodine iodined dns2tcpc dns2tcpd socat; do
     command -v $tool >/dev/null || { echo "SKIP: $tool missing (scripts/setup.sh installs it)"; exit 77; }
 done
 [ -c /dev/net/tun ] || { echo "SKIP: /dev/net/tun missing (iodine needs it)"; exit 77; }
@@ -94,7 +95,20 @@ ip netns exec $PODB dnsmasq -k --conf-file=/dev/null --user=root --no-resolv --n
     --listen-address=10.244.1.20 --port=53 --pid-file= --log-queries --log-facility=$WORK/dnsmasq.log \
     --host-record=web.example.test,203.0.113.10 --host-record=malware-c2.test,203.0.113.7,2001:db8::7 \
     --host-record=login-phish.test,203.0.113.8 --host-record=xjwqkzpvbnrtqh.com,203.0.113.9 \
-    --server=/t.tunnel.test/127.0.0.1#5353 > $WORK/dnsmasq.out 2>&1 &
+    --server=/t.tunnel.test/127.0.0.1#5353 --server=/dns2tcp.test/127.0.0.1#5354 > $WORK/dnsmasq.out 2>&1 &
+PIDS+=($!)
+# dns2tcp (TXT records) carries a TCP connection to an echo server in pod B.
+cat > $WORK/dns2tcpd.conf <<CONF
+listen = 127.0.0.1
+port = 5354
+user = root
+chroot = $WORK
+domain = dns2tcp.test
+resources = echo:127.0.0.1:7777
+CONF
+ip netns exec $PODB dns2tcpd -F -f $WORK/dns2tcpd.conf > $WORK/dns2tcpd.log 2>&1 &
+PIDS+=($!)
+ip netns exec $PODB socat TCP-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork EXEC:cat > /dev/null 2>&1 &
 PIDS+=($!)
 ip netns exec $PODB iodined -f -c -P e2esecret -l 127.0.0.1 -p 5353 10.99.0.1 t.tunnel.test > $WORK/iodined.log 2>&1 &
 PIDS+=($!)
@@ -149,6 +163,13 @@ tunnel_works() {
     kill $client 2>/dev/null; wait $client 2>/dev/null
     [ $up = yes ]
 }
+dns2tcp_echo() {
+    # -t 10: dns2tcpd takes about 3 s to answer its first query, dns2tcpc's default patience.
+    (echo "hello-through-dns2tcp"; sleep 8) | timeout 14 ip netns exec $PODA dns2tcpc -t 10 -z dns2tcp.test -r echo -l - 10.244.1.20 2>> $WORK/dns2tcpc.log
+}
+out=$(dns2tcp_echo)
+[ "$out" = hello-through-dns2tcp ] && pass "a dns2tcp connection (TXT queries) carries data while tunnelling only alerts" \
+    || fail "dns2tcp under alert: '$out' $(tail -3 $WORK/dns2tcpc.log)"
 if tunnel_works alert; then
     pass "an iodine tunnel comes up while tunnelling only alerts (ping 10.99.0.1 through it)"
 else
@@ -163,6 +184,8 @@ if tunnel_works block; then
 else
     pass "after a reload with tunnelling: block, iodine cannot bring its tunnel up ($(grep -iE 'stopped|error|no reply|timeout|giving up|failed' $WORK/iodine-block.log | tail -1))"
 fi
+out=$(dns2tcp_echo)
+[ -z "$out" ] && pass "after the reload dns2tcp carries nothing" || fail "dns2tcp under block echoed '$out'"
 out=$(ask +short web.example.test); status=$?
 [ "$out" = 203.0.113.10 ] && pass "other names still resolve while the tunnel's parent is blocked" || fail "web.example.test after the tunnel: '$out'"
 
@@ -187,6 +210,8 @@ echo "$dns" | grep '"rrname":"xjwqkzpvbnrtqh.com"' | grep -q '"dns":{"verdict":"
     && pass "dns record: the generated name blocked by the DGA model" || fail "no dga dns record"
 echo "$dns" | grep -q '"verdict":"alert","category":"","reason":"tunnelling"' \
     && pass "dns record: the iodine session detected as tunnelling while the action was alert" || fail "no tunnelling alert record"
+echo "$dns" | grep 'dns2tcp.test' | grep -q '"verdict":"alert","category":"","reason":"tunnelling"' \
+    && pass "dns record: the dns2tcp session detected as tunnelling while the action was alert" || fail "no tunnelling alert record for dns2tcp"
 echo "$dns" | grep -q '"verdict":"block","category":"","reason":"tunnelling"' \
     && pass "dns record: the iodine session blocked as tunnelling" || fail "no tunnelling dns record"
 echo "$dns" | grep '"rrname":"web.example.test"' | grep -q '"dns":{"verdict":"allow","category":"","reason":"clean"}' \

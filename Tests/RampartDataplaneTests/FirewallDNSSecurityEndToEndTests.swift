@@ -7,11 +7,11 @@ import Glibc
 #endif
 
 /// Runs scripts/firewall-dns-e2e.sh against the built `rampart-firewall`: the DNS security
-/// profile with dnsmasq, dig, the glibc resolver, curl and a real iodine tunnel in network
-/// namespaces (root only; about 70 s).
+/// profile with dnsmasq, dig, the glibc resolver, curl and real iodine and dns2tcp tunnels in
+/// network namespaces (root only; about 90 s).
 @Suite("Firewall DNS security, end to end", .serialized)
 struct FirewallDNSSecurityEndToEndTests {
-    @Test("blocked and sinkholed names, DGA, DNS over TCP, an iodine tunnel alerted then blocked, events and metrics")
+    @Test("blocked and sinkholed names, DGA, DNS over TCP, iodine and dns2tcp alerted then blocked, events and metrics")
     func dnsSecurity() throws {
         guard getuid() == 0 else {
             print("skipped: the firewall end-to-end test needs root (network namespaces)")
