@@ -24,6 +24,8 @@ declare -A PROVIDER=(
     [sqlmap]=sqlmap                 # a real SQL injection tool against firewall-tools-e2e.sh's vulnerable app
     # nikto is not in Debian 12's main archive (non-free only): firewall-tools-e2e.sh does not run it
     [ethtool]=ethtool               # turning veth offloads off so captures hold wire-sized packets
+    [iodine]=iodine                 # a real DNS tunnel for the DNS security tests (firewall-dns-e2e.sh)
+    [dns2tcpc]=dns2tcp              # another (TXT records), same tests
     # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
     [sshd]=openssh-server
     [ssh]=openssh-client

@@ -19,8 +19,9 @@ struct BenchCommand: ParsableCommand {
               rampart bench engine --capture /tmp/rampart-bench.pcap --rules ../shared/data/et-open-2024-04/rules
               rampart bench policy --rules 10000 --addresses 100000
               rampart bench lists --entries 1000000,10000000 --ut1 ../shared/data/ut1-blacklists/blacklists
+              rampart bench dns --queries 200000
             """,
-        subcommands: [EngineBench.self, PolicyBench.self, ListsBench.self]
+        subcommands: [EngineBench.self, PolicyBench.self, ListsBench.self, DNSBench.self]
     )
 }
 

@@ -58,7 +58,7 @@ struct AppIDDNSTests {
 
     @Test("other protocols' captures are not DNS")
     func otherProtocols() throws {
-        for path in AppIDCaptures.allCaptures() where !path.hasSuffix("dns.pcap") {
+        for path in AppIDCaptures.allCaptures() where !path.hasSuffix("dns.pcap") && !path.hasSuffix("dns-security.pcap") {
             let labels = (try? AppIDCaptures.labels(path.replacingOccurrences(of: ".pcap", with: ".labels"))) ?? [:]
             for flow in try CapturedFlows.load(path) {
                 if labels[AppIDCaptures.key(flow)] == "dns" { continue }

@@ -95,6 +95,7 @@ public struct FirewallSnapshot: Sendable {
             total.engine.detection.matches &+= e.detection.matches
             total.engine.detection.suppressed &+= e.detection.suppressed
             total.engine.detection.scannedBytes &+= e.detection.scannedBytes
+            total.engine.dnsSecurity.add(e.dnsSecurity)
             total.engine.fragmentsHeld &+= e.fragmentsHeld
             total.engine.fragmentsForwarded &+= e.fragmentsForwarded
             total.engine.fragmentsDropped &+= e.fragmentsDropped
@@ -192,6 +193,19 @@ public struct FirewallSnapshot: Sendable {
                [("", engine.detection.blocked)])
         metric("rampart_signature_scanned_bytes_total", .counter, "Bytes the signatures' prefilter scanned.",
                [("", engine.detection.scannedBytes)])
+        let verdicts: [(String, UInt8)] = [("allow", 1), ("alert", 2), ("sinkhole", 3), ("block", 4)]
+        metric("rampart_dns_security_total", .counter,
+               "DNS queries the rules' DNS security profiles decided, by verdict and reason (clean, category, dga, tunnelling).",
+               verdicts.flatMap { verdict, rank in
+                   DNSSecurityDecision.Reason.allCases.dropFirst().map { reason in
+                       ("{verdict=\"\(verdict)\",reason=\"\(reason.label)\"}",
+                        engine.dnsSecurity.count(verdict: rank, reason: reason))
+                   }
+               })
+        metric("rampart_dns_sinkhole_answers_total", .counter,
+               "DNS answers rewritten to a sinkhole address (rewritten), or dropped because they could not be (dropped).",
+               [("{outcome=\"rewritten\"}", engine.dnsSecurity.answersSinkholed),
+                ("{outcome=\"dropped\"}", engine.dnsSecurity.answersDropped)])
         metric("rampart_url_filtering_total", .counter,
                "Sessions a URL filtering profile decided, by category (a list category, unknown or not-resolved) and action.",
                engine.urlFiltering.sorted { ($0.key.category, $0.key.action.rawValue) < ($1.key.category, $1.key.action.rawValue) }

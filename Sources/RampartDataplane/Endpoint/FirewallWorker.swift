@@ -218,7 +218,13 @@ public final class FirewallWorker<Sink: EventSink> {
         }
         packetNumber &+= 1
         let frame = UnsafeRawBufferPointer(rebasing: whole[start ..< datagramStart &+ length])
-        let verdict = engine.process(frame: frame, linkType: .ethernet, timestamp: timestamp, packetNumber: packetNumber, sink: &sink)
+        var verdict = engine.process(frame: frame, linkType: .ethernet, timestamp: timestamp, packetNumber: packetNumber, sink: &sink)
+        if verdict == .rewrite {
+            // A sinkholed DNS answer: the engine changes these bytes (same length, checksum
+            // kept), then the frame goes on like any forwarded one.
+            engine.applyRewrite(to: UnsafeMutableRawBufferPointer(rebasing: whole[start ..< datagramStart &+ length]))
+            verdict = .forward
+        }
 
         let inner = UnsafeMutableRawBufferPointer(rebasing: datagram[tunnel.innerOffset...])
         var packet = DecodedPacket()
@@ -229,7 +235,7 @@ public final class FirewallWorker<Sink: EventSink> {
             return
         case .drop:
             counters.count(.policy)
-        case .forward:
+        case .forward, .rewrite:
             guard event == nil, packet.ipVersion != 0 else {
                 counters.count(.nonIP)
                 return

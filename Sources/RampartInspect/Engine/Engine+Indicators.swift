@@ -10,6 +10,7 @@ extension Engine {
     /// ```
     public mutating func adoptIndicators(_ store: IndicatorStore?) {
         indicatorStore = store
+        dnsSecurity.profiles = DNSProfileTable(policy.profiles.dns, store: store)
         urlProfiles = URLProfileTable(policy.profiles.url, store: store)
     }
 

@@ -63,6 +63,16 @@ extension Engine {
             metadata.wantsJA3 = false  // a request to App-ID, not something it learned
             if metadata != ApplicationMetadata() { record.metadata = metadata }
         }
+        let dnsDecision = dnsSecurity.sessions.decision(session.applicationState)
+        if let action = dnsDecision.action {
+            let category = Int(dnsDecision.category)
+            let name = indicatorStore.flatMap { store in
+                category < store.categories.count ? store.name(of: IndicatorCategory(rawValue: UInt16(category))) : nil
+            }
+            record.dnsSecurity = DNSSecurityRecord(
+                verdict: action.rawValue, category: name ?? "", reason: dnsDecision.reason.label)
+        }
+        if !dnsSecurity.profiles.sinkholes.isEmpty && isSinkhole(server.address) { record.sinkhole = true }
         return record
     }
 

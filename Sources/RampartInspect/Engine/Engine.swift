@@ -56,6 +56,10 @@ public struct Engine {
     /// The indicator lists the DNS security and URL filtering profiles look names up in;
     /// nil while none is loaded (their `not-resolved` case). Set by `adoptIndicators`.
     @usableFromInline var indicatorStore: IndicatorStore?
+    /// The DNS security profiles against `indicatorStore`, the tunnelling table, the model.
+    @usableFromInline var dnsSecurity: DNSSecurityState
+    /// What the last `.rewrite` verdict changes in its frame (a sinkholed DNS answer).
+    public internal(set) var dnsRewrite = DNSAnswerRewrite()
     /// The policy's URL filtering profiles against `indicatorStore`.
     @usableFromInline var urlProfiles = URLProfileTable()
     /// Clients that continued past a `continue` page, per host.
@@ -102,6 +106,9 @@ public struct Engine {
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
         self.stats.sessionsByApplication = [UInt64](repeating: 0, count: ApplicationCatalog.count)
         self.detectApplications = Engine.detectApplicationTable()
+        self.dnsSecurity = DNSSecurityState(configuration: configuration.dnsSecurity,
+                                            applicationStates: configuration.applications.maxStates)
+        self.dnsSecurity.profiles = DNSProfileTable(policy.profiles.dns, store: nil)
         self.urlContinues = URLContinueTable(capacity: configuration.urlFiltering.continueEntries)
         self.urlScratch = URLScratch(capacity: configuration.urlFiltering.pathBufferBytes)
         self.urlProfiles = URLProfileTable(policy.profiles.url, store: nil)
@@ -262,6 +269,7 @@ public struct Engine {
         stats.ruleHits = hits
         let oldPolicy = policy
         policy = newPolicy
+        dnsSecurity.profiles = DNSProfileTable(newPolicy.profiles.dns, store: indicatorStore)
         urlProfiles = URLProfileTable(newPolicy.profiles.url, store: indicatorStore)
         for slot in sessions.occupiedSlots() {
             var session = sessions[slot]
@@ -440,6 +448,10 @@ public struct Engine {
             let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
             settle(slot, application: unknown)
         }
+        if allowed && sessions[slot].applicationID != 0 && hasDNSProfiles,
+           let decided = inspectDNS(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
+            return count(decided)
+        }
         if allowed && packet.ipProtocol == .tcp && !sessions[slot].profileFlags.contains(.urlDecided),
            let filtered = filterURL(slot, direction: direction, packet: packet, packetNumber: packetNumber, sink: &sink) {
             return count(filtered)
@@ -591,6 +603,7 @@ public struct Engine {
     ) {
         let opening = appID.open(serverPort: sessions[slot].server.port, ipProtocol: ipProtocol, owner: owner(of: sessions[slot]))
         sessions[slot].applicationState = opening.state ?? -1
+        if let state = opening.state { resetDNSSession(state) }
         if let limit = opening.limit {
             sessions[slot].flags.insert(opening.state == nil ? .appIDRefused : .appIDUnbuffered)
             if opening.state != nil { stats.appIDUnbuffered &+= 1 }
@@ -655,7 +668,7 @@ public struct Engine {
     @inlinable
     mutating func count(_ verdict: Verdict) -> Verdict {
         switch verdict {
-        case .forward: stats.packetsForwarded &+= 1
+        case .forward, .rewrite: stats.packetsForwarded &+= 1
         case .drop: stats.packetsDropped &+= 1
         case .reset: stats.packetsReset &+= 1
         case .respond:

@@ -44,6 +44,8 @@ public struct EngineConfiguration: Sendable {
     /// How clients and tunnel sources are counted for the per-source limits of the session
     /// table, App-ID and reassembly (buckets, hash seed).
     public var sources = SourceLimits()
+    /// The DNS security stage: the tunnelling table's size, the DGA model.
+    public var dnsSecurity = DNSSecurityConfiguration()
     /// The URL filtering stage's tables (the continue table, the path buffer).
     public var urlFiltering = URLFilteringConfiguration()
 

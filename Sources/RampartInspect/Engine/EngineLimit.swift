@@ -61,6 +61,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     case detectThresholds
     /// The xbits table is full: setting another host bit is refused.
     case detectXbits
+    /// The DNS tunnelling table (`dnsSecurity.tunnelParents`) has no room near a new parent
+    /// domain: that parent's queries are not tracked until a slot frees.
+    case dnsTunnelParents
     /// The URL filtering continue table (`urlFiltering.continueEntries`) is full: a client
     /// continuing past a `continue` page is not remembered (it sees the page again).
     case urlContinues
@@ -94,6 +97,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFlowbits: return "detect_flowbits"
         case .detectThresholds: return "detect_thresholds"
         case .detectXbits: return "detect_xbits"
+        case .dnsTunnelParents: return "dns_tunnel_parents"
         case .urlContinues: return "url_continues"
         case .detectFiles: return "detect_files"
         case .detectFileInflaters: return "detect_file_inflaters"
@@ -117,6 +121,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFlowbits: return .detectFlowbitsFull
         case .detectThresholds: return .detectThresholdTableFull
         case .detectXbits: return .detectXbitsFull
+        case .dnsTunnelParents: return .dnsTunnelTableFull
         case .urlContinues: return .urlContinueTableFull
         case .detectFiles: return .fileTableFull
         case .detectFileInflaters: return .fileInflatersFull

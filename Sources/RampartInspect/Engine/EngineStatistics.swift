@@ -50,6 +50,8 @@ public struct EngineStatistics: Sendable {
     public var urlPages: UInt64 = 0
     /// The signature matcher's counters (zero without rules).
     public var detection = DetectionStatistics()
+    /// The DNS security stage: queries by verdict and reason, sinkholed answers.
+    public var dnsSecurity = DNSSecurityStatistics()
 
     /// How often `limit` refused something.
     ///

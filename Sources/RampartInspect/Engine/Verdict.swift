@@ -7,6 +7,7 @@
 /// case .drop: break
 /// case .reset(let toClient, let toServer): sendResets(toClient, toServer)
 /// case .hold: break   // a fragment kept until its datagram is decided
+/// case .rewrite: engine.applyRewrite(to: mutableBytes); send(mutableBytes)
 /// case .respond: sendPage(engine.urlResponse!); resetServer()
 /// }
 /// ```
@@ -23,6 +24,10 @@ public enum Verdict: Equatable, Sendable {
     /// `.forward` the fragments held before it are handed back
     /// (`Engine.nextReleasedFragment`) to go out first, otherwise they are dropped.
     case hold
+    /// Send the packet on after `Engine.applyRewrite(to:)` has changed it: a DNS answer the
+    /// DNS security profile sinkholes (its A/AAAA addresses replaced, same length, the
+    /// transport checksum updated). The rewrite is valid until the next `process`.
+    case rewrite
     /// Discard the packet (a plaintext HTTP request the URL filtering profile blocks, or
     /// holds behind a `continue` page), answer the client with the page
     /// `Engine.urlResponse` describes (an HTTP response, then FIN), and reset the server,

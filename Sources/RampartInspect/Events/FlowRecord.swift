@@ -65,6 +65,12 @@ public struct FlowRecord: Sendable, Equatable {
     public var appIDLimit: String?
     /// A signature matched in the session (EVE `flow.alerted`).
     public var alerted = false
+    /// What the rule's DNS security profile decided for the session's queries (the
+    /// strictest): the `dns` record's `rampart.dns`.
+    public var dnsSecurity: DNSSecurityRecord?
+    /// The session went to a DNS security profile's sinkhole address: its client asked for a
+    /// sinkholed name (EVE `rampart.sinkhole`; `src_ip` and `src_tags` name it).
+    public var sinkhole = false
 
     public init(
         flowID: UInt64, start: Timestamp, end: Timestamp,
@@ -142,6 +148,7 @@ public struct FlowRecord: Sendable, Equatable {
         if let resetTo { line.field("reset_to", resetTo) }
         if let appIDLimit { line.field("appid_limit", appIDLimit) }
         if let provisionalRule { line.field("provisional_rule", provisionalRule) }
+        if sinkhole { line.field("sinkhole", true) }
         if overrideReason == nil { line.field("end_reason", endReason) }
         line.field("app", application)
         line.field("src_zone", sourceZone)
@@ -237,6 +244,17 @@ extension FlowRecord {
             break
         }
         line.endObject()
+        if type == "dns", let d = dnsSecurity {
+            // What the rule's DNS security profile decided (PAN-OS's DNS security log); the
+            // record's src_ip and tags name the client that asked.
+            line.beginObject("rampart")
+            line.beginObject("dns")
+            line.field("verdict", d.verdict)
+            line.field("category", d.category)
+            line.field("reason", d.reason)
+            line.endObject()
+            line.endObject()
+        }
         if type == "http" || type == "tls", let u = m.urlFiltering {
             // What the rule's URL filtering profile decided (PAN-OS's URL log).
             line.beginObject("url_filtering")

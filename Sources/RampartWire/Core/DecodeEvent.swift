@@ -90,6 +90,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case detectThresholdTableFull
     /// The xbits table is full: setting another host bit is refused.
     case detectXbitsFull
+    /// The DNS tunnelling table has no room for a new parent domain: not tracked.
+    case dnsTunnelTableFull
     /// The URL filtering continue table is full: a client that continues past a `continue`
     /// page is not remembered, and sees the page again.
     case urlContinueTableFull
@@ -158,6 +160,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .detectFlowbitsFull: return "detect.flowbits_full"
         case .detectThresholdTableFull: return "detect.threshold_table_full"
         case .detectXbitsFull: return "detect.xbits_full"
+        case .dnsTunnelTableFull: return "dns.tunnel_table_full"
         case .urlContinueTableFull: return "url.continue_table_full"
         case .fileTableFull: return "file.table_full"
         case .fileInflatersFull: return "file.inflaters_full"

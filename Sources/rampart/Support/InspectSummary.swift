@@ -60,6 +60,19 @@ struct InspectSummary {
             lines.append("")
             lines.append(table(ruleRows))
         }
+        let dns = s.dnsSecurity
+        if dns.decisions.contains(where: { $0 > 0 }) {
+            // The DNS security profiles' decisions (docs/dns-security.md).
+            lines.append("")
+            var rows = [["dns security", "reason", "queries"]]
+            for (verdict, rank) in [("allow", UInt8(1)), ("alert", 2), ("sinkhole", 3), ("block", 4)] {
+                for reason in DNSSecurityDecision.Reason.allCases where dns.count(verdict: rank, reason: reason) > 0 {
+                    rows.append([verdict, reason.label, grouped(dns.count(verdict: rank, reason: reason))])
+                }
+            }
+            lines.append(table(rows))
+            lines.append("answers sinkholed: \(grouped(dns.answersSinkholed)), dropped (could not be rewritten): \(grouped(dns.answersDropped))")
+        }
         if !s.urlFiltering.isEmpty {
             lines.append("")
             var rows = [["URL category", "action", "sessions"]]
