@@ -18,6 +18,11 @@ enum AISecretScanner {
         var i = 0
         while i < n {
             let b = text[i]
+            // Most bytes start no secret; the letters that do must start a word.
+            guard trigger[Int(b)] != 0, b == UInt8(ascii: ":") || b == UInt8(ascii: "-") || b == UInt8(ascii: "A") || boundary(text, i) else {
+                i += 1
+                continue
+            }
             var m: Match?
             switch b {
             case UInt8(ascii: "A"): m = aws(text, i) ?? google(text, i) ?? azure(text, i)
@@ -38,13 +43,23 @@ enum AISecretScanner {
         }
     }
 
+    /// The bytes a secret can start with (or, for connection strings, the colon of `://`).
+    static let trigger: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for c in "Agxsre-:".utf8 { t[Int(c)] = 1 }
+        return t
+    }()
+
+    static let awsPrefixes: [StaticString] = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "APKA", "ABIA", "ACCA"]
+    static let schemes: [StaticString] = ["postgres", "postgresql", "mysql", "mariadb", "mongodb", "mongodb+srv", "redis",
+                                          "rediss", "amqp", "amqps", "mssql", "sqlserver", "jdbc:postgresql", "clickhouse"]
+
     // MARK: - Shapes
 
     static func aws(_ t: UnsafeRawBufferPointer, _ i: Int) -> Match? {
         // AKIA (long-term), ASIA (temporary), AGPA/AIDA/AROA/ANPA/ANVA/APKA (other key ids) + 16 of A-Z2-7.
         guard boundary(t, i), i + 20 <= t.count else { return nil }
-        let prefixes: [StaticString] = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "APKA", "ABIA", "ACCA"]
-        guard prefixes.contains(where: { has(t, i, $0) }) else { return nil }
+        guard awsPrefixes.contains(where: { has(t, i, $0) }) else { return nil }
         for k in (i + 4)..<(i + 20) {
             let c = t[k]
             guard (c >= 0x41 && c <= 0x5A) || (c >= 0x32 && c <= 0x37) else { return nil }
@@ -194,8 +209,6 @@ enum AISecretScanner {
         guard i + 3 < t.count, t[i + 1] == UInt8(ascii: "/"), t[i + 2] == UInt8(ascii: "/") else { return nil }
         var s = i
         while s > 0 && s > i - 16 && (isAlnum(t[s - 1]) || t[s - 1] == UInt8(ascii: "+")) { s -= 1 }
-        let schemes: [StaticString] = ["postgres", "postgresql", "mysql", "mariadb", "mongodb", "mongodb+srv", "redis",
-                                       "rediss", "amqp", "amqps", "mssql", "sqlserver", "jdbc:postgresql", "clickhouse"]
         var scheme = false
         for name in schemes where name.utf8CodeUnitCount == i - s && has(t, s, name) { scheme = true }
         guard scheme else { return nil }

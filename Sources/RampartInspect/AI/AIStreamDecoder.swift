@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a streamed answer is framed.
 enum AIStreamFraming: UInt8, Sendable {
     /// Server-sent events (`text/event-stream`): `data:` lines, an empty line ends an event.
@@ -52,8 +56,7 @@ final class AIStreamDecoder {
         let n = bytes.count
         while i < n {
             // Copy up to the next line feed in one go.
-            var j = i
-            while j < n && bytes[j] != 0x0A { j += 1 }
+            let j = memchr(bytes.baseAddress! + i, 0x0A, n - i).map { bytes.baseAddress!.distance(to: UnsafeRawPointer($0)) } ?? n
             let piece = j - i
             if piece > 0 {
                 if lineLength + piece <= eventCapacity {

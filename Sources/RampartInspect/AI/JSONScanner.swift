@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A pull scanner over one JSON text: it returns values one at a time, in order, with the
 /// hashed path that leads to each (`messages[].content`), and never builds a tree. The AI
 /// parsers compare those hashes with the few paths they read and skip everything else, so a
@@ -181,20 +185,24 @@ struct JSONScanner {
         offset += 1
         let start = offset
         var escaped = false
+        guard let base = bytes.baseAddress else { return (start, start, false, false) }
+        // memchr finds the next quote (SIMD in glibc); a quote after an odd run of
+        // backslashes is part of the string.
         while offset < bytes.count {
-            let c = bytes[offset]
-            if c == UInt8(ascii: "\"") {
-                offset += 1
-                return (start, offset - 1, escaped, true)
+            guard let q = memchr(base + offset, 0x22, bytes.count - offset) else { break }
+            let at = base.distance(to: UnsafeRawPointer(q))
+            var k = at
+            while k > start && bytes[k - 1] == UInt8(ascii: "\\") { k -= 1 }
+            if at > k { escaped = true }
+            if (at - k) % 2 == 0 {
+                if !escaped, memchr(base + start, 0x5C, at - start) != nil { escaped = true }
+                offset = at + 1
+                return (start, at, escaped, true)
             }
-            if c == UInt8(ascii: "\\") {
-                escaped = true
-                offset += 2
-                continue
-            }
-            offset += 1
+            offset = at + 1
         }
         offset = bytes.count
+        if memchr(base + start, 0x5C, bytes.count - start) != nil { escaped = true }
         return (start, bytes.count, escaped, false)
     }
 
