@@ -55,6 +55,7 @@ enum AIExtractor {
         var blockOrigin: AIOrigin?
         var captureDepth = Int.max
         var captureOrigin = AIOrigin.toolCall
+        var captureFirst = 0
         let separator: UInt8 = delta ? 0 : 0x0A
         while true {
             let tok = s.next()
@@ -81,6 +82,7 @@ enum AIExtractor {
                 case .capture(let origin)?:
                     captureDepth = s.depth
                     captureOrigin = origin
+                    captureFirst = t.segmentCount
                 default: break
                 }
             case .objectEnd, .arrayEnd:
@@ -102,7 +104,7 @@ enum AIExtractor {
                 let raw = UnsafeRawBufferPointer(rebasing: s.bytes[tok.start..<tok.end])
                 if s.depth >= captureDepth {
                     t.append(raw, escaped: tok.escaped, role: inMessage ? messageRole : AIExtractor.role(of: captureOrigin), origin: captureOrigin,
-                             mergeFrom: inMessage ? messageFirst : blockFirst, separator: 0x20)
+                             mergeFrom: captureFirst, separator: 0x20)
                     continue
                 }
                 switch schema.field(tok.path) {

@@ -201,7 +201,9 @@ enum AIPersonalDataScanner {
             if isDigit(c) {
                 count += 1; k += 1; end = k
             } else if (c == 0x20 || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "(")
-                || c == UInt8(ascii: ")")) && k + 1 < t.count && (isDigit(t[k + 1]) || t[k + 1] == UInt8(ascii: "(")) {
+                || c == UInt8(ascii: ")")) && k + 1 < t.count
+                && (isDigit(t[k + 1]) || t[k + 1] == UInt8(ascii: "(")
+                    || (c == UInt8(ascii: ")") && t[k + 1] == 0x20 && k + 2 < t.count && isDigit(t[k + 2]))) {
                 k += 1
             } else {
                 break
