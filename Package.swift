@@ -44,6 +44,9 @@ let package = Package(
         .systemLibrary(name: "CVectorscan", path: "Sources/CVectorscan"),
         // Debian's zlib (zlib1g-dev): gzip and deflate HTTP bodies inflated before inspection.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Debian's YARA (libyara-dev): files in HTTP bodies and mail attachments scanned with
+        // the firewall's YARA rules.
+        .systemLibrary(name: "CYara", path: "Sources/CYara"),
         // The signature language: Suricata 7 rules parsed into a typed model (header, buffers
         // and their ordered match steps, flow state, thresholds), variables, classification.config,
         // load reports. Pure: text in, model out; no files, no clocks.
@@ -51,7 +54,7 @@ let package = Package(
         // The engine: sessions, reassembly, App-ID, signature detection, verdicts, events.
         // Pure: no I/O. Links PCRE2 and (on x86-64) Vectorscan for the signature matcher.
         .target(name: "RampartInspect", dependencies: [
-            "RampartWire", "RampartPolicy", "RampartRules", "CPCRE2", "CZlib",
+            "RampartWire", "RampartPolicy", "RampartRules", "CPCRE2", "CZlib", "CYara",
             .target(name: "CVectorscan", condition: .when(platforms: [.linux])),
         ]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.

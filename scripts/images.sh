@@ -149,7 +149,9 @@ for image in "${wanted[@]}"; do
         firewall)
             build rampart-firewall
             install_binary "$scratch/release/rampart-firewall" "$rootfs"
-            install -d -m 0755 -o 65532 -g 65532 "$rootfs/var/log/rampart" "$rootfs/var/lib/rampart"
+            install -d -m 0755 -o 65532 -g 65532 "$rootfs/var/log/rampart" "$rootfs/var/lib/rampart" "$rootfs/var/lib/rampart/lists"
+            # External dynamic lists over https:// without a caFile trust the system's bundle.
+            install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
             pack rampart-firewall "$rootfs" 65532:65532 \
                 "Rampart firewall: App-ID, policy by Kubernetes tags, EVE logs, behind a VXLAN/Geneve tunnel on UDP 6080" \
                 --config.entrypoint /usr/local/bin/rampart-firewall \

@@ -13,8 +13,7 @@
 # Like make-captures.sh it works only inside two network namespaces it creates
 # (rp-PID-bcli, rp-PID-bsrv) and removes on exit; the root namespace is not touched.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
-export PATH="$PATH:/usr/sbin:/sbin"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/capture-pair.sh"
 
 OUT=${1:?usage: make-bench-capture.sh OUT [FLOWS]}
 FLOWS=${2:-30000}
@@ -22,50 +21,9 @@ FLOWS=${2:-30000}
 mkdir -p "$(dirname "$OUT")"
 OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 
-CLI="rp-$$-bcli"
-SRV="rp-$$-bsrv"
-WORK=$(mktemp -d /tmp/rp-bench.XXXXXX)
-PIDS=()
-TCPDUMP_PID=
-
-cleanup() {
-    local pid
-    [[ -n "$TCPDUMP_PID" ]] && kill -KILL "$TCPDUMP_PID" 2>/dev/null
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$SRV" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns pids "$CLI" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$CLI" 2>/dev/null || true
-    ip netns del "$SRV" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-
-cli() { ip netns exec "$CLI" "$@"; }
-serve() { ip netns exec "$SRV" "$@" >>"$WORK/servers.log" 2>&1 & PIDS+=($!); }
-wait_port() { # PROTO(t|u) PORT
-    local i
-    for i in $(seq 1 100); do
-        ip netns exec "$SRV" ss -ln"$1" | awk '{print $4}' | grep -q ":$2\$" && return 0
-        sleep 0.05
-    done
-    echo "make-bench-capture: nothing listens on $1 port $2" >&2; return 1
-}
-
-ip netns add "$CLI"
-ip netns add "$SRV"
-ip -n "$CLI" link add veth0 type veth peer name veth1 netns "$SRV"
-ip -n "$CLI" link set lo up
-ip -n "$SRV" link set lo up
-ip -n "$CLI" addr add 10.78.0.1/24 dev veth0
-ip -n "$SRV" addr add 10.78.0.2/24 dev veth1
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth1 up
+capture_pair_begin b
 # Wire-sized packets (no TSO/GRO super-packets), and enough client ports for every flow.
-cli ethtool -K veth0 tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec "$SRV" ethtool -K veth1 tso off gso off gro off >/dev/null 2>&1 || true
+capture_pair_link 10.78.0.1/24 10.78.0.2/24 tso gso gro
 cli sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 cli sysctl -qw net.ipv4.tcp_tw_reuse=1
 ip netns exec "$SRV" sysctl -qw net.core.somaxconn=4096

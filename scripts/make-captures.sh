@@ -14,79 +14,18 @@
 # Ethernet captures merged) and sample.pcapng (sample.pcap converted by tshark).
 # Needs root and scripts/setup.sh. SHOW_SERVER_LOG=1 prints the servers' log on exit.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
-export PATH="$PATH:/usr/sbin:/sbin"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/capture-pair.sh"
 
 OUT=${1:?usage: make-captures.sh OUTDIR}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-CLI="rp-$$-cli"
-SRV="rp-$$-srv"
-WORK=$(mktemp -d /tmp/rp-captures.XXXXXX)
-PIDS=()
-
-cleanup() {
-    local pid
-    [[ -n "${TCPDUMP_PID:-}" ]] && stop_process "$TCPDUMP_PID"
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$SRV" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns pids "$CLI" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$CLI" 2>/dev/null || true
-    ip netns del "$SRV" 2>/dev/null || true
-    [[ -n "${SHOW_SERVER_LOG:-}" ]] && cat "$WORK/servers.log" >&2
-    rm -rf "$WORK"
-}
-
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-
-cli() { ip netns exec "$CLI" "$@"; }
-srv() { ip netns exec "$SRV" "$@"; }
-
-# Starts a long-running server in the server namespace and remembers its pid.
-# `ip netns exec` execs the program, so $! is the server itself and signals reach it.
-serve() { ip netns exec "$SRV" "$@" >>"$WORK/servers.log" 2>&1 & PIDS+=($!); }
-
-wait_port() { # PROTO(t|u) PORT
-    local i
-    for i in $(seq 1 100); do
-        if srv ss -ln"$1" | awk '{print $4}' | grep -q ":$2\$"; then return 0; fi
-        sleep 0.05
-    done
-    echo "make-captures: nothing listens on $1 port $2" >&2; return 1
-}
-
-TCPDUMP_PID=
-start_capture() { # FILE [SNAPLEN] [IFACE]
-    local log="$WORK/tcpdump.$(basename "$1").log"
-    ip netns exec "$SRV" tcpdump -i "${3:-veth1}" --immediate-mode -n -U -Z root -s "${2:-262144}" -w "$1" 2>"$log" &
-    TCPDUMP_PID=$!
-    local i
-    for i in $(seq 1 100); do grep -qs "listening on" "$log" && break; sleep 0.05; done
-}
-stop_capture() {  # immediate mode: without it packets wait in the ring until a block fills
-    sleep 0.3   # let the last FIN/ACKs arrive
-    stop_process "$TCPDUMP_PID"
-    TCPDUMP_PID=
-}
+capture_pair_begin ""
 
 # --- network -------------------------------------------------------------------------------
-ip netns add "$CLI"
-ip netns add "$SRV"
-ip -n "$CLI" link add veth0 type veth peer name veth1 netns "$SRV"
-ip -n "$CLI" link set lo up
-ip -n "$SRV" link set lo up
-ip -n "$CLI" addr add 10.77.0.1/24 dev veth0
-ip -n "$SRV" addr add 10.77.0.2/24 dev veth1
+capture_pair_link 10.77.0.1/24 10.77.0.2/24
 ip -n "$CLI" addr add fd00:77::1/64 dev veth0 nodad
 ip -n "$SRV" addr add fd00:77::2/64 dev veth1 nodad
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth1 up
-cli ethtool -K veth0 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
-srv ethtool -K veth1 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
 wait_reachable 10.77.0.2         # resolve neighbours before recording
 wait_reachable -6 fd00:77::2
 

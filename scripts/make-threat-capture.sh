@@ -17,48 +17,13 @@
 #   7. nmap -sV --script http-title -p 80                         (the Nmap Scripting Engine's user agent)
 # Needs root and scripts/setup.sh (curl, python3, tcpdump, nmap).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
-export PATH="$PATH:/usr/sbin:/sbin"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/capture-pair.sh"
 
 OUT=${1:?usage: make-threat-capture.sh OUT}
 mkdir -p "$(dirname "$OUT")"
 OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
-CLI="rp-$$-tcli"
-SRV="rp-$$-tsrv"
-WORK=$(mktemp -d /tmp/rp-threats.XXXXXX)
-PIDS=()
-TCPDUMP_PID=
-
-cleanup() {
-    local pid
-    [[ -n "$TCPDUMP_PID" ]] && stop_process "$TCPDUMP_PID"
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    ip netns pids "$SRV" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns pids "$CLI" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$CLI" 2>/dev/null || true
-    ip netns del "$SRV" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-trap 'echo "$(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-
-cli() { ip netns exec "$CLI" "$@"; }
-srv() { ip netns exec "$SRV" "$@"; }
-serve() { ip netns exec "$SRV" "$@" >>"$WORK/servers.log" 2>&1 & PIDS+=($!); }
-
-ip netns add "$CLI"
-ip netns add "$SRV"
-ip -n "$CLI" link add veth0 type veth peer name veth1 netns "$SRV"
-ip -n "$CLI" link set lo up
-ip -n "$SRV" link set lo up
-ip -n "$CLI" addr add 10.77.0.1/24 dev veth0
-ip -n "$SRV" addr add 10.77.0.2/24 dev veth1
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth1 up
-cli ethtool -K veth0 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
-srv ethtool -K veth1 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+capture_pair_begin t
+capture_pair_link 10.77.0.1/24 10.77.0.2/24
 wait_reachable 10.77.0.2
 
 mkdir -p "$WORK/www/admin"
@@ -110,12 +75,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("10.77.0.2", 80), lambda *a: Handler(*a, directory=sys.argv[1])).serve_forever()
 PY
 serve python3 "$WORK/server.py" "$WORK/www"
-for i in $(seq 1 100); do srv ss -lnt | grep -q ':80 ' && break; sleep 0.05; done
+wait_port t 80
 
-log="$WORK/tcpdump.log"
-srv tcpdump -i veth1 --immediate-mode -n -U -Z root -s 262144 -w "$OUT" 2>"$log" &
-TCPDUMP_PID=$!
-for i in $(seq 1 100); do grep -qs "listening on" "$log" && break; sleep 0.05; done
+start_capture "$OUT"
 
 CURL=(curl -sS -o /dev/null --max-time 5)
 cli "${CURL[@]}" --path-as-is "http://10.77.0.2/static/../%61dmin/%63onfig"
@@ -136,7 +98,5 @@ s.recv(4096)
 s.close()'
 cli "${CURL[@]}" http://10.77.0.2/probe -o /dev/null http://10.77.0.2/probe -o /dev/null http://10.77.0.2/probe
 cli nmap -n -Pn -sV --script http-title -p 80 10.77.0.2 >/dev/null
-sleep 0.3
-stop_process "$TCPDUMP_PID"
-TCPDUMP_PID=
+stop_capture
 echo "wrote $OUT ($(stat -c %s "$OUT") bytes)"

@@ -20,7 +20,9 @@ declare -A PROVIDER=(
     [python3]=python3
     [socat]=socat
     [ping]=iputils-ping
-    [nmap]=nmap                     # a real scanner for the signature matcher's capture (make-threat-capture.sh)
+    [nmap]=nmap                     # a real scanner: the signature matcher's capture (make-threat-capture.sh), firewall-tools-e2e.sh
+    [sqlmap]=sqlmap                 # a real SQL injection tool against firewall-tools-e2e.sh's vulnerable app
+    # nikto is not in Debian 12's main archive (non-free only): firewall-tools-e2e.sh does not run it
     [ethtool]=ethtool               # turning veth offloads off so captures hold wire-sized packets
     # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
     [sshd]=openssh-server
@@ -79,6 +81,8 @@ declare -A FILE_PROVIDER=(
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
     [/usr/include/hs/hs.h]=libvectorscan-dev                      # the signatures' multi-pattern prefilter
     [/usr/include/zlib.h]=zlib1g-dev                              # gzip/deflate HTTP bodies for the signatures
+    [/usr/include/yara.h]=libyara-dev                             # YARA rules over files (spec.files, --yara)
+    [/usr/share/clamav-testfiles/clam.exe]=clamav-testfiles      # real malware-like test files (files tests)
     [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 

@@ -6,7 +6,7 @@
 # their `import Rampart…` lines) with -sanitize=fuzzer,address; libyaml as fuzz_cyaml in
 # Fuzz/lib.sh provides it (compiled from source with coverage and ASan when it can, else the
 # system's -lyaml).
-# Corpus: Fuzz/policy/corpus (seeded from Samples/). Crashes: Fuzz/policy/bin/crashes/.
+# Corpus: Fuzz/policy/corpus (seeded from Samples/ and Fuzz/policy/seeds/). Crashes: Fuzz/policy/bin/crashes/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -22,5 +22,6 @@ fuzz_build "$out" PolicyLoaderFuzz RampartWire Fuzz/policy/PolicyLoaderFuzz.swif
 if [[ -z $(ls -A Fuzz/policy/corpus) ]]; then
     cp Samples/policy.yaml Fuzz/policy/corpus/policy.yaml 2>/dev/null || true
     cp Samples/tags.yaml Fuzz/policy/corpus/tags.yaml 2>/dev/null || true
+    cp Fuzz/policy/seeds/* Fuzz/policy/corpus/ 2>/dev/null || true   # profiles (issue 14)
 fi
 fuzz_run "$out" PolicyLoaderFuzz Fuzz/policy/corpus "$seconds" "$@"

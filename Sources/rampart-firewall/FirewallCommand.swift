@@ -191,16 +191,21 @@ struct FirewallCommand: ParsableCommand {
                 engineConfiguration.tunnelOriginCheck = settings.innerSourceCheck
                 // Inline: a drop or reject rule's verdict is the packet's and the session's.
                 engineConfiguration.detection.blocking = true
-                var engine = Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules)
+                if let files = settings.files { engineConfiguration.files = files.limits }
+                var engine = Engine(configuration: engineConfiguration, policy: matcher, rules: file.rules, files: file.files)
                 engine.adoptIndicators(file.indicators)
                 let worker = FirewallWorker(
                     engine: engine, sink: log,
                     allowedVNIs: settings.allowedVNIs, returnPort: settings.returnPort, innerMTU: settings.innerMTU)
                 worker.admission = settings.tunnelAdmission
+                worker.blockPages = file.blockPages
                 let endpoint = TunnelEndpoint(socket: socket, worker: worker, board: board,
                                               signals: workerCount == 1 ? signals : nil, index: index)
                 endpoint.rematchOnReload = settings.rematchOnReload
                 let offloads = endpoint.enableOffloads(receive: settings.udpGRO, send: settings.udpGSO)
+                if index == 0, let files = file.files {
+                    firewallLog.info("files-loaded", "files tracked (fileinfo records): \(files.summary.isEmpty ? "no hash lists or YARA rules" : files.summary)")
+                }
                 if index == 0, let summary = file.rulesSummary {
                     firewallLog.info("rules-loaded", "signatures from \(settings.rules ?? "-"): \(summary); drop and reject rules block inline")
                 }

@@ -26,6 +26,11 @@ struct InspectCommand: ParsableCommand {
             summary (rules active, refused and why, load and compile time) goes to standard
             error. --vars and --classification are read as by rampart rules check.
 
+            Files: with --rules (unless --no-files), --hashes or --yara, every HTTP body
+            (both directions; chunked and gzip/deflate decoded) and SMTP attachment is
+            typed from its content, hashed (MD5, SHA-256) and checked against the hash
+            lists and YARA rules; each is a "fileinfo" record (docs/files.md).
+
             With --lists (repeatable), the indicator lists in PATH (a plain, hosts or CSV
             file, or a folder in the UT1 layout, as rampart lists check reads them) are the
             ones the policy's URL filtering and DNS security profiles look names up in, as
@@ -44,6 +49,7 @@ struct InspectCommand: ParsableCommand {
                   --tags Samples/tags.yaml --out eve.json
               rampart inspect Samples/sample.pcap --rules local.rules --out eve.json
               rampart inspect capture.pcap --rules ../shared/data/et-open-2024-04/rules --out eve.json
+              rampart inspect capture.pcap --hashes bad.sha256 --yara malware.yar --out eve.json
               rampart inspect web.pcap --policy policy.yaml --lists lists/ut1 --lists gambling.txt --out eve.json
             """
     )
@@ -65,6 +71,15 @@ struct InspectCommand: ParsableCommand {
 
     @Option(name: .long, help: "With --rules: classification.config (default: the one in the rules' folder, if any).")
     var classification: String?
+
+    @Option(name: .long, help: "A list of known-bad file hashes (SHA-256 or MD5, one per line: sha256sum/md5sum output or ClamAV .hdb); repeatable. Files of HTTP and SMTP sessions are then tracked and written as fileinfo records (e.g. --hashes bad.sha256).")
+    var hashes: [String] = []
+
+    @Option(name: .long, help: "YARA rules to scan each file with: a .yar file or a folder of *.yar/*.yara; repeatable (e.g. --yara malware.yar).")
+    var yara: [String] = []
+
+    @Flag(name: .long, help: "With --rules: do not track files (no fileinfo records).")
+    var noFiles = false
 
     @Option(name: .long, help: "Indicator lists for the policy's URL filtering and DNS security profiles: a list file or a UT1 folder (repeatable, e.g. --lists ut1/ --lists gambling.txt).")
     var lists: [String] = []
@@ -128,6 +143,16 @@ struct InspectCommand: ParsableCommand {
             }
             if !quiet { printError(compiled!.summary) }
         }
+        var files: FileInspection?
+        if !hashes.isEmpty || !yara.isEmpty || (rules != nil && !noFiles) {
+            do {
+                files = try FileInspectionFiles.load(hashes: hashes, yara: yara)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            if !quiet && (!hashes.isEmpty || !yara.isEmpty) { printError("files: \(files!.summary)") }
+        }
         var indicators: IndicatorStore?
         if !lists.isEmpty {
             var builder = IndicatorStoreBuilder()
@@ -164,7 +189,7 @@ struct InspectCommand: ParsableCommand {
         configuration.verifyChecksums = verifyChecksums
         configuration.anomalyRateLimit = AnomalyRateLimit(perKindPerSecond: anomaliesPerSecond)
         configuration.records = RecordBudget(summaryIntervalSeconds: summaryInterval, flowsPerSecond: flowsPerSecond)
-        var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules)
+        var engine = Engine(configuration: configuration, policy: loaded.matcher, rules: compiled?.rules, files: files)
         engine.adoptIndicators(indicators)
         var sink = writer
         var progress = ProgressBar(label: "inspecting", enabled: !noProgress && (source.size ?? 0) > 32 << 20)
@@ -187,6 +212,7 @@ struct InspectCommand: ParsableCommand {
             printError(InspectSummary(
                 capture: capture, statistics: engine.statistics, policy: loaded.matcher,
                 flows: writer.flowCount, anomalies: writer.anomalyCount, alerts: writer.alertCount,
+                files: engine.files == nil ? nil : (writer.fileCount, writer.maliciousCount),
                 detection: engine.rules == nil ? nil : engine.detectionStatistics, seconds: elapsed).text)
         }
         if let captureError {

@@ -281,6 +281,39 @@ struct DetectEngineTests {
         #expect(ids.sink.alerts.map(\.action) == ["allowed"])
     }
 
+    /// Regression (found by scripts/firewall-tools-e2e.sh: sqlmap got through ET 2008538 as a
+    /// reject rule, `threshold: type limit, count 2`, from its third request on). Suricata
+    /// applies the action of a match its threshold only silences (`limit` and `both` past
+    /// their count, `noalert`), not of one below its count (`threshold`, `detection_filter`).
+    @Test("inline, a drop rule keeps blocking the matches its threshold or noalert silences", arguments: [
+        ("threshold:type limit, track by_src, count 1, seconds 60;", [true, true, true], 1),
+        ("threshold:type both, track by_dst, count 1, seconds 60;", [true, true, true], 1),
+        ("threshold:type threshold, track by_src, count 2, seconds 60;", [false, true, false], 1),
+        ("detection_filter:track by_src, count 1, seconds 60;", [false, true, true], 2),
+        ("noalert;", [true, true, true], 0),
+    ])
+    func silentMatchesStillBlock(option: String, dropped: [Bool], alerts: Int) throws {
+        let rules = #"drop http any any -> any any (msg:"probe"; http.uri; content:"/probe"; "# + option + " sid:53;)"
+        var c = try Conversation(rules: rules) { $0.detection.blocking = true }
+        var verdicts: [Bool] = []
+        for port: UInt16 in [41000, 41001, 41002] {
+            c.reconnect(port: port)
+            verdicts.append(c.client("GET /probe HTTP/1.1\r\nHost: x\r\n\r\n") == .drop)
+        }
+        c.finish()
+        #expect(verdicts == dropped)
+        #expect(c.sink.alerts.count == alerts)
+        #expect(c.sink.alerts.allSatisfy { $0.action == "blocked" })
+        // Without blocking, a silenced match does nothing.
+        var ids = try Conversation(rules: rules)
+        for port: UInt16 in [41000, 41001, 41002] {
+            ids.reconnect(port: port)
+            #expect(ids.client("GET /probe HTTP/1.1\r\nHost: x\r\n\r\n") == .forward)
+        }
+        ids.finish()
+        #expect(ids.sink.alerts.count == alerts)
+    }
+
     @Test("tls.sni from the ClientHello; tls.cert_subject, tls.cert_issuer and tls.certs from a TLS 1.2 server's certificates")
     func tls() throws {
         let rules = """

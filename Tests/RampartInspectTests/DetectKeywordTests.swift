@@ -181,6 +181,17 @@ struct DetectKeywordTests {
         #expect(norm("/..") == "/")
         #expect(norm("/x?q=%27or%201=1") == "/x?q='or 1=1")
         #expect(norm("/x?a=/../b") == "/x?a=/../b")
+        // Regressions found by Fuzz/uri (differential with RFC 3986's remove_dot_segments,
+        // which libhtp implements): a target without a leading "/" lost the separator
+        // ("a/../b" gave "ab"), and leading "../" and "./" were kept.
+        #expect(norm("a/../b") == "/b")
+        #expect(norm("a/..") == "/")
+        #expect(norm("../../etc/passwd") == "etc/passwd")
+        #expect(norm("./x/.") == "x/")
+        #expect(norm("..") == "")
+        #expect(norm("/a/..%2f..%2fb") == "/b")
+        #expect(norm("/a%3f/../b?c") == "/b?c")
+        #expect(norm("//..//./x#/../y") == "//x#/../y")
     }
 }
 

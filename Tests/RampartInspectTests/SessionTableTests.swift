@@ -92,7 +92,10 @@ struct SessionTableTests {
     }
 
     @Test func sessionFitsInAFewCacheLines() {
-        #expect(MemoryLayout<Session>.stride <= 256)
+        // Three cache lines: with the table's hash word and its 80 % load, 250 bytes per
+        // tracked session, under the 256 of docs/PERFORMANCE.md. A new field must find room
+        // in the layout (Session.swift says where), not add a fourth line.
+        #expect(MemoryLayout<Session>.stride <= 192)
         #expect(MemoryLayout<FlowKey>.stride <= 64)
     }
 

@@ -56,6 +56,7 @@ public struct FirewallSnapshot: Sendable {
             total.counters.bytesSent &+= c.bytesSent
             total.counters.framesForwarded &+= c.framesForwarded
             total.counters.resetsSent &+= c.resetsSent
+            total.counters.urlPagesSent &+= c.urlPagesSent
             total.counters.checksumsCompleted &+= c.checksumsCompleted
             total.counters.framesSegmented &+= c.framesSegmented
             total.counters.segmentsCreated &+= c.segmentsCreated
@@ -87,6 +88,8 @@ public struct FirewallSnapshot: Sendable {
             total.engine.anomalies.add(e.anomalies)
             total.engine.limits.add(e.limits)
             total.engine.appIDUnbuffered &+= e.appIDUnbuffered
+            for (key, count) in e.urlFiltering { total.engine.urlFiltering[key, default: 0] &+= count }
+            total.engine.urlPages &+= e.urlPages
             total.engine.detection.alerts &+= e.detection.alerts
             total.engine.detection.blocked &+= e.detection.blocked
             total.engine.detection.matches &+= e.detection.matches
@@ -189,6 +192,12 @@ public struct FirewallSnapshot: Sendable {
                [("", engine.detection.blocked)])
         metric("rampart_signature_scanned_bytes_total", .counter, "Bytes the signatures' prefilter scanned.",
                [("", engine.detection.scannedBytes)])
+        metric("rampart_url_filtering_total", .counter,
+               "Sessions a URL filtering profile decided, by category (a list category, unknown or not-resolved) and action.",
+               engine.urlFiltering.sorted { ($0.key.category, $0.key.action.rawValue) < ($1.key.category, $1.key.action.rawValue) }
+                   .map { ("{category=\"\(escape($0.key.category))\",action=\"\($0.key.action.rawValue)\"}", $0.value) })
+        metric("rampart_url_pages_sent_total", .counter, "Block and continue pages sent to clients in place of their servers.",
+               [("", counters.urlPagesSent)])
         metric("rampart_appid_unbuffered_sessions_total", .counter,
                "TCP sessions App-ID identified packet by packet for want of a stream buffer.", [("", engine.appIDUnbuffered)])
         metric("rampart_fragments_total", .counter,

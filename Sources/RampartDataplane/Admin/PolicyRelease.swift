@@ -22,20 +22,27 @@ public struct PolicyRelease: Sendable {
         public var tags: [(IPAddress, [Tag])]
         /// The signatures (`spec.rules`), compiled once with the policy and swapped with it.
         public var rules: DetectionRuleSet?
+        /// The hash lists and YARA rules of `spec.files`, loaded with the policy and swapped with it.
+        public var files: FileInspection?
         /// The lists (`spec.lists`), read once with the policy and swapped with it.
         public var indicators: IndicatorStore?
+        /// The URL filtering profiles' `blockPage` files, read with the policy, by profile index.
+        public var blockPages: [Int32: String]
 
         public init(compiled: CompiledPolicy, tags: [(IPAddress, [Tag])], rules: DetectionRuleSet? = nil,
-                    indicators: IndicatorStore? = nil) {
+                    indicators: IndicatorStore? = nil, blockPages: [Int32: String] = [:], files: FileInspection? = nil) {
             self.compiled = compiled
             self.tags = tags
             self.rules = rules
             self.indicators = indicators
+            self.blockPages = blockPages
+            self.files = files
         }
 
         /// The policy of a configuration file read and checked (`ConfigurationFile.load`).
         public init(_ file: ConfigurationFile) {
-            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules, indicators: file.indicators)
+            self.init(compiled: file.matcher.compiled, tags: file.document.addressTags, rules: file.rules, indicators: file.indicators,
+                      blockPages: file.blockPages, files: file.files)
         }
     }
 

@@ -23,10 +23,14 @@ public struct ConfigurationFile {
     /// loading them said.
     public var rules: DetectionRuleSet?
     public var rulesSummary: String?
+    /// The hash lists and YARA rules of `spec.files` (read by `load(path:)`), when files are tracked.
+    public var files: FileInspection?
     /// The lists of `spec.lists` in one store (read by `load(path:)`; nil without lists), and
     /// what loading them said.
     public var indicators: IndicatorStore?
     public var listsSummary: String?
+    /// The URL filtering profiles' `blockPage` files (read by `load(path:)`), by profile index.
+    public var blockPages: [Int32: String] = [:]
 
     /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
     public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
@@ -43,6 +47,18 @@ public struct ConfigurationFile {
             let loaded = try SignatureRules.load(path: resolved)
             file.rules = loaded.rules
             file.rulesSummary = loaded.summary
+        }
+        for (index, profile) in file.document.profiles.url.enumerated() {
+            guard let page = profile.blockPagePath(policyFile: path) else { continue }
+            let text: String
+            do { text = try readTextFile(page, limit: 1 << 20) } catch {
+                throw PolicyErrors([PolicyError(file: path, line: 0, column: 0,
+                                                message: "URL filtering profile '\(profile.name)': blockPage \(page): \(error.reason)")])
+            }
+            file.blockPages[Int32(index)] = text
+        }
+        if let settings = file.firewall.files {
+            file.files = try FileRules.load(settings, relativeTo: PathName.folder(of: path))
         }
         if !file.firewall.lists.isEmpty {
             let loaded = try IndicatorLists.load(file.firewall.lists, configurationFile: path)

@@ -6,7 +6,7 @@ extension FirewallConfiguration {
     static let specKeys = [
         "listen", "admin", "probes", "auth", "tls", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes",
         "syslog", "tagState", "sessions", "returnPort", "innerMTU", "rematchOnReload", "udpGRO", "udpGSO", "tunnelSources",
-        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records", "rules", "lists",
+        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records", "rules", "lists", "files",
     ]
 
     /// Reads a `FirewallConfiguration` document through the shared reader: every problem is
@@ -106,6 +106,31 @@ extension FirewallConfiguration {
             if let path = text(node, expected) {
                 if path.isEmpty { r.error(node.location, "\(expected), found ''") } else { configuration.rules = path }
             }
+        }
+        if let node = spec["files"], !node.isOff {
+            let example = "e.g. {hashes: [bad.sha256], yara: [malware.yar]}"
+            var settings = FirewallConfiguration.FileSettings()
+            if case .mapping = node {
+                let fields = r.fields(node, "spec.files", allowed: ["hashes", "yara", "maxFiles", "scanBytes", "maxFileBytes", "inflaters"]) ?? [:]
+                for key in ["hashes", "yara"] {
+                    guard let list = fields[key], let items = r.list(list, "spec.files.\(key) (paths)", scalarAllowed: true, limit: 1000) else { continue }
+                    for item in items {
+                        guard let path = text(item, "spec.files.\(key) holds paths of files"), !path.isEmpty else { continue }
+                        if key == "hashes" { settings.hashes.append(path) } else { settings.yara.append(path) }
+                    }
+                }
+                func number(_ key: String, _ range: ClosedRange<Int>, _ set: (Int) -> Void) {
+                    guard let node = fields[key] else { return }
+                    if let n = integer(node, range, "spec.files.\(key) must be between \(range.lowerBound) and \(range.upperBound)") { set(n) }
+                }
+                number("maxFiles", 1...(1 << 20)) { settings.limits.maxFiles = $0 }
+                number("scanBytes", 512...(64 << 20)) { settings.limits.scanBytes = $0 }
+                number("maxFileBytes", 1...(1 << 40)) { settings.limits.maxFileBytes = $0 }
+                number("inflaters", 0...(1 << 16)) { settings.limits.inflaters = $0 }
+            } else {
+                r.error(node.location, "spec.files must be a mapping (\(example)) or off, found \(r.describe(node))")
+            }
+            configuration.files = settings
         }
         if let node = spec["lists"], !node.isOff { configuration.lists = IndicatorListSource.read(node, reader: r) }
         if let node = spec["sessions"], let n = integer(node, 16...(1 << 26), "spec.sessions must be between 16 and 67108864") {

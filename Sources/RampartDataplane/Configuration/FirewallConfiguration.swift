@@ -123,6 +123,18 @@ public struct FirewallConfiguration: Sendable, Equatable {
     /// of them; relative to the configuration file's folder): drop and reject rules block
     /// the session, every match is an EVE `alert`. nil: no signatures.
     public var rules: String?
+    /// `spec.files`: files of HTTP and SMTP sessions are tracked (typed, hashed, checked
+    /// against these hash lists and YARA rules, paths relative to the configuration file's
+    /// folder) and written as EVE `fileinfo`. nil: files are not tracked.
+    public var files: FileSettings?
+    /// `spec.files`, as written.
+    public struct FileSettings: Sendable, Equatable {
+        public var hashes: [String] = []
+        public var yara: [String] = []
+        public var limits = FileConfiguration()
+        public init() {}
+    }
+
     /// The indicator lists (files and UT1 folders) the policy's DNS security and URL
     /// filtering profiles look names up in; read with the policy, and again on each reload.
     public var lists: [IndicatorListSource] = []

@@ -64,6 +64,8 @@ public struct DataplaneCounters: Sendable, Equatable {
     public var bytesSent: UInt64 = 0
     public var framesForwarded: UInt64 = 0
     public var resetsSent: UInt64 = 0
+    /// URL filtering pages (block, continue) sent to clients.
+    public var urlPagesSent: UInt64 = 0
     /// Inner TCP/UDP checksums completed before sending (offload left them unfinished).
     public var checksumsCompleted: UInt64 = 0
     /// Oversized TCP packets (TSO super-packets) cut to the inner MTU, and the segments made.

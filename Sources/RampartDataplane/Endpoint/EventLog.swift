@@ -43,6 +43,7 @@ public final class EventLog: EventSink {
     public private(set) var flowCount = 0
     public private(set) var anomalyCount = 0
     public private(set) var alertCount = 0
+    public private(set) var fileCount = 0
     public private(set) var summaryCount = 0
     public private(set) var writeFailed = false
     /// Rotations this log performed (other workers' rotations are not counted here).
@@ -108,6 +109,13 @@ public final class EventLog: EventSink {
         line.reset()
         record.writeEVE(into: &line)
         emit("alert", severity: SyslogForwarder.warning)
+    }
+
+    public func fileInfo(_ record: FileRecord) {
+        fileCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit("fileinfo", severity: record.verdict == "malicious" ? SyslogForwarder.warning : SyslogForwarder.informational)
     }
 
     public func anomaly(_ record: AnomalyRecord) {

@@ -27,6 +27,9 @@ public final class FirewallWorker<Sink: EventSink> {
     public var allowedVNIs: [UInt32]
     /// Who may send tunnel datagrams (`spec.tunnelSources`); `.any` unless configured.
     public var admission: TunnelAdmission = .any
+    /// The URL filtering profiles' own pages (`blockPage`), by profile index; the built-in
+    /// page for the others. Replaced with the policy on reload.
+    public var blockPages: [Int32: String] = [:]
     @usableFromInline var admitted = AdmissionCache()
     /// The last sender refused, for the log.
     public var lastRefusedSender: IPAddress?
@@ -262,6 +265,13 @@ public final class FirewallWorker<Sink: EventSink> {
             } else {
                 counters.count(.sendQueueFull)
             }
+        case .respond:
+            // A URL filtering page: the client gets the answer, the server a reset; the
+            // request itself goes nowhere.
+            counters.count(.policy)
+            guard event == nil, packet.ipProtocol == .tcp, !packet.isFragment, let response = engine.urlResponse else { return }
+            queueResponse(response, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
+            queueReset(.towardReceiver, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
         case .reset(let toClient, let toServer):
             counters.count(.policy)
             guard event == nil, packet.ipProtocol == .tcp, !packet.isFragment else { return }
@@ -341,6 +351,38 @@ public final class FirewallWorker<Sink: EventSink> {
         counters.framesForwarded &+= 1
         counters.framesSegmented &+= 1
         counters.segmentsCreated &+= UInt64(queued)
+    }
+
+    /// Sends a URL filtering page to the client that sent `packet` (its segments, then FIN).
+    /// Cold: once per blocked session; the page is rendered here.
+    @usableFromInline
+    func queueResponse(
+        _ response: URLFilteringResponse, packet: DecodedPacket, inner: UnsafeMutableRawBufferPointer, tunnel: TunnelDatagram,
+        name: UnsafeRawPointer, nameLength: socklen_t
+    ) {
+        let page = URLBlockPage.response(for: response, template: blockPages[response.profile])
+        var header = [UInt8](repeating: 0, count: 8)
+        let headerWritten = header.withUnsafeMutableBytes { TunnelDatagram.write(tunnel.kind, vni: tunnel.vni, into: $0, at: 0) }
+        guard headerWritten else { return }
+        var full = false
+        let end = page.withUnsafeBytes { payload in
+            header.withUnsafeBytes { prefix in
+                TCPResponse.write(payload, answering: packet, frame: UnsafeRawBufferPointer(inner), mtu: innerMTU, prefix: prefix,
+                                  into: segmentArena, at: segmentArenaUsed) { start, length in
+                    if outgoing.append(base: segmentArena.baseAddress! + start, length: length, name: name, nameLength: nameLength) {
+                        setReturnPort(outgoing.count &- 1)
+                    } else {
+                        full = true
+                    }
+                }
+            }
+        }
+        guard let end, !full else {
+            counters.count(.sendQueueFull)
+            return
+        }
+        segmentArenaUsed = end
+        counters.urlPagesSent &+= 1
     }
 
     @usableFromInline

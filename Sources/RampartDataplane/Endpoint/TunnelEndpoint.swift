@@ -242,8 +242,11 @@ public final class TunnelEndpoint {
                 matcher.setTags(tags, for: address)
             }
             worker.engine.replacePolicy(matcher, rematch: rematchOnReload, sink: &worker.sink)
-            if release.content.rules !== worker.engine.rules { worker.engine.replaceRules(release.content.rules) }
+            if release.content.rules !== worker.engine.rules || release.content.files !== worker.engine.files {
+                worker.engine.replaceRules(release.content.rules, files: release.content.files)
+            }
             worker.engine.adoptIndicators(release.content.indicators)
+            worker.blockPages = release.content.blockPages
             worker.sink.flush()
             ruleNames = matcher.rules.map(\.name)
             worker.counters.policyReloads &+= 1

@@ -228,6 +228,13 @@ public struct ApplicationIdentifier: StreamConsumer {
         return states[Int(index)].metadata
     }
 
+    /// Keeps what the URL filtering profile decided with the session's metadata, for its
+    /// `http` and `tls` records (cold: once per session).
+    public mutating func noteURLFiltering(_ index: Int32, _ verdict: URLFilteringVerdict) {
+        guard index >= 0, Int(index) < states.count else { return }
+        states[Int(index)].metadata.urlFiltering = verdict
+    }
+
     /// The application named so far, if any.
     public func application(_ index: Int32) -> ApplicationID? {
         guard index >= 0, Int(index) < states.count else { return nil }

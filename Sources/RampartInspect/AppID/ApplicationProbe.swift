@@ -88,6 +88,9 @@ public struct ApplicationMetadata: Sendable, Equatable {
     public var aiProvider: String?
     public var aiModel: String?
     public var aiEndpoint: String?
+    // Profiles
+    /// What the rule's URL filtering profile decided (set by the engine, once per session).
+    public var urlFiltering: URLFilteringVerdict?
 
     public init() {}
 }

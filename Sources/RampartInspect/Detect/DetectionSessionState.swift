@@ -19,6 +19,16 @@ struct DetectionSessionState: Sendable {
     /// the certificate, and whether that search is over.
     var tlsCollected = 0
     var certificateDone = false
+    /// The file each direction is reading (a `FileTable` slot), -1 for none.
+    var fileToServer: Int32 = -1
+    var fileToClient: Int32 = -1
+    /// The last request's URI path (in the to-client name area), for its response's file.
+    var requestNameLength = 0
+    /// HTTP transactions: requests and responses seen (Suricata's `tx_id`).
+    var requests: UInt32 = 0
+    var responses: UInt32 = 0
+    /// The client side of an SMTP session, read for its attachments.
+    var mail = MailParser()
     /// Stream bytes seen per direction (detection stops at the stream depth).
     var streamToServer = 0
     var streamToClient = 0
@@ -30,6 +40,9 @@ struct DetectionMatch: Sendable {
     var rule: Int32
     /// The match was in the reassembled stream or an application buffer (not this packet alone).
     var inStream: Bool
+    /// A match that acts without an alert (`noalert`, a threshold's silent match): its
+    /// drop or reject applies, nothing is written.
+    var silent = false
 }
 
 /// Counters of the matcher, for the summary and /metrics.

@@ -129,6 +129,7 @@ extension Detector {
             if rule.rule.action == .pass { return }
             if rule.rule.noAlert {
                 statistics.suppressed &+= 1
+                actSilently(r, rule, &ctx)
                 continue
             }
             if rule.rule.threshold != nil || rule.rule.detectionFilter != nil {
@@ -138,6 +139,10 @@ extension Detector {
                                         filter: rule.rule.detectionFilter) {
                 case .alert: break
                 case .silent:
+                    statistics.suppressed &+= 1
+                    actSilently(r, rule, &ctx)
+                    continue
+                case .belowCount:
                     statistics.suppressed &+= 1
                     continue
                 case .tableFull:
@@ -150,6 +155,16 @@ extension Detector {
                 statistics.alertsDropped &+= 1
             }
         }
+    }
+
+    /// A match that writes no alert (`noalert`, or a threshold's silent match) still takes
+    /// its rule's action, as in Suricata (`PacketAlertFinalize` applies the action of every
+    /// match the threshold does not remove): inline, a drop or reject rule keeps blocking
+    /// the matches it has stopped logging.
+    @inline(__always)
+    mutating func actSilently(_ r: Int32, _ rule: DetectionRule, _ ctx: inout DetectContext) {
+        guard configuration.blocking, rule.rule.action.blocks, matches.count < configuration.alertsPerPacket else { return }
+        matches.append(DetectionMatch(rule: r, inStream: ctx.inStream, silent: true))
     }
 
     /// In-place heap sort by evaluation order: no allocation, O(n log n) for the rare

@@ -30,8 +30,18 @@ public struct Detector {
     static let flowbitLimit: UInt8 = 2
     static let thresholdLimit: UInt8 = 4
     static let xbitLimit: UInt8 = 8
+    static let fileLimit: UInt8 = 16
+    static let inflaterLimit: UInt8 = 32
 
-    public init(set: DetectionRuleSet, configuration: DetectionConfiguration, maxDelivery: Int) {
+    /// The files in flight, when files are tracked.
+    let files: FileTable?
+    /// Files that ended during the last packet, for the engine to write.
+    var endedFiles: [EndedFile] = []
+
+    public init(set: DetectionRuleSet, configuration: DetectionConfiguration, maxDelivery: Int,
+                files: FileInspection? = nil, fileConfiguration: FileConfiguration = FileConfiguration()) {
+        self.files = files.map { FileTable(configuration: fileConfiguration, inspection: $0) }
+        endedFiles.reserveCapacity(8)
         self.set = set
         self.configuration = configuration
         let tail = max(0, configuration.streamWindowBytes)
@@ -41,7 +51,10 @@ public struct Detector {
         states.reserveCapacity(stateCapacity)
         freeStates = []
         freeStates.reserveCapacity(stateCapacity)
-        sideBytes = tail + max(256, configuration.messageBytes)
+        // Each side: the stream tail, the message buffer, then a name (the last request's
+        // URI path, named by the response's file). An SMTP session's client side uses its
+        // message buffer as the mail parser's workspace.
+        sideBytes = tail + max(MailParser.workspaceBytes, configuration.messageBytes) + FileTable.nameBytes
         storage = DetectionArena(byteCount: stateCapacity * 2 * sideBytes)
         thresholds = ThresholdTable(capacity: configuration.thresholdEntries)
         hostBits = HostBits(capacity: configuration.xbitEntries)
@@ -86,7 +99,13 @@ public struct Detector {
         tail(state, toServer: toServer) + configuration.streamWindowBytes
     }
 
-    var messageCapacity: Int { sideBytes - configuration.streamWindowBytes }
+    var messageCapacity: Int { sideBytes - configuration.streamWindowBytes - FileTable.nameBytes }
+
+    /// The side's name area (after its message buffer).
+    @inline(__always)
+    func fileName(_ state: Int32, toServer: Bool) -> UnsafeMutableRawPointer {
+        tail(state, toServer: toServer) + (sideBytes - FileTable.nameBytes)
+    }
 }
 
 /// The detector's per-session bytes, freed with it. Large enough that malloc maps it: pages

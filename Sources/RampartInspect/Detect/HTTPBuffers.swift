@@ -129,55 +129,76 @@ enum HTTPBuffers {
     ]
 }
 
-/// Suricata's (libhtp's) normalised URI, simplified: `%XX` decoded (an invalid escape is
-/// kept as written), `/./` removed and `/../` resolved in the path, the query kept
-/// (decoded). `http.uri.raw` keeps the bytes as sent.
+/// Suricata's (libhtp's) normalised URI: `%XX` decoded (an invalid escape is kept as
+/// written), then the path's dot segments removed as RFC 3986 (section 5.2.4) says, as
+/// libhtp's `htp_normalize_uri_path_inplace` does; the path ends at the first `?` or `#`
+/// sent as such, the query is kept (decoded). `http.uri.raw` keeps the bytes as sent.
 enum URINormalizer {
     /// Writes the normalised form of `target` to `out` (at most `target.count` bytes).
     static func normalize(_ target: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) -> Int {
         var n = 0
         var i = 0
-        var inPath = true
+        var pathEnd = -1
         let count = target.count
         while i < count {
             var b = target[i]
-            var raw = true
             if b == UInt8(ascii: "%"), i + 2 < count, let h = BufferTransformer.hexValue(target[i + 1]),
                let l = BufferTransformer.hexValue(target[i + 2]) {
                 b = h << 4 | l
                 i += 3
-                raw = false
             } else {
+                if pathEnd < 0 && (b == UInt8(ascii: "?") || b == UInt8(ascii: "#")) { pathEnd = n }
                 i += 1
             }
-            if inPath && raw && (b == UInt8(ascii: "?") || b == UInt8(ascii: "#")) { inPath = false }
             out.storeBytes(of: b, toByteOffset: n, as: UInt8.self)
             n += 1
-            // Resolve dot segments as they complete: ".../." or ".../.." followed by "/" or the end.
-            if inPath && b == UInt8(ascii: "/") { n = resolveDots(out, n, atEnd: false) }
         }
-        if inPath { n = resolveDots(out, n, atEnd: true) }
-        return n
+        if pathEnd < 0 { pathEnd = n }
+        let path = removeDotSegments(out, count: pathEnd)
+        if path < pathEnd { (out + path).copyMemory(from: out + pathEnd, byteCount: n - pathEnd) }
+        return path + (n - pathEnd)
     }
 
-    /// `out[0..<n]` ends with a separator (or is the whole path when `atEnd`): drop a final
-    /// "/./" or resolve a final "/../".
-    static func resolveDots(_ out: UnsafeMutableRawPointer, _ n: Int, atEnd: Bool) -> Int {
-        func at(_ k: Int) -> UInt8 { out.load(fromByteOffset: k, as: UInt8.self) }
-        let end = atEnd ? n : n - 1  // index of the separator, or one past the path
-        // "/." before end
-        if end >= 2 && at(end - 1) == UInt8(ascii: ".") && at(end - 2) == UInt8(ascii: "/") {
-            let kept = end - 1  // keep the "/"
-            if !atEnd { return kept }
-            return kept
+    /// RFC 3986's remove_dot_segments over `out[0..<count]`, in place: the output (`w`)
+    /// never passes the input (`r`), so a replacement the RFC writes into the input buffer
+    /// (`/.` and `/..` at the end become `/`) is written at `r`, already read. Returns the
+    /// length of the result.
+    static func removeDotSegments(_ out: UnsafeMutableRawPointer, count: Int) -> Int {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        func at(_ k: Int) -> UInt8 { k < count ? out.load(fromByteOffset: k, as: UInt8.self) : 0 }
+        var r = 0, w = 0
+        func dropLastSegment() {
+            while w > 0 && at(w - 1) != slash { w -= 1 }
+            if w > 0 { w -= 1 }
         }
-        if end >= 3 && at(end - 1) == UInt8(ascii: ".") && at(end - 2) == UInt8(ascii: ".") && at(end - 3) == UInt8(ascii: "/") {
-            var k = end - 3  // the "/" before ".."
-            if k == 0 { return 1 }  // "/.." at the root stays "/"
-            k -= 1
-            while k > 0 && at(k) != UInt8(ascii: "/") { k -= 1 }
-            return k + 1
+        while r < count {
+            let rest = count - r
+            if at(r) == dot && at(r + 1) == dot && at(r + 2) == slash {          // A: "../"
+                r += 3
+            } else if at(r) == dot && at(r + 1) == slash {                        // A: "./"
+                r += 2
+            } else if at(r) == slash && at(r + 1) == dot && at(r + 2) == slash {  // B: "/./"
+                r += 2
+            } else if rest == 2 && at(r) == slash && at(r + 1) == dot {           // B: "/." at the end
+                r += 1
+                out.storeBytes(of: slash, toByteOffset: r, as: UInt8.self)
+            } else if at(r) == slash && at(r + 1) == dot && at(r + 2) == dot && at(r + 3) == slash {  // C: "/../"
+                r += 3
+                dropLastSegment()
+            } else if rest == 3 && at(r) == slash && at(r + 1) == dot && at(r + 2) == dot {  // C: "/.." at the end
+                r += 2
+                out.storeBytes(of: slash, toByteOffset: r, as: UInt8.self)
+                dropLastSegment()
+            } else if (rest == 1 && at(r) == dot) || (rest == 2 && at(r) == dot && at(r + 1) == dot) {  // D
+                r = count
+            } else {                                                              // E: one segment
+                repeat {
+                    out.storeBytes(of: at(r), toByteOffset: w, as: UInt8.self)
+                    w += 1
+                    r += 1
+                } while r < count && at(r) != slash
+            }
         }
-        return n
+        return w
     }
 }

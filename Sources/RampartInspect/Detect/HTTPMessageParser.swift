@@ -51,6 +51,14 @@ struct HTTPMessageParser: Sendable {
     /// event. `buffer` is the message buffer (`capacity` bytes).
     mutating func advance(_ input: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer, capacity: Int)
         -> (consumed: Int, event: Event?) {
+        var none = NoFileBytes()
+        return advance(input, buffer: buffer, capacity: capacity, consumer: &none)
+    }
+
+    /// As above, handing every body byte (de-chunked, whole: also past the buffer) to
+    /// `consumer`, the file being read.
+    mutating func advance<C: FileBytesConsumer>(_ input: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer,
+                                                capacity: Int, consumer: inout C) -> (consumed: Int, event: Event?) {
         var i = 0
         let n = input.count
         while i < n {
@@ -96,7 +104,7 @@ struct HTTPMessageParser: Sendable {
                     return (i, .messageComplete)
                 }
                 if body == .chunked {
-                    if let event = advanceChunked(input, &i, buffer: buffer, capacity: capacity) { return (i, event) }
+                    if let event = advanceChunked(input, &i, buffer: buffer, capacity: capacity, consumer: &consumer) { return (i, event) }
                     continue
                 }
                 let take: Int
@@ -105,7 +113,8 @@ struct HTTPMessageParser: Sendable {
                 } else {
                     take = n - i
                 }
-                let event = store(UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]), buffer: buffer, capacity: capacity)
+                let event = store(UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]), buffer: buffer, capacity: capacity,
+                                  consumer: &consumer)
                 i += take
                 if body == .length {
                     remaining -= Int64(take)
@@ -126,7 +135,9 @@ struct HTTPMessageParser: Sendable {
     }
 
     /// Appends body bytes that fit; reports `.bodyFull` once, when the buffer fills.
-    mutating func store(_ bytes: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer, capacity: Int) -> Event? {
+    mutating func store<C: FileBytesConsumer>(_ bytes: UnsafeRawBufferPointer, buffer: UnsafeMutableRawPointer, capacity: Int,
+                                              consumer: inout C) -> Event? {
+        if !bytes.isEmpty { consumer.fileBytes(bytes) }
         let room = capacity - length
         let take = min(room, bytes.count)
         if take > 0 {
@@ -140,8 +151,9 @@ struct HTTPMessageParser: Sendable {
         return nil
     }
 
-    mutating func advanceChunked(_ input: UnsafeRawBufferPointer, _ i: inout Int, buffer: UnsafeMutableRawPointer,
-                                 capacity: Int) -> Event? {
+    mutating func advanceChunked<C: FileBytesConsumer>(_ input: UnsafeRawBufferPointer, _ i: inout Int,
+                                                       buffer: UnsafeMutableRawPointer, capacity: Int,
+                                                       consumer: inout C) -> Event? {
         let n = input.count
         while i < n {
             let b = input[i]
@@ -166,7 +178,8 @@ struct HTTPMessageParser: Sendable {
                 if b == 0x0A { chunk = remaining == 0 ? .trailer : .data }
             case .data:
                 let take = Int(min(Int64(n - i), remaining))
-                let event = store(UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]), buffer: buffer, capacity: capacity)
+                let event = store(UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]), buffer: buffer, capacity: capacity,
+                                  consumer: &consumer)
                 i += take
                 remaining -= Int64(take)
                 if remaining == 0 { chunk = .dataEnd }

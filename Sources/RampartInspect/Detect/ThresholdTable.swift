@@ -32,7 +32,11 @@ struct ThresholdTable: Sendable {
         limit = max(1, capacity)
     }
 
-    enum Outcome { case alert, silent, tableFull }
+    /// `silent`: a match that writes no alert but still acts (Suricata's "silent match":
+    /// `limit` past its count, `both` past its count), so a drop or reject rule keeps
+    /// blocking what it no longer logs. `belowCount`: not yet a match (`threshold` and
+    /// `detection_filter` before their count), so the rule neither alerts nor acts.
+    enum Outcome { case alert, silent, belowCount, tableFull }
 
     /// Counts one match of `rule` for the tracked addresses at `second` and says whether
     /// it alerts. `threshold` and `filter` come from the rule.
@@ -75,7 +79,7 @@ struct ThresholdTable: Sendable {
         e.count &+= 1
         if let filter {
             // detection_filter: alert on every match after the first `count` in the window.
-            return e.count > filter.count ? .alert : .silent
+            return e.count > filter.count ? .alert : .belowCount
         }
         guard let threshold else { return .alert }
         switch threshold.kind {
@@ -86,8 +90,9 @@ struct ThresholdTable: Sendable {
                 e.count = 0
                 return .alert
             }
-            return .silent
+            return .belowCount
         case .both:
+            if e.count < threshold.count { return .belowCount }
             return e.count == threshold.count ? .alert : .silent
         }
     }

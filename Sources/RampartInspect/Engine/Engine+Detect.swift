@@ -56,6 +56,9 @@ extension Engine {
                 let newBytes = scratch.windowLength - scratch.tapTailLength
                 detector!.inspectStream(newBytes: newBytes, serverPort: serverPort, &ctx)
                 if state >= 0 { detectHTTP(state: state, newBytes: newBytes, &ctx) }
+                if state >= 0 && toServer && application == .smtp && detector!.files != nil {
+                    detectMail(state: state, newBytes: newBytes)
+                }
                 if state >= 0 && !toServer && application == .tls && !detector!.states[Int(state)].certificateDone {
                     detectCertificate(state: state, newBytes: newBytes, &ctx)
                 }
@@ -86,9 +89,18 @@ extension Engine {
             if limits & Detector.flowbitLimit != 0 { limitReached(.detectFlowbits, packet: packet, packetNumber: packetNumber, sink: &sink) }
             if limits & Detector.thresholdLimit != 0 { limitReached(.detectThresholds, packet: packet, packetNumber: packetNumber, sink: &sink) }
             if limits & Detector.xbitLimit != 0 { limitReached(.detectXbits, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if limits & Detector.fileLimit != 0 { limitReached(.detectFiles, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if limits & Detector.inflaterLimit != 0 {
+                limitReached(.detectFileInflaters, packet: packet, packetNumber: packetNumber, sink: &sink)
+            }
         }
-        guard !detector!.matches.isEmpty else { return nil }
-        return alert(slot, packet: packet, toServer: toServer, packetNumber: packetNumber, sink: &sink)
+        var fileVerdict: Verdict?
+        if state >= 0 && detector!.files != nil {
+            fileVerdict = enforceFiles(slot, state: state, toServer: toServer, isTCP: packet.ipProtocol == .tcp)
+        }
+        if !detector!.endedFiles.isEmpty { writeEndedFiles(slot, packetNumber: packetNumber, sink: &sink) }
+        guard !detector!.matches.isEmpty else { return fileVerdict }
+        return alert(slot, packet: packet, toServer: toServer, packetNumber: packetNumber, sink: &sink) ?? fileVerdict
     }
 
     /// Gives a session its detection state when its first data arrives (before
@@ -150,7 +162,9 @@ extension Engine {
         var input = UnsafeRawBufferPointer(start: scratch.window + (scratch.windowLength - newBytes), count: newBytes)
         while !input.isEmpty {
             var parser = ctx.toServer ? detector!.states[s].httpRequest : detector!.states[s].httpResponse
-            let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity)
+            var writer = FileSlotWriter(table: detector!.files,
+                                        slot: ctx.toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient)
+            let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity, consumer: &writer)
             if ctx.toServer { detector!.states[s].httpRequest = parser } else { detector!.states[s].httpResponse = parser }
             input = UnsafeRawBufferPointer(rebasing: input[consumed...])
             if parser.mode == .off && detector!.states[s].application == .none { return }
@@ -166,11 +180,13 @@ extension Engine {
             case .headersComplete:
                 phase = ctx.toServer ? .httpRequest : .httpResponse
                 detector!.statistics.httpMessages &+= 1
+                if detector!.files != nil { startHTTPFile(state: state, toServer: ctx.toServer, block: block, parser: parser) }
                 if ctx.toServer && parser.headerEnd >= 5 && block[0] == 0x48 && block[1] == 0x45 && block[2] == 0x41
                     && block[3] == 0x44 && block[4] == 0x20 {
                     detector!.states[s].httpResponse.expectNoBody = true  // "HEAD ": its answer has no body
                 }
             case .messageComplete, .bodyFull:
+                if event == .messageComplete && detector!.files != nil { endHTTPFile(state: state, toServer: ctx.toServer) }
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
                 body = UnsafeRawBufferPointer(start: message + parser.headerEnd, count: parser.length - parser.headerEnd)
@@ -291,34 +307,63 @@ extension Engine {
     }
 
     /// Writes the alerts of the packet's matches; inline, returns the verdict of the
-    /// first blocking rule (and keeps it for the session).
+    /// first blocking match (and keeps it for the session).
+    ///
+    /// Inline, the threat profile of the rule that allowed the session decides each match's
+    /// action by the signature's severity and its exceptions (`ThreatSeverity(signature:)`);
+    /// `default` is the signature's own action. A session whose rule has no threat profile
+    /// keeps the signature's own action (drop and reject block). `rampart inspect`
+    /// (not blocking) applies every rule as Suricata's IDS would, whatever the profiles say.
     mutating func alert<Sink: EventSink>(
         _ slot: SessionSlot, packet: DecodedPacket, toServer: Bool, packetNumber: UInt64, sink: inout Sink
     ) -> Verdict? {
         let set = detector!.set
         let blocking = detector!.configuration.blocking
         var verdict: Verdict?
-        sessions[slot].flags.insert(.alerted)
         let session = sessions[slot]
         let isTCP = packet.ipProtocol == .tcp
+        let profileIndex = blocking ? policy.profiles(ofRule: session.ruleIndex).threat : -1
+        let profile: ThreatProfile? = profileIndex >= 0 ? policy.profiles.threat[Int(profileIndex)] : nil
         for m in detector!.matches {
             let rule = set.rules[Int(m.rule)].rule
+            let severity = ThreatSeverity(signature: rule)
+            // The blocking action this match asks for, if any.
+            var action: RampartPolicy.RuleAction?
+            let own: RampartPolicy.RuleAction?
+            switch rule.action {
+            case .drop: own = .drop
+            case .rejectsrc: own = toServer ? .resetClient : .resetServer
+            case .rejectdst: own = toServer ? .resetServer : .resetClient
+            case .reject, .rejectboth: own = .resetBoth
+            default: own = nil
+            }
+            if let profile {
+                switch profile.action(sid: rule.sid, severity: severity) {
+                case .default: action = own
+                case .allow:
+                    detector!.statistics.suppressed &+= 1
+                    continue
+                case .alert: action = nil
+                case .drop: action = .drop
+                case .resetClient: action = .resetClient
+                case .resetServer: action = .resetServer
+                case .resetBoth: action = .resetBoth
+                }
+            } else if blocking {
+                action = own
+            }
             var blocked = false
-            if blocking && rule.action.blocks {
+            if let action {
                 blocked = true
                 if verdict == nil {
-                    let action: RampartPolicy.RuleAction
-                    switch rule.action {
-                    case .drop: action = .drop
-                    case .rejectsrc: action = toServer ? .resetClient : .resetServer
-                    case .rejectdst: action = toServer ? .resetServer : .resetClient
-                    default: action = .resetBoth
-                    }
                     sessions[slot].action = action.rawValue
                     verdict = self.verdict(for: action, isTCP: isTCP)
                     detector!.statistics.blocked &+= 1
                 }
             }
+            // noalert, or a threshold's silent match: it acts, it writes nothing.
+            if m.silent { continue }
+            sessions[slot].flags.insert(.alerted)
             detector!.statistics.alerts &+= 1
             let clientTags = policy.tags(inSet: session.clientTagSet).map(\.description)
             let serverTags = policy.tags(inSet: session.serverTagSet).map(\.description)
@@ -340,6 +385,7 @@ extension Engine {
                 gid: rule.gid, signatureID: rule.sid, revision: rule.rev, signature: rule.message,
                 category: rule.classification?.description ?? "", severity: rule.priority, metadata: metadata,
                 ruleAction: rule.action.rawValue, ruleLocation: rule.location.description,
+                threatProfile: profile?.name, threatSeverity: severity.rawValue,
                 sourceTags: toServer ? clientTags : serverTags, destinationTags: toServer ? serverTags : clientTags,
                 packetsToServer: session.toServer.packets, packetsToClient: session.toClient.packets,
                 bytesToServer: session.toServer.bytes, bytesToClient: session.toClient.bytes,

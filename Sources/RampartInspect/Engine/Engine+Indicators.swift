@@ -10,6 +10,7 @@ extension Engine {
     /// ```
     public mutating func adoptIndicators(_ store: IndicatorStore?) {
         indicatorStore = store
+        urlProfiles = URLProfileTable(policy.profiles.url, store: store)
     }
 
     /// The store the profiles read, if any.

@@ -1,4 +1,5 @@
 import RampartPolicy
+
 import RampartWire
 
 /// The per-packet pipeline: decode → fragments → session → policy → verdict → events.
@@ -55,11 +56,24 @@ public struct Engine {
     /// The indicator lists the DNS security and URL filtering profiles look names up in;
     /// nil while none is loaded (their `not-resolved` case). Set by `adoptIndicators`.
     @usableFromInline var indicatorStore: IndicatorStore?
+    /// The policy's URL filtering profiles against `indicatorStore`.
+    @usableFromInline var urlProfiles = URLProfileTable()
+    /// Clients that continued past a `continue` page, per host.
+    @usableFromInline var urlContinues: URLContinueTable
+    @usableFromInline let urlScratch: URLScratch
+    /// What the last `.respond` verdict answers the client with (its page's facts); valid
+    /// until the next `process`.
+    public internal(set) var urlResponse: URLFilteringResponse?
 
     /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
     ///   session is then inspected by it and its matches written as alerts.
+    /// - Parameter files: hash lists and YARA rules; every HTTP body and mail attachment of
+    ///   an allowed session is then tracked as a file (typed, hashed, checked) and written as
+    ///   a `fileinfo` record. Files need the matcher's session state: without rules, an
+    ///   empty rule set is used.
     public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher,
-                rules: DetectionRuleSet? = nil) {
+                rules: DetectionRuleSet? = nil, files: FileInspection? = nil) {
+        let rules = rules ?? (files == nil ? nil : Engine.emptyRules)
         self.configuration = configuration
         self.policy = policy
         self.sessions = SessionTable(configuration: configuration.sessions)
@@ -75,6 +89,8 @@ public struct Engine {
         if rules != nil && streamConfiguration.depth > 0 {
             // Signatures read the stream to Suricata's depth, not only App-ID's first bytes.
             streamConfiguration.depth = max(streamConfiguration.depth, configuration.detection.streamDepth)
+            // Files are hashed whole, up to their size limit.
+            if files != nil { streamConfiguration.depth = max(streamConfiguration.depth, configuration.files.maxFileBytes + (64 << 10)) }
         }
         self.streams = StreamReassembler(configuration: streamConfiguration, sourceBuckets: hasher.buckets)
         self.fragments = FragmentReassembler(configuration: configuration.fragments, sources: configuration.sources)
@@ -86,9 +102,13 @@ public struct Engine {
         self.stats.ruleHits = [UInt64](repeating: 0, count: policy.rules.count)
         self.stats.sessionsByApplication = [UInt64](repeating: 0, count: ApplicationCatalog.count)
         self.detectApplications = Engine.detectApplicationTable()
+        self.urlContinues = URLContinueTable(capacity: configuration.urlFiltering.continueEntries)
+        self.urlScratch = URLScratch(capacity: configuration.urlFiltering.pathBufferBytes)
+        self.urlProfiles = URLProfileTable(policy.profiles.url, store: nil)
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
-                                    maxDelivery: streamConfiguration.maxBufferedPerDirection)
+                                    maxDelivery: streamConfiguration.maxBufferedPerDirection,
+                                    files: files, fileConfiguration: configuration.files)
             self.detector = detector
             self.appID.tap = detector.scratch
         }
@@ -98,13 +118,21 @@ public struct Engine {
     /// is per rule set: sessions start afresh with the new one (their flowbits and stream
     /// windows are dropped), their verdicts stay.
     public mutating func replaceRules(_ rules: DetectionRuleSet?) {
+        replaceRules(rules, files: detector?.files?.inspection)
+    }
+
+    /// Swaps in another rule set and file inspection between two packets (a reload). Files
+    /// in flight are forgotten without a record (their sessions start afresh, as for rules).
+    public mutating func replaceRules(_ rules: DetectionRuleSet?, files: FileInspection?) {
+        let rules = rules ?? (files == nil ? nil : Engine.emptyRules)
         for slot in sessions.occupiedSlots() {
             sessions[slot].detectionState = -1
             sessions[slot].flags.remove(.detectionRefused)
         }
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
-                                    maxDelivery: streams.configuration.maxBufferedPerDirection)
+                                    maxDelivery: streams.configuration.maxBufferedPerDirection,
+                                    files: files, fileConfiguration: configuration.files)
             self.detector = detector
             appID.tap = detector.scratch
         } else {
@@ -123,6 +151,9 @@ public struct Engine {
 
     /// The rule set the engine inspects with, if any.
     public var rules: DetectionRuleSet? { detector?.set }
+
+    /// The hash lists and YARA rules files are checked against, if files are tracked.
+    public var files: FileInspection? { detector?.files?.inspection }
 
     /// Sessions currently tracked.
     public var activeSessions: Int { sessions.count }
@@ -231,6 +262,7 @@ public struct Engine {
         stats.ruleHits = hits
         let oldPolicy = policy
         policy = newPolicy
+        urlProfiles = URLProfileTable(newPolicy.profiles.url, store: indicatorStore)
         for slot in sessions.occupiedSlots() {
             var session = sessions[slot]
             // The identity a session was decided with moves to the new matcher, unless it
@@ -408,6 +440,11 @@ public struct Engine {
             let unknown = packet.ipProtocol == .tcp ? states.unknownTCP : states.unknownUDP
             settle(slot, application: unknown)
         }
+        if allowed && packet.ipProtocol == .tcp && !sessions[slot].profileFlags.contains(.urlDecided),
+           let filtered = filterURL(slot, direction: direction, packet: packet, packetNumber: packetNumber, sink: &sink) {
+            return count(filtered)
+        }
+        if sessions[slot].profileFlags.contains(.urlBlocked) { return count(.drop) }
         if allowed && detector != nil,
            let blocked = detect(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
             return count(blocked)
@@ -621,6 +658,9 @@ public struct Engine {
         case .forward: stats.packetsForwarded &+= 1
         case .drop: stats.packetsDropped &+= 1
         case .reset: stats.packetsReset &+= 1
+        case .respond:
+            stats.packetsReset &+= 1
+            stats.urlPages &+= 1
         case .hold: break  // counted in fragmentsHeld, then in fragmentsForwarded or fragmentsDropped
         }
         return verdict
@@ -676,7 +716,10 @@ public struct Engine {
             session.application = states.classify(session, streamBytes: streamBytes(session), pending: appIDPending(session))
         }
         streams.close(session.stream)
-        if session.detectionState >= 0 { detector?.closeState(session.detectionState) }
+        if session.detectionState >= 0 {
+            endFiles(session, sink: &sink)
+            detector?.closeState(session.detectionState)
+        }
         sessionCounts.remove(owner(of: session))
         stats.sessionsEnded &+= 1
         if let application = session.application, Int(application.rawValue) < stats.sessionsByApplication.count {

@@ -19,6 +19,8 @@ public struct EngineConfiguration: Sendable {
     public var applications = ApplicationIdentifierConfiguration()
     /// The signature matcher's limits (used when the engine is given rules).
     public var detection = DetectionConfiguration()
+    /// File tracking's limits (used when the engine is given a `FileInspection`).
+    public var files = FileConfiguration()
     /// IP fragment reassembly limits.
     public var fragments = FragmentReassemblyConfiguration()
     /// Verify IPv4 header and TCP/UDP/ICMP checksums and report bad ones as anomalies.
@@ -42,6 +44,8 @@ public struct EngineConfiguration: Sendable {
     /// How clients and tunnel sources are counted for the per-source limits of the session
     /// table, App-ID and reassembly (buckets, hash seed).
     public var sources = SourceLimits()
+    /// The URL filtering stage's tables (the continue table, the path buffer).
+    public var urlFiltering = URLFilteringConfiguration()
 
     public init() {}
 }

@@ -61,6 +61,13 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     case detectThresholds
     /// The xbits table is full: setting another host bit is refused.
     case detectXbits
+    /// The URL filtering continue table (`urlFiltering.continueEntries`) is full: a client
+    /// continuing past a `continue` page is not remembered (it sees the page again).
+    case urlContinues
+    /// The file table is full (`files.maxFiles`): a new file is not tracked.
+    case detectFiles
+    /// Every inflater is busy (`files.inflaters`): a compressed file is tracked as sent.
+    case detectFileInflaters
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -87,6 +94,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFlowbits: return "detect_flowbits"
         case .detectThresholds: return "detect_thresholds"
         case .detectXbits: return "detect_xbits"
+        case .urlContinues: return "url_continues"
+        case .detectFiles: return "detect_files"
+        case .detectFileInflaters: return "detect_file_inflaters"
         }
     }
 
@@ -107,6 +117,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFlowbits: return .detectFlowbitsFull
         case .detectThresholds: return .detectThresholdTableFull
         case .detectXbits: return .detectXbitsFull
+        case .urlContinues: return .urlContinueTableFull
+        case .detectFiles: return .fileTableFull
+        case .detectFileInflaters: return .fileInflatersFull
         }
     }
 }

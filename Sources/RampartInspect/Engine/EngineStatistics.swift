@@ -43,6 +43,11 @@ public struct EngineStatistics: Sendable {
     public var limits = LimitCounters()
     /// TCP sessions App-ID identified packet by packet, for want of a stream buffer.
     public var appIDUnbuffered: UInt64 = 0
+    /// URL filtering decisions, by category and action (once per session with a URL
+    /// filtering profile; PAN-OS's URL log counts).
+    public var urlFiltering: [URLFilteringCountKey: UInt64] = [:]
+    /// Block and continue pages the engine asked for (`.respond` verdicts).
+    public var urlPages: UInt64 = 0
     /// The signature matcher's counters (zero without rules).
     public var detection = DetectionStatistics()
 

@@ -7,6 +7,7 @@
 /// case .drop: break
 /// case .reset(let toClient, let toServer): sendResets(toClient, toServer)
 /// case .hold: break   // a fragment kept until its datagram is decided
+/// case .respond: sendPage(engine.urlResponse!); resetServer()
 /// }
 /// ```
 @frozen
@@ -22,4 +23,9 @@ public enum Verdict: Equatable, Sendable {
     /// `.forward` the fragments held before it are handed back
     /// (`Engine.nextReleasedFragment`) to go out first, otherwise they are dropped.
     case hold
+    /// Discard the packet (a plaintext HTTP request the URL filtering profile blocks, or
+    /// holds behind a `continue` page), answer the client with the page
+    /// `Engine.urlResponse` describes (an HTTP response, then FIN), and reset the server,
+    /// which never sees the request. The packet came from the client.
+    case respond
 }

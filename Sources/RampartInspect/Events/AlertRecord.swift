@@ -39,6 +39,10 @@ public struct AlertRecord: Sendable, Equatable {
     public var ruleAction: String
     /// Where the rule was read (`file:line`).
     public var ruleLocation: String
+    /// The threat profile that decided the action (inline, when the session's rule has one).
+    public var threatProfile: String?
+    /// The signature's severity as threat profiles grade it (`critical` ... `informational`).
+    public var threatSeverity: String
     /// Tags of the packet's source and destination (the identity the session was decided with).
     public var sourceTags: [String]
     public var destinationTags: [String]
@@ -52,7 +56,8 @@ public struct AlertRecord: Sendable, Equatable {
                 destinationAddress: IPAddress, destinationPort: UInt16, ipProtocol: IPProtocol, application: String,
                 direction: String, action: String, gid: UInt32, signatureID: UInt32, revision: UInt32,
                 signature: String, category: String, severity: Int, metadata: [(key: String, values: [String])],
-                ruleAction: String, ruleLocation: String, sourceTags: [String], destinationTags: [String],
+                ruleAction: String, ruleLocation: String, threatProfile: String? = nil, threatSeverity: String = "",
+                sourceTags: [String], destinationTags: [String],
                 packetsToServer: UInt64 = 0, packetsToClient: UInt64 = 0, bytesToServer: UInt64 = 0,
                 bytesToClient: UInt64 = 0, flowStart: Timestamp = .zero) {
         self.timestamp = timestamp; self.flowID = flowID; self.packetNumber = packetNumber
@@ -62,6 +67,7 @@ public struct AlertRecord: Sendable, Equatable {
         self.action = action; self.gid = gid; self.signatureID = signatureID; self.revision = revision
         self.signature = signature; self.category = category; self.severity = severity; self.metadata = metadata
         self.ruleAction = ruleAction; self.ruleLocation = ruleLocation
+        self.threatProfile = threatProfile; self.threatSeverity = threatSeverity
         self.sourceTags = sourceTags; self.destinationTags = destinationTags
         self.packetsToServer = packetsToServer; self.packetsToClient = packetsToClient
         self.bytesToServer = bytesToServer; self.bytesToClient = bytesToClient; self.flowStart = flowStart
@@ -112,6 +118,8 @@ public struct AlertRecord: Sendable, Equatable {
         line.beginObject("rampart")
         line.field("rule_action", ruleAction)
         line.field("rule_location", ruleLocation)
+        if !threatSeverity.isEmpty { line.field("threat_severity", threatSeverity) }
+        if let threatProfile { line.field("threat_profile", threatProfile) }
         line.field("src_tags", strings: sourceTags)
         line.field("dest_tags", strings: destinationTags)
         line.endObject()

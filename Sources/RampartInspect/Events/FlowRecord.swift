@@ -237,6 +237,16 @@ extension FlowRecord {
             break
         }
         line.endObject()
+        if type == "http" || type == "tls", let u = m.urlFiltering {
+            // What the rule's URL filtering profile decided (PAN-OS's URL log).
+            line.beginObject("url_filtering")
+            line.field("category", u.category)
+            line.field("action", u.action.rawValue)
+            if let list = u.list { line.field("list", list) }
+            if let entry = u.entry { line.field("entry", entry) }
+            if u.continued { line.field("continued", true) }
+            line.endObject()
+        }
         line.end()
     }
 }
@@ -317,6 +327,8 @@ public protocol EventSink {
     mutating func anomaly(_ record: AnomalyRecord)
     /// A signature matched (only when the engine has a rule set).
     mutating func alert(_ record: AlertRecord)
+    /// A file ended (only when the engine tracks files).
+    mutating func fileInfo(_ record: FileRecord)
 }
 
 extension EventSink {
@@ -324,4 +336,6 @@ extension EventSink {
     public mutating func flowStarted(_ record: FlowRecord) {}
     /// Sinks of engines without rules never receive alerts.
     public mutating func alert(_ record: AlertRecord) {}
+    /// Sinks of engines without file tracking never receive files.
+    public mutating func fileInfo(_ record: FileRecord) {}
 }

@@ -86,6 +86,30 @@ public struct SessionFlags: OptionSet, Sendable {
     public static let detectionRefused = SessionFlags(rawValue: 0x80)
 }
 
+/// What the content profiles settled about a session.
+///
+/// ```swift
+/// session.profileFlags.contains(.urlBlocked)
+/// ```
+public struct SessionDecisionFlags: OptionSet, Sendable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The decision can no longer change (App-ID is final).
+    public static let final = SessionDecisionFlags(rawValue: 0x01)
+    /// The session's start was logged.
+    public static let logged = SessionDecisionFlags(rawValue: 0x02)
+}
+
+public struct SessionProfileFlags: OptionSet, Sendable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The URL filtering stage has nothing more to do for this session (decided, or no
+    /// URL filtering profile applies).
+    public static let urlDecided = SessionProfileFlags(rawValue: 0x01)
+    /// The URL filtering profile blocked it: every later packet is dropped.
+    public static let urlBlocked = SessionProfileFlags(rawValue: 0x02)
+}
+
 /// Per-side TCP facts.
 ///
 /// ```swift
@@ -152,33 +176,37 @@ public struct StreamHandle: Hashable, Sendable {
 /// let event = table[slot].observe(packet, direction: direction, now: now, timeouts: timeouts)
 /// ```
 public struct Session: Sendable {
+    // Declaration order is layout order: the one-byte fields fill the end of the key's
+    // last word and `ruleIndex` the gap between the two sides, which keeps a session at
+    // 192 bytes (with the table's hash word and load factor, under 256 per tracked session).
     public var key: FlowKey
-    public var firstSeen: Timestamp
-    public var lastSeen: Timestamp
-    /// When the session times out unless another packet arrives; set from the state's timeout.
-    public var expiresAt: Timestamp
-    /// The side that sent toward the server (the client's packets).
-    public var toServer: SessionSide
-    /// The side that sent toward the client (the server's packets).
-    public var toClient: SessionSide
     /// Which key direction the client sends in.
     public var clientDirection: FlowDirection
     public var tcpState: TCPState
     public var flags: SessionFlags
+    /// What the content profiles settled (URL filtering).
+    public var profileFlags: SessionProfileFlags
     public var closeReason: SessionCloseReason
-    /// The application App-ID assigned; 0 while unknown.
-    public var applicationID: UInt16
-    /// The index of the policy rule that matched; -1 before any decision.
-    public var ruleIndex: Int32
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    /// Seconds after `lastSeen` at which the session times out (`expiresAt`): the state's
+    /// timeout, set with each packet.
+    public var idleTimeout: UInt32
     /// The rule that let the session proceed while its application was unknown, when a
     /// different rule decided it once App-ID named it (-1 otherwise). Logged as PAN-OS does.
     public var provisionalRuleIndex: Int32
+    /// The side that sent toward the server (the client's packets).
+    public var toServer: SessionSide
+    /// The index of the policy rule that matched; -1 before any decision.
+    public var ruleIndex: Int32
+    /// The side that sent toward the client (the server's packets).
+    public var toClient: SessionSide
+    /// The application App-ID assigned; 0 while unknown.
+    public var applicationID: UInt16
     /// The policy action, as the engine encodes it.
     public var action: UInt8
-    /// Whether the decision can no longer change (App-ID is final).
-    public var decisionIsFinal: Bool
-    /// Whether the session's start was already logged.
-    public var logged: Bool
+    /// `decisionIsFinal` and `logged`, in one byte.
+    public var decision: SessionDecisionFlags
     /// Stream reassembly state, or `.none`.
     public var stream: StreamHandle
     /// App-ID's state for this session (its buffers and what it learned), or -1.
@@ -193,6 +221,27 @@ public struct Session: Sendable {
     public var clientZone: UInt16
     public var serverZone: UInt16
 
+    /// Whether the decision can no longer change (App-ID is final).
+    @inlinable public var decisionIsFinal: Bool {
+        get { decision.contains(.final) }
+        set { if newValue { decision.insert(.final) } else { decision.remove(.final) } }
+    }
+
+    /// Whether the session's start was already logged.
+    @inlinable public var logged: Bool {
+        get { decision.contains(.logged) }
+        set { if newValue { decision.insert(.logged) } else { decision.remove(.logged) } }
+    }
+
+    /// When the session times out unless another packet arrives.
+    @inlinable public var expiresAt: Timestamp {
+        get { lastSeen.advanced(bySeconds: Int64(idleTimeout)) }
+        set {
+            let seconds = (newValue.nanosecondsSinceEpoch &- lastSeen.nanosecondsSinceEpoch + 999_999_999) / 1_000_000_000
+            idleTimeout = UInt32(clamping: max(0, seconds))
+        }
+    }
+
     /// `clientZone`/`serverZone` before the first decision.
     public static let zoneNotTaken: UInt16 = .max
 
@@ -206,12 +255,13 @@ public struct Session: Sendable {
         self.key = key
         firstSeen = now
         lastSeen = now
-        expiresAt = now
+        idleTimeout = 0
         toServer = SessionSide()
         toClient = SessionSide()
         clientDirection = .fromLower
         tcpState = .none
         flags = SessionFlags(rawValue: 0)
+        profileFlags = SessionProfileFlags(rawValue: 0)
         closeReason = .none
         applicationID = 0
         ruleIndex = -1
@@ -219,8 +269,7 @@ public struct Session: Sendable {
         applicationState = -1
         detectionState = -1
         action = 0
-        decisionIsFinal = false
-        logged = false
+        decision = []
         stream = .none
         clientTagSet = 0
         serverTagSet = 0

@@ -90,6 +90,13 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case detectThresholdTableFull
     /// The xbits table is full: setting another host bit is refused.
     case detectXbitsFull
+    /// The URL filtering continue table is full: a client that continues past a `continue`
+    /// page is not remembered, and sees the page again.
+    case urlContinueTableFull
+    /// The file table is full: a file (HTTP body, attachment) is not tracked.
+    case fileTableFull
+    /// Every file inflater is busy: a compressed file is tracked as sent.
+    case fileInflatersFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -151,6 +158,9 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .detectFlowbitsFull: return "detect.flowbits_full"
         case .detectThresholdTableFull: return "detect.threshold_table_full"
         case .detectXbitsFull: return "detect.xbits_full"
+        case .urlContinueTableFull: return "url.continue_table_full"
+        case .fileTableFull: return "file.table_full"
+        case .fileInflatersFull: return "file.inflaters_full"
         }
     }
 }

@@ -16,6 +16,8 @@ final class EventWriter: EventSink {
     private(set) var anomalyCount = 0
     private(set) var summaryCount = 0
     private(set) var alertCount = 0
+    private(set) var fileCount = 0
+    private(set) var maliciousCount = 0
     private(set) var writeFailed = false
 
     /// Opens `path` for writing, or standard output when `path` is nil or "-".
@@ -57,6 +59,14 @@ final class EventWriter: EventSink {
 
     func flowSummary(_ record: FlowSummary) {
         summaryCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit()
+    }
+
+    func fileInfo(_ record: FileRecord) {
+        fileCount += 1
+        if record.verdict == "malicious" { maliciousCount += 1 }
         line.reset()
         record.writeEVE(into: &line)
         emit()

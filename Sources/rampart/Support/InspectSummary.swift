@@ -10,6 +10,8 @@ struct InspectSummary {
     var flows: Int
     var anomalies: Int
     var alerts = 0
+    /// fileinfo records written, and those a hash list or YARA rule named malicious (nil: files not tracked).
+    var files: (count: Int, malicious: Int)?
     /// The matcher's counters, when the run had rules.
     var detection: DetectionStatistics?
     var seconds: Double
@@ -24,8 +26,9 @@ struct InspectSummary {
             ["packets", grouped(s.packets), "\(grouped(s.bytes)) bytes in \(fixed(seconds, places: 3)) s (\(grouped(UInt64(rate))) packets/s)"],
             ["sessions", grouped(s.sessionsCreated), "ended \(grouped(s.sessionsEnded)), evicted \(grouped(s.sessionsEvicted))"],
             ["verdicts", grouped(s.packetsForwarded), "forwarded; dropped \(grouped(s.packetsDropped)), reset \(grouped(s.packetsReset))"],
-            ["events", grouped(flows + anomalies + alerts + Int(s.flowSummaries)), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"
+            ["events", grouped(flows + anomalies + alerts + (files?.count ?? 0) + Int(s.flowSummaries)), "\(grouped(flows)) flow, \(grouped(anomalies)) anomaly"
                 + (detection != nil ? ", \(grouped(alerts)) alert" : "")
+                + (files.map { ", \(grouped($0.count)) fileinfo (\(grouped($0.malicious)) malicious)" } ?? "")
                 + (s.flowSummaries > 0 ? ", \(grouped(s.flowSummaries)) flow_summary counting \(grouped(s.flowsSummarised)) sessions" : "")],
             ["other", grouped(s.nonIPPackets), "non-IP frames; \(grouped(s.malformedPackets)) malformed; \(grouped(s.datagramsReassembled)) datagrams reassembled"],
             ["fragments", grouped(s.fragmentsHeld), "held until decided: \(grouped(s.fragmentsForwarded)) released, \(grouped(s.fragmentsDropped)) dropped"],
@@ -56,6 +59,14 @@ struct InspectSummary {
         if ruleRows.count > 1 {
             lines.append("")
             lines.append(table(ruleRows))
+        }
+        if !s.urlFiltering.isEmpty {
+            lines.append("")
+            var rows = [["URL category", "action", "sessions"]]
+            for (key, count) in s.urlFiltering.sorted(by: { ($1.value, $0.key.category) < ($0.value, $1.key.category) }) {
+                rows.append([key.category, key.action.rawValue, grouped(count)])
+            }
+            lines.append(table(rows))
         }
         let limits = EngineLimit.allCases.filter { s.limitCount($0) > 0 }
         if !limits.isEmpty {

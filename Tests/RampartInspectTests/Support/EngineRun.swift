@@ -22,7 +22,9 @@ struct EngineRun {
         var anomalies: [AnomalyRecord] = []
         var summaries: [FlowSummary] = []
         var alerts: [AlertRecord] = []
+        var files: [FileRecord] = []
         mutating func alert(_ record: AlertRecord) { alerts.append(record) }
+        mutating func fileInfo(_ record: FileRecord) { files.append(record) }
         mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
         mutating func flowSummary(_ record: FlowSummary) { summaries.append(record) }
         mutating func flowEnded(_ record: FlowRecord) { flows.append(record) }
@@ -49,9 +51,10 @@ struct EngineRun {
     ///   - tags: YAML text of an AddressTags document.
     init(
         _ capture: String, policy: String = EngineRun.allowAll, tags: String? = nil, rules: String? = nil,
-        configure: (inout EngineConfiguration) -> Void = { _ in }
+        indicators: IndicatorStore? = nil, configure: (inout EngineConfiguration) -> Void = { _ in }
     ) throws {
-        try self.init(bytes: EngineRun.bytes(of: capture), policy: policy, tags: tags, rules: rules, configure: configure)
+        try self.init(bytes: EngineRun.bytes(of: capture), policy: policy, tags: tags, rules: rules, indicators: indicators,
+                      configure: configure)
     }
 
     /// A rule set from rules text, compiled for the engine (every rule must load).
@@ -67,7 +70,8 @@ struct EngineRun {
 
     init(
         bytes: [UInt8], policy: String = EngineRun.allowAll, tags: String? = nil, rules: String? = nil,
-        compiled: DetectionRuleSet? = nil, configure: (inout EngineConfiguration) -> Void = { _ in }
+        compiled: DetectionRuleSet? = nil, indicators: IndicatorStore? = nil,
+        configure: (inout EngineConfiguration) -> Void = { _ in }
     ) throws {
         let document = try PolicyLoader.load(yaml: policy, file: "test-policy.yaml")
         let tagList = try tags.map { try TagFile.load(yaml: $0, file: "test-tags.yaml") } ?? []
@@ -75,6 +79,7 @@ struct EngineRun {
         var configuration = EngineConfiguration()
         configure(&configuration)
         var engine = Engine(configuration: configuration, policy: matcher, rules: try compiled ?? rules.map { try EngineRun.compile($0) })
+        engine.adoptIndicators(indicators)
         var sink = Collector()
         var reader = try CaptureReader(bytes: bytes)
         var record = CaptureRecord()

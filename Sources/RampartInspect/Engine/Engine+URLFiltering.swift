@@ -1,0 +1,152 @@
+import RampartPolicy
+import RampartWire
+
+extension Engine {
+    /// The URL filtering stage, for a TCP packet of an allowed session whose URL filtering is
+    /// not settled: once App-ID has named the application and read the request head
+    /// (plaintext HTTP: host and target) or the ClientHello (TLS: SNI; without one, the
+    /// certificate's name once the server sent it), the rule's URL filtering profile decides,
+    /// once per session, from one lookup in the indicator store:
+    ///
+    /// - `allow`, `alert`: the session goes on (the decision is logged in its records);
+    /// - `block`, `override`: an HTTP/1 request is answered with the block page
+    ///   (`.respond`: the request never reaches the server, which is reset); a TLS session
+    ///   (or HTTP/2) is reset both ways;
+    /// - `continue`: as `block`, with the continue page, unless this client continued to
+    ///   this host within the profile's `continueMinutes` (then it passes).
+    ///
+    /// Returns the packet's verdict when the stage decides it, nil to go on. Not inlined
+    /// into `process`: sessions without a URL filtering profile pay a branch and one call.
+    @usableFromInline
+    mutating func filterURL<Sink: EventSink>(
+        _ slot: SessionSlot, direction: FlowDirection, packet: DecodedPacket, packetNumber: UInt64, sink: inout Sink
+    ) -> Verdict? {
+        // The final rule is known once the application is: wait for App-ID.
+        guard sessions[slot].decisionIsFinal, sessions[slot].application != nil else { return nil }
+        let profile = Int(policy.profiles(ofRule: sessions[slot].ruleIndex).url)
+        let state = sessions[slot].applicationState
+        guard profile >= 0, profile < urlProfiles.profiles.count, sessions[slot].action == RuleAction.allow.rawValue,
+              let metadata = appID.metadata(state)
+        else {
+            sessions[slot].profileFlags.insert(.urlDecided)
+            return nil
+        }
+        let fromClient = sessions[slot].streamDirection(of: direction) == .toServer
+        if metadata.httpMethod != nil {
+            return filterHTTP(slot, profile: profile, metadata: metadata, fromClient: fromClient, packet: packet,
+                              packetNumber: packetNumber, sink: &sink)
+        }
+        let isTLS = metadata.tlsSNI != nil || metadata.tlsVersion != nil || metadata.tlsJA4 != nil
+        guard isTLS else {
+            // Neither HTTP nor TLS: nothing to look up.
+            sessions[slot].profileFlags.insert(.urlDecided)
+            return nil
+        }
+        let name: String
+        if let sni = metadata.tlsSNI, !sni.isEmpty {
+            name = sni
+        } else if let subject = metadata.tlsSubject, !subject.isEmpty {
+            name = subject
+        } else {
+            // No SNI: the certificate may still come (TLS 1.2 and older send it in clear).
+            if appID.wantsData(state) { return nil }
+            sessions[slot].profileFlags.insert(.urlDecided)
+            return nil
+        }
+        let match: IndicatorMatch? = indicatorStore.flatMap { store in
+            name.utf8.withContiguousStorageIfAvailable { store.domain(UnsafeRawBufferPointer($0)) } ?? store.domain(name)
+        }
+        var verdict = urlProfiles.decide(profile, match: match, store: indicatorStore)
+        sessions[slot].profileFlags.insert(.urlDecided)
+        if verdict.action == .continue, allowedToContinue(slot, host: name) { verdict.continued = true }
+        record(verdict, slot: slot)
+        switch verdict.action {
+        case .allow, .alert: return nil
+        case .continue where verdict.continued: return nil
+        case .continue, .override, .block:
+            // No page can be shown inside TLS: the session is reset both ways.
+            sessions[slot].profileFlags.insert(.urlBlocked)
+            return .reset(toClient: true, toServer: true)
+        }
+    }
+
+    /// The plaintext HTTP part: host and request target looked up, the page asked for.
+    mutating func filterHTTP<Sink: EventSink>(
+        _ slot: SessionSlot, profile: Int, metadata: ApplicationMetadata, fromClient: Bool, packet: DecodedPacket,
+        packetNumber: UInt64, sink: inout Sink
+    ) -> Verdict? {
+        var host = metadata.httpHost ?? ""
+        var target = metadata.httpURI ?? "/"
+        // An absolute-form target (a request through a proxy) names the host itself.
+        if let rest = Self.afterScheme(target) {
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            if host.isEmpty { host = String(rest[..<slash]) }
+            target = slash == rest.endIndex ? "/" : String(rest[slash...])
+        }
+        sessions[slot].profileFlags.insert(.urlDecided)
+        var verdict: URLFilteringVerdict
+        if host.isEmpty {
+            // HTTP/1.0 without Host: nothing names the site.
+            verdict = urlProfiles.decide(profile, match: nil, store: indicatorStore)
+        } else {
+            let match: IndicatorMatch? = indicatorStore.flatMap { store in
+                Self.withBytes(host) { h in
+                    Self.withBytes(target) { t in store.classify(host: h, path: t, buffer: &urlScratch.buffer).match }
+                }
+            }
+            verdict = urlProfiles.decide(profile, match: match, store: indicatorStore)
+        }
+        if verdict.action == .continue, allowedToContinue(slot, host: host) { verdict.continued = true }
+        record(verdict, slot: slot)
+        switch verdict.action {
+        case .allow, .alert: return nil
+        case .continue where verdict.continued: return nil
+        case .continue, .override, .block: break
+        }
+        sessions[slot].profileFlags.insert(.urlBlocked)
+        let isHTTP1 = metadata.httpProtocol.map { $0.hasPrefix("HTTP/1") } ?? true
+        guard fromClient && isHTTP1 else { return .reset(toClient: true, toServer: true) }
+        let minutes = urlProfiles.profiles[profile].continueMinutes
+        if verdict.action == .continue {
+            // The page's link repeats the request: this client may then pass to this host.
+            let key = continueKey(slot, host: host)
+            let until = now.nanosecondsSinceEpoch &+ Int64(minutes) &* 60_000_000_000
+            if !urlContinues.insert(key, until: until, now: now) {
+                limitReached(.urlContinues, packet: packet, packetNumber: packetNumber, sink: &sink)
+            }
+        }
+        urlResponse = URLFilteringResponse(
+            profile: Int32(profile), verdict: verdict, url: "http://\(host)\(target.hasPrefix("/") ? "" : "/")\(target)",
+            continueMinutes: minutes)
+        return .respond
+    }
+
+    /// Keeps the decision for the session's records and counts it.
+    mutating func record(_ verdict: URLFilteringVerdict, slot: SessionSlot) {
+        appID.noteURLFiltering(sessions[slot].applicationState, verdict)
+        stats.urlFiltering[URLFilteringCountKey(category: verdict.category, action: verdict.action), default: 0] &+= 1
+    }
+
+    func continueKey(_ slot: SessionSlot, host: String) -> UInt64 {
+        Self.withBytes(host) { URLContinueTable.key(client: sessions[slot].client.address, host: $0) }
+    }
+
+    func allowedToContinue(_ slot: SessionSlot, host: String) -> Bool {
+        urlContinues.allows(continueKey(slot, host: host), now: now)
+    }
+
+    /// The part of `http://host/path` after the scheme, if the target has one.
+    static func afterScheme(_ target: String) -> Substring? {
+        for scheme in ["http://", "https://"] where target.utf8.count > scheme.utf8.count {
+            let head = target.prefix(scheme.count)
+            if head.lowercased() == scheme { return target.dropFirst(scheme.count) }
+        }
+        return nil
+    }
+
+    /// A string's UTF-8 bytes, borrowed (native strings: no copy).
+    static func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }
+        return Array(s.utf8).withUnsafeBytes(body)
+    }
+}

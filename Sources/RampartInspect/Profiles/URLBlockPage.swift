@@ -1,0 +1,83 @@
+import RampartPolicy
+
+/// The page a URL filtering profile answers a blocked (or `continue`) plaintext HTTP
+/// request with: a whole HTTP/1.1 response. A profile's `blockPage` HTML replaces the
+/// built-in body; in it `{{url}}`, `{{category}}`, `{{action}}`, `{{list}}` and `{{minutes}}`
+/// are replaced (HTML-escaped), and `{{continue}}` by the continue link (empty on a block
+/// page).
+///
+/// ```swift
+/// let bytes = URLBlockPage.response(for: engine.urlResponse!, template: nil)
+/// // "HTTP/1.1 403 Forbidden\r\n...<p>Category: gambling</p>..."
+/// ```
+public enum URLBlockPage {
+    public static let defaultTemplate = """
+        <!DOCTYPE html>
+        <html><head><meta charset="utf-8"><title>{{title}}</title>
+        <style>body{font-family:sans-serif;margin:3em;max-width:40em}code{word-break:break-all}</style></head>
+        <body><h1>{{title}}</h1>
+        <p>Access to <code>{{url}}</code> is {{verb}} by the URL filtering policy.</p>
+        <p>Category: <b>{{category}}</b></p>
+        {{continue}}
+        <p><small>Rampart firewall</small></p>
+        </body></html>
+
+        """
+
+    /// The HTTP response's bytes: `403 Forbidden` for a block page, `200 OK` for a continue
+    /// page, `Connection: close` (the firewall ends the connection after it).
+    public static func response(for r: URLFilteringResponse, template: String?) -> [UInt8] {
+        let isContinue = r.verdict.action == .continue
+        let url = escape(r.url)
+        let link = isContinue
+            ? "<p><a href=\"\(url)\">Continue to \(url)</a> (this computer may then reach \(escape(host(of: r.url))) for \(r.continueMinutes) minutes).</p>"
+            : ""
+        let values: [(String, String)] = [
+            ("{{title}}", isContinue ? "Please confirm before you continue" : "Web page blocked"),
+            ("{{verb}}", isContinue ? "held" : "blocked"),
+            ("{{url}}", url),
+            ("{{category}}", escape(r.verdict.category)),
+            ("{{action}}", r.verdict.action.rawValue),
+            ("{{list}}", escape(r.verdict.list ?? "")),
+            ("{{minutes}}", String(r.continueMinutes)),
+            ("{{continue}}", link),
+        ]
+        var body = template ?? defaultTemplate
+        for (key, value) in values { body = body.replacing(key, with: value) }
+        let bodyBytes = Array(body.utf8)
+        let head = "HTTP/1.1 \(isContinue ? "200 OK" : "403 Forbidden")\r\n"
+            + "Content-Type: text/html; charset=utf-8\r\n"
+            + "Content-Length: \(bodyBytes.count)\r\n"
+            + "Cache-Control: no-store\r\n"
+            + "Connection: close\r\n"
+            + "X-Rampart-URL-Category: \(headerSafe(r.verdict.category))\r\n\r\n"
+        return Array(head.utf8) + bodyBytes
+    }
+
+    static func host(of url: String) -> String {
+        var rest = Substring(url)
+        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+        return String(rest.prefix { $0 != "/" })
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Printable ASCII only: a category name must not end the header.
+    static func headerSafe(_ s: String) -> String {
+        String(decoding: s.utf8.filter { $0 >= 0x20 && $0 < 0x7F }, as: UTF8.self)
+    }
+}
