@@ -32,6 +32,9 @@ struct DetectionSessionState: Sendable {
     /// Stream bytes seen per direction (detection stops at the stream depth).
     var streamToServer = 0
     var streamToClient = 0
+    /// The AI operation (`AIOperation.rawValue`) the last request named, 0xFF: none; its
+    /// answer is read by that operation's schema.
+    var aiOperation: UInt8 = 0xFF
 }
 
 /// One rule that matched a packet, for the engine to write its alert and apply its action.

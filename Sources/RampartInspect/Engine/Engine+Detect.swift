@@ -17,6 +17,8 @@ extension Engine {
     ) -> Verdict? {
         guard detector != nil else { return nil }
         detector!.beginPacket()
+        aiResponse = nil
+        if ai != nil { beginAI(slot) }
         let toServer = sessions[slot].streamDirection(of: direction) == .toServer
         let state = sessions[slot].detectionState
         let application = detectionApplication(slot, state: state)
@@ -94,6 +96,7 @@ extension Engine {
                 limitReached(.detectFileInflaters, packet: packet, packetNumber: packetNumber, sink: &sink)
             }
         }
+        if ai != nil, let verdict = finishAI(slot, packet: packet, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?
         if state >= 0 && detector!.files != nil {
             fileVerdict = enforceFiles(slot, state: state, toServer: toServer, isTCP: packet.ipProtocol == .tcp)
@@ -190,6 +193,9 @@ extension Engine {
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
                 body = UnsafeRawBufferPointer(start: message + parser.headerEnd, count: parser.length - parser.headerEnd)
+                if ai != nil && (event == .bodyFull || !parser.bodyFullReported) {
+                    inspectAIMessage(state: state, toServer: ctx.toServer, block: block, body: body!)
+                }
                 detector!.statistics.httpBodies &+= 1
             }
             scratch.beginInspection()

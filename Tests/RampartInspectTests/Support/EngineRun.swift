@@ -23,6 +23,8 @@ struct EngineRun {
         var summaries: [FlowSummary] = []
         var alerts: [AlertRecord] = []
         var files: [FileRecord] = []
+        var ai: [AIRecord] = []
+        mutating func ai(_ record: AIRecord) { ai.append(record) }
         mutating func alert(_ record: AlertRecord) { alerts.append(record) }
         mutating func fileInfo(_ record: FileRecord) { files.append(record) }
         mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
