@@ -172,4 +172,54 @@ import Testing
         #expect(c.post("/v1/chat/completions", Self.benign) == .respond)
         #expect(c.sink.ai.last?.detections.first?.type == "requests-per-minute")
     }
+
+    /// A stream that goes on past `maxStreamBytes` is cut while it flows: the packet that
+    /// crosses the limit resets the session, before the answer ends.
+    @Test func runawayStreamIsCutWhileItFlows() throws {
+        var c = try Conversation(policy: Self.policy("runaway-stream: block").replacingOccurrences(
+            of: "      models: [\"gpt-4o*\", \"claude-*\"]", with: "      limits: {maxStreamBytes: 2000}"))
+        c.connect()
+        #expect(c.post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"count"}]}"#) == .forward)
+        func send(_ text: String) -> Verdict {
+            let bytes = Array(text.utf8)
+            let v = c.send(TableLimitTests.tcp("10.0.0.2", 8000, "10.0.0.1", c.port, seq: c.serverSeq, ack: c.clientSeq, flags: 0x18, bytes))
+            c.serverSeq += UInt32(bytes.count)
+            return v
+        }
+        #expect(send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n") == .forward)
+        let event = "data: {\"choices\":[{\"delta\":{\"content\":\"one more number\"}}]}\n\n"
+        let chunk = String(event.utf8.count, radix: 16) + "\r\n" + event + "\r\n"
+        var verdicts: [Verdict] = []
+        for _ in 0..<60 {
+            let v = send(chunk)
+            verdicts.append(v)
+            if v != .forward { break }
+        }
+        #expect(verdicts.last == .reset(toClient: true, toServer: true))
+        #expect(verdicts.count < 60 && verdicts.count * chunk.utf8.count > 2000)
+        #expect(c.sink.ai.last?.detections.first?.kind == "runaway-stream")
+    }
+
+    /// A request longer than the message buffer cannot be inspected whole: an oversized prompt.
+    @Test func requestBeyondTheBufferIsOversized() throws {
+        var c = try Conversation(policy: Self.policy("oversized-prompt: block"))
+        c.connect()
+        let long = String(repeating: "lorem ipsum dolor sit amet ", count: 1200)  // ~32 KB
+        let body = #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"\#(long)"}]}"#
+        let b = Array(body.utf8)
+        let head = Array("POST /v1/chat/completions HTTP/1.1\r\nHost: llm\r\nContent-Type: application/json\r\nContent-Length: \(b.count)\r\n\r\n".utf8)
+        c.send(TableLimitTests.tcp("10.0.0.1", c.port, "10.0.0.2", 8000, seq: c.clientSeq, ack: c.serverSeq, flags: 0x18, head))
+        c.clientSeq += UInt32(head.count)
+        var verdict = Verdict.forward
+        var i = 0
+        while i < b.count && verdict == .forward {
+            let piece = Array(b[i..<min(b.count, i + 1400)])
+            verdict = c.send(TableLimitTests.tcp("10.0.0.1", c.port, "10.0.0.2", 8000, seq: c.clientSeq, ack: c.serverSeq, flags: 0x18, piece))
+            c.clientSeq += UInt32(piece.count)
+            i += 1400
+        }
+        #expect(verdict == .respond)
+        #expect(i < b.count)  // answered before the whole request was sent on
+        #expect(c.sink.ai.last?.detections.map(\.type) == ["beyond-inspection-buffer"])
+    }
 }

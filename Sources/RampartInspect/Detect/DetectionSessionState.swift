@@ -35,6 +35,10 @@ struct DetectionSessionState: Sendable {
     /// The AI operation (`AIOperation.rawValue`) the last request named, 0xFF: none; its
     /// answer is read by that operation's schema.
     var aiOperation: UInt8 = 0xFF
+    /// Body bytes of the current AI message on the wire (past the message buffer too), and
+    /// whether its answer was already reported as a runaway stream.
+    var aiBodyBytes: Int64 = 0
+    var aiRunawayReported = false
 }
 
 /// One rule that matched a packet, for the engine to write its alert and apply its action.

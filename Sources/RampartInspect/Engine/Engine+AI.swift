@@ -20,7 +20,10 @@ extension Engine {
     /// An HTTP message of a session with an AI profile is complete (or filled the message
     /// buffer): a request to an AI operation is parsed and inspected; its answer, with the
     /// operation the request named.
-    mutating func inspectAIMessage(state: Int32, toServer: Bool, block: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
+    /// `cut`: the body filled the message buffer (`detection.messageBytes`); what is beyond it
+    /// is not inspected, so a request that long is an oversized prompt.
+    mutating func inspectAIMessage(state: Int32, toServer: Bool, block: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer,
+                                   cut: Bool) {
         guard let ai, ai.profile >= 0 else { return }
         let s = Int(state)
         let fields = HTTPHeaderFields(block)
@@ -46,7 +49,28 @@ extension Engine {
             }
         }
         ai.inspect(operation, isResponse: !toServer, contentType: fields.value(named: "content-type"), body: content,
-                   seconds: now.seconds)
+                   seconds: now.seconds, cut: cut)
+    }
+
+    /// Counts an AI message's body bytes as they pass (beyond the message buffer too): an
+    /// answer over the profile's `maxStreamBytes` is a runaway stream, reported once, while it
+    /// still flows.
+    mutating func countAIBody(state: Int32, toServer: Bool, parser: HTTPMessageParser, consumed: Int,
+                              event: HTTPMessageParser.Event?) {
+        guard let ai, ai.profile >= 0 else { return }
+        let s = Int(state)
+        if event == .headersComplete {
+            detector!.states[s].aiBodyBytes = 0
+            if !toServer { detector!.states[s].aiRunawayReported = false }
+            return
+        }
+        guard parser.mode == .body || event == .messageComplete else { return }
+        detector!.states[s].aiBodyBytes &+= Int64(consumed)
+        guard !toServer, !detector!.states[s].aiRunawayReported,
+              let operation = AIOperation(rawValue: detector!.states[s].aiOperation),
+              detector!.states[s].aiBodyBytes > Int64(ai.settings[ai.profile].maxStreamBytes) else { return }
+        detector!.states[s].aiRunawayReported = true
+        ai.runaway(operation, bytes: detector!.states[s].aiBodyBytes)
     }
 
     /// After the packet's HTTP messages: the records of what was found, and the verdict when

@@ -170,6 +170,7 @@ extension Engine {
             let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity, consumer: &writer)
             if ctx.toServer { detector!.states[s].httpRequest = parser } else { detector!.states[s].httpResponse = parser }
             input = UnsafeRawBufferPointer(rebasing: input[consumed...])
+            if ai != nil { countAIBody(state: state, toServer: ctx.toServer, parser: parser, consumed: consumed, event: event) }
             if parser.mode == .off && detector!.states[s].application == .none { return }
             guard let event else { continue }
             if detector!.states[s].application == .none {
@@ -194,7 +195,7 @@ extension Engine {
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
                 body = UnsafeRawBufferPointer(start: message + parser.headerEnd, count: parser.length - parser.headerEnd)
                 if ai != nil && (event == .bodyFull || !parser.bodyFullReported) {
-                    inspectAIMessage(state: state, toServer: ctx.toServer, block: block, body: body!)
+                    inspectAIMessage(state: state, toServer: ctx.toServer, block: block, body: body!, cut: event == .bodyFull)
                 }
                 detector!.statistics.httpBodies &+= 1
             }

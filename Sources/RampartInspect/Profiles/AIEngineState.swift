@@ -40,6 +40,25 @@ final class AIEngineState {
         var action: AIAction
     }
 
+    /// An answer passed the profile's `maxStreamBytes` on the wire: recorded, and blocked
+    /// (the session reset) when the profile says so.
+    func runaway(_ operation: AIOperation, bytes: Int64) {
+        guard profile >= 0, profile < profiles.count else { return }
+        let action = profiles[profile].action(.runawayStream)
+        guard action != .allow else { return }
+        detections &+= 1
+        pending.append(Pending(
+            operation: operation, isResponse: true, model: nil, method: nil, stream: true, inputTokens: nil, outputTokens: nil,
+            estimated: false,
+            detections: [AIRecord.Detection(kind: "runaway-stream", type: "stream-bytes", score: 1, role: nil, origin: nil,
+                                            span: "\(bytes) bytes", action: action.rawValue)],
+            action: action))
+        if action == .block {
+            blocked &+= 1
+            blockedResponse = true
+        }
+    }
+
     init(profiles: [AISecurityProfile], rateEntries: Int) {
         inspector = AIInspector()
         self.profiles = profiles
@@ -61,7 +80,7 @@ final class AIEngineState {
     /// Inspects one HTTP message's body (`operation` from its request), keeps its record
     /// when it has detections, and leaves the block for the packet's verdict.
     func inspect(_ operation: AIOperation, isResponse: Bool, contentType: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer,
-                 seconds: Int64) {
+                 seconds: Int64, cut: Bool = false) {
         guard profile >= 0, profile < profiles.count else { return }
         let p = profiles[profile]
         let s = settings[profile]
@@ -77,6 +96,10 @@ final class AIEngineState {
         } else {
             found = inspector.inspectRequest(operation, body: body, settings: s)
             t = inspector.request
+            if cut {
+                // Beyond the message buffer nothing is inspected: the prompt is too long to vouch for.
+                found.add(AIDetection(kind: .oversizedPrompt, type: "beyond-inspection-buffer", score: 1, segment: -1, start: 0, length: 0))
+            }
             if s.requestsPerMinute != nil || s.tokensPerMinute != nil {
                 let tokens = UInt64(max(0, t.estimatedTokens))
                 let counted = rates.record(identity: identity, seconds: seconds, tokens: tokens)
