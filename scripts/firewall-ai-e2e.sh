@@ -8,7 +8,8 @@
 #   scripts/firewall-ai-e2e.sh .build/debug/rampart-firewall
 #
 # Checks: benign chat passes untouched, whole and streamed, with both SDKs, and leaves no ai
-# record; a prompt injection is blocked before it reaches the model and each SDK raises its
+# record; a stream past the profile's maxStreamBytes is ended with an SSE error event that
+# each SDK raises on; a prompt injection is blocked before it reaches the model and each SDK raises its
 # own PermissionDeniedError (HTTP 403, the API's error JSON); a model outside the allow-list
 # is refused; a secret in an answer is alerted (the answer arrives) and logged masked; an
 # MCP tool on the allow-list is called, one off it never reaches the server; the ai records
@@ -53,9 +54,11 @@ spec:
     - {name: pod-b, networks: [10.244.1.20/32]}
   aiSecurityProfiles:
     - name: ai-e2e
-      actions: {prompt-injection: block, model-not-allowed: block, tool-not-allowed: block, secret: alert, personal-data: alert}
+      actions: {prompt-injection: block, model-not-allowed: block, tool-not-allowed: block, secret: alert, personal-data: alert,
+                runaway-stream: block}
       models: ["gpt-4o*", "claude-*"]
       tools: [add]
+      limits: {maxStreamBytes: 12000}
   rules:
     - name: allow-llm
       from: [pod-a]
@@ -103,6 +106,8 @@ expect_ok anthropic-injection "Anthropic SDK, prompt injection: blocked, Permiss
 expect_ok openai-model "OpenAI SDK, model outside the allow-list: refused"
 expect_ok openai-leak "OpenAI SDK, an answer carrying a secret: alerted, delivered"
 expect_ok mcp-denied "MCP client: tools/call delete_everything (off the allow-list): refused"
+expect_ok openai-runaway "OpenAI SDK, a stream past maxStreamBytes: text first, then the SDK raises on the firewall's SSE error event"
+expect_ok anthropic-runaway "Anthropic SDK, a stream past maxStreamBytes: the SDK raises on the SSE error event"
 
 grep -q 'Ignore all previous instructions' $WORK/requests.log && fail "the model server received the injection" \
     || pass "no injection reached the model server"
@@ -129,7 +134,8 @@ grep -q 'AKIAIOSFODNN7EXAMPLE' $WORK/eve.json && fail "the secret appears unmask
 echo "$ai" | grep '"kind":"tool-not-allowed"' | grep -q '"provider":"mcp"' && pass "the refused MCP tool's record" || fail "no tool-not-allowed record"
 echo "$ai" | grep '"src_tags":\["ns:agents","pod:agent-1"\]' | grep -q '"dest_tags":\["ns:models","pod:llm-1"\]' \
     && pass "the ai records name both pods (src_tags, dest_tags)" || fail "ai records without both pods' tags: $(echo "$ai" | head -1)"
-[ "$(echo "$ai" | grep -c .)" -eq 5 ] && pass "exactly five ai records with detections (benign traffic leaves none)" || fail "$(echo "$ai" | grep -c .) ai records with detections"
+[ "$(echo "$ai" | grep -c '"kind":"runaway-stream"')" -eq 2 ] && pass "two runaway-stream records (OpenAI, Anthropic)" || fail "runaway records: $(echo "$ai" | grep -c runaway-stream)"
+[ "$(echo "$ai" | grep -c .)" -eq 7 ] && pass "exactly seven ai records with detections (benign traffic leaves none)" || fail "$(echo "$ai" | grep -c .) ai records with detections"
 
 if [ $failures -gt 0 ]; then
     echo "--- firewall stderr"; tail -30 $WORK/firewall.err

@@ -57,6 +57,29 @@ def run():
     if SCENARIO == "openai-leak":
         r = openai_client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "please leak a key"}])
         return f"OK answered (alert only): {r.choices[0].message.content}"
+    if SCENARIO == "openai-runaway":
+        received = ""
+        try:
+            s = openai_client().chat.completions.create(model="gpt-4o-mini", stream=True,
+                                                        messages=[{"role": "user", "content": "a long answer please"}])
+            for c in s:
+                if c.choices:
+                    received += c.choices[0].delta.content or ""
+        except openai.APIError as e:
+            assert "Rampart" in str(e.message) and received.startswith("number 1,"), (e, received[:80])
+            return f"OK openai.{type(e).__name__} after {len(received)} characters: {e.message}"
+        raise AssertionError(f"the stream ended normally after {len(received)} characters")
+    if SCENARIO == "anthropic-runaway":
+        received = ""
+        try:
+            with anthropic_client().messages.stream(model="claude-sonnet-4-5", max_tokens=4000,
+                                                    messages=[{"role": "user", "content": "a long answer please"}]) as s:
+                for text in s.text_stream:
+                    received += text
+        except anthropic.APIStatusError as e:
+            assert "Rampart" in str(e.message) and received.startswith("number 1,"), (e, received[:80])
+            return f"OK anthropic.{type(e).__name__} after {len(received)} characters: {e.message}"
+        raise AssertionError(f"the stream ended normally after {len(received)} characters")
     if SCENARIO == "anthropic-benign":
         r = anthropic_client().messages.create(model="claude-sonnet-4-5", max_tokens=100,
                                                messages=[{"role": "user", "content": BENIGN}])

@@ -195,9 +195,17 @@ import Testing
             verdicts.append(v)
             if v != .forward { break }
         }
-        #expect(verdicts.last == .reset(toClient: true, toServer: true))
+        // The packet that crosses the limit is replaced by the stream's error event, framed
+        // as the last chunk, for the client; the server is reset.
+        #expect(verdicts.last == .respond)
+        #expect(c.engine.aiResponseReplacesPacket)
+        let closing = String(decoding: c.engine.aiResponse ?? [], as: UTF8.self)
+        #expect(closing.contains("\r\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"permission_error\""))
+        #expect(closing.hasSuffix("\n\n\r\n0\r\n\r\n"))
         #expect(verdicts.count < 60 && verdicts.count * chunk.utf8.count > 2000)
         #expect(c.sink.ai.last?.detections.first?.kind == "runaway-stream")
+        // Later packets of the session go nowhere.
+        #expect(send(chunk) == .drop)
     }
 
     /// A request longer than the message buffer cannot be inspected whole: an oversized prompt.

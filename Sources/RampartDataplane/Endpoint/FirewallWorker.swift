@@ -270,7 +270,14 @@ public final class FirewallWorker<Sink: EventSink> {
             // request itself goes nowhere.
             counters.count(.policy)
             guard event == nil, packet.ipProtocol == .tcp, !packet.isFragment else { return }
-            if let bytes = engine.aiResponse {
+            if let bytes = engine.aiResponse, engine.aiResponseReplacesPacket {
+                // An AI stream ended by its profile: the error event in place of the server's
+                // packet, to the client, then FIN; the server is reset.
+                queueResponse(bytes: bytes, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength,
+                              inPlaceOf: true)
+                queueReset(.towardSender, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
+                return
+            } else if let bytes = engine.aiResponse {
                 // An AI security profile's block: the API's own error (403 and its JSON).
                 queueResponse(bytes: bytes, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
             } else if let response = engine.urlResponse {
@@ -380,7 +387,7 @@ public final class FirewallWorker<Sink: EventSink> {
     @discardableResult
     func queueResponse(
         bytes page: [UInt8], packet: DecodedPacket, inner: UnsafeMutableRawBufferPointer, tunnel: TunnelDatagram,
-        name: UnsafeRawPointer, nameLength: socklen_t
+        name: UnsafeRawPointer, nameLength: socklen_t, inPlaceOf: Bool = false
     ) -> Bool {
         var header = [UInt8](repeating: 0, count: 8)
         let headerWritten = header.withUnsafeMutableBytes { TunnelDatagram.write(tunnel.kind, vni: tunnel.vni, into: $0, at: 0) }
@@ -389,7 +396,7 @@ public final class FirewallWorker<Sink: EventSink> {
         let end = page.withUnsafeBytes { payload in
             header.withUnsafeBytes { prefix in
                 TCPResponse.write(payload, answering: packet, frame: UnsafeRawBufferPointer(inner), mtu: innerMTU, prefix: prefix,
-                                  into: segmentArena, at: segmentArenaUsed) { start, length in
+                                  into: segmentArena, at: segmentArenaUsed, inPlaceOf: inPlaceOf) { start, length in
                     if outgoing.append(base: segmentArena.baseAddress! + start, length: length, name: name, nameLength: nameLength) {
                         setReturnPort(outgoing.count &- 1)
                     } else {

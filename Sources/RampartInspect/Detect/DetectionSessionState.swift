@@ -39,6 +39,11 @@ struct DetectionSessionState: Sendable {
     /// whether its answer was already reported as a runaway stream.
     var aiBodyBytes: Int64 = 0
     var aiRunawayReported = false
+    /// A blocked AI stream waiting for a packet that starts between two chunks, to be
+    /// replaced by the closing error event: packets waited (0: none), and the blocking
+    /// detection kinds (one bit per `AIDetectionKind`).
+    var aiEndWaited: UInt8 = 0
+    var aiEndKinds: UInt8 = 0
 }
 
 /// One rule that matched a packet, for the engine to write its alert and apply its action.

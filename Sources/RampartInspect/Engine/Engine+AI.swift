@@ -76,8 +76,8 @@ extension Engine {
     /// After the packet's HTTP messages: the records of what was found, and the verdict when
     /// the profile blocks (a request: the client gets the API's error, the server a reset;
     /// an answer: the session is reset both ways). Later packets of a blocked session are dropped.
-    mutating func finishAI<Sink: EventSink>(_ slot: SessionSlot, packet: DecodedPacket, packetNumber: UInt64,
-                                            sink: inout Sink) -> Verdict? {
+    mutating func finishAI<Sink: EventSink>(_ slot: SessionSlot, packet: DecodedPacket, payload: UnsafeRawBufferPointer,
+                                            packetNumber: UInt64, sink: inout Sink) -> Verdict? {
         guard let ai else { return nil }
         if ai.rateRefused { limitReached(.aiRateTable, packet: packet, packetNumber: packetNumber, sink: &sink) }
         if !ai.pending.isEmpty {
@@ -106,10 +106,68 @@ extension Engine {
         }
         if ai.blockedResponse {
             ai.blockedResponse = false
-            sessions[slot].profileFlags.insert(.aiBlocked)
-            return .reset(toClient: true, toServer: true)
+            let state = sessions[slot].detectionState
+            if ai.blockedStream, state >= 0, ai.responseBefore?.body == .chunked {
+                // Ended at a chunk boundary with an error event (below), on this packet or a
+                // following one.
+                detector!.states[Int(state)].aiEndWaited = 1
+                detector!.states[Int(state)].aiEndKinds = ai.blockedKinds
+            } else {
+                sessions[slot].profileFlags.insert(.aiBlocked)
+                return .reset(toClient: true, toServer: true)
+            }
+        }
+        let state = sessions[slot].detectionState
+        if state >= 0, detector!.states[Int(state)].aiEndWaited > 0, let before = ai.responseBefore {
+            return endAIStream(slot, state: state, before: before, payload: payload)
         }
         return nil
+    }
+
+    /// A chunked event stream blocked by its profile ends with the stream's error event as
+    /// its last chunk, so the SDK reads an error rather than a cut connection: the first
+    /// server packet whose framing can be followed (the HTTP parser's state before it) is
+    /// replaced by what finishes the chunk under way (this packet's first bytes), that chunk and
+    /// the terminating one (`.respond` with
+    /// `aiResponseReplacesPacket`); the server is reset. Packets before it pass; after 32
+    /// without such a boundary, the session is reset both ways.
+    mutating func endAIStream(_ slot: SessionSlot, state: Int32, before: HTTPMessageParser,
+                              payload: UnsafeRawBufferPointer) -> Verdict? {
+        let s = Int(state)
+        // The bytes of this packet that finish the chunk under way, kept before the error chunk.
+        var keep = -1
+        if before.mode == .body && before.body == .chunked {
+            switch before.chunk {
+            case .size where before.remaining == 0:
+                keep = 0
+            case .data:
+                let rest = Int(before.remaining)
+                if rest + 2 <= payload.count && payload[rest] == 0x0D && payload[rest + 1] == 0x0A { keep = rest + 2 }
+            case .dataEnd:
+                if let lf = payload.firstIndex(of: 0x0A) { keep = lf + 1 }
+            default:
+                break
+            }
+        }
+        guard keep >= 0 else {
+            detector!.states[s].aiEndWaited &+= 1
+            if detector!.states[s].aiEndWaited > 32 {
+                detector!.states[s].aiEndWaited = 0
+                sessions[slot].profileFlags.insert(.aiBlocked)
+                return .reset(toClient: true, toServer: true)
+            }
+            return .forward
+        }
+        let kinds = detector!.states[s].aiEndKinds
+        detector!.states[s].aiEndWaited = 0
+        let reason = AIDetectionKind.allCases.filter { kinds & (1 << $0.rawValue) != 0 }.map(\.name).joined(separator: ", ")
+        let operation = AIOperation(rawValue: detector!.states[s].aiOperation) ?? .chatCompletions
+        let event = AIDecision.streamError(operation, reason: reason)
+        aiResponse = Array(payload[0..<keep]) + Array(String(event.count, radix: 16).utf8) + [0x0D, 0x0A] + event
+            + Array("\r\n0\r\n\r\n".utf8)
+        aiResponseReplacesPacket = true
+        sessions[slot].profileFlags.insert(.aiBlocked)
+        return .respond
     }
 }
 

@@ -18,6 +18,7 @@ extension Engine {
         guard detector != nil else { return nil }
         detector!.beginPacket()
         aiResponse = nil
+        aiResponseReplacesPacket = false
         if ai != nil { beginAI(slot) }
         let toServer = sessions[slot].streamDirection(of: direction) == .toServer
         let state = sessions[slot].detectionState
@@ -96,7 +97,7 @@ extension Engine {
                 limitReached(.detectFileInflaters, packet: packet, packetNumber: packetNumber, sink: &sink)
             }
         }
-        if ai != nil, let verdict = finishAI(slot, packet: packet, packetNumber: packetNumber, sink: &sink) { return verdict }
+        if ai != nil, let verdict = finishAI(slot, packet: packet, payload: payload, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?
         if state >= 0 && detector!.files != nil {
             fileVerdict = enforceFiles(slot, state: state, toServer: toServer, isTCP: packet.ipProtocol == .tcp)
@@ -163,6 +164,9 @@ extension Engine {
         let message = detector!.message(state, toServer: ctx.toServer)
         let capacity = detector!.messageCapacity
         var input = UnsafeRawBufferPointer(start: scratch.window + (scratch.windowLength - newBytes), count: newBytes)
+        // Where the answer's framing stood before this packet: an AI stream ended by its
+        // profile can then be closed with a well-framed last chunk.
+        if let ai, !ctx.toServer { ai.responseBefore = detector!.states[s].httpResponse }
         while !input.isEmpty {
             var parser = ctx.toServer ? detector!.states[s].httpRequest : detector!.states[s].httpResponse
             var writer = FileSlotWriter(table: detector!.files,

@@ -68,6 +68,9 @@ public struct Engine {
     /// whole HTTP response (403 and the API's error JSON); nil when the page is the URL
     /// filtering one. Valid until the next `process`.
     public internal(set) var aiResponse: [UInt8]?
+    /// `aiResponse` is an AI stream's closing error event, sent to the client in place of the
+    /// server's packet that `.respond` answers (the server is reset).
+    public internal(set) var aiResponseReplacesPacket = false
     /// AI security profiles' inspector, settings and rate table; nil when the policy has none.
     var ai: AIEngineState?
 

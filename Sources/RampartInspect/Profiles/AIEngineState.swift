@@ -19,6 +19,14 @@ final class AIEngineState {
     /// blocked answer (the session is reset).
     var blockedRequest: [UInt8]?
     var blockedResponse = false
+    /// The operation of the blocked answer, and whether it was streamed.
+    var blockedOperation = AIOperation.chatCompletions
+    var blockedStream = false
+    var blockedReason = ""
+    /// The blocking detection kinds of the blocked answer (one bit per `AIDetectionKind`).
+    var blockedKinds: UInt8 = 0
+    /// The answer's HTTP parser as it stood before the packet being inspected.
+    var responseBefore: HTTPMessageParser?
     /// The rate table refused an identity during this packet.
     var rateRefused = false
     var pending: [Pending] = []
@@ -56,6 +64,10 @@ final class AIEngineState {
         if action == .block {
             blocked &+= 1
             blockedResponse = true
+            blockedOperation = operation
+            blockedStream = true
+            blockedReason = "runaway-stream"
+            blockedKinds = 1 << AIDetectionKind.runawayStream.rawValue
         }
     }
 
@@ -75,6 +87,7 @@ final class AIEngineState {
         blockedRequest = nil
         blockedResponse = false
         rateRefused = false
+        responseBefore = nil
     }
 
     /// Inspects one HTTP message's body (`operation` from its request), keeps its record
@@ -90,6 +103,7 @@ final class AIEngineState {
         if isResponse {
             found = inspector.inspectResponse(operation, contentType: contentType, body: body, settings: s)
             t = inspector.response
+
             if s.tokensPerMinute != nil, t.outputTokens > 0 {
                 _ = rates.addTokens(identity: identity, seconds: seconds, tokens: UInt64(t.outputTokens))
             }
@@ -139,6 +153,13 @@ final class AIEngineState {
         blocked &+= 1
         if isResponse {
             blockedResponse = true
+            blockedOperation = operation
+            blockedStream = t.stream
+            blockedReason = reasons.joined(separator: ", ")
+            blockedKinds = 0
+            for k in 0..<found.count where p.action(found.items[k].kind.policyName) == .block {
+                blockedKinds |= 1 << found.items[k].kind.rawValue
+            }
         } else {
             blockedRequest = AIDecision.blockResponse(operation, reason: reasons.joined(separator: ", "))
         }
