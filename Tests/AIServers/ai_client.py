@@ -112,11 +112,12 @@ async def mcp(scenario):
     if scenario == "mcp-allowed":
         return await asyncio.wait_for(mcp_session(scenario), 30)
     try:
-        return await asyncio.wait_for(mcp_session(scenario), 30)
-    except AssertionError:
-        raise
+        called = await asyncio.wait_for(mcp_session(scenario), 30)
     except Exception as e:  # noqa: BLE001 - the SDK surfaces the firewall's 403 as an error of its task group
         return f"OK mcp delete_everything refused: {type(e).__name__}: {str(e)[:200]}"
+    if called is None:
+        return "OK mcp delete_everything refused: the tool answered with an error"
+    raise AssertionError(f"delete_everything was {called}")
 
 
 async def mcp_session(scenario):
@@ -134,9 +135,10 @@ async def mcp_session(scenario):
                 assert text == "5", text
                 return f"OK mcp tools {names}, add(2, 3) = {text}"
             r = await asyncio.wait_for(session.call_tool("delete_everything", {}), 10)
-            if r.isError:
-                return f"OK mcp delete_everything refused: {r.content[0].text[:200]}"
-            raise AssertionError(f"delete_everything was called: {r}")
+            # Not raised here: inside the SDK's task group it would come out wrapped as an
+            # ExceptionGroup, indistinguishable from the refusal.
+            is_error = getattr(r, "is_error", getattr(r, "isError", False))
+            return None if is_error else f"called: {r.content[0].text[:200]}"
 
 
 if __name__ == "__main__":

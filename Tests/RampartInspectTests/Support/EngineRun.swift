@@ -11,6 +11,7 @@ struct EngineRun {
     var starts: [FlowRecord] = []
     var anomalies: [AnomalyRecord] = []
     var alerts: [AlertRecord] = []
+    var ai: [AIRecord] = []
     var detection = DetectionStatistics()
     var verdicts: [Verdict] = []
     var statistics = EngineStatistics()
@@ -99,6 +100,7 @@ struct EngineRun {
         starts = sink.starts
         anomalies = sink.anomalies
         alerts = sink.alerts
+        ai = sink.ai
         detection = engine.detectionStatistics
         statistics = engine.statistics
     }
