@@ -57,7 +57,7 @@ declare -A PROVIDER=(
 )
 
 # Python clients of protocols whose Debian packages lack one (gRPC, Kafka, MongoDB, AMQP,
-# the OpenAI and Anthropic SDKs), from PyPI; checked by import name.
+# the OpenAI and Anthropic SDKs, MCP), from PyPI; checked by import name.
 declare -A PYTHON_PROVIDER=(
     [grpc]=grpcio
     [kafka]=kafka-python
@@ -65,6 +65,8 @@ declare -A PYTHON_PROVIDER=(
     [pika]=pika
     [openai]=openai
     [anthropic]=anthropic
+    # The MCP client of the AI security end-to-end test (scripts/firewall-ai-e2e.sh)
+    [mcp]=mcp
     [h2]=h2
     # The CRI client of the containerd end-to-end test, generated from its protocol definition
     [grpc_tools]=grpcio-tools

@@ -20,8 +20,9 @@ struct BenchCommand: ParsableCommand {
               rampart bench policy --rules 10000 --addresses 100000
               rampart bench lists --entries 1000000,10000000 --ut1 ../shared/data/ut1-blacklists/blacklists
               rampart bench dns --queries 200000
+              rampart bench ai --transactions 200000
             """,
-        subcommands: [EngineBench.self, PolicyBench.self, ListsBench.self, DNSBench.self]
+        subcommands: [EngineBench.self, PolicyBench.self, ListsBench.self, DNSBench.self, AIBench.self]
     )
 }
 
@@ -357,6 +358,41 @@ struct ListsBench: ParsableCommand {
         if allocations && allocated > 0 {
             printError("error: indicator lookups allocated \(allocated) times: the store's lookups must not allocate")
             throw ExitCode(1)
+        }
+    }
+}
+
+/// AI transactions per second with every AI detector on, and the time each request adds.
+struct AIBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ai",
+        abstract: "AI transactions per second (every AI detector on) and the time added per request.",
+        discussion: """
+            Each transaction is a chat request of about 2 KB (OpenAI chat completions and
+            Anthropic messages in turn) and its answer of about 4 KB of text, inspected
+            whole: parsing, prompt-injection rules and classifier, secrets, personal data,
+            the model allow-list. Run once with whole answers and once streamed (server-sent
+            events of a few words each), on one core.
+
+            Example:
+              taskset -c 0 rampart bench ai --transactions 200000
+            """
+    )
+
+    @Option(name: .long, help: "Transactions per run.")
+    var transactions: Int = 200_000
+
+    func run() throws {
+        guard transactions > 0 else { throw ValidationError("--transactions must be at least 1.") }
+        for streamed in [false, true] {
+            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, clock: monotonicSeconds)
+            let perSecond = Double(r.transactions) / r.seconds
+            print("ai \(streamed ? "streamed" : "whole   "): \(grouped(Int(perSecond))) transactions/s on 1 core "
+                + "(\(grouped(r.transactions)) in \(fixed(r.seconds, places: 2)) s; request \(grouped(r.requestBytes)) B, "
+                + "answer \(grouped(r.responseBytes)) B on the wire, \(grouped(r.responseText)) B of text; \(r.detections) detections)")
+            print("  added per request: p50 \(fixed(r.requestNanos.0 / 1000, places: 1)) µs, p99 \(fixed(r.requestNanos.1 / 1000, places: 1)) µs, "
+                + "p99.9 \(fixed(r.requestNanos.2 / 1000, places: 1)) µs; per transaction: p50 \(fixed(r.transactionNanos.0 / 1000, places: 1)) µs, "
+                + "p99 \(fixed(r.transactionNanos.1 / 1000, places: 1)) µs")
         }
     }
 }

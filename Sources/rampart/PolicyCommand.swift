@@ -41,8 +41,8 @@ struct PolicyValidateCommand: ParsableCommand {
             printError("\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
         }
         let p = loaded.document.profiles
-        let profileCount = p.threat.count + p.file.count + p.dns.count + p.url.count
-        let profiles = profileCount == 0 && p.groups.isEmpty ? "" : ", \(profileCount) profile\(profileCount == 1 ? "" : "s") (\(p.threat.count) threat, \(p.file.count) file blocking, \(p.dns.count) DNS security, \(p.url.count) URL filtering), \(p.groups.count) profile group\(p.groups.count == 1 ? "" : "s")"
+        let profileCount = p.threat.count + p.file.count + p.dns.count + p.url.count + p.ai.count
+        let profiles = profileCount == 0 && p.groups.isEmpty ? "" : ", \(profileCount) profile\(profileCount == 1 ? "" : "s") (\(p.threat.count) threat, \(p.file.count) file blocking, \(p.dns.count) DNS security, \(p.url.count) URL filtering, \(p.ai.count) AI security), \(p.groups.count) profile group\(p.groups.count == 1 ? "" : "s")"
         print("\(policy): valid — \(rules - 2) rules (+2 defaults), \(loaded.document.zones.count) zones, \(loaded.tagCount) tagged addresses\(profiles)")
     }
 }

@@ -49,7 +49,7 @@ struct URLFilteringCommandTests {
         let policy = directory.appendingPathComponent("policy.yaml").path
         try Self.policy.write(toFile: policy, atomically: true, encoding: .utf8)
         let valid = try RampartProcess.run(["policy", "validate", policy])
-        #expect(valid.status == 0 && valid.stdout.contains("1 profile (0 threat, 0 file blocking, 0 DNS security, 1 URL filtering), 1 profile group"))
+        #expect(valid.status == 0 && valid.stdout.contains("1 profile (0 threat, 0 file blocking, 0 DNS security, 1 URL filtering, 0 AI security), 1 profile group"))
         let match = try RampartProcess.run(["policy", "match", policy, "--from", "10.0.0.1", "--to", "10.0.0.2", "--service", "tcp/80"])
         #expect(match.stdout.contains("rule: web\n") && match.stdout.contains("profiles: url-default (URL filtering profile)"))
         let bad = Self.policy.replacingOccurrences(of: "profiles: [default]", with: "profiles: [defalt]")

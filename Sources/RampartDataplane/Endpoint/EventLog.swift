@@ -44,6 +44,7 @@ public final class EventLog: EventSink {
     public private(set) var anomalyCount = 0
     public private(set) var alertCount = 0
     public private(set) var fileCount = 0
+    public private(set) var aiCount = 0
     public private(set) var summaryCount = 0
     public private(set) var writeFailed = false
     /// Rotations this log performed (other workers' rotations are not counted here).
@@ -116,6 +117,13 @@ public final class EventLog: EventSink {
         line.reset()
         record.writeEVE(into: &line)
         emit("fileinfo", severity: record.verdict == "malicious" ? SyslogForwarder.warning : SyslogForwarder.informational)
+    }
+
+    public func ai(_ record: AIRecord) {
+        aiCount += 1
+        line.reset()
+        record.writeEVE(into: &line)
+        emit("ai", severity: record.action == "allowed" ? SyslogForwarder.informational : SyslogForwarder.warning)
     }
 
     public func anomaly(_ record: AnomalyRecord) {

@@ -275,8 +275,22 @@ public final class FirewallWorker<Sink: EventSink> {
             // A URL filtering page: the client gets the answer, the server a reset; the
             // request itself goes nowhere.
             counters.count(.policy)
-            guard event == nil, packet.ipProtocol == .tcp, !packet.isFragment, let response = engine.urlResponse else { return }
-            queueResponse(response, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
+            guard event == nil, packet.ipProtocol == .tcp, !packet.isFragment else { return }
+            if let bytes = engine.aiResponse, engine.aiResponseReplacesPacket {
+                // An AI stream ended by its profile: the error event in place of the server's
+                // packet, to the client, then FIN; the server is reset.
+                queueResponse(bytes: bytes, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength,
+                              inPlaceOf: true)
+                queueReset(.towardSender, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
+                return
+            } else if let bytes = engine.aiResponse {
+                // An AI security profile's block: the API's own error (403 and its JSON).
+                queueResponse(bytes: bytes, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
+            } else if let response = engine.urlResponse {
+                queueResponse(response, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
+            } else {
+                return
+            }
             queueReset(.towardReceiver, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength)
         case .reset(let toClient, let toServer):
             counters.count(.policy)
@@ -367,14 +381,28 @@ public final class FirewallWorker<Sink: EventSink> {
         name: UnsafeRawPointer, nameLength: socklen_t
     ) {
         let page = URLBlockPage.response(for: response, template: blockPages[response.profile])
+        if queueResponse(bytes: page, packet: packet, inner: inner, tunnel: tunnel, name: name, nameLength: nameLength) {
+            counters.urlPagesSent &+= 1
+        }
+    }
+
+    /// Sends a whole HTTP response to the client that sent `packet` (its segments, then FIN):
+    /// a URL filtering page or an AI security profile's API-shaped error. False when it
+    /// could not be queued (counted).
+    @usableFromInline
+    @discardableResult
+    func queueResponse(
+        bytes page: [UInt8], packet: DecodedPacket, inner: UnsafeMutableRawBufferPointer, tunnel: TunnelDatagram,
+        name: UnsafeRawPointer, nameLength: socklen_t, inPlaceOf: Bool = false
+    ) -> Bool {
         var header = [UInt8](repeating: 0, count: 8)
         let headerWritten = header.withUnsafeMutableBytes { TunnelDatagram.write(tunnel.kind, vni: tunnel.vni, into: $0, at: 0) }
-        guard headerWritten else { return }
+        guard headerWritten else { return false }
         var full = false
         let end = page.withUnsafeBytes { payload in
             header.withUnsafeBytes { prefix in
                 TCPResponse.write(payload, answering: packet, frame: UnsafeRawBufferPointer(inner), mtu: innerMTU, prefix: prefix,
-                                  into: segmentArena, at: segmentArenaUsed) { start, length in
+                                  into: segmentArena, at: segmentArenaUsed, inPlaceOf: inPlaceOf) { start, length in
                     if outgoing.append(base: segmentArena.baseAddress! + start, length: length, name: name, nameLength: nameLength) {
                         setReturnPort(outgoing.count &- 1)
                     } else {
@@ -385,10 +413,10 @@ public final class FirewallWorker<Sink: EventSink> {
         }
         guard let end, !full else {
             counters.count(.sendQueueFull)
-            return
+            return false
         }
         segmentArenaUsed = end
-        counters.urlPagesSent &+= 1
+        return true
     }
 
     @usableFromInline

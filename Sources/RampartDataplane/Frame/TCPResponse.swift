@@ -21,7 +21,7 @@ public enum TCPResponse {
     public static func write(
         _ payload: UnsafeRawBufferPointer, answering packet: DecodedPacket, frame: UnsafeRawBufferPointer, mtu: Int,
         prefix: UnsafeRawBufferPointer, into arena: UnsafeMutableRawBufferPointer, at offset: Int,
-        emit: (Int, Int) -> Void
+        inPlaceOf: Bool = false, emit: (Int, Int) -> Void
     ) -> Int? {
         guard packet.ipProtocol == .tcp, packet.ipVersion == 4 || packet.ipVersion == 6, packet.tcpFlags.contains(.ack),
               frame.count >= 14, offset >= 0 else { return nil }
@@ -35,8 +35,10 @@ public enum TCPResponse {
 
         var consumed = UInt32(truncatingIfNeeded: packet.payloadLength)
         if packet.tcpFlags.contains(.fin) { consumed &+= 1 }
-        let acknowledgment = packet.tcpSequence &+ consumed
-        var sequence = packet.tcpAcknowledgment
+        // In place of the packet (an AI stream ended by its profile): the same direction,
+        // from the packet's sequence number on; otherwise an answer to its sender.
+        let acknowledgment = inPlaceOf ? packet.tcpAcknowledgment : packet.tcpSequence &+ consumed
+        var sequence = inPlaceOf ? packet.tcpSequence : packet.tcpAcknowledgment
         var cursor = offset
         var taken = 0
         var starts: [(Int, Int)] = []
@@ -55,7 +57,8 @@ public enum TCPResponse {
             }
             f.storeBytes(of: (isIPv4 ? UInt16(0x0800) : UInt16(0x86DD)).bigEndian, toByteOffset: 12, as: UInt16.self)
             // From the server to the client: the request's addresses swapped.
-            let source = packet.destination, destination = packet.source
+            let source = inPlaceOf ? packet.source : packet.destination
+            let destination = inPlaceOf ? packet.destination : packet.source
             let ip = 14
             if isIPv4 {
                 f.storeBytes(of: UInt16(0x4500).bigEndian, toByteOffset: ip, as: UInt16.self)
@@ -79,8 +82,8 @@ public enum TCPResponse {
                 f.storeBytes(of: destination.low.bigEndian, toByteOffset: ip + 32, as: UInt64.self)
             }
             let tcp = ip + ipLength
-            f.storeBytes(of: packet.destinationPort.bigEndian, toByteOffset: tcp, as: UInt16.self)
-            f.storeBytes(of: packet.sourcePort.bigEndian, toByteOffset: tcp + 2, as: UInt16.self)
+            f.storeBytes(of: (inPlaceOf ? packet.sourcePort : packet.destinationPort).bigEndian, toByteOffset: tcp, as: UInt16.self)
+            f.storeBytes(of: (inPlaceOf ? packet.destinationPort : packet.sourcePort).bigEndian, toByteOffset: tcp + 2, as: UInt16.self)
             f.storeBytes(of: sequence.bigEndian, toByteOffset: tcp + 4, as: UInt32.self)
             f.storeBytes(of: acknowledgment.bigEndian, toByteOffset: tcp + 8, as: UInt32.self)
             f[tcp + 12] = 5 << 4

@@ -32,6 +32,18 @@ struct DetectionSessionState: Sendable {
     /// Stream bytes seen per direction (detection stops at the stream depth).
     var streamToServer = 0
     var streamToClient = 0
+    /// The AI operation (`AIOperation.rawValue`) the last request named, 0xFF: none; its
+    /// answer is read by that operation's schema.
+    var aiOperation: UInt8 = 0xFF
+    /// Body bytes of the current AI message on the wire (past the message buffer too), and
+    /// whether its answer was already reported as a runaway stream.
+    var aiBodyBytes: Int64 = 0
+    var aiRunawayReported = false
+    /// A blocked AI stream waiting for a packet that starts between two chunks, to be
+    /// replaced by the closing error event: packets waited (0: none), and the blocking
+    /// detection kinds (one bit per `AIDetectionKind`).
+    var aiEndWaited: UInt8 = 0
+    var aiEndKinds: UInt8 = 0
 }
 
 /// One rule that matched a packet, for the engine to write its alert and apply its action.

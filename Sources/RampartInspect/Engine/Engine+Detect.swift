@@ -17,6 +17,9 @@ extension Engine {
     ) -> Verdict? {
         guard detector != nil else { return nil }
         detector!.beginPacket()
+        aiResponse = nil
+        aiResponseReplacesPacket = false
+        if ai != nil { beginAI(slot) }
         let toServer = sessions[slot].streamDirection(of: direction) == .toServer
         let state = sessions[slot].detectionState
         let application = detectionApplication(slot, state: state)
@@ -94,6 +97,7 @@ extension Engine {
                 limitReached(.detectFileInflaters, packet: packet, packetNumber: packetNumber, sink: &sink)
             }
         }
+        if ai != nil, let verdict = finishAI(slot, packet: packet, payload: payload, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?
         if state >= 0 && detector!.files != nil {
             fileVerdict = enforceFiles(slot, state: state, toServer: toServer, isTCP: packet.ipProtocol == .tcp)
@@ -160,6 +164,9 @@ extension Engine {
         let message = detector!.message(state, toServer: ctx.toServer)
         let capacity = detector!.messageCapacity
         var input = UnsafeRawBufferPointer(start: scratch.window + (scratch.windowLength - newBytes), count: newBytes)
+        // Where the answer's framing stood before this packet: an AI stream ended by its
+        // profile can then be closed with a well-framed last chunk.
+        if let ai, !ctx.toServer { ai.responseBefore = detector!.states[s].httpResponse }
         while !input.isEmpty {
             var parser = ctx.toServer ? detector!.states[s].httpRequest : detector!.states[s].httpResponse
             var writer = FileSlotWriter(table: detector!.files,
@@ -167,6 +174,7 @@ extension Engine {
             let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity, consumer: &writer)
             if ctx.toServer { detector!.states[s].httpRequest = parser } else { detector!.states[s].httpResponse = parser }
             input = UnsafeRawBufferPointer(rebasing: input[consumed...])
+            if ai != nil { countAIBody(state: state, toServer: ctx.toServer, parser: parser, consumed: consumed, event: event) }
             if parser.mode == .off && detector!.states[s].application == .none { return }
             guard let event else { continue }
             if detector!.states[s].application == .none {
@@ -190,6 +198,9 @@ extension Engine {
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
                 body = UnsafeRawBufferPointer(start: message + parser.headerEnd, count: parser.length - parser.headerEnd)
+                if ai != nil && (event == .bodyFull || !parser.bodyFullReported) {
+                    inspectAIMessage(state: state, toServer: ctx.toServer, block: block, body: body!, cut: event == .bodyFull)
+                }
                 detector!.statistics.httpBodies &+= 1
             }
             scratch.beginInspection()

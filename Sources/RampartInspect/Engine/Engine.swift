@@ -68,6 +68,15 @@ public struct Engine {
     /// What the last `.respond` verdict answers the client with (its page's facts); valid
     /// until the next `process`.
     public internal(set) var urlResponse: URLFilteringResponse?
+    /// What the last `.respond` verdict of an AI security profile answers the client with: a
+    /// whole HTTP response (403 and the API's error JSON); nil when the page is the URL
+    /// filtering one. Valid until the next `process`.
+    public internal(set) var aiResponse: [UInt8]?
+    /// `aiResponse` is an AI stream's closing error event, sent to the client in place of the
+    /// server's packet that `.respond` answers (the server is reset).
+    public internal(set) var aiResponseReplacesPacket = false
+    /// AI security profiles' inspector, settings and rate table; nil when the policy has none.
+    var ai: AIEngineState?
 
     /// - Parameter rules: a compiled signature set (`DetectionRuleSet`); every allowed
     ///   session is then inspected by it and its matches written as alerts.
@@ -77,7 +86,8 @@ public struct Engine {
     ///   empty rule set is used.
     public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher,
                 rules: DetectionRuleSet? = nil, files: FileInspection? = nil) {
-        let rules = rules ?? (files == nil ? nil : Engine.emptyRules)
+        // Files and AI profiles read HTTP bodies through the matcher's session state.
+        let rules = rules ?? (files == nil && policy.profiles.ai.isEmpty ? nil : Engine.emptyRules)
         self.configuration = configuration
         self.policy = policy
         self.sessions = SessionTable(configuration: configuration.sessions)
@@ -112,6 +122,9 @@ public struct Engine {
         self.urlContinues = URLContinueTable(capacity: configuration.urlFiltering.continueEntries)
         self.urlScratch = URLScratch(capacity: configuration.urlFiltering.pathBufferBytes)
         self.urlProfiles = URLProfileTable(policy.profiles.url, store: nil)
+        if !policy.profiles.ai.isEmpty {
+            self.ai = AIEngineState(profiles: policy.profiles.ai, rateEntries: configuration.aiRateEntries)
+        }
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
                                     maxDelivery: streamConfiguration.maxBufferedPerDirection,
@@ -131,7 +144,7 @@ public struct Engine {
     /// Swaps in another rule set and file inspection between two packets (a reload). Files
     /// in flight are forgotten without a record (their sessions start afresh, as for rules).
     public mutating func replaceRules(_ rules: DetectionRuleSet?, files: FileInspection?) {
-        let rules = rules ?? (files == nil ? nil : Engine.emptyRules)
+        let rules = rules ?? (files == nil && policy.profiles.ai.isEmpty ? nil : Engine.emptyRules)
         for slot in sessions.occupiedSlots() {
             sessions[slot].detectionState = -1
             sessions[slot].flags.remove(.detectionRefused)
@@ -271,6 +284,14 @@ public struct Engine {
         policy = newPolicy
         dnsSecurity.profiles = DNSProfileTable(newPolicy.profiles.dns, store: indicatorStore)
         urlProfiles = URLProfileTable(newPolicy.profiles.url, store: indicatorStore)
+        if newPolicy.profiles.ai.isEmpty {
+            ai = nil
+        } else if let ai {
+            ai.adopt(newPolicy.profiles.ai)
+        } else {
+            ai = AIEngineState(profiles: newPolicy.profiles.ai, rateEntries: configuration.aiRateEntries)
+        }
+        if detector == nil && ai != nil { replaceRules(nil, files: nil) }
         for slot in sessions.occupiedSlots() {
             var session = sessions[slot]
             // The identity a session was decided with moves to the new matcher, unless it
@@ -456,7 +477,7 @@ public struct Engine {
            let filtered = filterURL(slot, direction: direction, packet: packet, packetNumber: packetNumber, sink: &sink) {
             return count(filtered)
         }
-        if sessions[slot].profileFlags.contains(.urlBlocked) { return count(.drop) }
+        if !sessions[slot].profileFlags.isDisjoint(with: [.urlBlocked, .aiBlocked]) { return count(.drop) }
         if allowed && detector != nil,
            let blocked = detect(slot, packet: packet, direction: direction, frame: frame, packetNumber: packetNumber, sink: &sink) {
             return count(blocked)

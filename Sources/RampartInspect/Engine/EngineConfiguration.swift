@@ -48,6 +48,9 @@ public struct EngineConfiguration: Sendable {
     public var dnsSecurity = DNSSecurityConfiguration()
     /// The URL filtering stage's tables (the continue table, the path buffer).
     public var urlFiltering = URLFilteringConfiguration()
+    /// Clients tracked at once for the AI security profiles' requests and tokens per minute
+    /// (`AIRateTable`); past it an exchange is not counted (`ai_rate_table`).
+    public var aiRateEntries = 65_536
 
     public init() {}
 }

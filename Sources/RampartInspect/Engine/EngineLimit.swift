@@ -71,6 +71,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     case detectFiles
     /// Every inflater is busy (`files.inflaters`): a compressed file is tracked as sent.
     case detectFileInflaters
+    /// The AI rate table (`aiRateEntries`) is full: an exchange is not counted against its
+    /// client's requests and tokens per minute.
+    case aiRateTable
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -101,6 +104,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .urlContinues: return "url_continues"
         case .detectFiles: return "detect_files"
         case .detectFileInflaters: return "detect_file_inflaters"
+        case .aiRateTable: return "ai_rate_table"
         }
     }
 
@@ -125,6 +129,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .urlContinues: return .urlContinueTableFull
         case .detectFiles: return .fileTableFull
         case .detectFileInflaters: return .fileInflatersFull
+        case .aiRateTable: return .aiRateTableFull
         }
     }
 }

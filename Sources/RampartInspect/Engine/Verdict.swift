@@ -31,6 +31,8 @@ public enum Verdict: Equatable, Sendable {
     /// Discard the packet (a plaintext HTTP request the URL filtering profile blocks, or
     /// holds behind a `continue` page), answer the client with the page
     /// `Engine.urlResponse` describes (an HTTP response, then FIN), and reset the server,
-    /// which never sees the request. The packet came from the client.
+    /// which never sees the request. The packet came from the client — except when
+    /// `Engine.aiResponseReplacesPacket`: an AI stream ended by its profile, whose error event
+    /// goes to the client in place of this server packet, then FIN, and the server is reset.
     case respond
 }

@@ -347,6 +347,8 @@ public protocol EventSink {
     mutating func alert(_ record: AlertRecord)
     /// A file ended (only when the engine tracks files).
     mutating func fileInfo(_ record: FileRecord)
+    /// An AI exchange with detections (only when the policy has AI security profiles).
+    mutating func ai(_ record: AIRecord)
 }
 
 extension EventSink {
@@ -356,4 +358,6 @@ extension EventSink {
     public mutating func alert(_ record: AlertRecord) {}
     /// Sinks of engines without file tracking never receive files.
     public mutating func fileInfo(_ record: FileRecord) {}
+    /// Sinks of engines without AI security profiles never receive AI records.
+    public mutating func ai(_ record: AIRecord) {}
 }

@@ -52,6 +52,26 @@ public struct JSONLine: Sendable {
         needsComma.removeLast()
     }
 
+    /// Opens an array of objects under `key`; each element is `beginElement()` ... `endObject()`.
+    public mutating func beginArray(_ key: String) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma.removeLast()
+    }
+
+    /// Opens an object as the next element of the array being written.
+    public mutating func beginElement() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+    }
+
     public mutating func field(_ key: String, _ value: String) {
         writeKey(key)
         writeString(value)

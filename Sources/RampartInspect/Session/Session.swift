@@ -108,6 +108,8 @@ public struct SessionProfileFlags: OptionSet, Sendable {
     public static let urlDecided = SessionProfileFlags(rawValue: 0x01)
     /// The URL filtering profile blocked it: every later packet is dropped.
     public static let urlBlocked = SessionProfileFlags(rawValue: 0x02)
+    /// The AI security profile blocked it: every later packet is dropped.
+    public static let aiBlocked = SessionProfileFlags(rawValue: 0x04)
 }
 
 /// Per-side TCP facts.

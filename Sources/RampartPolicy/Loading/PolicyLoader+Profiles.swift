@@ -9,7 +9,7 @@ extension PolicyLoader {
     /// The most categories one DNS or URL profile may name.
     public static let maximumProfileCategories = 10_000
 
-    static let profileFields = ["threatProfiles", "fileBlockingProfiles", "dnsSecurityProfiles", "urlFilteringProfiles", "profileGroups"]
+    static let profileFields = ["threatProfiles", "fileBlockingProfiles", "dnsSecurityProfiles", "urlFilteringProfiles", "aiSecurityProfiles", "profileGroups"]
 
     static func readProfiles(_ f: [String: YAMLNode], reader r: FieldReader, into raw: inout RawPolicy) {
         func each(_ key: String, _ read: (YAMLNode) -> Void) {
@@ -20,6 +20,7 @@ extension PolicyLoader {
         each("fileBlockingProfiles") { if let p = readFileBlockingProfile($0, r) { raw.fileProfiles.append(p) } }
         each("dnsSecurityProfiles") { if let p = readDNSSecurityProfile($0, r) { raw.dnsProfiles.append(p) } }
         each("urlFilteringProfiles") { if let p = readURLFilteringProfile($0, r) { raw.urlProfiles.append(p) } }
+        each("aiSecurityProfiles") { if let p = readAISecurityProfile($0, r) { raw.aiProfiles.append(p) } }
         each("profileGroups") { item in
             guard let gf = r.fields(item, "a profile group", allowed: ["name", "description", "profiles"], required: ["name", "profiles"]),
                   let nn = gf["name"], let name = r.name(nn, "profile group name") else { return }

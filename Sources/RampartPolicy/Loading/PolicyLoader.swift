@@ -422,5 +422,6 @@ struct RawPolicy {
     var fileProfiles: [RawNamed<FileBlockingProfile>] = []
     var dnsProfiles: [RawNamed<DNSSecurityProfile>] = []
     var urlProfiles: [RawNamed<URLFilteringProfile>] = []
+    var aiProfiles: [RawNamed<AISecurityProfile>] = []
     var profileGroups: [RawNamed<[(String, SourceLocation)]>] = []
 }

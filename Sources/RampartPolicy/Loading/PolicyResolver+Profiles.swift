@@ -40,6 +40,9 @@ extension PolicyResolver {
         for p in raw.urlProfiles where declare(p.name, p.location, .profile(.url, Int32(profiles.url.count))) {
             profiles.url.append(p.value)
         }
+        for p in raw.aiProfiles where declare(p.name, p.location, .profile(.ai, Int32(profiles.ai.count))) {
+            profiles.ai.append(p.value)
+        }
         var groups: [RawNamed<[(String, SourceLocation)]>] = []
         for g in raw.profileGroups where declare(g.name, g.location, .group(groups.count)) {
             groups.append(g)
@@ -72,7 +75,7 @@ extension PolicyResolver {
         let hint = DidYouMean.hint(for: name, among: space.names)
         r.error(at, "undefined profile or profile group '\(name.prefix(80))' in \(context)"
             + (hint.isEmpty ? (space.references.isEmpty
-                ? "; the policy defines no profiles (threatProfiles, fileBlockingProfiles, dnsSecurityProfiles, urlFilteringProfiles, profileGroups)"
+                ? "; the policy defines no profiles (threatProfiles, fileBlockingProfiles, dnsSecurityProfiles, urlFilteringProfiles, aiSecurityProfiles, profileGroups)"
                 : "") : hint))
     }
 

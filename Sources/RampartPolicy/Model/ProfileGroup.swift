@@ -18,7 +18,7 @@ public struct ProfileGroup: Hashable, Sendable {
 
 /// The kinds of profile a rule can carry, one of each.
 public enum ProfileKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringConvertible {
-    case threat, file, dns, url
+    case threat, file, dns, url, ai
 
     /// The field of the policy's `spec` that holds this kind.
     public var specField: String {
@@ -27,6 +27,7 @@ public enum ProfileKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringCo
         case .file: return "fileBlockingProfiles"
         case .dns: return "dnsSecurityProfiles"
         case .url: return "urlFilteringProfiles"
+        case .ai: return "aiSecurityProfiles"
         }
     }
 
@@ -36,6 +37,7 @@ public enum ProfileKind: UInt8, Hashable, Sendable, CaseIterable, CustomStringCo
         case .file: return "file blocking profile"
         case .dns: return "DNS security profile"
         case .url: return "URL filtering profile"
+        case .ai: return "AI security profile"
         }
     }
 }

@@ -13,20 +13,22 @@ public struct RuleProfiles: Hashable, Sendable {
     public var file: Int32
     public var dns: Int32
     public var url: Int32
+    public var ai: Int32
 
     @inlinable
-    public init(threat: Int32 = -1, file: Int32 = -1, dns: Int32 = -1, url: Int32 = -1) {
+    public init(threat: Int32 = -1, file: Int32 = -1, dns: Int32 = -1, url: Int32 = -1, ai: Int32 = -1) {
         self.threat = threat
         self.file = file
         self.dns = dns
         self.url = url
+        self.ai = ai
     }
 
     /// No profile of any kind.
     public static let none = RuleProfiles()
 
     @inlinable
-    public var isEmpty: Bool { threat < 0 && file < 0 && dns < 0 && url < 0 }
+    public var isEmpty: Bool { threat < 0 && file < 0 && dns < 0 && url < 0 && ai < 0 }
 
     /// The index of the profile of `kind`, or -1.
     @inlinable
@@ -37,6 +39,7 @@ public struct RuleProfiles: Hashable, Sendable {
             case .file: return file
             case .dns: return dns
             case .url: return url
+            case .ai: return ai
             }
         }
         set {
@@ -45,6 +48,7 @@ public struct RuleProfiles: Hashable, Sendable {
             case .file: file = newValue
             case .dns: dns = newValue
             case .url: url = newValue
+            case .ai: ai = newValue
             }
         }
     }
@@ -56,11 +60,12 @@ public struct PolicyProfiles: Hashable, Sendable {
     public var file: [FileBlockingProfile] = []
     public var dns: [DNSSecurityProfile] = []
     public var url: [URLFilteringProfile] = []
+    public var ai: [AISecurityProfile] = []
     public var groups: [ProfileGroup] = []
 
     public init() {}
 
-    public var isEmpty: Bool { threat.isEmpty && file.isEmpty && dns.isEmpty && url.isEmpty && groups.isEmpty }
+    public var isEmpty: Bool { threat.isEmpty && file.isEmpty && dns.isEmpty && url.isEmpty && ai.isEmpty && groups.isEmpty }
 
     /// The name of the profile of `kind` at `index`.
     public func name(_ kind: ProfileKind, _ index: Int32) -> String? {
@@ -71,6 +76,7 @@ public struct PolicyProfiles: Hashable, Sendable {
         case .file: return i < file.count ? file[i].name : nil
         case .dns: return i < dns.count ? dns[i].name : nil
         case .url: return i < url.count ? url[i].name : nil
+        case .ai: return i < ai.count ? ai[i].name : nil
         }
     }
 

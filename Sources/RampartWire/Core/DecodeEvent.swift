@@ -99,6 +99,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case fileTableFull
     /// Every file inflater is busy: a compressed file is tracked as sent.
     case fileInflatersFull
+    /// The AI rate table is full: an exchange is not counted against its client's limits.
+    case aiRateTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -164,6 +166,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .urlContinueTableFull: return "url.continue_table_full"
         case .fileTableFull: return "file.table_full"
         case .fileInflatersFull: return "file.inflaters_full"
+        case .aiRateTableFull: return "ai.rate_table_full"
         }
     }
 }

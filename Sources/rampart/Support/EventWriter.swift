@@ -17,6 +17,7 @@ final class EventWriter: EventSink {
     private(set) var summaryCount = 0
     private(set) var alertCount = 0
     private(set) var fileCount = 0
+    private(set) var aiCount = 0
     private(set) var maliciousCount = 0
     private(set) var writeFailed = false
 
@@ -67,6 +68,13 @@ final class EventWriter: EventSink {
     func fileInfo(_ record: FileRecord) {
         fileCount += 1
         if record.verdict == "malicious" { maliciousCount += 1 }
+        line.reset()
+        record.writeEVE(into: &line)
+        emit()
+    }
+
+    func ai(_ record: AIRecord) {
+        aiCount += 1
         line.reset()
         record.writeEVE(into: &line)
         emit()

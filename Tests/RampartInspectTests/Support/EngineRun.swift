@@ -11,6 +11,7 @@ struct EngineRun {
     var starts: [FlowRecord] = []
     var anomalies: [AnomalyRecord] = []
     var alerts: [AlertRecord] = []
+    var ai: [AIRecord] = []
     var detection = DetectionStatistics()
     var verdicts: [Verdict] = []
     var statistics = EngineStatistics()
@@ -23,6 +24,8 @@ struct EngineRun {
         var summaries: [FlowSummary] = []
         var alerts: [AlertRecord] = []
         var files: [FileRecord] = []
+        var ai: [AIRecord] = []
+        mutating func ai(_ record: AIRecord) { ai.append(record) }
         mutating func alert(_ record: AlertRecord) { alerts.append(record) }
         mutating func fileInfo(_ record: FileRecord) { files.append(record) }
         mutating func flowStarted(_ record: FlowRecord) { starts.append(record) }
@@ -97,6 +100,7 @@ struct EngineRun {
         starts = sink.starts
         anomalies = sink.anomalies
         alerts = sink.alerts
+        ai = sink.ai
         detection = engine.detectionStatistics
         statistics = engine.statistics
     }

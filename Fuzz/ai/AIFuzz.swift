@@ -1,0 +1,52 @@
+// libFuzzer target for the AI inspection (Sources/RampartInspect/AI): the JSON scanner, every
+// API's request, answer and stream schema (the stream fed whole and in pieces of the input's
+// choosing), and every detector over the raw bytes (normaliser, rules, classifier, base64
+// pieces, secret and personal-data scanners, masking). Nothing may trap, read out of bounds or
+// write beyond the fixed buffers, whatever the bytes. Built by Fuzz/ai/build.sh as one module
+// with the AI folder alone.
+
+let inspector = AIInspector(textCapacity: 4096, maxSegments: 16, eventCapacity: 512)
+let transcript = AITranscript(capacity: 1024, maxSegments: 8)
+let stream = AIStreamDecoder(eventCapacity: 256)
+let operations: [AIOperation] = [.chatCompletions, .completions, .responses, .embeddings, .messages, .ollamaChat,
+                                 .ollamaGenerate, .mcp]
+var settings = AIInspectionSettings()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size >= 2 else { return 0 }
+    let op = operations[Int(data[0]) % operations.count]
+    let piece = Int(data[1]) % 32 + 1
+    let body = UnsafeRawBufferPointer(start: data + 2, count: size - 2)
+    settings.models = data[0] & 0x80 != 0 ? AIAllowList(["gpt-*"]) : nil
+    settings.tools = data[0] & 0x40 != 0 ? AIAllowList(["a*b"]) : nil
+    // The scanner alone, to its end.
+    var scanner = JSONScanner(body)
+    var tokens = 0
+    while tokens < 100_000 {
+        let t = scanner.next()
+        if t.kind == .end || t.kind == .error { break }
+        precondition(t.start <= t.end && t.end <= body.count)
+        tokens += 1
+    }
+    _ = inspector.inspectRequest(op, body: body, settings: settings)
+    let found = inspector.inspectResponse(op, contentType: nil, body: body, settings: settings)
+    for k in 0..<found.count {
+        let d = found.items[k]
+        precondition(d.start >= 0 && Int(d.start) + Int(d.length) <= inspector.response.used)
+        _ = AIMask.mask(UnsafeRawBufferPointer(start: inspector.response.text + Int(d.start), count: Int(d.length)), type: d.type)
+    }
+    // The stream in pieces: the same text as whole (the assembler keeps no state across pieces but its own).
+    transcript.reset()
+    stream.reset(data[1] & 1 == 0 ? .serverSentEvents : .jsonLines)
+    let schema = AIExchangeParser.responseSchema(op, streamed: true)
+    var i = 0
+    while i < body.count {
+        let j = min(body.count, i + piece)
+        stream.feed(UnsafeRawBufferPointer(rebasing: body[i..<j]), schema: schema, into: transcript)
+        i = j
+    }
+    stream.finish(schema: schema, into: transcript)
+    precondition(transcript.used <= transcript.capacity && transcript.segmentCount <= transcript.maxSegments)
+    return 0
+}

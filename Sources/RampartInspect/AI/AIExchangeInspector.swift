@@ -1,0 +1,57 @@
+/// The AI inspection of whole exchanges for callers outside the engine (`rampart bench ai`,
+/// tools): every detector on, a request and its answer at a time. Returns the number of
+/// detections; `lastDetections` lists them as (kind, type, score, masked span).
+///
+/// ```swift
+/// let inspector = AIExchangeInspector()
+/// let n = inspector.inspectRequest(path: "/v1/chat/completions", body: body)
+/// ```
+public final class AIExchangeInspector {
+    let inspector: AIInspector
+    var settings = AIInspectionSettings()
+    var operation: AIOperation = .chatCompletions
+    var last = AIDetections()
+    var lastIsResponse = false
+
+    public init(textCapacity: Int = 64 << 10) {
+        inspector = AIInspector(textCapacity: textCapacity)
+    }
+
+    /// Inspects a request to `path`; 0 when the path names no AI operation.
+    public func inspectRequest(path: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) -> Int {
+        guard let op = AIOperation.classify(path: path) else { return 0 }
+        operation = op
+        last = inspector.inspectRequest(op, body: body, settings: settings)
+        lastIsResponse = false
+        return last.count
+    }
+
+    public func inspectRequest(path: String, body: UnsafeRawBufferPointer) -> Int {
+        var p = Array(path.utf8)
+        return p.withUnsafeMutableBytes { inspectRequest(path: UnsafeRawBufferPointer($0), body: body) }
+    }
+
+    /// Inspects the answer to the last request (streamed when `contentType` says
+    /// `text/event-stream` or the body is an event stream).
+    public func inspectResponse(contentType: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer) -> Int {
+        last = inspector.inspectResponse(operation, contentType: contentType, body: body, settings: settings)
+        lastIsResponse = true
+        return last.count
+    }
+
+    /// The last exchange's detections: kind, type, score and the span masked.
+    public var lastDetections: [(kind: String, type: String, score: Float, masked: String)] {
+        let t = lastIsResponse ? inspector.response : inspector.request
+        return (0..<last.count).map { k in
+            let d = last.items[k]
+            let span = UnsafeRawBufferPointer(start: t.text + Int(d.start), count: Int(d.length))
+            return (d.kind.name, d.type.description, d.score, AIMask.mask(span, type: d.type))
+        }
+    }
+
+    /// The last transcript's text bytes, segments and streamed events (for reports).
+    public var lastTranscript: (textBytes: Int, segments: Int, events: Int) {
+        let t = lastIsResponse ? inspector.response : inspector.request
+        return (t.textBytes, t.segmentCount, t.events)
+    }
+}
