@@ -65,10 +65,22 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var healthInterval: Double = 5
     /// Health-check failures in a row before a firewall counts as down.
     public var healthFailures = 3
+    /// Seconds a health check may take before it counts as a failure.
+    public var healthTimeout: Double = 2
+    /// How the tunnel picks a firewall: `.active` (the first healthy one, an active/passive
+    /// pair) or `.hash` (every session to one of the healthy ones by a symmetric hash:
+    /// `SessionSpreader`, docs/node-agent.md "Several firewalls").
+    public var balancing: Balancing = .active
+    /// Hash buckets with `.hash` (`SessionSpreader.bucketRange`).
+    public var buckets = 4096
     /// With no healthy firewall (or no tunnel), pods run uninspected rather than cut off.
     public var failOpen = true
     /// How often running pods are compared with their annotations even without a change.
     public var resyncInterval: Double = 30
+
+    public enum Balancing: String, Sendable, Equatable {
+        case active, hash
+    }
 
     /// The `rampart-cni` entry's own settings (see docs/cni.md).
     public struct PluginSettings: Sendable, Equatable {
@@ -157,6 +169,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     static let specKeys = [
         "nodeName", "kubeconfig", "context", "credentialFile", "server", "clusterID", "firewalls", "firewallPods", "tunnel",
         "plugin", "cni", "socket", "state", "metrics", "events", "healthInterval", "healthFailures", "failOpen", "resyncInterval",
+        "healthTimeout", "balancing", "buckets",
     ]
 
     private static func read(_ text: String, reader r: ConfigReader, source: String, environment: [String: String]) -> NodeConfiguration? {
@@ -296,6 +309,13 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let value = string(spec, "events", "spec") { configuration.events = value == "-" ? value : resolve(value) }
         if let value = spec["healthInterval"].flatMap({ r.number($0, "spec.healthInterval (seconds)", in: 0.1...3600) }) { configuration.healthInterval = value }
         if let value = spec["healthFailures"].flatMap({ r.integer($0, "spec.healthFailures", in: 1...100) }) { configuration.healthFailures = value }
+        if let value = spec["healthTimeout"].flatMap({ r.number($0, "spec.healthTimeout (seconds)", in: 0.05...30) }) { configuration.healthTimeout = value }
+        if let node = spec["balancing"], let value = r.string(node, "spec.balancing") {
+            if let balancing = Balancing(rawValue: value) { configuration.balancing = balancing } else {
+                r.error(node.location, "spec.balancing must be active (the first healthy firewall) or hash (sessions spread over all healthy ones), found '\(value.prefix(80))'")
+            }
+        }
+        if let value = spec["buckets"].flatMap({ r.integer($0, "spec.buckets", in: SessionSpreader.bucketRange) }) { configuration.buckets = value }
         if let value = spec["failOpen"].flatMap({ r.bool($0, "spec.failOpen") }) { configuration.failOpen = value }
         if let value = spec["resyncInterval"].flatMap({ r.number($0, "spec.resyncInterval (seconds)", in: 1...86400) }) { configuration.resyncInterval = value }
         return configuration
