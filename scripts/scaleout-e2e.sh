@@ -96,7 +96,7 @@ spec:
     intrazone: {action: allow}
     interzone: {action: deny}
 YAML
-start_firewall() {  # index 0..2
+start_firewall() {  # index 0..2 [hold]: hold = do not send the tag map yet
     local i=$1 address=10.201.0.$((11 + $1))
     cat > $WORK/fw$i.yaml <<YAML
 apiVersion: rampart.io/v1
@@ -108,6 +108,7 @@ spec:
   probes: $address:9681
   vnis: [7]
   workers: ${SCALEOUT_WORKERS:-1}
+  readyAfterTags: true        # /readyz (what the nodes probe) waits for the whole tag map
   innerMTU: 1400              # the pods' MTU: segments cut from TSO packets fit the 1500-byte underlay
   tunnelSourceNetworks: [10.201.0.0/24]
   events: $WORK/eve$i.json
@@ -117,6 +118,13 @@ YAML
     ip netns exec ${FWS[$i]} "$FIREWALL" --config $WORK/fw$i.yaml >> $WORK/fw$i.log 2>&1 &
     PID[fw$i]=$!
     local k
+    for k in $(seq 100); do n ${FWS[$i]} curl -sf -o /dev/null http://$address:9681/healthz && break; sleep 0.1; done
+    [ "${2:-}" = hold ] || push_tags $i
+}
+push_tags() {  # what the manager does for a firewall that joins: the whole map, then /readyz is 200
+    local i=$1 address=10.201.0.$((11 + $1)) k
+    n ${FWS[$i]} curl -sf -o /dev/null -X POST http://127.0.0.1:9680/tags \
+        -d '{"sequence": 1, "replace": true, "updates": [{"address": "10.244.1.10", "tags": ["ns:a"]}, {"address": "10.244.2.10", "tags": ["ns:b"]}]}'
     for k in $(seq 100); do n ${FWS[$i]} curl -sf -o /dev/null http://$address:9681/readyz && return 0; sleep 0.1; done
     echo "firewall $i not ready"; cat $WORK/fw$i.log; return 1
 }
@@ -146,6 +154,7 @@ spec:
   healthInterval: 0.25
   healthFailures: 2
   healthTimeout: 0.5
+  healthPath: /readyz               # ready = holds the tag map (readyAfterTags)
 YAML
     ip netns exec $1 "$AGENT" run --config $WORK/node$2.yaml >> $WORK/node$2.log 2>&1 &
     PID[node$2]=$!
@@ -258,7 +267,10 @@ owners $N1 > $WORK/owners2.txt
 capture
 n $A $TOOL many 10.244.2.10 8000 3000 20000 > /dev/null
 stop_capture > $WORK/spread2.txt
-start_firewall 1
+start_firewall 1 hold
+sleep 1.5
+[ "$(owners $N1 | awk '$2 == "10.201.0.12"' | wc -l)" = 0 ] && pass "a firewall without the tag map gets no sessions" || fail "buckets given to a firewall before its tag map"
+push_tags 1
 wait_buckets 3 || fail "firewall 2 did not get buckets back"
 owners $N1 > $WORK/owners3.txt
 sleep 11   # the previous run's ports leave TIME_WAIT in the firewalls (tcpClosed 10 s)

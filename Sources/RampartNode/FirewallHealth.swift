@@ -13,6 +13,9 @@ public struct FirewallEndpoint: Sendable, Equatable {
     public var address: NetlinkAddress
     /// `http://host:port` of its admin API; nil: health unknowable, assumed healthy.
     public var admin: String?
+    /// What the health check asks for (`spec.healthPath`): `/healthz` (alive), or `/readyz`
+    /// (ready: with the firewall's `readyAfterTags`, not before it holds the cluster's tags).
+    public var healthPath = "/healthz"
 
     public init(address: NetlinkAddress, admin: String? = nil) {
         self.address = address
@@ -91,11 +94,11 @@ public final class FirewallHealth: Sendable {
 
     public var anyHealthy: Bool { firstHealthy != nil }
 
-    /// `GET {admin}/healthz` with libcurl; nil when it answered 200.
+    /// `GET {admin}{healthPath}` with libcurl; nil when it answered 200.
     @Sendable
     public static func httpProbe(_ firewall: FirewallEndpoint, timeout: Double) -> String? {
         guard let admin = firewall.admin else { return nil }
-        let url = (admin.hasSuffix("/") ? String(admin.dropLast()) : admin) + "/healthz"
+        let url = (admin.hasSuffix("/") ? String(admin.dropLast()) : admin) + firewall.healthPath
         do {
             let connection = try HTTPConnection(connectTimeout: timeout)
             let response = try connection.request(url: url, timeout: timeout)

@@ -169,7 +169,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     static let specKeys = [
         "nodeName", "kubeconfig", "context", "credentialFile", "server", "clusterID", "firewalls", "firewallPods", "tunnel",
         "plugin", "cni", "socket", "state", "metrics", "events", "healthInterval", "healthFailures", "failOpen", "resyncInterval",
-        "healthTimeout", "balancing", "buckets",
+        "healthTimeout", "healthPath", "balancing", "buckets",
     ]
 
     private static func read(_ text: String, reader r: ConfigReader, source: String, environment: [String: String]) -> NodeConfiguration? {
@@ -310,6 +310,13 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let value = spec["healthInterval"].flatMap({ r.number($0, "spec.healthInterval (seconds)", in: 0.1...3600) }) { configuration.healthInterval = value }
         if let value = spec["healthFailures"].flatMap({ r.integer($0, "spec.healthFailures", in: 1...100) }) { configuration.healthFailures = value }
         if let value = spec["healthTimeout"].flatMap({ r.number($0, "spec.healthTimeout (seconds)", in: 0.05...30) }) { configuration.healthTimeout = value }
+        if let node = spec["healthPath"], let value = r.string(node, "spec.healthPath") {
+            if value == "/healthz" || value == "/readyz" {
+                for i in configuration.firewalls.indices { configuration.firewalls[i].healthPath = value }
+            } else {
+                r.error(node.location, "spec.healthPath must be /healthz or /readyz, found '\(value.prefix(80))'")
+            }
+        }
         if let node = spec["balancing"], let value = r.string(node, "spec.balancing") {
             if let balancing = Balancing(rawValue: value) { configuration.balancing = balancing } else {
                 r.error(node.location, "spec.balancing must be active (the first healthy firewall) or hash (sessions spread over all healthy ones), found '\(value.prefix(80))'")
