@@ -453,7 +453,7 @@ public final class NodeAgent: Sendable {
 
     /// Probes every firewall once; each change of health is an event (`firewall`) and a
     /// metric, and wakes the reconciler (fail-open decisions depend on it).
-    private func probeFirewalls() {
+    public func probeFirewalls() {
         let before = health.snapshot.map(\.1.healthy)
         guard health.checkAll() else { return }
         for ((firewall, state), was) in zip(health.snapshot, before) where state.healthy != was {

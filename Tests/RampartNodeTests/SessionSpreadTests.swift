@@ -2,6 +2,7 @@ import Foundation
 import RampartNetlink
 import RampartNode
 import RampartTestSupport
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -122,5 +123,41 @@ struct SessionSpreaderKernelTests {
         #expect(try spreader.installed(using: socket) == two.owners)
         try spreader.removeRule(namespace: netns)
         #expect(try !namespace.run("nft list tables").contains("rampart"))
+    }
+}
+
+/// Every change of a firewall's health is an event and a metric, whatever the balancing.
+@Suite struct FirewallTransitionTests {
+    @Test func eachTransitionIsAnEventAndACount() throws {
+        let sandbox = try AgentSandbox()
+        defer { sandbox.remove() }
+        let down = Mutex<Set<String>>([])
+        var configuration = sandbox.configuration(firewalls: (1...3).map {
+            FirewallEndpoint(address: NetlinkAddress("10.0.0.5\($0)")!, admin: "http://10.0.0.5\($0):9681")
+        })
+        configuration.balancing = .hash
+        configuration.healthFailures = 2
+        let agent = try NodeAgent(
+            configuration: configuration,
+            dependencies: .init(
+                steering: SteeringRecorder().action,
+                probe: { firewall, _ in down.withLock { $0.contains("\(firewall.address)") } ? "connection refused" : nil },
+                credentials: AgentSocketTests.unreachable))
+        agent.probeFirewalls()
+        #expect(agent.metrics.value("rampart_node_firewall_transitions_total", ["address": "10.0.0.52", "to": "up"]) == 1)
+        down.withLock { $0 = ["10.0.0.52"] }
+        agent.probeFirewalls()
+        #expect(!sandbox.events.contains("\"state\": \"down\""), "one failure is not enough with healthFailures 2")
+        agent.probeFirewalls()
+        #expect(sandbox.events.contains("\"address\": \"10.0.0.52\", \"balancing\": \"hash\", \"healthy\": \"2\""))
+        #expect(agent.metrics.value("rampart_node_firewall_transitions_total", ["address": "10.0.0.52", "to": "down"]) == 1)
+        down.withLock { $0 = ["10.0.0.51", "10.0.0.52", "10.0.0.53"] }
+        agent.probeFirewalls()
+        agent.probeFirewalls()
+        #expect(sandbox.events.contains("\"fail_mode\": \"open\""), "the last one down says what failOpen does")
+        #expect(!agent.health.anyHealthy)
+        down.withLock { $0 = [] }
+        agent.probeFirewalls()
+        #expect(agent.metrics.value("rampart_node_firewall_transitions_total", ["address": "10.0.0.52", "to": "up"]) == 2)
     }
 }
