@@ -49,6 +49,20 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// In-cluster firewalls: their pods, whose own addresses protected pods may never reach
     /// (`FirewallGuard`); nil: the firewalls are reached by their real addresses only.
     public var firewallPods: FirewallGuard.Selection?
+    /// In-cluster firewalls found through their Service: every address of its
+    /// EndpointSlices is a firewall (tunnel to it, health at `http://ADDRESS:probePort`),
+    /// besides `firewalls`.
+    public var firewallService: FirewallService?
+
+    public struct FirewallService: Sendable, Equatable {
+        public var namespace: String
+        public var name: String
+        public var probePort = 9681
+        public init(namespace: String, name: String) {
+            self.namespace = namespace
+            self.name = name
+        }
+    }
     public var tunnel: TunnelSettings
     /// Manage the tunnel device at all (off when another component owns it).
     public var manageTunnel = true
@@ -67,6 +81,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var healthFailures = 3
     /// Seconds a health check may take before it counts as a failure.
     public var healthTimeout: Double = 2
+    /// `/healthz` or `/readyz`, for every firewall (`FirewallEndpoint.healthPath`).
+    public var healthPath = "/healthz"
     /// How the tunnel picks a firewall: `.active` (the first healthy one, an active/passive
     /// pair) or `.hash` (every session to one of the healthy ones by a symmetric hash:
     /// `SessionSpreader`, docs/node-agent.md "Several firewalls").
@@ -169,7 +185,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     static let specKeys = [
         "nodeName", "kubeconfig", "context", "credentialFile", "server", "clusterID", "firewalls", "firewallPods", "tunnel",
         "plugin", "cni", "socket", "state", "metrics", "events", "healthInterval", "healthFailures", "failOpen", "resyncInterval",
-        "healthTimeout", "healthPath", "balancing", "buckets",
+        "healthTimeout", "healthPath", "balancing", "buckets", "firewallService",
     ]
 
     private static func read(_ text: String, reader r: ConfigReader, source: String, environment: [String: String]) -> NodeConfiguration? {
@@ -182,7 +198,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let node = root["apiVersion"], let version = r.string(node, "apiVersion"), version != "rampart.io/v1" {
             r.error(node.location, "apiVersion must be rampart.io/v1, found '\(version)'")
         }
-        guard let specNode = root["spec"], let spec = r.fields(specNode, "spec", allowed: specKeys, required: ["clusterID", "firewalls"])
+        guard let specNode = root["spec"], let spec = r.fields(specNode, "spec", allowed: specKeys, required: ["clusterID"])
         else { return nil }
         let folder = PathName.folder(of: source)
         func resolve(_ file: String) -> String { file.hasPrefix("/") || folder.isEmpty ? file : "\(folder)/\(file)" }
@@ -235,6 +251,16 @@ public struct NodeConfiguration: Sendable, Equatable {
             configuration.credentials = .credentialFile(path: resolve(path), server: string(spec, "server", "spec"))
         }
 
+        if let node = spec["firewallService"],
+           let f = r.fields(node, "spec.firewallService", allowed: ["namespace", "name", "probePort"], required: ["namespace", "name"]),
+           let namespace = string(f, "namespace", "spec.firewallService"), let name = string(f, "name", "spec.firewallService") {
+            var service = FirewallService(namespace: namespace, name: name)
+            if let port = f["probePort"].flatMap({ r.integer($0, "spec.firewallService.probePort", in: 1...65535) }) { service.probePort = port }
+            configuration.firewallService = service
+        }
+        if spec["firewalls"] == nil && spec["firewallService"] == nil {
+            r.error(specNode.location, "spec is missing the required field 'firewalls' (the firewalls' addresses), or give firewallService (their Service, in-cluster)")
+        }
         if let node = spec["firewallPods"],
            let f = r.fields(node, "spec.firewallPods", allowed: ["namespace", "selector"], required: ["namespace", "selector"]),
            let namespace = string(f, "namespace", "spec.firewallPods"), let selector = string(f, "selector", "spec.firewallPods") {
@@ -312,6 +338,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let value = spec["healthTimeout"].flatMap({ r.number($0, "spec.healthTimeout (seconds)", in: 0.05...30) }) { configuration.healthTimeout = value }
         if let node = spec["healthPath"], let value = r.string(node, "spec.healthPath") {
             if value == "/healthz" || value == "/readyz" {
+                configuration.healthPath = value
                 for i in configuration.firewalls.indices { configuration.firewalls[i].healthPath = value }
             } else {
                 r.error(node.location, "spec.healthPath must be /healthz or /readyz, found '\(value.prefix(80))'")

@@ -75,6 +75,15 @@ import Glibc
               healthTimeout: 0.5
             """, source: "node.yaml", environment: [:])
         #expect(configuration.balancing == .hash && configuration.buckets == 1024 && configuration.healthTimeout == 0.5)
+        let inCluster = try NodeConfiguration.parse("""
+            apiVersion: rampart.io/v1
+            kind: NodeConfiguration
+            spec: {nodeName: w, clusterID: 7, firewallService: {namespace: rampart, name: rampart-firewall}, healthPath: /readyz}
+            """, source: "node.yaml", environment: [:])
+        #expect(inCluster.firewalls.isEmpty && inCluster.firewallService?.probePort == 9681 && inCluster.healthPath == "/readyz")
+        #expect(throws: NodeError.self) {
+            try NodeConfiguration.parse("apiVersion: rampart.io/v1\nkind: NodeConfiguration\nspec: {nodeName: w, clusterID: 7}\n", source: "node.yaml", environment: [:])
+        }
         #expect(throws: NodeError.self) {
             try NodeConfiguration.parse("""
                 apiVersion: rampart.io/v1
