@@ -171,6 +171,12 @@ wait_buckets() {  # count of firewalls that must own buckets on both nodes
     done
     return 1
 }
+settled() {  # node namespace: prints the bucket table once two reads 0.3 s apart agree
+    local a b k
+    a=$(owners $1)
+    for k in $(seq 30); do sleep 0.3; b=$(owners $1); [ "$a" = "$b" ] && break; a=$b; done
+    echo "$b"
+}
 capture() {  # start counting inner SYNs at every running firewall
     local i
     for i in 0 1 2; do
@@ -263,7 +269,7 @@ EOF
 n $N1 curl -s http://127.0.0.1:9691/metrics | grep -E 'rampart_node_firewall_(share|transitions)' | sort
 
 # 3. Firewall 2 comes back: only its share moves, all of it to firewall 2.
-owners $N1 > $WORK/owners2.txt
+settled $N1 > $WORK/owners2.txt
 capture
 n $A $TOOL many 10.244.2.10 8000 3000 20000 > /dev/null
 stop_capture > $WORK/spread2.txt
@@ -272,7 +278,7 @@ sleep 1.5
 [ "$(owners $N1 | awk '$2 == "10.201.0.12"' | wc -l)" = 0 ] && pass "a firewall without the tag map gets no sessions" || fail "buckets given to a firewall before its tag map"
 push_tags 1
 wait_buckets 3 || fail "firewall 2 did not get buckets back"
-owners $N1 > $WORK/owners3.txt
+settled $N1 > $WORK/owners3.txt
 sleep 11   # the previous run's ports leave TIME_WAIT in the firewalls (tcpClosed 10 s)
 capture
 n $A $TOOL many 10.244.2.10 8000 3000 20000 > /dev/null
