@@ -162,6 +162,13 @@ for image in "${wanted[@]}"; do
             build rampart-node
             build_cni
             install_binary "$scratch/release/rampart-node" "$rootfs"
+            # nft (Debian's nftables, with its libraries: about 2.3 MB) installs the one rule
+            # that spreads sessions over several firewalls (docs/node-agent.md "Several firewalls").
+            if [[ ! -x /usr/sbin/nft ]]; then
+                echo "images.sh: /usr/sbin/nft missing: run scripts/setup.sh (package nftables)" >&2
+                exit 1
+            fi
+            install_binary /usr/sbin/nft "$rootfs"
             # The plugin is copied to the host's CNI folder by the agent: it must need nothing
             # from this image, so it is the fully static build.
             if ldd .build-cni-static/release/rampart-cni >/dev/null 2>&1; then

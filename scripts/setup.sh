@@ -17,6 +17,7 @@ declare -A PROVIDER=(
     [openssl]=openssl
     [iperf3]=iperf3
     [ip]=iproute2
+    [nft]=nftables                  # rampart-node spreads sessions over several firewalls with one nftables rule (scaleout-e2e.sh)
     [python3]=python3
     [socat]=socat
     [ping]=iputils-ping

@@ -97,6 +97,18 @@ extension NetlinkSocket {
                     flags: NLFlag.create | NLFlag.append, verb: "appending")
     }
 
+    /// Creates or replaces the FDB entry of a unicast MAC (`bridge fdb replace MAC dev VX dst
+    /// REMOTE self permanent`): the remote changes in one step, so frames to that MAC are
+    /// never without a destination (delete then append drops what is sent in between).
+    ///
+    /// ```swift
+    /// try socket.replaceFDBEntry(link: "rmp-vx0", macAddress: MACAddress("02:00:00:00:00:07")!, destination: NetlinkAddress("10.0.0.3")!)
+    /// ```
+    public func replaceFDBEntry(link: LinkSelector, macAddress: MACAddress, destination: NetlinkAddress) throws(NetlinkError) {
+        try sendFDB(link: link, macAddress: macAddress, destination: destination, type: RTM.newNeigh,
+                    flags: NLFlag.create | NLFlag.replace, verb: "replacing")
+    }
+
     /// Deletes one FDB entry (the MAC and remote pair).
     ///
     /// ```swift

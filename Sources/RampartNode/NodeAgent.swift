@@ -57,6 +57,10 @@ public final class NodeAgent: Sendable {
     public let installation: PluginInstallation
     /// Nil unless `spec.firewallPods` names in-cluster firewalls.
     public let firewallGuard: FirewallGuard?
+    /// Nil unless `spec.balancing: hash`: sessions spread over every healthy firewall.
+    public let spreader: SessionSpreader?
+    /// Nil unless `spec.firewallService`: firewalls from the Service's EndpointSlices.
+    public let discovery: FirewallDiscovery?
     private let steering: SteeringAction
     private let credentials: ClusterCredentials
     private let stopSignal = StopSignal()
@@ -72,12 +76,15 @@ public final class NodeAgent: Sendable {
     public init(configuration: NodeConfiguration, dependencies: Dependencies = Dependencies()) throws(NodeError) {
         self.configuration = configuration
         attachments = try AttachmentRegistry(path: configuration.statePath)
-        health = FirewallHealth(firewalls: configuration.firewalls, failureThreshold: configuration.healthFailures, probe: dependencies.probe)
+        health = FirewallHealth(firewalls: configuration.firewalls, failureThreshold: configuration.healthFailures,
+                                timeout: configuration.healthTimeout, probe: dependencies.probe)
         events = try NodeEventLog(path: configuration.events)
         tunnel = TunnelDevice(settings: configuration.tunnel, firewalls: configuration.firewalls.map(\.address))
         installation = PluginInstallation(
             binDirectory: configuration.cni.binDirectory, confDirectory: configuration.cni.confDirectory,
             pluginBinary: configuration.cni.pluginBinary, entry: configuration.pluginEntry)
+        discovery = configuration.firewallService.map { FirewallDiscovery(service: $0, healthPath: configuration.healthPath) }
+        spreader = configuration.balancing == .hash ? SessionSpreader(settings: configuration.tunnel, buckets: configuration.buckets) : nil
         firewallGuard = configuration.firewallPods.map { _ in FirewallGuard(table: configuration.tunnel.table) }
         if let steering = dependencies.steering {
             self.steering = steering
@@ -132,6 +139,14 @@ public final class NodeAgent: Sendable {
                 if firewallGuard.apply(change) { guardFirewalls() }
             })
             launch("watch fw pods") { firewallPods.run(until: stop) }
+        }
+        if let discovery, let service = configuration.firewallService {
+            var settings = Reflector<EndpointSlice>.Settings()
+            settings.selector = KubeClient.Selector(namespace: service.namespace, labelSelector: discovery.labelSelector)
+            let slices = Reflector<EndpointSlice>(credentials: credentials, settings: settings, onStatus: { [self] in noteStatus($0) }, onChange: { [self] change in
+                if discovery.apply(change) { firewallsListed() }
+            })
+            launch("watch fw slices") { slices.run(until: stop) }
         }
         launch("agent-socket") { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
         server?.start()
@@ -236,6 +251,9 @@ public final class NodeAgent: Sendable {
         if let firewallGuard, firewallGuard.addresses == nil {
             let detail = problems.withLock { $0["firewall guard"] }
             reasons.append("firewall pods not listed yet: their addresses are not guarded" + (detail.map { " (\($0))" } ?? ""))
+        }
+        if let discovery, discovery.addresses == nil {
+            reasons.append("the firewall Service's endpoints are not listed yet (\(discovery.service.namespace)/\(discovery.service.name))")
         }
         if configuration.manageTunnel && !tunnelUp.load(ordering: .acquiring) {
             let detail = problems.withLock { $0["tunnel"] }
@@ -386,15 +404,24 @@ public final class NodeAgent: Sendable {
 
     /// Health checks, the tunnel, the plugin's installation and the gauges.
     private func upkeep(checkHealth: Bool) {
-        if checkHealth, health.checkAll() { wake.store(true, ordering: .releasing) }
+        if checkHealth { probeFirewalls() }
         if configuration.manageTunnel {
             do {
                 let socket = try netlinkSocket()
                 let namespace = try configuration.tunnelNamespace.map { path throws(NetlinkError) in try NetworkNamespace(path: path) }
                 // Every pass: a device, rule or route someone deleted comes back within one interval.
                 try tunnel.ensure(using: socket, namespace: namespace)
-                let active = health.firstHealthy ?? configuration.firewalls.first
+                let active = health.firstHealthy ?? health.firewalls.first
                 if let active { try tunnel.selectFirewall(active.address, using: socket) }
+                if let spreader {
+                    try spread(with: spreader, using: socket, namespace: namespace)
+                } else {
+                    // Active/passive: the active firewall carries every session.
+                    metrics.resetGauge("rampart_node_firewall_share")
+                    for firewall in health.firewalls {
+                        metrics.set("rampart_node_firewall_share", ["address": "\(firewall.address)"], firewall == active ? 1 : 0)
+                    }
+                }
                 let up = tunnel.exists(using: socket)
                 if tunnelUp.exchange(up, ordering: .acquiringAndReleasing) != up { wake.store(true, ordering: .releasing) }
                 problems.withLock { $0["tunnel"] = nil }
@@ -437,6 +464,65 @@ public final class NodeAgent: Sendable {
         metrics.set("rampart_node_tunnel_up", [:], configuration.manageTunnel ? (tunnelUp.load(ordering: .acquiring) ? 1 : 0) : 1)
         metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
         updateAttachmentGauges()
+    }
+
+    /// The firewall Service's endpoints changed: the configured firewalls and the listed
+    /// ones become the list; new ones are probed at once and get buckets when healthy.
+    private func firewallsListed() {
+        guard let discovery else { return }
+        var list = configuration.firewalls
+        for firewall in discovery.firewalls where !list.contains(where: { $0.address == firewall.address }) { list.append(firewall) }
+        guard health.replaceFirewalls(list) else { return }
+        events.record("firewall", [
+            "action": "listed", "service": "\(discovery.service.namespace)/\(discovery.service.name)",
+            "firewalls": list.map { "\($0.address)" }.joined(separator: " "),
+        ])
+        upkeep(checkHealth: true)
+    }
+
+    /// Probes every firewall once; each change of health is an event (`firewall`) and a
+    /// metric, and wakes the reconciler (fail-open decisions depend on it).
+    public func probeFirewalls() {
+        var before: [NetlinkAddress: Bool] = [:]
+        for (firewall, state) in health.snapshot { before[firewall.address] = state.healthy }
+        guard health.checkAll() else { return }
+        for (firewall, state) in health.snapshot where before[firewall.address].map({ $0 != state.healthy }) ?? state.healthy {
+            let to = state.healthy ? "up" : "down"
+            metrics.count("rampart_node_firewall_transitions_total", ["address": "\(firewall.address)", "to": to])
+            var fields = ["address": "\(firewall.address)", "state": to,
+                          "healthy": "\(health.snapshot.filter { $0.1.healthy }.count)", "balancing": configuration.balancing.rawValue]
+            if let error = state.lastError { fields["reason"] = error }
+            if !health.anyHealthy { fields["fail_mode"] = configuration.failOpen ? "open" : "closed" }
+            events.record("firewall", fields)
+        }
+        wake.store(true, ordering: .releasing)
+    }
+
+    /// Points every hash bucket at its healthy firewall (only the changed ones are
+    /// rewritten) and keeps the spreading rule installed. With no healthy firewall the
+    /// buckets stay where they were: `failOpen` decides for the pods.
+    private func spread(with spreader: SessionSpreader, using socket: NetlinkSocket, namespace: NetworkNamespace?) throws(NodeError) {
+        if try spreader.ensureRule(namespace: namespace) {
+            events.record("spread", ["action": "rule-installed", "device": configuration.tunnel.name, "buckets": "\(spreader.buckets)"])
+        }
+        let healthy = health.snapshot.filter { $0.1.healthy }.map(\.0.address)
+        let assignment = BucketAssignment(buckets: spreader.buckets, firewalls: healthy)
+        let moved = try spreader.program(assignment, using: socket)
+        if moved > 0 {
+            metrics.count("rampart_node_buckets_moved_total", by: Double(moved))
+            events.record("spread", [
+                "action": "buckets-moved", "moved": "\(moved)", "buckets": "\(spreader.buckets)",
+                "firewalls": healthy.map { "\($0)" }.joined(separator: " "),
+            ])
+        }
+        metrics.resetGauge("rampart_node_firewall_share")
+        metrics.resetGauge("rampart_node_firewall_buckets")
+        let shares = assignment.shares
+        for firewall in health.firewalls {
+            let owned = shares[firewall.address] ?? 0
+            metrics.set("rampart_node_firewall_buckets", ["address": "\(firewall.address)"], Double(owned))
+            metrics.set("rampart_node_firewall_share", ["address": "\(firewall.address)"], Double(owned) / Double(spreader.buckets))
+        }
     }
 
     /// Brings the firewall guard's routes in line with the firewall pods' addresses: on each

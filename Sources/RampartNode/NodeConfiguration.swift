@@ -49,6 +49,20 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// In-cluster firewalls: their pods, whose own addresses protected pods may never reach
     /// (`FirewallGuard`); nil: the firewalls are reached by their real addresses only.
     public var firewallPods: FirewallGuard.Selection?
+    /// In-cluster firewalls found through their Service: every address of its
+    /// EndpointSlices is a firewall (tunnel to it, health at `http://ADDRESS:probePort`),
+    /// besides `firewalls`.
+    public var firewallService: FirewallService?
+
+    public struct FirewallService: Sendable, Equatable {
+        public var namespace: String
+        public var name: String
+        public var probePort = 9681
+        public init(namespace: String, name: String) {
+            self.namespace = namespace
+            self.name = name
+        }
+    }
     public var tunnel: TunnelSettings
     /// Manage the tunnel device at all (off when another component owns it).
     public var manageTunnel = true
@@ -65,10 +79,24 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var healthInterval: Double = 5
     /// Health-check failures in a row before a firewall counts as down.
     public var healthFailures = 3
+    /// Seconds a health check may take before it counts as a failure.
+    public var healthTimeout: Double = 2
+    /// `/healthz` or `/readyz`, for every firewall (`FirewallEndpoint.healthPath`).
+    public var healthPath = "/healthz"
+    /// How the tunnel picks a firewall: `.active` (the first healthy one, an active/passive
+    /// pair) or `.hash` (every session to one of the healthy ones by a symmetric hash:
+    /// `SessionSpreader`, docs/node-agent.md "Several firewalls").
+    public var balancing: Balancing = .active
+    /// Hash buckets with `.hash` (`SessionSpreader.bucketRange`).
+    public var buckets = 4096
     /// With no healthy firewall (or no tunnel), pods run uninspected rather than cut off.
     public var failOpen = true
     /// How often running pods are compared with their annotations even without a change.
     public var resyncInterval: Double = 30
+
+    public enum Balancing: String, Sendable, Equatable {
+        case active, hash
+    }
 
     /// The `rampart-cni` entry's own settings (see docs/cni.md).
     public struct PluginSettings: Sendable, Equatable {
@@ -157,6 +185,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     static let specKeys = [
         "nodeName", "kubeconfig", "context", "credentialFile", "server", "clusterID", "firewalls", "firewallPods", "tunnel",
         "plugin", "cni", "socket", "state", "metrics", "events", "healthInterval", "healthFailures", "failOpen", "resyncInterval",
+        "healthTimeout", "healthPath", "balancing", "buckets", "firewallService",
     ]
 
     private static func read(_ text: String, reader r: ConfigReader, source: String, environment: [String: String]) -> NodeConfiguration? {
@@ -169,7 +198,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let node = root["apiVersion"], let version = r.string(node, "apiVersion"), version != "rampart.io/v1" {
             r.error(node.location, "apiVersion must be rampart.io/v1, found '\(version)'")
         }
-        guard let specNode = root["spec"], let spec = r.fields(specNode, "spec", allowed: specKeys, required: ["clusterID", "firewalls"])
+        guard let specNode = root["spec"], let spec = r.fields(specNode, "spec", allowed: specKeys, required: ["clusterID"])
         else { return nil }
         let folder = PathName.folder(of: source)
         func resolve(_ file: String) -> String { file.hasPrefix("/") || folder.isEmpty ? file : "\(folder)/\(file)" }
@@ -222,6 +251,16 @@ public struct NodeConfiguration: Sendable, Equatable {
             configuration.credentials = .credentialFile(path: resolve(path), server: string(spec, "server", "spec"))
         }
 
+        if let node = spec["firewallService"],
+           let f = r.fields(node, "spec.firewallService", allowed: ["namespace", "name", "probePort"], required: ["namespace", "name"]),
+           let namespace = string(f, "namespace", "spec.firewallService"), let name = string(f, "name", "spec.firewallService") {
+            var service = FirewallService(namespace: namespace, name: name)
+            if let port = f["probePort"].flatMap({ r.integer($0, "spec.firewallService.probePort", in: 1...65535) }) { service.probePort = port }
+            configuration.firewallService = service
+        }
+        if spec["firewalls"] == nil && spec["firewallService"] == nil {
+            r.error(specNode.location, "spec is missing the required field 'firewalls' (the firewalls' addresses), or give firewallService (their Service, in-cluster)")
+        }
         if let node = spec["firewallPods"],
            let f = r.fields(node, "spec.firewallPods", allowed: ["namespace", "selector"], required: ["namespace", "selector"]),
            let namespace = string(f, "namespace", "spec.firewallPods"), let selector = string(f, "selector", "spec.firewallPods") {
@@ -296,6 +335,21 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let value = string(spec, "events", "spec") { configuration.events = value == "-" ? value : resolve(value) }
         if let value = spec["healthInterval"].flatMap({ r.number($0, "spec.healthInterval (seconds)", in: 0.1...3600) }) { configuration.healthInterval = value }
         if let value = spec["healthFailures"].flatMap({ r.integer($0, "spec.healthFailures", in: 1...100) }) { configuration.healthFailures = value }
+        if let value = spec["healthTimeout"].flatMap({ r.number($0, "spec.healthTimeout (seconds)", in: 0.05...30) }) { configuration.healthTimeout = value }
+        if let node = spec["healthPath"], let value = r.string(node, "spec.healthPath") {
+            if value == "/healthz" || value == "/readyz" {
+                configuration.healthPath = value
+                for i in configuration.firewalls.indices { configuration.firewalls[i].healthPath = value }
+            } else {
+                r.error(node.location, "spec.healthPath must be /healthz or /readyz, found '\(value.prefix(80))'")
+            }
+        }
+        if let node = spec["balancing"], let value = r.string(node, "spec.balancing") {
+            if let balancing = Balancing(rawValue: value) { configuration.balancing = balancing } else {
+                r.error(node.location, "spec.balancing must be active (the first healthy firewall) or hash (sessions spread over all healthy ones), found '\(value.prefix(80))'")
+            }
+        }
+        if let value = spec["buckets"].flatMap({ r.integer($0, "spec.buckets", in: SessionSpreader.bucketRange) }) { configuration.buckets = value }
         if let value = spec["failOpen"].flatMap({ r.bool($0, "spec.failOpen") }) { configuration.failOpen = value }
         if let value = spec["resyncInterval"].flatMap({ r.number($0, "spec.resyncInterval (seconds)", in: 1...86400) }) { configuration.resyncInterval = value }
         return configuration

@@ -131,7 +131,7 @@ struct FirewallCommand: ParsableCommand {
         }
         let workerCount = settings.workers > 0 ? settings.workers : max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
 
-        let board = MetricsBoard(workers: workerCount, maxTaggedAddresses: settings.maxTaggedAddresses)
+        let board = MetricsBoard(workers: workerCount, maxTaggedAddresses: settings.maxTaggedAddresses, waitForTags: settings.readyAfterTags)
         let tagFile = settings.tagState.map(TagStateFile.init(path:))
         if let tagFile {
             do {

@@ -27,8 +27,8 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let firewalls = configuration.firewalls.map { firewall in
-            firewall.admin.map { "\(firewall.address) (health \($0)/healthz)" } ?? "\(firewall.address)"
+            firewall.admin.map { "\(firewall.address) (health \($0)\(firewall.healthPath))" } ?? "\(firewall.address)"
         }.joined(separator: ", ")
-        print("\(config): valid: node \(configuration.nodeName), cluster id \(configuration.clusterID), firewalls \(firewalls), plugin failMode \(configuration.plugin.failMode)")
+        print("\(config): valid: node \(configuration.nodeName), cluster id \(configuration.clusterID), firewalls \(firewalls)\(configuration.balancing == .hash ? " (sessions spread over the healthy ones, \(configuration.buckets) buckets)" : ""), plugin failMode \(configuration.plugin.failMode)")
     }
 }

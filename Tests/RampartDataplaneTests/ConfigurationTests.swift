@@ -276,6 +276,33 @@ struct ConfigurationFileReaderTests {
 
 @Suite("Admin API")
 struct AdminTests {
+    /// `readyAfterTags`: a firewall joining a scaled-out cluster is not ready (so nodes
+    /// probing /readyz send it nothing) until the manager's whole tag map arrived; a
+    /// partial update is not enough.
+    @Test func readyOnlyAfterAWholeTagMapWhenAsked() throws {
+        let board = MetricsBoard(reloadWaitSeconds: 0, waitForTags: true)
+        let server = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:0")!, board: board)
+        board.publish(FirewallSnapshot(counters: DataplaneCounters(), engine: .init(), activeSessions: 0, ruleNames: [], ready: true))
+        #expect(server.respond(method: "GET", path: "/readyz").2.contains("whole tag map"))
+        #expect(server.respond(method: "POST", path: "/tags", body: #"{"sequence": 1, "address": "10.0.0.1", "tags": ["ns:a"]}"#).0.hasPrefix("202"))
+        #expect(server.respond(method: "GET", path: "/readyz").0.hasPrefix("503"))
+        #expect(server.respond(method: "POST", path: "/tags", body: #"{"sequence": 2, "replace": true, "updates": [{"address": "10.0.0.1", "tags": ["ns:a"]}]}"#).0.hasPrefix("202"))
+        #expect(server.respond(method: "GET", path: "/readyz").0 == "200 OK")
+        // Without the setting, ready as before.
+        let plain = MetricsBoard(reloadWaitSeconds: 0)
+        plain.publish(FirewallSnapshot(counters: DataplaneCounters(), engine: .init(), activeSessions: 0, ruleNames: [], ready: true))
+        #expect(AdminServer.respond(board: plain, method: "GET", path: "/readyz").0 == "200 OK")
+        let file = try ConfigurationFile.parse("""
+            apiVersion: rampart.io/v1
+            kind: FirewallConfiguration
+            metadata: {name: f}
+            spec: {readyAfterTags: true}
+            ---
+            \(ConfigurationTests.policy)
+            """, file: "fw.yaml")
+        #expect(file.firewall.readyAfterTags)
+    }
+
     @Test func answersHealthReadinessAndMetrics() throws {
         let board = MetricsBoard(reloadWaitSeconds: 0)
         let server = try AdminServer(bind: SocketAddress(parsing: "127.0.0.1:0")!, board: board)

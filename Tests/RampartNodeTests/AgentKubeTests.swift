@@ -3,6 +3,7 @@ import RampartCNI
 import RampartKube
 import RampartNode
 import RampartTestSupport
+import Synchronization
 import Testing
 
 /// The agent against the local Kubernetes API test server (Tests/KubeAPIServer): a
@@ -78,5 +79,51 @@ import Testing
         try server.control("POST", "/objects", Self.pod("web-0", namespace: "shop", node: "node-a", ip: "10.244.1.7"))
         #expect(eventually { recorder.all.count == 3 })
         #expect(recorder.all.last?.steer == true)
+    }
+}
+
+/// `spec.firewallService`: the firewalls come and go with their Service's EndpointSlices,
+/// each probed at its own address before it counts.
+@Suite(.serialized) struct FirewallDiscoveryTests {
+    static func slice(_ name: String, _ addresses: [String], service: String = "rampart-firewall") -> String {
+        let object: [String: Any] = [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+            "metadata": ["name": name, "namespace": "rampart", "labels": ["kubernetes.io/service-name": service]],
+            "endpoints": addresses.map { ["addresses": [$0]] },
+        ]
+        return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+
+    @Test func firewallsFollowTheServiceEndpoints() throws {
+        let server = try KubeTestServer.start(packageRoot: AgentKubeTests.packageRoot)
+        defer { server.stop() }
+        try server.control("POST", "/objects", Self.slice("fw-a", ["10.244.3.7", "10.244.4.7"]))
+        try server.control("POST", "/objects", Self.slice("other", ["10.244.9.9"], service: "web"))
+
+        let sandbox = try AgentSandbox()
+        defer { sandbox.remove() }
+        var configuration = sandbox.configuration(firewalls: [])
+        configuration.firewallService = NodeConfiguration.FirewallService(namespace: "rampart", name: "rampart-firewall")
+        configuration.healthPath = "/readyz"
+        configuration.balancing = .hash
+        let probed = Mutex<[String]>([])
+        let agent = try NodeAgent(configuration: configuration, dependencies: .init(
+            steering: SteeringRecorder().action,
+            probe: { firewall, _ in probed.withLock { $0.append("\(firewall.admin ?? "")\(firewall.healthPath)") }; return nil },
+            credentials: try ClusterCredentials.kubeconfig(at: server.kubeconfig)))
+        try agent.start()
+        defer { agent.shutdown() }
+
+        #expect(eventually { agent.health.firewalls.map { "\($0.address)" } == ["10.244.3.7", "10.244.4.7"] })
+        #expect(eventually { agent.health.snapshot.allSatisfy(\.1.healthy) })
+        #expect(probed.withLock { $0 }.contains("http://10.244.3.7:9681/readyz"))
+        #expect(sandbox.events.contains("\"action\": \"listed\""))
+        #expect(agent.metrics.value("rampart_node_firewall_transitions_total", ["address": "10.244.4.7", "to": "up"]) == 1)
+
+        try server.control("POST", "/objects", Self.slice("fw-a", ["10.244.4.7", "10.244.5.7"]))
+        #expect(eventually { agent.health.firewalls.map { "\($0.address)" } == ["10.244.4.7", "10.244.5.7"] })
+        // The firewall still listed kept its state; the new one is probed before it counts.
+        #expect(agent.metrics.value("rampart_node_firewall_transitions_total", ["address": "10.244.4.7", "to": "up"]) == 1)
+        #expect(eventually { agent.metrics.value("rampart_node_firewall_transitions_total", ["address": "10.244.5.7", "to": "up"]) == 1 })
     }
 }

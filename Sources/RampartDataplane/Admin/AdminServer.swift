@@ -149,7 +149,11 @@ public final class AdminServer: @unchecked Sendable {
         case ("GET", "/healthz"):
             return ("200 OK", text, "ok\n")
         case ("GET", "/readyz"):
-            return board.snapshot.ready ? ("200 OK", text, "ready\n") : ("503 Service Unavailable", text, "not ready\n")
+            guard board.snapshot.ready else { return ("503 Service Unavailable", text, "not ready\n") }
+            guard board.tagsReady else {
+                return ("503 Service Unavailable", text, "not ready: waiting for the manager's first whole tag map (spec.readyAfterTags)\n")
+            }
+            return ("200 OK", text, "ready\n")
         case ("GET", "/metrics"):
             return ("200 OK", "text/plain; version=0.0.4; charset=utf-8", board.prometheusText)
         case ("POST", "/reload"):

@@ -66,9 +66,16 @@ public final class MetricsBoard: Sendable {
     public let maxTaggedAddresses: Int
     /// Tag batches refused because the map would pass `maxTaggedAddresses`.
     let oversizeTagBatches = Atomic<Int>(0)
+    /// `spec.readyAfterTags`: not ready until a whole tag map (`replace: true`) was
+    /// accepted in this run, so a node never sends sessions to a firewall that would judge
+    /// them without the cluster's tags.
+    public let waitForTags: Bool
+    private let fullTagMapAccepted = Atomic<Bool>(false)
 
-    public init(workers: Int = 1, reloadWaitSeconds: Double = 10, maxTaggedAddresses: Int = FirewallConfiguration().maxTaggedAddresses) {
+    public init(workers: Int = 1, reloadWaitSeconds: Double = 10, maxTaggedAddresses: Int = FirewallConfiguration().maxTaggedAddresses,
+                waitForTags: Bool = false) {
         self.maxTaggedAddresses = max(maxTaggedAddresses, 1)
+        self.waitForTags = waitForTags
         self.workers = max(workers, 1)
         self.reloadWaitSeconds = reloadWaitSeconds
         reloadResults = Mutex([ReloadResult?](repeating: nil, count: max(workers, 1)))
@@ -246,6 +253,7 @@ public final class MetricsBoard: Sendable {
         let outcome = tagState.withLock { $0.offer(batch) }
         switch outcome {
         case .accepted:
+            if batch.replace { fullTagMapAccepted.store(true, ordering: .releasing) }
             tagBatches.add(1, ordering: .releasing)
             wakeAll()
         case .tooManyAddresses:
@@ -255,6 +263,9 @@ public final class MetricsBoard: Sendable {
         }
         return outcome
     }
+
+    /// False while `waitForTags` and no whole tag map was accepted in this run.
+    public var tagsReady: Bool { !waitForTags || fullTagMapAccepted.load(ordering: .acquiring) }
 
     /// Installs the tag state read at start (`TagStateFile`): accepted whatever its sequence.
     public func restore(_ batch: TagBatch) {

@@ -6,7 +6,7 @@ extension FirewallConfiguration {
     static let specKeys = [
         "listen", "admin", "probes", "auth", "tls", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes",
         "syslog", "tagState", "sessions", "returnPort", "innerMTU", "rematchOnReload", "udpGRO", "udpGSO", "tunnelSources",
-        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "records", "rules", "lists", "files",
+        "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "readyAfterTags", "records", "rules", "lists", "files",
     ]
 
     /// Reads a `FirewallConfiguration` document through the shared reader: every problem is
@@ -145,6 +145,7 @@ extension FirewallConfiguration {
             configuration.innerMTU = n
         }
         flag("rematchOnReload") { configuration.rematchOnReload = $0 }
+        flag("readyAfterTags") { configuration.readyAfterTags = $0 }
         flag("udpGRO") { configuration.udpGRO = $0 }
         flag("udpGSO") { configuration.udpGSO = $0 }
         flag("innerSourceCheck") { configuration.innerSourceCheck = $0 }

@@ -40,6 +40,7 @@ import RampartWire
 ///   udpGRO: false              # receive coalesced datagrams (UDP_GRO); needs GRO on the interface
 ///   udpGSO: true               # send runs of datagrams as one (UDP_SEGMENT)
 ///   maxTaggedAddresses: 262144 # the admin tag map's bound; a batch past it is refused (507)
+///   readyAfterTags: false      # true: /readyz 503 until the manager's first whole tag map
 ///   tunnelSources: nodes       # who may send tunnel datagrams: enrolled nodes (kind:node tags)
 ///                              # and tunnelSourceNetworks; or any
 ///   tunnelSourceNetworks: [10.0.0.0/24]   # senders admitted without being enrolled
@@ -113,6 +114,9 @@ public struct FirewallConfiguration: Sendable, Equatable {
     /// Addresses the admin API's tag map may hold; a batch that would pass it is refused
     /// whole (`507`). About 1.5 KB per address with two workers (docs/PERFORMANCE.md).
     public var maxTaggedAddresses = 262_144
+    /// `/readyz` answers 503 until the manager's first whole tag map arrived in this run
+    /// (several firewalls behind nodes that probe `/readyz`: docs/node-agent.md).
+    public var readyAfterTags = false
     /// Who may send tunnel datagrams: by default enrolled nodes (addresses the manager tags
     /// `kind:node`) and `tunnelSourceNetworks`; `any` admits every sender.
     public var tunnelSourcesAny = false
@@ -182,6 +186,7 @@ extension FirewallConfiguration {
         compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }
         compare("innerMTU", innerMTU, newer.innerMTU) { String($0) }
         compare("maxTaggedAddresses", maxTaggedAddresses, newer.maxTaggedAddresses) { String($0) }
+        compare("readyAfterTags", readyAfterTags, newer.readyAfterTags) { String($0) }
         compare("tunnelSources", tunnelSourcesAny, newer.tunnelSourcesAny) { $0 ? "any" : "nodes" }
         compare("tunnelSourceNetworks", tunnelSourceNetworks, newer.tunnelSourceNetworks) { $0.map(\.description).joined(separator: ",") }
         compare("innerSourceCheck", innerSourceCheck, newer.innerSourceCheck) { String($0) }
