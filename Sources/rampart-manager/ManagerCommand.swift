@@ -93,6 +93,7 @@ struct Run: ParsableCommand {
             listener = try api.listener(address: configuration.listen, tokens: tokens, tls: tls)
             probes = try configuration.probeAddress.map { address throws(HTTPConfigurationError) in try api.probeListener(address: address) }
             listener.log = { log(ManagerLog.line("info", event: "api", message: $0)) }
+            try manager.logs?.listen(firewalls: configuration.firewalls)
         } catch {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
@@ -107,6 +108,9 @@ struct Run: ParsableCommand {
         } catch {
             log(ManagerLog.line("error", event: "start", message: "\(error)"))
             throw ExitCode(1)
+        }
+        if let receiver = manager.logs?.receiver {
+            log(ManagerLog.line("info", event: "logs-listening", message: "syslog (RFC 5424 over TCP, octet-counted) on \(receiver.local); store \(configuration.logs?.store ?? "-")"))
         }
         log(ManagerLog.line("info", event: "started", message: "API on \(tls == nil ? "http" : "https")://\(listener.local) (\(Run.access(tokens: configuration.tokensFile, tls: tls?.configuration))); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
         var received = ProcessSignals.wait(signals)
