@@ -25,7 +25,7 @@ struct RampartManagerCommand: ParsableCommand {
             Documentation: docs/manager.md
             """,
         version: RampartVersion.current,
-        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self],
+        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self, Bench.self],
         defaultSubcommand: Run.self)
 }
 

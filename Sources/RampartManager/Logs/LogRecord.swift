@@ -1,4 +1,3 @@
-import RampartJSON
 
 /// One EVE record as the log store keeps it: the fields it is searched by, the tags of both
 /// ends, and the record itself.
@@ -27,10 +26,14 @@ public struct LogRecord: Sendable, Equatable {
             self.tags = tags
             var workloadName: String?
             for tag in tags {
-                if tag.hasPrefix("cluster:") { cluster = String(tag.dropFirst(8)) }
-                else if tag.hasPrefix("ns:") { namespace = String(tag.dropFirst(3)) }
-                else if tag.hasPrefix("pod:") { pod = String(tag.dropFirst(4)) }
-                else if tag.hasPrefix("workload:") { workloadName = String(tag.dropFirst(9)) }
+                // Only four prefixes name an end: look at the first byte before comparing.
+                switch tag.utf8.first {
+                case UInt8(ascii: "c"): if tag.hasPrefix("cluster:") { cluster = String(tag.dropFirst(8)) }
+                case UInt8(ascii: "n"): if tag.hasPrefix("ns:") { namespace = String(tag.dropFirst(3)) }
+                case UInt8(ascii: "p"): if tag.hasPrefix("pod:") { pod = String(tag.dropFirst(4)) }
+                case UInt8(ascii: "w"): if tag.hasPrefix("workload:") { workloadName = String(tag.dropFirst(9)) }
+                default: break
+                }
             }
             if let workloadName, let namespace { workload = "\(namespace)/\(workloadName)" }
         }
@@ -51,27 +54,23 @@ public struct LogRecord: Sendable, Equatable {
 
     /// Reads an EVE line; nil when it is not a JSON object with a `timestamp` and `event_type`.
     public init?(eve line: String, firewall: String, tags: (String) -> [String]?) {
-        guard let value = try? JSONValue.parse(line), case .object = value,
-              let stamp = value["timestamp"]?.stringValue, let seconds = RFC3339.seconds(stamp),
-              let type = value["event_type"]?.stringValue
+        guard let fields = EVEFieldScanner.scan(line), let stamp = fields[.timestamp], let seconds = RFC3339.seconds(stamp),
+              let type = fields[.eventType]
         else { return nil }
         time = Int64((seconds * 1000).rounded())
         self.firewall = firewall
         eventType = type
         json = line
-        proto = value["proto"]?.stringValue
-        let rampart = value["rampart"]
-        app = rampart?["app"]?.stringValue ?? value["app_proto"]?.stringValue
-        rule = rampart?["rule"]?.stringValue ?? value["alert"]?["signature"]?.stringValue
-        action = rampart?["action"]?.stringValue ?? value["alert"]?["action"]?.stringValue ?? value["flow"]?["action"]?.stringValue
-        source.ip = value["src_ip"]?.stringValue
-        source.port = value["src_port"]?.intValue
-        destination.ip = value["dest_ip"]?.stringValue
-        destination.port = value["dest_port"]?.intValue
-        let recordSource = rampart?["src_tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let recordDestination = rampart?["dest_tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        source.name(from: source.ip.flatMap(tags) ?? recordSource)
-        destination.name(from: destination.ip.flatMap(tags) ?? recordDestination)
+        proto = fields[.proto]
+        app = fields[.rampartApp] ?? fields[.appProto]
+        rule = fields[.rampartRule] ?? fields[.alertSignature]
+        action = fields[.rampartAction] ?? fields[.alertAction] ?? fields[.flowAction]
+        source.ip = fields[.srcIP]
+        source.port = fields[.srcPort].flatMap { Int($0) }
+        destination.ip = fields[.destIP]
+        destination.port = fields[.destPort].flatMap { Int($0) }
+        source.name(from: source.ip.flatMap(tags) ?? fields.list(.rampartSourceTags) ?? [])
+        destination.name(from: destination.ip.flatMap(tags) ?? fields.list(.rampartDestinationTags) ?? [])
     }
 
     public init(time: Int64, firewall: String, eventType: String, json: String) {

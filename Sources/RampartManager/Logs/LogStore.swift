@@ -48,7 +48,12 @@ public final class LogStore {
     private let insertRecord: Statement
     private let insertTerm: Statement
     private let findTerm: Statement
+    private let insertTagSet: Statement
+    private let findTagSet: Statement
     private var terms: [String: Int64] = [:]
+    /// Tag sets, kept once each: a pod's tags are the same in every record it is in.
+    private var tagSets: [[String]: Int64] = [:]
+    private var byAddress: [String: (tags: [String], id: Int64)] = [:]
     public let path: String
 
     /// Columns interned in `terms`, in table order after `time`.
@@ -56,7 +61,7 @@ public final class LogStore {
         id INTEGER PRIMARY KEY, time INTEGER NOT NULL, firewall INTEGER, event INTEGER, proto INTEGER, app INTEGER,
         action INTEGER, rule INTEGER, src_ip INTEGER, src_port INTEGER, src_cluster INTEGER, src_ns INTEGER, src_pod INTEGER,
         src_workload INTEGER, dest_ip INTEGER, dest_port INTEGER, dest_cluster INTEGER, dest_ns INTEGER, dest_pod INTEGER,
-        dest_workload INTEGER, src_tags TEXT, dest_tags TEXT, record TEXT NOT NULL
+        dest_workload INTEGER, src_tags INTEGER, dest_tags INTEGER, record TEXT NOT NULL
         """
     static let indexed = ["src_pod", "dest_pod", "src_ns", "dest_ns", "src_workload", "dest_workload", "src_ip", "dest_ip", "app", "action", "rule"]
 
@@ -64,9 +69,10 @@ public final class LogStore {
         self.path = path
         database = try SQLiteDatabase(path: path)
         // A bigger page cache keeps the indexes' hot pages in memory during batched inserts.
-        try database.execute("PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY")
+        try database.execute("PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384")
         var schema = """
             CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+            CREATE TABLE IF NOT EXISTS tagsets (id INTEGER PRIMARY KEY, tags TEXT NOT NULL UNIQUE);
             CREATE TABLE IF NOT EXISTS logs (\(LogStore.columns));
             CREATE INDEX IF NOT EXISTS logs_time ON logs (time);
             """
@@ -79,6 +85,8 @@ public final class LogStore {
             """)
         insertTerm = try database.prepare("INSERT INTO terms (text) VALUES (?)")
         findTerm = try database.prepare("SELECT id FROM terms WHERE text = ?")
+        insertTagSet = try database.prepare("INSERT INTO tagsets (tags) VALUES (?)")
+        findTagSet = try database.prepare("SELECT id FROM tagsets WHERE tags = ?")
     }
 
     /// Writes `records` in one transaction.
@@ -97,10 +105,15 @@ public final class LogStore {
                 try bindTerm(7, record.rule)
                 try bindEnd(8, record.source)
                 try bindEnd(14, record.destination)
-                s.bind(20, LogStore.encode(record.source.tags))
-                s.bind(21, LogStore.encode(record.destination.tags))
-                s.bind(22, record.json)
-                _ = try s.step()
+                s.bind(20, try tagSet(record.source.tags, of: record.source.ip))
+                s.bind(21, try tagSet(record.destination.tags, of: record.destination.ip))
+                // The record (a kilobyte) is bound in place, not copied: it lives until the step.
+                var json = record.json
+                let stepped = json.withUTF8 { bytes -> Result<Bool, StoreError> in
+                    bytes.withMemoryRebound(to: CChar.self) { s.bind(22, utf8: $0.baseAddress!, count: $0.count) }
+                    do throws(StoreError) { return .success(try s.step()) } catch { return .failure(error) }
+                }
+                _ = try stepped.get()
             }
         }
     }
@@ -137,6 +150,48 @@ public final class LogStore {
         if terms.count >= 1 << 20 { terms.removeAll(keepingCapacity: true) }
         if let id { terms[text] = id }
         return id
+    }
+
+    private func tagSet(_ tags: [String], of address: String?) throws(StoreError) -> Int64 {
+        // Most records name addresses seen just before, with the very same tag array (the
+        // manager's map hands out its stored arrays): compared by identity first, no hashing.
+        if let address, let known = byAddress[address], known.tags == tags { return known.id }
+        let id = try tagSet(tags)
+        if let address {
+            if byAddress.count >= 1 << 18 { byAddress.removeAll(keepingCapacity: true) }
+            byAddress[address] = (tags, id)
+        }
+        return id
+    }
+
+    private func tagSet(_ tags: [String]) throws(StoreError) -> Int64 {
+        if let id = tagSets[tags] { return id }
+        let text = LogStore.encode(tags)
+        findTagSet.reset()
+        findTagSet.bind(1, text)
+        var id: Int64
+        if try findTagSet.step() {
+            id = findTagSet.int(0)
+        } else {
+            insertTagSet.reset()
+            insertTagSet.bind(1, text)
+            _ = try insertTagSet.step()
+            id = database.lastInsertRowID
+        }
+        findTagSet.reset()
+        if tagSets.count >= 1 << 18 { tagSets.removeAll(keepingCapacity: true) }
+        tagSets[tags] = id
+        return id
+    }
+
+    private func tagSetTags(_ id: Int64, cache: inout [Int64: [String]]) throws(StoreError) -> [String] {
+        if let tags = cache[id] { return tags }
+        let statement = try database.prepare("SELECT tags FROM tagsets WHERE id = ?")
+        statement.bind(1, id)
+        guard try statement.step() else { return [] }
+        let tags = LogStore.decode(statement.text(0))
+        cache[id] = tags
+        return tags
     }
 
     private func termText(_ id: Int64, cache: inout [Int64: String]) throws(StoreError) -> String? {
@@ -184,7 +239,8 @@ public final class LogStore {
             // LIKE's own wildcards escaped.
             let quoted = LogStore.encode([tag]).dropFirst().dropLast()
             let pattern = "%" + quoted.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
-            conditions.append("(src_tags LIKE ? ESCAPE '\\' OR dest_tags LIKE ? ESCAPE '\\')")
+            let sets = "(SELECT id FROM tagsets WHERE tags LIKE ? ESCAPE '\\')"
+            conditions.append("(src_tags IN \(sets) OR dest_tags IN \(sets))")
             values += [.text(pattern), .text(pattern)]
         }
         // With a name to look up, its index (name, time) finds the rows and they are sorted
@@ -202,6 +258,7 @@ public final class LogStore {
         }
         statement.bind(Int32(values.count + 1), Int64(max(1, min(query.limit, 100_000))))
         var cache: [Int64: String] = [:]
+        var setCache: [Int64: [String]] = [:]
         var rows: [StoredLog] = []
         while try statement.step() {
             func name(_ column: Int32) throws(StoreError) -> String? {
@@ -224,8 +281,8 @@ public final class LogStore {
             record.rule = try name(7)
             record.source = try end(8)
             record.destination = try end(14)
-            record.source.tags = LogStore.decode(statement.text(20))
-            record.destination.tags = LogStore.decode(statement.text(21))
+            record.source.tags = try tagSetTags(statement.int(20), cache: &setCache)
+            record.destination.tags = try tagSetTags(statement.int(21), cache: &setCache)
             rows.append(StoredLog(id: statement.int(0), record: record))
         }
         return rows
