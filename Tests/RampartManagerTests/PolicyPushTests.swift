@@ -139,3 +139,24 @@ struct PolicyPushTests {
         #expect(try control.commits.store.commit(2)?.diff.contains("+    - {name: no-db") == true)
     }
 }
+
+/// Runs scripts/manager-control-e2e.sh against the built executables: a policy committed
+/// through the manager's API enforced by a real firewall in network namespaces, the flows
+/// found through GET /logs and `rampart logs` (root only).
+@Suite("Manager control end to end", .serialized)
+struct ManagerControlEndToEndTests {
+    @Test func commitEnforcedAndFlowsFound() throws {
+        guard getuid() == 0 else {
+            print("skipped: the manager control end-to-end test needs root (network namespaces)")
+            return
+        }
+        let binary = try #require(TestShell.executable(named: "rampart-manager", packageRoot: packageRoot), "rampart-manager is not built")
+        let (status, output) = try TestShell.run("scripts/manager-control-e2e.sh '\(binary.deletingLastPathComponent().path)'", in: packageRoot)
+        if status == 77 {
+            print("skipped: \(output)")
+            return
+        }
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("ALL PASSED"), "\(output)")
+    }
+}

@@ -97,6 +97,19 @@ struct EVEFieldScanner {
                         break
                     }
                 }
+                // A name given twice: the last one counts, whatever it holds (as JSONValue reads it).
+                if let field {
+                    scanner.values[field.rawValue] = nil
+                    scanner.lists[field.rawValue] = nil
+                }
+                var child = -1
+                if owner == 0, let index = EVEFieldScanner.objects.firstIndex(where: { $0.count == key.count && key.elementsEqual($0) }) {
+                    child = index + 1
+                    for (_, nested) in EVEFieldScanner.keys[child] {
+                        scanner.values[nested.rawValue] = nil
+                        scanner.lists[nested.rawValue] = nil
+                    }
+                }
                 switch peek {
                 case UInt8(ascii: "\""):
                     if let field {
@@ -106,8 +119,6 @@ struct EVEFieldScanner {
                         guard skipString() else { return false }
                     }
                 case UInt8(ascii: "{"):
-                    var child = -1
-                    if owner == 0, let index = EVEFieldScanner.objects.firstIndex(where: { $0.count == key.count && key.elementsEqual($0) }) { child = index + 1 }
                     guard object(owner: child, depth: depth + 1, into: &scanner) else { return false }
                 case UInt8(ascii: "["):
                     guard let list = array(depth: depth + 1, keep: field != nil) else { return false }
