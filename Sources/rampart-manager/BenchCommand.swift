@@ -14,11 +14,12 @@ struct BenchLogs: ParsableCommand {
         commandName: "logs",
         abstract: "Ingest synthetic EVE flow records into a log store on one thread, then time the one-pod-last-hour query.",
         discussion: """
-            The records are flows between pods of --namespaces namespaces, spread evenly over the
-            last --hours, parsed and written exactly as records from firewalls are (batches of
-            5,000 per transaction). Ingest is reported in records per second (parsing and
-            writing; making the lines is not counted); the query is GET /logs?pod=NS/NAME&since=1h
-            for a different pod each run. An existing store is added to (--records 0 only queries).
+            The records are flows between pods of --namespaces namespaces, spread evenly over
+            the last --hours, parsed and written exactly as records from firewalls are (batches
+            of 50,000 per transaction). Ingest is reported in records per second of wall time
+            and of the thread's CPU time (parsing and writing; making the lines is not
+            counted); the query is GET /logs?pod=NS/NAME&since=1h for a different pod each
+            run. An existing store is added to (--records 0 only queries).
 
             Example:
               rampart-manager bench logs --store /tmp/logs.sqlite --records 10000000 --pods 1000

@@ -12,10 +12,10 @@ struct LogsCommand: ParsableCommand {
         abstract: "Search the firewalls' records in the manager's log store (GET /logs).",
         discussion: """
             Every criterion narrows the search; one on an end (--ns, --pod, --workload,
-            --cluster, --tag, --address, --port) matches either end. Newest first, one line each:
-            time, action, application, source → destination (pod or address:port), rule;
-            --json prints the manager's answer as it is. The token is read from --token-file
-            (or $RAMPART_TOKEN): any role of the manager's tokens may search.
+            --cluster, --tag, --address, --port) matches either end. Newest first, one line
+            each: time, action, application, source → destination (pod or address:port),
+            rule; --json prints the manager's answer as it is. The token is read from
+            --token-file (or $RAMPART_TOKEN): any role of the manager's tokens may search.
 
             Examples:
               rampart logs --manager http://127.0.0.1:9690 --ns shop --app postgresql --action deny --since 1h
