@@ -69,7 +69,7 @@ public final class LogStore {
         self.path = path
         database = try SQLiteDatabase(path: path)
         // A bigger page cache keeps the indexes' hot pages in memory during batched inserts.
-        try database.execute("PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384")
+        try database.execute("PRAGMA cache_size=-524288; PRAGMA mmap_size=4294967296; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384")
         var schema = """
             CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
             CREATE TABLE IF NOT EXISTS tagsets (id INTEGER PRIMARY KEY, tags TEXT NOT NULL UNIQUE);
