@@ -6,6 +6,7 @@ set -euo pipefail
 
 # command → Debian package that provides it
 declare -A PROVIDER=(
+    [git]=git                       # the manager's GitOps (spec.policy.git) and its test
     [tcpdump]=tcpdump
     [tshark]=tshark
     [mergecap]=wireshark-common     # merging captures in make-captures.sh

@@ -41,7 +41,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// A non-blocking, close-on-exec listening socket bound here; returns it and the port
     /// actually bound.
-    func bindListening(backlog: Int32) throws(HTTPConfigurationError) -> (Int32, UInt16) {
+    public func bindListening(backlog: Int32) throws(HTTPConfigurationError) -> (Int32, UInt16) {
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw HTTPConfigurationError("cannot open a socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -76,7 +76,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The IP address in a `sockaddr_storage` filled by accept, as text.
-    static func peer(_ storage: sockaddr_storage) -> String {
+    public static func peer(_ storage: sockaddr_storage) -> String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         withUnsafeBytes(of: storage) { raw in
             let family = Int32(raw.load(as: sa_family_t.self))

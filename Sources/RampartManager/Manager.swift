@@ -26,6 +26,10 @@ public final class Manager: @unchecked Sendable {
     public private(set) var pushers: [FirewallPusher] = []
     /// The image trust rules, their verdicts on running pods, the admission webhook's decisions.
     public let imageTrust: ImageTrust
+    /// Policy commits and their pushers (docs/manager.md, "Policy commits").
+    public private(set) var policy: PolicyControl?
+    /// The log store (`spec.logs`; docs/manager.md, "Log store"); nil without it.
+    public private(set) var logs: LogService?
     private let stopSignal = StopSignal()
     private var threads: [NamedThread.Handle] = []
 
@@ -84,6 +88,11 @@ public final class Manager: @unchecked Sendable {
             }
             pushers.append(pusher)
         }
+        policy = try PolicyControl(configuration: configuration, clock: clock, log: log)
+        if let settings = configuration.logs {
+            logs = try LogService(settings: settings, firewalls: configuration.firewalls, tags: { [weak self] in self?.tags(of: $0)?.tags },
+                                  clock: clock, log: log)
+        }
         // No cluster to list: a firewall's first full sync is all it needs.
         if configuration.clusters.isEmpty { readyBarrier = pushers.map { _ in 0 } }
     }
@@ -119,9 +128,13 @@ public final class Manager: @unchecked Sendable {
             let stop = stopSignal
             threads.append(NamedThread.start(name: "push \(pusher.name)") { pusher.run(until: stop) })
         }
+        policy?.start()
+        logs?.start()
     }
 
     public func stop() {
+        logs?.stop()
+        policy?.stop()
         for watcher in watchers.values { watcher.stop() }
         stopSignal.stop()
         inbox.lock()
@@ -247,7 +260,7 @@ public final class Manager: @unchecked Sendable {
                                                labels: "firewall=\"\(PrometheusText.escape(pusher.name))\""))
         }
         page.single("rampart_manager_resident_bytes", .gauge, "Resident memory of the manager.", Manager.residentBytes())
-        return page.text
+        return page.text + (policy?.metrics() ?? "") + (logs?.metrics() ?? "")
     }
 
     /// VmRSS from /proc/self/status.

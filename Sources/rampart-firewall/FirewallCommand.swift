@@ -1,5 +1,6 @@
 import ArgumentParser
 import RampartVersion
+import RampartConfig
 import RampartDataplane
 import RampartHTTP
 import RampartInspect
@@ -88,11 +89,30 @@ struct FirewallCommand: ParsableCommand {
         let signals: SignalSource
         do { signals = try SignalSource() } catch { fail("error: \(error)", 1) }
 
-        let file: ConfigurationFile
-        do {
-            file = try ConfigurationFile.load(path: config)
-        } catch {
-            fail("\(error)\n\(error.errors.count) error\(error.errors.count == 1 ? "" : "s") in \(config); fix them and run again (see docs/firewall.md).", 2)
+        // The policy a manager pushed last (spec.policyState) runs in place of the file's;
+        // the file's section is read first to learn where that state is kept.
+        var file: ConfigurationFile
+        let pushedPolicy = PushedPolicyState(path: FirewallCommand.policyStatePath(config))
+        var saved: PushedPolicy?
+        if !check {
+            do { saved = try pushedPolicy.restore() } catch {
+                firewallLog.warning("policy-state-unreadable", "\(error); running the configuration file's policy")
+            }
+        }
+        if let pushed = saved, let loaded = try? ConfigurationFile.load(path: config, pushed: pushed) {
+            file = loaded
+            firewallLog.info("policy-state-restored", "running policy commit \(pushed.commit) pushed by the manager (from \(pushedPolicy.path ?? "-"))",
+                             [("commit", .string(pushed.commit))])
+        } else {
+            if let pushed = saved {
+                pushedPolicy.adopt(nil)
+                firewallLog.error("policy-state-unusable", "the pushed policy commit \(pushed.commit) does not load with this configuration; running the configuration file's policy until the manager pushes again")
+            }
+            do {
+                file = try ConfigurationFile.load(path: config)
+            } catch {
+                fail("\(error)\n\(error.errors.count) error\(error.errors.count == 1 ? "" : "s") in \(config); fix them and run again (see docs/firewall.md).", 2)
+            }
         }
         for warning in file.document.warnings {
             firewallLog.warning("policy-warning", "\(warning.file):\(warning.line):\(warning.column): warning: \(warning.message)")
@@ -149,12 +169,13 @@ struct FirewallCommand: ParsableCommand {
         let path = config
         let startedWith = file.firewall
         board.setPolicyLoader({
-            let reloaded = try ConfigurationFile.load(path: path)
+            let reloaded = try ConfigurationFile.load(path: path, pushed: pushedPolicy.forReload)
             for change in startedWith.changesNeedingRestart(in: reloaded.firewall) {
                 firewallLog.warning("restart-needed", "\(path): \(change) takes effect only after a restart; the policy is reloaded, the running value stays")
             }
             return PolicyRelease.Content(reloaded)
         }, log: { firewallLog.error("policy-reload-rejected", $0) })
+        board.addMetrics { pushedPolicy.prometheusText }
         let sourceSeed = UInt64.random(in: .min ... .max)
         var endpoints: [TunnelEndpoint] = []
         var logs: [EventLog] = []
@@ -260,7 +281,8 @@ struct FirewallCommand: ParsableCommand {
                 firewallLog.info("probes-listening", "probes on http://\(probes.local) (/healthz /readyz /metrics, no credentials)")
             }
             if let address = settings.admin {
-                let server = try AdminServer(bind: address, board: board, tokens: tokens, tls: tls, listeners: listeners)
+                let server = try AdminServer(bind: address, board: board, tokens: tokens, tls: tls, listeners: listeners,
+                                             pushedPolicy: pushedPolicy)
                 server.tagStateFile = tagFile
                 try services.start("admin", server.start, stop: server.stop)
                 firewallLog.info("admin-listening", "admin API on \(tls == nil ? "http" : "https")://\(server.local) (\(FirewallCommand.adminAccess(tokens: tokens, tls: tls)))")
@@ -283,6 +305,19 @@ struct FirewallCommand: ParsableCommand {
     }
 }
 extension FirewallCommand {
+    /// `spec.policyState` of the configuration file, read before the policy is (nil: none,
+    /// or the file does not parse: the full load reports why).
+    static func policyStatePath(_ config: String) -> String? {
+        guard let text = try? readTextFile(config), let documents = try? YAMLReader.documents(in: text, file: config) else { return nil }
+        for document in documents where document.scalar(forKey: "kind") == FirewallConfiguration.kind {
+            guard case .mapping(let pairs, _) = document,
+                  let spec = pairs.first(where: { if case .scalar("spec", _, _) = $0.0 { true } else { false } })?.1,
+                  let path = spec.scalar(forKey: "policyState"), path != "off", path != "false", !path.isEmpty else { return nil }
+            return path
+        }
+        return nil
+    }
+
     /// How the admin API knows its callers, for the start-up line and --check.
     static func adminAccess(tokens: BearerTokens?, tls: TLSServerContext?) -> String {
         var parts: [String] = []

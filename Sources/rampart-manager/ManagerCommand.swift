@@ -25,7 +25,7 @@ struct RampartManagerCommand: ParsableCommand {
             Documentation: docs/manager.md
             """,
         version: RampartVersion.current,
-        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self],
+        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self, Bench.self],
         defaultSubcommand: Run.self)
 }
 
@@ -97,6 +97,7 @@ struct Run: ParsableCommand {
             listener = try api.listener(address: configuration.listen, tokens: tokens, tls: tls)
             probes = try configuration.probeAddress.map { address throws(HTTPConfigurationError) in try api.probeListener(address: address) }
             listener.log = { log(ManagerLog.line("info", event: "api", message: $0)) }
+            try manager.logs?.listen(firewalls: configuration.firewalls)
         } catch {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
@@ -124,6 +125,9 @@ struct Run: ParsableCommand {
         } catch {
             log(ManagerLog.line("error", event: "start", message: "\(error)"))
             throw ExitCode(1)
+        }
+        if let receiver = manager.logs?.receiver {
+            log(ManagerLog.line("info", event: "logs-listening", message: "syslog (RFC 5424 over TCP, octet-counted) on \(receiver.local); store \(configuration.logs?.store ?? "-")"))
         }
         log(ManagerLog.line("info", event: "started", message: "\(webhook.map { "admission webhook on https://\($0.local); " } ?? "")API on \(tls == nil ? "http" : "https")://\(listener.local) (\(Run.access(tokens: configuration.tokensFile, tls: tls?.configuration))); probes on \(probes.map { "\($0.local)" } ?? "off"); \(configuration.clusters.count) clusters, \(configuration.firewalls.count) firewalls; state \(configuration.state)"))
         var received = ProcessSignals.wait(signals)

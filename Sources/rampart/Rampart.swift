@@ -14,8 +14,9 @@ struct Rampart: ParsableCommand {
               rampart rules check ../shared/data/et-open-2024-04/rules --min-share 0.95
               rampart lists check Samples/lists/malware.txt Samples/lists/ut1
               rampart bench engine --capture big.pcap
+              rampart logs --manager http://127.0.0.1:9690 --ns shop --app postgresql --action deny --since 1h
             """,
         version: RampartVersion.current,
-        subcommands: [InspectCommand.self, PolicyCommand.self, RulesCommand.self, ListsCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, PolicyCommand.self, RulesCommand.self, ListsCommand.self, BenchCommand.self, LogsCommand.self]
     )
 }

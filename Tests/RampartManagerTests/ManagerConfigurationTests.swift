@@ -163,7 +163,7 @@ struct ManagerConfigurationTests {
             #expect(messages.contains("m.yaml:8:37: unknown field 'colour' in spec.firewallTLS (expected one of: ca, certificate, key)"), "\(error)")
             #expect(messages.contains("m.yaml:8:16: spec.firewallTLS: certificate and key go together (the client certificate and its private key)"), "\(error)")
             #expect(messages.contains("m.yaml:12:12: firewall 'fw': tls is for an https:// admin API; admin is http://10.0.0.5:9680"), "\(error)")
-            #expect(messages.contains("m.yaml:13:7: unknown field 'token' in firewall 'fw' (expected one of: name, admin, clusters, tokenFile, tls)"), "\(error)")
+            #expect(messages.contains("m.yaml:13:7: unknown field 'token' in firewall 'fw' (expected one of: name, admin, clusters, tokenFile, tls, groups)"), "\(error)")
             #expect(error.errors.map { [$0.line, $0.column] } == error.errors.map { [$0.line, $0.column] }.sorted { $0.lexicographicallyPrecedes($1) },
                     "in file order: \(error)")
         }

@@ -42,7 +42,7 @@ public final class AdminServer: @unchecked Sendable {
     public static let permission: @Sendable (String, String) -> HTTPPermission = { method, path in
         switch (method, path) {
         case ("POST", "/tags"): .writeTags
-        case ("POST", "/reload"): .writePolicy
+        case ("POST", "/reload"), ("PUT", "/policy"): .writePolicy
         default: HTTPServer.readOnlyByMethod(method, path)
         }
     }
@@ -50,7 +50,8 @@ public final class AdminServer: @unchecked Sendable {
     /// Binds the admin API; `tokens` nil: open, which is refused unless `address` is loopback
     /// or `tls` requires client certificates (callers are then known by their certificates).
     public init(bind address: SocketAddress, board: MetricsBoard, tokens: BearerTokens? = nil, tls: TLSServerContext? = nil,
-                limits: HTTPServer.Limits = HTTPServer.Limits(), listeners: HTTPListenerSet = HTTPListenerSet()) throws {
+                limits: HTTPServer.Limits = HTTPServer.Limits(), listeners: HTTPListenerSet = HTTPListenerSet(),
+                pushedPolicy: PushedPolicyState? = nil) throws {
         self.board = board
         var limits = limits
         limits.maximumBody = AdminServer.maximumBody
@@ -59,6 +60,11 @@ public final class AdminServer: @unchecked Sendable {
             hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles (mutual TLS; docs/firewall.md)",
             permission: AdminServer.permission
         ) { request in
+            if request.path == "/policy", let pushedPolicy {
+                var reply = AdminServer.policyReply(request, state: pushedPolicy, board: board, log: LogWriter(component: "rampart-firewall"))
+                reply.headers.append(("X-Rampart-Boot-Id", AdminServer.bootID))
+                return reply
+            }
             var (status, type, body) = AdminServer.respond(board: board, method: request.method, path: request.path,
                                                            query: request.query, body: String(decoding: request.body, as: UTF8.self))
             if request.path == "/metrics", (200 ..< 300).contains(Int(status.prefix(3)) ?? 0) { body += listeners.prometheusText(prefix: "rampart_admin") }

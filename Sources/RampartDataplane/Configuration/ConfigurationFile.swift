@@ -32,15 +32,17 @@ public struct ConfigurationFile {
     /// The URL filtering profiles' `blockPage` files (read by `load(path:)`), by profile index.
     public var blockPages: [Int32: String] = [:]
 
-    /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column.
-    public static func load(path: String) throws(PolicyErrors) -> ConfigurationFile {
+    /// Reads `path`; every problem comes back as `PolicyErrors` with file:line:column. With
+    /// `pushed` (a policy a manager pushed, `PUT /policy`), its documents take the place of
+    /// the file's own SecurityPolicy, AddressTags and profile documents.
+    public static func load(path: String, pushed: PushedPolicy? = nil) throws(PolicyErrors) -> ConfigurationFile {
         let text: String
         do {
             text = try readTextFile(path)
         } catch {
             throw PolicyErrors([PolicyError(file: path, line: 0, column: 0, message: error.reason + "; give the firewall's configuration file with --config (docs/firewall.md)")])
         }
-        var file = try parse(text, file: path)
+        var file = try parse(text, file: path, pushed: pushed)
         if let rules = file.firewall.rules {
             let folder = PathName.folder(of: path)
             let resolved = rules.hasPrefix("/") || folder.isEmpty ? rules : folder + "/" + rules
@@ -70,7 +72,7 @@ public struct ConfigurationFile {
 
     /// Parses the text of a configuration file. Every problem of both parts is reported at
     /// once, in file order.
-    public static func parse(_ text: String, file: String) throws(PolicyErrors) -> ConfigurationFile {
+    public static func parse(_ text: String, file: String, pushed: PushedPolicy? = nil) throws(PolicyErrors) -> ConfigurationFile {
         let documents = try YAMLReader.documents(in: text, file: file)
         let reader = ConfigReader(file: file)
         var firewall = FirewallConfiguration()
@@ -90,15 +92,24 @@ public struct ConfigurationFile {
         }
         // The policy is checked even when the firewall's document is wrong: every error at once.
         var policy: PolicyDocument?
-        do {
+        // A pushed policy stands in for the file's documents, which are then not read.
+        if pushed == nil { do {
             policy = try PolicyLoader.load(documents: policyDocuments, file: file, otherKinds: [FirewallConfiguration.kind])
         } catch {
             for e in error.errors {
                 reader.error(SourceLocation(line: e.line, column: e.column), e.message.hasPrefix(PolicyLoader.missingPolicyPrefix)
                     ? missingPolicyMessage(besideFirewall: firewallAt != nil) : e.message)
             }
-        }
+        } }
         try reader.check()
+        if let pushed {
+            // The manager's policy replaces the file's; it is checked on its own, its errors
+            // named after its commit (policy@7:12:3).
+            let pushedDocuments = try YAMLReader.documents(in: pushed.text, file: pushed.fileName)
+            let document = try PolicyLoader.load(documents: pushedDocuments, file: pushed.fileName)
+            let matcher = try PolicyMatcher(document, tags: document.addressTags)
+            return ConfigurationFile(firewall: firewall, document: document, matcher: matcher)
+        }
         guard let policy else { throw PolicyErrors([PolicyError(file: file, line: 1, column: 1, message: missingPolicyMessage(besideFirewall: firewallAt != nil))]) }
         let matcher = try PolicyMatcher(policy, tags: policy.addressTags)
         return ConfigurationFile(firewall: firewall, document: policy, matcher: matcher)

@@ -5,7 +5,7 @@ import RampartWire
 extension FirewallConfiguration {
     static let specKeys = [
         "listen", "admin", "probes", "auth", "tls", "vnis", "workers", "events", "eventsMaxBytes", "eventsKeep", "eventsHoldMaxBytes",
-        "syslog", "tagState", "sessions", "returnPort", "innerMTU", "rematchOnReload", "udpGRO", "udpGSO", "tunnelSources",
+        "syslog", "tagState", "policyState", "sessions", "returnPort", "innerMTU", "rematchOnReload", "udpGRO", "udpGSO", "tunnelSources",
         "tunnelSourceNetworks", "innerSourceCheck", "maxTaggedAddresses", "readyAfterTags", "records", "rules", "lists", "files",
     ]
 
@@ -100,6 +100,9 @@ extension FirewallConfiguration {
         }
         if let node = spec["tagState"], !node.isOff, let path = text(node, "spec.tagState must be a file path or off") {
             if path.isEmpty { r.error(node.location, "spec.tagState must be a file path or off, found ''") } else { configuration.tagState = path }
+        }
+        if let node = spec["policyState"], !node.isOff, let path = text(node, "spec.policyState must be a file path or off") {
+            if path.isEmpty { r.error(node.location, "spec.policyState must be a file path or off, found ''") } else { configuration.policyState = path }
         }
         if let node = spec["rules"], !node.isOff {
             let expected = "spec.rules must be the path of a .rules file or a folder of them, or off"

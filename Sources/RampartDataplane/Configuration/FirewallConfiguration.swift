@@ -33,6 +33,8 @@ import RampartWire
 ///   syslog: udp://127.0.0.1:514   # RFC 5424 copy of every record; tcp://host:port (sent
 ///                                 # from the event files, at least once); or off
 ///   tagState: /var/lib/rampart/tags.json   # admin tags kept across restarts; absent: not kept
+///   policyState: /var/lib/rampart/policy.json   # the policy the manager pushed (PUT /policy), kept
+///                                               # across restarts; absent: kept in memory only
 ///   sessions: 262144
 ///   innerMTU: 1500             # longer inner TCP packets (TSO over a veth) are segmented
 ///   returnPort: 6080           # the nodes' tunnel port; "source" answers to the sender's port
@@ -90,6 +92,9 @@ public struct FirewallConfiguration: Sendable, Equatable {
     /// Where the admin API's tag state (address→tags and sequence) is saved across
     /// restarts; nil: not saved.
     public var tagState: String?
+    /// Where the policy a manager pushed (`PUT /policy`) is kept across restarts; nil: in
+    /// memory only (a restart runs the file's policy until the manager pushes again).
+    public var policyState: String?
     public var sessions = 1 << 18
     /// The node-side tunnel port frames go back to; nil: the sender's source port.
     public var returnPort: UInt16? = 6080
@@ -182,6 +187,7 @@ extension FirewallConfiguration {
         compare("eventsKeep", eventsKeep, newer.eventsKeep) { String($0) }
         compare("eventsHoldMaxBytes", eventsHoldMaxBytes, newer.eventsHoldMaxBytes) { String($0) }
         compare("tagState", tagState, newer.tagState) { $0 ?? "off" }
+        compare("policyState", policyState, newer.policyState) { $0 ?? "off" }
         compare("sessions", sessions, newer.sessions) { String($0) }
         compare("returnPort", returnPort, newer.returnPort) { $0.map(String.init) ?? "source" }
         compare("innerMTU", innerMTU, newer.innerMTU) { String($0) }

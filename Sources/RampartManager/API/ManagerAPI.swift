@@ -14,6 +14,8 @@ import FoundationEssentials
 /// | `GET /audit?address=IP[&from=TIME][&to=TIME]` | every change of the address |
 /// | `GET /image-trust/pods[?cluster=C][&alerts=true]` | running pods judged untrusted (and alert) |
 /// | `GET /admission[?from=TIME][&to=TIME][&decision=deny]` | the webhook's recorded decisions |
+/// | `/policy...` | policy commits, rollback, what each firewall runs (`ManagerAPI+Policy.swift`) |
+/// | `GET /logs?...` | the log store searched (`ManagerAPI+Logs.swift`) |
 ///
 /// Served by the shared HTTP server (RampartHTTP): `listener` for the API (bearer tokens
 /// of any role, or open on loopback), `probeListener` for `/healthz`, `/readyz` and
@@ -32,13 +34,13 @@ public struct ManagerAPI: Sendable {
 
     public init(manager: Manager) { self.manager = manager }
 
-    /// The API listener: every route is a read, so any token's role (or any client
-    /// certificate identity `tls` gives a role) will do.
+    /// The API listener: reads need any token's role (or any client certificate identity
+    /// `tls` gives a role); policy commits and rollbacks the role policy-writer.
     public func listener(address: String, tokens: BearerTokens?, tls: TLSServerContext? = nil) throws(HTTPConfigurationError) -> HTTPServer {
         let server = try HTTPServer(
             name: "api", listen: address, access: tokens.map { .tokens($0) } ?? .open, tls: tls,
             hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles (mutual TLS; docs/manager.md)",
-            permission: { _, _ in .read },
+            permission: ManagerAPI.permission,
             handler: { request in handle(request) })
         listeners.add(server)
         return server
@@ -57,6 +59,7 @@ public struct ManagerAPI: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPReply {
+        if let reply = policyRoute(request) ?? logsRoute(request) { return reply }
         guard request.method == "GET" else { return .error(405, "only GET is served") }
         switch request.path {
         case "/healthz": return HTTPReply(200, "ok\n", contentType: "text/plain")

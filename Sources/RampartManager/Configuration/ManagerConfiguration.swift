@@ -54,6 +54,8 @@ public struct FirewallTarget: Sendable, Equatable {
     /// present (its own `tls:`, else the configuration's `firewallTLS`); nil: the system's CA
     /// bundle and no client certificate.
     public var tls: FirewallClientTLS?
+    /// The firewall groups it belongs to: a policy commit targets `all` or one group.
+    public var groups: [String] = []
 
     public init(name: String, admin: String, clusters: [String]? = nil, tokenFile: String? = nil, tls: FirewallClientTLS? = nil) {
         self.name = name
@@ -164,6 +166,10 @@ public struct ManagerConfiguration: Sendable, Equatable {
     public var imageTrust: ImageTrustConfiguration?
     /// The validating admission webhook's HTTPS listener; nil: no webhook.
     public var admission: AdmissionConfiguration?
+    /// GitOps: the branch whose policy file the manager commits (`spec.policy.git`); nil: none.
+    public var gitPolicy: GitPolicySource?
+    /// The log store (`spec.logs`); nil: firewalls' records are not collected.
+    public var logs: LogStoreConfiguration?
 
     public static let kind = "ManagerConfiguration"
 
@@ -188,10 +194,10 @@ public struct ManagerConfiguration: Sendable, Equatable {
     }
 
     static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls",
-                           "imageTrust", "admission"]
+                           "imageTrust", "admission"] + controlKeys
     static let clusterKeys = ["name", "clusterID", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
                               "podSelector", "namespaces", "excludeNamespaces", "stallTimeout", "watchTimeoutSeconds"]
-    static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls"]
+    static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls", "groups"]
 
     private static func read(_ text: String, reader r: ConfigReader, file: String) -> ManagerConfiguration? {
         guard let document = r.document(text), let specNode = r.spec(of: document, kind: kind),
@@ -268,6 +274,10 @@ public struct ManagerConfiguration: Sendable, Equatable {
         }
         if let node = spec["admission"], !node.isNull {
             configuration.admission = AdmissionConfiguration.read(node, reader: r, resolve: resolve)
+        }
+        readControl(spec, into: &configuration, reader: r, resolve: resolve)
+        if let git = configuration.gitPolicy, git.target != "all", !configuration.firewallGroups.contains(git.target), let node = spec["policy"] {
+            r.error(node.location, "spec.policy.git.target '\(git.target.prefix(80))' is neither all nor a group of spec.firewalls")
         }
         return configuration
     }
@@ -395,6 +405,13 @@ public struct ManagerConfiguration: Sendable, Equatable {
             tls = FirewallClientTLS.read(node, "firewall '\(name)': tls", reader: r, resolve: resolve)
             if !https { fail(node, "firewall '\(name)': tls is for an https:// admin API; admin is \(admin.prefix(200))") }
         }
-        return FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls)
+        var target = FirewallTarget(name: name, admin: admin, clusters: clusters, tokenFile: tokenFile, tls: tls)
+        if let node = f["groups"], let groups = r.strings(node, "firewall '\(name)': groups") {
+            for (group, at) in groups where group == "all" || group.isEmpty || group.count > 63 {
+                r.error(at.location, "firewall '\(name)': group '\(group.prefix(80))' must be 1 to 63 characters and not 'all' (every firewall is in all)")
+            }
+            target.groups = groups.map(\.0)
+        }
+        return target
     }
 }

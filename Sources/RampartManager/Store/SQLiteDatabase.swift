@@ -63,6 +63,9 @@ final class SQLiteDatabase {
     }
 
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// Rows the last INSERT, UPDATE or DELETE changed.
+    var changes: Int { Int(sqlite3_changes(handle)) }
 }
 
 /// One prepared statement; bind by 1-based index, then step.
@@ -86,6 +89,9 @@ final class Statement {
     func bind(_ index: Int32, _ text: String) { sqlite3_bind_text(statement, index, text, -1, Statement.transient) }
     func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(statement, index, value) }
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(statement, index, value) }
+    func bindNull(_ index: Int32) { sqlite3_bind_null(statement, index) }
+    /// Binds text without copying it: `text` must stay alive until the statement steps.
+    func bind(_ index: Int32, utf8 pointer: UnsafePointer<CChar>, count: Int) { sqlite3_bind_text(statement, index, pointer, Int32(count), nil) }
 
     /// Advances; true while a row is available.
     func step() throws(StoreError) -> Bool {
@@ -102,4 +108,5 @@ final class Statement {
     }
     func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
     func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
 }

@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+import RampartHTTP
+import RampartPOSIX
+import RampartWire
+
+/// The log store at work: the syslog receiver hands messages to a bounded queue; one
+/// thread turns them into `LogRecord`s (with both ends' tags from the manager's map) and
+/// writes them in batches, one transaction each; the same thread trims by age and size.
+///
+/// ```swift
+/// let logs = try LogService(settings: settings, firewalls: configuration.firewalls, tags: { manager.tags(of: $0)?.tags }, log: log)
+/// logs.start()
+/// try logs.search(query)
+/// ```
+public final class LogService: @unchecked Sendable {
+    public let settings: LogStoreConfiguration
+    /// The writer's connection (the ingest thread) and the readers' (queries): WAL lets a
+    /// query read while a batch is written.
+    private let writer: LogStore
+    private let reader: LogStore
+    private let readerLock = Lock()
+    public private(set) var receiver: SyslogReceiver?
+    private let tags: @Sendable (String) -> [String]?
+    private let log: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Double
+    private let inbox = Condition()
+    private var queued: [SyslogMessage] = []
+    /// The queue's bound in messages: the receiver waits beyond it.
+    public static let queueLimit = 100_000
+    /// Records per transaction at most: each transaction rewrites the index pages it touched,
+    /// so larger batches write less per record (a 5,000-record batch wrote ~3 KB of index
+    /// pages per record, a 50,000-record one a tenth of that).
+    public static let batchLimit = 50_000
+    private let stopSignal = StopSignal()
+    private var thread: NamedThread.Handle?
+    private let countersLock = Lock()
+    private var counters = (stored: 0, unreadable: 0, storeErrors: 0, trimmedAge: 0, trimmedSize: 0, batches: 0)
+    private var sizeEstimate: Int64 = 0
+
+    public init(settings: LogStoreConfiguration, firewalls: [FirewallTarget], tags: @escaping @Sendable (String) -> [String]?,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                log: @escaping @Sendable (String) -> Void) throws(StoreError) {
+        self.settings = settings
+        self.tags = tags
+        self.log = log
+        self.clock = clock
+        writer = try LogStore(path: settings.store)
+        reader = try LogStore(path: settings.store)
+        sizeEstimate = (try? writer.liveBytes()) ?? 0
+    }
+
+    /// Opens the listener (`spec.logs.listen`); by default loopback and the firewalls' admin hosts may send.
+    public func listen(firewalls: [FirewallTarget]) throws(HTTPConfigurationError) {
+        let sources = settings.sources ?? LogService.defaultSources(firewalls)
+        receiver = try SyslogReceiver(listen: settings.listen, sources: sources, log: log) { [weak self] messages in
+            self?.enqueue(messages)
+        }
+    }
+
+    /// Loopback, and each firewall's admin address (the host its events come from).
+    static func defaultSources(_ firewalls: [FirewallTarget]) -> [IPNetwork] {
+        var networks = ["127.0.0.0/8", "::1/128"].compactMap { IPNetwork($0) }
+        for firewall in firewalls {
+            var host = firewall.admin.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+            if host.hasPrefix("[") { host = String(host.dropFirst().prefix { $0 != "]" }) } else { host = String(host.prefix { $0 != ":" }) }
+            if let network = IPNetwork(host) { networks.append(network) }
+        }
+        return networks
+    }
+
+    public func start() {
+        receiver?.start()
+        thread = NamedThread.start(name: "log store") { [self] in ingestLoop() }
+    }
+
+    public func stop() {
+        receiver?.stop()
+        stopSignal.stop()
+        inbox.lock()
+        inbox.broadcast()
+        inbox.unlock()
+        if let thread { while !thread.isFinished { usleep(5_000) } }
+    }
+
+    /// Queues messages; waits while the queue is full (back-pressure to the senders).
+    func enqueue(_ messages: [SyslogMessage]) {
+        inbox.lock()
+        while queued.count >= LogService.queueLimit && !stopSignal.isStopped { _ = inbox.wait(seconds: 0.1) }
+        queued.append(contentsOf: messages)
+        inbox.broadcast()
+        inbox.unlock()
+    }
+
+    public func search(_ query: LogQuery) throws(StoreError) -> [StoredLog] {
+        try readerLock.withLock { () throws(StoreError) -> [StoredLog] in try reader.search(query) }
+    }
+
+    private func ingestLoop() {
+        var lastTrim = 0.0
+        var lastOptimize = clock()
+        while true {
+            inbox.lock()
+            while queued.isEmpty && !stopSignal.isStopped { _ = inbox.wait(seconds: 0.5); if queued.isEmpty { break } }
+            let take = min(queued.count, LogService.batchLimit)
+            let batch = Array(queued.prefix(take))
+            queued.removeFirst(take)
+            inbox.broadcast()
+            let drained = queued.isEmpty
+            inbox.unlock()
+            if !batch.isEmpty { store(batch) }
+            let now = clock()
+            if now - lastTrim >= 10 || sizeEstimate > settings.maxBytes {
+                lastTrim = now
+                trim(now: now)
+            }
+            if now - lastOptimize >= 3600 {
+                lastOptimize = now
+                try? writer.optimize()
+            }
+            if stopSignal.isStopped && drained { break }
+        }
+    }
+
+    /// Records from messages, written in one transaction.
+    func store(_ messages: [SyslogMessage]) {
+        var records: [LogRecord] = []
+        records.reserveCapacity(messages.count)
+        var unreadable = 0
+        for message in messages {
+            if let record = LogRecord(eve: message.body, firewall: message.hostname, tags: tags) { records.append(record) } else { unreadable += 1 }
+        }
+        do throws(StoreError) {
+            try writer.insert(records)
+            sizeEstimate += Int64(records.reduce(0) { $0 + $1.json.utf8.count + 160 })
+            countersLock.withLock {
+                counters.stored += records.count
+                counters.unreadable += unreadable
+                counters.batches += 1
+            }
+        } catch {
+            countersLock.withLock { counters.storeErrors += 1 }
+            log(ManagerLog.line("error", event: "log-store-failed", fields: ["error": .string(error.description), "records": .integer(records.count)]))
+        }
+    }
+
+    /// Drops records past `retentionDays`, then the oldest while the store is over `maxBytes`.
+    func trim(now: Double) {
+        do throws(StoreError) {
+            var aged = 0
+            let cutoff = Int64((now - Double(settings.retentionDays) * 86400) * 1000)
+            while true {
+                let deleted = try writer.deleteOlder(than: cutoff)
+                aged += deleted
+                if deleted < 50_000 { break }
+            }
+            var sized = 0
+            var bytes = try writer.liveBytes()
+            let before = bytes
+            while bytes > settings.maxBytes {
+                let total = try writer.count()
+                guard total > 0 else { break }
+                // A tenth at a time (at least 1,000): the freed pages are reused by new records.
+                let deleted = try writer.deleteOldest(max(1_000, total / 10))
+                sized += deleted
+                bytes = try writer.liveBytes()
+                if deleted == 0 { break }
+            }
+            sizeEstimate = bytes
+            if aged > 0 || sized > 0 {
+                countersLock.withLock {
+                    counters.trimmedAge += aged
+                    counters.trimmedSize += sized
+                }
+                log(ManagerLog.line("info", event: "logs-trimmed", fields: [
+                    "byAge": .integer(aged), "bySize": .integer(sized), "bytesBefore": .integer(before), "bytesAfter": .integer(bytes),
+                    "retentionDays": .integer(settings.retentionDays), "maxBytes": .integer(settings.maxBytes),
+                ]))
+            }
+        } catch {
+            countersLock.withLock { counters.storeErrors += 1 }
+            log(ManagerLog.line("error", event: "log-trim-failed", fields: ["error": .string(error.description)]))
+        }
+    }
+
+    public func metrics() -> String {
+        var page = PrometheusText()
+        let c = countersLock.withLock { counters }
+        page.single("rampart_manager_logs_stored_total", .counter, "EVE records written to the log store.", c.stored)
+        page.single("rampart_manager_logs_unreadable_total", .counter, "Syslog messages whose body is not an EVE record.", c.unreadable)
+        page.single("rampart_manager_logs_store_errors_total", .counter, "Failed writes or trims of the log store.", c.storeErrors)
+        page.family("rampart_manager_logs_trimmed_total", .counter, "Records deleted by retention.",
+                    [(labels: [("reason", "age")], value: c.trimmedAge), (labels: [("reason", "size")], value: c.trimmedSize)])
+        page.single("rampart_manager_logs_bytes", .gauge, "Bytes the log store's live pages take (estimated between trims).", Int(sizeEstimate))
+        page.single("rampart_manager_logs_bytes_limit", .gauge, "spec.logs.maxBytes.", Int(settings.maxBytes))
+        page.single("rampart_manager_logs_queued", .gauge, "Messages received and not yet stored.", inbox.withLock { queued.count })
+        if let receiver {
+            let r = receiver.counts
+            page.family("rampart_manager_log_connections_total", .counter, "Syslog connections, by outcome.",
+                        [(labels: [("outcome", "accepted")], value: r.accepted), (labels: [("outcome", "refused")], value: r.refused)])
+            page.single("rampart_manager_log_connections", .gauge, "Open syslog connections.", r.open)
+            page.single("rampart_manager_log_messages_total", .counter, "Syslog messages received.", r.messages)
+            page.single("rampart_manager_log_malformed_total", .counter, "Framed messages that are not RFC 5424.", r.malformed)
+            page.single("rampart_manager_log_framing_errors_total", .counter, "Connections dropped for bad framing.", r.framingErrors)
+        }
+        return page.text
+    }
+}
