@@ -22,10 +22,11 @@ struct RampartManagerCommand: ParsableCommand {
               rampart-manager rbac > rbac.yaml && kubectl apply -f rbac.yaml
               rampart-manager credentials --kubeconfig admin.kubeconfig --output prod.json
               rampart-manager audit --state manager.sqlite --address 10.244.1.7 --at 2026-11-23T14:02:00Z
-            Documentation: docs/manager.md
+              rampart-manager passwd alice --role admin >> console-users
+            Documentation: docs/manager.md, docs/console.md
             """,
         version: RampartVersion.current,
-        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self],
+        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self, Passwd.self],
         defaultSubcommand: Run.self)
 }
 
@@ -97,6 +98,7 @@ struct Run: ParsableCommand {
             log(ManagerLog.line("error", event: "start", message: error.description))
             throw ExitCode(1)
         }
+        let console = try Run.console(configuration, manager: manager, tls: tls, log: log)
         let services = ServiceGroup()
         do {
             // The store and the watches first, then the probes, then the API: stopped in
@@ -104,6 +106,7 @@ struct Run: ParsableCommand {
             try services.start("manager", manager.start, stop: manager.stop)
             if let probes { try services.start("probes", probes.start, stop: probes.stop) }
             try services.start("api", listener.start, stop: listener.stop)
+            if let server = console?.1 { try services.start("console", server.start, stop: server.stop) }
         } catch {
             log(ManagerLog.line("error", event: "start", message: "\(error)"))
             throw ExitCode(1)

@@ -160,6 +160,8 @@ public struct ManagerConfiguration: Sendable, Equatable {
     public var firewallCheckSeconds: Double = 10
     public var clusters: [ClusterConfiguration] = []
     public var firewalls: [FirewallTarget] = []
+    /// The web console (docs/console.md); nil: none.
+    public var console: ConsoleConfiguration?
 
     public static let kind = "ManagerConfiguration"
 
@@ -183,7 +185,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
         return configuration
     }
 
-    static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls"]
+    static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls", "console"]
     static let clusterKeys = ["name", "clusterID", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
                               "podSelector", "namespaces", "excludeNamespaces", "stallTimeout", "watchTimeoutSeconds"]
     static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls"]
@@ -219,6 +221,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 r.error(node.location, expected)
             }
         }
+        if let node = spec["console"] { configuration.console = ConsoleConfiguration.read(node, reader: r, resolve: resolve) }
         if let node = spec["tls"] { configuration.tls = TLSConfiguration.read(node, key: "spec.tls", reader: r, resolve: resolve) }
         if let node = spec["firewallTLS"] { configuration.firewallTLS = FirewallClientTLS.read(node, "spec.firewallTLS", reader: r, resolve: resolve) }
         if let node = spec["state"] {
