@@ -96,7 +96,7 @@ let package = Package(
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartWire", "RampartPolicy", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartWire", "RampartPolicy", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog", "COpenSSL"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
         .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartWire", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(

@@ -56,6 +56,11 @@ declare -A PROVIDER=(
     [podman]=podman                 # images.sh checks that podman loads its archives
     [containerd]=containerd
     [runc]=runc
+    # The console's browser test (Tests/Console/browser_test.py): headless Chromium driven by
+    # chromedriver through Debian's python3-selenium; sqlite3 reads the login audit
+    [chromium]=chromium
+    [chromedriver]=chromium-driver
+    [sqlite3]=sqlite3
 )
 
 # Python clients of protocols whose Debian packages lack one (gRPC, Kafka, MongoDB, AMQP,
@@ -90,6 +95,7 @@ declare -A FILE_PROVIDER=(
     [/usr/include/yara.h]=libyara-dev                             # YARA rules over files (spec.files, --yara)
     [/usr/share/clamav-testfiles/clam.exe]=clamav-testfiles      # real malware-like test files (files tests)
     [/usr/lib/cni/bridge]=containernetworking-plugins
+    [/usr/lib/python3/dist-packages/selenium/__init__.py]=python3-selenium   # the console's browser test, run with /usr/bin/python3
 )
 
 missing=()

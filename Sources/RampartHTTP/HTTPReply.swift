@@ -44,6 +44,7 @@ public struct HTTPReply: Sendable {
         switch status {
         case 200: "OK"
         case 202: "Accepted"
+        case 302: "Found"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 403: "Forbidden"
@@ -53,6 +54,7 @@ public struct HTTPReply: Sendable {
         case 409: "Conflict"
         case 411: "Length Required"
         case 413: "Content Too Large"
+        case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 503: "Service Unavailable"

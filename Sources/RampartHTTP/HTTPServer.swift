@@ -80,6 +80,10 @@ public final class HTTPServer: @unchecked Sendable {
         /// the Kubernetes API server calling an admission webhook. The handler must serve
         /// nothing a stranger may not have (it judges what it is sent, and tells nothing else).
         case webhook
+        /// The handler authenticates (the manager's console: session cookies). A request that
+        /// sends `Authorization` must carry one of these tokens (else `401`) and its principal
+        /// is set; one that sends none reaches the handler with no principal.
+        case application(BearerTokens?)
     }
 
     /// What happened to connections, by name; read with `counters`.
@@ -577,6 +581,22 @@ public final class HTTPServer: @unchecked Sendable {
         case .probes:
             guard head.method == "GET" || head.method == "HEAD" else {
                 return .text(405, "this listener is read-only: GET and HEAD only")
+            }
+        case .application(let tokens):
+            let value = head.headers["authorization"] ?? ""
+            connection.needs = permission(head.method, head.path)
+            if !value.isEmpty {
+                guard value.prefix(7).lowercased() == "bearer ", let tokens, let found = tokens.principal(presenting: value.utf8.dropFirst(7)) else {
+                    count { $0.unauthorized += 1 }
+                    var reply = HTTPReply.error(401, "the bearer token is not valid here")
+                    reply.headers = [("WWW-Authenticate", "Bearer realm=\"rampart\", error=\"invalid_token\"")]
+                    return reply
+                }
+                guard found.allows(connection.needs) else {
+                    count { $0.forbidden += 1 }
+                    return HTTPReply.error(403, "'\(found.name)' may not \(connection.needs.rawValue)")
+                }
+                connection.principal = found
             }
         case .open, .tokens, .webhook:
             let needs = permission(head.method, head.path)

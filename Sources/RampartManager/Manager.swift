@@ -158,6 +158,11 @@ public final class Manager: @unchecked Sendable {
         return lock.withLock { merged.filter { target.serves($0.value.cluster) }.mapValues(\.tags) }
     }
 
+    /// The merged map with each address's cluster (the console's map is built from it).
+    public func addressMap() -> [String: (cluster: String, tags: [String])] {
+        lock.withLock { merged }
+    }
+
     public func tags(of address: String) -> (cluster: String, tags: [String])? {
         lock.withLock { merged[address] }
     }

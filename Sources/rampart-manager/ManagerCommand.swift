@@ -22,10 +22,11 @@ struct RampartManagerCommand: ParsableCommand {
               rampart-manager rbac > rbac.yaml && kubectl apply -f rbac.yaml
               rampart-manager credentials --kubeconfig admin.kubeconfig --output prod.json
               rampart-manager audit --state manager.sqlite --address 10.244.1.7 --at 2026-11-23T14:02:00Z
-            Documentation: docs/manager.md
+              rampart-manager passwd alice --role admin >> console-users
+            Documentation: docs/manager.md, docs/console.md
             """,
         version: RampartVersion.current,
-        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self, Bench.self],
+        subcommands: [Run.self, Validate.self, Rbac.self, Credentials.self, Audit.self, Bench.self, Passwd.self],
         defaultSubcommand: Run.self)
 }
 
@@ -114,6 +115,7 @@ struct Run: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        let console = try Run.console(configuration, manager: manager, tls: tls, log: log)
         let services = ServiceGroup()
         do {
             // The store and the watches first, then the probes, then the API: stopped in
@@ -122,6 +124,7 @@ struct Run: ParsableCommand {
             if let probes { try services.start("probes", probes.start, stop: probes.stop) }
             try services.start("api", listener.start, stop: listener.stop)
             if let webhook { try services.start("admission", webhook.start, stop: webhook.stop) }
+            if let server = console?.1 { try services.start("console", server.start, stop: server.stop) }
         } catch {
             log(ManagerLog.line("error", event: "start", message: "\(error)"))
             throw ExitCode(1)

@@ -170,6 +170,8 @@ public struct ManagerConfiguration: Sendable, Equatable {
     public var gitPolicy: GitPolicySource?
     /// The log store (`spec.logs`); nil: firewalls' records are not collected.
     public var logs: LogStoreConfiguration?
+    /// The web console (docs/console.md); nil: none.
+    public var console: ConsoleConfiguration?
 
     public static let kind = "ManagerConfiguration"
 
@@ -194,7 +196,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
     }
 
     static let specKeys = ["listen", "probes", "auth", "tls", "firewallTLS", "state", "auditRetentionDays", "firewallCheckSeconds", "clusters", "firewalls",
-                           "imageTrust", "admission"] + controlKeys
+                           "imageTrust", "admission", "console"] + controlKeys
     static let clusterKeys = ["name", "clusterID", "kubeconfig", "context", "credentialFile", "server", "inCluster", "tagStyle", "labels", "excludeLabels",
                               "podSelector", "namespaces", "excludeNamespaces", "stallTimeout", "watchTimeoutSeconds"]
     static let firewallKeys = ["name", "admin", "clusters", "tokenFile", "tls", "groups"]
@@ -230,6 +232,7 @@ public struct ManagerConfiguration: Sendable, Equatable {
                 r.error(node.location, expected)
             }
         }
+        if let node = spec["console"] { configuration.console = ConsoleConfiguration.read(node, reader: r, resolve: resolve) }
         if let node = spec["tls"] { configuration.tls = TLSConfiguration.read(node, key: "spec.tls", reader: r, resolve: resolve) }
         if let node = spec["firewallTLS"] { configuration.firewallTLS = FirewallClientTLS.read(node, "spec.firewallTLS", reader: r, resolve: resolve) }
         if let node = spec["state"] {
