@@ -18,11 +18,7 @@ seconds=$(fuzz_seconds "${1:-}")
 shift || true
 out=Fuzz/detect/bin
 mkdir -p "$out" Fuzz/detect/corpus
-# The matcher's session state holds the file tracker's (Sources/RampartInspect/Files, with YARA).
-fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-    Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift
-fuzz_build "$out" DetectFuzz RampartFuzz Fuzz/detect/DetectFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz \
-    -I Sources/CYara -lyara
+fuzz_matcher "$out" DetectFuzz Fuzz/detect/DetectFuzz.swift
 if [[ -z $(ls -A Fuzz/detect/corpus) ]]; then
     cp Fuzz/detect/seeds/* Fuzz/detect/corpus/
 fi

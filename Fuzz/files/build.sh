@@ -16,10 +16,7 @@ seconds=$(fuzz_seconds "${1:-}")
 shift || true
 out=Fuzz/files/bin
 mkdir -p "$out" Fuzz/files/corpus
-fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-    Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift
-fuzz_build "$out" FilesFuzz RampartFuzz Fuzz/files/FilesFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz \
-    -I Sources/CYara -lyara
+fuzz_matcher "$out" FilesFuzz Fuzz/files/FilesFuzz.swift
 if [[ -z $(ls -A Fuzz/files/corpus) ]]; then
     cp Fuzz/files/seeds/* Fuzz/files/corpus/
 fi

@@ -16,9 +16,7 @@ seconds=$(fuzz_seconds "${1:-}")
 shift || true
 out=Fuzz/uri/bin
 mkdir -p "$out" Fuzz/uri/corpus
-fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-    Sources/RampartInspect/AppID/SHA256.swift
-fuzz_build "$out" URIFuzz RampartFuzz Fuzz/uri/URIFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz
+fuzz_matcher "$out" URIFuzz Fuzz/uri/URIFuzz.swift
 if [[ -z $(ls -A Fuzz/uri/corpus) ]]; then
     cp Fuzz/uri/seeds/* Fuzz/uri/corpus/
 fi
