@@ -11,7 +11,7 @@ import RampartPolicy
 ///
 /// | route | answer |
 /// |---|---|
-/// | `GET /console/api/policy[?target=T][&minutes=N]` | `{target, minutes, head, rules: [{name, action, line, disabled, inPolicy, allowed, denied, threats}], commits, firewalls}` |
+/// | `GET /console/api/policy[?target=T][&minutes=N]` (T: the newest commit's target when not given) | `{target, minutes, head, rules: [{name, action, line, disabled, inPolicy, allowed, denied, threats}], commits, firewalls}` |
 /// | `GET /console/api/policy/commits/N` | one commit with its text and diff |
 /// | `POST /console/api/policy/validate[?target=T]` | the body checked as `rampart policy validate` (any role) |
 /// | `POST /console/api/policy/commits?message=M[&target=T]` | the body committed (operator) |
@@ -43,11 +43,12 @@ extension ConsoleAPI {
         guard let control = manager.policy else { return .error(404, "this manager keeps no policy (set spec.policy, docs/manager.md)") }
         let rest = String(request.path.dropFirst("/console/api/policy".count))
         if request.method == "GET" && rest.isEmpty {
-            let target = request.query["target"].flatMap { $0.isEmpty ? nil : $0 } ?? "all"
             let minutes = self.minutes(request, default: 60)
             do throws(StoreError) {
-                let head = try control.commits.store.latest(targets: [target])
                 let history = try control.commits.store.history(target: nil, limit: 100)
+                // Without a target: the newest commit's (a firewall group's, or all).
+                let target = request.query["target"].flatMap { $0.isEmpty ? nil : $0 } ?? history.first?.target ?? "all"
+                let head = try control.commits.store.latest(targets: [target])
                 let hits = ruleHits(since: clock() - Double(minutes) * 60, involving: nil)
                 return json(PolicyPage(target: target, minutes: minutes, head: head.map(ManagerAPI.CommitSummary.init),
                                        rules: ConsoleAPI.ruleLines(policy: head?.text, hits: hits), commits: history.map(ManagerAPI.CommitSummary.init),

@@ -59,7 +59,7 @@ enum ConsoleAssets {
         <section id="policy-view" hidden>
           <h2>Policy <span id="policy-head" class="status"></span></h2>
           <form id="policy-filters" class="filters">
-            <label>Target <input id="policy-target" value="all" size="10"></label>
+            <label>Target <input id="policy-target" size="10" placeholder="all or a group"></label>
             <label>Hits of the last <select id="policy-minutes"><option value="15">15 minutes</option><option value="60" selected>hour</option>
               <option value="1440">day</option></select></label>
             <button type="submit">Show</button>

@@ -250,11 +250,12 @@ extension ConsoleAssets {
           const text = document.getElementById("policy-text"), message = document.getElementById("policy-message");
           const result = document.getElementById("policy-result"), output = document.getElementById("policy-output");
           const params = new URLSearchParams(location.search);
-          target.value = params.get("target") || "all";
+          target.value = params.get("target") || "";
           if (params.get("minutes")) minutes.value = params.get("minutes");
           document.getElementById("policy-commit").disabled = role === "viewer";
           async function load(withText) {
             const page = await api("/console/api/policy?" + new URLSearchParams({ target: target.value, minutes: minutes.value }));
+            target.value = page.target;
             document.getElementById("policy-head").textContent = page.head ? `commit ${page.head.id} by ${page.head.author}: ${page.head.message}` : "(no commit yet)";
             const rules = document.querySelector("#policy-rules tbody");
             rules.replaceChildren();
