@@ -215,6 +215,7 @@ echo "$console" > $WORK/console.out; echo "$console" | sed "s/^/    console: /"
 echo "$console" | grep -q '^COMMITTED 4$' && wait_runs 4 && pass "the policy committed from the browser (commit 4) runs on the firewall" || fail "console commit: the firewall runs $(runs)"
 code=$(curl_a); [ "$code" = 200 ] && pass "under commit 4 curl gets HTTP 200" || fail "commit 4: curl code $code"
 api GET '/policy/commits/4' "$VIEWER" | grep -q '"author":"ops"' && pass "commit 4's author is the console user" || fail "commit 4's author"
+n $FW curl -s http://127.0.0.1:9692/metrics | grep -Eq '^rampart_manager_flow_sums_records_total [1-9]' && pass "the manager counts the records summed for the map" || fail "no flow sums metric"
 
 if [ $failures -gt 0 ]; then
     echo "--- firewall stderr"; cat $WORK/firewall.err

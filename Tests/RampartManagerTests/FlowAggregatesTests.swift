@@ -104,22 +104,26 @@ struct FlowAggregatesTests {
         #expect(!lines[3].inPolicy && lines[0].inPolicy)
     }
 
-    @Test func aMinuteHoldsAtMostKeyLimitKeys() throws {
+    @Test func theSumsHoldAtMostKeyLimitKeys() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-sums-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("logs.sqlite").path
         let store = try LogStore(path: path)
-        // keyLimit + 5 distinct outside addresses in one minute, each its own key.
-        let lines = (0..<(FlowAggregates.keyLimit + 5)).map { i in
-            eveFlow(time: time(1), src: "10.\(i / 65536).\(i / 256 % 256).\(i % 256)", dest: "10.244.2.1", action: "allow", rule: "r")
+        // 105 distinct outside addresses over two minutes, each its own key, and a limit of 100.
+        let lines = (0..<105).map { i in
+            eveFlow(time: time(1 + i % 2), src: "10.9.\(i / 256).\(i % 256)", dest: "10.244.2.1", action: "allow", rule: "r")
         }
         try store.insert(records(lines))
         let logged = LockedLines()
-        let sums = try FlowAggregates(path: path, log: { logged.append($0) })
-        let window = try sums.window(since: FlowAggregatesTests.eleven, now: FlowAggregatesTests.eleven + 120)
-        #expect(window.count == FlowAggregates.keyLimit)
+        let sums = try FlowAggregates(path: path, keyLimit: 100, log: { logged.append($0) })
+        let window = try sums.window(since: FlowAggregatesTests.eleven, now: FlowAggregatesTests.eleven + 180)
+        #expect(window.count == 100 && sums.keys == 100)
         #expect(sums.overflow == 5)
+        // A day later the minutes are past the horizon: dropped, and their keys with them.
+        #expect(try sums.window(since: FlowAggregatesTests.eleven + 86_400, now: FlowAggregatesTests.eleven + 86_400 + 180).isEmpty)
+        #expect(sums.keys == 0)
         #expect(logged.all.contains { $0.contains("flow-aggregates-full") })
+        #expect(sums.metrics().contains("rampart_manager_flow_sums_keys 0\n") && sums.metrics().contains("rampart_manager_flow_sums_keys_limit 100\n") && sums.metrics().contains("rampart_manager_flow_sums_overflow_total 5\n"))
     }
 }

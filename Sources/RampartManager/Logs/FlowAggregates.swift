@@ -1,4 +1,5 @@
 import FoundationEssentials
+import RampartHTTP
 import RampartPOSIX
 
 /// The log store summed for the console: connections per (source, destination, application,
@@ -17,8 +18,8 @@ import RampartPOSIX
 /// action; alert records count as threats; other event types (dns, http, tls, …) describe
 /// the same sessions and are not counted again.
 ///
-/// Bounded: at most `keyLimit` keys per minute (the rest are counted in `overflow`, with
-/// one log line) and `horizonMinutes` of buckets.
+/// Bounded: at most `keyLimit` keys over all minutes (about 200 bytes each; records of
+/// further keys are counted in `overflow`, with a log line) and `horizonMinutes` of buckets.
 ///
 /// ```swift
 /// let window = try FlowAggregates(path: "/var/lib/rampart/logs.sqlite")
@@ -45,7 +46,10 @@ public final class FlowAggregates: @unchecked Sendable {
         }
     }
 
-    public static let keyLimit = 20_000
+    /// The default bound on keys held (over all minutes): ~40 MB.
+    public static let defaultKeyLimit = 200_000
+    public let keyLimit: Int
+    public private(set) var keys = 0
     public static let horizonMinutes: Int64 = 1440
     public static let refreshSeconds = 0.5
     /// Flow actions that refused the session (RuleAction's names, and profiles' `block`).
@@ -67,8 +71,9 @@ public final class FlowAggregates: @unchecked Sendable {
     public private(set) var queries = 0
 
     /// Opens its own connection to the log store's file (WAL: it reads while the store writes).
-    public init(path: String, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StoreError) {
+    public init(path: String, keyLimit: Int = FlowAggregates.defaultKeyLimit, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StoreError) {
         database = try SQLiteDatabase(path: path)
+        self.keyLimit = keyLimit
         self.log = log
     }
 
@@ -116,7 +121,7 @@ public final class FlowAggregates: @unchecked Sendable {
         }
         let horizon = Int64(now) / 60 - FlowAggregates.horizonMinutes
         if let oldest = covered, oldest < horizon {
-            buckets = buckets.filter { $0.key >= horizon }
+            for minute in buckets.keys where minute < horizon { keys -= buckets.removeValue(forKey: minute)?.count ?? 0 }
             covered = horizon
         }
     }
@@ -169,17 +174,31 @@ public final class FlowAggregates: @unchecked Sendable {
             } else {
                 counts.allowed = count
             }
-            if buckets[minute]?[key] == nil && (buckets[minute]?.count ?? 0) >= FlowAggregates.keyLimit {
-                overflow += count
-                full = true
-                continue
+            if buckets[minute]?[key] == nil {
+                if keys >= keyLimit {
+                    overflow += count
+                    full = true
+                    continue
+                }
+                keys += 1
             }
             buckets[minute, default: [:]][key, default: Counts()].add(counts)
         }
         if full {
             log(ManagerLog.line("warning", event: "flow-aggregates-full", message:
-                "more than \(FlowAggregates.keyLimit) connection keys in a minute; \(overflow) records not shown on the map so far"))
+                "\(keyLimit) connection keys held (the limit); \(overflow) records not shown on the map so far"))
         }
+    }
+
+    public func metrics() -> String {
+        let (keys, overflow, summed, queries) = lock.withLock { (self.keys, self.overflow, recordsSummed, self.queries) }
+        var page = PrometheusText()
+        page.single("rampart_manager_flow_sums_keys", .gauge, "Connection keys (ends, application, rule per minute) the console's flow sums hold.", keys)
+        page.single("rampart_manager_flow_sums_keys_limit", .gauge, "The most keys the flow sums hold.", keyLimit)
+        page.single("rampart_manager_flow_sums_overflow_total", .counter, "Records not summed because the flow sums were full.", overflow)
+        page.single("rampart_manager_flow_sums_records_total", .counter, "Log store records summed for the console.", summed)
+        page.single("rampart_manager_flow_sums_queries_total", .counter, "SQL sums run on the log store for the console.", queries)
+        return page.text
     }
 
     private func text(_ id: Int64) throws(StoreError) -> String? {
