@@ -112,7 +112,7 @@ enum ConsoleAssets {
         svg .cluster-label { font-size: 16px; font-weight: 700; fill: #1d2330; }
         svg .workload rect { fill: #fff; stroke: #7a8699; rx: 4; } svg .workload text { fill: #1d2330; font-size: 12px; }
         svg .workload:hover rect { stroke: #1d2330; stroke-width: 2; }
-        svg .edge { fill: none; stroke-width: 3; }
+        svg .edge { fill: none; stroke-width: 3; } svg .arrow.allowed { fill: #2e7d32; } svg .arrow.denied { fill: #e08600; } svg .arrow.threat { fill: #c62828; }
         .allowed, svg .edge.allowed { color: #2e7d32; stroke: #2e7d32; } .denied, svg .edge.denied { color: #e08600; stroke: #e08600; }
         .threat, svg .edge.threat { color: #c62828; stroke: #c62828; }
         .legend span { margin-right: 1em; font-weight: 600; }

@@ -57,7 +57,14 @@ extension ConsoleAssets {
           const where = {};
           let y = 10, widest = 0;
           const nodes = el("svg:g"), edges = el("svg:g");
-          svg.append(el("svg:defs"), edges, nodes);
+          // Arrowheads, one per verdict's colour, at the destination's end of each stroke.
+          const defs = el("svg:defs");
+          for (const kind of ["allowed", "denied", "threat"]) {
+            const marker = el("svg:marker", { id: "arrow-" + kind, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto-start-reverse" });
+            marker.append(el("svg:path", { d: "M0,0 L10,5 L0,10 z", class: "arrow " + kind }));
+            defs.append(marker);
+          }
+          svg.append(defs, edges, nodes);
           for (const cluster of map.clusters) {
             nodes.append(el("svg:text", { x: 10, y: y + 16, class: "cluster-label" }, "cluster " + cluster.name));
             y += 26;
@@ -74,7 +81,8 @@ extension ConsoleAssets {
                   const link = el("svg:a", { href: "/console/workload?id=" + encodeURIComponent(w.id), class: "workload", "data-workload": w.id });
                   link.append(el("svg:rect", { x: x + 7, y: top, width: BOX_W, height: BOX_H }));
                   const label = w.name.length > 22 ? w.name.slice(0, 21) + "…" : w.name;
-                  link.append(el("svg:text", { x: x + 14, y: top + 16 }, label + "  ×" + w.pods));
+                  // A workload known only from the log store's records has no pod count.
+                  link.append(el("svg:text", { x: x + 14, y: top + 16 }, label + (w.kind === "logged" ? "  (logs)" : "  ×" + w.pods)));
                   link.append(el("svg:title", {}, w.id + " (" + w.kind + ", " + w.pods + " pods" + (w.apps.length ? ", app " + w.apps.join(",") : "") + ")"));
                   g.append(link);
                   where[w.id] = { x: x + 7, y: top + BOX_H / 2 };
@@ -98,7 +106,8 @@ extension ConsoleAssets {
               else if (Math.abs(tx - (a.x)) < 1) { tx = b.x + BOX_W; }   // same column: loop out on the right
               const bend = Math.max(40, Math.abs(tx - sx) / 2);
               const path = el("svg:path", { d: `M${sx},${sy} C${sx + bend},${sy} ${tx - (tx > sx ? bend : -bend)},${ty} ${tx},${ty}`,
-                class: "edge " + kind, "data-from": e.from, "data-to": e.to, "data-verdict": kind, "data-count": count });
+                class: "edge " + kind, "data-from": e.from, "data-to": e.to, "data-verdict": kind, "data-count": count,
+                "marker-end": `url(#arrow-${kind})` });
               path.append(el("svg:title", {}, `${e.from} → ${e.to}: ${e.allowed} allowed, ${e.denied} denied, ${e.threats} threats ${e.applications.join(",")}`));
               edges.append(path);
             });
