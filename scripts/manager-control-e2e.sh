@@ -3,7 +3,8 @@
 # through the manager's API is pushed to a real rampart-firewall and enforced on real
 # traffic in network namespaces (scripts/lib/firewall-topology.sh), and the flow records
 # the firewall ships over TCP syslog are found through the manager's log API and
-# `rampart logs`.
+# `rampart logs`; and the console of that same manager, in headless Chromium, shows them on
+# its map (Tests/Console/map_e2e_test.py).
 #
 #   scripts/manager-control-e2e.sh .build/debug      # the folder holding rampart-firewall,
 #                                                    # rampart-manager and rampart
@@ -13,7 +14,12 @@
 # that does not validate is refused (422, file:line); rollback to commit 1 (commit 3) lets
 # curl through again; the firewall restarted keeps commit 3 (spec.policyState); both sides'
 # /metrics name the commit; GET /logs and `rampart logs` find the allowed and the denied
-# flows by namespace, application, action and rule, with both ends' pods.
+# flows by namespace, application, action and rule, with both ends' pods; in the console
+# (signed in as an operator) the map shows the two workloads and the edge between them,
+# allowed in green and denied in amber (DOM and screenshot pixels), the workload page its
+# rules with hits and records, log search the denied flow, the policy page the rules' hits
+# and a commit's diff; a policy committed from the browser (commit 4, CSRF-protected)
+# reaches the firewall. CONSOLE_SCREENSHOT=FILE keeps the map's screenshot.
 # The manager and the firewall run in the firewall's namespace; the root namespace's
 # interfaces are never touched, and everything made is removed.
 set -u
@@ -21,13 +27,13 @@ BIN=${1:?usage: manager-control-e2e.sh path/to/bin-folder}
 BIN=$(readlink -f "$BIN")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
-for tool in ip curl $PYTHON; do command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
+for tool in ip curl $PYTHON chromium chromedriver; do command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
 for binary in rampart-firewall rampart-manager rampart; do
     [ -x "$BIN/$binary" ] || { echo "FAIL: $BIN/$binary is not built"; exit 1; }
 done
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-e2e.sh"
-firewall_e2e_begin mc control
+firewall_e2e_begin "${E2E_PREFIX:-mc}" control
 
 set -e
 firewall_topology_up
@@ -41,7 +47,10 @@ VIEWER=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 TOMANAGER=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 printf 'policy-writer ops %s\nread-only viewer %s\n' "$OPS" "$VIEWER" > $WORK/manager-tokens
 printf 'tag-writer,policy-writer rampart-manager %s\nread-only viewer %s\n' "$TOMANAGER" "$VIEWER" > $WORK/firewall-tokens
-chmod 600 $WORK/manager-tokens $WORK/firewall-tokens
+# The console's operator, made as docs/console.md says.
+head -c 24 /dev/urandom | base64 | tr -d '/+=' > $WORK/console.password
+"$BIN/rampart-manager" passwd ops --role operator < $WORK/console.password > $WORK/console-users
+chmod 600 $WORK/manager-tokens $WORK/firewall-tokens $WORK/console-users
 echo "$TOMANAGER" > $WORK/fw.token
 echo "$VIEWER" > $WORK/viewer.token
 
@@ -87,6 +96,10 @@ spec:
     listen: 127.0.0.1:6514
     store: $WORK/logs.sqlite
     retentionDays: 7
+  console:
+    listen: 127.0.0.1:9693
+    usersFile: $WORK/console-users
+    flowMinutes: 15
 YAML
 
 policy() {  # $1 = the web rule's name, $2 = its action
@@ -190,6 +203,19 @@ code=$(n $FW curl -s -o /dev/null -w '%{http_code}' 'http://127.0.0.1:9690/logs?
 cli=$(n $FW "$BIN/rampart" logs --manager http://127.0.0.1:9690 --token-file $WORK/viewer.token --ns shop --action deny --since 1h 2>&1)
 echo "$cli" | grep -q 'deny .*shop/client-1:[0-9]* → shop/web-1:8000  deny-web' && pass "rampart logs finds the denied flow" || fail "rampart logs: $cli"
 n $FW curl -s http://127.0.0.1:9692/metrics | grep -Eq '^rampart_manager_logs_stored_total [1-9]' && pass "the manager counts stored records" || fail "no stored records counted"
+
+# 7. The console of the same manager, in a real browser, in the same namespace.
+policy allow-web allow | sed '1i # committed from the console' > $WORK/p4.yaml
+console=$(n $FW /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../Tests/Console/map_e2e_test.py" --console http://localhost:9693 \
+    --user ops --password-file $WORK/console.password --edge lab/shop/client lab/shop/web --allowed-rule allow-web \
+    --denied-rule deny-web --commit-file $WORK/p4.yaml --screenshot "${CONSOLE_SCREENSHOT:-$WORK/map.png}" 2>&1)
+status=$?
+echo "$console" > $WORK/console.out; echo "$console" | sed "s/^/    console: /"
+[ $status = 0 ] && pass "the console shows the workloads, the allowed and denied edge, rules with hits, logs and the policy" || fail "console checks (exit $status)"
+echo "$console" | grep -q '^COMMITTED 4$' && wait_runs 4 && pass "the policy committed from the browser (commit 4) runs on the firewall" || fail "console commit: the firewall runs $(runs)"
+code=$(curl_a); [ "$code" = 200 ] && pass "under commit 4 curl gets HTTP 200" || fail "commit 4: curl code $code"
+api GET '/policy/commits/4' "$VIEWER" | grep -q '"author":"ops"' && pass "commit 4's author is the console user" || fail "commit 4's author"
+n $FW curl -s http://127.0.0.1:9692/metrics | grep -Eq '^rampart_manager_flow_sums_records_total [1-9]' && pass "the manager counts the records summed for the map" || fail "no flow sums metric"
 
 if [ $failures -gt 0 ]; then
     echo "--- firewall stderr"; cat $WORK/firewall.err

@@ -30,6 +30,8 @@ public final class Manager: @unchecked Sendable {
     public private(set) var policy: PolicyControl?
     /// The log store (`spec.logs`; docs/manager.md, "Log store"); nil without it.
     public private(set) var logs: LogService?
+    /// Metrics of parts wired in after the start (the console's flow sums); set before serving.
+    public var moreMetrics: (@Sendable () -> String)?
     private let stopSignal = StopSignal()
     private var threads: [NamedThread.Handle] = []
 
@@ -265,7 +267,7 @@ public final class Manager: @unchecked Sendable {
                                                labels: "firewall=\"\(PrometheusText.escape(pusher.name))\""))
         }
         page.single("rampart_manager_resident_bytes", .gauge, "Resident memory of the manager.", Manager.residentBytes())
-        return page.text + (policy?.metrics() ?? "") + (logs?.metrics() ?? "")
+        return page.text + (policy?.metrics() ?? "") + (logs?.metrics() ?? "") + (moreMetrics?() ?? "")
     }
 
     /// VmRSS from /proc/self/status.

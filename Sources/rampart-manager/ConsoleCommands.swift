@@ -20,6 +20,12 @@ extension Run {
             let tokens = try configuration.tokensFile.map { path throws(HTTPConfigurationError) in try BearerTokens.load(path: path) }
             let console = ConsoleAPI(manager: manager, users: users, logins: logins, sessionIdle: settings.sessionIdleMinutes * 60,
                                      sessionLifetime: settings.sessionHours * 3600, flowMinutes: settings.flowMinutes, log: log)
+            // The map's edges and the hit counts: the log store summed per minute (FlowAggregates).
+            if let logs = configuration.logs {
+                let sums = try FlowAggregates(path: logs.store, log: log)
+                console.flowWindow = sums
+                manager.moreMetrics = { sums.metrics() }
+            }
             let server = try console.listener(address: settings.listen, tokens: tokens, tls: tls)
             server.log = { log(ManagerLog.line("info", event: "console", message: $0)) }
             log(ManagerLog.line("info", event: "console", message: "console on \(tls == nil ? "http" : "https")://\(server.local)/console/ (\(users.users.count) users from \(settings.usersFile))"))

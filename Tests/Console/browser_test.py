@@ -8,7 +8,10 @@ the right one signs in; the map shows the fixture's namespaces and workloads (DO
 screenshot that is not blank; a pod added to the cluster appears live (server-sent events)
 without a reload; the workload page lists pods, addresses and tags; a POST without the CSRF
 token, and one from another origin, are refused; a viewer cannot read the login audit; with
---pods N (default 5000) the map of N pods draws within a time limit.
+--pods N (default 5000) the map of N pods draws within a time limit; flow records sent to
+the manager's log store over syslog TCP (as a firewall ships them) between the N pods'
+workloads become coloured edges on the open map (the time until they show is printed,
+with the time of GET /console/api/map at N pods with edges).
 
 Usage: browser_test.py --manager .build/debug/rampart-manager [--pods 5000] [--keep]
 """
@@ -82,8 +85,9 @@ def fixture(extra_pods):
     return objs
 
 
-def png_stats(data):
-    """Width, height and the number of distinct colours of an 8-bit RGB(A) PNG."""
+def png_rows(data, last_row=None):
+    """Width, height, bytes per pixel and the unfiltered rows (up to `last_row`) of an 8-bit
+    RGB(A) PNG, decoded here so the test needs no imaging library."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, width = 8, b"", 0
     while pos < len(data):
@@ -99,9 +103,9 @@ def png_stats(data):
     raw = zlib.decompress(idat)
     stride = width * bpp
     prev = bytearray(stride)
-    colours = set()
+    rows = []
     i = 0
-    for _ in range(height):
+    for _ in range(height if last_row is None else min(height, last_row + 1)):
         f = raw[i]
         line = bytearray(raw[i + 1:i + 1 + stride])
         i += 1 + stride
@@ -116,10 +120,40 @@ def png_stats(data):
                 p = a + b - c
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        for x in range(0, stride, bpp * 7):  # a sample of pixels is enough to tell a blank page
-            colours.add(bytes(line[x:x + 3]))
+        rows.append(line)
         prev = line
+    return width, height, bpp, rows
+
+
+def png_stats(data):
+    """Width, height and the number of distinct colours of an 8-bit RGB(A) PNG."""
+    width, height, bpp, rows = png_rows(data)
+    colours = set()
+    for line in rows:
+        for x in range(0, width * bpp, bpp * 7):  # a sample of pixels is enough to tell a blank page
+            colours.add(bytes(line[x:x + 3]))
     return width, height, len(colours)
+
+
+def syslog_frames(records):
+    """EVE records as a firewall's shipper sends them: RFC 5424 messages, octet-counted."""
+    out = bytearray()
+    for record in records:
+        line = json.dumps(record, separators=(",", ":"))
+        message = f"<134>1 {record['timestamp']} fw-test rampart-firewall - {record['event_type']} - {line}".encode()
+        out += str(len(message)).encode() + b" " + message
+    return bytes(out)
+
+
+def eve(kind, src, dest, action, rule, app="http"):
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000000+0000"
+    record = {"timestamp": stamp, "event_type": kind, "src_ip": src, "src_port": 40000, "dest_ip": dest, "dest_port": 8080,
+              "proto": "TCP", "app_proto": app, "rampart": {"rule": rule, "action": action, "app": app}}
+    if kind == "flow":
+        record["flow"] = {"action": action}
+    else:
+        record["alert"] = {"action": "allowed", "signature": "ET TEST console", "signature_id": 1}
+    return record
 
 
 def request(url, method="GET", body=None, headers=None):
@@ -152,8 +186,9 @@ def main():
     procs = []
     try:
         # The Kubernetes API test server with the fixture.
+        fixture_objects = fixture(args.pods)
         with open(f"{work}/fixture.json", "w") as f:
-            json.dump(fixture(args.pods), f)
+            json.dump(fixture_objects, f)
         subprocess.run([f"{KUBE}/make-certs.sh", f"{work}/certs"], check=True, stdout=subprocess.DEVNULL)
         kube = subprocess.Popen([sys.executable, f"{KUBE}/kube_api_server.py", "--certs", f"{work}/certs", "--port", "0",
                                  "--control-port", "0", "--token", "console-test-token", "--write-ports", f"{work}/ports.json",
@@ -174,6 +209,7 @@ def main():
             f.writelines(lines)
         os.chmod(users, 0o600)
         port = freeport = free_port()
+        syslog_port = free_port()
         with open(f"{work}/manager.yaml", "w") as f:
             f.write(f"""apiVersion: rampart.io/v1
 kind: ManagerConfiguration
@@ -182,6 +218,9 @@ spec:
   listen: 127.0.0.1:{free_port()}
   probes: off
   state: {work}/manager.sqlite
+  logs:
+    listen: 127.0.0.1:{syslog_port}
+    store: {work}/logs.sqlite
   console:
     listen: 127.0.0.1:{freeport}
     usersFile: {users}
@@ -245,6 +284,56 @@ spec:
             width, height, colours = png_stats(open(shot, "rb").read())
             check(width >= 1000 and height >= 700 and colours >= 8, f"the screenshot is a drawn map ({width}x{height}, {colours} colours sampled)")
             shutil.copy(shot, os.environ.get("CONSOLE_SCREENSHOT", f"/tmp/rampart-console-map-{os.getpid()}.png"))
+
+            # Flows between the scale workloads, shipped as a firewall ships them: each workload's
+            # pods call the next workload's (allowed), every tenth call is denied, and svc-02 →
+            # svc-03 raises an alert. The open map colours the edges without a reload.
+            addresses = {}
+            for obj in fixture_objects:
+                if obj["kind"] == "Pod" and obj["metadata"]["namespace"] == "scale":
+                    addresses.setdefault(obj["metadata"]["labels"]["app"], []).append(obj["status"]["podIP"])
+            apps = sorted(addresses, key=lambda a: int(a[3:]))
+            records = []
+            for index, app in enumerate(apps):
+                peers = addresses[apps[(index + 1) % len(apps)]]
+                for n, src in enumerate(addresses[app]):
+                    for call in range(4):
+                        denied = (n * 4 + call) % 10 == 9
+                        records.append(eve("flow", src, peers[(n + call) % len(peers)], "deny" if denied else "allow", "no-scale" if denied else "scale"))
+            if len(apps) > 3:
+                records.append(eve("alert", addresses[apps[2]][0], addresses[apps[3]][0], "allowed", "scale"))
+            frames = syslog_frames(records)
+            marker = driver.execute_script("window.__marker = 2; return window.__marker")
+            sent = time.time()
+            with socket.create_connection(("127.0.0.1", syslog_port)) as conn:
+                conn.sendall(frames)
+            sent_done = time.time()
+            if len(apps) > 3:
+                threat = "path.edge.threat[data-from='lab/scale/svc-02'][data-to='lab/scale/svc-03']"
+                wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, threat), 30, "the threat edge on the map")
+                shown = time.time()
+                edges = driver.find_elements(By.CSS_SELECTOR, "path.edge")
+                verdicts = {e.get_attribute("data-verdict") for e in edges}
+                check(verdicts == {"allowed", "denied", "threat"} and len(edges) >= 2 * len(apps),
+                      f"{len(records)} flow records became {len(edges)} strokes between {len(apps)} workloads ({sorted(verdicts)})")
+                check(driver.execute_script("return window.__marker") == marker, "the edges appeared live, without a reload")
+                print(f"      {len(records)} records sent over syslog in {sent_done - sent:.2f} s; on the open map "
+                      f"{shown - sent_done:.2f} s after the last was sent", flush=True)
+                cookie_header = {"Cookie": f"rampart_session={driver.get_cookie('rampart_session')['value']}"}
+                timings = []
+                for _ in range(5):
+                    t = time.time()
+                    code, body = request(f"{base}/console/api/map", headers=cookie_header)
+                    timings.append(time.time() - t)
+                answer = json.loads(body)
+                check(code == 200 and len(answer["edges"]) == len(apps), f"the map API answers {len(answer['edges'])} workload edges")
+                timings.sort()
+                print(f"      GET /console/api/map at {total} pods with {len(answer['edges'])} edges: median {timings[2] * 1000:.0f} ms, "
+                      f"{len(body) // 1024} KiB", flush=True)
+                t = time.time()
+                driver.get(f"{base}/console/")
+                wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "path.edge")) >= 2 * len(apps), 30, "the edges after a reload")
+                print(f"      a fresh page to a drawn map of {total} pods with its edges: {time.time() - t:.2f} s", flush=True)
 
             # Live: a new Deployment's pod appears without a reload (server-sent events).
             marker = driver.execute_script("window.__marker = 1; return window.__marker")

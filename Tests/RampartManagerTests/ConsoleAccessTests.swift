@@ -146,6 +146,65 @@ struct ConsoleAccessTests {
         #expect(records.contains { $0.event == "logout" && $0.user == "alice" })
     }
 
+    @Test func thePolicyPageCommitsAsTheOperatorAndCountsHits() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-console-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = ManagerConfiguration()
+        configuration.state = folder.appendingPathComponent("state.sqlite").path
+        let manager = try Manager(configuration: configuration)
+        let console = ConsoleAPI(manager: manager, users: ConsoleUsers(users: []), logins: try LoginLog(path: configuration.state))
+        console.flows = { _ in
+            [FlowSummary(source: "lab/shop/web", destination: "lab/shop/db", application: "postgresql", allowed: 7, denied: 0, threats: 0,
+                         rule: "web-db", sourceIsWorkload: true, destinationIsWorkload: true),
+             FlowSummary(source: "lab/shop/web", destination: "lab/shop/db", application: "ssh", allowed: 0, denied: 2, threats: 0,
+                         rule: "interzone-default", sourceIsWorkload: true, destinationIsWorkload: true)]
+        }
+        let policy = """
+            apiVersion: rampart.io/v1
+            kind: SecurityPolicy
+            metadata: {name: shop}
+            spec:
+              zones:
+                - {name: pods, networks: [10.244.0.0/16]}
+              rules:
+                - {name: web-db, from: [pods], to: [pods], services: [tcp/5432], action: allow}
+            """
+        func call(_ method: String, _ path: String, _ query: [String: String] = [:], body: String = "", roles: [TokenRole]) -> HTTPReply {
+            var request = HTTPRequest(method: method, path: path, query: query, body: Array(body.utf8))
+            request.principal = HTTPPrincipal(name: "ci", roles: roles)
+            return console.handle(request)
+        }
+        #expect(call("POST", "/console/api/policy/commits", ["message": "m"], body: policy, roles: [.readOnly]).status == 403, "a viewer may not commit")
+        #expect(call("POST", "/console/api/policy/validate", body: policy, roles: [.readOnly]).status == 200, "but may validate")
+        let invalid = call("POST", "/console/api/policy/validate", body: policy.replacing("allow}", with: "explode}"), roles: [.readOnly])
+        #expect(invalid.status == 422 && String(decoding: invalid.body, as: UTF8.self).contains("policy.yaml:8:"))
+        let committed = call("POST", "/console/api/policy/commits", ["message": "from the console"], body: policy, roles: [.policyWriter])
+        #expect(committed.status == 201, "\(String(decoding: committed.body, as: UTF8.self))")
+        #expect(String(decoding: committed.body, as: UTF8.self).contains("\"author\":\"ci\""), "the console's user is the author")
+        let page = call("GET", "/console/api/policy", roles: [.readOnly])
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(page.body)) as? [String: Any])
+        let rules = try #require(answer["rules"] as? [[String: Any]])
+        #expect(rules.map { $0["name"] as? String } == ["web-db", "interzone-default"])
+        #expect(rules[0]["allowed"] as? Int == 7 && rules[0]["inPolicy"] as? Bool == true && rules[0]["line"] as? Int == 8)
+        #expect(rules[1]["denied"] as? Int == 2 && rules[1]["inPolicy"] as? Bool == false)
+        #expect((answer["commits"] as? [[String: Any]])?.count == 1)
+        let detail = call("GET", "/console/api/policy/commits/1", roles: [.readOnly])
+        #expect(detail.status == 200 && String(decoding: detail.body, as: UTF8.self).contains("+    - {name: web-db"))
+        // Without a log store, log search says so (the same answer as GET /logs).
+        #expect(call("GET", "/console/api/logs", ["ns": "shop", "action": ""], roles: [.readOnly]).status == 404)
+        // The workload page's rules with hits, from the same sums.
+        let workload = call("GET", "/console/api/workload", ["id": "lab/shop/db"], roles: [.readOnly])
+        #expect(String(decoding: workload.body, as: UTF8.self).contains("\"name\":\"web-db\""))
+    }
+
+    @Test func theScriptNeverWritesMarkup() {
+        // Names come from clusters and firewalls: the page must only ever set them as text.
+        for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
+            #expect(!ConsoleAssets.script.contains(sink), "app.js uses \(sink)")
+        }
+    }
+
     @Test func consoleConfigurationIsReadAndChecked() throws {
         let configuration = try ManagerConfiguration.parse("""
             apiVersion: rampart.io/v1

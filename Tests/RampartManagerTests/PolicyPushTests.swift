@@ -142,7 +142,8 @@ struct PolicyPushTests {
 
 /// Runs scripts/manager-control-e2e.sh against the built executables: a policy committed
 /// through the manager's API enforced by a real firewall in network namespaces, the flows
-/// found through GET /logs and `rampart logs` (root only).
+/// found through GET /logs and `rampart logs`, and the same manager's console in headless
+/// Chromium showing them on its map (Tests/Console/map_e2e_test.py; root only).
 @Suite("Manager control end to end", .serialized)
 struct ManagerControlEndToEndTests {
     @Test func commitEnforcedAndFlowsFound() throws {
@@ -158,5 +159,6 @@ struct ManagerControlEndToEndTests {
         }
         #expect(status == 0, "\(output)")
         #expect(output.contains("ALL PASSED"), "\(output)")
+        #expect(output.contains("all console end-to-end checks passed"), "\(output)")
     }
 }

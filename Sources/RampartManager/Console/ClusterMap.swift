@@ -1,5 +1,7 @@
-/// Connections between two addresses over a time window, as the log store sums them: how
-/// many were allowed, denied, or raised a threat, and under which applications.
+/// Connections between two ends over a time window, as the log store sums them
+/// (`FlowAggregates`): how many were allowed, denied, or raised a threat, under which
+/// application and rule. An end is a workload's map id (`CLUSTER/NS/NAME`, from the record's
+/// own pod identity) or an address (looked up in the tag map).
 public struct FlowSummary: Sendable, Equatable {
     public var source: String
     public var destination: String
@@ -7,13 +9,20 @@ public struct FlowSummary: Sendable, Equatable {
     public var allowed: Int
     public var denied: Int
     public var threats: Int
-    public init(source: String, destination: String, application: String, allowed: Int, denied: Int, threats: Int) {
+    public var rule: String
+    public var sourceIsWorkload: Bool
+    public var destinationIsWorkload: Bool
+    public init(source: String, destination: String, application: String, allowed: Int, denied: Int, threats: Int, rule: String = "",
+                sourceIsWorkload: Bool = false, destinationIsWorkload: Bool = false) {
         self.source = source
         self.destination = destination
         self.application = application
         self.allowed = allowed
         self.denied = denied
         self.threats = threats
+        self.rule = rule
+        self.sourceIsWorkload = sourceIsWorkload
+        self.destinationIsWorkload = destinationIsWorkload
     }
 }
 
@@ -88,9 +97,20 @@ public struct ClusterMap: Sendable, Encodable {
             workloads[id] = node
         }
         var edges: [String: Edge] = [:]
+        // An end the records name by workload but the tag map does not hold (its pods gone, or
+        // a cluster the manager does not watch) is drawn from the records alone, with no pods.
+        func end(_ id: String, isWorkload: Bool) -> String? {
+            guard isWorkload else { return byAddress[id] }
+            if workloads[id] != nil { return id }
+            let parts = id.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, namespace == nil || parts[1] == namespace else { return nil }
+            workloads[id] = Workload(id: id, name: parts[2], kind: "logged", pods: 0, apps: [])
+            return id
+        }
         for flow in flows ?? [] {
-            guard let from = byAddress[flow.source], let to = byAddress[flow.destination] else { continue }
             if let application, flow.application != application { continue }
+            guard let from = end(flow.source, isWorkload: flow.sourceIsWorkload),
+                  let to = end(flow.destination, isWorkload: flow.destinationIsWorkload) else { continue }
             let key = from + "\u{0}" + to
             var edge = edges[key] ?? Edge(from: from, to: to, allowed: 0, denied: 0, threats: 0, applications: [], verdict: "allowed")
             edge.allowed += flow.allowed

@@ -9,14 +9,16 @@ import RampartJSON
 /// | route | answer |
 /// |---|---|
 /// | `GET /console/login` | the sign-in page |
-/// | `GET /console/`, `/console/workload`, `/console/logins` | the application (signed in), else a redirect to the sign-in page |
+/// | `GET /console/`, `/console/workload`, `/console/policy`, `/console/logs`, `/console/logins` | the application (signed in), else a redirect to the sign-in page |
 /// | `GET /console/app.js`, `/console/app.css` | its script and style |
 /// | `POST /console/api/login` | `{"user","password"}` with the sign-in CSRF token: a session cookie |
 /// | `POST /console/api/logout` | ends the session |
 /// | `GET /console/api/session` | who is signed in, their role and the session's CSRF token |
-/// | `GET /console/api/map?ns=&app=` | clusters → namespaces → workloads, edges |
-/// | `GET /console/api/events?ns=&app=` | the same as server-sent events |
-/// | `GET /console/api/workload?id=CLUSTER/NS/NAME[&at=TIME]` | its pods, addresses, tags now and at TIME |
+/// | `GET /console/api/map?ns=&app=&minutes=` | clusters → namespaces → workloads, edges of the last `minutes` |
+/// | `GET /console/api/events?ns=&app=&minutes=` | the same as server-sent events |
+/// | `GET /console/api/workload?id=CLUSTER/NS/NAME[&at=TIME][&minutes=N]` | its pods, addresses, tags now and at TIME, edges, rules with hits |
+/// | `GET /console/api/logs?…` | the log store searched with `GET /logs`'s criteria (`ConsoleAPI+Logs.swift`) |
+/// | `…/console/api/policy…` | rules with hits, commits, validate and commit (`ConsoleAPI+Policy.swift`) |
 /// | `GET /console/api/logins` | the newest logins and failures (admin) |
 ///
 /// Requests are authenticated by the session cookie (every state-changing one also by the
@@ -37,6 +39,8 @@ public final class ConsoleAPI: @unchecked Sendable {
     let log: @Sendable (String) -> Void
     /// The log store's flow summaries since a time; nil: no log store, so no edges.
     public var flows: (@Sendable (Double) -> [FlowSummary])?
+    /// The log store's per-minute sums (preferred over `flows` when set).
+    public var flowWindow: FlowAggregates?
     public var flowMinutes: Int
     /// Consecutive failures per user name, and until when it is locked.
     private var failures: [String: (count: Int, lockedUntil: Double)] = [:]
@@ -93,7 +97,7 @@ public final class ConsoleAPI: @unchecked Sendable {
             case "/console/login": return loginPage(request)
             case "/console/app.js": return HTTPReply(200, ConsoleAssets.script, contentType: "text/javascript; charset=utf-8")
             case "/console/app.css": return HTTPReply(200, ConsoleAssets.style, contentType: "text/css; charset=utf-8")
-            case "/console/", "/console/workload", "/console/logins":
+            case "/console/", "/console/workload", "/console/policy", "/console/logs", "/console/logins":
                 guard caller(request) != nil else { return redirect("/console/login") }
                 return HTTPReply(200, ConsoleAssets.application, contentType: "text/html; charset=utf-8")
             default: break
@@ -107,6 +111,7 @@ public final class ConsoleAPI: @unchecked Sendable {
         if request.method != "GET" && request.method != "HEAD" {
             if let refusal = csrfRefusal(request, who) { return refusal }
         }
+        if path == "/console/api/policy" || path.hasPrefix("/console/api/policy/") { return policyRoute(request, who) }
         switch (request.method, path) {
         case ("POST", "/console/api/logout"):
             if let id = who.session { sessions.close(id) }
@@ -122,6 +127,8 @@ public final class ConsoleAPI: @unchecked Sendable {
             return events(request)
         case ("GET", "/console/api/workload"):
             return workload(request)
+        case ("GET", "/console/api/logs"):
+            return logs(request)
         case ("GET", "/console/api/logins"):
             guard who.role >= .admin else { return .error(403, "'\(who.name)' (\(who.role.rawValue)) may not read the login audit: it needs the admin role") }
             do { return json(try logins.recent(limit: min(1000, Int(request.query["limit"] ?? "") ?? 200)).map(LoginLine.init)) } catch {
@@ -232,10 +239,25 @@ public final class ConsoleAPI: @unchecked Sendable {
     // MARK: the map and workloads
 
     func map(_ request: HTTPRequest) -> ClusterMap {
-        let since = clock() - Double(flowMinutes) * 60
+        let since = clock() - Double(minutes(request, default: flowMinutes)) * 60
         let ns = request.query["ns"].flatMap { $0.isEmpty ? nil : $0 }
         let app = request.query["app"].flatMap { $0.isEmpty ? nil : $0 }
-        return ClusterMap(addresses: manager.addressMap(), flows: flows.map { $0(since) }, namespace: ns, application: app)
+        return ClusterMap(addresses: manager.addressMap(), flows: summaries(since: since), namespace: ns, application: app)
+    }
+
+    /// `?minutes=N` (1 to 1440), else `fallback`.
+    func minutes(_ request: HTTPRequest, default fallback: Int) -> Int {
+        guard let text = request.query["minutes"], let value = Int(text) else { return fallback }
+        return min(max(value, 1), Int(FlowAggregates.horizonMinutes))
+    }
+
+    /// The connections since `since`; nil without a log store.
+    func summaries(since: Double) -> [FlowSummary]? {
+        guard let flowWindow else { return flows.map { $0(since) } }
+        do throws(StoreError) { return try flowWindow.summaries(since: since, now: clock()) } catch {
+            log(ManagerLog.line("error", event: "console-flows", message: "cannot sum the log store's flows: \(error)"))
+            return []
+        }
     }
 
     /// Server-sent events: the map whenever it changed since the `Last-Event-ID` the browser
@@ -267,6 +289,9 @@ public final class ConsoleAPI: @unchecked Sendable {
         var at: String?
         var pods: [PodLine]
         var edges: [ClusterMap.Edge]
+        var minutes: Int
+        /// The rules that decided its connections in the window, with their hits.
+        var rules: [RuleLine]
     }
 
     func workload(_ request: HTTPRequest) -> HTTPReply {
@@ -293,10 +318,14 @@ public final class ConsoleAPI: @unchecked Sendable {
             }
             pods[podName] = line
         }
-        let map = self.map(HTTPRequest(method: "GET", path: "/", query: ["ns": parts[1]]))
+        let minutes = self.minutes(request, default: flowMinutes)
+        let map = self.map(HTTPRequest(method: "GET", path: "/", query: ["minutes": String(minutes)]))
         let edges = map.edges.filter { $0.from == id || $0.to == id }
+        // Its ends as the sums name them: its id, or its pods' addresses.
+        let ends = Set([id] + pods.values.flatMap(\.addresses))
+        let rules = ConsoleAPI.ruleLines(policy: nil, hits: ruleHits(since: clock() - Double(minutes) * 60, involving: ends))
         return json(WorkloadAnswer(id: id, cluster: parts[0], namespace: parts[1], name: parts[2], at: at.map(ManagerAPI.format),
-                                   pods: pods.values.sorted { $0.name < $1.name }, edges: edges))
+                                   pods: pods.values.sorted { $0.name < $1.name }, edges: edges, minutes: minutes, rules: rules))
     }
 
     // MARK: helpers

@@ -18,7 +18,7 @@ extension ConsoleAssets {
           }
           return "";
         }
-        let csrf = "";
+        let csrf = "", flowMinutes = 15;
         async function api(path, options) {
           const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
           if (opts.method && opts.method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
@@ -57,7 +57,14 @@ extension ConsoleAssets {
           const where = {};
           let y = 10, widest = 0;
           const nodes = el("svg:g"), edges = el("svg:g");
-          svg.append(el("svg:defs"), edges, nodes);
+          // Arrowheads, one per verdict's colour, at the destination's end of each stroke.
+          const defs = el("svg:defs");
+          for (const kind of ["allowed", "denied", "threat"]) {
+            const marker = el("svg:marker", { id: "arrow-" + kind, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto-start-reverse" });
+            marker.append(el("svg:path", { d: "M0,0 L10,5 L0,10 z", class: "arrow " + kind }));
+            defs.append(marker);
+          }
+          svg.append(defs, edges, nodes);
           for (const cluster of map.clusters) {
             nodes.append(el("svg:text", { x: 10, y: y + 16, class: "cluster-label" }, "cluster " + cluster.name));
             y += 26;
@@ -74,7 +81,8 @@ extension ConsoleAssets {
                   const link = el("svg:a", { href: "/console/workload?id=" + encodeURIComponent(w.id), class: "workload", "data-workload": w.id });
                   link.append(el("svg:rect", { x: x + 7, y: top, width: BOX_W, height: BOX_H }));
                   const label = w.name.length > 22 ? w.name.slice(0, 21) + "…" : w.name;
-                  link.append(el("svg:text", { x: x + 14, y: top + 16 }, label + "  ×" + w.pods));
+                  // A workload known only from the log store's records has no pod count.
+                  link.append(el("svg:text", { x: x + 14, y: top + 16 }, label + (w.kind === "logged" ? "  (logs)" : "  ×" + w.pods)));
                   link.append(el("svg:title", {}, w.id + " (" + w.kind + ", " + w.pods + " pods" + (w.apps.length ? ", app " + w.apps.join(",") : "") + ")"));
                   g.append(link);
                   where[w.id] = { x: x + 7, y: top + BOX_H / 2 };
@@ -85,15 +93,24 @@ extension ConsoleAssets {
               y += HEAD + tallest * ROW + 20;
             }
           }
+          // One stroke per verdict the connections had (allowed green, denied amber, threat
+          // red), side by side, so a pair with both allowed and denied sessions shows both.
           for (const e of map.edges) {
             const a = where[e.from], b = where[e.to];
             if (!a || !b) continue;
-            const sx = a.x + BOX_W, sy = a.y, tx = b.x, ty = b.y;
-            const bend = Math.max(40, Math.abs(tx - sx) / 2);
-            const path = el("svg:path", { d: `M${sx},${sy} C${sx + bend},${sy} ${tx - bend},${ty} ${tx},${ty}`,
-              class: "edge " + e.verdict, "data-from": e.from, "data-to": e.to });
-            path.append(el("svg:title", {}, `${e.from} → ${e.to}: ${e.allowed} allowed, ${e.denied} denied, ${e.threats} threats ${e.applications.join(",")}`));
-            edges.append(path);
+            const kinds = [["allowed", e.allowed], ["denied", e.denied], ["threat", e.threats]].filter(([, n]) => n > 0);
+            kinds.forEach(([kind, count], index) => {
+              const shift = (index - (kinds.length - 1) / 2) * 5;
+              let sx = a.x + BOX_W, sy = a.y + shift, tx = b.x, ty = b.y + shift;
+              if (e.from === e.to) { tx = a.x + BOX_W; ty = a.y + shift + 6; }
+              else if (Math.abs(tx - (a.x)) < 1) { tx = b.x + BOX_W; }   // same column: loop out on the right
+              const bend = Math.max(40, Math.abs(tx - sx) / 2);
+              const path = el("svg:path", { d: `M${sx},${sy} C${sx + bend},${sy} ${tx - (tx > sx ? bend : -bend)},${ty} ${tx},${ty}`,
+                class: "edge " + kind, "data-from": e.from, "data-to": e.to, "data-verdict": kind, "data-count": count,
+                "marker-end": `url(#arrow-${kind})` });
+              path.append(el("svg:title", {}, `${e.from} → ${e.to}: ${e.allowed} allowed, ${e.denied} denied, ${e.threats} threats ${e.applications.join(",")}`));
+              edges.append(path);
+            });
           }
           svg.setAttribute("width", Math.max(widest, 300));
           svg.setAttribute("height", y + 10);
@@ -106,12 +123,17 @@ extension ConsoleAssets {
         function mapView() {
           document.getElementById("map-view").hidden = false;
           const ns = document.getElementById("filter-ns"), app = document.getElementById("filter-app");
+          const minutes = document.getElementById("filter-minutes");
           const params = new URLSearchParams(location.search);
           app.value = params.get("app") || "";
+          const wantedMinutes = params.get("minutes") || String(flowMinutes);
+          if (![...minutes.options].some((o) => o.value === wantedMinutes)) minutes.append(el("option", { value: wantedMinutes }, wantedMinutes + " minutes"));
+          minutes.value = wantedMinutes;
+          const remember = () => history.replaceState(null, "", "?" + new URLSearchParams({ ns: ns.value, app: app.value, minutes: minutes.value }));
           const wanted = params.get("ns") || "";
           function listen() {
             if (source) source.close();
-            const query = new URLSearchParams({ ns: ns.value || wanted, app: app.value }).toString();
+            const query = new URLSearchParams({ ns: ns.value || wanted, app: app.value, minutes: minutes.value }).toString();
             source = new EventSource("/console/api/events?" + query);
             source.addEventListener("map", (event) => {
               const map = JSON.parse(event.data);
@@ -124,8 +146,7 @@ extension ConsoleAssets {
               }
             });
           }
-          ns.addEventListener("change", () => { history.replaceState(null, "", "?" + new URLSearchParams({ ns: ns.value, app: app.value })); listen(); });
-          app.addEventListener("change", () => { history.replaceState(null, "", "?" + new URLSearchParams({ ns: ns.value, app: app.value })); listen(); });
+          for (const control of [ns, app, minutes]) control.addEventListener("change", () => { remember(); listen(); });
           document.getElementById("filters").addEventListener("submit", (e) => e.preventDefault());
           if (wanted) { ns.append(el("option", { value: wanted }, wanted)); ns.value = wanted; }
           listen();
@@ -145,7 +166,7 @@ extension ConsoleAssets {
             e.preventDefault();
             location.search = "?" + new URLSearchParams({ id, at: document.getElementById("at").value });
           });
-          const w = await api("/console/api/workload?" + new URLSearchParams({ id, at: params.get("at") || "" }));
+          const w = await api("/console/api/workload?" + new URLSearchParams({ id, at: params.get("at") || "", minutes: params.get("minutes") || "" }));
           document.getElementById("workload-title").textContent = `${w.name} in ${w.namespace} (cluster ${w.cluster})` + (w.at ? " — tags at " + w.at : "");
           const body = document.querySelector("#pods tbody");
           for (const p of w.pods) {
@@ -154,12 +175,145 @@ extension ConsoleAssets {
             tr.append(tagCell(p.tags, p.tagsThen), p.tagsThen ? tagCell(p.tagsThen, p.tags) : el("td", {}, "—"));
             body.append(tr);
           }
+          document.getElementById("workload-window").textContent = `(last ${w.minutes} minutes)`;
           const edges = document.querySelector("#workload-edges tbody");
           for (const e of w.edges) {
             const tr = el("tr");
             for (const v of [e.from, e.to, e.verdict, e.allowed, e.denied, e.threats, e.applications.join(", ")]) tr.append(el("td", {}, String(v)));
+            tr.children[2].className = e.verdict;
             edges.append(tr);
           }
+          const rules = document.querySelector("#workload-rules tbody");
+          for (const r of w.rules) {
+            const tr = el("tr", { "data-rule": r.name });
+            for (const v of [r.name, r.allowed, r.denied, r.threats]) tr.append(el("td", {}, String(v)));
+            rules.append(tr);
+          }
+          const search = { workload: w.namespace + "/" + w.name, since: w.minutes + "m", limit: "50" };
+          document.getElementById("workload-logs-link").href = "/console/logs?" + new URLSearchParams(search);
+          if (w.pods.length === 0 && !w.edges.length) return;
+          try {
+            const found = await api("/console/api/logs?" + new URLSearchParams(search));
+            fillRecords(document.querySelector("#workload-records tbody"), found.records, false);
+          } catch (error) {
+            const tr = el("tr");
+            tr.append(el("td", { colspan: 7, class: "muted" }, error.message));
+            document.querySelector("#workload-records tbody").append(tr);
+          }
+        }
+
+        function end(e) {
+          const who = e.pod || e.workload || "";
+          return (who ? who + " " : "") + (e.ip || "") + (e.port !== null && e.port !== undefined ? ":" + e.port : "");
+        }
+        function fillRecords(body, records, withFirewall) {
+          body.replaceChildren();
+          for (const r of records) {
+            const tr = el("tr", { "data-action": r.action || "" });
+            const cells = [r.time, ...(withFirewall ? [r.firewall] : []), r.event_type, r.action || "", r.rule || "", r.app || "", end(r.src), end(r.dest)];
+            for (const v of cells) tr.append(el("td", {}, String(v)));
+            const verdict = r.event_type === "alert" ? "threat" : /^(deny|drop|reset|block|reject)/.test(r.action || "") ? "denied" : "";
+            if (verdict) tr.children[withFirewall ? 3 : 2].className = verdict;
+            body.append(tr);
+          }
+        }
+
+        // Log search: the form's fields are GET /logs's criteria, kept in the address.
+        async function logsView() {
+          document.getElementById("logs-view").hidden = false;
+          const form = document.getElementById("logs-form");
+          const params = new URLSearchParams(location.search);
+          for (const input of form.elements) if (input.name && params.has(input.name)) input.value = params.get(input.name);
+          async function search() {
+            const query = new URLSearchParams();
+            for (const input of form.elements) if (input.name && input.value.trim()) query.set(input.name, input.value.trim());
+            history.replaceState(null, "", "?" + query);
+            const status = document.getElementById("logs-status");
+            status.textContent = "searching…";
+            try {
+              const started = performance.now();
+              const found = await api("/console/api/logs?" + query);
+              fillRecords(document.querySelector("#logs-records tbody"), found.records, true);
+              status.textContent = `${found.count} records · ${Math.round(performance.now() - started)} ms`;
+            } catch (error) {
+              status.textContent = error.message;
+              status.className = "error";
+            }
+          }
+          form.addEventListener("submit", (e) => { e.preventDefault(); search(); });
+          search();
+        }
+
+        function showDiff(pre, text) {
+          pre.replaceChildren();
+          for (const line of (text || "").split("\n")) {
+            const kind = line.startsWith("@@") ? "hunk" : line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : "";
+            pre.append(el("span", { class: kind }, line + "\n"));
+          }
+        }
+
+        // Policy: rules with hits, the commits with their diffs, validate and commit.
+        async function policyView(role) {
+          document.getElementById("policy-view").hidden = false;
+          const target = document.getElementById("policy-target"), minutes = document.getElementById("policy-minutes");
+          const text = document.getElementById("policy-text"), message = document.getElementById("policy-message");
+          const result = document.getElementById("policy-result"), output = document.getElementById("policy-output");
+          const params = new URLSearchParams(location.search);
+          target.value = params.get("target") || "";
+          if (params.get("minutes")) minutes.value = params.get("minutes");
+          document.getElementById("policy-commit").disabled = role === "viewer";
+          async function load(withText) {
+            const page = await api("/console/api/policy?" + new URLSearchParams({ target: target.value, minutes: minutes.value }));
+            target.value = page.target;
+            document.getElementById("policy-head").textContent = page.head ? `commit ${page.head.id} by ${page.head.author}: ${page.head.message}` : "(no commit yet)";
+            const rules = document.querySelector("#policy-rules tbody");
+            rules.replaceChildren();
+            for (const r of page.rules) {
+              const tr = el("tr", { "data-rule": r.name, class: r.inPolicy ? "" : "muted" });
+              for (const v of [r.name + (r.inPolicy ? "" : " (not in this commit)"), r.action + (r.disabled ? " (disabled)" : ""), r.line ?? "", r.allowed, r.denied, r.threats]) tr.append(el("td", {}, String(v)));
+              rules.append(tr);
+            }
+            const commits = document.querySelector("#policy-commits tbody");
+            commits.replaceChildren();
+            for (const c of page.commits) {
+              const tr = el("tr", { "data-commit": c.id, class: "selectable", title: "show the diff" });
+              for (const v of [c.id, c.target, c.time, c.author, c.message, c.source, c.rules]) tr.append(el("td", {}, String(v)));
+              tr.addEventListener("click", async () => {
+                const detail = await api("/console/api/policy/commits/" + encodeURIComponent(c.id));
+                showDiff(document.getElementById("commit-diff"), `commit ${detail.id} (${detail.author}, ${detail.time}): ${detail.message}\n` + detail.diff);
+              });
+              commits.append(tr);
+            }
+            if (withText && page.head) text.value = (await api("/console/api/policy/commits/" + page.head.id)).text;
+          }
+          async function send(path) {
+            result.textContent = ""; result.className = ""; output.replaceChildren();
+            const query = new URLSearchParams({ target: target.value });
+            if (path === "commits") query.set("message", message.value);
+            const reply = await fetch("/console/api/policy/" + path + "?" + query, {
+              method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf, "Content-Type": "application/yaml" }, body: text.value });
+            const body = await reply.json().catch(() => ({}));
+            if (reply.status === 422 || body.valid === false) {
+              result.textContent = "not valid:"; result.className = "error";
+              output.textContent = (body.errors || []).join("\n");
+            } else if (!reply.ok) {
+              result.textContent = body.error || reply.statusText; result.className = "error";
+            } else if (path === "validate") {
+              result.textContent = `valid: ${body.rules} rules` + (body.warnings.length ? `, ${body.warnings.length} warnings` : "") + "; the diff against the newest commit:";
+              showDiff(output, [...body.warnings, body.diff].join("\n"));
+            } else {
+              result.textContent = body.unchanged ? `unchanged: commit ${body.id} holds this text already` : `committed as commit ${body.id}`;
+              showDiff(output, body.diff);
+              await load(false);
+            }
+          }
+          document.getElementById("policy-validate").addEventListener("click", () => send("validate"));
+          document.getElementById("policy-commit").addEventListener("click", () => {
+            if (!message.value.trim()) { result.textContent = "give the commit a message"; result.className = "error"; return; }
+            send("commits");
+          });
+          document.getElementById("policy-filters").addEventListener("submit", (e) => { e.preventDefault(); load(false); });
+          try { await load(true); } catch (error) { result.textContent = error.message; result.className = "error"; }
         }
 
         async function loginsView() {
@@ -175,6 +329,7 @@ extension ConsoleAssets {
         async function appPage() {
           const session = await api("/console/api/session");
           csrf = session.csrf;
+          flowMinutes = session.flowMinutes;
           document.getElementById("who").textContent = `${session.user} (${session.role})`;
           document.getElementById("nav-logins").hidden = session.role !== "admin";
           document.getElementById("sign-out").addEventListener("click", async () => {
@@ -183,6 +338,8 @@ extension ConsoleAssets {
           });
           if (location.pathname === "/console/workload") return workloadView();
           if (location.pathname === "/console/logins") return loginsView();
+          if (location.pathname === "/console/policy") return policyView(session.role);
+          if (location.pathname === "/console/logs") return logsView();
           return mapView();
         }
 
