@@ -706,15 +706,28 @@ public struct Engine {
         if i >= 0 && i < stats.ruleHits.count { stats.ruleHits[i] &+= 1 }
     }
 
+    /// Time passes with no packet: an idle firewall still ends the sessions whose timeout
+    /// has passed by `timestamp` (and writes their records), as the next packets would.
+    /// Looks at most `maxSlots` slots of the session table per call (a whole pass takes
+    /// `slotCount / maxSlots` calls); the timestamp must come from the clock that stamps
+    /// the packets. Returns how many sessions ended.
+    @discardableResult
+    public mutating func advance<Sink: EventSink>(to timestamp: Timestamp, maxSlots: Int, sink: inout Sink) -> Int {
+        if timestamp > now { now = timestamp }
+        let before = stats.sessionsEnded
+        sweep(sink: &sink, slots: maxSlots)
+        return Int(stats.sessionsEnded &- before)
+    }
+
     /// Expires a few sessions per packet (amortised sweep) and, now and then, stale fragments.
     @inlinable
-    mutating func sweep<Sink: EventSink>(sink: inout Sink) {
+    mutating func sweep<Sink: EventSink>(sink: inout Sink, slots: Int? = nil) {
         // Summaries of suppressed anomalies go out once their second is over, even when
         // no later anomaly comes to push them out.
         if !anomalyLimiter.dirty.isEmpty && now.seconds != anomalyLimiter.second { anomalyLimiter.flush(sink: &sink) }
         if now.seconds >= summarizer.intervalEnd { flushSummaries(sink: &sink) }
         if sessions.count > 0 {
-            if sessions.expire(now: now, maxSlots: configuration.expirySlotsPerPacket, into: &expired) > 0 {
+            if sessions.expire(now: now, maxSlots: slots ?? configuration.expirySlotsPerPacket, into: &expired) > 0 {
                 endExpired(sink: &sink)
             }
         }
