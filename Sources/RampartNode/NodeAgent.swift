@@ -72,6 +72,8 @@ public final class NodeAgent: Sendable {
     private let http = Mutex<HTTPServer?>(nil)
     /// Held while the tunnel and its buckets are brought in line (`keepTunnel`).
     private let tunnelKeeping = Mutex(())
+    /// The bucket owners the per-firewall counters were last pointed at (`programCounters`).
+    private let countedOwners = Mutex<[NetlinkAddress?]>([])
     /// Addresses actually bound (`socket`, `http`), for tests that ask for port 0.
     private let bound = Mutex<[String: String]>([:])
 
@@ -528,14 +530,10 @@ public final class NodeAgent: Sendable {
     }
 
     /// Points every hash bucket at its healthy firewall (only the changed ones are
-    /// rewritten) and keeps the spreading rule installed. With no healthy firewall the
+    /// rewritten), then keeps the spreading rule installed and the per-firewall counters
+    /// following the buckets. With no healthy firewall the
     /// buckets stay where they were: `failOpen` decides for the pods.
     private func spread(with spreader: SessionSpreader, using socket: NetlinkSocket, namespace: NetworkNamespace?) throws(NodeError) {
-        if try spreader.ensureRule(namespace: namespace) {
-            events.record("spread", [
-                "action": "rule-installed", "device": configuration.tunnel.name, "buckets": "\(spreader.buckets)", "hash_scope": spreader.scope.rawValue,
-            ])
-        }
         let healthy = health.snapshot.filter { $0.1.healthy }.map(\.0.address)
         let assignment = BucketAssignment(buckets: spreader.buckets, firewalls: healthy)
         let moved = try spreader.program(assignment, using: socket)
@@ -545,6 +543,28 @@ public final class NodeAgent: Sendable {
                 "action": "buckets-moved", "moved": "\(moved)", "buckets": "\(spreader.buckets)",
                 "firewalls": healthy.map { "\($0)" }.joined(separator: " "),
             ])
+        }
+        // The rule after the FDB: checking it spawns nft, which must not delay a failover.
+        if try spreader.ensureRule(namespace: namespace) {
+            countedOwners.withLock { $0 = [] }
+            events.record("spread", [
+                "action": "rule-installed", "device": configuration.tunnel.name, "buckets": "\(spreader.buckets)", "hash_scope": spreader.scope.rawValue,
+            ])
+        }
+        if countedOwners.withLock({ $0 }) != assignment.owners {
+            // After the FDB: counting never delays moving the buckets.
+            do {
+                try spreader.programCounters(assignment, namespace: namespace)
+                countedOwners.withLock { $0 = assignment.owners }
+                problems.withLock { $0["counters"] = nil }
+            } catch {
+                let text = "\(error)"
+                let previous = problems.withLock { problems in
+                    defer { problems["counters"] = text }
+                    return problems["counters"]
+                }
+                if previous != text { events.record("spread", ["action": "counters-failed", "error": text]) }
+            }
         }
         metrics.resetGauge("rampart_node_firewall_share")
         metrics.resetGauge("rampart_node_firewall_buckets")
@@ -588,6 +608,26 @@ public final class NodeAgent: Sendable {
         metrics.set("rampart_node_attachments", ["steered": "false"], Double(all.filter { !$0.steered }.count))
     }
 
+    /// What the spreading rule sent each firewall (nft counters, read at each scrape).
+    private func readSteeredCounters() {
+        guard let spreader, configuration.manageTunnel else { return }
+        do {
+            let namespace = try configuration.tunnelNamespace.map { path throws(NetlinkError) in try NetworkNamespace(path: path) }
+            let sent = try spreader.counters(namespace: namespace)
+            for name in ["rampart_node_firewall_steered_packets_total", "rampart_node_firewall_steered_bytes_total", "rampart_node_firewall_steered_sessions_total"] {
+                metrics.resetGauge(name)
+            }
+            for (firewall, counts) in sent {
+                let labels = ["address": "\(firewall)"]
+                metrics.set("rampart_node_firewall_steered_packets_total", labels, Double(counts.packets))
+                metrics.set("rampart_node_firewall_steered_bytes_total", labels, Double(counts.bytes))
+                metrics.set("rampart_node_firewall_steered_sessions_total", labels, Double(counts.sessions))
+            }
+        } catch {
+            // The counters are reported with the spreading rule's own problems (event spread).
+        }
+    }
+
     private func netlinkSocket() throws(NetlinkError) -> NetlinkSocket {
         if let path = configuration.tunnelNamespace { return try NetworkNamespace(path: path).openSocket() }
         return try NetlinkSocket()
@@ -598,6 +638,7 @@ public final class NodeAgent: Sendable {
         case "/metrics":
             metrics.set("rampart_node_cache_synced", [:], inventory.isSynced ? 1 : 0)
             metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
+            readSteeredCounters()
             return HTTPReply(200, metrics.render(), contentType: "text/plain; version=0.0.4")
         case "/healthz":
             return HTTPReply(200, "ok\n", contentType: "text/plain")

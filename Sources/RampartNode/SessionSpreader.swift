@@ -137,7 +137,8 @@ public struct SessionSpreader: Sendable {
         }
         script += "chain spread { type filter hook egress device \"\(settings.name)\" priority 0; policy accept; "
         if scope == .cluster { script += "\(clusterEgressRule); " }
-        script += "\(ruleText); }; }"
+        script += "\(ruleText); \(countingRules.joined(separator: "; ")); }; "
+        script += "map \(Self.packetCounters) { type ether_addr : counter; }; map \(Self.sessionCounters) { type ether_addr : counter; }; }"
         if scope == .cluster {
             script += "; table inet rampart { chain bucket { type filter hook postrouting priority 0; policy accept; "
                 + clusterRules.joined(separator: "; ") + "; }; }"
@@ -160,7 +161,8 @@ public struct SessionSpreader: Sendable {
     /// Whether the listed chains hold this scope's rules (and, for `.node`, none of the other).
     private func isInstalled(namespace: NetworkNamespace?) throws(NodeError) -> Bool {
         let list = try runNft("list chain netdev rampart spread", namespace: namespace)
-        guard list.status == 0, list.output.contains(ruleText), list.output.contains("device \"\(settings.name)\"") else { return false }
+        guard list.status == 0, list.output.contains(ruleText), list.output.contains("device \"\(settings.name)\""),
+              countingRules.allSatisfy({ list.output.contains($0) }) else { return false }
         switch scope {
         case .node:
             return !list.output.contains("rampart cluster hash")
@@ -177,7 +179,7 @@ public struct SessionSpreader: Sendable {
         _ = try runNft("delete table inet rampart", namespace: namespace)
     }
 
-    private func runNft(_ script: String, namespace: NetworkNamespace?) throws(NodeError) -> (status: Int32, output: String) {
+    func runNft(_ script: String, namespace: NetworkNamespace?) throws(NodeError) -> (status: Int32, output: String) {
         guard let namespace else { return try NftCommand.run(script) }
         // The child inherits this thread's namespace while `perform` holds it.
         var outcome: Result<(status: Int32, output: String), NodeError> = .failure(.tunnel("nft did not run"))

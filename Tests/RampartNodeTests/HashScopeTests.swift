@@ -60,6 +60,13 @@ struct HashScopeKernelTests {
         let inet = try run("nft list chain inet rampart bucket")
         #expect(inet.contains("ct direction original meta priority set jhash ip saddr . ip daddr . th sport . th dport mod 256 seed 0x7"))
         #expect(try run("nft list map netdev rampart bucket_mac").contains("7701:ff : 02:00:00:00:00:ff"))
+        // The per-firewall counters follow the buckets, and the rules still read as installed.
+        let two = [NetlinkAddress("10.200.0.2")!, NetlinkAddress("10.200.0.3")!]
+        try cluster.programCounters(BucketAssignment(buckets: 256, firewalls: two), namespace: netns)
+        let sent = try cluster.counters(namespace: netns)
+        #expect(Set(sent.keys) == Set(two) && sent.values.allSatisfy { $0 == (0, 0, 0) }, "\(sent)")
+        #expect(try run("nft list map netdev rampart bucket_sessions").contains("02:00:00:00:00:ff : \"fw4_10_200_0_"))
+        #expect(try !cluster.ensureRule(namespace: netns))
         // Another seed is another rule set: replaced.
         #expect(try SessionSpreader(settings: settings, buckets: 256, scope: .cluster, seed: 8).ensureRule(namespace: netns))
         // Back to the node scope: the inet table goes.
