@@ -69,6 +69,11 @@ struct HashScopeKernelTests {
         #expect(try !cluster.ensureRule(namespace: netns))
         // Another seed is another rule set: replaced.
         #expect(try SessionSpreader(settings: settings, buckets: 256, scope: .cluster, seed: 8).ensureRule(namespace: netns))
+        // 16,384 buckets: a script over the 128 KiB one argument may hold goes through nft's input.
+        let large = SessionSpreader(settings: settings, buckets: 16384, scope: .cluster, seed: 8)
+        #expect(try large.ensureRule(namespace: netns))
+        try large.programCounters(BucketAssignment(buckets: 16384, firewalls: two), namespace: netns)
+        #expect(try run("nft list map netdev rampart bucket_mac").contains("7701:3fff : 02:00:00:00:3f:ff"))
         // Back to the node scope: the inet table goes.
         let node = SessionSpreader(settings: settings, buckets: 256)
         #expect(try node.ensureRule(namespace: netns))
