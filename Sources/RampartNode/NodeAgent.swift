@@ -536,12 +536,16 @@ public final class NodeAgent: Sendable {
     private func spread(with spreader: SessionSpreader, using socket: NetlinkSocket, namespace: NetworkNamespace?) throws(NodeError) {
         let healthy = health.snapshot.filter { $0.1.healthy }.map(\.0.address)
         let assignment = BucketAssignment(buckets: spreader.buckets, firewalls: healthy)
+        let started = ContinuousClock.now
         let moved = try spreader.program(assignment, using: socket)
         if moved > 0 {
+            let took = started.duration(to: .now).components
             metrics.count("rampart_node_buckets_moved_total", by: Double(moved))
             events.record("spread", [
                 "action": "buckets-moved", "moved": "\(moved)", "buckets": "\(spreader.buckets)",
                 "firewalls": healthy.map { "\($0)" }.joined(separator: " "),
+                // Reading the FDB back and replacing the changed entries: the failover's own cost.
+                "seconds": cFormat("%.3f", Double(took.seconds) + Double(took.attoseconds) / 1e18),
             ])
         }
         // The rule after the FDB: checking it spawns nft, which must not delay a failover.
