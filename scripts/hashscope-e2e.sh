@@ -6,6 +6,7 @@
 # root namespace is touched; every namespace is named so2-*-PID and removed at the end.
 #
 #   scripts/hashscope-e2e.sh .build/debug/rampart-firewall .build/debug/rampart-node
+#   HASHSCOPE_BENCH=1 scripts/hashscope-e2e.sh ...   # also iperf3 A->B, node scope against cluster scope
 #
 # Checks, from captures of both nodes' rampart0 (after the egress rule: the frames carry
 # their bucket MAC):
@@ -115,7 +116,7 @@ YAML
     echo "firewall $i did not start"; cat $WORK/fw$i.log; return 1
 }
 echo '{"kind": "Secret", "data": {"token": "aGFzaHNjb3Bl"}}' > $WORK/credentials.json
-start_agent() {  # node namespace, node number, seed
+start_agent() {  # node namespace, node number, seed [scope]
     cat > $WORK/node$2.yaml <<YAML
 apiVersion: rampart.io/v1
 kind: NodeConfiguration
@@ -129,7 +130,7 @@ spec:
     - {address: 10.202.0.11, admin: "http://10.202.0.11:9681"}
     - {address: 10.202.0.12, admin: "http://10.202.0.12:9681"}
   balancing: hash
-  hashScope: cluster
+  hashScope: ${4:-cluster}
   hashSeed: $3
   tunnel: {local: 10.202.0.$2, device: ul, ipv6: false, mtu: 1450}
   cni: {install: false, confDir: $WORK/cni$2, binDir: $WORK/cni$2}
@@ -195,11 +196,36 @@ python3 "$HERE/lib/bucket_agreement.py" same $WORK $SEED 4096 && pass "one bucke
 # The control: node 2 with another seed (two boot keys, in effect).
 stop_process ${PID[node2]}; unset "PID[node2]"
 start_agent $N2 2 $((SEED + 1))
-wait_rules $N2 $((SEED + 1)) || fail "node 2 did not take its new seed"
+wait_rules $N2 $((SEED + 1)) && same_tables || fail "node 2 did not take its new seed"
 sessions other 23000
 python3 "$HERE/lib/bucket_agreement.py" other $WORK $SEED 4096 && pass "control: with two seeds the nodes disagree (each node's own directions still agree)" \
     || fail "control: two seeds did not make the nodes disagree"
 n $N1 nft list chain inet rampart bucket | grep -c 'meta priority set jhash' | grep -q '^8$' && pass "8 cluster rules (tcp/udp/sctp and other, both directions, IPv4 and IPv6)" || fail "cluster rules missing"
+
+# Optional: what the cluster scope costs, iperf3 through both firewalls, the scopes alternated.
+if [ -n "${HASHSCOPE_BENCH:-}" ] && command -v iperf3 >/dev/null; then
+    ip netns exec $B iperf3 -s -B 10.244.2.10 -p 8000 > $WORK/iperf.log 2>&1 &
+    PID[iperf]=$!
+    stop_process ${PID[server]}; unset "PID[server]"
+    for round in 1 2; do
+        for scope in node cluster; do
+            for node in 1 2; do
+                stop_process ${PID[node$node]}; unset "PID[node$node]"
+                n $([ $node = 1 ] && echo $N1 || echo $N2) nft delete table netdev rampart 2>/dev/null
+                n $([ $node = 1 ] && echo $N1 || echo $N2) nft delete table inet rampart 2>/dev/null
+                start_agent $([ $node = 1 ] && echo $N1 || echo $N2) $node $SEED $scope
+            done
+            for k in $(seq 100); do
+                n $N1 nft list chain netdev rampart spread 2>/dev/null | grep -q bucket_sessions && n $N2 nft list chain netdev rampart spread 2>/dev/null | grep -q bucket_sessions \
+                    && [ "$(owners $N1 | awk '{print $2}' | sort -u | wc -l)" = 2 ] && [ "$(owners $N2 | awk '{print $2}' | sort -u | wc -l)" = 2 ] && break
+                sleep 0.1
+            done
+            sleep 1
+            bps=$(n $A iperf3 -c 10.244.2.10 -p 8000 -P 12 -t ${HASHSCOPE_SECONDS:-6} -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])')
+            echo "BENCH: round $round, hashScope $scope, 2 firewalls, 12 streams: $(python3 -c "print(round($bps / 1e9, 2))") Gbit/s (load $(cut -d' ' -f1 /proc/loadavg))"
+        done
+    done
+fi
 
 [ $failures = 0 ] && echo "hashscope-e2e: all passed" || echo "hashscope-e2e: $failures failed"
 exit $((failures > 0))
