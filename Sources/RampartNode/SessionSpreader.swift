@@ -213,11 +213,14 @@ public struct SessionSpreader: Sendable {
     @discardableResult
     public func program(_ assignment: BucketAssignment, using socket: NetlinkSocket) throws(NodeError) -> Int {
         let current = try installed(using: socket)
+        // The device's index once: by name, every replacement would first ask for the link.
+        let link: LinkSelector
+        do { link = .index(try socket.resolveIndex(.name(settings.name))) } catch { throw .tunnel("finding \(settings.name): \(error)") }
         var changed = 0
         for bucket in 0..<min(buckets, assignment.buckets) {
             guard let owner = assignment.owners[bucket], current[bucket] != owner else { continue }
             do {
-                try socket.replaceFDBEntry(link: .name(settings.name), macAddress: mac(of: bucket), destination: owner)
+                try socket.replaceFDBEntry(link: link, macAddress: mac(of: bucket), destination: owner)
             } catch {
                 throw .tunnel("pointing bucket \(bucket) of \(settings.name) at firewall \(owner): \(error)")
             }
