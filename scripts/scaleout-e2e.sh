@@ -237,6 +237,24 @@ print("captured SYNs: %d sessions, per firewall %s" % (len(seen), dict(sorted(co
 sys.exit(0 if sum(counts) >= 6000 and all(abs(c - even) <= 0.1 * even for c in counts) else 1)
 EOF
 
+# 1b. The node's own count of what it sent each firewall (nft counters on /metrics): the new
+#    TCP sessions node 1 steered to each firewall follow the captured SYNs.
+n $N1 curl -s http://127.0.0.1:9691/metrics | grep -E '^rampart_node_firewall_steered_(sessions|packets)_total' | sort | tee $WORK/steered.txt
+python3 - $WORK/steered.txt $WORK/spread3.txt <<'EOF' && pass "node 1's per-firewall session counters follow the sessions" || fail "per-firewall counters on /metrics wrong"
+import re, sys, collections
+steered = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'rampart_node_firewall_steered_sessions_total\{address="10\.201\.0\.1(\d)"\} (\d+)', line)
+    if m: steered[str(int(m.group(1)) - 1)] = int(m.group(2))
+seen = {}
+for line in open(sys.argv[2]):
+    fw, port = line.split(); seen[int(port)] = fw
+captured = collections.Counter(seen.values())
+print("new TCP sessions node 1 sent per firewall (/metrics):", dict(sorted(steered.items())), "SYNs captured at the firewalls:", dict(sorted(captured.items())))
+# The counters also hold the first connection and retransmitted SYNs: at least the captured, at most 3 % more.
+sys.exit(0 if len(steered) == 3 and all(captured[k] <= steered.get(k, 0) <= captured[k] * 1.03 + 5 for k in captured) else 1)
+EOF
+
 # 2. Kill firewall 2 during 24 downloads (4 MB at 1 MB/s each).
 n $A $TOOL denied 10.244.2.10 8001 30 1.5 > $WORK/denied-before.json
 n $A $TOOL transfers 10.244.2.10 8000 24 4000000 1000000 > $WORK/transfers.json &

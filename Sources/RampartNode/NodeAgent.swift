@@ -70,6 +70,10 @@ public final class NodeAgent: Sendable {
     private let problems = Mutex<[String: String]>([:])
     private let listeners = Mutex<[ListeningSocket]>([])
     private let http = Mutex<HTTPServer?>(nil)
+    /// Held while the tunnel and its buckets are brought in line (`keepTunnel`).
+    private let tunnelKeeping = Mutex(())
+    /// The bucket owners the per-firewall counters were last pointed at (`programCounters`).
+    private let countedOwners = Mutex<[NetlinkAddress?]>([])
     /// Addresses actually bound (`socket`, `http`), for tests that ask for port 0.
     private let bound = Mutex<[String: String]>([:])
 
@@ -84,7 +88,9 @@ public final class NodeAgent: Sendable {
             binDirectory: configuration.cni.binDirectory, confDirectory: configuration.cni.confDirectory,
             pluginBinary: configuration.cni.pluginBinary, entry: configuration.pluginEntry)
         discovery = configuration.firewallService.map { FirewallDiscovery(service: $0, healthPath: configuration.healthPath) }
-        spreader = configuration.balancing == .hash ? SessionSpreader(settings: configuration.tunnel, buckets: configuration.buckets) : nil
+        spreader = configuration.balancing == .hash
+            ? SessionSpreader(settings: configuration.tunnel, buckets: configuration.buckets, scope: configuration.hashScope, seed: configuration.hashSeed)
+            : nil
         firewallGuard = configuration.firewallPods.map { _ in FirewallGuard(table: configuration.tunnel.table) }
         if let steering = dependencies.steering {
             self.steering = steering
@@ -151,7 +157,18 @@ public final class NodeAgent: Sendable {
         launch("agent-socket") { [self] in socket.serve(until: stop) { fd in self.serveAgentConnection(fd) } }
         server?.start()
         launch("health") { [self] in
-            while stop.sleep(configuration.healthInterval) { upkeep(checkHealth: true) }
+            while stop.sleep(configuration.healthInterval) { upkeep(checkHealth: !health.probesOnItsOwnThread) }
+        }
+        if health.probesOnItsOwnThread {
+            launch("probe") { [self] in
+                // Every firewall on its own schedule, all in flight at once: a change acts at
+                // once, whatever the other probes are waiting for.
+                health.watch(interval: configuration.healthInterval, until: stop) { firewall, state in
+                    noteTransition(of: firewall, to: state)
+                    wake.store(true, ordering: .releasing)
+                    keepTunnel()
+                }
+            }
         }
         launch("reconcile") { [self] in
             var sinceResync = 0.0
@@ -164,8 +181,9 @@ public final class NodeAgent: Sendable {
             }
         }
         launch("upkeep") { [self] in
-            // The first health check runs at once, not one interval after start.
-            upkeep(checkHealth: true)
+            // The first health check runs at once, not one interval after start (the probe
+            // thread, when there is one, starts probing at once by itself).
+            upkeep(checkHealth: !health.probesOnItsOwnThread)
         }
         if let logFile = configuration.plugin.logFile {
             let folder = PathName.folder(of: configuration.statePath)
@@ -405,36 +423,7 @@ public final class NodeAgent: Sendable {
     /// Health checks, the tunnel, the plugin's installation and the gauges.
     private func upkeep(checkHealth: Bool) {
         if checkHealth { probeFirewalls() }
-        if configuration.manageTunnel {
-            do {
-                let socket = try netlinkSocket()
-                let namespace = try configuration.tunnelNamespace.map { path throws(NetlinkError) in try NetworkNamespace(path: path) }
-                // Every pass: a device, rule or route someone deleted comes back within one interval.
-                try tunnel.ensure(using: socket, namespace: namespace)
-                let active = health.firstHealthy ?? health.firewalls.first
-                if let active { try tunnel.selectFirewall(active.address, using: socket) }
-                if let spreader {
-                    try spread(with: spreader, using: socket, namespace: namespace)
-                } else {
-                    // Active/passive: the active firewall carries every session.
-                    metrics.resetGauge("rampart_node_firewall_share")
-                    for firewall in health.firewalls {
-                        metrics.set("rampart_node_firewall_share", ["address": "\(firewall.address)"], firewall == active ? 1 : 0)
-                    }
-                }
-                let up = tunnel.exists(using: socket)
-                if tunnelUp.exchange(up, ordering: .acquiringAndReleasing) != up { wake.store(true, ordering: .releasing) }
-                problems.withLock { $0["tunnel"] = nil }
-            } catch {
-                if tunnelUp.exchange(false, ordering: .acquiringAndReleasing) { wake.store(true, ordering: .releasing) }
-                let text = "\(error)"
-                let previous = problems.withLock { problems in
-                    defer { problems["tunnel"] = text }
-                    return problems["tunnel"]
-                }
-                if previous != text { events.record("tunnel", ["error": text, "device": configuration.tunnel.name]) }
-            }
-        }
+        keepTunnel()
         guardFirewalls()
         if configuration.cni.install {
             do {
@@ -466,6 +455,43 @@ public final class NodeAgent: Sendable {
         updateAttachmentGauges()
     }
 
+    /// The tunnel device, its firewall (the first healthy one) and, with `balancing: hash`,
+    /// the buckets: from every upkeep pass and at once when a firewall's health changes, one
+    /// at a time.
+    private func keepTunnel() {
+        guard configuration.manageTunnel else { return }
+        tunnelKeeping.withLock { _ in
+            do {
+                let socket = try netlinkSocket()
+                let namespace = try configuration.tunnelNamespace.map { path throws(NetlinkError) in try NetworkNamespace(path: path) }
+                // Every pass: a device, rule or route someone deleted comes back within one interval.
+                try tunnel.ensure(using: socket, namespace: namespace)
+                let active = health.firstHealthy ?? health.firewalls.first
+                if let active { try tunnel.selectFirewall(active.address, using: socket) }
+                if let spreader {
+                    try spread(with: spreader, using: socket, namespace: namespace)
+                } else {
+                    // Active/passive: the active firewall carries every session.
+                    metrics.resetGauge("rampart_node_firewall_share")
+                    for firewall in health.firewalls {
+                        metrics.set("rampart_node_firewall_share", ["address": "\(firewall.address)"], firewall == active ? 1 : 0)
+                    }
+                }
+                let up = tunnel.exists(using: socket)
+                if tunnelUp.exchange(up, ordering: .acquiringAndReleasing) != up { wake.store(true, ordering: .releasing) }
+                problems.withLock { $0["tunnel"] = nil }
+            } catch {
+                if tunnelUp.exchange(false, ordering: .acquiringAndReleasing) { wake.store(true, ordering: .releasing) }
+                let text = "\(error)"
+                let previous = problems.withLock { problems in
+                    defer { problems["tunnel"] = text }
+                    return problems["tunnel"]
+                }
+                if previous != text { events.record("tunnel", ["error": text, "device": configuration.tunnel.name]) }
+            }
+        }
+    }
+
     /// The firewall Service's endpoints changed: the configured firewalls and the listed
     /// ones become the list; new ones are probed at once and get buckets when healthy.
     private func firewallsListed() {
@@ -477,7 +503,7 @@ public final class NodeAgent: Sendable {
             "action": "listed", "service": "\(discovery.service.namespace)/\(discovery.service.name)",
             "firewalls": list.map { "\($0.address)" }.joined(separator: " "),
         ])
-        upkeep(checkHealth: true)
+        upkeep(checkHealth: !health.probesOnItsOwnThread)
     }
 
     /// Probes every firewall once; each change of health is an event (`firewall`) and a
@@ -487,33 +513,62 @@ public final class NodeAgent: Sendable {
         for (firewall, state) in health.snapshot { before[firewall.address] = state.healthy }
         guard health.checkAll() else { return }
         for (firewall, state) in health.snapshot where before[firewall.address].map({ $0 != state.healthy }) ?? state.healthy {
-            let to = state.healthy ? "up" : "down"
-            metrics.count("rampart_node_firewall_transitions_total", ["address": "\(firewall.address)", "to": to])
-            var fields = ["address": "\(firewall.address)", "state": to,
-                          "healthy": "\(health.snapshot.filter { $0.1.healthy }.count)", "balancing": configuration.balancing.rawValue]
-            if let error = state.lastError { fields["reason"] = error }
-            if !health.anyHealthy { fields["fail_mode"] = configuration.failOpen ? "open" : "closed" }
-            events.record("firewall", fields)
+            noteTransition(of: firewall, to: state)
         }
         wake.store(true, ordering: .releasing)
     }
 
+    /// One change of a firewall's health: an event (`firewall`) and a count.
+    private func noteTransition(of firewall: FirewallEndpoint, to state: FirewallHealth.State) {
+        let to = state.healthy ? "up" : "down"
+        metrics.count("rampart_node_firewall_transitions_total", ["address": "\(firewall.address)", "to": to])
+        var fields = ["address": "\(firewall.address)", "state": to,
+                      "healthy": "\(health.snapshot.filter { $0.1.healthy }.count)", "balancing": configuration.balancing.rawValue]
+        if let error = state.lastError { fields["reason"] = error }
+        if !health.anyHealthy { fields["fail_mode"] = configuration.failOpen ? "open" : "closed" }
+        events.record("firewall", fields)
+    }
+
     /// Points every hash bucket at its healthy firewall (only the changed ones are
-    /// rewritten) and keeps the spreading rule installed. With no healthy firewall the
+    /// rewritten), then keeps the spreading rule installed and the per-firewall counters
+    /// following the buckets. With no healthy firewall the
     /// buckets stay where they were: `failOpen` decides for the pods.
     private func spread(with spreader: SessionSpreader, using socket: NetlinkSocket, namespace: NetworkNamespace?) throws(NodeError) {
-        if try spreader.ensureRule(namespace: namespace) {
-            events.record("spread", ["action": "rule-installed", "device": configuration.tunnel.name, "buckets": "\(spreader.buckets)"])
-        }
         let healthy = health.snapshot.filter { $0.1.healthy }.map(\.0.address)
         let assignment = BucketAssignment(buckets: spreader.buckets, firewalls: healthy)
+        let started = ContinuousClock.now
         let moved = try spreader.program(assignment, using: socket)
         if moved > 0 {
+            let took = started.duration(to: .now).components
             metrics.count("rampart_node_buckets_moved_total", by: Double(moved))
             events.record("spread", [
                 "action": "buckets-moved", "moved": "\(moved)", "buckets": "\(spreader.buckets)",
                 "firewalls": healthy.map { "\($0)" }.joined(separator: " "),
+                // Reading the FDB back and replacing the changed entries: the failover's own cost.
+                "seconds": cFormat("%.3f", Double(took.seconds) + Double(took.attoseconds) / 1e18),
             ])
+        }
+        // The rule after the FDB: checking it spawns nft, which must not delay a failover.
+        if try spreader.ensureRule(namespace: namespace) {
+            countedOwners.withLock { $0 = [] }
+            events.record("spread", [
+                "action": "rule-installed", "device": configuration.tunnel.name, "buckets": "\(spreader.buckets)", "hash_scope": spreader.scope.rawValue,
+            ])
+        }
+        if countedOwners.withLock({ $0 }) != assignment.owners {
+            // After the FDB: counting never delays moving the buckets.
+            do {
+                try spreader.programCounters(assignment, namespace: namespace)
+                countedOwners.withLock { $0 = assignment.owners }
+                problems.withLock { $0["counters"] = nil }
+            } catch {
+                let text = "\(error)"
+                let previous = problems.withLock { problems in
+                    defer { problems["counters"] = text }
+                    return problems["counters"]
+                }
+                if previous != text { events.record("spread", ["action": "counters-failed", "error": text]) }
+            }
         }
         metrics.resetGauge("rampart_node_firewall_share")
         metrics.resetGauge("rampart_node_firewall_buckets")
@@ -557,6 +612,26 @@ public final class NodeAgent: Sendable {
         metrics.set("rampart_node_attachments", ["steered": "false"], Double(all.filter { !$0.steered }.count))
     }
 
+    /// What the spreading rule sent each firewall (nft counters, read at each scrape).
+    private func readSteeredCounters() {
+        guard let spreader, configuration.manageTunnel else { return }
+        do {
+            let namespace = try configuration.tunnelNamespace.map { path throws(NetlinkError) in try NetworkNamespace(path: path) }
+            let sent = try spreader.counters(namespace: namespace)
+            for name in ["rampart_node_firewall_steered_packets_total", "rampart_node_firewall_steered_bytes_total", "rampart_node_firewall_steered_sessions_total"] {
+                metrics.resetGauge(name)
+            }
+            for (firewall, counts) in sent {
+                let labels = ["address": "\(firewall)"]
+                metrics.set("rampart_node_firewall_steered_packets_total", labels, Double(counts.packets))
+                metrics.set("rampart_node_firewall_steered_bytes_total", labels, Double(counts.bytes))
+                metrics.set("rampart_node_firewall_steered_sessions_total", labels, Double(counts.sessions))
+            }
+        } catch {
+            // The counters are reported with the spreading rule's own problems (event spread).
+        }
+    }
+
     private func netlinkSocket() throws(NetlinkError) -> NetlinkSocket {
         if let path = configuration.tunnelNamespace { return try NetworkNamespace(path: path).openSocket() }
         return try NetlinkSocket()
@@ -567,6 +642,7 @@ public final class NodeAgent: Sendable {
         case "/metrics":
             metrics.set("rampart_node_cache_synced", [:], inventory.isSynced ? 1 : 0)
             metrics.set("rampart_node_ready", [:], status().ready ? 1 : 0)
+            readSteeredCounters()
             return HTTPReply(200, metrics.render(), contentType: "text/plain; version=0.0.4")
         case "/healthz":
             return HTTPReply(200, "ok\n", contentType: "text/plain")

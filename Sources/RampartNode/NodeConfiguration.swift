@@ -89,6 +89,16 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var balancing: Balancing = .active
     /// Hash buckets with `.hash` (`SessionSpreader.bucketRange`).
     public var buckets = 4096
+    /// Which hash chooses the bucket with `.hash`: `.node` (the kernel's symmetric hash,
+    /// keyed per boot) or `.cluster` (a fixed-seed hash of the connection's tuple, the same
+    /// on every node: `SessionSpreader`, docs/node-agent.md "The same bucket on every node").
+    public var hashScope: HashScope = .node
+    /// The seed of the `.cluster` hash; every node of a cluster must use the same.
+    public var hashSeed: UInt32 = SessionSpreader.defaultSeed
+
+    public enum HashScope: String, Sendable, Equatable {
+        case node, cluster
+    }
     /// With no healthy firewall (or no tunnel), pods run uninspected rather than cut off.
     public var failOpen = true
     /// How often running pods are compared with their annotations even without a change.
@@ -185,7 +195,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     static let specKeys = [
         "nodeName", "kubeconfig", "context", "credentialFile", "server", "clusterID", "firewalls", "firewallPods", "tunnel",
         "plugin", "cni", "socket", "state", "metrics", "events", "healthInterval", "healthFailures", "failOpen", "resyncInterval",
-        "healthTimeout", "healthPath", "balancing", "buckets", "firewallService",
+        "healthTimeout", "healthPath", "balancing", "buckets", "hashScope", "hashSeed", "firewallService",
     ]
 
     private static func read(_ text: String, reader r: ConfigReader, source: String, environment: [String: String]) -> NodeConfiguration? {
@@ -350,6 +360,12 @@ public struct NodeConfiguration: Sendable, Equatable {
             }
         }
         if let value = spec["buckets"].flatMap({ r.integer($0, "spec.buckets", in: SessionSpreader.bucketRange) }) { configuration.buckets = value }
+        if let node = spec["hashScope"], let value = r.string(node, "spec.hashScope") {
+            if let scope = HashScope(rawValue: value) { configuration.hashScope = scope } else {
+                r.error(node.location, "spec.hashScope must be node (the kernel's symmetric hash, keyed per boot) or cluster (a fixed-seed hash of the connection, the same on every node), found '\(value.prefix(80))'")
+            }
+        }
+        if let value = spec["hashSeed"].flatMap({ r.integer($0, "spec.hashSeed", in: 0...Int(UInt32.max)) }) { configuration.hashSeed = UInt32(value) }
         if let value = spec["failOpen"].flatMap({ r.bool($0, "spec.failOpen") }) { configuration.failOpen = value }
         if let value = spec["resyncInterval"].flatMap({ r.number($0, "spec.resyncInterval (seconds)", in: 1...86400) }) { configuration.resyncInterval = value }
         return configuration

@@ -29,6 +29,13 @@ public final class NodeMetrics: Sendable {
         "rampart_node_firewall_guard_synced": ("gauge", "1 once the firewall pods have been listed and their addresses guarded."),
         "rampart_node_firewall_guard_errors_total": ("counter", "Failures to write the firewall guard's routes (event firewall-guard)."),
         "rampart_node_ready": ("gauge", "1 when the agent can steer new pods."),
+        "rampart_node_firewall_share": ("gauge", "Each firewall's share of the hash buckets: the expected share of new sessions (1 for the active firewall with balancing: active)."),
+        "rampart_node_firewall_buckets": ("gauge", "Hash buckets each firewall owns (balancing: hash)."),
+        "rampart_node_firewall_transitions_total": ("counter", "Changes of a firewall's health, by address and new state (up, down)."),
+        "rampart_node_buckets_moved_total": ("counter", "Hash buckets pointed at another firewall."),
+        "rampart_node_firewall_steered_packets_total": ("counter", "Frames this node sent each firewall through the spreading rule (nft counters; balancing: hash)."),
+        "rampart_node_firewall_steered_bytes_total": ("counter", "Bytes of those frames."),
+        "rampart_node_firewall_steered_sessions_total": ("counter", "New TCP sessions (SYN without ACK, retransmissions included) this node sent each firewall (balancing: hash)."),
         "rampart_node_plugin_installed": ("gauge", "1 while rampart-cni is the last plugin of the primary's conflist."),
     ]
 

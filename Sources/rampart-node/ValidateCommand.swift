@@ -29,6 +29,6 @@ struct ValidateCommand: ParsableCommand {
         let firewalls = configuration.firewalls.map { firewall in
             firewall.admin.map { "\(firewall.address) (health \($0)\(firewall.healthPath))" } ?? "\(firewall.address)"
         }.joined(separator: ", ")
-        print("\(config): valid: node \(configuration.nodeName), cluster id \(configuration.clusterID), firewalls \(firewalls)\(configuration.balancing == .hash ? " (sessions spread over the healthy ones, \(configuration.buckets) buckets)" : ""), plugin failMode \(configuration.plugin.failMode)")
+        print("\(config): valid: node \(configuration.nodeName), cluster id \(configuration.clusterID), firewalls \(firewalls)\(configuration.balancing == .hash ? " (sessions spread over the healthy ones, \(configuration.buckets) buckets, \(configuration.hashScope == .cluster ? "the same bucket on every node" : "buckets per node"))" : ""), plugin failMode \(configuration.plugin.failMode)")
     }
 }

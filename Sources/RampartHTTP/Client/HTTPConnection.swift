@@ -27,6 +27,8 @@ public final class HTTPConnection {
     public let connectTimeout: Double
 
     private static let initialized: Bool = { ccurl_global_init() == CURLE_OK }()
+    /// libcurl's one-time global set-up has run (it is not thread-safe, so it runs once, here).
+    static var libraryReady: Bool { initialized }
 
     public init(tls: TLSSettings? = nil, connectTimeout: Double = 5) throws(HTTPClientError) {
         guard HTTPConnection.initialized, let handle = curl_easy_init() else {
