@@ -43,6 +43,7 @@ import Testing
             let hit = Self.detect(text, &detector)
             if parts[0] == "1" { if hit { tp += 1 } else { fn += 1 } } else { if hit { fp += 1 } else { tn += 1 } }
         }
+        print("held-out sample: recall \(tp)/\(tp + fn), false positives \(fp)/\(fp + tn), largest Swift-Python difference \(worst)")
         #expect(worst < 1e-3, "Swift and Python scores differ by \(worst)")
         #expect(tp + fn == 30 && fp + tn == 100)
         #expect(Double(tp) / Double(tp + fn) >= 0.85, "recall \(tp)/\(tp + fn)")
