@@ -12,8 +12,10 @@
 # each SDK raises on; a prompt injection is blocked before it reaches the model and each SDK raises its
 # own PermissionDeniedError (HTTP 403, the API's error JSON); a model outside the allow-list
 # is refused; a secret in an answer is alerted (the answer arrives) and logged masked; an
-# MCP tool on the allow-list is called, one off it never reaches the server; the ai records
-# name the provider, operation, model, detections and the tags of both pods. Never touches
+# MCP tool on the allow-list is called, one off it never reaches the server, and a raw
+# tools/call off it is answered with a JSON-RPC error carrying the request's id; a listed
+# malware URL in a streamed answer is alerted with its category (urlFiltering); the ai
+# records name the provider, operation, model, detections and the tags of both pods. Never touches
 # the root namespace's interfaces; removes everything it made.
 set -u
 FIREWALL=${1:?usage: firewall-ai-e2e.sh path/to/rampart-firewall}
@@ -34,6 +36,7 @@ firewall_topology_up
 steer on
 set +e
 
+echo evil.example > $WORK/malware.txt
 cat > $WORK/firewall.yaml <<YAML
 apiVersion: rampart.io/v1
 kind: FirewallConfiguration
@@ -44,6 +47,8 @@ spec:
   vnis: [7]
   tunnelSourceNetworks: [10.200.0.0/30]
   events: $WORK/eve.json
+  lists:
+    - {name: malware, path: malware.txt}
 ---
 apiVersion: rampart.io/v1
 kind: SecurityPolicy
@@ -55,10 +60,15 @@ spec:
   aiSecurityProfiles:
     - name: ai-e2e
       actions: {prompt-injection: block, model-not-allowed: block, tool-not-allowed: block, secret: alert, personal-data: alert,
-                runaway-stream: block}
+                runaway-stream: block, url: alert}
       models: ["gpt-4o*", "claude-*"]
       tools: [add]
       limits: {maxStreamBytes: 12000}
+      urlFiltering: model-links
+  urlFilteringProfiles:
+    - name: model-links
+      categories: {malware: block}
+      unknown: allow
   rules:
     - name: allow-llm
       from: [pod-a]
@@ -107,6 +117,13 @@ expect_ok openai-model "OpenAI SDK, model outside the allow-list: refused"
 expect_ok openai-leak "OpenAI SDK, an answer carrying a secret: alerted, delivered"
 expect_ok mcp-denied "MCP client: tools/call delete_everything (off the allow-list): refused"
 expect_ok openai-runaway "OpenAI SDK, a stream past maxStreamBytes: text first, then the SDK raises on the firewall's SSE error event"
+expect_ok openai-link "OpenAI SDK, a streamed answer with a listed malware URL: alerted, delivered"
+mcp_error=$(n $PODA curl -s -m 10 -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    --data '{"jsonrpc":"2.0","id":77,"method":"tools/call","params":{"name":"delete_everything","arguments":{}}}' \
+    http://10.244.1.20:8000/mcp)
+echo "$mcp_error" | grep -q '"jsonrpc":"2.0","id":77,"error":{"code":-32001' \
+    && pass "a raw MCP tools/call off the allow-list: a JSON-RPC error with the request's id 77" \
+    || fail "the MCP error does not carry the request's id: $mcp_error"
 expect_ok anthropic-runaway "Anthropic SDK, a stream past maxStreamBytes: the SDK raises on the SSE error event"
 
 grep -q 'Ignore all previous instructions' $WORK/requests.log && fail "the model server received the injection" \
@@ -135,7 +152,11 @@ echo "$ai" | grep '"kind":"tool-not-allowed"' | grep -q '"provider":"mcp"' && pa
 echo "$ai" | grep '"src_tags":\["ns:agents","pod:agent-1"\]' | grep -q '"dest_tags":\["ns:models","pod:llm-1"\]' \
     && pass "the ai records name both pods (src_tags, dest_tags)" || fail "ai records without both pods' tags: $(echo "$ai" | head -1)"
 [ "$(echo "$ai" | grep -c '"kind":"runaway-stream"')" -eq 2 ] && pass "two runaway-stream records (OpenAI, Anthropic)" || fail "runaway records: $(echo "$ai" | grep -c runaway-stream)"
-[ "$(echo "$ai" | grep -c .)" -eq 7 ] && pass "exactly seven ai records with detections (benign traffic leaves none)" || fail "$(echo "$ai" | grep -c .) ai records with detections"
+echo "$ai" | grep '"direction":"response"' | grep '"kind":"url","type":"malware"' | grep '"span":"http://evil.example\*\*\*\*' \
+    | grep -q '"action":"alerted"' && pass "the malware URL in the answer: alerted, its category and host named, path masked" \
+    || fail "no url record: $ai"
+grep -q 'payload.exe?token' $WORK/eve.json && fail "the URL's path appears unmasked in the events" || pass "the URL's path is masked in the events"
+[ "$(echo "$ai" | grep -c .)" -eq 9 ] && pass "exactly nine ai records with detections (benign traffic leaves none)" || fail "$(echo "$ai" | grep -c .) ai records with detections"
 
 if [ $failures -gt 0 ]; then
     echo "--- firewall stderr"; tail -30 $WORK/firewall.err

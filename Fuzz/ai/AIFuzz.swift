@@ -1,7 +1,8 @@
 // libFuzzer target for the AI inspection (Sources/RampartInspect/AI): the JSON scanner, every
 // API's request, answer and stream schema (the stream fed whole and in pieces of the input's
 // choosing), and every detector over the raw bytes (normaliser, rules, classifier, base64
-// pieces, secret and personal-data scanners, masking). Nothing may trap, read out of bounds or
+// pieces, secret and personal-data scanners, masking), the URL scanner over the raw bytes and
+// the JSON-RPC ids a request carries. Nothing may trap, read out of bounds or
 // write beyond the fixed buffers, whatever the bytes. Built by Fuzz/ai/build.sh as one module
 // with the AI folder alone.
 
@@ -36,6 +37,15 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(d.start >= 0 && Int(d.start) + Int(d.length) <= inspector.response.used)
         _ = AIMask.mask(UnsafeRawBufferPointer(start: inspector.response.text + Int(d.start), count: Int(d.length)), type: d.type)
     }
+    // URLs in the raw bytes: every span inside the input, the host and path inside the URL.
+    AIURLScanner.scan(body) { u in
+        precondition(u.start >= 0 && u.length > 0 && u.start + u.length <= body.count)
+        precondition(u.hostStart >= u.start && u.hostStart + u.hostLength <= u.start + u.length && u.hostLength > 0)
+        precondition(u.pathStart == u.hostStart + u.hostLength && u.pathStart + u.pathLength == u.start + u.length)
+    }
+    // The request's JSON-RPC ids (MCP), as a blocked request's error would carry them.
+    let ids = inspector.request.requestIDList
+    precondition(ids.count <= inspector.request.requestIDCount)
     // The stream in pieces: the same text as whole (the assembler keeps no state across pieces but its own).
     transcript.reset()
     stream.reset(data[1] & 1 == 0 ? .serverSentEvents : .jsonLines)

@@ -57,6 +57,13 @@ def run():
     if SCENARIO == "openai-leak":
         r = openai_client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "please leak a key"}])
         return f"OK answered (alert only): {r.choices[0].message.content}"
+    if SCENARIO == "openai-link":
+        # Streamed: the firewall reassembles the answer and checks the URLs in it (alert only).
+        s = openai_client().chat.completions.create(model="gpt-4o-mini", stream=True,
+                                                    messages=[{"role": "user", "content": "send me a link"}])
+        text = "".join(c.choices[0].delta.content or "" for c in s if c.choices)
+        assert "http://evil.example/payload.exe" in text, text
+        return f"OK answered (alert only): {text}"
     if SCENARIO == "openai-runaway":
         received = ""
         try:

@@ -29,6 +29,8 @@ def answer_text(messages):
             last = c or ""
     if "leak a key" in last:
         return f"Here is the key you asked for: {KEY}. Keep it safe."
+    if "a link" in last:
+        return "Download the tool from http://evil.example/payload.exe?token=abc today, or read https://docs.example/guide."
     if "long answer" in last:
         return " ".join(f"number {i}," for i in range(1, 601))
     return "You said: " + last[:200] + ". Paris is the capital of France."

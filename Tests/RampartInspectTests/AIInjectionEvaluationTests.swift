@@ -5,7 +5,8 @@ import Testing
 /// The shipped injection classifier and rules, measured on the committed samples
 /// (Tests/AISamples, docs/ai-security.md): the held-out split of the training sources with
 /// Python's scores (Swift must compute the same), the hand-written injections and benign
-/// prompts full of trigger words, and the sets written after tuning.
+/// prompts full of trigger words, the sets written after tuning, and the fresh sets written
+/// before the retraining on the larger public data (docs/ai-security.md, "Accuracy").
 @Suite struct AIInjectionEvaluationTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("AISamples")
@@ -42,6 +43,7 @@ import Testing
             let hit = Self.detect(text, &detector)
             if parts[0] == "1" { if hit { tp += 1 } else { fn += 1 } } else { if hit { fp += 1 } else { tn += 1 } }
         }
+        print("held-out sample: recall \(tp)/\(tp + fn), false positives \(fp)/\(fp + tn), largest Swift-Python difference \(worst)")
         #expect(worst < 1e-3, "Swift and Python scores differ by \(worst)")
         #expect(tp + fn == 30 && fp + tn == 100)
         #expect(Double(tp) / Double(tp + fn) >= 0.85, "recall \(tp)/\(tp + fn)")
@@ -59,12 +61,18 @@ import Testing
         let benign = try rate("benign-trigger-words.txt")
         let untunedInjections = try rate("injections-untuned.txt")
         let untunedBenign = try rate("benign-untuned.txt")
-        print("injections (tuned on) \(injections), benign (tuned on) \(benign), untuned injections \(untunedInjections), untuned benign \(untunedBenign)")
+        let freshInjections = try rate("injections-fresh.txt")
+        let freshBenign = try rate("benign-fresh.txt")
+        print("injections (tuned on) \(injections), benign (tuned on) \(benign), untuned injections \(untunedInjections), "
+            + "untuned benign \(untunedBenign), fresh injections \(freshInjections), fresh benign \(freshBenign)")
         // The figures docs/ai-security.md reports; a change to the rules or the model that
         // lowers them fails here.
         #expect(injections.0 == injections.1)
-        #expect(benign.0 <= 1)
-        #expect(untunedInjections.0 >= 8)
+        #expect(benign.0 <= 4)
+        #expect(untunedInjections.0 >= 12)
         #expect(untunedBenign.0 <= 2)
+        // The fresh sets (written before the retraining, never tuned on).
+        #expect(freshInjections.0 >= 21 && freshInjections.1 == 40)
+        #expect(freshBenign.0 <= 2 && freshBenign.1 == 60)
     }
 }

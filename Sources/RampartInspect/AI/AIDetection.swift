@@ -1,6 +1,6 @@
 /// What an AI detector found.
 enum AIDetectionKind: UInt8, Sendable, CaseIterable {
-    case promptInjection, secret, personalData, modelNotAllowed, toolNotAllowed, rateLimit, oversizedPrompt, runawayStream
+    case promptInjection, secret, personalData, modelNotAllowed, toolNotAllowed, rateLimit, oversizedPrompt, runawayStream, url
 
     /// The name in the policy (`aiSecurityProfiles`) and in `ai` records.
     var name: String {
@@ -13,6 +13,7 @@ enum AIDetectionKind: UInt8, Sendable, CaseIterable {
         case .rateLimit: "rate-limit"
         case .oversizedPrompt: "oversized-prompt"
         case .runawayStream: "runaway-stream"
+        case .url: "url"
         }
     }
 }

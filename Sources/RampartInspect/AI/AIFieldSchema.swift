@@ -22,6 +22,10 @@ enum AIField: Sendable {
     /// A streaming event's `type` (or Ollama's `done`): the end of the stream.
     case eventType
     case done
+    /// A JSON-RPC message's `id` (string or number): a blocked MCP request's error answer
+    /// must carry it, or the client cannot match the error to its request.
+    /// `batch`: the id of one message of a batch (`[].id`), answered as an array.
+    case requestID(batch: Bool)
 }
 
 /// The paths one body shape is read by, each with what it holds. Looked up by hash for
@@ -110,6 +114,7 @@ enum AIExtractor {
                 switch schema.field(tok.path) {
                 case .model?: t.setModel(raw)
                 case .method?: t.setMethod(raw)
+                case .requestID(let batch)?: t.addRequestID(raw, quoted: true, batch: batch)
                 case .role?: messageRole = AIRole(raw)
                 case .blockType?: blockOrigin = AIExtractor.origin(ofBlock: raw)
                 case .eventType?:
@@ -134,6 +139,7 @@ enum AIExtractor {
                 switch schema.field(tok.path) {
                 case .inputTokens?: if let v = JSONText.integer(raw) { t.inputTokens = v }
                 case .outputTokens?: if let v = JSONText.integer(raw) { t.outputTokens = v }
+                case .requestID(let batch)?: t.addRequestID(raw, quoted: false, batch: batch)
                 default: break
                 }
             case .literalTrue, .literalFalse:

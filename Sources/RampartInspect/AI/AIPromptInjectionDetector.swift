@@ -70,7 +70,9 @@ struct AIPromptInjectionDetector {
         if classifier && words.count > 0 {
             let c = AIInjectionClassifier.score(words, from: 0, to: words.count)
             let combined = 1 - (1 - rule) * (1 - c.probability)
-            if finding == nil || c.probability > rule {
+            // A rule's words name what was found more precisely than the classifier's
+            // window: a rule's type and span stay, with the combined score.
+            if finding == nil {
                 let s = Int(words.starts[c.first]), e = Int(words.ends[c.last])
                 finding = Finding(type: "classifier", score: combined, start: s, length: e - s)
             } else {

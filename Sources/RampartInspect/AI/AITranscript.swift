@@ -34,6 +34,15 @@ final class AITranscript {
     /// MCP: the JSON-RPC method (`tools/call`).
     private(set) var method = InlineArray<32, UInt8>(repeating: 0)
     private(set) var methodLength = 0
+    /// MCP: the JSON-RPC ids of the request (a batch has several) as JSON text, joined by
+    /// commas, so a blocked request is answered with errors that carry them. Ids that do
+    /// not fit (longer than 64 bytes, or past the buffer) are counted in `requestIDsDropped`.
+    private(set) var requestIDs = InlineArray<256, UInt8>(repeating: 0)
+    private(set) var requestIDsLength = 0
+    private(set) var requestIDCount = 0
+    private(set) var requestIDsDropped = 0
+    /// The ids came from a batch (a JSON array of messages), answered as an array.
+    private(set) var requestIsBatch = false
     /// Token counts from the body's `usage` (or Ollama's counts), -1 when absent.
     var inputTokens: Int64 = -1
     var outputTokens: Int64 = -1
@@ -64,6 +73,7 @@ final class AITranscript {
     func reset() {
         used = 0; segmentCount = 0; operation = nil; isResponse = false; stream = false
         modelLength = 0; methodLength = 0; inputTokens = -1; outputTokens = -1
+        requestIDsLength = 0; requestIDCount = 0; requestIDsDropped = 0; requestIsBatch = false
         textBytes = 0; droppedBytes = 0; droppedSegments = 0; events = 0; streamEnded = false
         error = nil; truncated = false
     }
@@ -105,6 +115,41 @@ final class AITranscript {
         let n = min(raw.count, 32)
         for k in 0..<n { method[k] = raw[k] }
         methodLength = n
+    }
+
+    /// Records a JSON-RPC id: a string's raw (still escaped) bytes, re-quoted, or a number.
+    func addRequestID(_ raw: UnsafeRawBufferPointer, quoted: Bool, batch: Bool) {
+        if batch { requestIsBatch = true }
+        let need = raw.count + (quoted ? 2 : 0) + (requestIDCount > 0 ? 1 : 0)
+        guard raw.count <= 64, requestIDsLength + need <= 256 else { requestIDsDropped += 1; return }
+        if requestIDCount > 0 { requestIDs[requestIDsLength] = UInt8(ascii: ","); requestIDsLength += 1 }
+        if quoted { requestIDs[requestIDsLength] = UInt8(ascii: "\""); requestIDsLength += 1 }
+        for b in raw { requestIDs[requestIDsLength] = b; requestIDsLength += 1 }
+        if quoted { requestIDs[requestIDsLength] = UInt8(ascii: "\""); requestIDsLength += 1 }
+        requestIDCount += 1
+    }
+
+    /// The request's JSON-RPC ids as JSON texts (`1`, `"abc"`), in order.
+    var requestIDList: [String] {
+        guard requestIDsLength > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: requestIDsLength)
+        for k in 0..<requestIDsLength { bytes[k] = requestIDs[k] }
+        // Ids never hold a bare comma outside a string: split only outside quotes.
+        var out: [String] = []
+        var start = 0
+        var inString = false
+        var escape = false
+        for (k, b) in bytes.enumerated() {
+            if escape { escape = false; continue }
+            if b == UInt8(ascii: "\\") && inString { escape = true; continue }
+            if b == UInt8(ascii: "\"") { inString.toggle() }
+            if b == UInt8(ascii: ","), !inString {
+                out.append(String(decoding: bytes[start..<k], as: UTF8.self))
+                start = k + 1
+            }
+        }
+        out.append(String(decoding: bytes[start...], as: UTF8.self))
+        return out
     }
 
     var methodName: String? {

@@ -13,6 +13,8 @@ enum MCPJSONRPC {
         (JSONPath("[]", "method"), .method),
         (JSONPath("[]", "params", "name"), .name(.toolCall)),
         (JSONPath("[]", "params", "arguments"), .capture(.toolCall)),
+        (JSONPath("id"), .requestID(batch: false)),
+        (JSONPath("[]", "id"), .requestID(batch: true)),
     ])
 
     static let response = AIFieldSchema(resultEntries(prefix: false) + resultEntries(prefix: true))

@@ -43,7 +43,7 @@ struct DetectionSessionState: Sendable {
     /// replaced by the closing error event: packets waited (0: none), and the blocking
     /// detection kinds (one bit per `AIDetectionKind`).
     var aiEndWaited: UInt8 = 0
-    var aiEndKinds: UInt8 = 0
+    var aiEndKinds: UInt16 = 0
 }
 
 /// One rule that matched a packet, for the engine to write its alert and apply its action.

@@ -48,8 +48,9 @@ extension Engine {
                 content = UnsafeRawBufferPointer(start: out, count: n)
             }
         }
+        let checksURLs = ai.profiles[ai.profile].urlFilteringIndex >= 0
         ai.inspect(operation, isResponse: !toServer, contentType: fields.value(named: "content-type"), body: content,
-                   seconds: now.seconds, cut: cut)
+                   seconds: now.seconds, cut: cut, urls: checksURLs ? (indicatorStore, urlProfiles) : nil)
     }
 
     /// Counts an AI message's body bytes as they pass (beyond the message buffer too): an

@@ -24,12 +24,17 @@ final class AIEngineState {
     var blockedStream = false
     var blockedReason = ""
     /// The blocking detection kinds of the blocked answer (one bit per `AIDetectionKind`).
-    var blockedKinds: UInt8 = 0
+    var blockedKinds: UInt16 = 0
     /// The answer's HTTP parser as it stood before the packet being inspected.
     var responseBefore: HTTPMessageParser?
     /// The rate table refused an identity during this packet.
     var rateRefused = false
     var pending: [Pending] = []
+    /// URL detections' categories by span start, for the exchange being inspected (cold:
+    /// filled only for URLs the URL filtering profile does not allow).
+    var urlCategories: [(start: Int32, category: String)] = []
+    /// The URL path normalisation memory of the URL checks.
+    var urlBuffer = URLPathBuffer(capacity: 4096)
     /// Counters for /metrics and the summary.
     var exchanges: UInt64 = 0
     var detections: UInt64 = 0
@@ -92,8 +97,10 @@ final class AIEngineState {
 
     /// Inspects one HTTP message's body (`operation` from its request), keeps its record
     /// when it has detections, and leaves the block for the packet's verdict.
+    /// `urls`: the indicator store and the URL filtering profiles, when this profile checks
+    /// URLs in model output (`urlFiltering`).
     func inspect(_ operation: AIOperation, isResponse: Bool, contentType: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer,
-                 seconds: Int64, cut: Bool = false) {
+                 seconds: Int64, cut: Bool = false, urls: (store: IndicatorStore?, table: URLProfileTable)? = nil) {
         guard profile >= 0, profile < profiles.count else { return }
         let p = profiles[profile]
         let s = settings[profile]
@@ -128,6 +135,10 @@ final class AIEngineState {
                 }
             }
         }
+        if !urlCategories.isEmpty { urlCategories.removeAll(keepingCapacity: true) }
+        if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
+            checkURLs(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, into: &found)
+        }
         guard found.count > 0 else { return }
         detections &+= UInt64(found.count)
         let action = AIDecision.action(found, profile: p)
@@ -138,10 +149,12 @@ final class AIEngineState {
             let segment = Int(d.segment)
             let span = UnsafeRawBufferPointer(start: t.text + Int(d.start), count: Int(d.length))
             let kindAction = p.action(d.kind.policyName)
+            let isURL = d.kind == .url
             list.append(AIRecord.Detection(
-                kind: d.kind.name, type: d.type.description, score: Double(d.score),
+                kind: d.kind.name, type: isURL ? (urlCategories.first { $0.start == d.start }?.category ?? "url") : d.type.description,
+                score: Double(d.score),
                 role: segment >= 0 ? t[segment].role.name : nil, origin: segment >= 0 ? t[segment].origin.name : nil,
-                span: AIMask.mask(span, type: d.type), action: kindAction.rawValue))
+                span: isURL ? AIEngineState.maskURL(span) : AIMask.mask(span, type: d.type), action: kindAction.rawValue))
             if kindAction == .block && !reasons.contains(d.kind.name) { reasons.append(d.kind.name) }
         }
         pending.append(Pending(
@@ -161,7 +174,57 @@ final class AIEngineState {
                 blockedKinds |= 1 << found.items[k].kind.rawValue
             }
         } else {
-            blockedRequest = AIDecision.blockResponse(operation, reason: reasons.joined(separator: ", "))
+            blockedRequest = AIDecision.blockResponse(operation, reason: reasons.joined(separator: ", "),
+                                                      requestIDs: t.requestIDList, batch: t.requestIsBatch)
         }
+    }
+
+    /// URLs in model output (assistant text, tool calls, tool results, MCP output) looked up
+    /// as URL filtering looks up a request: a URL whose category the profile does not allow
+    /// is a `url` detection, its span the URL and its type (in the record) the category.
+    /// One per segment (the first), as for every kind.
+    func checkURLs(_ t: AITranscript, profile: Int, store: IndicatorStore?, table: URLProfileTable, into found: inout AIDetections) {
+        for k in 0..<t.segmentCount {
+            let seg = t[k]
+            guard !seg.isName else { continue }
+            switch seg.origin {
+            case .assistant, .toolCall, .toolResult, .mcpToolOutput: break
+            case .system, .user, .mcpToolDescription: continue
+            }
+            let text = UnsafeRawBufferPointer(start: t.text + Int(seg.start), count: Int(seg.length))
+            AIURLScanner.scan(text) { u in
+                let host = UnsafeRawBufferPointer(rebasing: text[u.hostStart..<(u.hostStart + u.hostLength)])
+                let match: IndicatorMatch?
+                if u.pathLength > 0 {
+                    let path = UnsafeRawBufferPointer(rebasing: text[u.pathStart..<(u.pathStart + u.pathLength)])
+                    match = store?.classify(host: host, path: path, buffer: &urlBuffer).match
+                } else {
+                    match = AIEngineState.slash.withUnsafeBytes { store?.classify(host: host, path: $0, buffer: &urlBuffer).match }
+                }
+                let verdict = table.decide(profile, match: match, store: store)
+                guard verdict.action != .allow else { return }
+                let start = seg.start + Int32(u.start)
+                let before = found.count
+                found.add(AIDetection(kind: .url, type: "url", score: 1, segment: Int32(k), start: start, length: Int32(u.length)))
+                if found.count > before { urlCategories.append((start, verdict.category)) }
+            }
+        }
+    }
+
+    static let slash: [UInt8] = [0x2F]
+
+    /// A URL as logged: scheme and host in clear (what the category is about), the path and
+    /// query masked (they may carry tokens).
+    static func maskURL(_ span: UnsafeRawBufferPointer) -> String {
+        var hostEnd = span.count
+        var slashes = 0
+        for k in 0..<span.count where span[k] == UInt8(ascii: "/") || span[k] == UInt8(ascii: "?") || span[k] == UInt8(ascii: "#") {
+            if span[k] == UInt8(ascii: "/") && slashes < 2 { slashes += 1; continue }
+            hostEnd = k
+            break
+        }
+        let head = String(decoding: span[0..<min(hostEnd, 256)], as: UTF8.self)
+        let rest = span.count - hostEnd
+        return rest > 0 ? head + String(repeating: "*", count: min(rest, 64)) : head
     }
 }

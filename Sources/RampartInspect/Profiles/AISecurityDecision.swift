@@ -32,6 +32,7 @@ extension AIDetectionKind {
         case .rateLimit: .rateLimit
         case .oversizedPrompt: .oversizedPrompt
         case .runawayStream: .runawayStream
+        case .url: .url
         }
     }
 }
@@ -54,15 +55,25 @@ enum AIDecision {
     /// The HTTP response a blocked request is answered with, shaped as the API's own errors
     /// so SDKs raise their usual exception (OpenAI's `PermissionDeniedError`, Anthropic's
     /// `PermissionDeniedError`): HTTP 403 and the provider's error JSON; MCP gets a JSON-RPC
-    /// error. `reason` names the detection kinds (no detected text).
-    static func blockResponse(_ operation: AIOperation, reason: String) -> [UInt8] {
+    /// error carrying the request's `id` (JSON-RPC 2.0 § 5: `null` only when the id could not
+    /// be read), one error per message of a batch, in an array. `reason` names the detection
+    /// kinds (no detected text).
+    static func blockResponse(_ operation: AIOperation, reason: String, requestIDs: [String] = [], batch: Bool = false)
+        -> [UInt8] {
         let message = "Request blocked by the Rampart firewall's AI security profile: \(reason)"
         let body: String
         switch operation.provider {
         case .anthropic:
             body = #"{"type":"error","error":{"type":"permission_error","message":"\#(message)"}}"#
         case .mcp:
-            body = #"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"\#(message)"}}"#
+            func error(_ id: String) -> String {
+                #"{"jsonrpc":"2.0","id":\#(id),"error":{"code":-32001,"message":"\#(message)"}}"#
+            }
+            if batch {
+                body = "[" + (requestIDs.isEmpty ? ["null"] : requestIDs).map(error).joined(separator: ",") + "]"
+            } else {
+                body = error(requestIDs.first ?? "null")
+            }
         case .ollama:
             body = #"{"error":"\#(message)"}"#
         case .openAI:

@@ -4,7 +4,8 @@ import RampartConfig
 extension PolicyLoader {
     static func readAISecurityProfile(_ node: YAMLNode, _ r: FieldReader) -> RawNamed<AISecurityProfile>? {
         guard let f = r.fields(node, "an AI security profile",
-                               allowed: ["name", "description", "actions", "injectionThreshold", "responses", "models", "tools", "limits"],
+                               allowed: ["name", "description", "actions", "injectionThreshold", "responses", "models", "tools", "limits",
+                                         "urlFiltering"],
                                required: ["name"]),
               let nn = f["name"], let name = r.name(nn, "AI security profile name") else { return nil }
         if let d = f["description"] { _ = r.string(d, "description") }
@@ -18,6 +19,9 @@ extension PolicyLoader {
         }
         if let t = f["injectionThreshold"], let v = r.number(t, "injectionThreshold", in: 0...1) { profile.injectionThreshold = v }
         if let b = f["responses"], let v = r.bool(b, "responses") { profile.responses = v }
+        if let u = f["urlFiltering"], let v = r.name(u, "urlFiltering (a URL filtering profile's name)") {
+            profile.urlFiltering = v
+        }
         for (key, isModels) in [("models", true), ("tools", false)] {
             guard let n = f[key], let items = r.strings(n, key, limit: 10_000) else { continue }
             for (pattern, at) in items where pattern.isEmpty || pattern.utf8.count > 256 || pattern.utf8.contains(where: { $0 < 0x20 }) {

@@ -41,7 +41,16 @@ extension PolicyResolver {
             profiles.url.append(p.value)
         }
         for p in raw.aiProfiles where declare(p.name, p.location, .profile(.ai, Int32(profiles.ai.count))) {
-            profiles.ai.append(p.value)
+            var profile = p.value
+            if let name = profile.urlFiltering {
+                if let k = raw.urlProfiles.firstIndex(where: { $0.name == name }) {
+                    profile.urlFilteringIndex = Int32(k)
+                } else {
+                    r.error(p.location, "AI security profile '\(p.name)' names urlFiltering '\(name)', which is not in urlFilteringProfiles"
+                        + DidYouMean.hint(for: name, among: raw.urlProfiles.map(\.name)))
+                }
+            }
+            profiles.ai.append(profile)
         }
         var groups: [RawNamed<[(String, SourceLocation)]>] = []
         for g in raw.profileGroups where declare(g.name, g.location, .group(groups.count)) {

@@ -11,6 +11,7 @@
 ///     models: [gpt-4o-mini, "claude-*"]
 ///     tools: ["search_*", get_weather]
 ///     limits: {requestsPerMinute: 600, tokensPerMinute: 200000, maxPromptBytes: 131072}
+///     urlFiltering: corporate-urls
 /// ```
 public struct AISecurityProfile: Hashable, Sendable {
     public var name: String
@@ -29,6 +30,12 @@ public struct AISecurityProfile: Hashable, Sendable {
     public var maxPromptBytes = 131_072
     public var maxStreamBytes = 4_194_304
     public var maxStreamEvents = 50_000
+    /// The URL filtering profile (`urlFilteringProfiles`) URLs in model output are checked
+    /// against: a URL whose category that profile does not `allow` is a `url` detection;
+    /// nil: URLs are not checked. Its index in the policy's URL filtering profiles, resolved
+    /// by the loader.
+    public var urlFiltering: String?
+    public var urlFilteringIndex: Int32 = -1
 
     public init(name: String, actions: [AIDetectionName: AIAction] = [:]) {
         self.name = name
@@ -49,6 +56,9 @@ public enum AIDetectionName: String, Hashable, Sendable, CaseIterable {
     case rateLimit = "rate-limit"
     case oversizedPrompt = "oversized-prompt"
     case runawayStream = "runaway-stream"
+    /// A URL in model output (assistant text, tool calls and results, MCP output) whose
+    /// category the profile's `urlFiltering` profile does not allow.
+    case url
 }
 
 /// What an AI security profile does with a detection: let it pass, pass and log it, or
