@@ -32,6 +32,52 @@ enum ListsBenchmark {
         }
     }
 
+    /// A query set copied into memory that does not move, as the views a batched lookup
+    /// takes, with a worker-sized answer buffer.
+    final class PinnedQueries {
+        let bytes: UnsafeMutableRawBufferPointer
+        let queries: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
+        let answers: UnsafeMutableBufferPointer<IndicatorMatch?>
+
+        init(_ set: QuerySet, batch: Int) {
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, set.bytes.count), alignment: 64)
+            set.bytes.withUnsafeBytes { memory.copyMemory(from: $0) }
+            let views = UnsafeMutableBufferPointer<UnsafeRawBufferPointer>.allocate(capacity: set.count)
+            for i in 0..<set.count {
+                views[i] = UnsafeRawBufferPointer(rebasing: memory[set.starts[i]..<set.starts[i + 1]])
+            }
+            bytes = memory
+            queries = views
+            answers = UnsafeMutableBufferPointer.allocate(capacity: batch)
+            answers.initialize(repeating: nil)
+        }
+
+        deinit {
+            bytes.deallocate()
+            queries.deallocate()
+            answers.deallocate()
+        }
+    }
+
+    /// Names looked up `batch` at a time (`IndicatorStore.domains(_:into:)`: the next names'
+    /// lines prefetched while one is compared), as a worker would with the names of a batch
+    /// of packets.
+    static func batched(_ store: IndicatorStore, _ pinned: PinnedQueries, batch: Int) -> Int {
+        var hits = 0
+        var start = 0
+        let count = pinned.queries.count
+        while start < count {
+            let n = min(batch, count - start)
+            store.domains(UnsafeBufferPointer(rebasing: pinned.queries[start..<(start + n)]), into: pinned.answers)
+            for k in 0..<n { if let m = pinned.answers[k] { hits &+= 1 &+ m.matchedLength } }
+            start += n
+        }
+        return hits
+    }
+
+    /// Queries per batch in the batched rows: a worker's receive batch.
+    static let batch = 32
+
     static let topLevel: [[UInt8]] = ["com", "net", "org", "de", "ru", "io", "info", "xyz", "fr", "uk", "top", "site", "online", "shop", "co", "nl", "br", "pl", "in", "cn"].map { Array($0.utf8) }
     static let alphabet: [UInt8] = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
@@ -173,11 +219,17 @@ enum ListsBenchmark {
         }
 
         var buffer = URLPathBuffer()
+        let pinnedExact = PinnedQueries(exact, batch: batch)
+        let pinnedParent = PinnedQueries(parent, batch: batch)
+        let pinnedMiss = PinnedQueries(miss, batch: batch)
         figures.nanoseconds = [
             ("exact hit", time(count: lookups) { names(store, exact) }),
             ("parent hit", time(count: lookups) { names(store, parent) }),
             ("miss", time(count: lookups) { names(store, miss) }),
             ("hit, 10,000 hot names", time(count: lookups) { names(store, hot) }),
+            ("exact hit, batches of \(batch), prefetched", time(count: lookups) { batched(store, pinnedExact, batch: batch) }),
+            ("parent hit, batches of \(batch), prefetched", time(count: lookups) { batched(store, pinnedParent, batch: batch) }),
+            ("miss, batches of \(batch), prefetched", time(count: lookups) { batched(store, pinnedMiss, batch: batch) }),
             ("URL (host listed)", time(count: lookups) { urls(store, hosts: urlHosts, paths: urlPaths, buffer: &buffer) }),
             ("address", time(count: lookups) { addresses(store, addressQueries) }),
         ]
@@ -186,8 +238,9 @@ enum ListsBenchmark {
             _ = names(store, exact) &+ names(store, parent) &+ names(store, miss)
             _ = urls(store, hosts: urlHosts, paths: urlPaths, buffer: &buffer)
             _ = addresses(store, addressQueries)
+            _ = batched(store, pinnedExact, batch: batch) &+ batched(store, pinnedParent, batch: batch) &+ batched(store, pinnedMiss, batch: batch)
             figures.allocations = counter() - before
-            figures.allocationLookups = 5 * lookups
+            figures.allocationLookups = 8 * lookups
         }
         return figures
     }
