@@ -293,7 +293,9 @@ struct ListsBench: ParsableCommand {
             memory, no packets. Synthetic stores hold --entries domains from a seeded
             generator (plus 1 % as many URLs and address prefixes); queries are drawn at
             random (exact hits, www. below a hit, misses, 10,000 hot names), built before
-            timing, best of 3 passes; beside them, the time of one dependent memory load
+            timing, best of 3 passes; the same exact, parent and missing names again in
+            batches of 32 (IndicatorStore.domains(_:into:), which prefetches the table lines
+            of the name 8 ahead); beside them, the time of one dependent memory load
             over as much memory as the store holds (the floor of a lookup that misses every
             cache). With --ut1 the real lists are loaded too and their own lines looked up. With --allocations (run under the counting allocator)
             every lookup is counted and the command fails if any allocated.

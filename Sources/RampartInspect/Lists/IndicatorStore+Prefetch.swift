@@ -1,65 +1,97 @@
 import CPrefetch
 
 extension IndicatorStore {
-    /// How many names ahead `domains(_:into:)` starts the loads of: enough cache misses in
-    /// flight to hide most of one miss's latency (a lookup's own work is about 50 ns, a miss
-    /// on this class of machine 100-180 ns), few enough that the lines are still cached when
-    /// their turn comes. Measured: 4, 8 and 16 within a few percent of each other at 10 M.
-    public static let prefetchDistance = 8
+    /// How many names `domains(_:into:)` hashes and asks the memory for before comparing
+    /// any: enough cache misses in flight to overlap most of their latency (a lookup's own
+    /// work is about 50 ns, a miss on this class of machine 100-180 ns), within the CPU's
+    /// outstanding-miss buffers. The parents' hashes wait on the stack (1 KiB).
+    public static let lookupGroup = 16
+
+    /// A group also ends once this many lines are asked for: more prefetches than the
+    /// CPU's miss buffers hold wait or are dropped (measured: parents and misses, 2-3
+    /// lines a name, were slower in groups of 16 than of 8).
+    public static let linesInFlight = 24
 
     /// Starts loading the table lines a later `domain(_:)` of `name` will read — the home
     /// slot of each parent whose depth some listed name has — and returns at once. A hint
     /// with no effect on answers; no allocation.
     ///
     /// A single lookup over a table far larger than the caches waits for one memory miss
-    /// (most of its time at 1 M names and more); lookups of several names can overlap their
-    /// misses when the later names' lines are asked for before the earlier names are
-    /// compared. `domains(_:into:)` does that for a batch.
+    /// (most of its time at 1 M names and more); lookups of several names overlap their
+    /// misses when every name's lines are asked for before the first is compared.
+    /// `domains(_:into:)` does that for a batch without hashing twice.
     public func prefetchDomain(_ name: UnsafeRawBufferPointer) {
-        guard names.count > 0, name.count > 0, let base = name.baseAddress else { return }
+        guard names.count > 0, nameDepths >> 32 == 0, name.count > 0, let base = name.baseAddress else { return }
         var end = name.count
         if base.load(fromByteOffset: end - 1, as: UInt8.self) == 0x2E { end -= 1 }
         guard end > 0 else { return }
-        let depths = nameDepths
-        var state = seed
-        var labels = 0
-        var i = end
-        while i > 0 {
-            i &-= 1
-            let byte = IndicatorHash.folded(base.load(fromByteOffset: i, as: UInt8.self))
-            if byte == 0x2E {
-                labels &+= 1
-                if labels > 62 { return }
-                if depths & (1 &<< UInt64(labels)) != 0 {
-                    rampart_prefetch(names.homeAddress(IndicatorHash.finish(state)))
-                }
-                // No listed name is deeper: nothing further left is probed.
-                if depths >> UInt64(labels &+ 1) == 0 { return }
-            }
-            state = IndicatorHash.step(state, byte)
-        }
-        labels &+= 1
-        if labels <= 62 && depths & (1 &<< UInt64(labels)) != 0 {
-            rampart_prefetch(names.homeAddress(IndicatorHash.finish(state)))
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * Self.recordedLevels) { recorded in
+            let levels = recordParents(base, end: end, into: recorded.baseAddress!)
+            for level in 0..<levels { rampart_prefetch(names.homeAddress(recorded[2 &* level])) }
         }
     }
 
     /// `domain(_:)` for each of `queries`, in order, into `answers` (at least as many): the
-    /// same answers, with the table lines of the name `prefetchDistance` ahead asked for
-    /// before each lookup, so the cache misses of consecutive names overlap. For a worker
-    /// holding several names at once (a batch of DNS questions, of SNIs). No allocation.
+    /// same answers, in groups of `lookupGroup`: every name of a group is hashed and its
+    /// parents' home lines asked for, then each is compared, so the memory misses of a
+    /// group overlap instead of adding up. For a worker holding several names at once (the
+    /// questions or server names of a batch of packets). No allocation.
     public func domains(_ queries: UnsafeBufferPointer<UnsafeRawBufferPointer>, into answers: UnsafeMutableBufferPointer<IndicatorMatch?>) {
         precondition(answers.count >= queries.count, "domains(_:into:): fewer answers than queries")
         let count = queries.count
-        let ahead = Self.prefetchDistance
-        var k = 0
-        while k < ahead && k < count {
-            prefetchDomain(queries[k])
-            k &+= 1
+        // Stores with names of 32 labels or more take the unrecorded walk, one at a time.
+        guard names.count > 0, nameDepths >> 32 == 0 else {
+            for q in 0..<count { answers[q] = domain(queries[q]) }
+            return
         }
-        for q in 0..<count {
-            if q &+ ahead < count { prefetchDomain(queries[q &+ ahead]) }
-            answers[q] = domain(queries[q])
+        // Kept within 1 KiB, so the standard library keeps it on the stack: a group ends
+        // early when another name's parents might not fit (64 pairs; names have 1 to 4).
+        let pairs = 64
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * pairs) { recordedMemory in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * Self.lookupGroup) { shape in
+                let recorded = recordedMemory.baseAddress!
+                var first = 0
+                while first < count {
+                    // Hash every name of the group; ask for each recorded parent's line.
+                    var n = 0
+                    var used = 0
+                    while n < Self.lookupGroup && first &+ n < count && used < Self.linesInFlight
+                        && used &+ Self.recordedLevels <= pairs
+                    {
+                        let query = queries[first &+ n]
+                        var end = query.count
+                        var levels = 0
+                        if end > 0, let base = query.baseAddress {
+                            if base.load(fromByteOffset: end &- 1, as: UInt8.self) == 0x2E { end &-= 1 }
+                            if end > 0 {
+                                let mine = recorded + 2 &* used
+                                levels = recordParents(base, end: end, into: mine)
+                                for level in 0..<levels { rampart_prefetch(names.homeAddress(mine[2 &* level])) }
+                            }
+                        }
+                        shape[3 &* n] = levels
+                        shape[3 &* n &+ 1] = end
+                        shape[3 &* n &+ 2] = used
+                        used &+= levels
+                        n &+= 1
+                    }
+                    // Then compare, the lines arriving meanwhile.
+                    for k in 0..<n {
+                        let levels = shape[3 &* k]
+                        let query = queries[first &+ k]
+                        if levels > 0, let base = query.baseAddress,
+                           let hit = probeParents(base, end: shape[3 &* k &+ 1], recorded: recorded + 2 &* shape[3 &* k &+ 2], levels: levels)
+                        {
+                            answers[first &+ k] = IndicatorMatch(
+                                kind: .domain, attributes: names.attributes(at: hit.slot), entry: UInt32(truncatingIfNeeded: hit.slot),
+                                matchedLength: hit.length, isExact: hit.isExact)
+                        } else {
+                            answers[first &+ k] = nil
+                        }
+                    }
+                    first &+= n
+                }
+            }
         }
     }
 }

@@ -249,15 +249,20 @@ struct IndicatorStoreTests {
         }
     }
 
-    /// The batched lookup (the next names' lines prefetched) answers exactly as one lookup
-    /// at a time: hits, parents, misses, a trailing dot, case, empty and dot-only names, in
-    /// batches shorter and longer than the prefetch distance.
+    /// The batched lookup (a group's lines prefetched, then compared) answers exactly as one
+    /// lookup at a time: hits, parents, misses, a trailing dot, case, empty and dot-only
+    /// names, in batches shorter and longer than a group, also in a store whose names are
+    /// too deep to record (the one-at-a-time walk).
     @Test func batchedLookupsAnswerAsSingleOnes() throws {
-        let store = try makeStore(["malware": ["example.com", "a.b.example.com", "bad.test", String(repeating: "l", count: 40) + ".test"]])
+        // A name of 33 labels makes the second store take the unrecorded walk.
+        let deep = Array(repeating: "d", count: 32).joined(separator: ".") + ".test"
+        let plain = ["example.com", "a.b.example.com", "bad.test", String(repeating: "l", count: 40) + ".test"]
         var random = SeededRandom(seed: 0xBA7C)
         let shapes = ["example.com", "WWW.Example.COM.", "a.b.example.com", "x.a.b.example.com", "b.example.com", "bad.test",
-                      "notbad.test", "", ".", "..", "com", String(repeating: "l", count: 40) + ".test", "z." + String(repeating: "l", count: 40) + ".test"]
-        for count in [0, 1, 3, IndicatorStore.prefetchDistance, IndicatorStore.prefetchDistance + 1, 50] {
+                      "notbad.test", "", ".", "..", "com", String(repeating: "l", count: 40) + ".test", "z." + String(repeating: "l", count: 40) + ".test",
+                      deep, "x." + deep]
+        for store in [try makeStore(["malware": plain]), try makeStore(["malware": plain + [deep]])] {
+        for count in [0, 1, 3, IndicatorStore.lookupGroup, IndicatorStore.lookupGroup + 1, 50] {
             let names = (0..<count).map { _ in shapes.randomElement(using: &random)! }
             let bytes = names.map { Array($0.utf8) }
             var answers = [IndicatorMatch?](repeating: nil, count: count)
@@ -276,6 +281,7 @@ struct IndicatorStoreTests {
                 store.prefetchDomain(view)
                 #expect(answers[k] == store.domain(view), "\(names[k])")
             }
+        }
         }
     }
 
