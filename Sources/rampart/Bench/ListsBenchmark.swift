@@ -304,10 +304,16 @@ enum ListsBenchmark {
             addressQueries.append(random.below(2) == 0 ? ips[random.below(ips.count)] : IPAddress(ipv4: UInt32(truncatingIfNeeded: random.next())))
         }
         var buffer = URLPathBuffer()
+        let pinnedExact = PinnedQueries(exact, batch: batch)
+        let pinnedParent = PinnedQueries(parent, batch: batch)
+        let pinnedMiss = PinnedQueries(miss, batch: batch)
         figures.nanoseconds = [
             ("exact hit", time(count: lookups) { Self.names(store, exact) }),
             ("parent hit", time(count: lookups) { Self.names(store, parent) }),
             ("miss", time(count: lookups) { Self.names(store, miss) }),
+            ("exact hit, batches of \(batch), prefetched", time(count: lookups) { batched(store, pinnedExact, batch: batch) }),
+            ("parent hit, batches of \(batch), prefetched", time(count: lookups) { batched(store, pinnedParent, batch: batch) }),
+            ("miss, batches of \(batch), prefetched", time(count: lookups) { batched(store, pinnedMiss, batch: batch) }),
             ("URL (listed host, path below a listed one)", time(count: lookups) { urls(store, hosts: urlHosts, paths: urlPaths, buffer: &buffer) }),
             ("address (half listed)", time(count: lookups) { addresses(store, addressQueries) }),
         ]
@@ -316,8 +322,9 @@ enum ListsBenchmark {
             _ = Self.names(store, exact) &+ Self.names(store, parent) &+ Self.names(store, miss)
             _ = urls(store, hosts: urlHosts, paths: urlPaths, buffer: &buffer)
             _ = addresses(store, addressQueries)
+            _ = batched(store, pinnedExact, batch: batch) &+ batched(store, pinnedParent, batch: batch) &+ batched(store, pinnedMiss, batch: batch)
             figures.allocations = counter() - before
-            figures.allocationLookups = 5 * lookups
+            figures.allocationLookups = 8 * lookups
         }
         return figures
     }
