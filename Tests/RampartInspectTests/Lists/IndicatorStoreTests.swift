@@ -276,10 +276,14 @@ struct IndicatorStoreTests {
                 views.append(UnsafeRawBufferPointer(start: storage.baseAddress! + offset, count: b.count))
                 offset += b.count
             }
+            var grouped = answers
             views.withUnsafeBufferPointer { q in answers.withUnsafeMutableBufferPointer { store.domains(q, into: $0) } }
+            // The grouped path itself, which `domains` keeps for tables larger than the caches.
+            views.withUnsafeBufferPointer { q in grouped.withUnsafeMutableBufferPointer { store.domainsGrouped(q, into: $0) } }
             for (k, view) in views.enumerated() {
                 store.prefetchDomain(view)
                 #expect(answers[k] == store.domain(view), "\(names[k])")
+                #expect(grouped[k] == store.domain(view), "\(names[k])")
             }
         }
         }
