@@ -44,6 +44,8 @@ let package = Package(
         .systemLibrary(name: "CVectorscan", path: "Sources/CVectorscan"),
         // Debian's zlib (zlib1g-dev): gzip and deflate HTTP bodies inflated before inspection.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // A header-only software prefetch (no library): the indicator store's batched lookups.
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         // Debian's YARA (libyara-dev): files in HTTP bodies and mail attachments scanned with
         // the firewall's YARA rules.
         .systemLibrary(name: "CYara", path: "Sources/CYara"),
@@ -54,7 +56,7 @@ let package = Package(
         // The engine: sessions, reassembly, App-ID, signature detection, verdicts, events.
         // Pure: no I/O. Links PCRE2 and (on x86-64) Vectorscan for the signature matcher.
         .target(name: "RampartInspect", dependencies: [
-            "RampartWire", "RampartPolicy", "RampartRules", "CPCRE2", "CZlib", "CYara",
+            "RampartWire", "RampartPolicy", "RampartRules", "CPCRE2", "CZlib", "CYara", "CPrefetch",
             .target(name: "CVectorscan", condition: .when(platforms: [.linux])),
         ]),
         // The firewall's I/O: tunnel endpoint, batched sockets, return path, admin API.

@@ -20,7 +20,8 @@ mkdir -p "$out" Fuzz/dns/corpus
 fuzz_sources "$out" Sources/RampartWire Sources/RampartInspect/Lists Sources/RampartPolicy/Model/DNSSecurityProfile.swift \
     $(find Sources/RampartInspect/DNSSecurity -name '*.swift' ! -name DNSStreamState.swift ! -name DNSSessionTable.swift \
         ! -name DNSSecurityState.swift)
-fuzz_build "$out" DNSFuzz RampartFuzz Fuzz/dns/DNSFuzz.swift
+# The store's prefetch is a header-only C module (Sources/CPrefetch).
+fuzz_build "$out" DNSFuzz RampartFuzz Fuzz/dns/DNSFuzz.swift -Xcc -fmodule-map-file=Sources/CPrefetch/module.modulemap -I Sources/CPrefetch
 if [[ -z $(ls -A Fuzz/dns/corpus) ]]; then
     cp Fuzz/dns/seeds/* Fuzz/dns/corpus/
 fi

@@ -123,7 +123,20 @@ let fixedStore: IndicatorStore = {
 
 func checkLookups(_ bytes: [UInt8]) {
     bytes.withUnsafeBytes { raw in
-        if let m = fixedStore.domain(raw) { _ = fixedStore.text(of: m) }
+        let single = fixedStore.domain(raw)
+        if let m = single { _ = fixedStore.text(of: m) }
+        // The batched lookup (prefetching the next names' lines) answers as the single one,
+        // for the input alone and for each of its dot-separated suffixes in one batch.
+        var suffixes: [UnsafeRawBufferPointer] = [raw]
+        for (i, byte) in raw.enumerated() where byte == 0x2E { suffixes.append(UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])) }
+        var answers = [IndicatorMatch?](repeating: nil, count: suffixes.count)
+        suffixes.withUnsafeBufferPointer { q in answers.withUnsafeMutableBufferPointer { fixedStore.domains(q, into: $0) } }
+        var grouped = answers
+        suffixes.withUnsafeBufferPointer { q in grouped.withUnsafeMutableBufferPointer { fixedStore.domainsGrouped(q, into: $0) } }
+        for (k, suffix) in suffixes.enumerated() {
+            precondition(answers[k] == fixedStore.domain(suffix), "the batched lookup answered otherwise")
+            precondition(grouped[k] == fixedStore.domain(suffix), "the grouped lookup answered otherwise")
+        }
         let split = raw.firstIndex(of: 0x2F) ?? raw.count
         let host = UnsafeRawBufferPointer(rebasing: raw[..<split])
         let path = UnsafeRawBufferPointer(rebasing: raw[split...])

@@ -16,7 +16,8 @@ shift || true
 out=Fuzz/lists/bin
 mkdir -p "$out" Fuzz/lists/corpus
 fuzz_sources "$out" Sources/RampartWire Sources/RampartInspect/Lists
-fuzz_build "$out" ListsFuzz RampartFuzz Fuzz/lists/ListsFuzz.swift
+# The store's prefetch is a header-only C module (Sources/CPrefetch).
+fuzz_build "$out" ListsFuzz RampartFuzz Fuzz/lists/ListsFuzz.swift -Xcc -fmodule-map-file=Sources/CPrefetch/module.modulemap -I Sources/CPrefetch
 if [[ -z $(ls -A Fuzz/lists/corpus) ]]; then
     cp Fuzz/lists/seeds/* Fuzz/lists/corpus/
 fi

@@ -105,6 +105,41 @@ struct URLFilteringTests {
         #expect(control.statistics.packetsReset == 0 && control.statistics.packetsDropped == 0)
     }
 
+    @Test("a TLS 1.2 session without SNI is decided by its certificate's name; a TLS 1.3 one without SNI is not decided")
+    func certificateNameWithoutSNI() throws {
+        // appid/tls.pcap: s_client to web.rampart.test's server with -servername, with
+        // -noservername over TLS 1.2 (the certificate, CN=web.rampart.test, in clear) and over
+        // TLS 1.3 (the certificate encrypted).
+        let lists = try Self.store([("web.rampart.test", "gambling")])
+        let run = try EngineRun("Tests/Captures/appid/tls.pcap", policy: Self.policy(profile: "u"), indicators: lists)
+        var withSNI = 0
+        var withoutSNI: [String] = []
+        var nameless: [String] = []
+        for flow in run.flows where flow.applicationEventTypes.contains("tls") {
+            var line = JSONLine()
+            flow.writeApplicationEVE("tls", into: &line)
+            let text = String(decoding: line.bytes, as: UTF8.self)
+            if text.contains("\"sni\":\"web.rampart.test\"") {
+                withSNI += 1
+            } else if !text.contains("\"sni\":") && text.contains("\"subject\":") && text.contains("web.rampart.test") {
+                withoutSNI.append(text)
+            } else if !text.contains("\"sni\":") && !text.contains("\"subject\":") {
+                nameless.append(text)
+            }
+        }
+        // TLS 1.3 without SNI: no name in clear, so no category and no block.
+        #expect(!nameless.isEmpty)
+        for text in nameless { #expect(!text.contains("\"action\":\"block\""), "\(text)") }
+        #expect(withSNI >= 1)
+        try #require(!withoutSNI.isEmpty, "no TLS session without SNI whose certificate names web.rampart.test")
+        for text in withoutSNI {
+            #expect(text.contains(#""url_filtering":{"category":"gambling","action":"block","list":"gambling.txt","entry":"web.rampart.test"}"#), "\(text)")
+        }
+        let control = try EngineRun("Tests/Captures/appid/tls.pcap", policy: Self.policy(profile: nil), indicators: lists)
+        #expect(control.statistics.packetsReset == 0)
+        #expect(run.statistics.packetsReset > control.statistics.packetsReset)
+    }
+
     /// A crafted HTTP conversation through one engine.
     struct Conversation {
         var engine: Engine

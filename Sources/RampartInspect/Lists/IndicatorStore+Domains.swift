@@ -40,49 +40,72 @@ extension IndicatorStore {
         var end = count
         if end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0x2E { end -= 1 }
         guard end > 0 else { return nil }
-        let depths = nameDepths
         // Depths 1...31 are recorded; a store with deeper names takes the unrecorded walk.
-        guard depths >> 32 == 0 else { return deepestNameUnrecorded(base, end: end) }
+        guard nameDepths >> 32 == 0 else { return deepestNameUnrecorded(base, end: end) }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * Self.recordedLevels) { recorded in
+            let levels = recordParents(base, end: end, into: recorded.baseAddress!)
+            return probeParents(base, end: end, recorded: recorded.baseAddress!, levels: levels)
+        }
+    }
+
+    /// The most parents `recordParents` records for one name (depths 1...31).
+    @usableFromInline static let recordedLevels = 32
+
+    /// The first half of a lookup: `base[0..<end]` (no trailing dot, not empty) hashed once
+    /// from the right; for each parent whose depth some listed name has, least specific
+    /// first, its hash at `recorded[2k]` and where it starts at `recorded[2k + 1]`. Returns
+    /// how many were recorded (at most `recordedLevels`). Only for stores whose listed names
+    /// have at most 31 labels (`nameDepths >> 32 == 0`).
+    @inline(__always)
+    func recordParents(_ base: UnsafeRawPointer, end: Int, into recorded: UnsafeMutablePointer<UInt64>) -> Int {
+        let depths = nameDepths
         let deepest = 64 - depths.leadingZeroBitCount - 1
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { recorded in
-            // recorded[2k]: the hash of a parent; recorded[2k + 1]: where it starts.
-            var levels = 0
-            var state = seed
-            var labels = 0
-            var i = end
-            while i > 0 {
-                i &-= 1
-                let byte = IndicatorHash.folded(base.load(fromByteOffset: i, as: UInt8.self))
-                if byte == 0x2E {
-                    labels &+= 1
-                    if labels > deepest { break }
-                    let length = end &- i &- 1
-                    if depths & (1 &<< UInt64(labels)) != 0 && length > 0 && length <= DomainName.maximumLength {
-                        recorded[2 &* levels] = IndicatorHash.finish(state)
-                        recorded[2 &* levels &+ 1] = UInt64(i &+ 1)
-                        levels &+= 1
-                    }
-                }
-                state = IndicatorHash.step(state, byte)
-            }
-            if i == 0 {
+        var levels = 0
+        var state = seed
+        var labels = 0
+        var i = end
+        while i > 0 {
+            i &-= 1
+            let byte = IndicatorHash.folded(base.load(fromByteOffset: i, as: UInt8.self))
+            if byte == 0x2E {
                 labels &+= 1
-                if labels <= deepest && depths & (1 &<< UInt64(labels)) != 0 && end <= DomainName.maximumLength {
+                if labels > deepest { break }
+                let length = end &- i &- 1
+                if depths & (1 &<< UInt64(labels)) != 0 && length > 0 && length <= DomainName.maximumLength {
                     recorded[2 &* levels] = IndicatorHash.finish(state)
-                    recorded[2 &* levels &+ 1] = 0
+                    recorded[2 &* levels &+ 1] = UInt64(i &+ 1)
                     levels &+= 1
                 }
             }
-            while levels > 0 {
-                levels &-= 1
-                let start = Int(truncatingIfNeeded: recorded[2 &* levels &+ 1])
-                let length = end &- start
-                if let slot = names.find(hash: recorded[2 &* levels], base + start, count: length) {
-                    return (slot, length, start == 0)
-                }
-            }
-            return nil
+            state = IndicatorHash.step(state, byte)
         }
+        if i == 0 {
+            labels &+= 1
+            if labels <= deepest && depths & (1 &<< UInt64(labels)) != 0 && end <= DomainName.maximumLength {
+                recorded[2 &* levels] = IndicatorHash.finish(state)
+                recorded[2 &* levels &+ 1] = 0
+                levels &+= 1
+            }
+        }
+        return levels
+    }
+
+    /// The second half: the recorded parents probed from the most specific down; the first
+    /// hit answers.
+    @inline(__always)
+    func probeParents(_ base: UnsafeRawPointer, end: Int, recorded: UnsafePointer<UInt64>, levels: Int)
+        -> (slot: Int, length: Int, isExact: Bool)?
+    {
+        var level = levels
+        while level > 0 {
+            level &-= 1
+            let start = Int(truncatingIfNeeded: recorded[2 &* level &+ 1])
+            let length = end &- start
+            if let slot = names.find(hash: recorded[2 &* level], base + start, count: length) {
+                return (slot, length, start == 0)
+            }
+        }
+        return nil
     }
 
     /// `deepestName` for stores holding names of 32 labels or more: every parent probed from

@@ -42,6 +42,12 @@ struct NameTable: @unchecked Sendable {
         Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(truncatingIfNeeded: slotCount)) >> 32)
     }
 
+    /// Where a name with this hash starts its probe: the line a lookup reads first.
+    @inlinable @inline(__always)
+    func homeAddress(_ hash: UInt64) -> UnsafeRawPointer {
+        slots + home(hash) &* Self.slotSize
+    }
+
     /// The slot holding `query[0..<count]` (ASCII case folded in the query), or nil.
     @inlinable @inline(__always)
     func find(hash: UInt64, _ query: UnsafeRawPointer, count: Int) -> Int? {

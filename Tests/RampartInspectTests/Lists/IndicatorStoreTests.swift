@@ -249,6 +249,46 @@ struct IndicatorStoreTests {
         }
     }
 
+    /// The batched lookup (a group's lines prefetched, then compared) answers exactly as one
+    /// lookup at a time: hits, parents, misses, a trailing dot, case, empty and dot-only
+    /// names, in batches shorter and longer than a group, also in a store whose names are
+    /// too deep to record (the one-at-a-time walk).
+    @Test func batchedLookupsAnswerAsSingleOnes() throws {
+        // A name of 33 labels makes the second store take the unrecorded walk.
+        let deep = Array(repeating: "d", count: 32).joined(separator: ".") + ".test"
+        let plain = ["example.com", "a.b.example.com", "bad.test", String(repeating: "l", count: 40) + ".test"]
+        var random = SeededRandom(seed: 0xBA7C)
+        let shapes = ["example.com", "WWW.Example.COM.", "a.b.example.com", "x.a.b.example.com", "b.example.com", "bad.test",
+                      "notbad.test", "", ".", "..", "com", String(repeating: "l", count: 40) + ".test", "z." + String(repeating: "l", count: 40) + ".test",
+                      deep, "x." + deep]
+        for store in [try makeStore(["malware": plain]), try makeStore(["malware": plain + [deep]])] {
+        for count in [0, 1, 3, IndicatorStore.lookupGroup, IndicatorStore.lookupGroup + 1, 50] {
+            let names = (0..<count).map { _ in shapes.randomElement(using: &random)! }
+            let bytes = names.map { Array($0.utf8) }
+            var answers = [IndicatorMatch?](repeating: nil, count: count)
+            // Views of each name's bytes, alive for the batch.
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.reduce(0) { $0 + $1.count }), alignment: 8)
+            defer { storage.deallocate() }
+            var views: [UnsafeRawBufferPointer] = []
+            var offset = 0
+            for b in bytes {
+                b.withUnsafeBytes { (storage.baseAddress! + offset).copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(storage.baseAddress!), byteCount: b.count) }
+                views.append(UnsafeRawBufferPointer(start: storage.baseAddress! + offset, count: b.count))
+                offset += b.count
+            }
+            var grouped = answers
+            views.withUnsafeBufferPointer { q in answers.withUnsafeMutableBufferPointer { store.domains(q, into: $0) } }
+            // The grouped path itself, which `domains` keeps for tables larger than the caches.
+            views.withUnsafeBufferPointer { q in grouped.withUnsafeMutableBufferPointer { store.domainsGrouped(q, into: $0) } }
+            for (k, view) in views.enumerated() {
+                store.prefetchDomain(view)
+                #expect(answers[k] == store.domain(view), "\(names[k])")
+                #expect(grouped[k] == store.domain(view), "\(names[k])")
+            }
+        }
+        }
+    }
+
     /// Randomised: longest prefix against a reference scanning every listed prefix, with
     /// IPv4 lengths of every size (the /16 filter) and IPv6 ones.
     @Test func addressesAgreeWithAReference() throws {
