@@ -39,6 +39,7 @@ public final class PostgresLogStore: LogBackend {
             CREATE INDEX IF NOT EXISTS logs_time ON logs (time);
             """
         for column in LogStore.indexed { schema += "CREATE INDEX IF NOT EXISTS logs_\(column) ON logs (\(column), time);\n" }
+        for column in LogStore.dropped { schema += "DROP INDEX IF EXISTS logs_\(column);\n" }
         // Several managers may start at once: the schema is made under one lock.
         try database.transaction { () throws(StoreError) in
             try database.execute("SELECT pg_advisory_xact_lock(7274461)")

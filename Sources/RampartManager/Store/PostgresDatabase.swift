@@ -34,7 +34,7 @@ final class PostgresDatabase {
         let keys = Array(parameters.keys)
         // C strings live for the call only: libpq copies what it keeps.
         let keywords = keys.map { strdup($0) }, values = keys.map { strdup(parameters[$0]!) }
-        defer { (keywords + values).forEach { free($0) } }
+        defer { for pointer in keywords + values { free(pointer) } }
         connection = (keywords.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { k in
             (values.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { v in PQconnectdbParams(k.baseAddress, v.baseAddress, 1) }
         }
@@ -73,7 +73,7 @@ final class PostgresDatabase {
     /// Runs one statement with text parameters (`$1`...); the rows as text, nil for NULL.
     func query(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> [[String?]] {
         let copies = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { copies.forEach { free($0) } }
+        defer { for pointer in copies { free(pointer) } }
         let result = copies.map { $0.map { UnsafePointer($0) } }.withUnsafeBufferPointer { values in
             PQexecParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
         }
@@ -93,7 +93,7 @@ final class PostgresDatabase {
     /// Rows the last statement changed, from its command tag.
     func change(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> Int {
         let copies = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { copies.forEach { free($0) } }
+        defer { for pointer in copies { free(pointer) } }
         let result = copies.map { $0.map { UnsafePointer($0) } }.withUnsafeBufferPointer { values in
             PQexecParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
         }
