@@ -161,6 +161,11 @@ struct PostgresLogStoreTests {
         #expect(eventually(5) { lines.all.contains { $0.contains("\"event\":\"log-store-recovered\"") } })
         let metrics = service.metrics()
         #expect(metrics.contains("rampart_manager_logs_store_down 0") && metrics.contains("rampart_manager_logs_dropped_total 0"))
+        // The service's reader connection was cut by the restart too: it connects again.
+        var shop = LogQuery()
+        shop.namespace = "shop"
+        shop.limit = 10
+        #expect(try service.search(shop).count == 10)
         let store = try PostgresLogStore(parameters: cluster.parameters, passwordFile: cluster.passwordFile)
         #expect(try store.count() == 3150)
         // Each record once, in order: the held batch went in whole, once.

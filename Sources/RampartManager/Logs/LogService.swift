@@ -128,7 +128,13 @@ public final class LogService: @unchecked Sendable {
     public var unreadableRecords: Int { countersLock.withLock { counters.unreadable } }
 
     public func search(_ query: LogQuery) throws(StoreError) -> [StoredLog] {
-        try readerLock.withLock { () throws(StoreError) -> [StoredLog] in try reader.search(query) }
+        try readerLock.withLock { () throws(StoreError) -> [StoredLog] in
+            do throws(StoreError) { return try reader.search(query) } catch {
+                // A PostgreSQL server restarted since the last query: connect again, ask once more.
+                guard reader.recover() else { throw error }
+                return try reader.search(query)
+            }
+        }
     }
 
     private func ingestLoop() {
