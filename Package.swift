@@ -97,8 +97,10 @@ let package = Package(
         .target(name: "RampartKube", dependencies: ["RampartConfig", "RampartWire", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         // The system's SQLite, the manager's embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // libpq (Debian: libpq-dev): the log store on PostgreSQL when one is configured.
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
         // Clusters, the audit log, pushing tags to firewalls, the manager's API.
-        .target(name: "RampartManager", dependencies: ["CSQLite", "RampartConfig", "RampartWire", "RampartPolicy", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog", "COpenSSL"]),
+        .target(name: "RampartManager", dependencies: ["CSQLite", "CPostgres", "RampartConfig", "RampartWire", "RampartPolicy", "RampartKube", "RampartJSON", "RampartPOSIX", "RampartHTTP", "RampartLog", "COpenSSL"]),
         // The node agent: plugin installation, the tunnel, the pod cache, steering running pods.
         .target(name: "RampartNode", dependencies: ["CLinux", "RampartConfig", "RampartWire", "RampartCNI", "RampartNetlink", "RampartKube", "RampartPolicy", "RampartJSON", "RampartPOSIX", "RampartHTTP"]),
         .executableTarget(

@@ -31,7 +31,7 @@ declare -A PROVIDER=(
     # Real servers and clients for the App-ID accuracy suite (scripts/appid/*.sh)
     [sshd]=openssh-server
     [ssh]=openssh-client
-    [/usr/lib/postgresql/15/bin/postgres]=postgresql
+    [/usr/lib/postgresql/15/bin/postgres]=postgresql   # also the log store tests: a private cluster (initdb, pg_ctl) per run
     [psql]=postgresql-client
     [redis-server]=redis-server
     [redis-cli]=redis-tools
@@ -88,6 +88,7 @@ declare -A FILE_PROVIDER=(
     [/usr/include/$multiarch/curl/curl.h]=libcurl4-openssl-dev   # the Kubernetes client's HTTPS
     [/usr/include/openssl/ssl.h]=libssl-dev                       # TLS of the HTTP listeners (COpenSSL)
     [/usr/include/sqlite3.h]=libsqlite3-dev                       # the manager's state
+    [/usr/include/postgresql/libpq-fe.h]=libpq-dev               # the log store on PostgreSQL (CPostgres)
     [/usr/include/yaml.h]=libyaml-dev                             # the YAML reader's tokenizer
     [/usr/include/pcre2.h]=libpcre2-dev                           # the signatures' pcre expressions
     [/usr/include/hs/hs.h]=libvectorscan-dev                      # the signatures' multi-pattern prefilter

@@ -31,7 +31,11 @@ struct LogStoreTests {
     @Test func recordsAreSearchedByEitherEndAndTheirFields() throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try LogStore(path: folder.appendingPathComponent("logs.sqlite").path)
+        try LogStoreTests.searchContract(LogStore(path: folder.appendingPathComponent("logs.sqlite").path))
+    }
+
+    /// What every store answers alike (SQLite here, PostgreSQL in PostgresLogStoreTests).
+    static func searchContract(_ store: any LogBackend) throws {
         let lines = [
             eveFlow(time: "2026-12-04T10:00:00.000000+0000", src: "10.244.1.1", dest: "10.244.2.1"),
             eveFlow(time: "2026-12-04T11:00:00.000000+0000", src: "10.244.1.1", dest: "10.244.2.1", action: "allow", rule: "db"),

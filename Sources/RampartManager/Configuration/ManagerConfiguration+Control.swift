@@ -21,10 +21,38 @@ public struct LogStoreConfiguration: Sendable, Equatable {
     public var listen = "127.0.0.1:6514"
     /// Who may send: these networks; nil: loopback and the hosts of the firewalls' admin URLs.
     public var sources: [IPNetwork]?
+    /// The SQLite file; unused when `postgres` is set.
     public var store = "/var/lib/rampart/logs.sqlite"
+    /// The PostgreSQL server instead (`store: postgres://...` or a `postgres:` block).
+    public var postgres: PostgresLogSettings?
     public var retentionDays = 30
     /// The store's bound in bytes (live pages); the oldest records go first.
     public var maxBytes: Int64 = 10 << 30
+
+    public init() {}
+}
+
+/// Where a PostgreSQL log store is: libpq's connection keywords (a `postgres://` URI is kept
+/// whole as `dbname`, which libpq expands), and the file holding the password: never inline.
+public struct PostgresLogSettings: Sendable, Equatable {
+    public var parameters: [String: String]
+    public var passwordFile: String?
+
+    public init(parameters: [String: String], passwordFile: String? = nil) {
+        self.parameters = parameters
+        self.passwordFile = passwordFile
+    }
+
+    /// The keys of a `postgres:` block and the libpq keyword each one sets.
+    static let blockKeys = ["host": "host", "port": "port", "database": "dbname", "user": "user", "sslmode": "sslmode", "sslrootcert": "sslrootcert"]
+
+    /// Why a `postgres://` URI is refused: a password in it (`user:secret@`, `?password=`).
+    static func inlinePassword(in uri: String) -> Bool {
+        let rest = uri.drop { $0 != ":" }.dropFirst(3)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") { return true }
+        return uri.split(separator: "?").dropFirst().joined().split(separator: "&").contains { $0.hasPrefix("password=") }
+    }
 }
 
 extension ManagerConfiguration {
@@ -50,7 +78,7 @@ extension ManagerConfiguration {
             if source.branch.hasPrefix("-") || source.branch.isEmpty { r.error(gitNode.location, "spec.policy.git.branch must be a branch name") }
             configuration.gitPolicy = source
         }
-        if let node = spec["logs"], let logs = r.fields(node, "spec.logs", allowed: ["listen", "sources", "store", "retentionDays", "maxBytes"]) {
+        if let node = spec["logs"], let logs = r.fields(node, "spec.logs", allowed: ["listen", "sources", "store", "postgres", "retentionDays", "maxBytes"]) {
             var settings = LogStoreConfiguration()
             if let node = logs["listen"] {
                 if let text = node.text, text.contains(":") { settings.listen = text } else {
@@ -64,7 +92,30 @@ extension ManagerConfiguration {
                     return nil
                 }
             }
-            if let node = logs["store"], let text = r.string(node, "spec.logs.store") { settings.store = resolve(text) }
+            if let node = logs["store"], let text = r.string(node, "spec.logs.store") {
+                if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+                    if PostgresLogSettings.inlinePassword(in: text) {
+                        r.error(node.location, "spec.logs.store: a password in the URI is refused; put it in a file named by spec.logs.postgres.passwordFile")
+                    }
+                    settings.postgres = PostgresLogSettings(parameters: ["dbname": text])
+                } else {
+                    settings.store = resolve(text)
+                }
+            }
+            if let node = logs["postgres"],
+               let block = r.fields(node, "spec.logs.postgres", allowed: Array(PostgresLogSettings.blockKeys.keys) + ["passwordFile"]) {
+                var postgres = settings.postgres ?? PostgresLogSettings(parameters: [:])
+                for (key, keyword) in PostgresLogSettings.blockKeys {
+                    if let value = block[key], let text = r.string(value, "spec.logs.postgres.\(key)") {
+                        if postgres.parameters["dbname"]?.contains("://") == true {
+                            r.error(value.location, "spec.logs.postgres.\(key): the server is already given by the URI in spec.logs.store; give one or the other")
+                        }
+                        postgres.parameters[keyword] = key == "sslrootcert" ? resolve(text) : text
+                    }
+                }
+                if let value = block["passwordFile"], let text = r.string(value, "spec.logs.postgres.passwordFile") { postgres.passwordFile = resolve(text) }
+                settings.postgres = postgres
+            }
             if let node = logs["retentionDays"] {
                 if let n = node.text.flatMap({ Int($0) }), (1...36500).contains(n) { settings.retentionDays = n } else {
                     r.error(node.location, "spec.logs.retentionDays must be between 1 and 36500")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RampartPOSIX
+import RampartWire
 
 /// `rampart-manager bench logs`: synthetic EVE flow records from pods of a few namespaces,
 /// spread over the last `hours`, ingested on the calling thread exactly as the log store
@@ -14,7 +15,7 @@ import RampartPOSIX
 /// let query = try bench.queryOnePod(now: now, runs: 20)
 /// ```
 public struct LogBenchmark {
-    public let store: LogStore
+    public let store: any LogBackend
     public let pods: Int
     public let namespaces: Int
     private var seed: UInt64 = 0x9e37_79b9_7f4a_7c15
@@ -24,7 +25,7 @@ public struct LogBenchmark {
     /// The manager's map for the synthetic pods, made once (as the manager holds its map).
     private var map: [String: [String]] = [:]
 
-    public init(store: LogStore, pods: Int = 1000, namespaces: Int = 20) {
+    public init(store: any LogBackend, pods: Int = 1000, namespaces: Int = 20) {
         self.store = store
         self.pods = max(pods, 2)
         self.namespaces = max(namespaces, 1)
@@ -98,6 +99,55 @@ public struct LogBenchmark {
         return IngestResult(records: done, seconds: spent, cpuSeconds: cpu)
     }
 
+    /// The whole path: the records as RFC 5424 messages, octet-counted, sent over one TCP
+    /// connection from another thread into a running `LogService` (its receiver, queue and
+    /// writer thread), timed from the first byte sent until the last record is committed.
+    /// The messages are made before the clock starts.
+    public mutating func ingestOverTCP(records: Int, settings: LogStoreConfiguration, now: Double, hours: Double,
+                                       log: @escaping @Sendable (String) -> Void) throws -> IngestResult {
+        var settings = settings
+        settings.listen = "127.0.0.1:0"
+        settings.sources = [IPNetwork("127.0.0.0/8")!]
+        let map = self.map
+        let service = try LogService(settings: settings, firewalls: [], tags: { map[$0] }, log: log)
+        try service.listen(firewalls: [])
+        service.start()
+        defer { service.stop() }
+        guard let port = service.receiver?.local.split(separator: ":").last.flatMap({ UInt16($0) }) else { throw StoreError("no port") }
+        var frames: [UInt8] = []
+        frames.reserveCapacity(records * 1200)
+        let step = hours * 3600 / Double(max(records, 1))
+        for index in 0 ..< records {
+            let message = "<134>1 - fw-bench rampart-firewall - flow - " + line(time: now - hours * 3600 + Double(index) * step)
+            frames += Array("\(message.utf8.count) ".utf8)
+            frames += Array(message.utf8)
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw StoreError("cannot connect to the receiver on 127.0.0.1:\(port)") }
+        let before = service.storedRecords
+        let started = LogBenchmark.monotonic(), startedCPU = LogBenchmark.processCPU()
+        var sent = 0
+        while sent < frames.count {
+            let n = frames.withUnsafeBytes { send(fd, $0.baseAddress! + sent, min(1 << 20, $0.count - sent), Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw StoreError("sending to the receiver failed: errno \(errno)") }
+            sent += n
+        }
+        while service.storedRecords - before < records {
+            guard service.unreadableRecords == 0 else { throw StoreError("the receiver could not read \(service.unreadableRecords) records") }
+            usleep(1_000)
+        }
+        let seconds = LogBenchmark.monotonic() - started, cpu = LogBenchmark.processCPU() - startedCPU
+        return IngestResult(records: records, seconds: seconds, cpuSeconds: cpu)
+    }
+
     public struct QueryResult: Sendable {
         public var rows: Int
         /// Milliseconds per run, sorted.
@@ -120,6 +170,13 @@ public struct LogBenchmark {
             times.append((LogBenchmark.monotonic() - started) * 1000)
         }
         return QueryResult(rows: rows / max(runs, 1), milliseconds: times.sorted())
+    }
+
+    /// The process's CPU time (all threads: the TCP mode's sender, receiver and writer).
+    static func processCPU() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     static func threadCPU() -> Double {

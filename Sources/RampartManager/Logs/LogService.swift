@@ -19,8 +19,8 @@ public final class LogService: @unchecked Sendable {
     public let settings: LogStoreConfiguration
     /// The writer's connection (the ingest thread) and the readers' (queries): WAL lets a
     /// query read while a batch is written.
-    private let writer: LogStore
-    private let reader: LogStore
+    private let writer: any LogBackend
+    private let reader: any LogBackend
     private let readerLock = Lock()
     public private(set) var receiver: SyslogReceiver?
     private let tags: @Sendable (String) -> [String]?
@@ -30,6 +30,8 @@ public final class LogService: @unchecked Sendable {
     private var queued: [SyslogMessage] = []
     /// The queue's bound in messages: the receiver waits beyond it.
     public static let queueLimit = 100_000
+    /// This service's bound (`queueLimit` but in tests).
+    let queueBound: Int
     /// Records per transaction at most: each transaction rewrites the index pages it touched,
     /// so larger batches write less per record (a 5,000-record batch wrote ~3 KB of index
     /// pages per record, a 50,000-record one a tenth of that).
@@ -37,19 +39,30 @@ public final class LogService: @unchecked Sendable {
     private let stopSignal = StopSignal()
     private var thread: NamedThread.Handle?
     private let countersLock = Lock()
-    private var counters = (stored: 0, unreadable: 0, storeErrors: 0, trimmedAge: 0, trimmedSize: 0, batches: 0)
+    private var counters = (stored: 0, unreadable: 0, storeErrors: 0, trimmedAge: 0, trimmedSize: 0, batches: 0, queueFull: 0, dropped: 0)
+    /// Set while writes fail: the batch is held and retried, the queue fills, the receiver waits.
+    private var storeDown = false
+    /// Set while the queue is at its bound (one log line per time it fills).
+    private var queueFull = false
     private var sizeEstimate: Int64 = 0
 
     public init(settings: LogStoreConfiguration, firewalls: [FirewallTarget], tags: @escaping @Sendable (String) -> [String]?,
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, queueLimit: Int = LogService.queueLimit,
                 log: @escaping @Sendable (String) -> Void) throws(StoreError) {
         self.settings = settings
+        queueBound = max(1, queueLimit)
         self.tags = tags
         self.log = log
         self.clock = clock
-        writer = try LogStore(path: settings.store)
-        reader = try LogStore(path: settings.store)
+        writer = try LogService.openStore(settings)
+        reader = try LogService.openStore(settings)
         sizeEstimate = (try? writer.liveBytes()) ?? 0
+    }
+
+    /// The store `settings` name: PostgreSQL when configured, else the SQLite file.
+    public static func openStore(_ settings: LogStoreConfiguration) throws(StoreError) -> any LogBackend {
+        if let postgres = settings.postgres { return try PostgresLogStore(parameters: postgres.parameters, passwordFile: postgres.passwordFile) }
+        return try LogStore(path: settings.store)
     }
 
     /// Opens the listener (`spec.logs.listen`); by default loopback and the firewalls' admin hosts may send.
@@ -88,14 +101,40 @@ public final class LogService: @unchecked Sendable {
     /// Queues messages; waits while the queue is full (back-pressure to the senders).
     func enqueue(_ messages: [SyslogMessage]) {
         inbox.lock()
-        while queued.count >= LogService.queueLimit && !stopSignal.isStopped { _ = inbox.wait(seconds: 0.1) }
+        if queued.count >= queueBound && !queueFull && !stopSignal.isStopped {
+            queueFull = true
+            countersLock.withLock { counters.queueFull += 1 }
+            log(ManagerLog.line("warning", event: "logs-queue-full", fields: [
+                "queued": .integer(queued.count), "limit": .integer(queueBound),
+                "storeDown": .bool(countersLock.withLock { storeDown }),
+                "message": .string("the store is behind: the syslog receiver stops reading until it catches up (senders keep their records)"),
+            ]))
+        }
+        while queued.count >= queueBound && !stopSignal.isStopped { _ = inbox.wait(seconds: 0.1) }
+        if stopSignal.isStopped {
+            // Shutting down with the queue full: these were received and will not be stored.
+            countersLock.withLock { counters.dropped += messages.count }
+            inbox.unlock()
+            return
+        }
+        if queued.count < queueBound / 2 { queueFull = false }
         queued.append(contentsOf: messages)
         inbox.broadcast()
         inbox.unlock()
     }
 
+    /// Records written so far, and messages that were not EVE records.
+    public var storedRecords: Int { countersLock.withLock { counters.stored } }
+    public var unreadableRecords: Int { countersLock.withLock { counters.unreadable } }
+
     public func search(_ query: LogQuery) throws(StoreError) -> [StoredLog] {
-        try readerLock.withLock { () throws(StoreError) -> [StoredLog] in try reader.search(query) }
+        try readerLock.withLock { () throws(StoreError) -> [StoredLog] in
+            do throws(StoreError) { return try reader.search(query) } catch {
+                // A PostgreSQL server restarted since the last query: connect again, ask once more.
+                guard reader.recover() else { throw error }
+                return try reader.search(query)
+            }
+        }
     }
 
     private func ingestLoop() {
@@ -124,7 +163,9 @@ public final class LogService: @unchecked Sendable {
         }
     }
 
-    /// Records from messages, written in one transaction.
+    /// Records from messages, written in one transaction. Fails closed: while the store
+    /// cannot be written, the batch is held and retried (the queue behind it fills and the
+    /// receiver stops reading); only stopping the manager gives it up, counted as dropped.
     func store(_ messages: [SyslogMessage]) {
         var records: [LogRecord] = []
         records.reserveCapacity(messages.count)
@@ -132,17 +173,42 @@ public final class LogService: @unchecked Sendable {
         for message in messages {
             if let record = LogRecord(eve: message.body, firewall: message.hostname, tags: tags) { records.append(record) } else { unreadable += 1 }
         }
-        do throws(StoreError) {
-            try writer.insert(records)
-            sizeEstimate += Int64(records.reduce(0) { $0 + $1.json.utf8.count + 160 })
-            countersLock.withLock {
-                counters.stored += records.count
-                counters.unreadable += unreadable
-                counters.batches += 1
+        var delay = 0.25
+        while true {
+            do throws(StoreError) {
+                try writer.insert(records)
+                sizeEstimate += Int64(records.reduce(0) { $0 + $1.json.utf8.count + 160 })
+                let recovered = countersLock.withLock { () -> Bool in
+                    counters.stored += records.count
+                    counters.unreadable += unreadable
+                    counters.batches += 1
+                    defer { storeDown = false }
+                    return storeDown
+                }
+                if recovered { log(ManagerLog.line("info", event: "log-store-recovered", fields: ["records": .integer(records.count)])) }
+                return
+            } catch {
+                let first = countersLock.withLock { () -> Bool in
+                    counters.storeErrors += 1
+                    defer { storeDown = true }
+                    return !storeDown
+                }
+                // One line when the store goes down, not one per retry.
+                if first {
+                    log(ManagerLog.line("error", event: "log-store-failed", fields: [
+                        "error": .string(error.description), "records": .integer(records.count),
+                        "message": .string("holding the batch and retrying; the receiver stops reading when the queue is full"),
+                    ]))
+                }
             }
-        } catch {
-            countersLock.withLock { counters.storeErrors += 1 }
-            log(ManagerLog.line("error", event: "log-store-failed", fields: ["error": .string(error.description), "records": .integer(records.count)]))
+            if stopSignal.isStopped {
+                countersLock.withLock { counters.dropped += records.count }
+                log(ManagerLog.line("error", event: "logs-dropped", fields: ["records": .integer(records.count), "reason": .string("stopped while the store was down")]))
+                return
+            }
+            usleep(UInt32(delay * 1_000_000))
+            delay = min(delay * 2, 5)
+            _ = writer.recover()
         }
     }
 
@@ -152,7 +218,7 @@ public final class LogService: @unchecked Sendable {
             var aged = 0
             let cutoff = Int64((now - Double(settings.retentionDays) * 86400) * 1000)
             while true {
-                let deleted = try writer.deleteOlder(than: cutoff)
+                let deleted = try writer.deleteOlder(than: cutoff, limit: 50_000)
                 aged += deleted
                 if deleted < 50_000 { break }
             }
@@ -169,6 +235,7 @@ public final class LogService: @unchecked Sendable {
                 if deleted == 0 { break }
             }
             sizeEstimate = bytes
+            if aged > 0 || sized > 0 { try writer.reclaim() }
             if aged > 0 || sized > 0 {
                 countersLock.withLock {
                     counters.trimmedAge += aged
@@ -196,6 +263,11 @@ public final class LogService: @unchecked Sendable {
         page.single("rampart_manager_logs_bytes", .gauge, "Bytes the log store's live pages take (estimated between trims).", Int(sizeEstimate))
         page.single("rampart_manager_logs_bytes_limit", .gauge, "spec.logs.maxBytes.", Int(settings.maxBytes))
         page.single("rampart_manager_logs_queued", .gauge, "Messages received and not yet stored.", inbox.withLock { queued.count })
+        page.single("rampart_manager_logs_queue_limit", .gauge, "The queue's bound: the receiver stops reading beyond it.", queueBound)
+        page.single("rampart_manager_logs_queue_full_total", .counter, "Times the queue filled (the receiver then waits).", c.queueFull)
+        page.single("rampart_manager_logs_store_down", .gauge, "1 while writes to the store fail (the batch is held and retried).",
+                    countersLock.withLock { storeDown } ? 1 : 0)
+        page.single("rampart_manager_logs_dropped_total", .counter, "Records received and given up (only when stopping while the store is down).", c.dropped)
         if let receiver {
             let r = receiver.counts
             page.family("rampart_manager_log_connections_total", .counter, "Syslog connections, by outcome.",
