@@ -29,6 +29,9 @@ final class AIEngineState {
     var responseBefore: HTTPMessageParser?
     /// The rate table refused an identity during this packet.
     var rateRefused = false
+    /// The packet's inspected message came over HTTP/2: a blocked request cannot be answered
+    /// with an HTTP/1 error, the session is reset instead.
+    var http2 = false
     var pending: [Pending] = []
     /// Counters for /metrics and the summary.
     var exchanges: UInt64 = 0
@@ -87,6 +90,7 @@ final class AIEngineState {
         blockedRequest = nil
         blockedResponse = false
         rateRefused = false
+        http2 = false
         responseBefore = nil
     }
 
