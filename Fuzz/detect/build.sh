@@ -20,7 +20,7 @@ out=Fuzz/detect/bin
 mkdir -p "$out" Fuzz/detect/corpus
 # The matcher's session state holds the file tracker's (Sources/RampartInspect/Files, with YARA).
 fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-    Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift
+    Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift Sources/RampartInspect/AppID/HPACK.swift
 fuzz_build "$out" DetectFuzz RampartFuzz Fuzz/detect/DetectFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz \
     -I Sources/CYara -lyara
 if [[ -z $(ls -A Fuzz/detect/corpus) ]]; then

@@ -17,7 +17,7 @@ shift || true
 out=Fuzz/files/bin
 mkdir -p "$out" Fuzz/files/corpus
 fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-    Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift
+    Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift Sources/RampartInspect/AppID/HPACK.swift
 fuzz_build "$out" FilesFuzz RampartFuzz Fuzz/files/FilesFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz \
     -I Sources/CYara -lyara
 if [[ -z $(ls -A Fuzz/files/corpus) ]]; then

@@ -17,7 +17,7 @@ shift || true
 out=Fuzz/uri/bin
 mkdir -p "$out" Fuzz/uri/corpus
 fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-    Sources/RampartInspect/AppID/SHA256.swift
+    Sources/RampartInspect/AppID/SHA256.swift Sources/RampartInspect/AppID/HPACK.swift
 fuzz_build "$out" URIFuzz RampartFuzz Fuzz/uri/URIFuzz.swift -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz
 if [[ -z $(ls -A Fuzz/uri/corpus) ]]; then
     cp Fuzz/uri/seeds/* Fuzz/uri/corpus/
