@@ -118,4 +118,49 @@ struct HTTP2BodyTests {
             c.finish()
         }
     }
+
+    /// An AI conversation over h2c on port 8000 through an engine with an AI profile.
+    static func aiSend(_ c: inout AIEngineTests.Conversation, toServer: Bool, _ bytes: [UInt8]) -> Verdict {
+        if toServer {
+            let v = c.send(TableLimitTests.tcp("10.0.0.1", c.port, "10.0.0.2", 8000, seq: c.clientSeq, ack: c.serverSeq, flags: 0x18, bytes))
+            c.clientSeq += UInt32(bytes.count)
+            return v
+        }
+        let v = c.send(TableLimitTests.tcp("10.0.0.2", 8000, "10.0.0.1", c.port, seq: c.serverSeq, ack: c.clientSeq, flags: 0x18, bytes))
+        c.serverSeq += UInt32(bytes.count)
+        return v
+    }
+
+    static func post(_ stream: UInt32, _ body: String) -> [UInt8] {
+        frame(1, 0x04, stream, block([(":method", "POST"), (":scheme", "http"), (":path", "/v1/chat/completions"),
+                                      (":authority", "llm.local"), ("content-type", "application/json")]))
+            + frame(0, 0x01, stream, Array(body.utf8))
+    }
+
+    @Test("AI over h2c: a prompt injection in a stream's body is blocked (the connection reset), recorded")
+    func aiInjection() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, AIEngineTests.benign)) == .forward)
+        let verdict = Self.aiSend(&c, toServer: true, Self.post(3, AIEngineTests.injection))
+        #expect(verdict == .reset(toClient: true, toServer: true))
+        let r = try #require(c.sink.ai.first { $0.direction == "request" })
+        #expect(r.operation == "chat.completions" && r.action == "blocked" && r.detections.map(\.kind) == ["prompt-injection"])
+    }
+
+    @Test("AI over h2c: a streamed (SSE) answer reassembled from DATA frames, interleaved with another stream")
+    func aiStreamedAnswer() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("secret: alert"))
+        c.connect()
+        let ask = #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"key?"}]}"#
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, ask) + Self.get(3, "/other")) == .forward)
+        let sse = Array("data: {\"choices\":[{\"delta\":{\"content\":\"AKIAIOSF\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"ODNN7EXAMPLE\"}}]}\n\ndata: [DONE]\n\n".utf8)
+        let head = Self.block([(":status", "200"), ("content-type", "text/event-stream")])
+        let answer = Self.settings + Self.frame(1, 0x04, 1, head) + Self.frame(1, 0x04, 3, Self.block([(":status", "200")]))
+            + Self.frame(0, 0, 1, Array(sse[..<40])) + Self.frame(0, 0, 3, Array("unrelated".utf8))
+            + Self.frame(0, 0x01, 1, Array(sse[40...])) + Self.frame(0, 0x01, 3, [])
+        #expect(Self.aiSend(&c, toServer: false, answer) == .forward)
+        let r = try #require(c.sink.ai.first { $0.direction == "response" })
+        #expect(r.stream && r.detections.first?.type == "aws-access-key-id" && r.action == "alerted")
+    }
 }
