@@ -76,14 +76,14 @@ fuzz_sources() {
 }
 
 # fuzz_matcher OUT NAME TARGET [PATH...]: the signature matcher as ONE module with TARGET
-# (RampartWire, RampartRules, Sources/RampartInspect/Detect with the SHA-256 it uses, and the
-# file tracker its session state holds), plus any PATHs, linked with PCRE2, zlib and YARA;
+# (RampartWire, RampartRules, Sources/RampartInspect/Detect with the SHA-256 and HPACK it uses,
+# and the file tracker its session state holds), plus any PATHs, linked with PCRE2, zlib and YARA;
 # into OUT/NAME. Vectorscan is not linked: the prefilter is Aho-Corasick.
 fuzz_matcher() {
     local out=$1 name=$2 target=$3
     shift 3
     fuzz_sources "$out" Sources/RampartWire Sources/RampartRules Sources/RampartInspect/Detect \
-        Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift "$@"
+        Sources/RampartInspect/Files Sources/RampartInspect/AppID/SHA256.swift Sources/RampartInspect/AppID/HPACK.swift "$@"
     fuzz_build "$out" "$name" RampartFuzz "$target" -I Sources/CPCRE2 -lpcre2-8 -I Sources/CZlib -lz \
         -I Sources/CYara -lyara
 }

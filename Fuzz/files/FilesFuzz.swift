@@ -7,6 +7,8 @@
 //   3: a hash list
 //   4: a gzip/deflate file through the file table (inflated as it streams, typed, hashed)
 //   5: an HTTP response through the parser into the file table
+//   6: HTTP/2 frames (client side, after the preface) through the frame reader, each header
+//      block HPACK-decoded and written as an HTTP/1 block: the same events whole as cut
 // Built by Fuzz/files/build.sh.
 
 struct Collect: FileBytesConsumer {
@@ -63,10 +65,67 @@ func mail(_ bytes: UnsafeRawBufferPointer, step: Int) -> [String] {
     return files
 }
 
+let h2Block = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+
+/// The HTTP/2 frame reader's events over `bytes` (the client's preface first) in pieces of
+/// `step` (0: whole), data runs joined per stream, header blocks as written for HTTP/1.
+func http2(_ bytes: UnsafeRawBufferPointer, step: Int) -> [String] {
+    var reader = HTTP2FrameReader(isClient: true)
+    var decoder = HPACKDecoder()
+    var events: [String] = []
+    var data: [UInt32: Int] = [:]
+    let preface = HTTP2FrameReader.preface
+    var stream = Array(UnsafeRawBufferPointer(start: preface.utf8Start, count: preface.utf8CodeUnitCount)) + Array(bytes)
+    stream.withUnsafeMutableBytes { all in
+        var at = 0
+        repeat {
+            let end = step == 0 ? all.count : min(all.count, at + step)
+            var input = UnsafeRawBufferPointer(rebasing: all[at..<end])
+            while true {
+                let (consumed, event) = reader.advance(input, block: h2Block, capacity: 4096)
+                precondition(consumed <= input.count)
+                let base = input
+                input = UnsafeRawBufferPointer(rebasing: input[consumed...])
+                guard let event else {
+                    if input.isEmpty || reader.mode == .off { break }
+                    continue
+                }
+                switch event {
+                case .data(let id, let range):
+                    precondition(range.upperBound <= base.count)
+                    data[id, default: 0] += range.count
+                case .headers(let id, let endStream, let promised):
+                    var line = "headers \(id) \(endStream) \(promised) \(reader.blockLength)"
+                    if case .success(let fields) = decoder.decode(UnsafeRawBufferPointer(start: h2Block, count: reader.blockLength)) {
+                        let out = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 1)
+                        defer { out.deallocate() }
+                        if let (n, facts) = HTTP2Message.write(fields, isResponse: id % 2 == 0, into: out, capacity: 2048) {
+                            precondition(n <= 2048)
+                            let block = UnsafeRawBufferPointer(start: out, count: n)
+                            _ = HTTPHeaderFields(block).startLine
+                            line += " \(n) \(facts.status)"
+                        }
+                    } else {
+                        line += " hpack-error"
+                    }
+                    events.append(line)
+                case .endStream(let id):
+                    events.append("end \(id) \(data[id, default: 0])")
+                case .reset(let id):
+                    events.append("reset \(id)")
+                }
+            }
+            at = end
+        } while at < all.count
+    }
+    events.append("off \(reader.mode == .off) \(reader.problem)")
+    return events
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func filesFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 2 else { return 0 }
-    let mode = data[0] % 6
+    let mode = data[0] % 7
     let step = Int(data[1] % 64)
     let bytes = UnsafeRawBufferPointer(start: data + 2, count: size - 2)
     switch mode {
@@ -96,6 +155,10 @@ public func filesFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             at = end
         }
         _ = table.close(slot, complete: true)
+    case 6:
+        let whole = http2(bytes, step: 0)
+        let cut = http2(bytes, step: max(1, step))
+        precondition(whole == cut, "the HTTP/2 frame reader's events depend on how the stream is cut")
     default:
         var parser = HTTPMessageParser(isResponse: true)
         var at = 0

@@ -17,6 +17,11 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Bytes of one HTTP message kept per direction: the header block, then the body
     /// (de-chunked) up to what is left; a larger body is inspected up to here.
     public var messageBytes = 16_384
+    /// HTTP/2 streams inspected at once per worker (each holds a request and a response of
+    /// `messageBytes`), and per connection. A stream past either is not inspected and
+    /// counted (`http2_streams`, anomaly `http2.stream_table_full`).
+    public var http2Streams = 1_024
+    public var http2StreamsPerSession = 32
     /// Flowbits one session holds; setting more is refused and counted (`detect_flowbits`).
     public var flowbitsPerSession = 16
     /// Entries of the threshold / detection_filter table; when full, a new entry is refused

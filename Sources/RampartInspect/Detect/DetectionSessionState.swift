@@ -44,6 +44,9 @@ struct DetectionSessionState: Sendable {
     /// detection kinds (one bit per `AIDetectionKind`).
     var aiEndWaited: UInt8 = 0
     var aiEndKinds: UInt16 = 0
+    /// The session speaks HTTP/2 (prior knowledge or an h2c upgrade): its streams are read
+    /// by the detector's `HTTP2StreamTable`, not the HTTP/1 parsers.
+    var http2 = false
 }
 
 /// One rule that matched a packet, for the engine to write its alert and apply its action.

@@ -32,11 +32,14 @@ public struct Detector {
     static let xbitLimit: UInt8 = 8
     static let fileLimit: UInt8 = 16
     static let inflaterLimit: UInt8 = 32
+    static let http2StreamLimit: UInt8 = 64
 
     /// The files in flight, when files are tracked.
     let files: FileTable?
     /// Files that ended during the last packet, for the engine to write.
     var endedFiles: [EndedFile] = []
+    /// HTTP/2 connections and their streams.
+    let http2: HTTP2StreamTable
 
     public init(set: DetectionRuleSet, configuration: DetectionConfiguration, maxDelivery: Int,
                 files: FileInspection? = nil, fileConfiguration: FileConfiguration = FileConfiguration()) {
@@ -59,6 +62,8 @@ public struct Detector {
         thresholds = ThresholdTable(capacity: configuration.thresholdEntries)
         hostBits = HostBits(capacity: configuration.xbitEntries)
         matches.reserveCapacity(max(1, configuration.alertsPerPacket))
+        http2 = HTTP2StreamTable(capacity: configuration.http2Streams, perSession: configuration.http2StreamsPerSession,
+                                 sideBytes: max(MailParser.workspaceBytes, configuration.messageBytes))
     }
 
     /// The rules evaluated most often, with their counts: what makes a rule set slow on

@@ -102,6 +102,8 @@ extension Engine {
         if let response = ai.blockedRequest {
             ai.blockedRequest = nil
             sessions[slot].profileFlags.insert(.aiBlocked)
+            // An HTTP/2 client would read an HTTP/1 answer as a broken connection anyway: reset.
+            if ai.http2 { return .reset(toClient: true, toServer: true) }
             aiResponse = response
             return .respond
         }

@@ -96,6 +96,9 @@ extension Engine {
             if limits & Detector.inflaterLimit != 0 {
                 limitReached(.detectFileInflaters, packet: packet, packetNumber: packetNumber, sink: &sink)
             }
+            if limits & Detector.http2StreamLimit != 0 {
+                limitReached(.http2Streams, packet: packet, packetNumber: packetNumber, sink: &sink)
+            }
         }
         if ai != nil, let verdict = finishAI(slot, packet: packet, payload: payload, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?
@@ -158,12 +161,19 @@ extension Engine {
     /// block and body it completes.
     mutating func detectHTTP(state: Int32, newBytes: Int, _ ctx: inout DetectContext) {
         let s = Int(state)
+        let scratch = detector!.scratch
+        var input = UnsafeRawBufferPointer(start: scratch.window + (scratch.windowLength - newBytes), count: newBytes)
+        if !detector!.states[s].http2 && startsHTTP2(state: state, toServer: ctx.toServer, input: input) {
+            beginHTTP2(state: state)
+        }
+        if detector!.states[s].http2 {
+            detectHTTP2(state: state, input: input, &ctx)
+            return
+        }
         let application = detector!.states[s].application
         guard application == .none || application == .http1 else { return }
-        let scratch = detector!.scratch
         let message = detector!.message(state, toServer: ctx.toServer)
         let capacity = detector!.messageCapacity
-        var input = UnsafeRawBufferPointer(start: scratch.window + (scratch.windowLength - newBytes), count: newBytes)
         // Where the answer's framing stood before this packet: an AI stream ended by its
         // profile can then be closed with a well-framed last chunk.
         if let ai, !ctx.toServer { ai.responseBefore = detector!.states[s].httpResponse }
@@ -193,6 +203,16 @@ extension Engine {
                     && block[3] == 0x44 && block[4] == 0x20 {
                     detector!.states[s].httpResponse.expectNoBody = true  // "HEAD ": its answer has no body
                 }
+                if !ctx.toServer && Engine.upgradesToHTTP2(block) {
+                    // h2c upgrade: the request is stream 1, what follows the 101 is frames.
+                    beginHTTP2(state: state, upgradedRequest: detector!.states[s].httpRequest.length)
+                    scratch.beginInspection()
+                    scratch.setSource(.payload, UnsafeRawBufferPointer(start: scratch.window, count: scratch.windowLength))
+                    HTTPBuffers.fill(scratch, block: block, isResponse: true, body: nil)
+                    detector!.inspectPhase(phase, &ctx)
+                    detectHTTP2(state: state, input: input, &ctx)
+                    return
+                }
             case .messageComplete, .bodyFull:
                 if event == .messageComplete && detector!.files != nil { endHTTPFile(state: state, toServer: ctx.toServer) }
                 guard parser.length > parser.headerEnd else { continue }
@@ -208,6 +228,16 @@ extension Engine {
             HTTPBuffers.fill(scratch, block: block, isResponse: !ctx.toServer, body: body)
             detector!.inspectPhase(phase, &ctx)
         }
+    }
+
+    /// A `101 Switching Protocols` answer with `Upgrade: h2c`.
+    static func upgradesToHTTP2(_ block: UnsafeRawBufferPointer) -> Bool {
+        let fields = HTTPHeaderFields(block)
+        guard let line = fields.startLine, HTTPHeaderFields.statusCode(line) == 101,
+              let upgrade = fields.value(named: "upgrade") else { return false }
+        let word: StaticString = "h2c"
+        return upgrade.count == 3
+            && ContentSearch.find(UnsafeRawBufferPointer(start: word.utf8Start, count: 3), nocase: true, in: upgrade, from: 0, to: 3) != nil
     }
 
     /// Collects the server's handshake records until the Certificate message is whole, then

@@ -33,20 +33,30 @@ extension Engine {
                                           count: detector!.states[s].requestNameLength)
         }
         guard parser.body != .none else { return }
+        // A file still open on this side (a message the parser gave up on) ends here, cut.
+        endSideFile(state: state, toServer: toServer)
+        let slot = openBodyFile(files, state: state, toServer: toServer, txID: txID, name: name, fields: fields)
+        if toServer { detector!.states[s].fileToServer = slot } else { detector!.states[s].fileToClient = slot }
+    }
+
+    /// Opens the file of an HTTP message's body (HTTP/1 or an HTTP/2 stream): named by
+    /// Content-Disposition's filename when it gives one, else by `name`; inflated when its
+    /// Content-Encoding is gzip or deflate. -1 (the limit counted) when no slot is free.
+    mutating func openBodyFile(_ files: FileTable, state: Int32, toServer: Bool, txID: UInt32, name: UnsafeRawBufferPointer,
+                               fields: HTTPHeaderFields) -> Int32 {
+        var name = name
         if let disposition = fields.value(named: "content-disposition"),
            let r = HeaderParameter.value("filename", in: disposition), !r.isEmpty {
             name = UnsafeRawBufferPointer(rebasing: disposition[r])
         }
         var encoding = FileTable.Encoding.identity
         if let e = fields.value(named: "content-encoding"), HTTPBuffers.isCompressed(e) { encoding = .deflate }
-        // A file still open on this side (a message the parser gave up on) ends here, cut.
-        endSideFile(state: state, toServer: toServer)
         let slot = files.open(owner: state, toServer: toServer, txID: txID, name: name, encoding: encoding)
         if slot < 0 { detector!.limitsHit |= Detector.fileLimit }
         if encoding == .deflate && slot >= 0 && files.slots[Int(slot)].inflater < 0 {
             detector!.limitsHit |= Detector.inflaterLimit
         }
-        if toServer { detector!.states[s].fileToServer = slot } else { detector!.states[s].fileToClient = slot }
+        return slot
     }
 
     /// The side's file ended with its message.
@@ -160,23 +170,22 @@ extension Engine {
         var block = false
         let s = Int(state)
         let open = toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient
-        if open >= 0, !files.slots[Int(open)].typeChecked, let type = files.type(open) {
-            files.slots[Int(open)].typeChecked = true
-            if let action = profile.action(type: type, upload: toServer) {
-                if action == .block {
-                    // The rest of this file never reaches its receiver: end it here, cut.
-                    if toServer { detector!.states[s].fileToServer = -1 } else { detector!.states[s].fileToClient = -1 }
-                    if var result = files.close(open, complete: false) {
-                        result.typeChecked = true
-                        result.action = "blocked"
-                        result.profile = profile.name
-                        result.profileAction = action.rawValue
-                        detector!.endedFiles.append(result)
-                    }
+        if judgeOpenFile(files, open, profile: profile, toServer: toServer) {
+            // The rest of this file never reaches its receiver: it ended here, cut.
+            if toServer { detector!.states[s].fileToServer = -1 } else { detector!.states[s].fileToClient = -1 }
+            block = true
+        }
+        // An HTTP/2 session's files are its streams' (this side's), one per stream.
+        if detector!.states[s].http2 {
+            let table = detector!.http2
+            var k = table.hasConnection(state) ? table.connections[s].head : -1
+            while k >= 0 {
+                let file = toServer ? table.streams[Int(k)].request.file : table.streams[Int(k)].response.file
+                if judgeOpenFile(files, file, profile: profile, toServer: toServer) {
+                    if toServer { table.streams[Int(k)].request.file = -1 } else { table.streams[Int(k)].response.file = -1 }
                     block = true
-                } else if action == .alert {
-                    files.slots[Int(open)].typeChecked = true
                 }
+                k = table.streams[Int(k)].next
             }
         }
         for k in detector!.endedFiles.indices where detector!.endedFiles[k].action != "blocked" {
@@ -198,6 +207,24 @@ extension Engine {
         sessions[slot].action = action.rawValue
         detector!.statistics.blocked &+= 1
         return verdict(for: action, isTCP: isTCP)
+    }
+}
+
+extension Engine {
+    /// Judges an open file by its type once its first bytes told it: true when the profile
+    /// blocks it (the file is then closed, cut, its record kept for the packet).
+    mutating func judgeOpenFile(_ files: FileTable, _ open: Int32, profile: FileBlockingProfile, toServer: Bool) -> Bool {
+        guard open >= 0, !files.slots[Int(open)].typeChecked, let type = files.type(open) else { return false }
+        files.slots[Int(open)].typeChecked = true
+        guard let action = profile.action(type: type, upload: toServer), action == .block else { return false }
+        if var result = files.close(open, complete: false) {
+            result.typeChecked = true
+            result.action = "blocked"
+            result.profile = profile.name
+            result.profileAction = action.rawValue
+            detector!.endedFiles.append(result)
+        }
+        return true
     }
 }
 

@@ -765,6 +765,7 @@ public struct Engine {
         streams.close(session.stream)
         if session.detectionState >= 0 {
             endFiles(session, sink: &sink)
+            endHTTP2Streams(session, sink: &sink)
             detector?.closeState(session.detectionState)
         }
         sessionCounts.remove(owner(of: session))

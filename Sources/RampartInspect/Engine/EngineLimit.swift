@@ -74,6 +74,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     /// The AI rate table (`aiRateEntries`) is full: an exchange is not counted against its
     /// client's requests and tokens per minute.
     case aiRateTable
+    /// The HTTP/2 stream table (`detection.http2Streams`) is full, or the connection holds
+    /// `detection.http2StreamsPerSession` streams: the new stream is not inspected.
+    case http2Streams
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -105,6 +108,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFiles: return "detect_files"
         case .detectFileInflaters: return "detect_file_inflaters"
         case .aiRateTable: return "ai_rate_table"
+        case .http2Streams: return "http2_streams"
         }
     }
 
@@ -130,6 +134,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFiles: return .fileTableFull
         case .detectFileInflaters: return .fileInflatersFull
         case .aiRateTable: return .aiRateTableFull
+        case .http2Streams: return .http2StreamTableFull
         }
     }
 }

@@ -29,6 +29,9 @@ final class AIEngineState {
     var responseBefore: HTTPMessageParser?
     /// The rate table refused an identity during this packet.
     var rateRefused = false
+    /// The packet's inspected message came over HTTP/2: a blocked request cannot be answered
+    /// with an HTTP/1 error, the session is reset instead.
+    var http2 = false
     var pending: [Pending] = []
     /// URL detections' categories by span start, for the exchange being inspected (cold:
     /// filled only for URLs the URL filtering profile does not allow).
@@ -92,6 +95,7 @@ final class AIEngineState {
         blockedRequest = nil
         blockedResponse = false
         rateRefused = false
+        http2 = false
         responseBefore = nil
     }
 

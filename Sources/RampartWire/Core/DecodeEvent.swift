@@ -101,6 +101,9 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case fileInflatersFull
     /// The AI rate table is full: an exchange is not counted against its client's limits.
     case aiRateTableFull
+    /// The HTTP/2 stream table is full, or a connection holds its share: a stream is not
+    /// inspected (its body reaches no file or AI inspection).
+    case http2StreamTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -167,6 +170,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .fileTableFull: return "file.table_full"
         case .fileInflatersFull: return "file.inflaters_full"
         case .aiRateTableFull: return "ai.rate_table_full"
+        case .http2StreamTableFull: return "http2.stream_table_full"
         }
     }
 }

@@ -1,0 +1,248 @@
+/// One direction of a cleartext HTTP/2 connection (RFC 9113 sections 4 and 6), read
+/// incrementally from the reassembled stream: frames may be cut anywhere between packets.
+///
+/// Like `HTTPMessageParser`, the reader stops at each point the engine acts on and returns
+/// it as an event: a whole header block (HEADERS or PUSH_PROMISE with its CONTINUATIONs,
+/// padding and priority fields removed, copied into the caller's block buffer), a run of
+/// DATA bytes (padding removed, a range of the input: never copied), a stream's end
+/// (END_STREAM on DATA or HEADERS), a stream reset. Flow control is not followed (it
+/// changes nothing a reader sees). SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY and
+/// unknown frame types are skipped. No callbacks, no allocation.
+///
+/// Malformed framing (a bad preface, a padding longer than its frame, a CONTINUATION out
+/// of place, a header block larger than the buffer: the HPACK state is then lost) turns
+/// the direction off: it is no longer read, and `problem` says why.
+///
+/// ```swift
+/// var reader = HTTP2FrameReader(isClient: true)
+/// let (consumed, event) = reader.advance(bytes, block: buffer, capacity: 16_384)
+/// if case .headers(let stream, let endStream)? = event { /* HPACK-decode reader.blockLength bytes */ }
+/// ```
+struct HTTP2FrameReader: Sendable {
+    enum Mode: UInt8, Sendable {
+        /// The client's connection preface (`PRI * HTTP/2.0...`), checked byte by byte.
+        case preface
+        /// Collecting a frame's 9-byte header.
+        case frameHeader
+        case payload
+        case off
+    }
+
+    /// Where the reader is inside a frame's payload.
+    enum Part: UInt8, Sendable { case padLength, prefix, content, padding }
+
+    enum Event: Equatable, Sendable {
+        /// A whole header block of `stream` is in the block buffer (`blockLength` bytes).
+        /// `promised` is a PUSH_PROMISE's block (decoded to keep HPACK in step; not a request).
+        case headers(stream: UInt32, endStream: Bool, promised: Bool)
+        /// DATA bytes of `stream`: `range` of the input given to `advance`.
+        case data(stream: UInt32, range: Range<Int>)
+        /// END_STREAM on a DATA frame.
+        case endStream(UInt32)
+        /// RST_STREAM.
+        case reset(UInt32)
+    }
+
+    /// Why the reader stopped (`mode == .off`).
+    enum Problem: UInt8, Sendable {
+        case none, badPreface, streamZero, badPadding, continuationExpected, unexpectedContinuation, blockTooLarge
+    }
+
+    static let preface: StaticString = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+    var mode: Mode
+    var problem = Problem.none
+    var prefaceRead: UInt8 = 0
+    /// The frame header being collected, and the frame being read.
+    var headerRead: UInt8 = 0
+    var length = 0
+    var type: UInt8 = 0
+    var flags: UInt8 = 0
+    var stream: UInt32 = 0
+    var part = Part.content
+    /// Bytes left in the current part; the frame's padding (after its content).
+    var left = 0
+    var padding = 0
+    /// The header block being gathered: its bytes in the caller's buffer, its stream, whether
+    /// its HEADERS ended the stream, whether it is a PUSH_PROMISE's, and whether it waits for
+    /// a CONTINUATION.
+    var blockLength = 0
+    var blockStream: UInt32 = 0
+    var blockEndStream = false
+    var blockPromised = false
+    var inBlock = false
+    /// Frames read whole (for tests and statistics).
+    var frames = 0
+
+    init(isClient: Bool) { mode = isClient ? .preface : .frameHeader }
+
+    static let data: UInt8 = 0, headers: UInt8 = 1, rstStream: UInt8 = 3, pushPromise: UInt8 = 5, continuation: UInt8 = 9
+    static let endStreamFlag: UInt8 = 0x01, endHeadersFlag: UInt8 = 0x04, paddedFlag: UInt8 = 0x08, priorityFlag: UInt8 = 0x20
+
+    /// Consumes bytes from `input` until an event or the input's end: the bytes consumed and
+    /// the event. `block` is the header block buffer (`capacity` bytes); its bytes are the
+    /// block's until the next call. Call again, also with no input left, until it returns no
+    /// event: a frame's end can follow the data event it ends.
+    mutating func advance(_ input: UnsafeRawBufferPointer, block: UnsafeMutableRawPointer, capacity: Int)
+        -> (consumed: Int, event: Event?) {
+        if let event = settle() { return (0, event) }
+        var i = 0
+        let n = input.count
+        while i < n {
+            switch mode {
+            case .off:
+                return (n, nil)
+            case .preface:
+                let p = HTTP2FrameReader.preface
+                while i < n && Int(prefaceRead) < p.utf8CodeUnitCount {
+                    guard input[i] == p.utf8Start[Int(prefaceRead)] else { return stop(.badPreface, n) }
+                    prefaceRead += 1
+                    i += 1
+                }
+                if Int(prefaceRead) == p.utf8CodeUnitCount { mode = .frameHeader }
+            case .frameHeader:
+                while i < n && headerRead < 9 {
+                    let b = input[i]
+                    switch headerRead {
+                    case 0: length = Int(b) << 16
+                    case 1: length |= Int(b) << 8
+                    case 2: length |= Int(b)
+                    case 3: type = b
+                    case 4: flags = b
+                    case 5: stream = UInt32(b & 0x7F) << 24
+                    case 6: stream |= UInt32(b) << 16
+                    case 7: stream |= UInt32(b) << 8
+                    default: stream |= UInt32(b)
+                    }
+                    headerRead += 1
+                    i += 1
+                }
+                guard headerRead == 9 else { return (i, nil) }
+                headerRead = 0
+                if let problem = beginFrame() { return stop(problem, n) }
+            case .payload:
+                switch part {
+                case .padLength:
+                    padding = Int(input[i])
+                    i += 1
+                    left = 0
+                    let rest = length - 1 - prefixBytes
+                    guard padding <= rest else { return stop(.badPadding, n) }
+                    contentLength = rest - padding
+                    part = .prefix
+                    left = prefixBytes
+                case .prefix, .padding:
+                    let take = min(left, n - i)
+                    i += take
+                    left -= take
+                case .content:
+                    let take = min(left, n - i)
+                    let range = i..<(i + take)
+                    i += take
+                    left -= take
+                    if take > 0 && type == HTTP2FrameReader.data { return (i, .data(stream: stream, range: range)) }
+                    if take > 0 && isBlockFrame {
+                        guard blockLength + take <= capacity else { return stop(.blockTooLarge, n) }
+                        (block + blockLength).copyMemory(from: input.baseAddress! + range.lowerBound, byteCount: take)
+                        blockLength += take
+                    }
+                }
+            }
+            if let event = settle() { return (i, event) }
+        }
+        return (i, nil)
+    }
+
+    /// Content bytes of the current frame (after its pad length and prefix, before its padding).
+    var contentLength = 0
+    /// Bytes before the content: a HEADERS frame's priority fields, a PUSH_PROMISE's stream id.
+    var prefixBytes: Int {
+        if type == HTTP2FrameReader.headers && flags & HTTP2FrameReader.priorityFlag != 0 { return 5 }
+        if type == HTTP2FrameReader.pushPromise { return 4 }
+        return 0
+    }
+
+    var isBlockFrame: Bool {
+        type == HTTP2FrameReader.headers || type == HTTP2FrameReader.continuation || type == HTTP2FrameReader.pushPromise
+    }
+
+    /// Checks a frame's header and sets up the reading of its payload.
+    private mutating func beginFrame() -> Problem? {
+        if inBlock && (type != HTTP2FrameReader.continuation || stream != blockStream) { return .continuationExpected }
+        switch type {
+        case HTTP2FrameReader.data, HTTP2FrameReader.headers, HTTP2FrameReader.pushPromise:
+            guard stream != 0 else { return .streamZero }
+        case HTTP2FrameReader.continuation:
+            guard inBlock else { return .unexpectedContinuation }
+        default:
+            break
+        }
+        if type == HTTP2FrameReader.headers || type == HTTP2FrameReader.pushPromise {
+            blockLength = 0
+            blockStream = stream
+            blockEndStream = type == HTTP2FrameReader.headers && flags & HTTP2FrameReader.endStreamFlag != 0
+            blockPromised = type == HTTP2FrameReader.pushPromise
+        }
+        mode = .payload
+        padding = 0
+        let padded = flags & HTTP2FrameReader.paddedFlag != 0
+            && (type == HTTP2FrameReader.data || type == HTTP2FrameReader.headers || type == HTTP2FrameReader.pushPromise)
+        if padded {
+            guard length >= 1 else { return .badPadding }
+            part = .padLength
+            left = 1
+        } else {
+            guard length >= prefixBytes else { return .badPadding }
+            contentLength = length - prefixBytes
+            part = .prefix
+            left = prefixBytes
+        }
+        return nil
+    }
+
+    /// Moves past the parts of the frame that are done; at the frame's end, the event it
+    /// makes, and back to reading frame headers.
+    private mutating func settle() -> Event? {
+        while mode == .payload && left == 0 {
+            switch part {
+            case .padLength:
+                return nil
+            case .prefix:
+                part = .content
+                left = contentLength
+            case .content:
+                part = .padding
+                left = padding
+            case .padding:
+                mode = .frameHeader
+                frames += 1
+                return frameEvent()
+            }
+        }
+        return nil
+    }
+
+    private mutating func frameEvent() -> Event? {
+        switch type {
+        case HTTP2FrameReader.data:
+            return flags & HTTP2FrameReader.endStreamFlag != 0 ? .endStream(stream) : nil
+        case HTTP2FrameReader.headers, HTTP2FrameReader.pushPromise, HTTP2FrameReader.continuation:
+            guard flags & HTTP2FrameReader.endHeadersFlag != 0 else {
+                inBlock = true
+                return nil
+            }
+            inBlock = false
+            return .headers(stream: blockStream, endStream: blockEndStream, promised: blockPromised)
+        case HTTP2FrameReader.rstStream:
+            return .reset(stream)
+        default:
+            return nil
+        }
+    }
+
+    private mutating func stop(_ why: Problem, _ n: Int) -> (consumed: Int, event: Event?) {
+        mode = .off
+        problem = why
+        return (n, nil)
+    }
+}
