@@ -28,7 +28,7 @@ public struct LogStoreConfiguration: Sendable, Equatable {
 }
 
 extension ManagerConfiguration {
-    static let controlKeys = ["policy", "logs"]
+    static let controlKeys = ["policy", "logs", "audits"]
 
     /// `spec.policy` (`git:`) and `spec.logs`, read with the same reader as the rest.
     static func readControl(_ spec: [String: YAMLNode], into configuration: inout ManagerConfiguration, reader r: ConfigReader,
@@ -77,6 +77,7 @@ extension ManagerConfiguration {
             }
             configuration.logs = settings
         }
+        readAudits(spec, into: &configuration, reader: r)
     }
 
     /// Every group a firewall names.
