@@ -23,6 +23,7 @@ struct BenchLogs: ParsableCommand {
 
             Example:
               rampart-manager bench logs --store /tmp/logs.sqlite --records 10000000 --pods 1000
+              rampart-manager bench logs --store /tmp/logs-audits.sqlite --records 1000000 --audits
             """)
 
     @Option(help: "The SQLite file (created if missing).")
@@ -37,11 +38,18 @@ struct BenchLogs: ParsableCommand {
     var hours = 24.0
     @Option(help: "Query runs.")
     var runs = 20
+    @Flag(help: "Runtime audits on (spec.audits' defaults, learning 1 h of record time): every batch is judged before it is written.")
+    var audits = false
 
     func run() throws {
         do {
             let logStore = try LogStore(path: store)
             var bench = LogBenchmark(store: logStore, pods: pods, namespaces: namespaces)
+            if audits {
+                var settings = AuditSettings()
+                settings.learningSeconds = 3600
+                bench.auditor = RuntimeAuditor(settings: settings) { StandardError.write($0 + "\n") }
+            }
             let now = Date().timeIntervalSince1970
             if records > 0 {
                 let result = try bench.ingest(records: records, now: now, hours: hours) { done in
