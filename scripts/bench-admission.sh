@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # Benchmarks the manager's admission webhook (docs/image-trust.md) as the API server meets
 # it: AdmissionReviews (admission.k8s.io/v1, built as kube-apiserver builds them: Pods,
-# Deployments, CronJobs; allowed, alerted, denied, a tenth dry runs) POSTed over HTTPS (a
-# new TLS connection per review, verified against the webhook's CA, as the manager's
-# listener closes each connection) at a fixed RATE per second, open loop, for SECONDS, to a
+# Deployments, CronJobs; allowed, alerted, denied, a tenth dry runs) POSTed over HTTPS
+# (verified against the webhook's CA; connections reused as the API server reuses them, one
+# kept per client thread, opened again when the webhook closes one; BENCH_REUSE=0: a new
+# TLS connection per review) at a fixed RATE per second, open loop, for SECONDS, to a
 # real rampart-manager watching the local API test server (namespace labels from it, 20
-# trust rules). Measured per review: connect + TLS handshake + request + answer, on the
-# client's clock; also the manager's own histogram (rampart_manager_admission_seconds) and
+# trust rules). Measured per review: request + answer (+ connect and TLS handshake when the
+# review needed a new connection), on the client's clock; also the manager's own histogram (rampart_manager_admission_seconds) and
 # the decisions recorded in its state file (dry runs must not be). The client is 4 processes
 # (16 threads each) on the shared schedule, so one Python lock does not queue the reviews.
 #
 #   swift build -c release --product rampart-manager
 #   scripts/bench-admission.sh .build/release
 #
-# Environment: BENCH_RATE (200), BENCH_SECONDS (30). Loopback only; removes what it made.
+# Environment: BENCH_RATE (200), BENCH_SECONDS (30), BENCH_REUSE (1). Loopback only; removes
+# what it made.
 set -euo pipefail
 case ${1:-} in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 BIN=$(readlink -f "${1:-.build/release}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 RATE=${BENCH_RATE:-200}
 SECONDS_=${BENCH_SECONDS:-30}
+REUSE=${BENCH_REUSE:-1}
 for tool in python3 openssl curl; do command -v $tool >/dev/null || { echo "$tool missing (scripts/setup.sh)"; exit 1; }; done
 [ -x "$BIN/rampart-manager" ] || { echo "no rampart-manager in $BIN: swift build -c release --product rampart-manager"; exit 1; }
 source "$HERE/scripts/lib/processes.sh"
@@ -87,9 +90,12 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PROBES/readyz" >/dev/null 2>
 curl -sf "http://127.0.0.1:$PROBES/readyz" >/dev/null || { echo "the manager is not ready"; cat "$WORK/manager.log"; exit 1; }
 
 echo "== $RATE reviews/s for $SECONDS_ s" >&2
-python3 - "$WEBHOOK" "$WORK/ca.crt" "$RATE" "$SECONDS_" "$WORK/result.json" <<'PY'
+python3 - "$WEBHOOK" "$WORK/ca.crt" "$RATE" "$SECONDS_" "$WORK/result.json" "$REUSE" <<'PY'
 import concurrent.futures, http.client, json, random, ssl, sys, threading, time, uuid
 port, ca, rate, seconds, out = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+reuse = sys.argv[6] == "1"
+local = threading.local()  # each client thread's kept connection, as a pooled transport keeps them
+opened_lock, opened = threading.Lock(), [0]
 context = ssl.create_default_context(cafile=ca)
 rng = random.Random(1)
 
@@ -135,18 +141,38 @@ total = int(rate * seconds)
 bodies = [json.dumps(sample(i)).encode() for i in range(total)]
 results = [None] * total
 
+def exchange(i):
+    connection = getattr(local, "connection", None) if reuse else None
+    fresh = connection is None
+    if fresh:
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        with opened_lock:
+            opened[0] += 1
+    connection.request("POST", "/admission/bench?timeout=10s", body=bodies[i], headers={"Content-Type": "application/json", "Accept": "application/json, */*"})
+    answer = connection.getresponse()
+    data = answer.read()
+    if reuse and not answer.will_close:
+        local.connection = connection
+    else:
+        connection.close()
+        local.connection = None
+    return answer, data, fresh
+
 def send(i):
     start = time.perf_counter()
     try:
-        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
-        connection.request("POST", "/admission/bench?timeout=10s", body=bodies[i], headers={"Content-Type": "application/json", "Accept": "application/json, */*"})
-        answer = connection.getresponse()
-        data = answer.read()
-        connection.close()
+        try:
+            answer, data, fresh = exchange(i)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The webhook closed a kept connection (idle timeout, requests per connection)
+            # before this request: a transport opens a new one and sends it again.
+            local.connection = None
+            answer, data, fresh = exchange(i)
         ok = answer.status == 200 and b'"uid"' in data
         allowed = b'"allowed":true' in data
     except Exception as exc:  # noqa: BLE001 - counted and shown
         ok, allowed, data = False, False, str(exc).encode()
+        local.connection = None
     results[i] = (time.perf_counter() - start, ok, allowed, data[:200])
 
 def worker(index, workers, begin, queue):
@@ -163,7 +189,7 @@ def worker(index, workers, begin, queue):
             late += 1
         pool.submit(send, i)
     pool.shutdown(wait=True)
-    queue.put((late, [(i, results[i]) for i in range(index, total, workers)]))
+    queue.put((late, opened[0], [(i, results[i]) for i in range(index, total, workers)]))
 
 import multiprocessing
 workers = 4
@@ -173,9 +199,11 @@ processes = [multiprocessing.Process(target=worker, args=(w, workers, begin, que
 for process in processes:
     process.start()
 late = 0
+connections = 0
 for _ in processes:
-    got_late, got = queue.get()
+    got_late, got_opened, got = queue.get()
     late += got_late
+    connections += got_opened
     for i, result in got:
         results[i] = result
 for process in processes:
@@ -184,7 +212,7 @@ elapsed = time.perf_counter() - begin
 latencies = sorted(r[0] for r in results)
 failed = [r for r in results if not r[1]]
 def pct(p): return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
-summary = {"reviews": total, "seconds": round(elapsed, 1), "rate": round(total / elapsed, 1), "failed": len(failed), "late_starts": late,
+summary = {"reviews": total, "seconds": round(elapsed, 1), "rate": round(total / elapsed, 1), "failed": len(failed), "late_starts": late, "connections": connections,
            "denied": sum(1 for r in results if r[1] and not r[2]),
            "p50_ms": round(pct(50), 2), "p90_ms": round(pct(90), 2), "p99_ms": round(pct(99), 2), "max_ms": round(latencies[-1] * 1000, 2),
            "body_bytes_mean": sum(len(b) for b in bodies) // total}
@@ -209,7 +237,8 @@ def bound(q):
     return "?"
 dry = int(re.search(r"rampart_manager_admission_dry_runs_total (\d+)", metrics).group(1))
 print(f"reviews {r['reviews']} in {r['seconds']} s ({r['rate']}/s; {r['late_starts']} started > 5 ms late), failed {r['failed']}, denied {r['denied']}, body {r['body_bytes_mean']} B mean")
-print(f"client (connect + TLS + review): p50 {r['p50_ms']} ms  p90 {r['p90_ms']} ms  p99 {r['p99_ms']} ms  max {r['max_ms']} ms")
+print(f"connections opened by the client: {r['connections']} ({'kept and reused' if r['connections'] < r['reviews'] else 'one per review'})")
+print(f"client (review, + connect and TLS when new): p50 {r['p50_ms']} ms  p90 {r['p90_ms']} ms  p99 {r['p99_ms']} ms  max {r['max_ms']} ms")
 print(f"manager (read → answer, histogram): p50 {bound(0.5)}, p99 {bound(0.99)}; dry runs {dry}; recorded {sys.argv[3]} (= reviews - dry runs: {int(sys.argv[3]) == r['reviews'] - dry})")
 print(f"manager VmRSS {int(sys.argv[4]) / 1024:.1f} MiB")
 print(f"target p99 ≤ 10 ms: {'met' if r['p99_ms'] <= 10 and r['failed'] == 0 else 'NOT met'}")

@@ -1,6 +1,7 @@
 // libFuzzer target for what RampartHTTP reads from outside: request heads (the parser the
 // poll loop calls), bearer-token files (read from a real file by `BearerTokens.load`), listen
-// addresses, and whole requests sent over loopback to a running `HTTPServer` with tokens.
+// addresses, and whole requests sent over loopback to a running `HTTPServer` with tokens
+// (one closing every connection, one keeping them for up to 4 requests, pipelined or not).
 // The first byte picks the case. Built by Fuzz/http/build.sh as one module with
 // Sources/RampartPOSIX and Sources/RampartHTTP.
 #if canImport(Glibc)
@@ -13,9 +14,14 @@ let tokenText = """
     tag-writer,policy-writer ops 0f1e2d3c4b5a69788796a5b4c3d2e1f0
     """
 
-/// One server for the whole run, with tokens, small limits and an echoing handler.
-let server: HTTPServer = {
+/// One server for the whole run, with tokens, small limits and an echoing handler; with
+/// `keepAlive`, connections carry up to 4 requests (pipelined ones too).
+func makeServer(keepAlive: Bool) -> HTTPServer {
     var limits = HTTPServer.Limits()
+    if keepAlive {
+        limits.requestsPerConnection = 4
+        limits.idleTimeout = 1
+    }
     limits.maximumHead = 4096
     limits.maximumBody = 8192
     limits.maximumBufferedBody = 16384
@@ -30,7 +36,10 @@ let server: HTTPServer = {
     server.log = { _ in }
     server.start()
     return server
-}()
+}
+
+let server = makeServer(keepAlive: false)
+let keptServer = makeServer(keepAlive: true)
 
 /// A file the tokens case writes and `BearerTokens.load` reads.
 let tokenPath: String = {
@@ -104,7 +113,7 @@ func checkListenAddress(_ text: String) {
 }
 
 /// Sends `bytes` to the server, half-closes, and reads the answer until the server closes.
-func exchange(_ bytes: [UInt8]) {
+func exchange(_ bytes: [UInt8], to server: HTTPServer) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     precondition(fd >= 0)
     defer { close(fd) }
@@ -155,9 +164,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         checkTokens(bytes)
     case 5:
         checkListenAddress(String(decoding: bytes, as: UTF8.self))
+    case 6:
+        guard bytes.count <= 16384 else { return 0 }
+        exchange(bytes, to: server)
     default:
         guard bytes.count <= 16384 else { return 0 }
-        exchange(bytes)
+        exchange(bytes, to: keptServer)
     }
     return 0
 }

@@ -1,6 +1,7 @@
 import RampartJSON
 /// A status, a content type, a body and any extra header fields. Every answer is sent with
-/// `Content-Length` and `Connection: close`.
+/// `Content-Length`, and `Connection: close` unless the server keeps the connection for the
+/// client's next request (`HTTPServer.Limits.requestsPerConnection`).
 ///
 /// ```swift
 /// HTTPReply(202, "{\"sequence\": 12}\n")
@@ -32,11 +33,16 @@ public struct HTTPReply: Sendable {
         HTTPReply(status, message + "\n", contentType: "text/plain; charset=utf-8")
     }
 
-    /// The bytes on the wire; `head` only: no body (for HEAD requests and 100 Continue).
-    func serialized(headOnly: Bool = false) -> [UInt8] {
+    /// The bytes on the wire; `head` only: no body (for HEAD requests and 100 Continue);
+    /// `keepAlive`: the connection stays open for `idle` seconds (`Keep-Alive: timeout=`).
+    func serialized(headOnly: Bool = false, keepAlive idle: Int? = nil) -> [UInt8] {
         var text = "HTTP/1.1 \(status) \(HTTPReply.reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "Connection: close\r\n\r\n"
+        if let idle {
+            text += "Connection: keep-alive\r\nKeep-Alive: timeout=\(idle)\r\n\r\n"
+        } else {
+            text += "Connection: close\r\n\r\n"
+        }
         return Array(text.utf8) + (headOnly ? [] : body)
     }
 

@@ -46,9 +46,19 @@ public struct HTTPRequestHead: Sendable, Equatable {
     public var query: [String: String]
     public var headers: [String: String]
     public var contentLength: Int
+    /// HTTP/1.0 (its connections close unless it asks otherwise).
+    public var version10 = false
 
     /// Whether the client waits for `100 Continue` before sending its body.
     public var expectsContinue: Bool { headers["expect"]?.lowercased() == "100-continue" }
+
+    /// Whether the client would keep the connection for another request (RFC 9112 9.3): an
+    /// HTTP/1.1 request unless its `Connection` field lists `close`; an HTTP/1.0 one only
+    /// when it lists `keep-alive`.
+    public var wantsKeepAlive: Bool {
+        let options = (headers["connection"] ?? "").lowercased().split(separator: ",").map { HTTPRequestHead.trimmed($0) }
+        return version10 ? options.contains("keep-alive") : !options.contains("close")
+    }
 
     /// Parses the bytes before the blank line (`head` excludes the final CRLF CRLF).
     /// Failures are the answer to send: 400, 411, 413 (with `maximumBody`), 505.
@@ -88,7 +98,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
             return .failure(HTTPRefusal(411, "send the body with Content-Length (chunked bodies are not accepted)"))
         }
         let (path, query) = splitTarget(parts[1])
-        let head = HTTPRequestHead(method: String(parts[0]), path: path, query: query, headers: headers, contentLength: length ?? 0)
+        var head = HTTPRequestHead(method: String(parts[0]), path: path, query: query, headers: headers, contentLength: length ?? 0)
+        head.version10 = parts[2] == "HTTP/1.0"
         if head.contentLength > maximumBody {
             return .failure(HTTPRefusal(413, "body of \(head.contentLength) bytes is over the limit of \(maximumBody) bytes"))
         }

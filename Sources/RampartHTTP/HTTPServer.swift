@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// The one HTTP/1.1 server of the three daemons (firewall admin API and probes, manager API
-/// and probes, node agent metrics): one request per connection, `Content-Length` bodies,
-/// every answer `Connection: close`.
+/// and probes, node agent metrics): `Content-Length` bodies; one request per connection
+/// (`Connection: close`), or, on a listener that allows it, HTTP/1.1 keep-alive.
 ///
 /// **Shape.** One poll-loop thread owns every socket: it accepts, reads heads and bodies,
 /// checks limits, deadlines and the caller's token, and writes answers, all non-blocking,
@@ -20,6 +20,17 @@ import Glibc
 /// drips a byte a second is cut there with `408`), the whole request within
 /// `requestTimeout`, the answer written within `writeTimeout`, head and body sizes (`431`,
 /// `413`) and the body bytes buffered by all connections together (`503`).
+///
+/// **Keep-alive** (`Limits.requestsPerConnection` above 1; the admission webhook, whose caller
+/// — the API server — reuses connections, so a review does not pay a TLS handshake): after
+/// an answer the connection waits for the next request up to `idleTimeout`, then closes
+/// silently; each further request gets the same `headerTimeout` and `requestTimeout` from its
+/// first byte, so a slow client is cut as on a fresh connection. The last request a
+/// connection may carry is answered `Connection: close`; so are refusals, HTTP/1.0 without
+/// `keep-alive` and requests that ask to close. Pipelined requests are served in order. An
+/// idle connection counts against `connections` and `connectionsPerClient`, but when either
+/// is full the longest-idle connection (of that client, for the per-client limit) is closed
+/// to admit the new one, so idle clients can never lock others out.
 ///
 /// **Access** (`Access`): a probe listener serves GET and HEAD without credentials; an API
 /// listener demands a bearer token (`401` without one, `403` for the wrong role) or a
@@ -52,6 +63,10 @@ public final class HTTPServer: @unchecked Sendable {
         /// Body bytes all connections may hold at once (declared lengths are reserved).
         public var maximumBufferedBody = 64 * 1024 * 1024
         public var workers = 2
+        /// Requests one connection may carry; 1: every answer closes it (no keep-alive).
+        public var requestsPerConnection = 1
+        /// Seconds a kept connection may wait for its next request before it is closed.
+        public var idleTimeout = 5.0
         public init() {}
 
         /// For a probe listener: GET only, small heads, one worker.
@@ -105,6 +120,12 @@ public final class HTTPServer: @unchecked Sendable {
         public var tlsHandshakeTimeouts = 0
         /// Clients that spoke plain HTTP to the TLS port.
         public var tlsPlaintext = 0
+        /// Requests served on a connection that had served one already (keep-alive).
+        public var reused = 0
+        /// Kept connections closed after `idleTimeout` without a next request.
+        public var idleClosed = 0
+        /// Idle kept connections closed to admit a new one when a connection limit was full.
+        public var idleEvicted = 0
     }
 
     public let name: String
@@ -210,6 +231,8 @@ public final class HTTPServer: @unchecked Sendable {
         var request: HTTPRequest
         var permission: HTTPPermission
         var headOnly: Bool
+        /// The answer keeps the connection open (`Connection: keep-alive`).
+        var keepAlive: Bool
     }
 
     private func runWorker() {
@@ -224,7 +247,8 @@ public final class HTTPServer: @unchecked Sendable {
                 log("\(name): \(job.request.method) \(job.request.path) accepted (\(reply.status)) from \(HTTPServer.caller(job.request))")
             }
             inbox.lock()
-            finished.append((job.id, reply.serialized(headOnly: job.headOnly)))
+            let idle = job.keepAlive ? Int(limits.idleTimeout.rounded(.down)) : nil
+            finished.append((job.id, reply.serialized(headOnly: job.headOnly, keepAlive: idle)))
             inbox.unlock()
             wake()
         }
@@ -248,7 +272,8 @@ public final class HTTPServer: @unchecked Sendable {
         let id: UInt64
         let fd: Int32
         let client: String
-        let accepted: Int64
+        /// When the connection was accepted, then when its current request began (keep-alive).
+        var accepted: Int64
         var phase = Phase.reading
         var buffer: [UInt8] = []
         var head: HTTPRequestHead?
@@ -260,6 +285,14 @@ public final class HTTPServer: @unchecked Sendable {
         var written = 0
         var drain = 0
         var deadline: Int64
+        /// Requests read whole on this connection so far.
+        var requests = 0
+        /// The answer being written leaves the connection open for another request.
+        var keepAlive = false
+        /// Kept open after an answer, waiting for a next request that has not begun.
+        var idle = false
+        /// When it last became idle (the longest-idle one is evicted first).
+        var idleSince: Int64 = 0
         /// The connection's TLS; nil on a plain listener.
         var tls: TLSSession?
         /// What TLS waits for (POLLIN or POLLOUT) when it differs from what the phase reads
@@ -360,15 +393,20 @@ public final class HTTPServer: @unchecked Sendable {
             if fd < 0 { return }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            // Every answer is one write: Nagle could only hold it back, behind a segment the
+            // client delays its ACK for (TLS 1.3 session tickets), 40 ms on a kept connection
+            // that no close pushes out.
+            var noDelay: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
             let client = ListenAddress.peer(storage)
             // A TLS client would read a plain answer as a broken record: refused ones are
             // closed without one (counted all the same).
-            if connections.count >= limits.connections {
+            if connections.count >= limits.connections, !evictIdle(client: nil) {
                 count { $0.refusedFull += 1 }
                 refuseAtOnce(fd, tls == nil ? HTTPReply.text(503, "too many connections (\(limits.connections)); try again shortly") : nil)
                 continue
             }
-            if perClient[client, default: 0] >= limits.connectionsPerClient {
+            if perClient[client, default: 0] >= limits.connectionsPerClient, !evictIdle(client: client) {
                 count { $0.refusedPerClient += 1 }
                 refuseAtOnce(fd, tls == nil ? HTTPReply.text(503, "too many connections from \(client) (\(limits.connectionsPerClient)); close idle ones and retry") : nil)
                 continue
@@ -395,6 +433,19 @@ public final class HTTPServer: @unchecked Sendable {
             connections[connection.id] = connection
             perClient[client, default: 0] += 1
         }
+    }
+
+    /// Closes the longest-idle kept connection (of `client` when given) to make room for a
+    /// new one; false when there is none.
+    private func evictIdle(client: String?) -> Bool {
+        var oldest: Connection?
+        for connection in connections.values where connection.idle && (client == nil || connection.client == client) {
+            if oldest == nil || connection.idleSince < oldest!.idleSince { oldest = connection }
+        }
+        guard let oldest else { return false }
+        count { $0.idleEvicted += 1 }
+        finish(oldest)
+        return true
     }
 
     /// One non-blocking write of a short plain answer (none: just close), then close: for
@@ -519,8 +570,20 @@ public final class HTTPServer: @unchecked Sendable {
         case .wait: return
         case .ended: return finish(connection)
         }
+        if connection.idle {
+            // The next request has begun: it gets a fresh connection's deadlines.
+            connection.idle = false
+            connection.accepted = now
+            connection.deadline = now + HTTPServer.nanoseconds(limits.headerTimeout)
+        }
         let searchFrom = connection.buffer.count - 3
         connection.buffer += scratch[0 ..< n]
+        process(connection, searchFrom: searchFrom, now: now)
+    }
+
+    /// Parses and checks the head in the connection's buffer, then hands the request to the
+    /// workers once its body is whole.
+    private func process(_ connection: Connection, searchFrom: Int, now: Int64) {
         if connection.head == nil {
             guard let end = headEnd(connection.buffer, from: searchFrom) else {
                 if connection.buffer.count > limits.maximumHead {
@@ -557,15 +620,20 @@ public final class HTTPServer: @unchecked Sendable {
             }
         }
         guard let head = connection.head, connection.buffer.count - connection.bodyStart >= head.contentLength else { return }
-        let body = Array(connection.buffer[connection.bodyStart ..< connection.bodyStart + head.contentLength])
-        connection.buffer = []
+        let end = connection.bodyStart + head.contentLength
+        let body = Array(connection.buffer[connection.bodyStart ..< end])
+        connection.requests += 1
+        if connection.requests > 1 { count { $0.reused += 1 } }
+        connection.keepAlive = connection.requests < limits.requestsPerConnection && head.wantsKeepAlive
+        // What follows the body is the client's next request (pipelined), kept for it.
+        connection.buffer = connection.keepAlive && end < connection.buffer.count ? Array(connection.buffer[end...]) : []
         connection.phase = .working
         let headOnly = head.method == "HEAD"
         var request = HTTPRequest(method: headOnly ? "GET" : head.method, path: head.path, query: head.query, headers: head.headers,
                                   body: body, client: connection.client, principal: connection.principal)
         request.clientCertificate = connection.tls?.peerIdentity
         inbox.lock()
-        jobs.append(Job(id: connection.id, request: request, permission: connection.needs, headOnly: headOnly))
+        jobs.append(Job(id: connection.id, request: request, permission: connection.needs, headOnly: headOnly, keepAlive: connection.keepAlive))
         inbox.signal()
         inbox.unlock()
     }
@@ -661,6 +729,7 @@ public final class HTTPServer: @unchecked Sendable {
     private func refuse(_ connection: Connection, _ reply: HTTPReply, now: Int64, drain: Int = 0) {
         let already = connection.head == nil ? 0 : max(0, connection.buffer.count - connection.bodyStart)
         connection.drain = max(0, drain - already)
+        connection.keepAlive = false
         startWriting(connection, reply.serialized(), now: now)
     }
 
@@ -684,8 +753,37 @@ public final class HTTPServer: @unchecked Sendable {
             shutdown(connection.fd, Int32(SHUT_WR))
             connection.phase = .draining
             connection.deadline = now + 2_000_000_000
+        } else if connection.keepAlive {
+            awaitNext(connection, now: now)
         } else {
             finish(connection)
+        }
+    }
+
+    /// After a kept answer: the connection reads its next request, which may be in the
+    /// buffer already (pipelined) or, over TLS, in OpenSSL's; else it waits `idleTimeout`.
+    private func awaitNext(_ connection: Connection, now: Int64) {
+        bufferedBody -= connection.reserved
+        connection.reserved = 0
+        connection.head = nil
+        connection.bodyStart = 0
+        connection.principal = nil
+        connection.needs = .read
+        connection.output = []
+        connection.written = 0
+        connection.keepAlive = false
+        connection.phase = .reading
+        if connection.buffer.isEmpty {
+            connection.idle = true
+            connection.idleSince = now
+            connection.deadline = now + HTTPServer.nanoseconds(limits.idleTimeout)
+            if connection.tls != nil { receive(connection, now: now) }
+        } else {
+            connection.accepted = now
+            connection.deadline = now + HTTPServer.nanoseconds(limits.headerTimeout)
+            process(connection, searchFrom: 0, now: now)
+            // The rest of a pipelined request may sit decrypted in OpenSSL, where poll cannot see it.
+            if connection.tls != nil, connection.phase == .reading, connections[connection.id] != nil { receive(connection, now: now) }
         }
     }
 
@@ -707,6 +805,10 @@ public final class HTTPServer: @unchecked Sendable {
             finish(connection)
         case .reading:
             if connection.head == nil {
+                if connection.idle {
+                    count { $0.idleClosed += 1 }
+                    return finish(connection)
+                }
                 count { $0.headerTimeouts += 1 }
                 if connection.buffer.isEmpty { return finish(connection) }
                 answerAndClose(connection, .text(408, "request head not complete within \(limits.headerTimeout) s"))
@@ -728,7 +830,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// `listener` (the server's name); a TLS listener also counts its handshakes' refusals.
     func prometheusSamples() -> (connections: [(labels: [(String, String)], value: Int)], refusals: [(labels: [(String, String)], value: Int)]) {
         let c = counters
-        let connections = [("accepted", c.accepted), ("refused_full", c.refusedFull), ("refused_per_client", c.refusedPerClient)]
+        var outcomes = [("accepted", c.accepted), ("refused_full", c.refusedFull), ("refused_per_client", c.refusedPerClient)]
+        if limits.requestsPerConnection > 1 {
+            outcomes += [("reused", c.reused), ("idle_closed", c.idleClosed), ("idle_evicted", c.idleEvicted)]
+        }
+        let connections = outcomes
             .map { (labels: [("listener", name), ("outcome", $0.0)], value: $0.1) }
         var reasons = [("busy", c.refusedBusy), ("header_timeout", c.headerTimeouts), ("request_timeout", c.requestTimeouts),
                        ("write_timeout", c.writeTimeouts), ("malformed", c.malformed), ("unauthorized", c.unauthorized),

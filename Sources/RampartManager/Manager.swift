@@ -94,6 +94,12 @@ public final class Manager: @unchecked Sendable {
         if let settings = configuration.logs {
             logs = try LogService(settings: settings, firewalls: configuration.firewalls, tags: { [weak self] in self?.tags(of: $0)?.tags },
                                   clock: clock, log: log)
+            if configuration.audits.enabled {
+                // Ends a record arrives without tags for are named from the tag history at the record's time.
+                logs?.auditor = RuntimeAuditor(settings: configuration.audits, history: { [weak self] address, milliseconds in
+                    (try? self?.audit(address: address, at: Double(milliseconds) / 1000))??.tags
+                }, log: log)
+            }
         }
         // No cluster to list: a firewall's first full sync is all it needs.
         if configuration.clusters.isEmpty { readyBarrier = pushers.map { _ in 0 } }
@@ -267,7 +273,7 @@ public final class Manager: @unchecked Sendable {
                                                labels: "firewall=\"\(PrometheusText.escape(pusher.name))\""))
         }
         page.single("rampart_manager_resident_bytes", .gauge, "Resident memory of the manager.", Manager.residentBytes())
-        return page.text + (policy?.metrics() ?? "") + (logs?.metrics() ?? "") + (moreMetrics?() ?? "")
+        return page.text + (policy?.metrics() ?? "") + (logs?.metrics() ?? "") + (logs?.auditor?.metrics() ?? "") + (moreMetrics?() ?? "")
     }
 
     /// VmRSS from /proc/self/status.

@@ -28,6 +28,7 @@ struct BenchLogs: ParsableCommand {
             Example:
               rampart-manager bench logs --store /tmp/logs.sqlite --records 10000000 --pods 1000
               rampart-manager bench logs --store /tmp/logs.sqlite --postgres postgres://bench@%2Ftmp%2Fpg/logs --over-tcp --records 1000000
+              rampart-manager bench logs --store /tmp/logs-audits.sqlite --records 1000000 --audits
             """)
 
     @Option(help: "The SQLite file (created if missing).")
@@ -48,6 +49,8 @@ struct BenchLogs: ParsableCommand {
     var hours = 24.0
     @Option(help: "Query runs.")
     var runs = 20
+    @Flag(help: "Runtime audits on (spec.audits' defaults, learning 1 h of record time): every batch is judged before it is written.")
+    var audits = false
 
     func validate() throws {
         guard store != nil || postgres != nil else { throw ValidationError("give --store FILE, --postgres URI, or both") }
@@ -70,6 +73,11 @@ struct BenchLogs: ParsableCommand {
             do {
                 let logStore = try LogService.openStore(settings)
                 var bench = LogBenchmark(store: logStore, pods: pods, namespaces: namespaces)
+                if audits {
+                    var settings = AuditSettings()
+                    settings.learningSeconds = 3600
+                    bench.auditor = RuntimeAuditor(settings: settings) { StandardError.write($0 + "\n") }
+                }
                 if records > 0 {
                     if overTcp {
                         let result = try bench.ingestOverTCP(records: records, settings: settings, now: now, hours: hours) { StandardError.write($0 + "\n") }

@@ -17,6 +17,6 @@ struct Rampart: ParsableCommand {
               rampart logs --manager http://127.0.0.1:9690 --ns shop --app postgresql --action deny --since 1h
             """,
         version: RampartVersion.current,
-        subcommands: [InspectCommand.self, PolicyCommand.self, RulesCommand.self, ListsCommand.self, BenchCommand.self, LogsCommand.self]
+        subcommands: [InspectCommand.self, PolicyCommand.self, RulesCommand.self, ListsCommand.self, BenchCommand.self, LogsCommand.self, AuditsCommand.self]
     )
 }

@@ -59,7 +59,7 @@ public struct ManagerAPI: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPReply {
-        if let reply = policyRoute(request) ?? logsRoute(request) { return reply }
+        if let reply = policyRoute(request) ?? logsRoute(request) ?? auditsRoute(request) { return reply }
         guard request.method == "GET" else { return .error(405, "only GET is served") }
         switch request.path {
         case "/healthz": return HTTPReply(200, "ok\n", contentType: "text/plain")

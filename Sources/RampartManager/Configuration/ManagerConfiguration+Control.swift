@@ -56,7 +56,7 @@ public struct PostgresLogSettings: Sendable, Equatable {
 }
 
 extension ManagerConfiguration {
-    static let controlKeys = ["policy", "logs"]
+    static let controlKeys = ["policy", "logs", "audits"]
 
     /// `spec.policy` (`git:`) and `spec.logs`, read with the same reader as the rest.
     static func readControl(_ spec: [String: YAMLNode], into configuration: inout ManagerConfiguration, reader r: ConfigReader,
@@ -128,6 +128,7 @@ extension ManagerConfiguration {
             }
             configuration.logs = settings
         }
+        readAudits(spec, into: &configuration, reader: r)
     }
 
     /// Every group a firewall names.

@@ -170,6 +170,8 @@ public struct ManagerConfiguration: Sendable, Equatable {
     public var gitPolicy: GitPolicySource?
     /// The log store (`spec.logs`); nil: firewalls' records are not collected.
     public var logs: LogStoreConfiguration?
+    /// Runtime audits over the log store's records (`spec.audits`); only with `spec.logs`.
+    public var audits = AuditSettings()
     /// The web console (docs/console.md); nil: none.
     public var console: ConsoleConfiguration?
 

@@ -48,9 +48,14 @@ extension ManagerAPI {
         let clusters = manager.configuration.clusters.map(\.name)
         var limits = HTTPServer.Limits()
         // A review is one object (the API server caps requests at 3 MiB); the API server
-        // opens a connection per call, and may call from several replicas at once.
+        // may call from several replicas at once.
         limits.maximumBody = 4 * 1024 * 1024
         limits.workers = 4
+        // The API server reuses its connections to a webhook (Go's transport keeps them
+        // 90 s idle): kept open, a review pays no TLS handshake (docs/PERFORMANCE.md,
+        // "Admission webhook"). Bounded like any connection; idle ones give way to new ones.
+        limits.requestsPerConnection = 1000
+        limits.idleTimeout = 30
         // Every review comes from the API server's few addresses, one connection each while
         // in flight: a burst of creates must not meet the per-client limit meant for people.
         limits.connections = 1024

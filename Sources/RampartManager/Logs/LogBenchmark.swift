@@ -25,6 +25,9 @@ public struct LogBenchmark {
     /// The manager's map for the synthetic pods, made once (as the manager holds its map).
     private var map: [String: [String]] = [:]
 
+    /// Runtime audits judging every batch before it is written, as the log service does (nil: none).
+    public var auditor: RuntimeAuditor?
+
     public init(store: any LogBackend, pods: Int = 1000, namespaces: Int = 20) {
         self.store = store
         self.pods = max(pods, 2)
@@ -89,7 +92,8 @@ public struct LogBenchmark {
             lines.reserveCapacity(count)
             for index in 0 ..< count { lines.append(line(time: now - hours * 3600 + Double(done + index) * step)) }
             let started = LogBenchmark.monotonic(), startedCPU = LogBenchmark.threadCPU()
-            let batch = lines.compactMap { LogRecord(eve: $0, firewall: "fw-bench", tags: tags(of:)) }
+            var batch = lines.compactMap { LogRecord(eve: $0, firewall: "fw-bench", tags: tags(of:)) }
+            if let auditor { batch += auditor.observe(batch) }
             try store.insert(batch)
             spent += LogBenchmark.monotonic() - started
             cpu += LogBenchmark.threadCPU() - startedCPU

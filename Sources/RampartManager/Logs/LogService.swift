@@ -23,6 +23,8 @@ public final class LogService: @unchecked Sendable {
     private let reader: any LogBackend
     private let readerLock = Lock()
     public private(set) var receiver: SyslogReceiver?
+    /// Runtime audits (set before `start`): sees every batch, and its audits are stored with it.
+    public var auditor: RuntimeAuditor?
     private let tags: @Sendable (String) -> [String]?
     private let log: @Sendable (String) -> Void
     private let clock: @Sendable () -> Double
@@ -173,6 +175,7 @@ public final class LogService: @unchecked Sendable {
         for message in messages {
             if let record = LogRecord(eve: message.body, firewall: message.hostname, tags: tags) { records.append(record) } else { unreadable += 1 }
         }
+        if let auditor { records += auditor.observe(records) }
         var delay = 0.25
         while true {
             do throws(StoreError) {
