@@ -34,12 +34,14 @@ extension AdminServer {
                     ])
                     return HTTPReply(422, body.serialized() + "\n", contentType: "application/json")
                 }
-                state.adopt(pushed)
-                state.accepted.add(1, ordering: .relaxed)
-                var fields: [(String, JSONValue)] = [("commit", .string(pushed.commit)), ("by", .string(request.principal?.name ?? "anonymous"))]
+                // Saved before it is reported as running: whoever reads GET /policy and then
+                // restarts the firewall finds this commit again.
                 do { try state.save(pushed) } catch {
                     log.error("policy-state-save-failed", "cannot save the pushed policy: \(error); it runs, but a restart returns to the previous one until the manager pushes again")
                 }
+                state.adopt(pushed)
+                state.accepted.add(1, ordering: .relaxed)
+                var fields: [(String, JSONValue)] = [("commit", .string(pushed.commit)), ("by", .string(request.principal?.name ?? "anonymous"))]
                 if let rules = results?.first?.rules { fields.append(("rules", .integer(rules))) }
                 log.info("policy-pushed", "policy commit \(pushed.commit) runs (pushed by \(request.principal?.name ?? "anonymous"))", fields)
                 // 202: compiled and published, but some worker had not adopted it within the wait.
