@@ -259,7 +259,7 @@ extension FlowRecord {
             // What the rule's URL filtering profile decided (PAN-OS's URL log).
             line.beginObject("url_filtering")
             line.field("category", u.category)
-            line.field("action", u.action.rawValue)
+            line.field("action", u.recordedAction)
             if let list = u.list { line.field("list", list) }
             if let entry = u.entry { line.field("entry", entry) }
             if u.continued { line.field("continued", true) }
