@@ -36,18 +36,7 @@ start_firewall() {  # index 0..1
     cat > $WORK/fw$i.yaml <<YAML
 $(two_nodes_firewall_config $i)
 ---
-apiVersion: rampart.io/v1
-kind: SecurityPolicy
-metadata: {name: hashscope}
-spec:
-  zones:
-    - {name: pod-a, networks: [10.244.1.10/32]}
-    - {name: pod-b, networks: [10.244.2.10/32]}
-  rules:
-    - {name: web, from: [pod-a], to: [pod-b], services: [tcp/8000], action: allow}
-  defaults:
-    intrazone: {action: allow}
-    interzone: {action: deny}
+$(two_nodes_policy hashscope tcp/8000)
 YAML
     ip netns exec ${FWS[$i]} "$FIREWALL" --config $WORK/fw$i.yaml >> $WORK/fw$i.log 2>&1 &
     PID[fw$i]=$!

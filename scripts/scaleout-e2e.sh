@@ -28,27 +28,13 @@ now() { date +%s.%N; }
 set -e
 two_nodes_up
 
-cat > $WORK/policy.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: SecurityPolicy
-metadata: {name: scaleout}
-spec:
-  zones:
-    - {name: pod-a, networks: [10.244.1.10/32]}
-    - {name: pod-b, networks: [10.244.2.10/32]}
-  rules:
-    - {name: web, from: [pod-a], to: [pod-b], services: [tcp/8000, tcp/5201], action: allow}
-  defaults:
-    intrazone: {action: allow}
-    interzone: {action: deny}
-YAML
 start_firewall() {  # index 0..2 [hold]: hold = do not send the tag map yet
     local i=$1 address=10.201.0.$((11 + $1))
     cat > $WORK/fw$i.yaml <<YAML
 $(two_nodes_firewall_config $i ${SCALEOUT_WORKERS:-1})
   readyAfterTags: true        # /readyz (what the nodes probe) waits for the whole tag map
 ---
-$(cat $WORK/policy.yaml)
+$(two_nodes_policy scaleout "tcp/8000, tcp/5201")
 YAML
     ip netns exec ${FWS[$i]} "$FIREWALL" --config $WORK/fw$i.yaml >> $WORK/fw$i.log 2>&1 &
     PID[fw$i]=$!

@@ -129,6 +129,25 @@ YAML
 YAML
 }
 
+# The policy of both scripts: pod A may reach pod B on SERVICES ("tcp/8000, tcp/5201"),
+# nothing else crosses between them.
+two_nodes_policy() {  # name, services
+    cat <<YAML
+apiVersion: rampart.io/v1
+kind: SecurityPolicy
+metadata: {name: $1}
+spec:
+  zones:
+    - {name: pod-a, networks: [10.244.1.10/32]}
+    - {name: pod-b, networks: [10.244.2.10/32]}
+  rules:
+    - {name: web, from: [pod-a], to: [pod-b], services: [$2], action: allow}
+  defaults:
+    intrazone: {action: allow}
+    interzone: {action: deny}
+YAML
+}
+
 owners() {  # node namespace: "bucket firewall" lines from the tunnel's FDB
     n $1 bridge fdb show dev rampart0 2>/dev/null | awk '/^02:00:00:00:0/ {split($1, m, ":"); print strtonum("0x" m[5] m[6]), $3}' | sort -n
 }
