@@ -147,19 +147,9 @@ struct PolicyPushTests {
 @Suite("Manager control end to end", .serialized)
 struct ManagerControlEndToEndTests {
     @Test func commitEnforcedAndFlowsFound() throws {
-        guard getuid() == 0 else {
-            print("skipped: the manager control end-to-end test needs root (network namespaces)")
-            return
-        }
-        let binary = try #require(TestShell.executable(named: "rampart-manager", packageRoot: packageRoot), "rampart-manager is not built")
-        let (status, output) = try TestShell.run("scripts/manager-control-e2e.sh '\(binary.deletingLastPathComponent().path)'", in: packageRoot)
-        if status == 77 {
-            print("skipped: \(output)")
-            return
-        }
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("ALL PASSED"), "\(output)")
-        #expect(output.contains("all console end-to-end checks passed"), "\(output)")
+        try TestShell.runEndToEnd(
+            script: "scripts/manager-control-e2e.sh", executables: ["rampart-manager"], passing: .folder, packageRoot: packageRoot,
+            test: "manager control end-to-end", expecting: ["ALL PASSED", "all console end-to-end checks passed"])
     }
 }
 
