@@ -21,13 +21,8 @@ set -u
 BIN=${1:?usage: audits-e2e.sh path/to/bin-folder}
 BIN=$(readlink -f "$BIN")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-PYTHON=$(command -v /usr/bin/python3 || command -v python3)
-for tool in ip curl $PYTHON; do command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
-for binary in rampart-firewall rampart-manager rampart; do
-    [ -x "$BIN/$binary" ] || { echo "FAIL: $BIN/$binary is not built"; exit 1; }
-done
-
-source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-e2e.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/manager-e2e.sh"
+manager_e2e_check
 firewall_e2e_begin au audits
 
 set -e
@@ -38,60 +33,12 @@ n $PODB ip addr add 10.244.1.30/32 dev eth0
 n $NODE ip route add 10.244.1.30/32 dev vB
 set +e
 
-ADMIN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-VIEWER=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-TOMANAGER=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-printf 'policy-writer ops %s\nread-only viewer %s\n' "$ADMIN" "$VIEWER" > $WORK/manager-tokens
-printf 'tag-writer,policy-writer rampart-manager %s\nread-only viewer %s\n' "$TOMANAGER" "$VIEWER" > $WORK/firewall-tokens
-chmod 600 $WORK/manager-tokens $WORK/firewall-tokens
-echo "$TOMANAGER" > $WORK/fw.token
-echo "$VIEWER" > $WORK/viewer.token
-
-cat > $WORK/firewall.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: FirewallConfiguration
-metadata: {name: audits-e2e}
-spec:
-  listen: 0.0.0.0:6080
-  admin: 127.0.0.1:9680
-  probes: 127.0.0.1:9681
-  auth: {tokensFile: $WORK/firewall-tokens}
-  vnis: [7]
-  tunnelSourceNetworks: [10.200.0.0/30]
-  events: $WORK/eve.json
-  syslog: tcp://127.0.0.1:6514
-  workers: 1
-  sessions: 128      # a small table is swept whole in a few packets (4 slots a packet)
----
-apiVersion: rampart.io/v1
-kind: SecurityPolicy
-metadata: {name: file}
-spec:
-  zones:
-    - {name: pods, networks: [10.244.1.0/24]}
-  rules:
-    - {name: file-allow, from: [pods], to: [pods], services: [tcp/8000], action: allow}
-YAML
-
-cat > $WORK/manager.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: ManagerConfiguration
-metadata: {name: audits-e2e}
-spec:
-  listen: 127.0.0.1:9690
-  probes: 127.0.0.1:9692
-  auth: {tokensFile: $WORK/manager-tokens}
-  state: $WORK/manager.sqlite
-  firewallCheckSeconds: 1
-  firewalls:
-    - {name: fw-1, admin: http://127.0.0.1:9680, tokenFile: $WORK/fw.token}
-  logs:
-    listen: 127.0.0.1:6514
-    store: $WORK/logs.sqlite
-  audits:
+manager_e2e_tokens
+FIREWALL_SPEC="  sessions: 128      # a small table is swept whole in a few packets (4 slots a packet)"
+MANAGER_SPEC="  audits:
     learningSeconds: 6
-    scan: {windowSeconds: 10, peers: 20, ports: 20}
-YAML
+    scan: {windowSeconds: 10, peers: 20, ports: 20}"
+manager_e2e_configs audits-e2e
 
 cat > $WORK/policy.yaml <<YAML
 apiVersion: rampart.io/v1
@@ -119,19 +66,7 @@ spec:
     - {address: 10.244.1.30, tags: ["cluster:lab", "ns:shop", "pod:shop/api-1", "workload:api"]}
 YAML
 
-ip netns exec $FW "$BIN/rampart-firewall" --config $WORK/firewall.yaml > $WORK/firewall.out 2> $WORK/firewall.err &
-PIDS+=($!)
-ip netns exec $FW "$BIN/rampart-manager" run --config $WORK/manager.yaml > $WORK/manager.out 2> $WORK/manager.err &
-PIDS+=($!)
-(cd $WORK && exec ip netns exec $PODB $PYTHON -m http.server 8000 --bind 0.0.0.0 > $WORK/http.log 2>&1) &
-PIDS+=($!)
-ready=no
-for i in $(seq 150); do
-    if n $FW curl -s -o /dev/null http://127.0.0.1:9681/readyz && n $FW curl -s -o /dev/null http://127.0.0.1:9692/healthz \
-        && n $PODB bash -c 'exec 3<>/dev/tcp/10.244.1.20/8000' 2>/dev/null; then ready=yes; break; fi
-    sleep 0.2
-done
-[ $ready = yes ] || { echo "FAIL: the firewall, the manager or the HTTP server did not start"; cat $WORK/firewall.err $WORK/manager.err; exit 1; }
+manager_e2e_start
 
 api() {  # $1 = path (GET, as the viewer)
     n $FW curl -s -H "Authorization: Bearer $VIEWER" "http://127.0.0.1:9690$1"
@@ -142,7 +77,7 @@ json() {  # $1 = python expression over d (the JSON on stdin)
 curl_to() { n $PODA curl -s -o /dev/null -w '%{http_code}' --connect-timeout 3 --max-time 4 "http://$1:8000/"; }
 
 # Commit 1 through the API: the proposal is made against it.
-out=$(n $FW curl -s -X POST -H "Authorization: Bearer $ADMIN" --data-binary @$WORK/policy.yaml -w ' %{http_code}' \
+out=$(n $FW curl -s -X POST -H "Authorization: Bearer $OPS" --data-binary @$WORK/policy.yaml -w ' %{http_code}' \
     'http://127.0.0.1:9690/policy/commits?message=shop')
 [ "${out##* }" = 201 ] && pass "commit 1 made through the API" || fail "commit 1: $out"
 for i in $(seq 100); do

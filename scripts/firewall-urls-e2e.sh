@@ -121,8 +121,14 @@ tls blocked.example; status=$?
 tls unlisted.example; status=$?
 grep -q 'BEGIN CERTIFICATE' $WORK/tls.out && pass "an unlisted SNI completes its handshake" || fail "TLS unlisted.example: status $status: $(tr '\n' ' ' < $WORK/tls.out | head -c 400)"
 
-sleep 0.3
-metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
+# Each worker publishes its counters every 250 ms (more under load): wait for the whole count.
+for _ in $(seq 1 50); do
+    metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
+    echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 3' \
+        && echo "$metrics" | grep -q '^rampart_url_filtering_total{category="gambling",action="block"} 2' \
+        && echo "$metrics" | grep -q '^rampart_url_filtering_total{category="unknown",action="alert"}' && break
+    sleep 0.2
+done
 echo "$metrics" | grep -q '^rampart_url_filtering_total{category="gambling",action="block"} 2' \
     && pass "/metrics counts gambling x block (HTTP and TLS)" || fail "/metrics: $(echo "$metrics" | grep url_filtering)"
 echo "$metrics" | grep -q '^rampart_url_filtering_total{category="unknown",action="alert"}' && pass "/metrics counts unknown x alert" || fail "/metrics: no unknown x alert"

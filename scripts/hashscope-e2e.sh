@@ -23,92 +23,20 @@ AGENT=$(readlink -f "${2:?usage: hashscope-e2e.sh rampart-firewall rampart-node}
 for tool in ip nft tcpdump python3 bridge curl; do command -v $tool >/dev/null || { echo "SKIP: $tool missing (scripts/setup.sh)"; exit 77; }; done
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOL="python3 $HERE/lib/spread_sessions.py"
-source "$HERE/lib/processes.sh"
+source "$HERE/lib/two-node-topology.sh"
 
-ID=$$
-UL=so2-ul-$ID; N1=so2-n1-$ID; N2=so2-n2-$ID; A=so2-a-$ID; B=so2-b-$ID
-FWS=(so2-f1-$ID so2-f2-$ID)
-ALL=($UL $N1 $N2 $A $B "${FWS[@]}")
-WORK=$(mktemp -d /tmp/rampart-hashscope.XXXXXX)
+two_nodes_begin so2 hashscope 10.202.0 2
 SEED=1380011344          # 0x52414d50, the default
-declare -A PID
-failures=0
-cleanup() {
-    local key ns
-    for key in "${!PID[@]}"; do stop_process "${PID[$key]}"; done
-    for ns in "${ALL[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    if [ -n "${E2E_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-n() { ip netns exec "$@"; }
 
 set -e
-for ns in "${ALL[@]}"; do
-    ip netns add $ns
-    n $ns ip link set lo up
-    n $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-n $UL ip link add br0 type bridge
-n $UL ip link set br0 up
-uplink() {  # namespace, address: a veth from the underlay bridge
-    n $UL ip link add u$2 type veth peer name ul
-    n $UL ip link set ul netns $1
-    n $UL ip link set u$2 master br0 up
-    n $1 ip addr add 10.202.0.$2/24 dev ul
-    n $1 ip link set ul up
-}
-uplink $N1 1; uplink $N2 2
-for i in 0 1; do uplink ${FWS[$i]} $((11 + i)); done
-pod() {  # node, pod namespace, pod address, other node's underlay address, other pods' network
-    n $1 ip link add vpod mtu 1400 type veth peer name eth0 mtu 1400
-    n $1 ip link set eth0 netns $2
-    n $2 ip addr add $3/32 dev eth0
-    n $2 ip link set eth0 up
-    n $2 ip route add 169.254.1.1 dev eth0 scope link
-    n $2 ip route add default via 169.254.1.1 dev eth0
-    n $1 sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-    n $1 ip link set vpod up
-    n $1 sysctl -qw net.ipv4.conf.vpod.proxy_arp=1
-    n $1 ip route add $3/32 dev vpod
-    n $1 ip route add $5 via $4 dev ul
-    # The plugin's rules for a protected pod (docs/cni.md).
-    n $1 ip rule add iif vpod lookup 6080 pref 6010
-    n $1 ip rule add to $3 lookup 6080 pref 6011
-}
-pod $N1 $A 10.244.1.10 10.202.0.2 10.244.2.0/24
-pod $N2 $B 10.244.2.10 10.202.0.1 10.244.1.0/24
+two_nodes_up
 
 start_firewall() {  # index 0..1
     local i=$1 address=10.202.0.$((11 + $1)) k
     cat > $WORK/fw$i.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: FirewallConfiguration
-metadata: {name: fw$i}
-spec:
-  listen: 0.0.0.0:6080
-  admin: 127.0.0.1:9680
-  probes: $address:9681
-  vnis: [7]
-  workers: 1
-  innerMTU: 1400
-  tunnelSourceNetworks: [10.202.0.0/24]
-  events: $WORK/eve$i.json
+$(two_nodes_firewall_config $i)
 ---
-apiVersion: rampart.io/v1
-kind: SecurityPolicy
-metadata: {name: hashscope}
-spec:
-  zones:
-    - {name: pod-a, networks: [10.244.1.10/32]}
-    - {name: pod-b, networks: [10.244.2.10/32]}
-  rules:
-    - {name: web, from: [pod-a], to: [pod-b], services: [tcp/8000], action: allow}
-  defaults:
-    intrazone: {action: allow}
-    interzone: {action: deny}
+$(two_nodes_policy hashscope tcp/8000)
 YAML
     ip netns exec ${FWS[$i]} "$FIREWALL" --config $WORK/fw$i.yaml >> $WORK/fw$i.log 2>&1 &
     PID[fw$i]=$!
@@ -118,34 +46,12 @@ YAML
 echo '{"kind": "Secret", "data": {"token": "aGFzaHNjb3Bl"}}' > $WORK/credentials.json
 start_agent() {  # node namespace, node number, seed [scope]
     cat > $WORK/node$2.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: NodeConfiguration
-metadata: {name: node$2}
-spec:
-  nodeName: node$2
-  credentialFile: $WORK/credentials.json
-  server: http://127.0.0.1:1        # no API server here: the pods are steered by the script
-  clusterID: 7
-  firewalls:
-    - {address: 10.202.0.11, admin: "http://10.202.0.11:9681"}
-    - {address: 10.202.0.12, admin: "http://10.202.0.12:9681"}
-  balancing: hash
+$(two_nodes_agent_config $2)
   hashScope: ${4:-cluster}
   hashSeed: $3
-  tunnel: {local: 10.202.0.$2, device: ul, ipv6: false, mtu: 1450}
-  cni: {install: false, confDir: $WORK/cni$2, binDir: $WORK/cni$2}
-  socket: $WORK/node$2.sock
-  state: $WORK/node$2-state.json
-  events: $WORK/node$2-events.json
-  healthInterval: 0.25
-  healthFailures: 2
-  healthTimeout: 0.5
 YAML
     ip netns exec $1 "$AGENT" run --config $WORK/node$2.yaml >> $WORK/node$2.log 2>&1 &
     PID[node$2]=$!
-}
-owners() {  # node namespace: "bucket firewall" lines from the tunnel's FDB
-    n $1 bridge fdb show dev rampart0 2>/dev/null | awk '/^02:00:00:00:0/ {split($1, m, ":"); print strtonum("0x" m[5] m[6]), $3}' | sort -n
 }
 wait_rules() {  # node namespace, seed: the cluster rules with that seed, and 4096 buckets
     local k

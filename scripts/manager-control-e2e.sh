@@ -26,13 +26,8 @@ set -u
 BIN=${1:?usage: manager-control-e2e.sh path/to/bin-folder}
 BIN=$(readlink -f "$BIN")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-PYTHON=$(command -v /usr/bin/python3 || command -v python3)
-for tool in ip curl $PYTHON chromium chromedriver; do command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
-for binary in rampart-firewall rampart-manager rampart; do
-    [ -x "$BIN/$binary" ] || { echo "FAIL: $BIN/$binary is not built"; exit 1; }
-done
-
-source "$(dirname "${BASH_SOURCE[0]}")/lib/firewall-e2e.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/manager-e2e.sh"
+manager_e2e_check chromium chromedriver
 firewall_e2e_begin "${E2E_PREFIX:-mc}" control
 
 set -e
@@ -40,67 +35,20 @@ firewall_topology_up
 steer on
 set +e
 
-# Tokens: the manager's API (an operator who commits, a viewer who reads) and the
-# firewall's admin API (the manager writes tags and policy; the test reads).
-OPS=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-VIEWER=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-TOMANAGER=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-printf 'policy-writer ops %s\nread-only viewer %s\n' "$OPS" "$VIEWER" > $WORK/manager-tokens
-printf 'tag-writer,policy-writer rampart-manager %s\nread-only viewer %s\n' "$TOMANAGER" "$VIEWER" > $WORK/firewall-tokens
+manager_e2e_tokens
 # The console's operator, made as docs/console.md says.
 head -c 24 /dev/urandom | base64 | tr -d '/+=' > $WORK/console.password
 "$BIN/rampart-manager" passwd ops --role operator < $WORK/console.password > $WORK/console-users
-chmod 600 $WORK/manager-tokens $WORK/firewall-tokens $WORK/console-users
-echo "$TOMANAGER" > $WORK/fw.token
-echo "$VIEWER" > $WORK/viewer.token
+chmod 600 $WORK/console-users
 
-cat > $WORK/firewall.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: FirewallConfiguration
-metadata: {name: control-e2e}
-spec:
-  listen: 0.0.0.0:6080
-  admin: 127.0.0.1:9680
-  probes: 127.0.0.1:9681
-  auth: {tokensFile: $WORK/firewall-tokens}
-  vnis: [7]
-  tunnelSourceNetworks: [10.200.0.0/30]
-  events: $WORK/eve.json
-  syslog: tcp://127.0.0.1:6514          # the manager's log store
-  policyState: $WORK/policy.json
-  workers: 1
----
-apiVersion: rampart.io/v1
-kind: SecurityPolicy
-metadata: {name: file}
-spec:
-  zones:
-    - {name: pods, networks: [10.244.1.0/24]}
-  rules:
-    - {name: file-allow, from: [pods], to: [pods], services: [tcp/8000], action: allow}
-YAML
-
-cat > $WORK/manager.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: ManagerConfiguration
-metadata: {name: control-e2e}
-spec:
-  listen: 127.0.0.1:9690
-  probes: 127.0.0.1:9692
-  auth: {tokensFile: $WORK/manager-tokens}
-  state: $WORK/manager.sqlite
-  firewallCheckSeconds: 1
-  firewalls:
-    - {name: fw-1, admin: http://127.0.0.1:9680, tokenFile: $WORK/fw.token, groups: [lab]}
-  logs:
-    listen: 127.0.0.1:6514
-    store: $WORK/logs.sqlite
-    retentionDays: 7
+FIREWALL_SPEC="  policyState: $WORK/policy.json"
+FIREWALL_ENTRY=", groups: [lab]"
+MANAGER_SPEC="    retentionDays: 7
   console:
     listen: 127.0.0.1:9693
     usersFile: $WORK/console-users
-    flowMinutes: 15
-YAML
+    flowMinutes: 15"
+manager_e2e_configs control-e2e
 
 policy() {  # $1 = the web rule's name, $2 = its action
 cat <<YAML
@@ -123,22 +71,7 @@ spec:
 YAML
 }
 
-start_firewall() {
-    ip netns exec $FW "$BIN/rampart-firewall" --config $WORK/firewall.yaml >> $WORK/firewall.out 2>> $WORK/firewall.err &
-    FWPID=$!; PIDS+=($FWPID)
-}
-start_firewall
-ip netns exec $FW "$BIN/rampart-manager" run --config $WORK/manager.yaml >> $WORK/manager.out 2>> $WORK/manager.err &
-MGRPID=$!; PIDS+=($MGRPID)
-(cd $WORK && exec ip netns exec $PODB $PYTHON -m http.server 8000 --bind 10.244.1.20 > $WORK/http.log 2>&1) &
-PIDS+=($!)
-ready=no
-for i in $(seq 150); do
-    if n $FW curl -s -o /dev/null http://127.0.0.1:9681/readyz && n $FW curl -s -o /dev/null http://127.0.0.1:9692/healthz \
-        && n $PODB bash -c 'exec 3<>/dev/tcp/10.244.1.20/8000' 2>/dev/null; then ready=yes; break; fi
-    sleep 0.2
-done
-[ $ready = yes ] || { echo "FAIL: the firewall, the manager or the HTTP server did not start"; cat $WORK/firewall.err $WORK/manager.err; exit 1; }
+manager_e2e_start 10.244.1.20
 
 curl_a() { n $PODA curl -s -o /dev/null -w '%{http_code}' --connect-timeout 3 --max-time 4 http://10.244.1.20:8000/; }
 api() {  # $1 = method, $2 = path, $3 = token, then curl's arguments

@@ -20,100 +20,21 @@ AGENT=$(readlink -f "${2:?usage: scaleout-e2e.sh rampart-firewall rampart-node}"
 for tool in ip nft tcpdump python3 bridge; do command -v $tool >/dev/null || { echo "SKIP: $tool missing (scripts/setup.sh)"; exit 77; }; done
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOL="python3 $HERE/lib/spread_sessions.py"
-source "$HERE/lib/processes.sh"
+source "$HERE/lib/two-node-topology.sh"
 
-ID=$$
-UL=so-ul-$ID; N1=so-n1-$ID; N2=so-n2-$ID; A=so-a-$ID; B=so-b-$ID
-FWS=(so-f1-$ID so-f2-$ID so-f3-$ID)
-ALL=($UL $N1 $N2 $A $B "${FWS[@]}")
-WORK=$(mktemp -d /tmp/rampart-scaleout.XXXXXX)
-declare -A PID
-failures=0
-cleanup() {
-    local key ns
-    for key in "${!PID[@]}"; do stop_process "${PID[$key]}"; done
-    for ns in "${ALL[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    if [ -n "${E2E_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-n() { ip netns exec "$@"; }
+two_nodes_begin so scaleout 10.201.0 3
 now() { date +%s.%N; }
 
 set -e
-for ns in "${ALL[@]}"; do
-    ip netns add $ns
-    n $ns ip link set lo up
-    n $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-n $UL ip link add br0 type bridge
-n $UL ip link set br0 up
-uplink() {  # namespace, address: a veth from the underlay bridge
-    n $UL ip link add u$2 type veth peer name ul
-    n $UL ip link set ul netns $1
-    n $UL ip link set u$2 master br0 up
-    n $1 ip addr add 10.201.0.$2/24 dev ul
-    n $1 ip link set ul up
-}
-uplink $N1 1; uplink $N2 2
-for i in 0 1 2; do uplink ${FWS[$i]} $((11 + i)); done
+two_nodes_up
 
-pod() {  # node, pod namespace, pod address, other node's underlay address, other pods' network
-    # 1400: the pods' MTU leaves room for the tunnel (50 bytes) under the underlay's 1500,
-    # as a CNI sets it; the node's ICMP "fragmentation needed" would itself be steered.
-    n $1 ip link add vpod mtu 1400 type veth peer name eth0 mtu 1400
-    n $1 ip link set eth0 netns $2
-    n $2 ip addr add $3/32 dev eth0
-    n $2 ip link set eth0 up
-    n $2 ip route add 169.254.1.1 dev eth0 scope link
-    n $2 ip route add default via 169.254.1.1 dev eth0
-    n $1 sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-    n $1 ip link set vpod up
-    n $1 sysctl -qw net.ipv4.conf.vpod.proxy_arp=1
-    n $1 ip route add $3/32 dev vpod
-    n $1 ip route add $5 via $4 dev ul
-    # The plugin's rules for a protected pod (docs/cni.md): its traffic, both ways, into
-    # the tunnel's table; what comes back from the tunnel goes by main (the agent's rule 6001).
-    n $1 ip rule add iif vpod lookup 6080 pref 6010
-    n $1 ip rule add to $3 lookup 6080 pref 6011
-}
-pod $N1 $A 10.244.1.10 10.201.0.2 10.244.2.0/24
-pod $N2 $B 10.244.2.10 10.201.0.1 10.244.1.0/24
-
-cat > $WORK/policy.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: SecurityPolicy
-metadata: {name: scaleout}
-spec:
-  zones:
-    - {name: pod-a, networks: [10.244.1.10/32]}
-    - {name: pod-b, networks: [10.244.2.10/32]}
-  rules:
-    - {name: web, from: [pod-a], to: [pod-b], services: [tcp/8000, tcp/5201], action: allow}
-  defaults:
-    intrazone: {action: allow}
-    interzone: {action: deny}
-YAML
 start_firewall() {  # index 0..2 [hold]: hold = do not send the tag map yet
     local i=$1 address=10.201.0.$((11 + $1))
     cat > $WORK/fw$i.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: FirewallConfiguration
-metadata: {name: fw$i}
-spec:
-  listen: 0.0.0.0:6080
-  admin: 127.0.0.1:9680
-  probes: $address:9681
-  vnis: [7]
-  workers: ${SCALEOUT_WORKERS:-1}
+$(two_nodes_firewall_config $i ${SCALEOUT_WORKERS:-1})
   readyAfterTags: true        # /readyz (what the nodes probe) waits for the whole tag map
-  innerMTU: 1400              # the pods' MTU: segments cut from TSO packets fit the 1500-byte underlay
-  tunnelSourceNetworks: [10.201.0.0/24]
-  events: $WORK/eve$i.json
 ---
-$(cat $WORK/policy.yaml)
+$(two_nodes_policy scaleout "tcp/8000, tcp/5201")
 YAML
     ip netns exec ${FWS[$i]} "$FIREWALL" --config $WORK/fw$i.yaml >> $WORK/fw$i.log 2>&1 &
     PID[fw$i]=$!
@@ -131,36 +52,13 @@ push_tags() {  # what the manager does for a firewall that joins: the whole map,
 echo '{"kind": "Secret", "data": {"token": "c2NhbGVvdXQ="}}' > $WORK/credentials.json
 start_agent() {  # node namespace, node number
     cat > $WORK/node$2.yaml <<YAML
-apiVersion: rampart.io/v1
-kind: NodeConfiguration
-metadata: {name: node$2}
-spec:
-  nodeName: node$2
-  credentialFile: $WORK/credentials.json
-  server: http://127.0.0.1:1        # no API server here: the pods are steered by the script
-  clusterID: 7
-  firewalls:
-    - {address: 10.201.0.11, admin: "http://10.201.0.11:9681"}
-    - {address: 10.201.0.12, admin: "http://10.201.0.12:9681"}
-    - {address: 10.201.0.13, admin: "http://10.201.0.13:9681"}
-  balancing: hash
-  tunnel: {local: 10.201.0.$2, device: ul, ipv6: false, mtu: 1450}
-  cni: {install: false, confDir: $WORK/cni$2, binDir: $WORK/cni$2}
+$(two_nodes_agent_config $2)
   plugin: {logFile: $WORK/cni$2.log}
-  socket: $WORK/node$2.sock
-  state: $WORK/node$2-state.json
-  events: $WORK/node$2-events.json
   metrics: 127.0.0.1:9691
-  healthInterval: 0.25
-  healthFailures: 2
-  healthTimeout: 0.5
   healthPath: /readyz               # ready = holds the tag map (readyAfterTags)
 YAML
     ip netns exec $1 "$AGENT" run --config $WORK/node$2.yaml >> $WORK/node$2.log 2>&1 &
     PID[node$2]=$!
-}
-owners() {  # node namespace: "bucket firewall" lines from the tunnel's FDB
-    n $1 bridge fdb show dev rampart0 2>/dev/null | awk '/^02:00:00:00:0/ {split($1, m, ":"); print strtonum("0x" m[5] m[6]), $3}' | sort -n
 }
 wait_buckets() {  # count of firewalls that must own buckets on both nodes
     local k

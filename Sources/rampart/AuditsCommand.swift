@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import RampartHTTP
 import RampartJSON
@@ -27,24 +24,10 @@ struct AuditsCommand: ParsableCommand {
               rampart audits --propose shop/web --cluster prod > web.diff
             """)
 
-    @Option(help: "The manager's API (spec.listen), http:// or https://.")
-    var manager = "http://127.0.0.1:9690"
-    @Option(name: .customLong("token-file"), help: "A file whose first line is a bearer token of the manager's API.")
-    var tokenFile: String?
-    @Option(help: "The CA that signed the manager's certificate (https://).")
-    var ca: String?
+    @OptionGroup var connection: ManagerConnectionOptions
     @Option(help: "What was audited: new-destination, new-source, new-application, new-port, scan, blocked-name, sinkhole-connection, profile-full.")
     var what: String?
-    @Option(help: "How far back: 90s, 15m, 1h, 2d (or a time, RFC 3339).")
-    var since: String?
-    @Option(help: "Cluster of the workload (or of its peer).")
-    var cluster: String?
-    @Option(help: "Namespace of the workload (or of its peer).")
-    var ns: String?
-    @Option(help: "Workload: NS/NAME (or NAME with --ns).")
-    var workload: String?
-    @Option(help: "At most this many audits (1-10000).")
-    var limit = 100
+    @OptionGroup var criteria: RecordCriteriaOptions
     @Option(help: "Print this workload's learned profile (NS/NAME).")
     var profile: String?
     @Option(help: "Print the policy proposed from this workload's profile (NS/NAME), as a diff.")
@@ -59,14 +42,13 @@ struct AuditsCommand: ParsableCommand {
         let path: String
         if let name = propose ?? profile {
             path = propose != nil ? "/audits/proposal" : "/audits/profile"
-            parameters = [("workload", name), ("cluster", cluster), ("ns", ns)]
+            parameters = [("workload", name), ("cluster", criteria.cluster), ("ns", criteria.ns)]
             if propose != nil { parameters.append(("target", target)) }
         } else {
             path = "/audits"
-            parameters = [("what", what), ("since", since), ("cluster", cluster), ("ns", ns), ("workload", workload), ("limit", String(limit))]
+            parameters = [("what", what)] + criteria.parameters
         }
-        let query = parameters.compactMap { key, value in value.map { "\(key)=\(LogsCommand.percentEncoded($0))" } }.joined(separator: "&")
-        let response = try ManagerRequest(manager: manager, tokenFile: tokenFile, ca: ca, command: "audits").get("\(path)?\(query)")
+        let response = try connection.request(command: "audits").get("\(path)?\(ManagerRequest.query(parameters))")
         guard response.status == 200 || (response.status == 422 && propose != nil) else {
             printError("rampart audits: \(path) answered \(response.status): \(response.text.trimming(.whitespacesAndNewlines))")
             throw ExitCode(response.status == 400 ? 64 : 1)
@@ -125,41 +107,5 @@ struct AuditsCommand: ParsableCommand {
         rows("ports served", profile["inbound"]?["ports"]?.arrayValue, "port")
         rows("applications", profile["applications"]?.arrayValue, "application")
         return text
-    }
-}
-
-/// A GET to the manager's API with the CLI's usual credentials (--token-file or
-/// $RAMPART_TOKEN, --ca for https://).
-struct ManagerRequest {
-    var manager: String
-    var tokenFile: String?
-    var ca: String?
-    var command: String
-
-    func get(_ pathAndQuery: String) throws -> HTTPResponse {
-        let base = manager.hasSuffix("/") ? String(manager.dropLast()) : manager
-        var headers: [String] = []
-        let token: String?
-        if let tokenFile {
-            do { token = try readTextFile(tokenFile, limit: 4096).split(whereSeparator: \.isNewline).first.map(String.init) } catch {
-                throw ValidationError("cannot read --token-file \(tokenFile): \(error)")
-            }
-        } else {
-            token = getenv("RAMPART_TOKEN").map { String(cString: $0) }
-        }
-        if let token, !token.isEmpty { headers.append("Authorization: Bearer \(token.trimming(.whitespaces))") }
-        var tls: TLSSettings?
-        if let ca {
-            do { tls = TLSSettings(certificateAuthority: try readFileBytes(ca, limit: 1 << 20)) } catch {
-                throw ValidationError("cannot read --ca \(ca): \(error)")
-            }
-        }
-        do {
-            let connection = try HTTPConnection(tls: tls, connectTimeout: 5)
-            return try connection.request(url: base + pathAndQuery, headers: headers, timeout: 60, maxBodyBytes: 256 << 20)
-        } catch {
-            printError("rampart \(command): cannot reach \(base): \(error)")
-            throw ExitCode(1)
-        }
     }
 }

@@ -228,6 +228,9 @@ spec:
     - name: lab
       clusterID: 7
       kubeconfig: {work}/kubeconfig
+  firewalls:
+    - name: fw-gone
+      admin: http://127.0.0.1:{free_port()}
 """)
         manager = subprocess.Popen([manager_binary, "run", "--config", f"{work}/manager.yaml"],
                                    stdout=open(f"{work}/manager.out", "w"), stderr=open(f"{work}/manager.log", "w"))
@@ -388,6 +391,12 @@ spec:
             db = subprocess.run(["sqlite3", f"{work}/manager.sqlite", "SELECT event, user FROM access ORDER BY id"], capture_output=True, text=True)
             if db.returncode == 0:
                 check("login-failed|alice" in db.stdout and "login|alice" in db.stdout, "the state database holds both records")
+
+            # The firewalls page: a firewall nobody answers for is listed, unreachable, with no share.
+            driver.get(f"{base}/console/firewalls")
+            wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#firewalls tbody tr"), 10, "the firewalls page")
+            rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#firewalls tbody tr")]
+            check(any("fw-gone" in r and " no " in f" {r} " and "0.0 %" in r for r in rows), f"the unreachable firewall is listed with no share: {rows}")
 
             # Sign out: the old cookie is dead.
             driver.find_element(By.ID, "sign-out").click()

@@ -172,7 +172,7 @@ final class Wire {
 
     static func exchange(_ port: UInt16, _ text: String) -> String {
         guard let wire = Wire(port: port) else { return "" }
-        let bytes = Array(text.utf8)
+        let bytes = Array(closingRequest(text).utf8)
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(wire.fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }

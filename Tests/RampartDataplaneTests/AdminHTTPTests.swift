@@ -1,4 +1,5 @@
 import RampartDataplane
+import RampartTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ struct AdminHTTPTests {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return "" }
-        let bytes = Array(text.utf8)
+        let bytes = Array(closingRequest(text).utf8)
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

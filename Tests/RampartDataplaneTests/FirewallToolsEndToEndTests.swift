@@ -2,10 +2,6 @@ import Foundation
 import RampartTestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Runs scripts/firewall-tools-e2e.sh against the built `rampart-firewall`: real attack
 /// tools from Debian (nmap's SYN scan, version detection and http-sql-injection script,
 /// sqlmap, curl with Log4Shell, traversal, Shellshock and PHP exploit strings) against a
@@ -16,18 +12,8 @@ import Glibc
 struct FirewallToolsEndToEndTests {
     @Test("each tool trips its ET Open sids; drop and reject keep it from the app; without the rules nothing alerts")
     func tools() throws {
-        guard getuid() == 0 else {
-            print("skipped: the firewall end-to-end test needs root (network namespaces)")
-            return
-        }
-        let binary = try #require(TestShell.executable(named: "rampart-firewall", packageRoot: Fixtures.packageRoot),
-                                  "rampart-firewall is not built")
-        let (status, output) = try TestShell.run("scripts/firewall-tools-e2e.sh '\(binary.path)'", in: Fixtures.packageRoot)
-        if status == 77 {
-            print("skipped: \(output)")
-            return
-        }
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("ALL PASSED"), "\(output)")
+        try TestShell.runEndToEnd(
+            script: "scripts/firewall-tools-e2e.sh", executables: ["rampart-firewall"], packageRoot: Fixtures.packageRoot,
+            test: "firewall end-to-end")
     }
 }

@@ -147,18 +147,59 @@ struct PolicyPushTests {
 @Suite("Manager control end to end", .serialized)
 struct ManagerControlEndToEndTests {
     @Test func commitEnforcedAndFlowsFound() throws {
-        guard getuid() == 0 else {
-            print("skipped: the manager control end-to-end test needs root (network namespaces)")
-            return
+        try TestShell.runEndToEnd(
+            script: "scripts/manager-control-e2e.sh", executables: ["rampart-manager"], passing: .folder, packageRoot: packageRoot,
+            test: "manager control end-to-end", expecting: ["ALL PASSED", "all console end-to-end checks passed"])
+    }
+}
+
+@Suite("Each firewall's share of sessions (issue 18)", .serialized)
+struct FirewallShareTests {
+    @Test func sessionsGaugeIsReadFromPrometheusText() {
+        let text = "# TYPE rampart_sessions gauge\nrampart_sessions_created_total 9\nrampart_sessions 7\nrampart_sessions_ended_total 2\n"
+        #expect(PolicyPusher.gauge("rampart_sessions", in: text) == 7)
+        #expect(PolicyPusher.gauge("rampart_sessions", in: "rampart_sessions_created_total 9\n") == nil)
+        #expect(PolicyPusher.gauge("rampart_sessions", in: "rampart_sessions NaN\n") == nil)
+    }
+
+    @Test func sharesAreOfTheFirewallsServingTheSameClusters() {
+        func line(_ name: String, _ peers: String, _ sessions: Int?) -> FirewallShare {
+            FirewallShare(name: name, admin: "http://\(name)", peers: peers, reachable: sessions != nil, commit: nil, sessions: sessions,
+                          share: 0, readAt: nil, error: nil)
         }
-        let binary = try #require(TestShell.executable(named: "rampart-manager", packageRoot: packageRoot), "rampart-manager is not built")
-        let (status, output) = try TestShell.run("scripts/manager-control-e2e.sh '\(binary.deletingLastPathComponent().path)'", in: packageRoot)
-        if status == 77 {
-            print("skipped: \(output)")
-            return
-        }
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("ALL PASSED"), "\(output)")
-        #expect(output.contains("all console end-to-end checks passed"), "\(output)")
+        let shares = FirewallShares.shared([line("a", "*", 300), line("b", "*", 100), line("c", "*", nil),
+                                            line("d", "prod", 50), line("e", "prod", 0)])
+        #expect(shares.map(\.share) == [0.75, 0.25, 0, 1, 0])
+        // Nothing counted anywhere: no share, no division by zero.
+        #expect(FirewallShares.shared([line("a", "*", 0), line("b", "*", nil)]).map(\.share) == [0, 0])
+    }
+
+    @Test func twoRealFirewallsShowTheirSessionsInTheManagersMetrics() throws {
+        let first = try LoopbackFirewall(), second = try LoopbackFirewall()
+        defer { first.stop(); second.stop() }
+        var configuration = ManagerConfiguration()
+        configuration.state = first.folder.appendingPathComponent("manager.sqlite").path
+        configuration.firewallCheckSeconds = 0.5
+        configuration.firewalls = [FirewallTarget(name: "fw-1", admin: first.admin), FirewallTarget(name: "fw-2", admin: second.admin),
+                                   FirewallTarget(name: "fw-down", admin: "http://127.0.0.1:\(freePort())")]
+        let manager = try Manager(configuration: configuration)
+        manager.start()
+        defer { manager.stop() }
+        // The numbers come from each firewall's own gauge.
+        func own(_ firewall: LoopbackFirewall) -> Int? { PolicyPusher.gauge("rampart_sessions", in: (try? firewall.get("/metrics").text) ?? "") }
+        #expect(own(first) != nil)
+        #expect(eventually(10) {
+            let metrics = manager.metrics()
+            return metrics.contains("rampart_manager_firewall_sessions{firewall=\"fw-1\"} \(own(first) ?? -1)")
+                && metrics.contains("rampart_manager_firewall_sessions{firewall=\"fw-2\"} \(own(second) ?? -1)")
+        })
+        let metrics = manager.metrics()
+        #expect(metrics.contains("rampart_manager_firewall_session_share{firewall=\"fw-1\"}"))
+        #expect(!metrics.contains("rampart_manager_firewall_sessions{firewall=\"fw-down\"}"))
+        let shares = FirewallShares.of(manager.policy!.pushers)
+        #expect(shares.map(\.name) == ["fw-1", "fw-2", "fw-down"])
+        #expect(shares[0].reachable && shares[1].reachable && !shares[2].reachable)
+        #expect(shares[2].sessions == nil && shares[2].share == 0 && shares[2].error != nil)
+        #expect(shares[0].readAt != nil)
     }
 }

@@ -11,17 +11,8 @@ import Testing
 @Suite("Runtime audits end to end", .serialized)
 struct RuntimeAuditEndToEndTests {
     @Test func aNewDestinationThroughTheRealFirewallIsAuditedOnce() throws {
-        guard getuid() == 0 else {
-            print("skipped: the runtime audits end-to-end test needs root (network namespaces)")
-            return
-        }
-        let binary = try #require(TestShell.executable(named: "rampart-manager", packageRoot: packageRoot), "rampart-manager is not built")
-        let (status, output) = try TestShell.run("scripts/audits-e2e.sh '\(binary.deletingLastPathComponent().path)'", in: packageRoot)
-        if status == 77 {
-            print("skipped: \(output)")
-            return
-        }
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("ALL PASSED"), "\(output)")
+        try TestShell.runEndToEnd(
+            script: "scripts/audits-e2e.sh", executables: ["rampart-manager"], passing: .folder, packageRoot: packageRoot,
+            test: "runtime audits end-to-end")
     }
 }

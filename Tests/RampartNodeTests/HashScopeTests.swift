@@ -89,19 +89,8 @@ struct HashScopeKernelTests {
 @Suite("The same bucket on every node, end to end", .serialized)
 struct HashScopeEndToEndTests {
     @Test func bothNodesPutEverySessionInOneBucket() throws {
-        guard getuid() == 0 else {
-            print("skipped: the hash scope end-to-end test needs root (network namespaces)")
-            return
-        }
-        let root = AgentKubeTests.packageRoot
-        let firewall = try #require(TestShell.executable(named: "rampart-firewall", packageRoot: root), "rampart-firewall is not built")
-        let agent = try #require(TestShell.executable(named: "rampart-node", packageRoot: root), "rampart-node is not built")
-        let (status, output) = try TestShell.run("scripts/hashscope-e2e.sh '\(firewall.path)' '\(agent.path)'", in: root)
-        if status == 77 {
-            print("skipped: \(output)")
-            return
-        }
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("hashscope-e2e: all passed"), "\(output)")
+        try TestShell.runEndToEnd(
+            script: "scripts/hashscope-e2e.sh", executables: ["rampart-firewall", "rampart-node"],
+            packageRoot: AgentKubeTests.packageRoot, test: "hash scope end-to-end", expecting: ["hashscope-e2e: all passed"])
     }
 }

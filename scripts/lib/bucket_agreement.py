@@ -96,8 +96,9 @@ def main():
                 match_hash += 1
     print(f"{mode}: {len(both)} sessions seen both ways on both nodes; one bucket per node: {agree_within}; "
           f"same bucket on both nodes: {agree_between}; buckets equal to jhash(tuple, seed): {match_hash}")
-    # The control restarts node 2's agent first; on a loaded machine a few sessions may fail.
-    enough = len(both) >= (290 if mode == "same" else 200) and agree_within == len(both) and match_hash == len(both)
+    # Every session seen must agree; "seen" needs all four crossings in the captures, and on a
+    # loaded machine tcpdump loses some (255 of 300 in one CI run), so 200 of 300 is asked for.
+    enough = len(both) >= 200 and agree_within == len(both) and match_hash == len(both)
     if mode == "same":
         return 0 if enough and agree_between == len(both) else 1
     return 0 if enough and agree_between <= 0.05 * len(both) else 1

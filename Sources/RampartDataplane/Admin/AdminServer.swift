@@ -26,6 +26,11 @@ import RampartWire
 public final class AdminServer: @unchecked Sendable {
     /// Bodies up to 16 MiB: a resync of 5,000 pods with their tags is a few MiB.
     public static let maximumBody = 16 * 1024 * 1024
+    /// Requests one kept connection may carry before it is answered `Connection: close`.
+    public static let requestsPerConnection = 1000
+    /// A kept connection's wait for its next request. Longer than `HTTPConnection`'s reuse
+    /// age, so the manager never sends on a connection the firewall is closing.
+    public static let idleSeconds = 30.0
     /// This run of the firewall: 128 random bits in hex, new at every start, sent with every
     /// answer (`X-Rampart-Boot-Id`) and in `GET /tags` (`"boot"`). A manager that sees it
     /// change knows the firewall restarted and may have lost its tags, and resends them all.
@@ -55,6 +60,11 @@ public final class AdminServer: @unchecked Sendable {
         self.board = board
         var limits = limits
         limits.maximumBody = AdminServer.maximumBody
+        // The manager pushes tags and policy over one kept connection per firewall (libcurl
+        // reuses it): kept open, a push pays no TCP and TLS handshake. Idle connections are
+        // bounded like any other and give way to new clients when the limits are full.
+        limits.requestsPerConnection = AdminServer.requestsPerConnection
+        limits.idleTimeout = AdminServer.idleSeconds
         server = try HTTPServer(
             name: "admin", listen: address.description, access: tokens.map { .tokens($0) } ?? .open, tls: tls, limits: limits,
             hint: "add spec.auth.tokensFile (a file of lines 'ROLE NAME TOKEN', mode 0600) or spec.tls with clientCA and clientRoles (mutual TLS; docs/firewall.md)",

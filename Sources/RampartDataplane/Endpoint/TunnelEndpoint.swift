@@ -108,7 +108,10 @@ public final class TunnelEndpoint {
         var lastPublish = Self.monotonic()
         while !stopping {
             // With tag work pending, look at the socket and come straight back for the next slice.
-            let timeout = hasPendingTags ? 0 : Int32(publishIntervalNanoseconds / 1_000_000)
+            // Otherwise wait only until the next publish is due: a whole interval from each wakeup
+            // let a packet's count wait a whole interval even when the publish was due sooner.
+            let untilPublish = lastPublish + publishIntervalNanoseconds - Self.monotonic()
+            let timeout = hasPendingTags ? 0 : Int32(clamping: max(0, (untilPublish + 999_999) / 1_000_000))
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready > 0 && fds[2].revents & Int16(POLLIN) != 0 { board.drainWake(worker: index) }
             // Tags first: an update accepted before these packets arrived applies to them.

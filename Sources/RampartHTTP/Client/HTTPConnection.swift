@@ -25,6 +25,8 @@ public final class HTTPConnection {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     public let connectTimeout: Double
+    /// How long an idle connection may wait and still be reused.
+    public static let reuseSeconds = 20.0
 
     private static let initialized: Bool = { ccurl_global_init() == CURLE_OK }()
     /// libcurl's one-time global set-up has run (it is not thread-safe, so it runs once, here).
@@ -42,6 +44,9 @@ public final class HTTPConnection {
         _ = ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
         _ = ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        // A connection idle longer is not reused: Rampart's servers close idle kept
+        // connections after 30 s, and a request sent as one closes would fail.
+        _ = ccurl_setopt_long(handle, CURLOPT_MAXAGE_CONN, Int(HTTPConnection.reuseSeconds))
         _ = ccurl_setopt_string(handle, CURLOPT_USERAGENT, "rampart/0.1")
         // The API server speaks HTTP/2 too, but one watch per connection keeps a stalled
         // stream from holding up the others.

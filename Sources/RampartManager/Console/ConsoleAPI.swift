@@ -9,7 +9,7 @@ import RampartJSON
 /// | route | answer |
 /// |---|---|
 /// | `GET /console/login` | the sign-in page |
-/// | `GET /console/`, `/console/workload`, `/console/policy`, `/console/logs`, `/console/logins` | the application (signed in), else a redirect to the sign-in page |
+/// | `GET /console/`, `/console/workload`, `/console/policy`, `/console/logs`, `/console/firewalls`, `/console/logins` | the application (signed in), else a redirect to the sign-in page |
 /// | `GET /console/app.js`, `/console/app.css` | its script and style |
 /// | `POST /console/api/login` | `{"user","password"}` with the sign-in CSRF token: a session cookie |
 /// | `POST /console/api/logout` | ends the session |
@@ -19,6 +19,7 @@ import RampartJSON
 /// | `GET /console/api/workload?id=CLUSTER/NS/NAME[&at=TIME][&minutes=N]` | its pods, addresses, tags now and at TIME, edges, rules with hits |
 /// | `GET /console/api/logs?…` | the log store searched with `GET /logs`'s criteria (`ConsoleAPI+Logs.swift`) |
 /// | `…/console/api/policy…` | rules with hits, commits, validate and commit (`ConsoleAPI+Policy.swift`) |
+/// | `GET /console/api/firewalls` | each firewall: name, admin, reachable, commit, sessions, share, readAt |
 /// | `GET /console/api/logins` | the newest logins and failures (admin) |
 ///
 /// Requests are authenticated by the session cookie (every state-changing one also by the
@@ -97,7 +98,7 @@ public final class ConsoleAPI: @unchecked Sendable {
             case "/console/login": return loginPage(request)
             case "/console/app.js": return HTTPReply(200, ConsoleAssets.script, contentType: "text/javascript; charset=utf-8")
             case "/console/app.css": return HTTPReply(200, ConsoleAssets.style, contentType: "text/css; charset=utf-8")
-            case "/console/", "/console/workload", "/console/policy", "/console/logs", "/console/logins":
+            case "/console/", "/console/workload", "/console/policy", "/console/logs", "/console/logins", "/console/firewalls":
                 guard caller(request) != nil else { return redirect("/console/login") }
                 return HTTPReply(200, ConsoleAssets.application, contentType: "text/html; charset=utf-8")
             default: break
@@ -129,6 +130,9 @@ public final class ConsoleAPI: @unchecked Sendable {
             return workload(request)
         case ("GET", "/console/api/logs"):
             return logs(request)
+        case ("GET", "/console/api/firewalls"):
+            // Each firewall's sessions and share (FirewallShares); any role may read it.
+            return json(manager.policy.map { FirewallShares.of($0.pushers) } ?? [])
         case ("GET", "/console/api/logins"):
             guard who.role >= .admin else { return .error(403, "'\(who.name)' (\(who.role.rawValue)) may not read the login audit: it needs the admin role") }
             do { return json(try logins.recent(limit: min(1000, Int(request.query["limit"] ?? "") ?? 200)).map(LoginLine.init)) } catch {

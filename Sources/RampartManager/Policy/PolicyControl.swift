@@ -86,6 +86,16 @@ public final class PolicyControl: @unchecked Sendable {
                     statuses.map { (labels: [("firewall", $0.0)], value: $0.1.pushes) })
         page.family("rampart_manager_policy_push_rejections_total", .counter, "Policy commits a firewall refused (422).",
                     statuses.map { (labels: [("firewall", $0.0)], value: $0.1.rejected) })
+        // Each firewall's share of sessions among the firewalls serving the same clusters
+        // (FirewallShares); a firewall whose sessions are not known has no sample.
+        let shares = FirewallShares.of(pushers)
+        page.family("rampart_manager_firewall_sessions", .gauge, "Sessions the firewall tracked at its last check (its rampart_sessions).",
+                    shares.compactMap { line in line.sessions.map { (labels: [("firewall", line.name)], value: $0) } })
+        page.family("rampart_manager_firewall_session_share", .gauge,
+                    "The firewall's share (0 to 1) of the sessions of the reachable firewalls serving the same clusters.",
+                    shares.compactMap { line in line.sessions.map { _ in (labels: [("firewall", line.name)], value: cFormat("%.4f", line.share)) } })
+        page.family("rampart_manager_firewall_sessions_read_timestamp_seconds", .gauge, "When the firewall's sessions were last read.",
+                    shares.compactMap { line in line.readAt.map { (labels: [("firewall", line.name)], value: Int($0)) } })
         page.single("rampart_manager_policy_refusals_total", .counter, "Candidates refused because they do not validate (API and GitOps).",
                     commits.counts.refused)
         if let puller {

@@ -39,6 +39,12 @@ public final class PolicyPusher: @unchecked Sendable {
         public var rejected = 0
         public var lastError: String?
         public var boot: String?
+        /// The firewall's `rampart_sessions` gauge at its last check (nil: not read yet, or
+        /// its /metrics did not answer; `sessionsError` says why).
+        public var sessions: Int?
+        /// When `sessions` was read (seconds since 1970).
+        public var sessionsReadAt: Double?
+        public var sessionsError: String?
         public var inSync: Bool { wants == nil || runs == wants.map(String.init) }
     }
     private var state = Status()
@@ -90,6 +96,8 @@ public final class PolicyPusher: @unchecked Sendable {
                     state.connected = false
                     state.failures += 1
                     state.lastError = error.description
+                    // Unreachable: its sessions are not known now (the last read time stays).
+                    state.sessions = nil
                 }
                 let delay = backoff.next()
                 if state.failures == 1 || state.failures % 50 == 0 {
@@ -113,6 +121,7 @@ public final class PolicyPusher: @unchecked Sendable {
             state.wants = target?.id
             state.boot = running.boot
         }
+        readSessions(over: connection)
         if knownBoot != nil && knownBoot != running.boot {
             log(ManagerLog.line("info", event: "policy-check", fields: [
                 "firewall": .string(name), "reason": .string("the firewall restarted (boot id \(knownBoot ?? "none") → \(running.boot ?? "none"))"),
@@ -168,6 +177,48 @@ public final class PolicyPusher: @unchecked Sendable {
         }
         return (object["commit"]?.stringValue, object["digest"]?.stringValue,
                 response.headers["x-rampart-boot-id"] ?? object["boot"]?.stringValue)
+    }
+
+    /// Reads the firewall's active sessions from its admin `/metrics` (the same connection and
+    /// credentials as `GET /policy`), for each firewall's share in the manager's metrics and
+    /// the console. A failure here is noted, not thrown: the policy check still counts.
+    private func readSessions(over connection: HTTPConnection) {
+        let outcome: Result<Int, KubeError>
+        do throws(KubeError) {
+            let response = try exchange { () throws(HTTPClientError) in
+                try connection.request(url: "\(admin)/metrics", headers: authorization, timeout: 5)
+            }
+            if response.status != 200 {
+                outcome = .failure(.status(url: "\(admin)/metrics", code: response.status, message: String(response.text.prefix(200))))
+            } else if let sessions = PolicyPusher.gauge("rampart_sessions", in: response.text) {
+                outcome = .success(sessions)
+            } else {
+                outcome = .failure(.malformed(what: "GET \(admin)/metrics", detail: "no rampart_sessions gauge"))
+            }
+        } catch {
+            outcome = .failure(error)
+        }
+        let now = Date().timeIntervalSince1970
+        condition.withLock {
+            switch outcome {
+            case .success(let sessions):
+                state.sessions = sessions
+                state.sessionsReadAt = now
+                state.sessionsError = nil
+            case .failure(let error):
+                state.sessions = nil
+                state.sessionsError = error.description
+            }
+        }
+    }
+
+    /// The value of an unlabelled sample `name` in Prometheus text (nil: absent or not a number).
+    static func gauge(_ name: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            guard let value = Double(line.dropFirst(name.count + 1).split(separator: " ").first ?? ""), value.isFinite, value >= 0 else { return nil }
+            return Int(min(value, Double(Int.max / 2)))
+        }
+        return nil
     }
 
     /// The firewall's digest of a policy text (FNV-1a, 64 bits, hex; `PushedPolicy.digest`).

@@ -28,7 +28,7 @@ enum ConsoleAssets {
         <body data-page="app">
         <header>
           <a class="brand" href="/console/">Rampart</a>
-          <nav><a href="/console/">Map</a> <a href="/console/policy">Policy</a> <a href="/console/logs">Logs</a>
+          <nav><a href="/console/">Map</a> <a href="/console/policy">Policy</a> <a href="/console/logs">Logs</a> <a href="/console/firewalls">Firewalls</a>
             <a id="nav-logins" href="/console/logins" hidden>Logins</a></nav>
           <span id="who"></span> <button id="sign-out" type="button">Sign out</button>
         </header>
@@ -90,6 +90,10 @@ enum ConsoleAssets {
           </form>
           <p id="logs-status" class="status" role="status"></p>
           <table id="logs-records" class="records"><thead><tr><th>Time</th><th>Firewall</th><th>Event</th><th>Action</th><th>Rule</th><th>Application</th><th>Source</th><th>Destination</th></tr></thead><tbody></tbody></table>
+        </section>
+        <section id="firewalls-view" hidden>
+          <h2>Firewalls</h2>
+          <table id="firewalls"><thead><tr><th>Firewall</th><th>Admin</th><th>Clusters</th><th>Reachable</th><th>Commit</th><th>Sessions</th><th>Share</th><th>Error</th></tr></thead><tbody></tbody></table>
         </section>
         <section id="logins-view" hidden>
           <h2>Sign-ins</h2>

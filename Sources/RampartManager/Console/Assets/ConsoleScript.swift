@@ -326,6 +326,24 @@ extension ConsoleAssets {
           }
         }
 
+        async function firewallsView() {
+          document.getElementById("firewalls-view").hidden = false;
+          const body = document.querySelector("#firewalls tbody");
+          for (const f of await api("/console/api/firewalls")) {
+            const tr = el("tr");
+            for (const v of [f.name, f.admin, f.peers, f.reachable ? "yes" : "no", f.commit ?? "-", f.sessions ?? "-"]) tr.append(el("td", {}, String(v)));
+            const share = el("td");
+            const bar = el("span", { class: "share" });
+            bar.style.display = "inline-block";
+            bar.style.height = "0.8em";
+            bar.style.background = "#2e7d32";
+            bar.style.width = `${Math.round(f.share * 100)}px`;
+            share.append(bar, el("span", {}, ` ${(f.share * 100).toFixed(1)} %`));
+            tr.append(share, el("td", {}, f.error ?? ""));
+            body.append(tr);
+          }
+        }
+
         async function appPage() {
           const session = await api("/console/api/session");
           csrf = session.csrf;
@@ -340,6 +358,7 @@ extension ConsoleAssets {
           if (location.pathname === "/console/logins") return loginsView();
           if (location.pathname === "/console/policy") return policyView(session.role);
           if (location.pathname === "/console/logs") return logsView();
+          if (location.pathname === "/console/firewalls") return firewallsView();
           return mapView();
         }
 
