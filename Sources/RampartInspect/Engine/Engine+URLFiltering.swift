@@ -89,6 +89,10 @@ extension Engine {
             target = slash == rest.endIndex ? "/" : String(rest[slash...])
         }
         sessions[slot].profileFlags.insert(.urlDecided)
+        // The override form's answer is judged by the URL it names (on this host), not by the
+        // form's own path: an override on a URL prefix must still catch the password.
+        let formQuery = Self.overrideQuery(target)
+        let lookedUp = formQuery.map { Self.sameHostPath(Self.queryValue($0, name: "url") ?? [], host: host) } ?? target
         var verdict: URLFilteringVerdict
         if host.isEmpty {
             // HTTP/1.0 without Host: nothing names the site.
@@ -96,13 +100,13 @@ extension Engine {
         } else {
             let match: IndicatorMatch? = indicatorStore.flatMap { store in
                 Self.withBytes(host) { h in
-                    Self.withBytes(target) { t in store.classify(host: h, path: t, buffer: &urlScratch.buffer).match }
+                    Self.withBytes(lookedUp) { t in store.classify(host: h, path: t, buffer: &urlScratch.buffer).match }
                 }
             }
             verdict = urlProfiles.decide(profile, match: match, store: indicatorStore)
         }
         // The override form's answer is the firewall's to take, even from a client already let through.
-        let answer = verdict.action == .override ? Self.overrideQuery(target) : nil
+        let answer = verdict.action == .override ? formQuery : nil
         if let answer {
             let hash = urlProfiles.profiles[profile].overridePasswordSHA256
             let password = Self.queryValue(answer, name: "password") ?? []
