@@ -9,7 +9,9 @@
 # Checks: curl to a blocked host gets the block page (HTTP 403, its body names the category
 # and the URL) and pod B never sees the request; an unlisted host passes; a listed URL path
 # is blocked while the host's other paths pass; a `continue` host gets the continue page,
-# then passes; `openssl s_client -servername blocked.example` is reset, an allowed SNI
+# then passes; an `override` host gets the password form, a wrong password the form again,
+# the right one a 303 that curl follows to pod B's page (the answers never reach pod B, the
+# password is in no log); `openssl s_client -servername blocked.example` is reset, an allowed SNI
 # completes its handshake; the http/tls events carry url_filtering; /metrics counts
 # category x action; after a reload (SIGHUP) with the profile removed, the same traffic
 # passes. Never touches the root namespace's interfaces; removes everything it made.
@@ -28,9 +30,10 @@ firewall_topology_up
 steer on
 set +e
 
-mkdir -p $WORK/ut1/gambling $WORK/ut1/news $WORK/www
+mkdir -p $WORK/ut1/gambling $WORK/ut1/news $WORK/ut1/adult $WORK/www
 echo blocked.example > $WORK/ut1/gambling/domains
 echo news.example > $WORK/ut1/news/domains
+echo adult.example > $WORK/ut1/adult/domains
 echo allowed.example/private/ > $WORK/malware.txt
 echo index > $WORK/www/index.html
 openssl req -x509 -newkey rsa:2048 -nodes -keyout $WORK/tls.key -out $WORK/tls.crt -days 2 -subj /CN=pod-b.example >/dev/null 2>&1 \
@@ -60,7 +63,8 @@ spec:
     - {name: pod-b, networks: [10.244.1.20/32]}
   urlFilteringProfiles:
     - name: url-default
-      categories: {gambling: block, malware: block, news: continue}
+      categories: {gambling: block, malware: block, news: continue, adult: override}
+      overridePassword: sha256:37d8d099d9632b33b5c661885ec2476b59fd246a16c136ce6a8f2e344a7e90f2   # "open sesame+1"
       unknown: alert
       notResolved: allow
   rules:
@@ -114,6 +118,19 @@ code=$(get news.example /first); status=$?
     && pass "a continue host gets the continue page first" || fail "news.example first: status $status code $code body $(head -c 300 $WORK/body)"
 code=$(get news.example /index.html); status=$?
 [ "$code" = 200 ] && grep -q '^index' $WORK/body && pass "after continuing, the same client passes to that host" || fail "news.example second: status $status code $code"
+code=$(get adult.example /wanted); status=$?
+[ "$code" = 403 ] && grep -q 'action="/.well-known/rampart-override"' $WORK/body && grep -q 'name="password"' $WORK/body \
+    && pass "an override host gets the password form" || fail "adult.example: status $status code $code body $(head -c 300 $WORK/body)"
+code=$(get adult.example '/.well-known/rampart-override?url=%2Fwanted&password=open+sesame'); status=$?
+[ "$code" = 403 ] && grep -q 'Wrong password' $WORK/body && pass "a wrong password gets the form again" || fail "wrong password: status $status code $code"
+code=$(get adult.example /index.html); status=$?
+[ "$code" = 403 ] && pass "after a wrong password the host is still held" || fail "adult.example after a wrong password: status $status code $code"
+answer=$(n $PODA curl -s -L -o $WORK/body -w '%{http_code} %{num_redirects} %{url_effective}' --connect-timeout 3 --max-time 4 \
+    --resolve adult.example:8000:10.244.1.20 'http://adult.example:8000/.well-known/rampart-override?url=%2Findex.html&password=open+sesame%2B1')
+[ "$answer" = "200 1 http://adult.example:8000/index.html" ] && grep -q '^index' $WORK/body \
+    && pass "the right password: a 303 that curl follows to pod B's page ($answer)" || fail "right password: $answer body $(head -c 300 $WORK/body)"
+code=$(get adult.example /index.html?again); status=$?
+[ "$code" = 200 ] && pass "after the right password the same client passes to that host" || fail "adult.example after override: status $status code $code"
 
 tls blocked.example; status=$?
 ! grep -q 'BEGIN CERTIFICATE' $WORK/tls.out && grep -q 'errno=104' $WORK/tls.out \
@@ -124,7 +141,8 @@ grep -q 'BEGIN CERTIFICATE' $WORK/tls.out && pass "an unlisted SNI completes its
 # Each worker publishes its counters every 250 ms (more under load): wait for the whole count.
 for _ in $(seq 1 50); do
     metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
-    echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 3' \
+    echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 7' \
+        && echo "$metrics" | grep -q '^rampart_url_override_refused_total 1' \
         && echo "$metrics" | grep -q '^rampart_url_filtering_total{category="gambling",action="block"} 2' \
         && echo "$metrics" | grep -q '^rampart_url_filtering_total{category="unknown",action="alert"}' && break
     sleep 0.2
@@ -132,7 +150,8 @@ done
 echo "$metrics" | grep -q '^rampart_url_filtering_total{category="gambling",action="block"} 2' \
     && pass "/metrics counts gambling x block (HTTP and TLS)" || fail "/metrics: $(echo "$metrics" | grep url_filtering)"
 echo "$metrics" | grep -q '^rampart_url_filtering_total{category="unknown",action="alert"}' && pass "/metrics counts unknown x alert" || fail "/metrics: no unknown x alert"
-echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 3' && pass "/metrics counts the pages sent (2 block, 1 continue)" || fail "/metrics: $(echo "$metrics" | grep url_pages)"
+echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 7' && pass "/metrics counts the pages sent (2 block, 1 continue, 3 override forms, 1 redirect)" || fail "/metrics: $(echo "$metrics" | grep "^rampart_url_pages")"
+echo "$metrics" | grep -q '^rampart_url_override_refused_total 1' && pass "/metrics counts the wrong password" || fail "/metrics: $(echo "$metrics" | grep override)"
 
 # The same traffic with no profile: a reload (SIGHUP) swaps the policy.
 write_config ""
@@ -145,6 +164,7 @@ grep -q 'BEGIN CERTIFICATE' $WORK/tls.out && pass "without the profile, SNI bloc
 grep -q 'GET /gamble-here' $WORK/http.log && fail "pod B received the blocked request" || pass "the blocked request never reached pod B"
 grep -q 'GET /private/secret' $WORK/http.log && fail "pod B received the blocked URL" || pass "the blocked URL never reached pod B"
 grep -q 'GET /first' $WORK/http.log && fail "pod B received the request held by the continue page" || pass "the request held by the continue page never reached pod B"
+grep -q 'rampart-override\|GET /wanted' $WORK/http.log && fail "pod B received an override form's request or answer" || pass "neither the held request nor the password answers reached pod B"
 grep -q 'GET /after-reload' $WORK/http.log && pass "the request after the reload reached pod B" || fail "pod B did not get /after-reload"
 
 kill -TERM $FWPID; wait $FWPID; FWPID=""
@@ -154,6 +174,11 @@ grep '"event_type":"tls"' $WORK/eve.json | grep -q '"url_filtering":{"category":
     && pass "the tls event carries url_filtering" || fail "no tls event with url_filtering"
 grep '"event_type":"http"' $WORK/eve.json | grep -q '"url_filtering":{"category":"news","action":"continue",[^}]*"continued":true}' \
     && pass "the continued request is logged continued" || fail "no http event with continued:true"
+grep '"event_type":"http"' $WORK/eve.json | grep -q '"url_filtering":{"category":"adult","action":"override-accepted"' \
+    && grep '"event_type":"http"' $WORK/eve.json | grep -q '"url_filtering":{"category":"adult","action":"override-refused"' \
+    && pass "the password answers are logged override-accepted and override-refused" || fail "no override-accepted/refused http events"
+grep -q 'password=\[masked\]' $WORK/eve.json && ! grep -q 'sesame' $WORK/eve.json $WORK/firewall.err $WORK/firewall.out \
+    && pass "the password is masked in the events and in no log" || fail "password in a log: $(grep -o '[^"]*sesame[^"]*' $WORK/eve.json $WORK/firewall.err | head -3)"
 
 if [ $failures -gt 0 ]; then
     echo "--- firewall stderr"; cat $WORK/firewall.err

@@ -196,7 +196,7 @@ struct ProfileTests {
             "23:30: unknown action 'blok'; expected one of allow, alert, continue, override, block; did you mean 'block'?",
             "24:16: unknown URL action 'maybe'; expected one of allow, alert, continue, override, block",
             "25:24: continueMinutes must be within 1...1440, found 0",
-            "26:7: unknown field 'colour' in a URL filtering profile (expected one of: name, description, categories, unknown, notResolved, blockPage, continueMinutes)",
+            "26:7: unknown field 'colour' in a URL filtering profile (expected one of: name, description, categories, unknown, notResolved, blockPage, continueMinutes, overridePassword, overrideMinutes)",
         ])
     }
 

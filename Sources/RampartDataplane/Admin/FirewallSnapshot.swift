@@ -90,6 +90,7 @@ public struct FirewallSnapshot: Sendable {
             total.engine.appIDUnbuffered &+= e.appIDUnbuffered
             for (key, count) in e.urlFiltering { total.engine.urlFiltering[key, default: 0] &+= count }
             total.engine.urlPages &+= e.urlPages
+            total.engine.urlOverridesRefused &+= e.urlOverridesRefused
             total.engine.detection.alerts &+= e.detection.alerts
             total.engine.detection.blocked &+= e.detection.blocked
             total.engine.detection.matches &+= e.detection.matches
@@ -212,6 +213,8 @@ public struct FirewallSnapshot: Sendable {
                    .map { ("{category=\"\(escape($0.key.category))\",action=\"\($0.key.action.rawValue)\"}", $0.value) })
         metric("rampart_url_pages_sent_total", .counter, "Block and continue pages sent to clients in place of their servers.",
                [("", counters.urlPagesSent)])
+        metric("rampart_url_override_refused_total", .counter,
+               "Wrong passwords given on URL filtering override pages.", [("", engine.urlOverridesRefused)])
         metric("rampart_appid_unbuffered_sessions_total", .counter,
                "TCP sessions App-ID identified packet by packet for want of a stream buffer.", [("", engine.appIDUnbuffered)])
         metric("rampart_fragments_total", .counter,

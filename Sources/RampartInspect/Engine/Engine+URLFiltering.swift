@@ -9,11 +9,14 @@ extension Engine {
     /// once per session, from one lookup in the indicator store:
     ///
     /// - `allow`, `alert`: the session goes on (the decision is logged in its records);
-    /// - `block`, `override`: an HTTP/1 request is answered with the block page
+    /// - `block`: an HTTP/1 request is answered with the block page
     ///   (`.respond`: the request never reaches the server, which is reset); a TLS session
     ///   (or HTTP/2) is reset both ways;
     /// - `continue`: as `block`, with the continue page, unless this client continued to
-    ///   this host within the profile's `continueMinutes` (then it passes).
+    ///   this host within the profile's `continueMinutes` (then it passes);
+    /// - `override`: as `continue`, with a password form; the firewall itself answers the
+    ///   form's request (`/.well-known/rampart-override`, never sent to the server): the
+    ///   right password lets the client through for `overrideMinutes` (`303` back to the URL).
     ///
     /// Returns the packet's verdict when the stage decides it, nil to go on. Not inlined
     /// into `process`: sessions without a URL filtering profile pay a branch and one call.
@@ -58,11 +61,13 @@ extension Engine {
         }
         var verdict = urlProfiles.decide(profile, match: match, store: indicatorStore)
         sessions[slot].profileFlags.insert(.urlDecided)
-        if verdict.action == .continue, allowedToContinue(slot, host: name) { verdict.continued = true }
+        if verdict.action == .continue || verdict.action == .override, allowedToContinue(slot, host: name) {
+            verdict.continued = true
+        }
         record(verdict, slot: slot)
         switch verdict.action {
         case .allow, .alert: return nil
-        case .continue where verdict.continued: return nil
+        case .continue where verdict.continued, .override where verdict.continued: return nil
         case .continue, .override, .block:
             // No page can be shown inside TLS: the session is reset both ways.
             sessions[slot].profileFlags.insert(.urlBlocked)
@@ -84,6 +89,10 @@ extension Engine {
             target = slash == rest.endIndex ? "/" : String(rest[slash...])
         }
         sessions[slot].profileFlags.insert(.urlDecided)
+        // The override form's answer is judged by the URL it names (on this host), not by the
+        // form's own path: an override on a URL prefix must still catch the password.
+        let formQuery = Self.overrideQuery(target)
+        let lookedUp = formQuery.map { Self.sameHostPath(Self.queryValue($0, name: "url") ?? [], host: host) } ?? target
         var verdict: URLFilteringVerdict
         if host.isEmpty {
             // HTTP/1.0 without Host: nothing names the site.
@@ -91,22 +100,48 @@ extension Engine {
         } else {
             let match: IndicatorMatch? = indicatorStore.flatMap { store in
                 Self.withBytes(host) { h in
-                    Self.withBytes(target) { t in store.classify(host: h, path: t, buffer: &urlScratch.buffer).match }
+                    Self.withBytes(lookedUp) { t in store.classify(host: h, path: t, buffer: &urlScratch.buffer).match }
                 }
             }
             verdict = urlProfiles.decide(profile, match: match, store: indicatorStore)
         }
-        if verdict.action == .continue, allowedToContinue(slot, host: host) { verdict.continued = true }
+        // The override form's answer is the firewall's to take, even from a client already let through.
+        let answer = verdict.action == .override ? formQuery : nil
+        if let answer {
+            let hash = urlProfiles.profiles[profile].overridePasswordSHA256
+            let password = Self.queryValue(answer, name: "password") ?? []
+            let right = hash.map { Self.sameDigest(SHA256.hash(password).bytes, $0) } ?? false
+            verdict.overrideAnswer = right ? .accepted : .refused
+            if !right { stats.urlOverridesRefused &+= 1 }
+        } else if verdict.action == .continue || verdict.action == .override, allowedToContinue(slot, host: host) {
+            verdict.continued = true
+        }
         record(verdict, slot: slot)
         switch verdict.action {
         case .allow, .alert: return nil
-        case .continue where verdict.continued: return nil
+        case .continue where verdict.continued, .override where verdict.continued: return nil
         case .continue, .override, .block: break
         }
         sessions[slot].profileFlags.insert(.urlBlocked)
         let isHTTP1 = metadata.httpProtocol.map { $0.hasPrefix("HTTP/1") } ?? true
         guard fromClient && isHTTP1 else { return .reset(toClient: true, toServer: true) }
-        let minutes = urlProfiles.profiles[profile].continueMinutes
+        let settings = urlProfiles.profiles[profile]
+        let minutes = verdict.action == .override ? settings.overrideMinutes : settings.continueMinutes
+        if let answer {
+            // The URL the form came from, on this host only (never an open redirect).
+            let path = Self.sameHostPath(Self.queryValue(answer, name: "url") ?? [], host: host)
+            let url = "http://\(host)\(path)"
+            if verdict.overrideAnswer == .accepted {
+                let key = continueKey(slot, host: host)
+                let until = now.nanosecondsSinceEpoch &+ Int64(minutes) &* 60_000_000_000
+                if !urlContinues.insert(key, until: until, now: now) {
+                    limitReached(.urlContinues, packet: packet, packetNumber: packetNumber, sink: &sink)
+                }
+            }
+            urlResponse = URLFilteringResponse(profile: Int32(profile), verdict: verdict, url: url, continueMinutes: minutes,
+                                               redirect: verdict.overrideAnswer == .accepted ? url : nil)
+            return .respond
+        }
         if verdict.action == .continue {
             // The page's link repeats the request: this client may then pass to this host.
             let key = continueKey(slot, host: host)
@@ -133,6 +168,75 @@ extension Engine {
 
     func allowedToContinue(_ slot: SessionSlot, host: String) -> Bool {
         urlContinues.allows(continueKey(slot, host: host), now: now)
+    }
+
+    /// The query of a request to the override form's path, nil for any other target.
+    static func overrideQuery(_ target: String) -> Substring? {
+        let path = target.prefix { $0 != "?" }
+        guard path == URLBlockPage.overridePath else { return nil }
+        return target.dropFirst(path.count).dropFirst()
+    }
+
+    /// A query parameter's value, percent-decoded (`+` is a space, as forms send it).
+    static func queryValue(_ query: Substring, name: String) -> [UInt8]? {
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let key = pair.prefix { $0 != "=" }
+            guard key == name else { continue }
+            return percentDecoded(pair.dropFirst(key.count).dropFirst())
+        }
+        return nil
+    }
+
+    static func percentDecoded(_ text: Substring) -> [UInt8] {
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2]) {
+                out.append(hi << 4 | lo)
+                i += 3
+            } else {
+                out.append(c == UInt8(ascii: "+") ? UInt8(ascii: " ") : c)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Whether two digests are equal, in time independent of where they differ.
+    static func sameDigest(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<a.count { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
+
+    /// The path of `url` when it names `host` (or is a path), else `/`: the override
+    /// answer redirects only within the host the password was given for.
+    static func sameHostPath(_ url: [UInt8], host: String) -> String {
+        let text = String(decoding: url, as: UTF8.self)
+        if text.hasPrefix("/") && !text.hasPrefix("//") && !text.hasPrefix("/\\") { return text }
+        guard let rest = afterScheme(text) else { return "/" }
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard normalizedHost(rest[..<slash]) == normalizedHost(Substring(host)) else { return "/" }
+        return slash == rest.endIndex ? "/" : String(rest[slash...])
+    }
+
+    /// A host as compared for the redirect: lower case, no port, no trailing dot.
+    static func normalizedHost(_ host: Substring) -> String {
+        var name = host.prefix { $0 != ":" }
+        if name.hasSuffix(".") { name = name.dropLast() }
+        return name.lowercased()
     }
 
     /// The part of `http://host/path` after the scheme, if the target has one.

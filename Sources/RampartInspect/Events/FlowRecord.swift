@@ -168,7 +168,7 @@ extension FlowRecord {
     /// The layer-7 facts a firewall log shows on the flow line itself.
     func writeSummary(of m: ApplicationMetadata, into line: inout JSONLine) {
         if let host = m.httpHost { line.field("hostname", host) }
-        if let uri = m.httpURI { line.field("url", uri) }
+        if let uri = m.httpURI { line.field("url", URLBlockPage.loggable(uri)) }
         if let status = m.httpStatus { line.field("status", status) }
         if let sni = m.tlsSNI { line.field("sni", sni) }
         if !m.tlsALPN.isEmpty { line.field("alpn", strings: m.tlsALPN) }
@@ -213,7 +213,7 @@ extension FlowRecord {
         switch type {
         case "http":
             if let v = m.httpHost { line.field("hostname", v) }
-            if let v = m.httpURI { line.field("url", v) }
+            if let v = m.httpURI { line.field("url", URLBlockPage.loggable(v)) }
             if let v = m.httpUserAgent { line.field("http_user_agent", v) }
             if let v = m.httpContentType { line.field("http_content_type", v) }
             if let v = m.httpMethod { line.field("http_method", v) }
@@ -259,7 +259,7 @@ extension FlowRecord {
             // What the rule's URL filtering profile decided (PAN-OS's URL log).
             line.beginObject("url_filtering")
             line.field("category", u.category)
-            line.field("action", u.action.rawValue)
+            line.field("action", u.recordedAction)
             if let list = u.list { line.field("list", list) }
             if let entry = u.entry { line.field("entry", entry) }
             if u.continued { line.field("continued", true) }

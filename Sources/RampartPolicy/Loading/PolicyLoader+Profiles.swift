@@ -186,18 +186,27 @@ extension PolicyLoader {
 
     static func readURLFilteringProfile(_ node: YAMLNode, _ r: FieldReader) -> RawNamed<URLFilteringProfile>? {
         guard let f = r.fields(node, "a URL filtering profile",
-                               allowed: ["name", "description", "categories", "unknown", "notResolved", "blockPage", "continueMinutes"],
+                               allowed: ["name", "description", "categories", "unknown", "notResolved", "blockPage", "continueMinutes",
+                                         "overridePassword", "overrideMinutes"],
                                required: ["name"]),
               let nn = f["name"], let name = r.name(nn, "URL filtering profile name") else { return nil }
         if let d = f["description"] { _ = r.string(d, "description") }
         var profile = URLFilteringProfile(name: name)
+        var overrideUses: [SourceLocation] = []
         if let c = f["categories"] {
-            for (category, (action, _)) in categoryActions(c, "categories of URL filtering profile '\(name)'", r, as: URLAction.self) {
+            for (category, (action, at)) in categoryActions(c, "categories of URL filtering profile '\(name)'", r, as: URLAction.self) {
                 profile.categories[category] = action
+                if action == .override { overrideUses.append(at) }
             }
         }
-        if let n = f["unknown"], let a = keyword(n, "URL action", r, as: URLAction.self) { profile.unknown = a }
-        if let n = f["notResolved"], let a = keyword(n, "URL action", r, as: URLAction.self) { profile.notResolved = a }
+        if let n = f["unknown"], let a = keyword(n, "URL action", r, as: URLAction.self) {
+            profile.unknown = a
+            if a == .override { overrideUses.append(n.location) }
+        }
+        if let n = f["notResolved"], let a = keyword(n, "URL action", r, as: URLAction.self) {
+            profile.notResolved = a
+            if a == .override { overrideUses.append(n.location) }
+        }
         if let n = f["blockPage"], let page = r.string(n, "blockPage") {
             if page.isEmpty || page.utf8.count > 4096 || page.utf8.contains(0) {
                 r.error(n.location, "blockPage must be the path of an HTML file (relative to the policy file), found '\(page.prefix(60))'")
@@ -206,6 +215,21 @@ extension PolicyLoader {
             }
         }
         if let n = f["continueMinutes"], let v = r.integer(n, "continueMinutes", in: 1...1440) { profile.continueMinutes = v }
+        if let n = f["overrideMinutes"], let v = r.integer(n, "overrideMinutes", in: 1...1440) { profile.overrideMinutes = v }
+        var passwordMalformed = false
+        if let n = f["overridePassword"], let text = r.string(n, "overridePassword") {
+            // A hash only: the policy is stored and shown, the password must not be in it.
+            if let hash = URLFilteringProfile.parsePasswordHash(text) {
+                profile.overridePasswordSHA256 = hash
+            } else {
+                passwordMalformed = true
+                r.error(n.location, "overridePassword must be 'sha256:' and 64 hex digits (the SHA-256 of the password, e.g. from 'printf %s PASSWORD | sha256sum'), found \(text.utf8.count) characters (not echoed: it may be the password)")
+            }
+        }
+        if let first = overrideUses.min(by: { ($0.line, $0.column) < ($1.line, $1.column) }),
+           profile.overridePasswordSHA256 == nil && !passwordMalformed {
+            r.error(first, "URL filtering profile '\(name)' uses override but has no overridePassword; add 'overridePassword: sha256:<64 hex>'")
+        }
         return RawNamed(name: name, location: nn.location, value: profile)
     }
 }

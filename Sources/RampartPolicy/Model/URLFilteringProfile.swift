@@ -23,17 +23,48 @@ public struct URLFilteringProfile: Hashable, Sendable {
     public var blockPage: String?
     /// How long a `continue` answered by a client lets it through to the same host.
     public var continueMinutes: Int
+    /// The SHA-256 (32 bytes) of the password an `override` page asks for; written
+    /// `overridePassword: sha256:<64 hex>` so that the policy never holds the password.
+    public var overridePasswordSHA256: [UInt8]?
+    /// How long a right `override` password lets that client through to the same host.
+    public var overrideMinutes: Int
 
     public static let defaultContinueMinutes = 15
+    public static let defaultOverrideMinutes = 15
 
     public init(name: String, categories: [String: URLAction] = [:], unknown: URLAction = .allow,
-                notResolved: URLAction = .allow, blockPage: String? = nil, continueMinutes: Int = defaultContinueMinutes) {
+                notResolved: URLAction = .allow, blockPage: String? = nil, continueMinutes: Int = defaultContinueMinutes,
+                overridePasswordSHA256: [UInt8]? = nil, overrideMinutes: Int = defaultOverrideMinutes) {
         self.name = name
         self.categories = categories
         self.unknown = unknown
         self.notResolved = notResolved
         self.blockPage = blockPage
         self.continueMinutes = continueMinutes
+        self.overridePasswordSHA256 = overridePasswordSHA256
+        self.overrideMinutes = overrideMinutes
+    }
+
+    /// `sha256:<64 hex>` as its 32 bytes; nil when malformed.
+    public static func parsePasswordHash(_ text: String) -> [UInt8]? {
+        guard text.hasPrefix("sha256:") else { return nil }
+        let hex = Array(text.utf8.dropFirst(7))
+        guard hex.count == 64 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let hi = nibble(hex[i]), let lo = nibble(hex[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
+        }
+        return bytes
     }
 
     /// The block page's path: `blockPage` as written when absolute, else beside `policyFile`.
@@ -53,7 +84,8 @@ public enum URLAction: String, Hashable, Sendable, CaseIterable, Comparable {
     case alert
     /// The client sees a page it can continue from; the request is held until it does.
     case `continue`
-    /// A page asking for a password (Rampart: treated as `block`; see docs/urls.md).
+    /// A page asking for a password (the profile's `overridePassword`); the right one lets
+    /// the client through to the host for `overrideMinutes` (plaintext HTTP; TLS is reset).
     case override
     /// A block page (HTTP) or a reset (TLS).
     case block
