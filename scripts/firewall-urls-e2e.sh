@@ -83,7 +83,7 @@ write_config "      profiles: [url-default]"
 
 ip netns exec $FW "$FIREWALL" --config $WORK/firewall.yaml --workers 1 >> $WORK/firewall.out 2>> $WORK/firewall.err &
 FWPID=$!; PIDS+=($FWPID)
-(cd $WORK/www && exec ip netns exec $PODB $PYTHON -m http.server 8000 --bind 10.244.1.20 > $WORK/http.log 2>&1) &
+(cd $WORK/www && exec ip netns exec $PODB $PYTHON -m http.server 8000 --protocol HTTP/1.1 --bind 10.244.1.20 > $WORK/http.log 2>&1) &
 HTTPPID=$!; PIDS+=($HTTPPID)
 (exec ip netns exec $PODB openssl s_server -accept 10.244.1.20:8443 -cert $WORK/tls.crt -key $WORK/tls.key -www -quiet > $WORK/tls.log 2>&1) &
 TLSPID=$!; PIDS+=($TLSPID)
@@ -113,6 +113,12 @@ code=$(get allowed.example /private/secret); status=$?
 [ "$code" = 403 ] && grep -q '<b>malware</b>' $WORK/body && pass "a listed URL path is blocked (malware)" || fail "allowed.example/private: status $status code $code"
 code=$(get allowed.example /index.html); status=$?
 [ "$code" = 200 ] && pass "the same host's other paths pass" || fail "allowed.example/index.html: status $status code $code"
+# Two requests on one kept-alive connection: the second, to the listed path, gets the block page.
+n $PODA curl -sv --connect-timeout 3 --max-time 4 --resolve allowed.example:8000:10.244.1.20 -o $WORK/keep1 -o $WORK/keep2 \
+    -w '%{http_code} ' http://allowed.example:8000/index.html http://allowed.example:8000/private/kept > $WORK/keep.codes 2> $WORK/keep.err
+grep -q 'Re-using existing connection' $WORK/keep.err && [ "$(cat $WORK/keep.codes)" = "200 403 " ] && grep -q '<b>malware</b>' $WORK/keep2 \
+    && pass "the second request on a kept-alive connection is judged on its own: the listed path gets the block page" \
+    || fail "kept-alive: codes $(cat $WORK/keep.codes): $(grep -i 're-using\|left intact\|closing' $WORK/keep.err | head -3)"
 code=$(get news.example /first); status=$?
 [ "$code" = 200 ] && grep -q 'Continue to' $WORK/body && ! grep -q '^index' $WORK/body \
     && pass "a continue host gets the continue page first" || fail "news.example first: status $status code $code body $(head -c 300 $WORK/body)"
@@ -141,7 +147,7 @@ grep -q 'BEGIN CERTIFICATE' $WORK/tls.out && pass "an unlisted SNI completes its
 # Each worker publishes its counters every 250 ms (more under load): wait for the whole count.
 for _ in $(seq 1 50); do
     metrics=$(n $FW curl -s http://127.0.0.1:9680/metrics)
-    echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 7' \
+    echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 8' \
         && echo "$metrics" | grep -q '^rampart_url_override_refused_total 1' \
         && echo "$metrics" | grep -q '^rampart_url_filtering_total{category="gambling",action="block"} 2' \
         && echo "$metrics" | grep -q '^rampart_url_filtering_total{category="unknown",action="alert"}' && break
@@ -150,7 +156,7 @@ done
 echo "$metrics" | grep -q '^rampart_url_filtering_total{category="gambling",action="block"} 2' \
     && pass "/metrics counts gambling x block (HTTP and TLS)" || fail "/metrics: $(echo "$metrics" | grep url_filtering)"
 echo "$metrics" | grep -q '^rampart_url_filtering_total{category="unknown",action="alert"}' && pass "/metrics counts unknown x alert" || fail "/metrics: no unknown x alert"
-echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 7' && pass "/metrics counts the pages sent (2 block, 1 continue, 3 override forms, 1 redirect)" || fail "/metrics: $(echo "$metrics" | grep "^rampart_url_pages")"
+echo "$metrics" | grep -Eq '^rampart_url_pages_sent_total 8' && pass "/metrics counts the pages sent (3 block, 1 continue, 3 override forms, 1 redirect)" || fail "/metrics: $(echo "$metrics" | grep "^rampart_url_pages")"
 echo "$metrics" | grep -q '^rampart_url_override_refused_total 1' && pass "/metrics counts the wrong password" || fail "/metrics: $(echo "$metrics" | grep override)"
 
 # The same traffic with no profile: a reload (SIGHUP) swaps the policy.
@@ -162,7 +168,7 @@ tls blocked.example; status=$?
 grep -q 'BEGIN CERTIFICATE' $WORK/tls.out && pass "without the profile, SNI blocked.example completes its handshake" || fail "after reload TLS: status $status: $(tr '\n' ' ' < $WORK/tls.out | head -c 400)"
 
 grep -q 'GET /gamble-here' $WORK/http.log && fail "pod B received the blocked request" || pass "the blocked request never reached pod B"
-grep -q 'GET /private/secret' $WORK/http.log && fail "pod B received the blocked URL" || pass "the blocked URL never reached pod B"
+grep -q 'GET /private/' $WORK/http.log && fail "pod B received a blocked URL" || pass "the blocked URLs never reached pod B (the kept-alive one neither)"
 grep -q 'GET /first' $WORK/http.log && fail "pod B received the request held by the continue page" || pass "the request held by the continue page never reached pod B"
 grep -q 'rampart-override\|GET /wanted' $WORK/http.log && fail "pod B received an override form's request or answer" || pass "neither the held request nor the password answers reached pod B"
 grep -q 'GET /after-reload' $WORK/http.log && pass "the request after the reload reached pod B" || fail "pod B did not get /after-reload"

@@ -26,6 +26,8 @@ struct DetectionSessionState: Sendable {
     var requestNameLength = 0
     /// HTTP transactions: requests and responses seen (Suricata's `tx_id`).
     var requests: UInt32 = 0
+    /// Request heads the parser completed, for URL filtering (the first is App-ID's to judge).
+    var urlRequestHeads: UInt32 = 0
     var responses: UInt32 = 0
     /// The client side of an SMTP session, read for its attachments.
     var mail = MailParser()

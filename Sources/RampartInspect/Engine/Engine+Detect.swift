@@ -19,6 +19,9 @@ extension Engine {
         detector!.beginPacket()
         aiResponse = nil
         aiResponseReplacesPacket = false
+        detectingSlot = slot
+        urlLaterVerdict = nil
+        urlLaterContinueRefused = false
         if ai != nil { beginAI(slot) }
         let toServer = sessions[slot].streamDirection(of: direction) == .toServer
         let state = sessions[slot].detectionState
@@ -99,6 +102,11 @@ extension Engine {
             if limits & Detector.http2StreamLimit != 0 {
                 limitReached(.http2Streams, packet: packet, packetNumber: packetNumber, sink: &sink)
             }
+        }
+        if urlLaterContinueRefused { limitReached(.urlContinues, packet: packet, packetNumber: packetNumber, sink: &sink) }
+        if let verdict = urlLaterVerdict {
+            urlLaterVerdict = nil
+            return verdict
         }
         if ai != nil, let verdict = finishAI(slot, packet: packet, payload: payload, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?
@@ -199,6 +207,11 @@ extension Engine {
                 phase = ctx.toServer ? .httpRequest : .httpResponse
                 detector!.statistics.httpMessages &+= 1
                 if detector!.files != nil { startHTTPFile(state: state, toServer: ctx.toServer, block: block, parser: parser) }
+                if ctx.toServer && hasURLProfiles {
+                    filterLaterRequest(detectingSlot, state: state, block: block)
+                    // A held request: what follows it in this packet is not the server's to see.
+                    if urlLaterVerdict != nil { return }
+                }
                 if ctx.toServer && parser.headerEnd >= 5 && block[0] == 0x48 && block[1] == 0x45 && block[2] == 0x41
                     && block[3] == 0x44 && block[4] == 0x20 {
                     detector!.states[s].httpResponse.expectNoBody = true  // "HEAD ": its answer has no body

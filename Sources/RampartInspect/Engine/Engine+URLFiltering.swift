@@ -36,8 +36,11 @@ extension Engine {
         }
         let fromClient = sessions[slot].streamDirection(of: direction) == .toServer
         if metadata.httpMethod != nil {
-            return filterHTTP(slot, profile: profile, metadata: metadata, fromClient: fromClient, packet: packet,
-                              packetNumber: packetNumber, sink: &sink)
+            let isHTTP1 = metadata.httpProtocol.map { $0.hasPrefix("HTTP/1") } ?? true
+            let (verdict, refused) = filterHTTP(slot, profile: profile, host: metadata.httpHost ?? "", target: metadata.httpURI ?? "/",
+                                                isHTTP1: isHTTP1, fromClient: fromClient)
+            if refused { limitReached(.urlContinues, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            return verdict
         }
         let isTLS = metadata.tlsSNI != nil || metadata.tlsVersion != nil || metadata.tlsJA4 != nil
         guard isTLS else {
@@ -75,13 +78,16 @@ extension Engine {
         }
     }
 
-    /// The plaintext HTTP part: host and request target looked up, the page asked for.
-    mutating func filterHTTP<Sink: EventSink>(
-        _ slot: SessionSlot, profile: Int, metadata: ApplicationMetadata, fromClient: Bool, packet: DecodedPacket,
-        packetNumber: UInt64, sink: inout Sink
-    ) -> Verdict? {
-        var host = metadata.httpHost ?? ""
-        var target = metadata.httpURI ?? "/"
+    /// The plaintext HTTP part, for each request of the session (the first from App-ID's
+    /// metadata, later ones from the request heads the HTTP parser completes): host and
+    /// request target looked up, the page asked for. `continueRefused`: the continue table
+    /// was full (the caller counts the limit).
+    mutating func filterHTTP(
+        _ slot: SessionSlot, profile: Int, host: String, target: String, isHTTP1: Bool, fromClient: Bool, later: Bool = false
+    ) -> (verdict: Verdict?, continueRefused: Bool) {
+        var host = host
+        var target = target
+        var continueRefused = false
         // An absolute-form target (a request through a proxy) names the host itself.
         if let rest = Self.afterScheme(target) {
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -116,15 +122,14 @@ extension Engine {
         } else if verdict.action == .continue || verdict.action == .override, allowedToContinue(slot, host: host) {
             verdict.continued = true
         }
-        record(verdict, slot: slot)
+        record(verdict, slot: slot, later: later)
         switch verdict.action {
-        case .allow, .alert: return nil
-        case .continue where verdict.continued, .override where verdict.continued: return nil
+        case .allow, .alert: return (nil, false)
+        case .continue where verdict.continued, .override where verdict.continued: return (nil, false)
         case .continue, .override, .block: break
         }
         sessions[slot].profileFlags.insert(.urlBlocked)
-        let isHTTP1 = metadata.httpProtocol.map { $0.hasPrefix("HTTP/1") } ?? true
-        guard fromClient && isHTTP1 else { return .reset(toClient: true, toServer: true) }
+        guard fromClient && isHTTP1 else { return (.reset(toClient: true, toServer: true), false) }
         let settings = urlProfiles.profiles[profile]
         let minutes = verdict.action == .override ? settings.overrideMinutes : settings.continueMinutes
         if let answer {
@@ -134,33 +139,59 @@ extension Engine {
             if verdict.overrideAnswer == .accepted {
                 let key = continueKey(slot, host: host)
                 let until = now.nanosecondsSinceEpoch &+ Int64(minutes) &* 60_000_000_000
-                if !urlContinues.insert(key, until: until, now: now) {
-                    limitReached(.urlContinues, packet: packet, packetNumber: packetNumber, sink: &sink)
-                }
+                if !urlContinues.insert(key, until: until, now: now) { continueRefused = true }
             }
             urlResponse = URLFilteringResponse(profile: Int32(profile), verdict: verdict, url: url, continueMinutes: minutes,
                                                redirect: verdict.overrideAnswer == .accepted ? url : nil)
-            return .respond
+            return (.respond, continueRefused)
         }
         if verdict.action == .continue {
             // The page's link repeats the request: this client may then pass to this host.
             let key = continueKey(slot, host: host)
             let until = now.nanosecondsSinceEpoch &+ Int64(minutes) &* 60_000_000_000
-            if !urlContinues.insert(key, until: until, now: now) {
-                limitReached(.urlContinues, packet: packet, packetNumber: packetNumber, sink: &sink)
-            }
+            if !urlContinues.insert(key, until: until, now: now) { continueRefused = true }
         }
         urlResponse = URLFilteringResponse(
             profile: Int32(profile), verdict: verdict, url: "http://\(host)\(target.hasPrefix("/") ? "" : "/")\(target)",
             continueMinutes: minutes)
-        return .respond
+        return (.respond, continueRefused)
     }
 
-    /// Keeps the decision for the session's records and counts it.
-    mutating func record(_ verdict: URLFilteringVerdict, slot: SessionSlot) {
-        appID.noteURLFiltering(sessions[slot].applicationState, verdict)
+    /// A later request of a kept-alive HTTP/1 session (the parser completed its head): judged
+    /// as the first was, so `GET /` then `GET /blocked/path`, or a second `Host:`, on one
+    /// connection is not let through by the first request's verdict. The verdict waits in
+    /// `urlLaterVerdict` for `detect` to return; the packet's later heads are not looked at
+    /// once one is held. The first head is App-ID's (`filterURL`).
+    mutating func filterLaterRequest(_ slot: SessionSlot, state: Int32, block: UnsafeRawBufferPointer) {
+        let s = Int(state)
+        detector!.states[s].urlRequestHeads &+= 1
+        guard detector!.states[s].urlRequestHeads > 1, urlLaterVerdict == nil,
+              sessions[slot].profileFlags.contains(.urlDecided), !sessions[slot].profileFlags.contains(.urlBlocked),
+              sessions[slot].action == RuleAction.allow.rawValue else { return }
+        let profile = Int(policy.profiles(ofRule: sessions[slot].ruleIndex).url)
+        guard profile >= 0, profile < urlProfiles.profiles.count else { return }
+        let fields = HTTPHeaderFields(block)
+        guard let line = fields.startLine, let parts = HTTPHeaderFields.requestLine(line) else { return }
+        let target = String(decoding: UnsafeRawBufferPointer(rebasing: line[parts.target]), as: UTF8.self)
+        let host = fields.value(named: "host").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let (verdict, refused) = filterHTTP(slot, profile: profile, host: host, target: target, isHTTP1: true, fromClient: true,
+                                            later: true)
+        stats.urlLaterRequests &+= 1
+        urlLaterContinueRefused = urlLaterContinueRefused || refused
+        urlLaterVerdict = verdict
+    }
+
+    /// Keeps the decision for the session's records and counts it. A later request's
+    /// `allow` does not replace the session's recorded decision (the first request's, or a
+    /// later alert or page), so the record keeps what mattered.
+    mutating func record(_ verdict: URLFilteringVerdict, slot: SessionSlot, later: Bool = false) {
+        if !later || verdict.action != .allow {
+            appID.noteURLFiltering(sessions[slot].applicationState, verdict)
+        }
         stats.urlFiltering[URLFilteringCountKey(category: verdict.category, action: verdict.action), default: 0] &+= 1
     }
+
+    var hasURLProfiles: Bool { !urlProfiles.profiles.isEmpty }
 
     func continueKey(_ slot: SessionSlot, host: String) -> UInt64 {
         Self.withBytes(host) { URLContinueTable.key(client: sessions[slot].client.address, host: $0) }

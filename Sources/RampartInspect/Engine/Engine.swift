@@ -68,6 +68,12 @@ public struct Engine {
     /// What the last `.respond` verdict answers the client with (its page's facts); valid
     /// until the next `process`.
     public internal(set) var urlResponse: URLFilteringResponse?
+    /// A later request's URL filtering verdict, held while `detect` parses the packet's
+    /// HTTP messages (`filterLaterRequest`), and whether it found the continue table full.
+    @usableFromInline var urlLaterVerdict: Verdict?
+    @usableFromInline var urlLaterContinueRefused = false
+    /// The session `detect` is inspecting (for the stages the HTTP parser calls).
+    @usableFromInline var detectingSlot = SessionSlot(index: -1)
     /// What the last `.respond` verdict of an AI security profile answers the client with: a
     /// whole HTTP response (403 and the API's error JSON); nil when the page is the URL
     /// filtering one. Valid until the next `process`.
@@ -87,7 +93,7 @@ public struct Engine {
     public init(configuration: EngineConfiguration = EngineConfiguration(), policy: PolicyMatcher,
                 rules: DetectionRuleSet? = nil, files: FileInspection? = nil) {
         // Files and AI profiles read HTTP bodies through the matcher's session state.
-        let rules = rules ?? (files == nil && policy.profiles.ai.isEmpty ? nil : Engine.emptyRules)
+        let rules = rules ?? (files == nil && policy.profiles.ai.isEmpty && policy.profiles.url.isEmpty ? nil : Engine.emptyRules)
         self.configuration = configuration
         self.policy = policy
         self.sessions = SessionTable(configuration: configuration.sessions)
@@ -144,7 +150,7 @@ public struct Engine {
     /// Swaps in another rule set and file inspection between two packets (a reload). Files
     /// in flight are forgotten without a record (their sessions start afresh, as for rules).
     public mutating func replaceRules(_ rules: DetectionRuleSet?, files: FileInspection?) {
-        let rules = rules ?? (files == nil && policy.profiles.ai.isEmpty ? nil : Engine.emptyRules)
+        let rules = rules ?? (files == nil && policy.profiles.ai.isEmpty && policy.profiles.url.isEmpty ? nil : Engine.emptyRules)
         for slot in sessions.occupiedSlots() {
             sessions[slot].detectionState = -1
             sessions[slot].flags.remove(.detectionRefused)

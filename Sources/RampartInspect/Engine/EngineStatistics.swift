@@ -48,6 +48,8 @@ public struct EngineStatistics: Sendable {
     public var urlFiltering: [URLFilteringCountKey: UInt64] = [:]
     /// Block and continue pages the engine asked for (`.respond` verdicts).
     public var urlPages: UInt64 = 0
+    /// Requests after a session's first that URL filtering judged (kept-alive HTTP/1).
+    public var urlLaterRequests: UInt64 = 0
     /// `override` password answers that were wrong (refused).
     public var urlOverridesRefused: UInt64 = 0
     /// The signature matcher's counters (zero without rules).
