@@ -63,8 +63,11 @@ import Testing
         let untunedBenign = try rate("benign-untuned.txt")
         let freshInjections = try rate("injections-fresh.txt")
         let freshBenign = try rate("benign-fresh.txt")
+        let fresh2Injections = try rate("injections-fresh2.txt")
+        let fresh2Benign = try rate("benign-fresh2.txt")
         print("injections (tuned on) \(injections), benign (tuned on) \(benign), untuned injections \(untunedInjections), "
-            + "untuned benign \(untunedBenign), fresh injections \(freshInjections), fresh benign \(freshBenign)")
+            + "untuned benign \(untunedBenign), fresh injections \(freshInjections), fresh benign \(freshBenign), "
+            + "second fresh injections \(fresh2Injections), second fresh benign \(fresh2Benign)")
         // The figures docs/ai-security.md reports; a change to the rules or the model that
         // lowers them fails here.
         #expect(injections.0 == injections.1)
