@@ -7,8 +7,8 @@ WINDOW words every STRIDE words, each feature weighted 1/sqrt(features in the wi
 FNV_BASIS = 0x811C9DC5
 FNV_PRIME = 0x01000193
 BITS = 15
-WINDOW = 128
-STRIDE = 64
+WINDOW = 64
+STRIDE = 32
 
 LATIN1 = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts" + "aaaaaaaceeeeiiiidnooooo\0ouuuuyty"
 GREEK = {0x391: "a", 0x392: "b", 0x395: "e", 0x396: "z", 0x397: "h", 0x399: "i", 0x39A: "k", 0x39C: "m",

