@@ -137,15 +137,89 @@ struct HTTP2BodyTests {
             + frame(0, 0x01, stream, Array(body.utf8))
     }
 
-    @Test("AI over h2c: a prompt injection in a stream's body is blocked (the connection reset), recorded")
+    @Test("AI over h2c: a prompt injection in a stream's body is answered on its stream (403, the API's JSON), then GOAWAY; recorded")
     func aiInjection() throws {
         var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))
         c.connect()
         #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, AIEngineTests.benign)) == .forward)
+        #expect(Self.aiSend(&c, toServer: false, Self.settings + Self.frame(4, 0x01, 0, [])) == .forward)
         let verdict = Self.aiSend(&c, toServer: true, Self.post(3, AIEngineTests.injection))
-        #expect(verdict == .reset(toClient: true, toServer: true))
+        #expect(verdict == .respond)
         let r = try #require(c.sink.ai.first { $0.direction == "request" })
         #expect(r.operation == "chat.completions" && r.action == "blocked" && r.detections.map(\.kind) == ["prompt-injection"])
+        // The frames, read back with the firewall's own frame reader and HPACK decoder.
+        let answer = try #require(c.engine.aiResponse)
+        var reader = HTTP2FrameReader(isClient: false)
+        var decoder = HPACKDecoder()
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { block.deallocate() }
+        var events: [String] = []
+        var body: [UInt8] = []
+        var fields: [String: String] = [:]
+        answer.withUnsafeBytes { bytes in
+            var rest = bytes
+            while true {
+                let (consumed, event) = reader.advance(rest, block: block, capacity: 4096)
+                let base = rest
+                rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
+                guard let event else {
+                    if rest.isEmpty { break }
+                    continue
+                }
+                switch event {
+                case .headers(let id, let end, _):
+                    events.append("headers \(id) \(end)")
+                    if case .success(let decoded) = decoder.decode(UnsafeRawBufferPointer(start: block, count: reader.blockLength)) {
+                        for f in decoded { fields[String(decoding: f.name, as: UTF8.self)] = String(decoding: f.value, as: UTF8.self) }
+                    }
+                case .data(let id, let range):
+                    events.append("data \(id)")
+                    body += base[range]
+                case .endStream(let id): events.append("end \(id)")
+                case .reset(let id): events.append("reset \(id)")
+                }
+            }
+        }
+        #expect(events == ["headers 3 false", "data 3", "end 3"], "\(events)")
+        #expect(fields[":status"] == "403" && fields["content-type"] == "application/json" && fields["content-length"] == String(body.count))
+        #expect(fields["x-rampart-ai"] == "blocked" && fields["connection"] == nil)
+        #expect(String(decoding: body, as: UTF8.self).hasPrefix(#"{"error":{"message":"Request blocked by the Rampart firewall's AI security profile"#))
+        #expect(decoder.table.isEmpty, "the answer leaves the client's HPACK table as it was")
+        // GOAWAY last: stream 3 the last processed, NO_ERROR.
+        #expect(Array(answer.suffix(17)) == Self.frame(7, 0, 0, [0, 0, 0, 3, 0, 0, 0, 0]))
+    }
+
+    @Test("AI over h2c: a block before the server spoke opens with the server's preface (SETTINGS, and the client's acknowledged)")
+    func aiInjectionBeforeTheServerSpoke() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, AIEngineTests.injection)) == .respond)
+        let answer = try #require(c.engine.aiResponse)
+        #expect(Array(answer.prefix(18)) == Self.settings + Self.frame(4, 0x01, 0, []))
+        #expect(answer.count > 27 && answer[21] == 0x01 && Array(answer[23..<27]) == [0, 0, 0, 1], "then HEADERS on stream 1")
+        #expect(Array(answer.suffix(17)) == Self.frame(7, 0, 0, [0, 0, 0, 1, 0, 0, 0, 0]))
+    }
+
+    @Test("AI over h2c: a block while a server frame is half read resets the connection (no frame injected into a frame)")
+    func aiInjectionMidFrame() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.get(1, "/big")) == .forward)
+        let answer = Self.settings + Self.frame(1, 0x04, 1, Self.block([(":status", "200")])) + Self.frame(0, 0, 1, Array(repeating: 0x41, count: 100))
+        #expect(Self.aiSend(&c, toServer: false, Array(answer.dropLast(50))) == .forward)   // the DATA frame half sent
+        #expect(Self.aiSend(&c, toServer: true, Self.post(3, AIEngineTests.injection)) == .reset(toClient: true, toServer: true))
+    }
+
+    @Test("HPACK integers past their prefix are encoded as RFC 7541 C.1.2 shows")
+    func hpackIntegers() {
+        var out: [UInt8] = []
+        HTTP2BlockAnswer.integer(1337, prefixBits: 5, high: 0, into: &out)
+        #expect(out == [31, 154, 10])
+        out = []
+        HTTP2BlockAnswer.integer(10, prefixBits: 5, high: 0, into: &out)
+        #expect(out == [10])
+        #expect(HTTP2BlockAnswer.frames(stream: 1, answer: Array("HTTP/1.1 403 Forbidden\r\n\r\n".utf8) + [UInt8](repeating: 0x20, count: 16_385)) == nil)
+        #expect(HTTP2BlockAnswer.frames(stream: 0, answer: Array("HTTP/1.1 403 Forbidden\r\n\r\n{}".utf8)) == nil)
     }
 
     @Test("AI over h2c: a streamed (SSE) answer reassembled from DATA frames, interleaved with another stream")

@@ -76,6 +76,10 @@ struct HTTP2FrameReader: Sendable {
 
     init(isClient: Bool) { mode = isClient ? .preface : .frameHeader }
 
+    /// Between two frames and outside a header block (no CONTINUATION awaited): frames of
+    /// the firewall's own can be put into this direction here without breaking it.
+    var atFrameBoundary: Bool { mode == .frameHeader && headerRead == 0 && !inBlock }
+
     static let data: UInt8 = 0, headers: UInt8 = 1, rstStream: UInt8 = 3, pushPromise: UInt8 = 5, continuation: UInt8 = 9
     static let endStreamFlag: UInt8 = 0x01, endHeadersFlag: UInt8 = 0x04, paddedFlag: UInt8 = 0x08, priorityFlag: UInt8 = 0x20
 

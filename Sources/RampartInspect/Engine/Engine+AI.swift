@@ -102,8 +102,22 @@ extension Engine {
         if let response = ai.blockedRequest {
             ai.blockedRequest = nil
             sessions[slot].profileFlags.insert(.aiBlocked)
-            // An HTTP/2 client would read an HTTP/1 answer as a broken connection anyway: reset.
-            if ai.http2 { return .reset(toClient: true, toServer: true) }
+            if ai.http2 {
+                // The answer on the blocked stream, when the server's bytes end on a frame
+                // boundary (frames injected into a half-read frame would break the
+                // connection); otherwise the connection is reset.
+                let state = sessions[slot].detectionState
+                guard state >= 0, detector!.http2.hasConnection(state),
+                      detector!.http2.connections[Int(state)].server.atFrameBoundary,
+                      let frames = HTTP2BlockAnswer.frames(stream: ai.http2Stream, answer: response)
+                else { return .reset(toClient: true, toServer: true) }
+                // A server that has not spoken yet (a client with prior knowledge sends its
+                // request at once): its connection preface, a SETTINGS frame, must come first;
+                // the firewall sends an empty one (the defaults) and acknowledges the client's.
+                let silent = detector!.http2.connections[Int(state)].server.frames == 0
+                aiResponse = silent ? HTTP2BlockAnswer.serverPreface + frames : frames
+                return .respond
+            }
             aiResponse = response
             return .respond
         }

@@ -218,6 +218,7 @@ extension Engine {
             inspectAIMessage(state: state, toServer: request, block: block, body: body, cut: cut)
             if request { table.streams[Int(slot)].aiOperation = detector!.states[s].aiOperation }
             ai!.http2 = true
+            if request && ai!.blockedRequest != nil && ai!.http2Stream == 0 { ai!.http2Stream = table.streams[Int(slot)].id }
         }
         detector!.statistics.httpBodies &+= 1
         inspectHTTP2Phase(request ? .httpRequestBody : .httpResponseBody, block: block, body: body, toServer: request, &ctx)

@@ -29,9 +29,10 @@ final class AIEngineState {
     var responseBefore: HTTPMessageParser?
     /// The rate table refused an identity during this packet.
     var rateRefused = false
-    /// The packet's inspected message came over HTTP/2: a blocked request cannot be answered
-    /// with an HTTP/1 error, the session is reset instead.
+    /// The packet's inspected message came over HTTP/2: a blocked request is answered on
+    /// its stream (`HTTP2BlockAnswer`), `http2Stream`, when the server's frames allow it.
     var http2 = false
+    var http2Stream: UInt32 = 0
     var pending: [Pending] = []
     /// URL detections' categories by span start, for the exchange being inspected (cold:
     /// filled only for URLs the URL filtering profile does not allow).
@@ -96,6 +97,7 @@ final class AIEngineState {
         blockedResponse = false
         rateRefused = false
         http2 = false
+        http2Stream = 0
         responseBefore = nil
     }
 
