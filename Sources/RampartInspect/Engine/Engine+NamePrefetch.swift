@@ -18,59 +18,71 @@ extension Engine {
     /// for frame in batch { _ = engine.process(frame: frame, linkType: .ethernet, ...) }
     /// ```
     public func prefetchNames(frame: UnsafeRawBufferPointer, ethernet: Bool) {
-        guard let store = indicatorStore, store.prefetchesDomains, let base = frame.baseAddress else { return }
+        guard let store = indicatorStore, store.prefetchesDomains else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.prefetchNameCapacity) { name in
+            let length = Self.queryName(in: frame, ethernet: ethernet, into: name)
+            if length > 0 { store.prefetchDomain(UnsafeRawBufferPointer(start: name.baseAddress!, count: length)) }
+        }
+    }
+
+    /// Room for the longest name `queryName` writes (255 bytes of wire name less one).
+    public static let prefetchNameCapacity = 256
+
+    /// The first question's name of the DNS query `frame` carries, as dotted text into
+    /// `name` (at least `prefetchNameCapacity` bytes); returns its length, 0 when the frame
+    /// is not a UDP query to port 53 this pre-parse reads (see `prefetchNames`) or is cut short.
+    public static func queryName(in frame: UnsafeRawBufferPointer, ethernet: Bool, into name: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard let base = frame.baseAddress, name.count >= prefetchNameCapacity else { return 0 }
         let count = frame.count
         var at = 0
         var etherType = 0
         if ethernet {
-            guard count >= 14 else { return }
+            guard count >= 14 else { return 0 }
             etherType = Int(frame[12]) << 8 | Int(frame[13])
             at = 14
             if etherType == 0x8100 {
-                guard count >= 18 else { return }
+                guard count >= 18 else { return 0 }
                 etherType = Int(frame[16]) << 8 | Int(frame[17])
                 at = 18
             }
         } else {
-            guard count >= 1 else { return }
+            guard count >= 1 else { return 0 }
             etherType = frame[0] >> 4 == 6 ? 0x86DD : 0x0800
         }
         var udp: Int
         if etherType == 0x0800 {
-            guard count >= at &+ 20, frame[at] >> 4 == 4, frame[at &+ 9] == 17 else { return }
-            // A later fragment carries no UDP header; a first one may still name the query.
-            guard frame[at &+ 6] & 0x1F == 0, frame[at &+ 7] == 0 else { return }
+            guard count >= at &+ 20, frame[at] >> 4 == 4, frame[at &+ 9] == 17 else { return 0 }
+            // A later fragment carries no UDP header.
+            guard frame[at &+ 6] & 0x1F == 0, frame[at &+ 7] == 0 else { return 0 }
             udp = at &+ Int(frame[at] & 0x0F) &* 4
         } else if etherType == 0x86DD {
-            guard count >= at &+ 40, frame[at] >> 4 == 6, frame[at &+ 6] == 17 else { return }
+            guard count >= at &+ 40, frame[at] >> 4 == 6, frame[at &+ 6] == 17 else { return 0 }
             udp = at &+ 40
         } else {
-            return
+            return 0
         }
         // UDP (8) + DNS header (12) + at least a one-byte name.
-        guard count >= udp &+ 21, frame[udp &+ 2] == 0, frame[udp &+ 3] == 53 else { return }
+        guard count >= udp &+ 21, frame[udp &+ 2] == 0, frame[udp &+ 3] == 53 else { return 0 }
         let dns = udp &+ 8
         // A query (QR clear) with a question.
-        guard frame[dns &+ 2] & 0x80 == 0, frame[dns &+ 4] | frame[dns &+ 5] != 0 else { return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { name in
-            var read = dns &+ 12
-            var written = 0
-            while read < count {
-                let length = Int(frame[read])
-                if length == 0 { break }
-                // A compression pointer cannot start a query's first question; a longer
-                // name than DNS allows is not looked up either.
-                guard length < 64, read &+ 1 &+ length <= count, written &+ length &+ 1 <= 255 else { return }
-                if written > 0 {
-                    name[written] = 0x2E
-                    written &+= 1
-                }
-                UnsafeMutableRawPointer(name.baseAddress! + written).copyMemory(from: base + (read &+ 1), byteCount: length)
-                written &+= length
-                read &+= 1 &+ length
+        guard frame[dns &+ 2] & 0x80 == 0, frame[dns &+ 4] | frame[dns &+ 5] != 0 else { return 0 }
+        var read = dns &+ 12
+        var written = 0
+        while true {
+            guard read < count else { return 0 }
+            let length = Int(frame[read])
+            if length == 0 { break }
+            // A compression pointer cannot start a query's first question; a longer name
+            // than DNS allows is not looked up either.
+            guard length < 64, read &+ 1 &+ length <= count, written &+ length &+ 1 <= 255 else { return 0 }
+            if written > 0 {
+                name[written] = 0x2E
+                written &+= 1
             }
-            guard written > 0 else { return }
-            store.prefetchDomain(UnsafeRawBufferPointer(start: name.baseAddress!, count: written))
+            UnsafeMutableRawPointer(name.baseAddress! + written).copyMemory(from: base + (read &+ 1), byteCount: length)
+            written &+= length
+            read &+= 1 &+ length
         }
+        return written
     }
 }

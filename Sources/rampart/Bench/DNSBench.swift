@@ -18,8 +18,14 @@ struct DNSBench: ParsableCommand {
             --allocations (under the counting allocator) the profiled pass must not allocate
             more than the plain one.
 
+            With --batch N the profiled pass is also run in batches of N packets as the
+            firewall's worker receives them, without and with the name prefetch pass
+            (each batch's query names asked of the store before the first is processed);
+            --hit-share puts that share of the queries under listed names.
+
             Example:
               .build/release/rampart bench dns --queries 200000
+              .build/release/rampart bench dns --listed 1000000 --hit-share 0.5 --batch 32
             """)
 
     @Option(name: .long, help: "DNS queries per pass.")
