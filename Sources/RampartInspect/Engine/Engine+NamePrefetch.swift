@@ -8,8 +8,8 @@ extension Engine {
     ///
     /// A bounded pre-parse, no allocation: Ethernet (one VLAN tag) or raw IP, IPv4 without
     /// fragments or IPv6 without extension headers, UDP to port 53, the first question's
-    /// name (wire labels, rewritten as dotted text into a stack buffer, which the store
-    /// hashes as `domain(_:)` will). Anything else returns without reading further. Only
+    /// name read by `DNSQuestion.read` (as the DNS stage reads it) into a stack buffer,
+    /// which the store hashes as `domain(_:)` will. Anything else returns without reading further. Only
     /// stores larger than the caches are prefetched for (`IndicatorStore.prefetchedTableBytes`);
     /// a smaller one's lines are in cache already and the pre-parse would only cost.
     ///
@@ -26,13 +26,13 @@ extension Engine {
     }
 
     /// Room for the longest name `queryName` writes (255 bytes of wire name less one).
-    public static let prefetchNameCapacity = 256
+    public static let prefetchNameCapacity = DNSQuestion.nameCapacity
 
     /// The first question's name of the DNS query `frame` carries, as dotted text into
     /// `name` (at least `prefetchNameCapacity` bytes); returns its length, 0 when the frame
     /// is not a UDP query to port 53 this pre-parse reads (see `prefetchNames`) or is cut short.
     public static func queryName(in frame: UnsafeRawBufferPointer, ethernet: Bool, into name: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        guard let base = frame.baseAddress, name.count >= prefetchNameCapacity else { return 0 }
+        guard frame.baseAddress != nil, name.count >= prefetchNameCapacity else { return 0 }
         let count = frame.count
         var at = 0
         var etherType = 0
@@ -61,28 +61,12 @@ extension Engine {
         } else {
             return 0
         }
-        // UDP (8) + DNS header (12) + at least a one-byte name.
-        guard count >= udp &+ 21, frame[udp &+ 2] == 0, frame[udp &+ 3] == 53 else { return 0 }
-        let dns = udp &+ 8
-        // A query (QR clear) with a question.
-        guard frame[dns &+ 2] & 0x80 == 0, frame[dns &+ 4] | frame[dns &+ 5] != 0 else { return 0 }
-        var read = dns &+ 12
-        var written = 0
-        while true {
-            guard read < count else { return 0 }
-            let length = Int(frame[read])
-            if length == 0 { break }
-            // A compression pointer cannot start a query's first question; a longer name
-            // than DNS allows is not looked up either.
-            guard length < 64, read &+ 1 &+ length <= count, written &+ length &+ 1 <= 255 else { return 0 }
-            if written > 0 {
-                name[written] = 0x2E
-                written &+= 1
-            }
-            UnsafeMutableRawPointer(name.baseAddress! + written).copyMemory(from: base + (read &+ 1), byteCount: length)
-            written &+= length
-            read &+= 1 &+ length
-        }
-        return written
+        guard count >= udp &+ 8, frame[udp &+ 2] == 0, frame[udp &+ 3] == 53 else { return 0 }
+        // The DNS stage's own question reader: the same name, lower case, as it will look up.
+        let message = UnsafeRawBufferPointer(rebasing: frame[(udp &+ 8)...])
+        guard case .success(let question) = DNSQuestion.read(message, into: UnsafeMutableRawPointer(name.baseAddress!)),
+              !question.isResponse, question.questionCount > 0
+        else { return 0 }
+        return question.nameLength
     }
 }
