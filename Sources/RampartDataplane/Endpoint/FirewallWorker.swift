@@ -47,11 +47,6 @@ public final class FirewallWorker<Sink: EventSink> {
     public var receiveCoalescing = false {
         didSet { prepareReceive() }
     }
-    /// Whether each batch's DNS question names are prefetched from the indicator store
-    /// before the batch is handled (`prefetchReceived`); off only to measure what it saves.
-    public var namePrefetch = true
-    /// `namePrefetch`, and a store large enough for it to pay.
-    @inlinable public var prefetchesNames: Bool { namePrefetch && engine.indicators?.prefetchesDomains == true }
     /// Bytes per receive slot, headroom included.
     public let slotSize: Int
     public let receive: MessageBatch
@@ -124,23 +119,6 @@ public final class FirewallWorker<Sink: EventSink> {
         outgoing.count = 0
         resetsUsed = 0
         segmentArenaUsed = 0
-    }
-
-    /// Asks the memory for the indicator-store lines that handling received message `i`
-    /// will read (its DNS question's name), before any message of the batch is handled, so
-    /// the misses of a batch's lookups overlap. A hint: reads the slot, changes nothing.
-    @inlinable
-    public func prefetchReceived(_ i: Int) {
-        let header = receive.header(i)
-        guard header.pointee.msg_flags & Int32(MSG_TRUNC) == 0 else { return }
-        let length = receive.length(i)
-        // Coalesced datagrams: only the first one's name (the rest are rarely DNS).
-        let segmentSize = receiveCoalescing ? receive.receivedSegmentSize(i) : 0
-        let first = segmentSize > 0 && segmentSize < length ? segmentSize : length
-        guard first > 0, first <= slotSize &- OuterHeader.headroom else { return }
-        let datagram = UnsafeRawBufferPointer(start: receiveSlot(i).baseAddress!, count: first)
-        guard case .success(let tunnel) = TunnelDatagram.parse(datagram), tunnel.innerOffset < first else { return }
-        engine.prefetchNames(frame: UnsafeRawBufferPointer(rebasing: datagram[tunnel.innerOffset...]), ethernet: true)
     }
 
     /// Handles received message `i` of `receive` (its length and peer as `recvmmsg` left them).

@@ -147,9 +147,6 @@ public final class TunnelEndpoint {
         worker.counters.receiveBatches &+= 1
         let timestamp = Self.realtime()
         worker.beginBatch()
-        if worker.prefetchesNames {
-            for i in 0 ..< n { worker.prefetchReceived(i) }
-        }
         for i in 0 ..< n { worker.handleReceived(i, timestamp: timestamp) }
         flush()
         return n

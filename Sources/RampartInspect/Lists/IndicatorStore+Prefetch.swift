@@ -16,10 +16,6 @@ extension IndicatorStore {
     /// are looked up one name at a time. The size of one core's L2 here.
     public static let prefetchedTableBytes = 2 << 20
 
-    /// Whether the name table is large enough (`prefetchedTableBytes`) that asking for its
-    /// lines ahead pays; a caller's pre-parse for `prefetchDomain(_:)` is wasted otherwise.
-    public var prefetchesDomains: Bool { names.memoryBytes >= Self.prefetchedTableBytes }
-
     /// Starts loading the table lines a later `domain(_:)` of `name` will read — the home
     /// slot of each parent whose depth some listed name has — and returns at once. A hint
     /// with no effect on answers; no allocation.
