@@ -18,8 +18,15 @@ struct DNSBench: ParsableCommand {
             --allocations (under the counting allocator) the profiled pass must not allocate
             more than the plain one.
 
+            With --batch N the profiled pass is also run in batches of N packets as the
+            firewall's worker receives them, without and with a name prefetch pass (each
+            batch's query names read and their store lines asked for before the first is
+            processed; an experiment, not in the firewall);
+            --hit-share puts that share of the queries under listed names.
+
             Example:
               .build/release/rampart bench dns --queries 200000
+              .build/release/rampart bench dns --listed 1000000 --hit-share 0.5 --batch 32
             """)
 
     @Option(name: .long, help: "DNS queries per pass.")
@@ -30,6 +37,12 @@ struct DNSBench: ParsableCommand {
 
     @Option(name: .long, help: "Distinct parent domains the queries fall under.")
     var parents = 2_000
+
+    @Option(name: .long, help: "Share of queries (0 to 1) for names under a listed domain (hits).")
+    var hitShare = 0.0
+
+    @Option(name: .long, help: "Also run the profiled pass in batches of this many packets, with and without the name prefetch pass (0: not).")
+    var batch = 0
 
     @Flag(name: .long, help: "Count heap allocations during the profiled pass (run with LD_PRELOAD of Benchmarks/allocation-count); fails if any.")
     var allocations = false
@@ -73,12 +86,15 @@ struct DNSBench: ParsableCommand {
         frames.reserveCapacity(queries)
         for i in 0..<queries {
             let parent = parentNames[Int(random.next() % UInt64(parents))]
-            let name = i % 4 == 0 ? "www.\(parent)" : "\(words[i % words.count]).\(parent)"
+            var name = i % 4 == 0 ? "www.\(parent)" : "\(words[i % words.count]).\(parent)"
+            if listed > 0 && Double(random.next() % 1_000_000) < hitShare * 1_000_000 {
+                name = "www.\(DNSBench.listedName(Int(random.next() % UInt64(listed))))"
+            }
             frames.append(DNSBench.query(name, id: UInt16(truncatingIfNeeded: i)))
         }
         var builder = IndicatorStoreBuilder(seed: 3)
         let malware = try builder.attributes(categories: [try builder.category("malware")], sources: [try builder.source("bench")])
-        for i in 0..<listed { try builder.addDomain("listed\(i).\(generated(6)).org", attributes: malware) }
+        for i in 0..<listed { try builder.addDomain(DNSBench.listedName(i), attributes: malware) }
         let store = builder.build()
 
         let counter = allocationCounter()
@@ -89,7 +105,9 @@ struct DNSBench: ParsableCommand {
                   LD_PRELOAD=/tmp/librampart-allocation-count.so rampart bench dns --allocations
                 """)
         }
-        func pass(_ policy: String, count: Bool) throws -> (seconds: Double, allocations: UInt, stats: EngineStatistics) {
+        let nameBuffer = UnsafeMutableRawPointer.allocate(byteCount: DNSQuestion.nameCapacity, alignment: 8)
+        defer { nameBuffer.deallocate() }
+        func pass(_ policy: String, count: Bool, batch: Int = 0, prefetch: Bool = false) throws -> (seconds: Double, allocations: UInt, stats: EngineStatistics) {
             var engine = Engine(policy: try PolicyMatcher(try PolicyLoader.load(yaml: policy, file: "bench.yaml"), tags: []))
             engine.adoptIndicators(store)
             var sink = NullSink()
@@ -101,10 +119,28 @@ struct DNSBench: ParsableCommand {
             }
             let before = count ? counter?() ?? 0 : 0
             let start = monotonicSeconds()
-            for (i, frame) in frames.enumerated() {
-                _ = frame.withUnsafeBytes {
-                    engine.process(frame: $0, linkType: .raw, timestamp: Timestamp(seconds: 2 + Int64(i / 1_000_000), nanoseconds: Int64(i % 1_000_000) * 1000),
-                                   packetNumber: 0, sink: &sink)
+            if batch > 0 {
+                // As the firewall's worker does: a batch's names asked for first, then each processed.
+                var first = 0
+                while first < frames.count {
+                    let end = min(first + batch, frames.count)
+                    if prefetch {
+                        for i in first..<end { frames[i].withUnsafeBytes { DNSBench.prefetchName(of: $0, in: store, buffer: nameBuffer) } }
+                    }
+                    for i in first..<end {
+                        _ = frames[i].withUnsafeBytes {
+                            engine.process(frame: $0, linkType: .raw, timestamp: Timestamp(seconds: 2 + Int64(i / 1_000_000), nanoseconds: Int64(i % 1_000_000) * 1000),
+                                           packetNumber: 0, sink: &sink)
+                        }
+                    }
+                    first = end
+                }
+            } else {
+                for (i, frame) in frames.enumerated() {
+                    _ = frame.withUnsafeBytes {
+                        engine.process(frame: $0, linkType: .raw, timestamp: Timestamp(seconds: 2 + Int64(i / 1_000_000), nanoseconds: Int64(i % 1_000_000) * 1000),
+                                       packetNumber: 0, sink: &sink)
+                    }
                 }
             }
             let seconds = monotonicSeconds() - start
@@ -112,6 +148,7 @@ struct DNSBench: ParsableCommand {
             return (seconds, allocated, engine.statistics)
         }
         var best = (with: Double.infinity, without: Double.infinity)
+        var batched = (plain: Double.infinity, prefetched: Double.infinity)
         var allocated: UInt = 0, plainAllocated: UInt = 0
         var stats = EngineStatistics()
         for round in 0..<3 {
@@ -122,6 +159,11 @@ struct DNSBench: ParsableCommand {
                 plainAllocated = o.allocations
                 stats = w.stats
             }
+            if batch > 0 {
+                // Alternated in the same run, so both meet the same machine.
+                batched.plain = min(batched.plain, try pass(DNSBench.profiled, count: false, batch: batch).seconds)
+                batched.prefetched = min(batched.prefetched, try pass(DNSBench.profiled, count: false, batch: batch, prefetch: true).seconds)
+            }
             best.with = min(best.with, w.seconds)
             best.without = min(best.without, o.seconds)
         }
@@ -130,6 +172,10 @@ struct DNSBench: ParsableCommand {
         print("  engine without a profile: \(fixed(best.without / n * 1e9, places: 0)) ns/query")
         print("  engine with the profile:  \(fixed(best.with / n * 1e9, places: 0)) ns/query")
         print("  the stage (difference):   \(fixed(max(0, best.with - best.without) / n * 1e9, places: 0)) ns/query")
+        if batch > 0 {
+            print("  batches of \(batch), profiled, without prefetch: \(fixed(batched.plain / n * 1e9, places: 0)) ns/query, \(grouped(Int(n / batched.plain))) queries/s")
+            print("  batches of \(batch), profiled, name prefetch:    \(fixed(batched.prefetched / n * 1e9, places: 0)) ns/query, \(grouped(Int(n / batched.prefetched))) queries/s")
+        }
         let d = stats.dnsSecurity
         print("  decisions in a pass: allow \(grouped(d.count(verdict: 1, reason: .clean))), DGA alerts \(grouped(d.count(verdict: 2, reason: .dga))), tunnelling alerts \(grouped(d.count(verdict: 2, reason: .tunnelling)))")
         if let model = DGAModel.builtIn {
@@ -149,6 +195,26 @@ struct DNSBench: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+
+    /// The experiment `--batch` measures (not in the firewall: it did not pay, see
+    /// docs/PERFORMANCE.md): the query's name read as the DNS stage reads it (the bench's
+    /// frames are raw IPv4 with a 20-byte header) and its store lines asked for.
+    static func prefetchName(of frame: UnsafeRawBufferPointer, in store: IndicatorStore, buffer: UnsafeMutableRawPointer) {
+        guard frame.count > 28 else { return }
+        guard case .success(let question) = DNSQuestion.read(UnsafeRawBufferPointer(rebasing: frame[28...]), into: buffer),
+              !question.isResponse
+        else { return }
+        store.prefetchDomain(UnsafeRawBufferPointer(start: buffer, count: question.nameLength))
+    }
+
+    /// The store's name `i`: computed, not kept, so 10 M of them need no list in memory.
+    static func listedName(_ i: Int) -> String {
+        var z = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        let letters = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+        let tag = (0..<6).map { k in letters[Int((z >> (UInt64(k) * 5)) % 26)] }
+        return "listed\(i).\(String(decoding: tag, as: UTF8.self)).org"
     }
 
     /// An IPv4/UDP DNS query (raw IP), checksum left zero.
