@@ -2,6 +2,7 @@ import Foundation
 import RampartTestSupport
 import Testing
 @testable import RampartManager
+import RampartHTTP
 
 /// The console's flow sums on PostgreSQL (a private cluster per test, `PostgresTestCluster`):
 /// the `log_flow_sums` table written with the records by every manager, read by change
@@ -43,11 +44,18 @@ struct PostgresFlowSumsTests {
         #expect(changes == [FlowSumRow(minute: minute + 1, key: web, counts: .init(allowed: 5, denied: 1))])
         #expect(try reader.flowSumChanges(after: try reader.newestPosition(), through: .max, from: 0).isEmpty)
 
+        // Names are sent as array literals: quotes, backslashes, commas, braces and non-ASCII
+        // text come back as they were.
+        let odd = #"a "b" \ {c}, d NULL é"#
+        try first.insert(records([eveFlow(time: "2026-12-04T11:03:00.000000+0000", src: "10.244.1.1", dest: "10.244.2.1", action: "allow",
+                                          rule: odd.replacing("\\", with: "\\\\").replacing("\"", with: "\\\""))]))
+        #expect(try reader.flowSums(from: minute + 3, before: nil, through: .max).map(\.key.rule) == [odd])
+
         // Retention: the minutes the records left go with them.
         #expect(try first.deleteOlder(than: Int64(FlowAggregatesTests.eleven + 120) * 1000, limit: 50_000) == 6)
         rows = try reader.flowSums(from: 0, before: nil, through: .max)
-        #expect(rows.map(\.minute) == [minute + 2])
-        #expect(try first.deleteOldest(10) == 1)
+        #expect(rows.map(\.minute).sorted() == [minute + 2, minute + 3])
+        #expect(try first.deleteOldest(10) == 2)
         #expect(try reader.flowSums(from: 0, before: nil, through: .max).isEmpty)
     }
 
@@ -92,5 +100,57 @@ struct PostgresFlowSumsTests {
         #expect(try service.search(LogQuery()).count == 100)
         let window = try sums.window(since: now - 900, now: now)
         #expect(window.count == 1 && window.values.first == .init(allowed: 100), "\(window)")
+    }
+
+    /// The console of a manager whose log store is PostgreSQL: the map's edges come from the
+    /// sums table; while the server is down the map answers without edges (one log line), and
+    /// shows them again when it is back.
+    @Test func theConsoleMapDrawsEdgesFromPostgreSQL() throws {
+        if let reason = PostgresTestCluster.unavailable { print("skipped: \(reason)"); return }
+        let cluster = try PostgresTestCluster.start()
+        defer { cluster.remove() }
+        var configuration = ManagerConfiguration()
+        configuration.state = cluster.folder.appendingPathComponent("state.sqlite").path
+        var settings = LogStoreConfiguration()
+        settings.postgres = PostgresLogSettings(parameters: cluster.parameters, passwordFile: cluster.passwordFile)
+        configuration.logs = settings
+        let lines = LockedLines()
+        let manager = try Manager(configuration: configuration, log: { lines.append($0) })
+        let logs = try #require(manager.logs)
+        let console = ConsoleAPI(manager: manager, users: ConsoleUsers(users: []), logins: try LoginLog(path: configuration.state), log: { lines.append($0) })
+        console.flowWindow = FlowAggregates(source: try LogService.openFlowSums(settings))
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'000+0000'"
+        let stamp = formatter.string(from: Date())
+        let web = ["cluster:lab", "ns:shop", "pod:shop/web-1", "workload:web"], db = ["cluster:lab", "ns:shop", "pod:shop/db-0", "workload:db"]
+        logs.store([
+            SyslogMessage(hostname: "fw-1", messageID: "flow", body: eveFlow(time: stamp, src: "10.244.1.1", dest: "10.244.2.1", action: "allow",
+                                                                         rule: "web-db", srcTags: web, destTags: db)),
+            SyslogMessage(hostname: "fw-1", messageID: "flow", body: eveFlow(time: stamp, src: "10.244.1.1", dest: "10.244.2.1", action: "deny",
+                                                                         rule: "no-db", srcTags: web, destTags: db)),
+        ])
+        // No cluster is watched: the workloads are drawn from the records' own tags.
+        func edges() throws -> [[String: Any]] {
+            var request = HTTPRequest(method: "GET", path: "/console/api/map")
+            request.principal = HTTPPrincipal(name: "ci", roles: [.readOnly])
+            let reply = console.handle(request)
+            #expect(reply.status == 200)
+            let map = try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
+            return map["edges"] as? [[String: Any]] ?? []
+        }
+        var found = try edges()
+        #expect(found.count == 1 && found.first?["from"] as? String == "lab/shop/web" && found.first?["to"] as? String == "lab/shop/db"
+                && found.first?["allowed"] as? Int == 1 && found.first?["denied"] as? Int == 1, "\(found)")
+
+        try cluster.stopServer()
+        #expect(try edges().isEmpty && (try edges()).isEmpty)
+        #expect(lines.all.filter { $0.contains("\"event\":\"console-flows\"") }.count == 1, "one line while the store is down")
+        try cluster.startServer()
+        #expect(eventually(10) { ((try? edges()) ?? []).count == 1 })
+        #expect(lines.all.contains { $0.contains("the log store's flows are read again") })
+        found = try edges()
+        #expect(found.first?["verdict"] as? String == "denied")
     }
 }

@@ -38,9 +38,18 @@ extension PostgresLogStore {
     static func flowSumsParameters(_ rows: [FlowSumRow]) -> [String?] {
         func texts(_ values: [String]) -> String {
             // Every element quoted, its quotes and backslashes escaped; PostgreSQL's text holds no NUL.
-            "{" + values.map { value in
-                "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\u{0}", with: "") + "\""
-            }.joined(separator: ",") + "}"
+            var literal = "{"
+            literal.reserveCapacity(values.count * 24)
+            for (index, value) in values.enumerated() {
+                literal += index == 0 ? "\"" : ",\""
+                if value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == 0 }) {
+                    literal += value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\u{0}", with: "")
+                } else {
+                    literal += value
+                }
+                literal += "\""
+            }
+            return literal + "}"
         }
         func numbers(_ values: [Int64]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
         func flags(_ values: [Bool]) -> String { "{" + values.map { $0 ? "t" : "f" }.joined(separator: ",") + "}" }
