@@ -20,14 +20,12 @@ extension Run {
             let tokens = try configuration.tokensFile.map { path throws(HTTPConfigurationError) in try BearerTokens.load(path: path) }
             let console = ConsoleAPI(manager: manager, users: users, logins: logins, sessionIdle: settings.sessionIdleMinutes * 60,
                                      sessionLifetime: settings.sessionHours * 3600, flowMinutes: settings.flowMinutes, log: log)
-            // The map's edges and the hit counts: the log store summed per minute (FlowAggregates).
-            if let logs = configuration.logs, logs.postgres == nil {
-                let sums = try FlowAggregates(path: logs.store, log: log)
+            // The map's edges and the hit counts: the log store summed per minute (FlowAggregates),
+            // read from whichever store is configured (SQLite or PostgreSQL).
+            if let logs = configuration.logs {
+                let sums = FlowAggregates(source: try LogService.openFlowSums(logs), log: log)
                 console.flowWindow = sums
                 manager.moreMetrics = { sums.metrics() }
-            } else if configuration.logs != nil {
-                // The sums read the SQLite file through their own connection; no PostgreSQL version yet.
-                log(ManagerLog.line("warning", event: "console", message: "the map's edges and rule hit counts need the SQLite log store; with spec.logs.postgres they are not shown (docs/console.md)"))
             }
             let server = try console.listener(address: settings.listen, tokens: tokens, tls: tls)
             server.log = { log(ManagerLog.line("info", event: "console", message: $0)) }

@@ -5,9 +5,43 @@ import Testing
 
 /// The console's sums of the log store (FlowAggregates): connections per workload pair,
 /// application and rule, counted as allowed, denied or threat, loaded once per window and
-/// then only the new records; and the map's edges drawn from them.
-@Suite("Log store: the console's flow sums")
+/// then only the new records; and the map's edges drawn from them. Each test runs on both
+/// stores: SQLite (the records summed in SQL) and a private PostgreSQL cluster (the sums
+/// table its writer keeps with the records).
+@Suite("Log store: the console's flow sums", .serialized)
 struct FlowAggregatesTests {
+    static let stores = ["sqlite", "postgres"]
+
+    /// A log store of `kind` for one test; nil (with a line saying why) when PostgreSQL's
+    /// server is not installed.
+    final class TestStore {
+        let store: any LogBackend
+        let folder: URL
+        let cluster: PostgresTestCluster?
+
+        static func make(_ kind: String) throws -> TestStore? {
+            if kind == "postgres" {
+                if let reason = PostgresTestCluster.unavailable { print("skipped: \(reason)"); return nil }
+                let cluster = try PostgresTestCluster.start()
+                return TestStore(store: try PostgresLogStore(parameters: cluster.parameters, passwordFile: cluster.passwordFile),
+                                 folder: cluster.folder, cluster: cluster)
+            }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-sums-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return TestStore(store: try LogStore(path: folder.appendingPathComponent("logs.sqlite").path), folder: folder, cluster: nil)
+        }
+
+        private init(store: any LogBackend, folder: URL, cluster: PostgresTestCluster?) {
+            self.store = store
+            self.folder = folder
+            self.cluster = cluster
+        }
+
+        func remove() {
+            if let cluster { cluster.remove() } else { try? FileManager.default.removeItem(at: folder) }
+        }
+    }
+
     static let map: [String: [String]] = [
         "10.244.1.1": ["cluster:lab", "ns:shop", "pod:shop/web-1", "workload:web"],
         "10.244.1.2": ["cluster:lab", "ns:shop", "pod:shop/web-2", "workload:web"],
@@ -25,12 +59,11 @@ struct FlowAggregatesTests {
         lines.compactMap { LogRecord(eve: $0, firewall: "fw-1", tags: { FlowAggregatesTests.map[$0] }) }
     }
 
-    @Test func connectionsAreSummedPerWorkloadPairAndVerdictThenOnlyNewRecordsAreRead() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-sums-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("logs.sqlite").path
-        let store = try LogStore(path: path)
+    @Test(arguments: FlowAggregatesTests.stores)
+    func connectionsAreSummedPerWorkloadPairAndVerdictThenOnlyNewRecordsAreRead(kind: String) throws {
+        guard let test = try TestStore.make(kind) else { return }
+        defer { test.remove() }
+        let store = test.store
         let alert = "{\"timestamp\":\"\(time(5))\",\"event_type\":\"alert\",\"src_ip\":\"10.244.3.1\",\"src_port\":1,\"dest_ip\":\"10.244.2.1\","
             + "\"dest_port\":5432,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\",\"signature\":\"ET EXPLOIT x\"},\"rampart\":{\"rule\":\"tools-db\"}}"
         let dns = "{\"timestamp\":\"\(time(5))\",\"event_type\":\"dns\",\"src_ip\":\"10.244.1.1\",\"dest_ip\":\"10.244.2.1\",\"dest_port\":53}"
@@ -45,7 +78,7 @@ struct FlowAggregatesTests {
             // An end with no identity: kept by address.
             eveFlow(time: time(6), src: "192.0.2.7", dest: "10.244.1.1", port: 80, app: "http", action: "allow", rule: "ingress"),
         ]))
-        let sums = try FlowAggregates(path: path)
+        let sums = FlowAggregates(source: try store.flowSums())
         var now = FlowAggregatesTests.eleven + 600
         var window = try sums.window(since: now - 900, now: now)
         func counts(_ source: String, _ destination: String, rule: String) -> FlowAggregates.Counts? {
@@ -104,19 +137,18 @@ struct FlowAggregatesTests {
         #expect(!lines[3].inPolicy && lines[0].inPolicy)
     }
 
-    @Test func theSumsHoldAtMostKeyLimitKeys() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-sums-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("logs.sqlite").path
-        let store = try LogStore(path: path)
+    @Test(arguments: FlowAggregatesTests.stores)
+    func theSumsHoldAtMostKeyLimitKeys(kind: String) throws {
+        guard let test = try TestStore.make(kind) else { return }
+        defer { test.remove() }
+        let store = test.store
         // 105 distinct outside addresses over two minutes, each its own key, and a limit of 100.
         let lines = (0..<105).map { i in
             eveFlow(time: time(1 + i % 2), src: "10.9.\(i / 256).\(i % 256)", dest: "10.244.2.1", action: "allow", rule: "r")
         }
         try store.insert(records(lines))
         let logged = LockedLines()
-        let sums = try FlowAggregates(path: path, keyLimit: 100, log: { logged.append($0) })
+        let sums = FlowAggregates(source: try store.flowSums(), keyLimit: 100, log: { logged.append($0) })
         let window = try sums.window(since: FlowAggregatesTests.eleven, now: FlowAggregatesTests.eleven + 180)
         #expect(window.count == 100 && sums.keys == 100)
         #expect(sums.overflow == 5)

@@ -46,6 +46,8 @@ public final class ConsoleAPI: @unchecked Sendable {
     /// Consecutive failures per user name, and until when it is locked.
     private var failures: [String: (count: Int, lockedUntil: Double)] = [:]
     private let lock = Lock()
+    /// Set while the flow sums cannot be read (one log line per outage).
+    private var flowsFailing = false
     static let sessionCookie = "rampart_session"
     static let loginCookie = "rampart_login"
     /// After this many consecutive failures a name is refused for `lockSeconds`.
@@ -258,8 +260,17 @@ public final class ConsoleAPI: @unchecked Sendable {
     /// The connections since `since`; nil without a log store.
     func summaries(since: Double) -> [FlowSummary]? {
         guard let flowWindow else { return flows.map { $0(since) } }
-        do throws(StoreError) { return try flowWindow.summaries(since: since, now: clock()) } catch {
-            log(ManagerLog.line("error", event: "console-flows", message: "cannot sum the log store's flows: \(error)"))
+        do throws(StoreError) {
+            let summaries = try flowWindow.summaries(since: since, now: clock())
+            if lock.withLock({ () -> Bool in defer { flowsFailing = false }; return flowsFailing }) {
+                log(ManagerLog.line("info", event: "console-flows", message: "the log store's flows are read again"))
+            }
+            return summaries
+        } catch {
+            // One line while the store cannot be read (a PostgreSQL server down), not one per page refresh.
+            if !lock.withLock({ () -> Bool in defer { flowsFailing = true }; return flowsFailing }) {
+                log(ManagerLog.line("error", event: "console-flows", message: "cannot sum the log store's flows: \(error); the map shows no connections until it answers"))
+            }
             return []
         }
     }

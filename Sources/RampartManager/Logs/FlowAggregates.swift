@@ -5,12 +5,13 @@ import RampartPOSIX
 /// The log store summed for the console: connections per (source, destination, application,
 /// rule), counted as allowed, denied or threat, in one bucket per minute. The map's edges,
 /// the workloads' rules and the policy's hit counts are read from these buckets, never by
-/// scanning every record per request:
+/// scanning every record per request. The store answers through `FlowSumBackend` (SQLite sums
+/// its records in SQL; PostgreSQL keeps a sums table written with the records):
 ///
-/// - the first request for a window sums that window's records in SQL (the time index);
-/// - every later refresh (at most one per `refreshSeconds`) sums only the records written
-///   since, by row id — the work is the new records, however long the window;
-/// - a request for a longer window than loaded sums only the missing, older minutes.
+/// - the first request for a window reads that window's sums;
+/// - every later refresh (at most one per `refreshSeconds`) reads only what was written
+///   since (the store's position) — the work is the new records, however long the window;
+/// - a request for a longer window than loaded reads only the missing, older minutes.
 ///
 /// An end with a pod identity in its record (`pod:`/`workload:` tags, docs/manager.md "Tags")
 /// is its workload's map id, `CLUSTER/NS/NAME` (a pod without a controller by its own name);
@@ -18,11 +19,12 @@ import RampartPOSIX
 /// action; alert records count as threats; other event types (dns, http, tls, …) describe
 /// the same sessions and are not counted again.
 ///
-/// Bounded: at most `keyLimit` keys over all minutes (about 200 bytes each; records of
-/// further keys are counted in `overflow`, with a log line) and `horizonMinutes` of buckets.
+/// Bounded, whichever the store: at most `keyLimit` keys over all minutes (about 200 bytes
+/// each; records of further keys are counted in `overflow`, with a log line) and
+/// `horizonMinutes` of buckets.
 ///
 /// ```swift
-/// let window = try FlowAggregates(path: "/var/lib/rampart/logs.sqlite")
+/// let window = FlowAggregates(source: try LogService.openFlowSums(settings))
 /// let edges = try window.summaries(since: now - 900, now: now)   // the last 15 minutes
 /// ```
 public final class FlowAggregates: @unchecked Sendable {
@@ -44,6 +46,23 @@ public final class FlowAggregates: @unchecked Sendable {
             denied += other.denied
             threats += other.threats
         }
+        var total: Int { allowed + denied + threats }
+
+        /// `count` records of `eventType` with `action`: alerts are threats, refused flows
+        /// denied, other flows allowed; nil for event types that are not counted.
+        init?(eventType: String, action: String?, count: Int) {
+            switch eventType {
+            case "alert": threats = count
+            case "flow": if FlowAggregates.refusals.contains(action ?? "") { denied = count } else { allowed = count }
+            default: return nil
+            }
+        }
+
+        public init(allowed: Int = 0, denied: Int = 0, threats: Int = 0) {
+            self.allowed = allowed
+            self.denied = denied
+            self.threats = threats
+        }
     }
 
     /// The default bound on keys held (over all minutes): ~40 MB.
@@ -55,26 +74,30 @@ public final class FlowAggregates: @unchecked Sendable {
     /// Flow actions that refused the session (RuleAction's names, and profiles' `block`).
     static let refusals: Set<String> = ["deny", "drop", "reset-client", "reset-server", "reset-both", "block", "blocked", "reject"]
 
-    private let database: SQLiteDatabase
+    private let source: any FlowSumBackend
     private let lock = Lock()
     private let log: @Sendable (String) -> Void
     private var buckets: [Int64: [Key: Counts]] = [:]
     /// The oldest minute loaded; nil before the first request.
     private var covered: Int64?
-    /// The newest row id summed.
-    private var lastID: Int64 = 0
+    /// The store's newest position read.
+    private var lastPosition: Int64 = 0
     private var lastRefresh = -Double.infinity
-    private var names: [Int64: String] = [:]
     public private(set) var overflow = 0
-    /// Records summed, and SQL sums run (for /metrics and the benchmark).
+    /// Records summed, and reads of the store run (for /metrics and the benchmark).
     public private(set) var recordsSummed = 0
     public private(set) var queries = 0
 
-    /// Opens its own connection to the log store's file (WAL: it reads while the store writes).
-    public init(path: String, keyLimit: Int = FlowAggregates.defaultKeyLimit, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StoreError) {
-        database = try SQLiteDatabase(path: path)
+    /// Reads `source` (a connection of its own, beside the store's writer).
+    public init(source: any FlowSumBackend, keyLimit: Int = FlowAggregates.defaultKeyLimit, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.source = source
         self.keyLimit = keyLimit
         self.log = log
+    }
+
+    /// Sums of the SQLite log store at `path`.
+    public convenience init(path: String, keyLimit: Int = FlowAggregates.defaultKeyLimit, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StoreError) {
+        self.init(source: try SQLiteFlowSums(path: path), keyLimit: keyLimit, log: log)
     }
 
     /// Connections since `since` (seconds; whole minutes, so up to a minute more), one per key.
@@ -100,23 +123,27 @@ public final class FlowAggregates: @unchecked Sendable {
     }
 
     private func load(from first: Int64, now: Double) throws(StoreError) {
-        let newest = try maximumID()
+        let newest: Int64
+        do throws(StoreError) { newest = try source.newestPosition() } catch {
+            // A PostgreSQL server restarted since the last read: connect again, ask once more.
+            guard source.recover() else { throw error }
+            newest = try source.newestPosition()
+        }
         if let covered {
             if first < covered {
-                // Older minutes than loaded: only those, up to the rows already summed.
-                try sum(sql: "time >= ? AND time < ? AND +id <= ?", [first * 60_000, covered * 60_000, lastID])
+                // Older minutes than loaded: only those, up to the position already read.
+                apply(try source.flowSums(from: first, before: covered, through: lastPosition))
                 self.covered = first
             }
-            if newest > lastID, now - lastRefresh >= FlowAggregates.refreshSeconds {
-                // New rows by id (the primary key): `+time` keeps the planner off the time index.
-                try sum(sql: "id > ? AND id <= ? AND +time >= ?", [lastID, newest, self.covered! * 60_000])
-                lastID = newest
+            if newest > lastPosition, now - lastRefresh >= FlowAggregates.refreshSeconds {
+                apply(try source.flowSumChanges(after: lastPosition, through: newest, from: self.covered!))
+                lastPosition = newest
                 lastRefresh = now
             }
         } else {
-            try sum(sql: "time >= ? AND +id <= ?", [first * 60_000, newest])
+            apply(try source.flowSums(from: first, before: nil, through: newest))
             covered = first
-            lastID = newest
+            lastPosition = newest
             lastRefresh = now
         }
         let horizon = Int64(now) / 60 - FlowAggregates.horizonMinutes
@@ -126,63 +153,29 @@ public final class FlowAggregates: @unchecked Sendable {
         }
     }
 
-    private func maximumID() throws(StoreError) -> Int64 {
-        let statement = try database.prepare("SELECT coalesce(max(id), 0) FROM logs")
-        _ = try statement.step()
-        return statement.int(0)
-    }
-
-    /// Sums the records matching `condition` into the buckets, grouped in SQL.
-    private func sum(sql condition: String, _ values: [Int64]) throws(StoreError) {
-        // Ends with a workload are grouped by it; with a pod only, by the pod; with neither,
-        // by address.
-        let sql = """
-            SELECT time / 60000, (SELECT text FROM terms WHERE id = event), app, action, rule,
-              src_cluster, src_workload, CASE WHEN src_workload IS NULL THEN src_pod END,
-              CASE WHEN src_workload IS NULL AND src_pod IS NULL THEN src_ip END,
-              dest_cluster, dest_workload, CASE WHEN dest_workload IS NULL THEN dest_pod END,
-              CASE WHEN dest_workload IS NULL AND dest_pod IS NULL THEN dest_ip END, count(*)
-            FROM logs WHERE \(condition) AND event IN (SELECT id FROM terms WHERE text IN ('flow', 'alert'))
-            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
-            """
-        let statement = try database.prepare(sql)
-        for (index, value) in values.enumerated() { statement.bind(Int32(index + 1), value) }
+    /// Adds (increments) or sets (totals) `rows` in the buckets; a key that is not held while
+    /// `keyLimit` are is counted in `overflow`.
+    private func apply(_ rows: [FlowSumRow]) {
         queries += 1
+        let totals = source.totals
         var full = false
-        while try statement.step() {
-            let minute = statement.int(0)
-            let count = Int(statement.int(13))
-            recordsSummed += count
-            func name(_ column: Int32) throws(StoreError) -> String? {
-                statement.isNull(column) ? nil : try text(statement.int(column))
-            }
-            func end(_ first: Int32) throws(StoreError) -> (String, Bool) {
-                let cluster = try name(first) ?? "-"
-                if let workload = try name(first + 1) { return ("\(cluster)/\(workload)", true) }
-                if let pod = try name(first + 2) { return ("\(cluster)/\(pod)", true) }
-                return (try name(first + 3) ?? "?", false)
-            }
-            let (source, sourceIsWorkload) = try end(5)
-            let (destination, destinationIsWorkload) = try end(9)
-            let key = Key(source: source, destination: destination, sourceIsWorkload: sourceIsWorkload,
-                          destinationIsWorkload: destinationIsWorkload, application: try name(2) ?? "", rule: try name(4) ?? "")
-            var counts = Counts()
-            if statement.text(1) == "alert" {
-                counts.threats = count
-            } else if FlowAggregates.refusals.contains(try name(3) ?? "") {
-                counts.denied = count
-            } else {
-                counts.allowed = count
-            }
-            if buckets[minute]?[key] == nil {
+        for row in rows {
+            let previous = buckets[row.minute]?[row.key]
+            if previous == nil {
                 if keys >= keyLimit {
-                    overflow += count
+                    overflow += row.counts.total
                     full = true
                     continue
                 }
                 keys += 1
             }
-            buckets[minute, default: [:]][key, default: Counts()].add(counts)
+            if totals {
+                recordsSummed += row.counts.total - (previous?.total ?? 0)
+                buckets[row.minute, default: [:]][row.key] = row.counts
+            } else {
+                recordsSummed += row.counts.total
+                buckets[row.minute, default: [:]][row.key, default: Counts()].add(row.counts)
+            }
         }
         if full {
             log(ManagerLog.line("warning", event: "flow-aggregates-full", message:
@@ -197,18 +190,26 @@ public final class FlowAggregates: @unchecked Sendable {
         page.single("rampart_manager_flow_sums_keys_limit", .gauge, "The most keys the flow sums hold.", keyLimit)
         page.single("rampart_manager_flow_sums_overflow_total", .counter, "Records not summed because the flow sums were full.", overflow)
         page.single("rampart_manager_flow_sums_records_total", .counter, "Log store records summed for the console.", summed)
-        page.single("rampart_manager_flow_sums_queries_total", .counter, "SQL sums run on the log store for the console.", queries)
+        page.single("rampart_manager_flow_sums_queries_total", .counter, "Reads of the log store's sums for the console.", queries)
         return page.text
     }
+}
 
-    private func text(_ id: Int64) throws(StoreError) -> String? {
-        if let text = names[id] { return text }
-        let statement = try database.prepare("SELECT text FROM terms WHERE id = ?")
-        statement.bind(1, id)
-        guard try statement.step() else { return nil }
-        // Bounded like the store's own cache.
-        if names.count >= 1 << 20 { names.removeAll(keepingCapacity: true) }
-        names[id] = statement.text(0)
-        return statement.text(0)
+extension FlowAggregates.Key {
+    /// An end's map id: `CLUSTER/NS/WORKLOAD` with a workload, else `CLUSTER/NS/POD` with a pod
+    /// (`-` for an unknown cluster), else its address (`?` without one).
+    static func end(cluster: String?, workload: String?, pod: String?, ip: String?) -> (id: String, isWorkload: Bool) {
+        if let workload { return ("\(cluster ?? "-")/\(workload)", true) }
+        if let pod { return ("\(cluster ?? "-")/\(pod)", true) }
+        return (ip ?? "?", false)
+    }
+
+    /// The key `record` is counted under (the same as the SQLite store's SQL groups by).
+    init(record: LogRecord) {
+        let source = Self.end(cluster: record.source.cluster, workload: record.source.workload, pod: record.source.pod, ip: record.source.ip)
+        let destination = Self.end(cluster: record.destination.cluster, workload: record.destination.workload,
+                                   pod: record.destination.pod, ip: record.destination.ip)
+        self.init(source: source.id, destination: destination.id, sourceIsWorkload: source.isWorkload,
+                  destinationIsWorkload: destination.isWorkload, application: record.app ?? "", rule: record.rule ?? "")
     }
 }

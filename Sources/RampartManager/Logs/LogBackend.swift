@@ -25,9 +25,13 @@ public protocol LogBackend: AnyObject {
     func reclaim() throws(StoreError)
     /// After a failure: true when the store can be written again (PostgreSQL reconnects).
     func recover() -> Bool
+    /// A reader of the console's flow sums of this store, with a connection of its own
+    /// (`FlowSumBackend`; the writer keeps them with the records, or they are the records).
+    func flowSums() throws(StoreError) -> any FlowSumBackend
 }
 
 extension LogStore: LogBackend {
     public func reclaim() throws(StoreError) {}
     public func recover() -> Bool { true }
+    public func flowSums() throws(StoreError) -> any FlowSumBackend { try SQLiteFlowSums(path: path) }
 }

@@ -56,9 +56,37 @@ public final class LogService: @unchecked Sendable {
         self.tags = tags
         self.log = log
         self.clock = clock
-        writer = try LogService.openStore(settings)
-        reader = try LogService.openStore(settings)
-        sizeEstimate = (try? writer.liveBytes()) ?? 0
+        do throws(StoreError) {
+            let writer = try LogService.openStore(settings)
+            (self.writer, reader) = (writer, try LogService.openStore(settings))
+            sizeEstimate = (try? writer.liveBytes()) ?? 0
+        } catch {
+            // A PostgreSQL server that does not answer yet does not stop the start (fail
+            // closed: records wait in the bounded queue, the receiver stops reading when it is
+            // full); a SQLite file or a password file that cannot be read does.
+            guard let postgres = settings.postgres, LogService.passwordFileReadable(postgres) else { throw error }
+            writer = DeferredLogBackend { () throws(StoreError) in try LogService.openStore(settings) }
+            reader = DeferredLogBackend { () throws(StoreError) in try LogService.openStore(settings) }
+            storeDown = true
+            log(ManagerLog.line("error", event: "log-store-unavailable", fields: [
+                "error": .string(error.description),
+                "message": .string("starting without the log store: records are held in the queue and written when it answers"),
+            ]))
+        }
+    }
+
+    /// True without a password file or when it can be read.
+    private static func passwordFileReadable(_ postgres: PostgresLogSettings) -> Bool {
+        guard let path = postgres.passwordFile else { return true }
+        do throws(FileReadError) { _ = try readTextFile(path, limit: 4096) } catch { return false }
+        return true
+    }
+
+    /// A reader of the console's flow sums of the store `settings` name (its own connection;
+    /// PostgreSQL's is made when first needed, so a server down at start does not stop it).
+    public static func openFlowSums(_ settings: LogStoreConfiguration) throws(StoreError) -> any FlowSumBackend {
+        if let postgres = settings.postgres { return PostgresFlowSums(parameters: postgres.parameters, passwordFile: postgres.passwordFile) }
+        return try SQLiteFlowSums(path: settings.store)
     }
 
     /// The store `settings` name: PostgreSQL when configured, else the SQLite file.
@@ -142,6 +170,7 @@ public final class LogService: @unchecked Sendable {
     private func ingestLoop() {
         var lastTrim = 0.0
         var lastOptimize = clock()
+        var lastProbe = -Double.infinity
         while true {
             inbox.lock()
             while queued.isEmpty && !stopSignal.isStopped { _ = inbox.wait(seconds: 0.5); if queued.isEmpty { break } }
@@ -153,7 +182,16 @@ public final class LogService: @unchecked Sendable {
             inbox.unlock()
             if !batch.isEmpty { store(batch) }
             let now = clock()
-            if now - lastTrim >= 10 || sizeEstimate > settings.maxBytes {
+            let down = countersLock.withLock { storeDown }
+            if down && batch.isEmpty && now - lastProbe >= 5 {
+                // Down with nothing to write (e.g. since the start): find out when it is back.
+                lastProbe = now
+                if writer.recover() {
+                    countersLock.withLock { storeDown = false }
+                    log(ManagerLog.line("info", event: "log-store-recovered", fields: ["records": .integer(0)]))
+                }
+            }
+            if !down && (now - lastTrim >= 10 || sizeEstimate > settings.maxBytes) {
                 lastTrim = now
                 trim(now: now)
             }

@@ -4,7 +4,9 @@
 /// `logs` with an index on time and, for both ends, pod, namespace, workload and address,
 /// and on application, action and rule (each with time). A batch is one transaction: new
 /// names are added first (committed on their own, so a failed batch leaves no dangling
-/// number in the cache), then the rows go in through one `COPY ... FROM STDIN`.
+/// number in the cache), then the rows go in through one `COPY ... FROM STDIN`, then the
+/// console's flow sums of the batch through one upsert into `log_flow_sums`
+/// (`PostgresLogStore+FlowSums.swift`); retention deletes the sums of the minutes it empties.
 ///
 /// ```swift
 /// let store = try PostgresLogStore(parameters: ["dbname": "postgres://rampart@db/logs"], passwordFile: "/etc/rampart/pg-password")
@@ -20,6 +22,8 @@ public final class PostgresLogStore: LogBackend {
     /// keeps its files' size and reuses the space, so the live size is the files less this.
     private var freeBytes: Int64 = 0
     public var name: String { database.name }
+    private let parameters: [String: String]
+    private let passwordFile: String?
 
     static let columns = "time, firewall, event, proto, app, action, rule, src_ip, src_port, src_cluster, src_ns, src_pod, src_workload, "
         + "dest_ip, dest_port, dest_cluster, dest_ns, dest_pod, dest_workload, src_tags, dest_tags, record"
@@ -27,6 +31,8 @@ public final class PostgresLogStore: LogBackend {
     public init(parameters: [String: String], passwordFile: String?) throws(StoreError) {
         var parameters = parameters
         parameters["client_encoding"] = "UTF8"
+        self.parameters = parameters
+        self.passwordFile = passwordFile
         database = try PostgresDatabase(parameters: parameters, passwordFile: passwordFile)
         var schema = """
             CREATE TABLE IF NOT EXISTS log_terms (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, text TEXT NOT NULL UNIQUE);
@@ -40,6 +46,7 @@ public final class PostgresLogStore: LogBackend {
             """
         for column in LogStore.indexed { schema += "CREATE INDEX IF NOT EXISTS logs_\(column) ON logs (\(column), time);\n" }
         for column in LogStore.dropped { schema += "DROP INDEX IF EXISTS logs_\(column);\n" }
+        schema += PostgresLogStore.flowSumsSchema
         // Several managers may start at once: the schema is made under one lock.
         try database.transaction { () throws(StoreError) in
             try database.execute("SELECT pg_advisory_xact_lock(7274461)")
@@ -65,8 +72,13 @@ public final class PostgresLogStore: LogBackend {
             escaped(record.json)
             rows[rows.count - 1] = 10   // the line's end replaces the last tab
         }
+        let sums = PostgresLogStore.flowSums(of: records)
         try database.transaction { () throws(StoreError) in
             try database.copy("COPY logs (\(PostgresLogStore.columns)) FROM STDIN", rows: rows)
+            guard !sums.isEmpty else { return }
+            // One writer at a time from here to the commit: change numbers commit in order.
+            try database.execute("SELECT pg_advisory_xact_lock(7274462)")
+            _ = try database.change(PostgresLogStore.flowSumsUpsert, PostgresLogStore.flowSumsParameters(sums))
         }
         freeBytes = max(0, freeBytes - Int64(rows.count))
     }
@@ -248,15 +260,22 @@ public final class PostgresLogStore: LogBackend {
     /// The tables' and indexes' files, whole.
     func sizeOfFiles() throws(StoreError) -> Int64 {
         let sql = "SELECT pg_total_relation_size('logs') + pg_total_relation_size('log_terms') + pg_total_relation_size('log_tagsets')"
+            + " + pg_total_relation_size('log_flow_sums')"
         return PostgresLogStore.scalar(try database.query(sql)).flatMap { Int64($0) } ?? 0
     }
 
     public func deleteOlder(than time: Int64, limit: Int = 50_000) throws(StoreError) -> Int {
-        try delete("SELECT id FROM logs WHERE time < $1 ORDER BY time LIMIT \(limit)", [String(time)])
+        let deleted = try delete("SELECT id FROM logs WHERE time < $1 ORDER BY time LIMIT \(limit)", [String(time)])
+        // The sums of whole minutes before `time`: their records are gone or going.
+        _ = try database.change("DELETE FROM log_flow_sums WHERE minute < $1", [String(time / 60_000)])
+        return deleted
     }
 
     public func deleteOldest(_ count: Int) throws(StoreError) -> Int {
-        try delete("SELECT id FROM logs ORDER BY id LIMIT \(count)", [])
+        let deleted = try delete("SELECT id FROM logs ORDER BY id LIMIT \(count)", [])
+        // The sums of the minutes before the oldest record left (all of them when none is).
+        _ = try database.change("DELETE FROM log_flow_sums WHERE minute < (SELECT coalesce(min(time) / 60000, 9223372036854775807) FROM logs)")
+        return deleted
     }
 
     /// Deletes the rows `select` names; the bytes they held (scaled by the table's share of
@@ -276,6 +295,7 @@ public final class PostgresLogStore: LogBackend {
 
     public func optimize() throws(StoreError) { try database.execute("ANALYZE logs") }
     public func analyze() throws(StoreError) { try database.execute("ANALYZE logs") }
-    public func reclaim() throws(StoreError) { try database.execute("VACUUM logs") }
+    public func reclaim() throws(StoreError) { try database.execute("VACUUM logs, log_flow_sums") }
+    public func flowSums() throws(StoreError) -> any FlowSumBackend { PostgresFlowSums(parameters: parameters, passwordFile: passwordFile) }
     public func recover() -> Bool { database.reconnectIfBroken() }
 }
