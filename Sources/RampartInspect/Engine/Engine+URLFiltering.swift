@@ -219,14 +219,7 @@ extension Engine {
     }
 
     static func percentDecoded(_ text: Substring) -> [UInt8] {
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
+        let hex = URLPathNormalizer.hexValue
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

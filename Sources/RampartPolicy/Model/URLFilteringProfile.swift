@@ -47,24 +47,13 @@ public struct URLFilteringProfile: Hashable, Sendable {
 
     /// `sha256:<64 hex>` as its 32 bytes; nil when malformed.
     public static func parsePasswordHash(_ text: String) -> [UInt8]? {
-        guard text.hasPrefix("sha256:") else { return nil }
-        let hex = Array(text.utf8.dropFirst(7))
-        guard hex.count == 64 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let hi = nibble(hex[i]), let lo = nibble(hex[i + 1]) else { return nil }
-            bytes.append(hi << 4 | lo)
-        }
-        return bytes
+        let hex = text.utf8.dropFirst(7)
+        // Hex digits only: `UInt8(_:radix:)` alone would take a sign.
+        guard text.hasPrefix("sha256:"), hex.count == 64,
+              hex.allSatisfy({ $0 &- 0x30 < 10 || ($0 | 0x20) &- 0x61 < 6 }) else { return nil }
+        let digits = Array(hex)
+        let bytes = stride(from: 0, to: 64, by: 2).compactMap { UInt8(String(decoding: digits[$0 ..< $0 + 2], as: UTF8.self), radix: 16) }
+        return bytes.count == 32 ? bytes : nil
     }
 
     /// The block page's path: `blockPage` as written when absolute, else beside `policyFile`.
