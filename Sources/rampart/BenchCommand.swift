@@ -378,8 +378,10 @@ struct AIBench: ParsableCommand {
             Each transaction is a chat request of about 2 KB (OpenAI chat completions and
             Anthropic messages in turn) and its answer of about 4 KB of text, inspected
             whole: parsing, prompt-injection rules and classifier, secrets, personal data,
-            the model allow-list. Run once with whole answers and once streamed (server-sent
-            events of a few words each), on one core.
+            the model allow-list. Run with whole answers, streamed (server-sent events of a
+            few words each) inspected at their end, and streamed inspected as the firewall
+            does, as they flow (each event a packet, the detectors looking at what it
+            added), on one core.
 
             Example:
               taskset -c 0 rampart bench ai --transactions 200000
@@ -391,10 +393,11 @@ struct AIBench: ParsableCommand {
 
     func run() throws {
         guard transactions > 0 else { throw ValidationError("--transactions must be at least 1.") }
-        for streamed in [false, true] {
-            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, clock: monotonicSeconds)
+        for (streamed, flowing) in [(false, false), (true, false), (true, true)] {
+            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, clock: monotonicSeconds)
             let perSecond = Double(r.transactions) / r.seconds
-            print("ai \(streamed ? "streamed" : "whole   "): \(grouped(Int(perSecond))) transactions/s on 1 core "
+            let name = flowing ? "flowing " : (streamed ? "streamed" : "whole   ")
+            print("ai \(name): \(grouped(Int(perSecond))) transactions/s on 1 core "
                 + "(\(grouped(r.transactions)) in \(fixed(r.seconds, places: 2)) s; request \(grouped(r.requestBytes)) B, "
                 + "answer \(grouped(r.responseBytes)) B on the wire, \(grouped(r.responseText)) B of text; \(r.detections) detections)")
             print("  added per request: p50 \(fixed(r.requestNanos.0 / 1000, places: 1)) µs, p99 \(fixed(r.requestNanos.1 / 1000, places: 1)) µs, "

@@ -170,5 +170,6 @@ if __name__ == "__main__":
     try:
         print(run())
     except Exception as e:  # noqa: BLE001 - the test reads the line
-        print(f"ERR {type(e).__name__}: {e}")
+        cause = f" (caused by {type(e.__cause__).__name__}: {e.__cause__})" if e.__cause__ else ""
+        print(f"ERR {type(e).__name__}: {e}{cause}")
         sys.exit(1)

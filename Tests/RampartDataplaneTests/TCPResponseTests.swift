@@ -54,6 +54,22 @@ struct TCPResponseTests {
             #expect(Array(frame[0 ..< 6]) == Array(request[6 ..< 12]))
         }
         #expect(body == page)
+        // Given the server's next byte (it sent bytes the client had not acknowledged): the
+        // answer starts there.
+        var first: UInt32?
+        _ = page.withUnsafeBytes { payload in
+            prefix.withUnsafeBytes { pre in
+                request.withUnsafeBytes { frame in
+                    arena.withUnsafeMutableBytes { a in
+                        TCPResponse.write(payload, answering: packet, frame: frame, mtu: 1000, prefix: pre, into: a, at: 16,
+                                          sequence: packet.tcpAcknowledgment &+ 18) { start, _ in
+                            if first == nil { first = Fixtures.decode(Array(a[(start + 8)...])).tcpSequence }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(first == packet.tcpAcknowledgment &+ 18)
         // Too small an arena: nothing emitted.
         var small = [UInt8](repeating: 0, count: 512)
         var none = 0

@@ -190,6 +190,21 @@ struct HTTP2BodyTests {
         #expect(Array(answer.suffix(17)) == Self.frame(7, 0, 0, [0, 0, 0, 3, 0, 0, 0, 0]))
     }
 
+    @Test("AI over h2c: the answer starts after the server's bytes the client had not acknowledged (its SETTINGS in flight)")
+    func aiAnswerFollowsServerBytesInFlight() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings) == .forward)
+        let acknowledged = c.serverSeq
+        #expect(Self.aiSend(&c, toServer: false, Self.settings + Self.frame(4, 0x01, 0, [])) == .forward)
+        // The client's request acknowledges none of the server's 18 bytes: it sent before they came.
+        let bytes = Self.post(1, AIEngineTests.injection)
+        let verdict = c.send(TableLimitTests.tcp("10.0.0.1", c.port, "10.0.0.2", 8000, seq: c.clientSeq, ack: acknowledged, flags: 0x18, bytes))
+        #expect(verdict == .respond)
+        #expect(c.engine.responseSequence == acknowledged &+ 18)
+        #expect(Array(c.engine.aiResponse?.prefix(9) ?? []) != Self.settings, "the server spoke: no preface of the firewall's")
+    }
+
     @Test("AI over h2c: a block before the server spoke opens with the server's preface (SETTINGS, and the client's acknowledged)")
     func aiInjectionBeforeTheServerSpoke() throws {
         var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))

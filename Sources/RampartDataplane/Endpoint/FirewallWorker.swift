@@ -402,7 +402,8 @@ public final class FirewallWorker<Sink: EventSink> {
         let end = page.withUnsafeBytes { payload in
             header.withUnsafeBytes { prefix in
                 TCPResponse.write(payload, answering: packet, frame: UnsafeRawBufferPointer(inner), mtu: innerMTU, prefix: prefix,
-                                  into: segmentArena, at: segmentArenaUsed, inPlaceOf: inPlaceOf) { start, length in
+                                  into: segmentArena, at: segmentArenaUsed, inPlaceOf: inPlaceOf,
+                                  sequence: inPlaceOf ? nil : engine.responseSequence) { start, length in
                     if outgoing.append(base: segmentArena.baseAddress! + start, length: length, name: name, nameLength: nameLength) {
                         setReturnPort(outgoing.count &- 1)
                     } else {

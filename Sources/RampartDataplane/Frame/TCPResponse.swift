@@ -6,7 +6,9 @@ import RampartWire
 /// with FIN, so the client reads a whole HTTP response and the connection closes.
 ///
 /// The packet answered is the client's request: the first segment's sequence number is its
-/// acknowledgment number, and every segment acknowledges the request's bytes. Payloads are
+/// acknowledgment number (or `sequence`, the server's next byte as the firewall saw it, when
+/// the server sent bytes the client had not acknowledged yet), and every segment
+/// acknowledges the request's bytes. Payloads are
 /// cut to `mtu` at the IP layer; MACs are swapped as in a forwarded frame.
 ///
 /// ```swift
@@ -21,7 +23,7 @@ public enum TCPResponse {
     public static func write(
         _ payload: UnsafeRawBufferPointer, answering packet: DecodedPacket, frame: UnsafeRawBufferPointer, mtu: Int,
         prefix: UnsafeRawBufferPointer, into arena: UnsafeMutableRawBufferPointer, at offset: Int,
-        inPlaceOf: Bool = false, emit: (Int, Int) -> Void
+        inPlaceOf: Bool = false, sequence first: UInt32? = nil, emit: (Int, Int) -> Void
     ) -> Int? {
         guard packet.ipProtocol == .tcp, packet.ipVersion == 4 || packet.ipVersion == 6, packet.tcpFlags.contains(.ack),
               frame.count >= 14, offset >= 0 else { return nil }
@@ -38,7 +40,9 @@ public enum TCPResponse {
         // In place of the packet (an AI stream ended by its profile): the same direction,
         // from the packet's sequence number on; otherwise an answer to its sender.
         let acknowledgment = inPlaceOf ? packet.tcpAcknowledgment : packet.tcpSequence &+ consumed
-        var sequence = inPlaceOf ? packet.tcpSequence : packet.tcpAcknowledgment
+        // `first`: the server's next byte as the firewall saw it (`Engine.responseSequence`),
+        // past bytes of its own the client had not acknowledged yet.
+        var sequence = inPlaceOf ? packet.tcpSequence : (first ?? packet.tcpAcknowledgment)
         var cursor = offset
         var taken = 0
         var starts: [(Int, Int)] = []

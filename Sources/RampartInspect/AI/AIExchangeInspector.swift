@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The AI inspection of whole exchanges for callers outside the engine (`rampart bench ai`,
 /// tools): every detector on, a request and its answer at a time. Returns the number of
 /// detections; `lastDetections` lists them as (kind, type, score, masked span).
@@ -12,9 +16,15 @@ public final class AIExchangeInspector {
     var operation: AIOperation = .chatCompletions
     var last = AIDetections()
     var lastIsResponse = false
+    var lastFlowing = false
+    let flowing = AIStreamTable(capacity: 1)
 
     public init(textCapacity: Int = 64 << 10) {
         inspector = AIInspector(textCapacity: textCapacity)
+    }
+
+    var lastTranscriptObject: AITranscript {
+        lastFlowing ? flowing.transcripts[0] : (lastIsResponse ? inspector.response : inspector.request)
     }
 
     /// Inspects a request to `path`; 0 when the path names no AI operation.
@@ -23,6 +33,7 @@ public final class AIExchangeInspector {
         operation = op
         last = inspector.inspectRequest(op, body: body, settings: settings)
         lastIsResponse = false
+        lastFlowing = false
         return last.count
     }
 
@@ -36,12 +47,51 @@ public final class AIExchangeInspector {
     public func inspectResponse(contentType: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer) -> Int {
         last = inspector.inspectResponse(operation, contentType: contentType, body: body, settings: settings)
         lastIsResponse = true
+        lastFlowing = false
         return last.count
+    }
+
+    /// A streamed answer to the last request inspected as the firewall inspects one as it
+    /// flows (`AIStreamTable`): fed an event at a time (each event a packet, as a model server
+    /// sends them), the detectors looking at what each event added, then at the end.
+    public func inspectResponseFlowing(contentType: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer) -> Int {
+        let framing = AIExchangeParser.framing(operation, contentType: contentType, body: body) ?? .serverSentEvents
+        let k = flowing.open(operation, framing: framing, owner: 1)
+        let t = flowing.transcripts[Int(k)]
+        var found = AIDetections()
+        var checked = 0
+        var start = 0
+        while start < body.count {
+            // The next event: up to an empty line ("\n\n"), or the body's end.
+            var end = body.count
+            var at = start
+            while let p = memchr(body.baseAddress! + at, 0x0A, body.count - at) {
+                let i = body.baseAddress!.distance(to: UnsafeRawPointer(p))
+                if i + 1 < body.count && body[i + 1] == 0x0A {
+                    end = i + 2
+                    break
+                }
+                at = i + 1
+            }
+            flowing.feed(k, UnsafeRawBufferPointer(rebasing: body[start..<end]), owner: 1)
+            start = end
+            let part = inspector.inspectStreamPart(t, from: checked, settings: settings)
+            checked = t.used
+            for d in 0..<part.count { found.add(part.items[d]) }
+        }
+        flowing.finish(k)
+        let part = inspector.inspectStreamPart(t, from: checked, settings: settings)
+        for d in 0..<part.count { found.add(part.items[d]) }
+        flowing.close(k)
+        last = found
+        lastIsResponse = true
+        lastFlowing = true
+        return found.count
     }
 
     /// The last exchange's detections: kind, type, score and the span masked.
     public var lastDetections: [(kind: String, type: String, score: Float, masked: String)] {
-        let t = lastIsResponse ? inspector.response : inspector.request
+        let t = lastTranscriptObject
         return (0..<last.count).map { k in
             let d = last.items[k]
             let span = UnsafeRawBufferPointer(start: t.text + Int(d.start), count: Int(d.length))
@@ -51,7 +101,7 @@ public final class AIExchangeInspector {
 
     /// The last transcript's text bytes, segments and streamed events (for reports).
     public var lastTranscript: (textBytes: Int, segments: Int, events: Int) {
-        let t = lastIsResponse ? inspector.response : inspector.request
+        let t = lastTranscriptObject
         return (t.textBytes, t.segmentCount, t.events)
     }
 }

@@ -46,6 +46,9 @@ struct DetectionSessionState: Sendable {
     /// detection kinds (one bit per `AIDetectionKind`).
     var aiEndWaited: UInt8 = 0
     var aiEndKinds: UInt16 = 0
+    /// The answer's `AIStreamTable` slot, -1: none (not a stream, or inspected from the
+    /// message buffer).
+    var aiStream: Int32 = -1
     /// The session speaks HTTP/2 (prior knowledge or an h2c upgrade): its streams are read
     /// by the detector's `HTTP2StreamTable`, not the HTTP/1 parsers.
     var http2 = false

@@ -81,6 +81,7 @@ extension Engine {
                                             packetNumber: UInt64, sink: inout Sink) -> Verdict? {
         guard let ai else { return nil }
         if ai.rateRefused { limitReached(.aiRateTable, packet: packet, packetNumber: packetNumber, sink: &sink) }
+        if ai.streamRefused { limitReached(.aiStreams, packet: packet, packetNumber: packetNumber, sink: &sink) }
         if !ai.pending.isEmpty {
             let session = sessions[slot]
             let clientTags = policy.tags(inSet: session.clientTagSet).map(\.description)
@@ -117,9 +118,11 @@ extension Engine {
                 // the firewall sends an empty one (the defaults) and acknowledges the client's.
                 let silent = detector!.http2.connections[Int(state)].server.frames == 0
                 aiResponse = silent ? HTTP2BlockAnswer.serverPreface + frames : frames
+                noteResponseSequence(slot)
                 return .respond
             }
             aiResponse = response
+            noteResponseSequence(slot)
             return .respond
         }
         if ai.blockedResponse {

@@ -185,10 +185,15 @@ extension Engine {
         // Where the answer's framing stood before this packet: an AI stream ended by its
         // profile can then be closed with a well-framed last chunk.
         if let ai, !ctx.toServer { ai.responseBefore = detector!.states[s].httpResponse }
+        // A streamed AI answer is looked at after each packet, not only at its end.
+        defer { if ai != nil && !ctx.toServer && detector!.states[s].aiStream >= 0 { checkAIStream(state: state) } }
+        let owner = AIStreamTable.owner(state: state)
         while !input.isEmpty {
             var parser = ctx.toServer ? detector!.states[s].httpRequest : detector!.states[s].httpResponse
-            var writer = FileSlotWriter(table: detector!.files,
-                                        slot: ctx.toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient)
+            let file = FileSlotWriter(table: detector!.files,
+                                      slot: ctx.toServer ? detector!.states[s].fileToServer : detector!.states[s].fileToClient)
+            var writer = HTTPBodyWriter(file: file, streams: ai?.streams, slot: ctx.toServer ? -1 : detector!.states[s].aiStream,
+                                        owner: owner)
             let (consumed, event) = parser.advance(input, buffer: message, capacity: capacity, consumer: &writer)
             if ctx.toServer { detector!.states[s].httpRequest = parser } else { detector!.states[s].httpResponse = parser }
             input = UnsafeRawBufferPointer(rebasing: input[consumed...])
@@ -207,6 +212,10 @@ extension Engine {
                 phase = ctx.toServer ? .httpRequest : .httpResponse
                 detector!.statistics.httpMessages &+= 1
                 if detector!.files != nil { startHTTPFile(state: state, toServer: ctx.toServer, block: block, parser: parser) }
+                if ai != nil && !ctx.toServer {
+                    endAIStream(state)
+                    detector!.states[s].aiStream = openAIStream(operation: detector!.states[s].aiOperation, block: block, owner: owner)
+                }
                 if ctx.toServer && hasURLProfiles {
                     filterLaterRequest(detectingSlot, state: state, block: block)
                     // A held request: what follows it in this packet is not the server's to see.
@@ -228,10 +237,16 @@ extension Engine {
                 }
             case .messageComplete, .bodyFull:
                 if event == .messageComplete && detector!.files != nil { endHTTPFile(state: state, toServer: ctx.toServer) }
+                // A streamed AI answer was inspected as it flowed: its end is the slot's last look.
+                let streamed = ai != nil && !ctx.toServer && detector!.states[s].aiStream >= 0
+                if streamed && event == .messageComplete {
+                    inspectAIStream(detector!.states[s].aiStream, owner: owner, final: true)
+                    detector!.states[s].aiStream = -1
+                }
                 guard parser.length > parser.headerEnd else { continue }
                 phase = ctx.toServer ? .httpRequestBody : .httpResponseBody
                 body = UnsafeRawBufferPointer(start: message + parser.headerEnd, count: parser.length - parser.headerEnd)
-                if ai != nil && (event == .bodyFull || !parser.bodyFullReported) {
+                if ai != nil && !streamed && (event == .bodyFull || !parser.bodyFullReported) {
                     inspectAIMessage(state: state, toServer: ctx.toServer, block: block, body: body!, cut: event == .bodyFull)
                 }
                 detector!.statistics.httpBodies &+= 1

@@ -169,7 +169,14 @@ extension Engine {
             let file = openBodyFile(files, state: state, toServer: toServer, txID: txID, name: name, fields: fieldsRead)
             if toServer { table.streams[Int(slot)].request.file = file } else { table.streams[Int(slot)].response.file = file }
         }
-        if ai != nil && !toServer { table.streams[Int(slot)].aiRunawayReported = false }
+        if ai != nil && !toServer {
+            table.streams[Int(slot)].aiRunawayReported = false
+            if !noBody {
+                table.streams[Int(slot)].aiStream = openAIStream(operation: table.streams[Int(slot)].aiOperation, block: message,
+                                                                 owner: AIStreamTable.owner(state: state, stream: id))
+                table.streams[Int(slot)].aiStreamed = table.streams[Int(slot)].aiStream >= 0
+            }
+        }
         inspectHTTP2Phase(toServer ? .httpRequest : .httpResponse, block: message, body: nil, toServer: toServer, &ctx)
         if endStream { http2End(state: state, slot: slot, request: toServer, &ctx) }
     }
@@ -194,6 +201,14 @@ extension Engine {
         if full { side.bodyFullReported = true }
         table.setSide(slot, request: toServer, side)
         if full { inspectHTTP2Body(state: state, slot: slot, request: toServer, cut: true, &ctx) }
+        let stream = table.streams[Int(slot)].aiStream
+        if !toServer && stream >= 0, let ai {
+            // A streamed answer, looked at as each DATA frame's bytes pass.
+            let owner = AIStreamTable.owner(state: state, stream: id)
+            ai.streams.feed(stream, bytes, owner: owner)
+            inspectAIStream(stream, owner: owner, final: false)
+            noteHTTP2AnswerBlock(state: state, slot: slot)
+        }
         if let ai, ai.profile >= 0, !toServer, !table.streams[Int(slot)].aiRunawayReported,
            let operation = AIOperation(rawValue: table.streams[Int(slot)].aiOperation),
            side.bodyBytes > Int64(ai.settings[ai.profile].maxStreamBytes) {
@@ -214,6 +229,12 @@ extension Engine {
         side.file = -1
         table.setSide(slot, request: request, side)
         if file >= 0, let result = detector!.files?.close(file, complete: true) { detector!.endedFiles.append(result) }
+        let stream = table.streams[Int(slot)].aiStream
+        if !request && stream >= 0 {
+            inspectAIStream(stream, owner: AIStreamTable.owner(state: state, stream: table.streams[Int(slot)].id), final: true)
+            table.streams[Int(slot)].aiStream = -1
+            noteHTTP2AnswerBlock(state: state, slot: slot)
+        }
         if side.length > side.headerEnd && !side.bodyFullReported {
             inspectHTTP2Body(state: state, slot: slot, request: request, cut: false, &ctx)
         }
@@ -229,7 +250,7 @@ extension Engine {
         let buffer = table.buffer(slot, request: request)
         let block = UnsafeRawBufferPointer(start: buffer, count: side.headerEnd)
         let body = UnsafeRawBufferPointer(start: buffer + side.headerEnd, count: side.length - side.headerEnd)
-        if ai != nil {
+        if ai != nil && (request || !table.streams[Int(slot)].aiStreamed) {
             // The operation is the stream's: streams of one connection interleave.
             if !request { detector!.states[s].aiOperation = table.streams[Int(slot)].aiOperation }
             inspectAIMessage(state: state, toServer: request, block: block, body: body, cut: cut)
@@ -295,6 +316,10 @@ extension Engine {
     /// A stream reset (or its session's end): its open files end, cut; its slot is freed.
     mutating func closeHTTP2Stream(state: Int32, slot: Int32, sink: ((EndedFile) -> Void)? = nil) {
         let table = detector!.http2
+        let stream = table.streams[Int(slot)].aiStream
+        if stream >= 0, let ai, ai.streams.owns(stream, AIStreamTable.owner(state: state, stream: table.streams[Int(slot)].id)) {
+            ai.streams.close(stream)
+        }
         for request in [true, false] {
             let file = table.side(slot, request: request).file
             guard file >= 0, let result = detector!.files?.close(file, complete: false) else { continue }

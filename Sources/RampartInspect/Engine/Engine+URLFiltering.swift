@@ -143,6 +143,7 @@ extension Engine {
             }
             urlResponse = URLFilteringResponse(profile: Int32(profile), verdict: verdict, url: url, continueMinutes: minutes,
                                                redirect: verdict.overrideAnswer == .accepted ? url : nil)
+            noteResponseSequence(slot)
             return (.respond, continueRefused)
         }
         if verdict.action == .continue {
@@ -154,6 +155,7 @@ extension Engine {
         urlResponse = URLFilteringResponse(
             profile: Int32(profile), verdict: verdict, url: "http://\(host)\(target.hasPrefix("/") ? "" : "/")\(target)",
             continueMinutes: minutes)
+        noteResponseSequence(slot)
         return (.respond, continueRefused)
     }
 

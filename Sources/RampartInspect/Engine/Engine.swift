@@ -81,6 +81,12 @@ public struct Engine {
     /// `aiResponse` is an AI stream's closing error event, sent to the client in place of the
     /// server's packet that `.respond` answers (the server is reset).
     public internal(set) var aiResponseReplacesPacket = false
+    /// The sequence number a `.respond` answer to the client starts at: the server's next
+    /// byte as the firewall saw it, so bytes the server sent that the client had not yet
+    /// acknowledged when it sent its packet (an HTTP/2 server's SETTINGS, in flight) come
+    /// first and the answer follows them; nil when unknown (the client's acknowledgment
+    /// number is used). Set with `urlResponse` and `aiResponse`.
+    public internal(set) var responseSequence: UInt32?
     /// AI security profiles' inspector, settings and rate table; nil when the policy has none.
     var ai: AIEngineState?
 
@@ -129,7 +135,8 @@ public struct Engine {
         self.urlScratch = URLScratch(capacity: configuration.urlFiltering.pathBufferBytes)
         self.urlProfiles = URLProfileTable(policy.profiles.url, store: nil)
         if !policy.profiles.ai.isEmpty {
-            self.ai = AIEngineState(profiles: policy.profiles.ai, rateEntries: configuration.aiRateEntries)
+            self.ai = AIEngineState(profiles: policy.profiles.ai, rateEntries: configuration.aiRateEntries,
+                                    streamSlots: configuration.aiStreams)
         }
         if let rules {
             let detector = Detector(set: rules, configuration: configuration.detection,
@@ -295,7 +302,8 @@ public struct Engine {
         } else if let ai {
             ai.adopt(newPolicy.profiles.ai)
         } else {
-            ai = AIEngineState(profiles: newPolicy.profiles.ai, rateEntries: configuration.aiRateEntries)
+            ai = AIEngineState(profiles: newPolicy.profiles.ai, rateEntries: configuration.aiRateEntries,
+                               streamSlots: configuration.aiStreams)
         }
         if detector == nil && ai != nil { replaceRules(nil, files: nil) }
         for slot in sessions.occupiedSlots() {
@@ -772,6 +780,7 @@ public struct Engine {
         if session.detectionState >= 0 {
             endFiles(session, sink: &sink)
             endHTTP2Streams(session, sink: &sink)
+            endAIStream(session.detectionState)
             detector?.closeState(session.detectionState)
         }
         sessionCounts.remove(owner(of: session))
@@ -821,4 +830,12 @@ public struct Engine {
 extension StreamHandle {
     /// A session whose stream is not reassembled (its capture cut the payload).
     @usableFromInline static let disabled = StreamHandle(rawValue: -2)
+}
+
+extension Engine {
+    /// `responseSequence` for an answer to the client of session `slot`.
+    mutating func noteResponseSequence(_ slot: SessionSlot) {
+        let server = sessions[slot][.toClient]
+        responseSequence = server.tcp.contains(.sequenceKnown) && !server.tcp.contains(.finSeen) ? server.nextSequence : nil
+    }
 }

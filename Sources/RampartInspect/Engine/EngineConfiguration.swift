@@ -51,6 +51,10 @@ public struct EngineConfiguration: Sendable {
     /// Clients tracked at once for the AI security profiles' requests and tokens per minute
     /// (`AIRateTable`); past it an exchange is not counted (`ai_rate_table`).
     public var aiRateEntries = 65_536
+    /// Streamed AI answers inspected while they flow at once (`AIStreamTable`: about 100 KB
+    /// each, touched only when used); past it an answer is inspected from the message buffer
+    /// at its end (`ai_streams`).
+    public var aiStreams = 64
 
     public init() {}
 }

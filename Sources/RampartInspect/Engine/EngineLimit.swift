@@ -77,6 +77,9 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     /// The HTTP/2 stream table (`detection.http2Streams`) is full, or the connection holds
     /// `detection.http2StreamsPerSession` streams: the new stream is not inspected.
     case http2Streams
+    /// The AI stream table (`aiStreams`) is full: a streamed answer is inspected from the
+    /// message buffer at its end (the first `detection.messageBytes` of it), not as it flows.
+    case aiStreams
 
     /// The stable name used as the `limit` label of `rampart_limit_reached_total`.
     public var label: String {
@@ -109,6 +112,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFileInflaters: return "detect_file_inflaters"
         case .aiRateTable: return "ai_rate_table"
         case .http2Streams: return "http2_streams"
+        case .aiStreams: return "ai_streams"
         }
     }
 
@@ -135,6 +139,7 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFileInflaters: return .fileInflatersFull
         case .aiRateTable: return .aiRateTableFull
         case .http2Streams: return .http2StreamTableFull
+        case .aiStreams: return .aiStreamTableFull
         }
     }
 }

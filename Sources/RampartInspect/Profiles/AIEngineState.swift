@@ -10,6 +10,10 @@ final class AIEngineState {
     var profiles: [AISecurityProfile]
     var settings: [AIInspectionSettings]
     var rates: AIRateTable
+    /// Streamed answers inspected while they flow (`AIStreamTable`).
+    let streams: AIStreamTable
+    /// The stream table refused an answer during this packet.
+    var streamRefused = false
     /// Set by the stage for the packet being inspected: the session's AI profile (-1: none),
     /// its client's identity, whether App-ID named it MCP.
     var profile = -1
@@ -88,11 +92,12 @@ final class AIEngineState {
         }
     }
 
-    init(profiles: [AISecurityProfile], rateEntries: Int) {
+    init(profiles: [AISecurityProfile], rateEntries: Int, streamSlots: Int = 64) {
         inspector = AIInspector()
         self.profiles = profiles
         settings = profiles.map(AIInspectionSettings.init)
         rates = AIRateTable(capacity: rateEntries)
+        streams = AIStreamTable(capacity: streamSlots)
     }
 
     func adopt(_ profiles: [AISecurityProfile]) {
@@ -104,6 +109,7 @@ final class AIEngineState {
         blockedRequest = nil
         blockedResponse = false
         rateRefused = false
+        streamRefused = false
         http2 = false
         http2Stream = 0
         http2Keep = -1
@@ -158,6 +164,48 @@ final class AIEngineState {
             checkURLs(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, into: &found)
         }
         guard found.count > 0 else { return }
+        report(found, transcript: t, operation: operation, isResponse: isResponse)
+    }
+
+    /// A streamed answer in its `AIStreamTable` slot, after the packet that fed it (`final`:
+    /// its last): what its text gained is inspected; a new blocking detection blocks the
+    /// answer now (the stream ends at this packet), and the stream's record (every
+    /// detection so far) is written then, or at its end.
+    func inspectStream(_ k: Int32, final: Bool, seconds: Int64, urls: (store: IndicatorStore?, table: URLProfileTable)? = nil) {
+        guard profile >= 0, profile < profiles.count, k >= 0, Int(k) < streams.capacity, streams.entries[Int(k)].inUse else { return }
+        let p = profiles[profile]
+        let s = settings[profile]
+        let t = streams.transcripts[Int(k)]
+        if final { streams.finish(k) }
+        var entry = streams.entries[Int(k)]
+        defer { streams.entries[Int(k)] = entry }
+        guard !entry.reported else { return }
+        let from = entry.checked
+        guard final || t.used > from || t.events > s.maxStreamEvents else { return }
+        var found = inspector.inspectStreamPart(t, from: from, settings: s)
+        if !urlCategories.isEmpty { urlCategories.removeAll(keepingCapacity: true) }
+        if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
+            checkURLs(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, from: from, into: &found)
+        }
+        entry.checked = t.used
+        for i in 0..<found.count { entry.found.add(found.items[i]) }
+        for c in urlCategories where entry.urlCategories.count < AIDetections.capacity { entry.urlCategories.append(c) }
+        let blocks = found.count > 0 && AIDecision.action(found, profile: p) == .block
+        guard final || blocks else { return }
+        if final, s.tokensPerMinute != nil, t.outputTokens > 0 {
+            _ = rates.addTokens(identity: identity, seconds: seconds, tokens: UInt64(t.outputTokens))
+        }
+        entry.reported = true
+        exchanges &+= 1
+        guard entry.found.count > 0 else { return }
+        urlCategories = entry.urlCategories
+        report(entry.found, transcript: t, operation: entry.operation, isResponse: true)
+    }
+
+    /// Writes the record of one message's detections and leaves its block for the packet's
+    /// verdict.
+    private func report(_ found: AIDetections, transcript t: AITranscript, operation: AIOperation, isResponse: Bool) {
+        let p = profiles[profile]
         detections &+= UInt64(found.count)
         let action = AIDecision.action(found, profile: p)
         var list: [AIRecord.Detection] = []
@@ -201,13 +249,21 @@ final class AIEngineState {
     /// as URL filtering looks up a request: a URL whose category the profile does not allow
     /// is a `url` detection, its span the URL and its type (in the record) the category.
     /// One per segment (the first), as for every kind.
-    func checkURLs(_ t: AITranscript, profile: Int, store: IndicatorStore?, table: URLProfileTable, into found: inout AIDetections) {
+    /// `from`: as for `AIInspector.inspectStreamPart`, the arena offset already looked at.
+    func checkURLs(_ t: AITranscript, profile: Int, store: IndicatorStore?, table: URLProfileTable, from: Int = 0,
+                   into found: inout AIDetections) {
         for k in 0..<t.segmentCount {
-            let seg = t[k]
+            var seg = t[k]
             guard !seg.isName else { continue }
             switch seg.origin {
             case .assistant, .toolCall, .toolResult, .mcpToolOutput: break
             case .system, .user, .mcpToolDescription: continue
+            }
+            if from > Int(seg.start) {
+                guard Int(seg.start) + Int(seg.length) > from else { continue }
+                let resume = AIInspector.resumePoint(t.bytes(of: k), from: from - Int(seg.start))
+                seg.start += Int32(resume)
+                seg.length -= Int32(resume)
             }
             let text = UnsafeRawBufferPointer(start: t.text + Int(seg.start), count: Int(seg.length))
             AIURLScanner.scan(text) { u in

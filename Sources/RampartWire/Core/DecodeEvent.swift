@@ -104,6 +104,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     /// The HTTP/2 stream table is full, or a connection holds its share: a stream is not
     /// inspected (its body reaches no file or AI inspection).
     case http2StreamTableFull
+    /// The AI stream table is full: a streamed answer is inspected from the message buffer at its end.
+    case aiStreamTableFull
 
     /// The stable dotted name used in logs and metrics.
     public var name: String {
@@ -171,6 +173,7 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .fileInflatersFull: return "file.inflaters_full"
         case .aiRateTableFull: return "ai.rate_table_full"
         case .http2StreamTableFull: return "http2.stream_table_full"
+        case .aiStreamTableFull: return "ai.stream_table_full"
         }
     }
 }

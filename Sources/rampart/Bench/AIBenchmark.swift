@@ -91,7 +91,9 @@ enum AIBenchmark {
                         contentType: Array((streamed ? "text/event-stream" : "application/json").utf8), response: Array(response.utf8))
     }
 
-    static func run(transactions: Int, streamed: Bool, clock: () -> Double) -> Report {
+    /// `flowing`: streamed answers inspected as the firewall does, an event at a time as they
+    /// flow (`AIExchangeInspector.inspectResponseFlowing`), not whole at their end.
+    static func run(transactions: Int, streamed: Bool, flowing: Bool = false, clock: () -> Double) -> Report {
         let inspector = AIExchangeInspector()
         let exchanges = (0..<16).map { exchange(anthropic: $0 % 2 == 1, streamed: streamed, seed: $0 * 101) }
         var requestNanos = [Double](repeating: 0, count: transactions)
@@ -110,7 +112,8 @@ enum AIBenchmark {
             let t1 = clock()
             e.response.withUnsafeBytes { body in
                 e.contentType.withUnsafeBytes { contentType in
-                    detections += inspector.inspectResponse(contentType: contentType, body: body)
+                    detections += flowing ? inspector.inspectResponseFlowing(contentType: contentType, body: body)
+                        : inspector.inspectResponse(contentType: contentType, body: body)
                 }
             }
             let t2 = clock()
