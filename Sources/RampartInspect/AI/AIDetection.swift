@@ -36,7 +36,7 @@ struct AIDetection: Sendable, Equatable {
 }
 
 /// The detections of one exchange, bounded: past `capacity` they are counted, not kept.
-/// Room for `urlCapacity` URL detections (`AIEngineState.checkURLs` keeps to it) besides
+/// Room for `urlCapacity` URL detections (`AIURLCheck` keeps to it) besides
 /// the other kinds.
 struct AIDetections: Sendable {
     static let capacity = 24

@@ -108,12 +108,12 @@ extension Engine {
             urlLaterVerdict = nil
             return verdict
         }
-        if let ai, ai.urlScanLimitHit || ai.urlDetectionLimitHit {
+        if let ai, ai.urls.scanLimitHit || ai.urls.detectionLimitHit {
             // URLs in model output past what one inspection looks at or lists.
-            if ai.urlScanLimitHit { limitReached(.aiURLsPerSegment, packet: packet, packetNumber: packetNumber, sink: &sink) }
-            if ai.urlDetectionLimitHit { limitReached(.aiURLDetections, packet: packet, packetNumber: packetNumber, sink: &sink) }
-            ai.urlScanLimitHit = false
-            ai.urlDetectionLimitHit = false
+            if ai.urls.scanLimitHit { limitReached(.aiURLsPerSegment, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if ai.urls.detectionLimitHit { limitReached(.aiURLDetections, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            ai.urls.scanLimitHit = false
+            ai.urls.detectionLimitHit = false
         }
         if ai != nil, let verdict = finishAI(slot, packet: packet, payload: payload, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?

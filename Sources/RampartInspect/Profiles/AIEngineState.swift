@@ -34,18 +34,9 @@ final class AIEngineState {
     var http2 = false
     var http2Stream: UInt32 = 0
     var pending: [Pending] = []
-    /// URL detections' categories by span start, for the exchange being inspected (cold:
-    /// filled only for URLs the URL filtering profile does not allow).
-    var urlCategories: [(start: Int32, category: String)] = []
-    /// The URL path normalisation memory of the URL checks.
-    var urlBuffer = URLPathBuffer(capacity: 4096)
-    /// Refused URLs of the exchange being inspected past `AIDetections.urlCapacity`: counted
-    /// in its record's note, not listed.
-    var urlsNotListed = 0
-    /// Set by an inspection during this packet, for the engine to count and log as limits
-    /// (`EngineLimit.aiURLsPerSegment`, `.aiURLDetections`), then cleared by it.
-    var urlScanLimitHit = false
-    var urlDetectionLimitHit = false
+    /// The check of URLs in model output: its lookup memory, and what the last exchange's
+    /// check found (categories, URLs not listed, limits hit during this packet).
+    let urls = AIURLCheck()
     /// Counters for /metrics and the summary.
     var exchanges: UInt64 = 0
     var detections: UInt64 = 0
@@ -148,10 +139,9 @@ final class AIEngineState {
                 }
             }
         }
-        if !urlCategories.isEmpty { urlCategories.removeAll(keepingCapacity: true) }
-        urlsNotListed = 0
+        self.urls.begin()
         if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
-            checkURLs(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, into: &found)
+            self.urls.check(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, into: &found)
         }
         guard found.count > 0 else { return }
         detections &+= UInt64(found.count)
@@ -166,17 +156,14 @@ final class AIEngineState {
             let kindAction = p.action(d.kind.policyName)
             let isURL = d.kind == .url
             list.append(AIRecord.Detection(
-                kind: d.kind.name, type: isURL ? (urlCategories.first { $0.start == d.start }?.category ?? "url") : d.type.description,
+                kind: d.kind.name, type: isURL ? self.urls.category(at: d.start) : d.type.description,
                 score: Double(d.score),
                 role: segment >= 0 ? t[segment].role.name : nil, origin: segment >= 0 ? t[segment].origin.name : nil,
-                span: isURL ? AIEngineState.maskURL(span) : AIMask.mask(span, type: d.type), action: kindAction.rawValue))
+                span: isURL ? AIURLCheck.mask(span) : AIMask.mask(span, type: d.type), action: kindAction.rawValue))
             if kindAction == .block && !reasons.contains(d.kind.name) { reasons.append(d.kind.name) }
             if isURL { lastURL = list.count - 1 }
         }
-        if urlsNotListed > 0 && lastURL >= 0 {
-            list[lastURL].note = "\(urlsNotListed) more URL\(urlsNotListed == 1 ? "" : "s") refused, not listed "
-                + "(\(AIDetections.urlCapacity) listed a message)"
-        }
+        if lastURL >= 0 { list[lastURL].note = self.urls.note }
         pending.append(Pending(
             operation: operation, isResponse: isResponse, model: t.modelName, method: t.methodName, stream: t.stream,
             inputTokens: t.inputTokens >= 0 ? t.inputTokens : (isResponse ? nil : t.estimatedTokens),
@@ -197,71 +184,5 @@ final class AIEngineState {
             blockedRequest = AIDecision.blockResponse(operation, reason: reasons.joined(separator: ", "),
                                                       requestIDs: t.requestIDList, batch: t.requestIsBatch)
         }
-    }
-
-    /// URLs in model output (assistant text, tool calls, tool results, MCP output) looked up
-    /// as URL filtering looks up a request: a URL whose category the profile does not allow
-    /// is a `url` detection, its span the URL and its type (in the record) the category.
-    /// Every refused URL of a segment is one, up to `AIDetections.urlCapacity` a message
-    /// (the rest counted in `urlsNotListed`); at most `AIURLScanner.limit` URLs a segment
-    /// are looked at (more: `urlScanLimitHit`).
-    func checkURLs(_ t: AITranscript, profile: Int, store: IndicatorStore?, table: URLProfileTable, into found: inout AIDetections) {
-        var listed = found.count(of: .url)
-        for k in 0..<t.segmentCount {
-            let seg = t[k]
-            guard !seg.isName else { continue }
-            switch seg.origin {
-            case .assistant, .toolCall, .toolResult, .mcpToolOutput: break
-            case .system, .user, .mcpToolDescription: continue
-            }
-            let text = UnsafeRawBufferPointer(start: t.text + Int(seg.start), count: Int(seg.length))
-            let more = AIURLScanner.scan(text) { u in
-                let host = UnsafeRawBufferPointer(rebasing: text[u.hostStart..<(u.hostStart + u.hostLength)])
-                let match: IndicatorMatch?
-                if u.pathLength > 0 {
-                    let path = UnsafeRawBufferPointer(rebasing: text[u.pathStart..<(u.pathStart + u.pathLength)])
-                    match = store?.classify(host: host, path: path, buffer: &urlBuffer).match
-                } else {
-                    match = AIEngineState.slash.withUnsafeBytes { store?.classify(host: host, path: $0, buffer: &urlBuffer).match }
-                }
-                let verdict = table.decide(profile, match: match, store: store)
-                guard verdict.action != .allow else { return }
-                guard listed < AIDetections.urlCapacity else {
-                    urlsNotListed += 1
-                    urlDetectionLimitHit = true
-                    return
-                }
-                let start = seg.start + Int32(u.start)
-                let before = found.count
-                found.add(AIDetection(kind: .url, type: "url", score: 1, segment: Int32(k), start: start, length: Int32(u.length)))
-                if found.count > before {
-                    listed += 1
-                    urlCategories.append((start, verdict.category))
-                }
-            }
-            if more { urlScanLimitHit = true }
-        }
-    }
-
-    static let slash: [UInt8] = [0x2F]
-
-    /// A URL as logged: scheme and host in clear (what the category is about), the path and
-    /// query masked (they may carry tokens). A name without a scheme (`evil.example/x`)
-    /// likewise.
-    static func maskURL(_ span: UnsafeRawBufferPointer) -> String {
-        var hostStart = 0
-        for k in 0..<min(span.count, 6) where span[k] == UInt8(ascii: ":") {
-            if k + 2 < span.count && span[k + 1] == UInt8(ascii: "/") && span[k + 2] == UInt8(ascii: "/") { hostStart = k + 3 }
-            break
-        }
-        var hostEnd = span.count
-        for k in hostStart..<span.count
-        where span[k] == UInt8(ascii: "/") || span[k] == UInt8(ascii: "?") || span[k] == UInt8(ascii: "#") {
-            hostEnd = k
-            break
-        }
-        let head = String(decoding: span[0..<min(hostEnd, 256)], as: UTF8.self)
-        let rest = span.count - hostEnd
-        return rest > 0 ? head + String(repeating: "*", count: min(rest, 64)) : head
     }
 }

@@ -1,9 +1,13 @@
+import RampartPolicy
+
 /// The AI inspection of whole exchanges for callers outside the engine (`rampart bench ai`,
-/// tools): every detector on, a request and its answer at a time. Returns the number of
+/// tools): every detector on, a request and its answer at a time, and URLs in model output
+/// too once `checkURLs` names a URL filtering profile and lists. Returns the number of
 /// detections; `lastDetections` lists them as (kind, type, score, masked span).
 ///
 /// ```swift
 /// let inspector = AIExchangeInspector()
+/// inspector.checkURLs(URLFilteringProfile(name: "u", categories: ["malware": .block]), store: store)
 /// let n = inspector.inspectRequest(path: "/v1/chat/completions", body: body)
 /// ```
 public final class AIExchangeInspector {
@@ -12,9 +16,19 @@ public final class AIExchangeInspector {
     var operation: AIOperation = .chatCompletions
     var last = AIDetections()
     var lastIsResponse = false
+    let urls = AIURLCheck()
+    var urlStore: IndicatorStore?
+    var urlTable: URLProfileTable?
 
     public init(textCapacity: Int = 64 << 10) {
         inspector = AIInspector(textCapacity: textCapacity)
+    }
+
+    /// Checks URLs in model output against `profile` over `store`, as an AI security
+    /// profile's `urlFiltering` does in the engine.
+    public func checkURLs(_ profile: URLFilteringProfile, store: IndicatorStore) {
+        urlStore = store
+        urlTable = URLProfileTable([profile], store: store)
     }
 
     /// Inspects a request to `path`; 0 when the path names no AI operation.
@@ -23,6 +37,7 @@ public final class AIExchangeInspector {
         operation = op
         last = inspector.inspectRequest(op, body: body, settings: settings)
         lastIsResponse = false
+        checkURLs(inspector.request)
         return last.count
     }
 
@@ -36,6 +51,7 @@ public final class AIExchangeInspector {
     public func inspectResponse(contentType: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer) -> Int {
         last = inspector.inspectResponse(operation, contentType: contentType, body: body, settings: settings)
         lastIsResponse = true
+        checkURLs(inspector.response)
         return last.count
     }
 
@@ -45,8 +61,15 @@ public final class AIExchangeInspector {
         return (0..<last.count).map { k in
             let d = last.items[k]
             let span = UnsafeRawBufferPointer(start: t.text + Int(d.start), count: Int(d.length))
+            if d.kind == .url { return (d.kind.name, urls.category(at: d.start), d.score, AIURLCheck.mask(span)) }
             return (d.kind.name, d.type.description, d.score, AIMask.mask(span, type: d.type))
         }
+    }
+
+    private func checkURLs(_ t: AITranscript) {
+        urls.begin()
+        guard let urlTable else { return }
+        urls.check(t, profile: 0, store: urlStore, table: urlTable, into: &last)
     }
 
     /// The last transcript's text bytes, segments and streamed events (for reports).
