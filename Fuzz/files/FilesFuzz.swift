@@ -113,12 +113,17 @@ func http2(_ bytes: UnsafeRawBufferPointer, step: Int) -> [String] {
                     events.append("end \(id) \(data[id, default: 0])")
                 case .reset(let id):
                     events.append("reset \(id)")
+                case .dataFrame(let id, let length):
+                    events.append("frame \(id) \(length)")
+                case .windowUpdate(let id, let increment):
+                    events.append("window \(id) \(increment)")
                 }
             }
             at = end
         } while at < all.count
     }
     events.append("off \(reader.mode == .off) \(reader.problem)")
+    events.append("flow \(reader.initialWindow) \(reader.connectionGrants) \(reader.dataSent) \(reader.position)")
     return events
 }
 

@@ -3,18 +3,23 @@
 MCP Python SDK's streamable-HTTP client, against BASE_URL (through the firewall). Each
 scenario prints one line starting with OK or ERR and exits 0 when it behaved as named.
 
-    python3 ai_client.py BASE_URL SCENARIO
+    python3 ai_client.py BASE_URL SCENARIO [--http2]
+
+--http2: the OpenAI SDK speaks cleartext HTTP/2 with prior knowledge (its httpx client with
+http1=False, http2=True), as to an h2c model server.
 """
 import asyncio
 import sys
 
 BASE = sys.argv[1]
 SCENARIO = sys.argv[2]
+HTTP2 = "--http2" in sys.argv[3:]
 
 
 def openai_client():
     import openai
-    return openai.OpenAI(base_url=BASE + "/v1", api_key="sk-e2e", max_retries=0, timeout=10)
+    http_client = openai.DefaultHttpxClient(http1=False, http2=True) if HTTP2 else None
+    return openai.OpenAI(base_url=BASE + "/v1", api_key="sk-e2e", max_retries=0, timeout=10, http_client=http_client)
 
 
 def anthropic_client():
@@ -57,6 +62,19 @@ def run():
     if SCENARIO == "openai-leak":
         r = openai_client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "please leak a key"}])
         return f"OK answered (alert only): {r.choices[0].message.content}"
+    if SCENARIO == "openai-leak-stream":
+        # Blocked: the stream ends with the firewall's error event, after what came before it.
+        received = ""
+        try:
+            s = openai_client().chat.completions.create(model="gpt-4o-mini", stream=True,
+                                                        messages=[{"role": "user", "content": "please leak a key"}])
+            for c in s:
+                if c.choices:
+                    received += c.choices[0].delta.content or ""
+        except openai.APIError as e:
+            assert "Rampart" in str(e.message) and "secret" in str(e.message), (e, received)
+            return f"OK openai.{type(e).__name__} after {len(received)} characters: {e.message}"
+        raise AssertionError(f"the stream ended normally: {received}")
     if SCENARIO == "openai-link":
         # Streamed: the firewall reassembles the answer and checks the URLs in it (alert only).
         s = openai_client().chat.completions.create(model="gpt-4o-mini", stream=True,

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A cleartext HTTP/2 server (h2c: prior knowledge and the HTTP/1.1 Upgrade) over the h2
 library, for scripts/firewall-h2-e2e.sh: GET serves the files of a folder; POST
-/v1/chat/completions answers like an OpenAI-compatible model (one JSON answer) and logs each
-request body, one line each, so the test can tell what reached the model.
+/v1/chat/completions answers like an OpenAI-compatible model (one JSON answer, or with
+"stream": true server-sent events, one DATA frame each, sent one by one as a model would)
+and logs each request body, one line each, so the test can tell what reached the model. A
+user message asking to "leak a key" gets AWS's documented example key id in the answer.
 
     h2c_server.py ADDRESS PORT FOLDER REQUEST_LOG
 """
@@ -11,6 +13,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 import h2.config
 import h2.connection
@@ -18,6 +21,37 @@ import h2.events
 
 ADDRESS, PORT, FOLDER, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 log_lock = threading.Lock()
+KEY = "AKIAIOSFODNN7EXAMPLE"
+
+
+def answer_text(request):
+    last = ""
+    for m in request.get("messages", []):
+        if m.get("role") == "user" and isinstance(m.get("content"), str):
+            last = m["content"]
+    if "leak a key" in last:
+        return f"Here is the key you asked for: {KEY}. Keep it safe."
+    return "You said: " + last[:200] + ". Paris is the capital of France."
+
+
+def stream_answer(conn, sock, stream, request):
+    """OpenAI's chat.completion.chunk events, two words each, then [DONE]."""
+    conn.send_headers(stream, [(":status", "200"), ("content-type", "text/event-stream"), ("cache-control", "no-cache")])
+    sock.sendall(conn.data_to_send())
+    base = {"id": "chatcmpl-h2", "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": request.get("model", "gpt-4o-mini")}
+    words = answer_text(request).split(" ")
+    events = [dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
+    for i in range(0, len(words), 2):
+        piece = " ".join(words[i:i + 2]) + (" " if i + 2 < len(words) else "")
+        events.append(dict(base, choices=[{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))
+    events.append(dict(base, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+    for event in events:
+        conn.send_data(stream, ("data: " + json.dumps(event) + "\n\n").encode())
+        sock.sendall(conn.data_to_send())
+        time.sleep(0.02)
+    conn.send_data(stream, b"data: [DONE]\n\n", end_stream=True)
+    sock.sendall(conn.data_to_send())
 
 
 def answer(conn, sock, stream, status, body, content_type):
@@ -37,8 +71,12 @@ def respond(conn, sock, stream, headers, body):
         with log_lock, open(LOG, "a") as f:
             f.write(body.decode("utf-8", "replace").replace("\n", " ") + "\n")
         request = json.loads(body or b"{}")
+        if request.get("stream"):
+            stream_answer(conn, sock, stream, request)
+            return
         reply = {"id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "gpt-4o-mini"),
-                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris."}, "finish_reason": "stop"}],
+                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answer_text(request)},
+                              "finish_reason": "stop"}],
                  "usage": {"prompt_tokens": 12, "completion_tokens": 2, "total_tokens": 14}}
         answer(conn, sock, stream, 200, json.dumps(reply).encode(), "application/json")
         return

@@ -177,6 +177,7 @@ struct HTTP2BodyTests {
                     body += base[range]
                 case .endStream(let id): events.append("end \(id)")
                 case .reset(let id): events.append("reset \(id)")
+                case .dataFrame, .windowUpdate: break
                 }
             }
         }
@@ -236,5 +237,160 @@ struct HTTP2BodyTests {
         #expect(Self.aiSend(&c, toServer: false, answer) == .forward)
         let r = try #require(c.sink.ai.first { $0.direction == "response" })
         #expect(r.stream && r.detections.first?.type == "aws-access-key-id" && r.action == "alerted")
+    }
+
+    /// A streamed chat answer on stream 1 carrying AWS's example key, cut in two DATA frames,
+    /// interleaved with stream 3's answer: the first packet (headers and the first part) and the
+    /// second (stream 3's DATA, then stream 1's last DATA with END_STREAM).
+    static func leakingAnswer(eventStream: Bool = true) -> (first: [UInt8], second: [UInt8], streamData: Int) {
+        let sse = eventStream
+            ? Array("data: {\"choices\":[{\"delta\":{\"content\":\"AKIAIOSF\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"ODNN7EXAMPLE\"}}]}\n\ndata: [DONE]\n\n".utf8)
+            : Array(#"{"choices":[{"index":0,"message":{"role":"assistant","content":"AKIAIOSFODNN7EXAMPLE"}}]}"#.utf8)
+        let head = block([(":status", "200"), ("content-type", eventStream ? "text/event-stream" : "application/json")])
+        let first = settings + frame(1, 0x04, 1, head) + frame(1, 0x04, 3, block([(":status", "200")])) + frame(0, 0, 1, Array(sse[..<40]))
+        let second = frame(0, 0, 3, Array("unrelated".utf8)) + frame(0, 0x01, 1, Array(sse[40...])) + frame(0, 0x01, 3, [])
+        return (first, second, sse.count)
+    }
+
+    static func streamAsk(_ stream: Bool = true) -> String {
+        #"{"model":"gpt-4o","stream":\#(stream),"messages":[{"role":"user","content":"key?"}]}"#
+    }
+
+    /// SETTINGS_INITIAL_WINDOW_SIZE (4) set to `window`.
+    static func initialWindow(_ window: Int) -> [UInt8] {
+        frame(4, 0, 0, [0, 4, UInt8(window >> 24 & 0xFF), UInt8(window >> 16 & 0xFF), UInt8(window >> 8 & 0xFF), UInt8(window & 0xFF)])
+    }
+
+    static let streamError = AIDecision.streamError(.chatCompletions, reason: "secret")
+
+    @Test("AI over h2c: a blocked streamed answer ends its stream with the SSE error event (DATA, END_STREAM), then GOAWAY; the frames before it pass")
+    func aiBlockedStreamedAnswer() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("secret: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, Self.streamAsk()) + Self.get(3, "/other")) == .forward)
+        let answer = Self.leakingAnswer()
+        #expect(Self.aiSend(&c, toServer: false, answer.first) == .forward)
+        #expect(Self.aiSend(&c, toServer: false, answer.second) == .respond)
+        #expect(c.engine.aiResponseReplacesPacket)
+        let sent = try #require(c.engine.aiResponse)
+        // Stream 3's frame (before the one that ended stream 1) passes; stream 1's last DATA,
+        // with the rest of the key, does not; the error event ends stream 1; GOAWAY names 3.
+        let kept = Self.frame(0, 0, 3, Array("unrelated".utf8))
+        #expect(sent == kept + Self.frame(0, 0x01, 1, Self.streamError) + Self.frame(7, 0, 0, [0, 0, 0, 3, 0, 0, 0, 0]))
+        #expect(String(decoding: Self.streamError, as: UTF8.self).hasPrefix("event: error\ndata: {"))
+        let r = try #require(c.sink.ai.first { $0.direction == "response" })
+        #expect(r.action == "blocked" && r.detections.first?.type == "aws-access-key-id")
+        // The session is over: the server's next bytes are dropped.
+        #expect(Self.aiSend(&c, toServer: false, Self.frame(0, 0, 3, [0x41])) == .drop)
+    }
+
+    @Test("AI over h2c: a blocked whole (JSON) answer ends its stream with RST_STREAM (CANCEL), then GOAWAY")
+    func aiBlockedWholeAnswer() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("secret: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, Self.streamAsk(false)) + Self.get(3, "/x")) == .forward)
+        let answer = Self.leakingAnswer(eventStream: false)
+        #expect(Self.aiSend(&c, toServer: false, answer.first) == .forward)
+        #expect(Self.aiSend(&c, toServer: false, answer.second) == .respond)
+        let sent = try #require(c.engine.aiResponse)
+        #expect(sent == Self.frame(0, 0, 3, Array("unrelated".utf8)) + Self.frame(3, 0, 1, [0, 0, 0, 8]) + Self.frame(7, 0, 0, [0, 0, 0, 3, 0, 0, 0, 0]))
+    }
+
+    @Test("AI over h2c: the error event must fit the client's flow-control window: exactly fits, one byte short resets, a WINDOW_UPDATE makes room",
+          arguments: [(0, 0, true), (-1, 0, false), (-1, 1, true), (-1, -1, true), (-1, -2, false)])
+    func aiBlockedAnswerWindow(margin: Int, update: Int, answered: Bool) throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("secret: block"))
+        c.connect()
+        let answer = Self.leakingAnswer()
+        // The stream's window: all the answer's DATA on stream 1 plus the event, give or take.
+        let window = answer.streamData + Self.streamError.count + margin
+        // update < 0: the connection's window is the short one, one byte short; -1: the client
+        // grants the connection that byte.
+        let grant = update > 0 ? Self.frame(8, 0, 1, [0, 0, 0, UInt8(update)]) : []
+        var hello = Self.preface + Self.initialWindow(window) + Self.post(1, Self.streamAsk()) + Self.get(3, "/other") + grant
+        if update < 0 {
+            // A large stream window, and the connection's used up by stream 3 but for the event, less one byte.
+            hello = Self.preface + Self.initialWindow(1 << 20) + Self.post(1, Self.streamAsk()) + Self.get(3, "/other")
+        }
+        #expect(Self.aiSend(&c, toServer: true, hello) == .forward)
+        var first = answer.first
+        if update < 0 {
+            let filler = 65_535 - answer.streamData - "unrelated".utf8.count - Self.streamError.count + 1
+            first += Self.frame(0, 0, 3, [UInt8](repeating: 0x20, count: filler))
+            #expect(Self.aiSend(&c, toServer: false, first) == .forward)
+            if update == -1 { #expect(Self.aiSend(&c, toServer: true, Self.frame(8, 0, 0, [0, 0, 0, 1])) == .forward) }
+        } else {
+            #expect(Self.aiSend(&c, toServer: false, first) == .forward)
+        }
+        let verdict = Self.aiSend(&c, toServer: false, answer.second)
+        #expect(verdict == (answered ? .respond : .reset(toClient: true, toServer: true)))
+    }
+
+    @Test("AI over h2c: a blocked request's answer must fit the client's flow-control window, or the connection is reset")
+    func aiBlockedRequestWindow() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("prompt-injection: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.initialWindow(16) + Self.post(1, AIEngineTests.benign)) == .forward)
+        #expect(Self.aiSend(&c, toServer: false, Self.settings + Self.frame(4, 0x01, 0, [])) == .forward)
+        #expect(Self.aiSend(&c, toServer: true, Self.post(3, AIEngineTests.injection)) == .reset(toClient: true, toServer: true))
+    }
+
+    @Test("AI over h2c: a blocked answer whose last frame began in an earlier packet (part of it already sent) resets the connection")
+    func aiBlockedAnswerFrameSplit() throws {
+        var c = try AIEngineTests.Conversation(policy: AIEngineTests.policy("secret: block"))
+        c.connect()
+        #expect(Self.aiSend(&c, toServer: true, Self.preface + Self.settings + Self.post(1, Self.streamAsk()) + Self.get(3, "/other")) == .forward)
+        let answer = Self.leakingAnswer()
+        let all = answer.first + answer.second
+        let cut = answer.first.count + 9 + 9 + 5   // inside stream 1's last DATA frame
+        #expect(Self.aiSend(&c, toServer: false, Array(all[..<cut])) == .forward)
+        #expect(Self.aiSend(&c, toServer: false, Array(all[cut...])) == .reset(toClient: true, toServer: true))
+    }
+
+    @Test("the frame reader follows flow control: DATA lengths with padding, WINDOW_UPDATE, SETTINGS_INITIAL_WINDOW_SIZE, frame starts")
+    func readerFlowControl() {
+        let bytes = Self.preface + Self.initialWindow(1000) + Self.frame(8, 0, 0, [0x80, 0, 1, 0]) + Self.frame(8, 0, 5, [0, 0, 0, 7])
+            + Self.frame(0, 0x08, 5, [3, 0x41, 0x42, 0, 0, 0]) + Self.frame(4, 0x01, 0, []) + Self.frame(8, 0, 5, [0, 0, 0, 0])
+        for split in [1, 5, 7, bytes.count] {
+            var reader = HTTP2FrameReader(isClient: true)
+            let block = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 1)
+            defer { block.deallocate() }
+            var events: [HTTP2FrameReader.Event] = []
+            var starts: [Int64] = []
+            var at = 0
+            while at < bytes.count {
+                let piece = Array(bytes[at..<min(bytes.count, at + split)])
+                at += piece.count
+                piece.withUnsafeBytes { p in
+                    var rest = p
+                    while true {
+                        let (consumed, event) = reader.advance(rest, block: block, capacity: 64)
+                        rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
+                        if case .dataFrame? = event { starts.append(reader.frameStart) }
+                        if let event { events.append(event) } else if rest.isEmpty { break }
+                    }
+                }
+            }
+            #expect(reader.initialWindow == 1000 && reader.connectionGrants == 0x100, "the reserved bit ignored; split \(split)")
+            #expect(reader.dataSent == 6 && reader.position == Int64(bytes.count))
+            #expect(events.contains(.windowUpdate(stream: 5, increment: 7)) && events.contains(.dataFrame(stream: 5, length: 6)))
+            #expect(!events.contains(.windowUpdate(stream: 5, increment: 0)), "a zero increment is not a grant")
+            #expect(starts == [Int64(Self.preface.count + 15 + 13 + 13)], "split \(split)")
+        }
+        // A WINDOW_UPDATE of 300 bytes (the peer's error; found by the fuzzer, it trapped): no grant, no trap.
+        var reader = HTTP2FrameReader(isClient: false)
+        let long = Self.frame(8, 0, 1, [UInt8](repeating: 0xFF, count: 300)) + Self.frame(8, 0, 1, [0, 0, 0, 2])
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 1)
+        defer { block.deallocate() }
+        var events: [HTTP2FrameReader.Event] = []
+        long.withUnsafeBytes { p in
+            var rest = p
+            while true {
+                let (consumed, event) = reader.advance(rest, block: block, capacity: 64)
+                rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
+                if let event { events.append(event) } else if rest.isEmpty { break }
+            }
+        }
+        #expect(events == [.windowUpdate(stream: 1, increment: 2)])
     }
 }

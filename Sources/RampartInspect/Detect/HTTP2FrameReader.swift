@@ -5,9 +5,14 @@
 /// it as an event: a whole header block (HEADERS or PUSH_PROMISE with its CONTINUATIONs,
 /// padding and priority fields removed, copied into the caller's block buffer), a run of
 /// DATA bytes (padding removed, a range of the input: never copied), a stream's end
-/// (END_STREAM on DATA or HEADERS), a stream reset. Flow control is not followed (it
-/// changes nothing a reader sees). SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY and
-/// unknown frame types are skipped. No callbacks, no allocation.
+/// (END_STREAM on DATA or HEADERS), a stream reset. For the frames the firewall itself may
+/// put into the connection (a blocked AI exchange answered on its stream), it follows flow
+/// control as far as a sender must: a DATA frame's length at its start, WINDOW_UPDATE
+/// increments (the connection's kept here, a stream's returned as an event), and the
+/// sender's SETTINGS_INITIAL_WINDOW_SIZE. It also keeps where each frame began in the
+/// direction's byte stream, so frames of its own can be put at a frame boundary. PING,
+/// PRIORITY, GOAWAY, other settings and unknown frame types are skipped. No callbacks, no
+/// allocation.
 ///
 /// Malformed framing (a bad preface, a padding longer than its frame, a CONTINUATION out
 /// of place, a header block larger than the buffer: the HPACK state is then lost) turns
@@ -41,6 +46,10 @@ struct HTTP2FrameReader: Sendable {
         case endStream(UInt32)
         /// RST_STREAM.
         case reset(UInt32)
+        /// A DATA frame of `length` bytes (padding included: what flow control counts) begins.
+        case dataFrame(stream: UInt32, length: Int)
+        /// WINDOW_UPDATE on a stream (the connection's, stream 0, is kept in `connectionGrants`).
+        case windowUpdate(stream: UInt32, increment: Int)
     }
 
     /// Why the reader stopped (`mode == .off`).
@@ -73,6 +82,23 @@ struct HTTP2FrameReader: Sendable {
     var inBlock = false
     /// Frames read whole (for tests and statistics).
     var frames = 0
+    /// Bytes consumed since the direction began; where the current (or last) frame began,
+    /// and the HEADERS or PUSH_PROMISE that began the current (or last) header block; where
+    /// the packet being read began (set by the caller).
+    var position: Int64 = 0
+    var frameStart: Int64 = 0
+    var blockStart: Int64 = 0
+    var packetStart: Int64 = 0
+    /// Flow control as the sender of this direction grants it to its peer: its
+    /// SETTINGS_INITIAL_WINDOW_SIZE (each stream's first window) and the sum of its
+    /// WINDOW_UPDATE increments for the connection. And what this direction spent: the
+    /// length of every DATA frame it sent (the connection's window is counted in those).
+    var initialWindow: Int64 = 65_535
+    var connectionGrants: Int64 = 0
+    var dataSent: Int64 = 0
+    /// A SETTINGS or WINDOW_UPDATE payload being read: bytes of the entry so far, and its value.
+    var fieldRead: UInt8 = 0
+    var fieldValue: UInt64 = 0
 
     init(isClient: Bool) { mode = isClient ? .preface : .frameHeader }
 
@@ -80,7 +106,9 @@ struct HTTP2FrameReader: Sendable {
     /// the firewall's own can be put into this direction here without breaking it.
     var atFrameBoundary: Bool { mode == .frameHeader && headerRead == 0 && !inBlock }
 
-    static let data: UInt8 = 0, headers: UInt8 = 1, rstStream: UInt8 = 3, pushPromise: UInt8 = 5, continuation: UInt8 = 9
+    static let data: UInt8 = 0, headers: UInt8 = 1, rstStream: UInt8 = 3, settings: UInt8 = 4, pushPromise: UInt8 = 5,
+               windowUpdate: UInt8 = 8, continuation: UInt8 = 9
+    static let ackFlag: UInt8 = 0x01
     static let endStreamFlag: UInt8 = 0x01, endHeadersFlag: UInt8 = 0x04, paddedFlag: UInt8 = 0x08, priorityFlag: UInt8 = 0x20
 
     /// Consumes bytes from `input` until an event or the input's end: the bytes consumed and
@@ -88,6 +116,13 @@ struct HTTP2FrameReader: Sendable {
     /// block's until the next call. Call again, also with no input left, until it returns no
     /// event: a frame's end can follow the data event it ends.
     mutating func advance(_ input: UnsafeRawBufferPointer, block: UnsafeMutableRawPointer, capacity: Int)
+        -> (consumed: Int, event: Event?) {
+        let result = read(input, block: block, capacity: capacity)
+        position &+= Int64(result.consumed)
+        return result
+    }
+
+    private mutating func read(_ input: UnsafeRawBufferPointer, block: UnsafeMutableRawPointer, capacity: Int)
         -> (consumed: Int, event: Event?) {
         if let event = settle() { return (0, event) }
         var i = 0
@@ -105,6 +140,7 @@ struct HTTP2FrameReader: Sendable {
                 }
                 if Int(prefaceRead) == p.utf8CodeUnitCount { mode = .frameHeader }
             case .frameHeader:
+                if headerRead == 0 { frameStart = position + Int64(i) }
                 while i < n && headerRead < 9 {
                     let b = input[i]
                     switch headerRead {
@@ -124,6 +160,10 @@ struct HTTP2FrameReader: Sendable {
                 guard headerRead == 9 else { return (i, nil) }
                 headerRead = 0
                 if let problem = beginFrame() { return stop(problem, n) }
+                if type == HTTP2FrameReader.data && length > 0 {
+                    dataSent &+= Int64(length)
+                    return (i, .dataFrame(stream: stream, length: length))
+                }
             case .payload:
                 switch part {
                 case .padLength:
@@ -149,6 +189,8 @@ struct HTTP2FrameReader: Sendable {
                         guard blockLength + take <= capacity else { return stop(.blockTooLarge, n) }
                         (block + blockLength).copyMemory(from: input.baseAddress! + range.lowerBound, byteCount: take)
                         blockLength += take
+                    } else if take > 0 && (type == HTTP2FrameReader.settings || type == HTTP2FrameReader.windowUpdate) {
+                        for k in range { readField(input[k]) }
                     }
                 }
             }
@@ -181,7 +223,10 @@ struct HTTP2FrameReader: Sendable {
         default:
             break
         }
+        fieldRead = 0
+        fieldValue = 0
         if type == HTTP2FrameReader.headers || type == HTTP2FrameReader.pushPromise {
+            blockStart = frameStart
             blockLength = 0
             blockStream = stream
             blockEndStream = type == HTTP2FrameReader.headers && flags & HTTP2FrameReader.endStreamFlag != 0
@@ -239,9 +284,35 @@ struct HTTP2FrameReader: Sendable {
             return .headers(stream: blockStream, endStream: blockEndStream, promised: blockPromised)
         case HTTP2FrameReader.rstStream:
             return .reset(stream)
+        case HTTP2FrameReader.windowUpdate:
+            // RFC 9113 6.9: 4 bytes, the reserved bit ignored; 0 or another length is the
+            // peer's error, not a grant.
+            let increment = Int(fieldValue & 0x7FFF_FFFF)
+            guard length == 4, increment > 0 else { return nil }
+            guard stream != 0 else {
+                connectionGrants &+= Int64(increment)
+                return nil
+            }
+            return .windowUpdate(stream: stream, increment: increment)
         default:
             return nil
         }
+    }
+
+    /// One byte of a SETTINGS entry (2 bytes of identifier, 4 of value) or of a
+    /// WINDOW_UPDATE's increment. SETTINGS_INITIAL_WINDOW_SIZE (4) is kept when valid
+    /// (at most 2^31 - 1, RFC 9113 6.5.2).
+    private mutating func readField(_ byte: UInt8) {
+        // A WINDOW_UPDATE longer than 4 bytes is the peer's error (no grant): its bytes wrap
+        // these counters, never trap.
+        fieldValue = fieldValue << 8 | UInt64(byte)
+        fieldRead &+= 1
+        guard type == HTTP2FrameReader.settings, fieldRead == 6 else { return }
+        if fieldValue >> 32 == 4 && fieldValue & 0xFFFF_FFFF <= 0x7FFF_FFFF && flags & HTTP2FrameReader.ackFlag == 0 {
+            initialWindow = Int64(fieldValue & 0xFFFF_FFFF)
+        }
+        fieldRead = 0
+        fieldValue = 0
     }
 
     private mutating func stop(_ why: Problem, _ n: Int) -> (consumed: Int, event: Event?) {

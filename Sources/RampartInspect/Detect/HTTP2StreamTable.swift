@@ -39,6 +39,10 @@ final class HTTP2StreamTable {
         /// whether its answer was reported as a runaway stream.
         var aiOperation: UInt8 = 0xFF
         var aiRunawayReported = false
+        /// Flow control of the server's DATA on this stream: what the client granted by
+        /// WINDOW_UPDATE beyond its initial window, and what the server sent.
+        var clientGrants: Int64 = 0
+        var serverData: Int64 = 0
     }
 
     struct Connection {
@@ -49,6 +53,18 @@ final class HTTP2StreamTable {
         /// The first of its streams (-1: none), and how many it holds.
         var head: Int32 = -1
         var count = 0
+        /// The highest stream the client opened, and the highest before the client's packet
+        /// being read (what a GOAWAY may call processed).
+        var highestClientStream: UInt32 = 0
+        var highestBeforePacket: UInt32 = 0
+
+        /// The room the client's flow control leaves for the server's DATA on a stream whose
+        /// slot holds `grants` and `sent`, and on the connection: the smaller of the two.
+        func clientWindow(grants: Int64, sent: Int64) -> Int64 {
+            let stream = client.initialWindow + grants - sent
+            let connection = 65_535 + client.connectionGrants - server.dataSent
+            return min(stream, connection)
+        }
     }
 
     let capacity: Int

@@ -109,7 +109,8 @@ extension Engine {
                 let state = sessions[slot].detectionState
                 guard state >= 0, detector!.http2.hasConnection(state),
                       detector!.http2.connections[Int(state)].server.atFrameBoundary,
-                      let frames = HTTP2BlockAnswer.frames(stream: ai.http2Stream, answer: response)
+                      let frames = HTTP2BlockAnswer.frames(stream: ai.http2Stream, answer: response, lastStream: ai.http2LastStream,
+                                                           window: ai.http2Window)
                 else { return .reset(toClient: true, toServer: true) }
                 // A server that has not spoken yet (a client with prior knowledge sends its
                 // request at once): its connection preface, a SETTINGS frame, must come first;
@@ -124,6 +125,10 @@ extension Engine {
         if ai.blockedResponse {
             ai.blockedResponse = false
             let state = sessions[slot].detectionState
+            if ai.http2 && ai.http2Stream != 0 {
+                sessions[slot].profileFlags.insert(.aiBlocked)
+                return endHTTP2Answer(state: state, payload: payload, kinds: ai.blockedKinds)
+            }
             if ai.blockedStream, state >= 0, ai.responseBefore?.body == .chunked {
                 // Ended at a chunk boundary with an error event (below), on this packet or a
                 // following one.
@@ -177,7 +182,7 @@ extension Engine {
         }
         let kinds = detector!.states[s].aiEndKinds
         detector!.states[s].aiEndWaited = 0
-        let reason = AIDetectionKind.allCases.filter { kinds & (1 << $0.rawValue) != 0 }.map(\.name).joined(separator: ", ")
+        let reason = AIDetectionKind.names(kinds)
         let operation = AIOperation(rawValue: detector!.states[s].aiOperation) ?? .chatCompletions
         let event = AIDecision.streamError(operation, reason: reason)
         aiResponse = Array(payload[0..<keep]) + Array(String(event.count, radix: 16).utf8) + [0x0D, 0x0A] + event
@@ -185,6 +190,37 @@ extension Engine {
         aiResponseReplacesPacket = true
         sessions[slot].profileFlags.insert(.aiBlocked)
         return .respond
+    }
+}
+
+extension Engine {
+    /// A blocked answer over HTTP/2 ends its stream in the client's view, in place of the
+    /// server's packet: the frames before the one that carried the block pass, then an event
+    /// stream ends with its error event in a DATA frame with END_STREAM (a whole answer with
+    /// RST_STREAM, CANCEL), then GOAWAY naming the highest stream the client opened (every
+    /// one reached the server); the server is reset. When the frame began in an earlier packet
+    /// (part of it already forwarded), the packet held more than its own new bytes, or the
+    /// client's flow control leaves no room for the event, the session is reset both ways.
+    mutating func endHTTP2Answer(state: Int32, payload: UnsafeRawBufferPointer, kinds: UInt16) -> Verdict {
+        guard let ai, ai.http2Keep >= 0, ai.http2Keep <= payload.count, state >= 0, detector!.http2.hasConnection(state)
+        else { return .reset(toClient: true, toServer: true) }
+        let reader = detector!.http2.connections[Int(state)].server
+        let event = ai.blockedStream && ai.http2EventStream
+            ? AIDecision.streamError(ai.blockedOperation, reason: AIDetectionKind.names(kinds)) : nil
+        guard reader.position - reader.packetStart == Int64(payload.count),
+              let frames = HTTP2BlockAnswer.streamEnd(stream: ai.http2Stream, event: event, lastStream: ai.http2LastStream,
+                                                      window: ai.http2Window)
+        else { return .reset(toClient: true, toServer: true) }
+        aiResponse = Array(payload[0..<ai.http2Keep]) + frames
+        aiResponseReplacesPacket = true
+        return .respond
+    }
+}
+
+extension AIDetectionKind {
+    /// The names of the kinds set in `kinds` (one bit per kind), as an error message lists them.
+    static func names(_ kinds: UInt16) -> String {
+        allCases.filter { kinds & (1 << $0.rawValue) != 0 }.map(\.name).joined(separator: ", ")
     }
 }
 

@@ -58,6 +58,12 @@ extension Engine {
         let toServer = ctx.toServer
         let blockBuffer = detector!.message(state, toServer: toServer)
         let capacity = detector!.messageCapacity
+        if toServer {
+            table.connections[s].client.packetStart = table.connections[s].client.position
+            table.connections[s].highestBeforePacket = table.connections[s].highestClientStream
+        } else {
+            table.connections[s].server.packetStart = table.connections[s].server.position
+        }
         var rest = input
         while true {
             var reader = toServer ? table.connections[s].client : table.connections[s].server
@@ -81,6 +87,15 @@ extension Engine {
             case .reset(let id):
                 let slot = table.find(state, id)
                 if slot >= 0 { closeHTTP2Stream(state: state, slot: slot) }
+            case .dataFrame(let id, let length):
+                // Flow control, for the frames the firewall may send in the server's place.
+                guard !toServer else { continue }
+                let slot = table.find(state, id)
+                if slot >= 0 { table.streams[Int(slot)].serverData &+= Int64(length) }
+            case .windowUpdate(let id, let increment):
+                guard toServer else { continue }
+                let slot = table.find(state, id)
+                if slot >= 0 { table.streams[Int(slot)].clientGrants &+= Int64(increment) }
             }
         }
     }
@@ -100,6 +115,7 @@ extension Engine {
             return
         }
         guard !promised else { return }   // a pushed response's request: not the client's
+        if toServer && id > table.connections[s].highestClientStream { table.connections[s].highestClientStream = id }
         var slot = table.find(state, id)
         if slot >= 0 && table.side(slot, request: toServer).started {
             // Trailers (or the final answer after a 1xx one): the message goes on.
@@ -183,6 +199,7 @@ extension Engine {
            side.bodyBytes > Int64(ai.settings[ai.profile].maxStreamBytes) {
             table.streams[Int(slot)].aiRunawayReported = true
             ai.runaway(operation, bytes: side.bodyBytes)
+            noteHTTP2AnswerBlock(state: state, slot: slot)
         }
     }
 
@@ -218,10 +235,47 @@ extension Engine {
             inspectAIMessage(state: state, toServer: request, block: block, body: body, cut: cut)
             if request { table.streams[Int(slot)].aiOperation = detector!.states[s].aiOperation }
             ai!.http2 = true
-            if request && ai!.blockedRequest != nil && ai!.http2Stream == 0 { ai!.http2Stream = table.streams[Int(slot)].id }
+            if request && ai!.blockedRequest != nil && ai!.http2Stream == 0 {
+                let stream = table.streams[Int(slot)]
+                let connection = table.connections[s]
+                ai!.http2Stream = stream.id
+                ai!.http2Window = connection.clientWindow(grants: stream.clientGrants, sent: 0)
+                // Streams the client opened in this packet never reached the server: it may retry them.
+                ai!.http2LastStream = max(stream.id, connection.highestBeforePacket)
+            }
+            if !request { noteHTTP2AnswerBlock(state: state, slot: slot) }
         }
         detector!.statistics.httpBodies &+= 1
         inspectHTTP2Phase(request ? .httpRequestBody : .httpResponseBody, block: block, body: body, toServer: request, &ctx)
+    }
+
+    /// A blocked answer on `slot`'s stream: what the verdict (`finishAI`) needs to end that
+    /// stream in the client's view. Where the frame that carried the block began in this
+    /// server packet (the frames before it pass, it and what follows are replaced; -1 when it
+    /// began in an earlier packet, part of it already forwarded), whether the answer is an
+    /// event stream, the room the client's flow control leaves on the stream (counting the
+    /// replaced frames as sent: a little less than the truth, never more), and the highest
+    /// stream the client opened (all reached the server). The first block of a packet counts.
+    mutating func noteHTTP2AnswerBlock(state: Int32, slot: Int32) {
+        guard let ai, ai.blockedResponse, ai.http2Stream == 0 else { return }
+        let table = detector!.http2
+        let connection = table.connections[Int(state)]
+        let reader = connection.server
+        let stream = table.streams[Int(slot)]
+        let start = reader.isBlockFrame ? reader.blockStart : reader.frameStart
+        ai.http2 = true
+        ai.http2Stream = stream.id
+        ai.http2Keep = start >= reader.packetStart ? Int(start - reader.packetStart) : -1
+        ai.http2Window = connection.clientWindow(grants: stream.clientGrants, sent: stream.serverData)
+        ai.http2LastStream = connection.highestClientStream
+        let buffer = table.buffer(slot, request: false)
+        let head = UnsafeRawBufferPointer(start: buffer, count: stream.response.headerEnd)
+        let body = UnsafeRawBufferPointer(start: buffer + stream.response.headerEnd,
+                                          count: stream.response.length - stream.response.headerEnd)
+        if let operation = AIOperation(rawValue: stream.aiOperation) {
+            ai.http2EventStream = AIExchangeParser.framing(operation, contentType: HTTPHeaderFields(head).value(named: "content-type"),
+                                                           body: body) != nil
+        }
     }
 
     /// The HTTP buffers of a stream's message, inspected as HTTP (`alert http` rules read

@@ -30,9 +30,17 @@ final class AIEngineState {
     /// The rate table refused an identity during this packet.
     var rateRefused = false
     /// The packet's inspected message came over HTTP/2: a blocked request is answered on
-    /// its stream (`HTTP2BlockAnswer`), `http2Stream`, when the server's frames allow it.
+    /// its stream (`HTTP2BlockAnswer`), `http2Stream`, and a blocked answer's stream is
+    /// ended, when the frames allow it. For that: where in the server's packet the frame
+    /// carrying the block began (-1: in an earlier packet), whether the answer is an event
+    /// stream (SSE or NDJSON: it can end with an error event), the room the client's flow
+    /// control leaves on the stream, and the stream a GOAWAY may call the last processed.
     var http2 = false
     var http2Stream: UInt32 = 0
+    var http2Keep = -1
+    var http2EventStream = false
+    var http2Window: Int64 = 0
+    var http2LastStream: UInt32 = 0
     var pending: [Pending] = []
     /// The check of URLs in model output: its lookup memory, and what the last exchange's
     /// check found (categories, URLs not listed, limits hit during this packet).
@@ -96,6 +104,10 @@ final class AIEngineState {
         rateRefused = false
         http2 = false
         http2Stream = 0
+        http2Keep = -1
+        http2EventStream = false
+        http2Window = 0
+        http2LastStream = 0
         responseBefore = nil
     }
 

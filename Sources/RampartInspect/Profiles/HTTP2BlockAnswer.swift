@@ -1,8 +1,9 @@
 /// A blocked HTTP/2 request answered on its own stream, as the API would answer it: the
 /// firewall's HTTP/1 answer (`403`, `Content-Type`, the error JSON) rewritten as a HEADERS
 /// frame and a DATA frame that ends the stream, then GOAWAY (no error; the last stream the
-/// client may count as processed is the blocked one), so the SDK reads the API's error
-/// rather than a broken connection. The header block uses only literal fields without
+/// client may count as processed is the blocked one or a later one that reached the
+/// server), so the SDK reads the API's error rather than a broken connection. A blocked
+/// answer's stream is ended likewise (`streamEnd`). The header block uses only literal fields without
 /// indexing (static-table names at most), so it neither reads nor changes the client's
 /// HPACK dynamic table.
 ///
@@ -10,16 +11,18 @@
 /// let frames = HTTP2BlockAnswer.frames(stream: 3, answer: AIDecision.blockResponse(.chatCompletions, reason: "x"))
 /// ```
 public enum HTTP2BlockAnswer {
-    /// DATA payloads above this would need the client's SETTINGS_MAX_FRAME_SIZE: not built.
+    /// The largest DATA payload sent: SETTINGS_MAX_FRAME_SIZE's floor (RFC 9113 6.5.2), so
+    /// every client takes it whatever it set.
     public static let maxBody = 16_384
 
     /// The frames for `answer` (an HTTP/1 response: status line, headers, body) on
-    /// `stream`; nil when it cannot be framed in one DATA frame.
-    public static func frames(stream: UInt32, answer: [UInt8]) -> [UInt8]? {
+    /// `stream`, the GOAWAY naming `lastStream` (at least `stream`); nil when the body does not
+    /// fit one DATA frame or the `window` the client's flow control leaves on the stream.
+    public static func frames(stream: UInt32, answer: [UInt8], lastStream: UInt32 = 0, window: Int64 = 65_535) -> [UInt8]? {
         guard let split = headEnd(answer), stream > 0, stream & 0x8000_0000 == 0 else { return nil }
         let head = String(decoding: answer[..<split], as: UTF8.self)
         let body = Array(answer[(split + 4)...])
-        guard body.count <= maxBody else { return nil }
+        guard body.count <= maxBody, Int64(body.count) <= window else { return nil }
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         guard let statusLine = lines.first else { return nil }
         let parts = statusLine.split(separator: " ")
@@ -41,8 +44,31 @@ public enum HTTP2BlockAnswer {
         var out: [UInt8] = []
         frame(type: 0x1, flags: 0x4, stream: stream, payload: block, into: &out)             // HEADERS, END_HEADERS
         frame(type: 0x0, flags: 0x1, stream: stream, payload: body, into: &out)              // DATA, END_STREAM
-        frame(type: 0x7, flags: 0, stream: 0, payload: be32(stream) + be32(0), into: &out)   // GOAWAY, NO_ERROR
+        goaway(lastStream: max(stream, lastStream), into: &out)
         return out
+    }
+
+    /// A blocked answer's stream ended in the client's view: an event stream's closing error
+    /// `event` in a DATA frame with END_STREAM, or (no event: a whole answer, which cannot be
+    /// finished well-formed) RST_STREAM with CANCEL; then GOAWAY naming `lastStream`. Nil when
+    /// the event does not fit one DATA frame or the client's flow-control `window`.
+    public static func streamEnd(stream: UInt32, event: [UInt8]?, lastStream: UInt32, window: Int64) -> [UInt8]? {
+        guard stream > 0, stream & 0x8000_0000 == 0 else { return nil }
+        var out: [UInt8] = []
+        if let event {
+            guard event.count <= maxBody, Int64(event.count) <= window else { return nil }
+            frame(type: 0x0, flags: 0x1, stream: stream, payload: event, into: &out)         // DATA, END_STREAM
+        } else {
+            frame(type: 0x3, flags: 0, stream: stream, payload: be32(0x8), into: &out)       // RST_STREAM, CANCEL
+        }
+        goaway(lastStream: max(stream, lastStream), into: &out)
+        return out
+    }
+
+    /// GOAWAY with NO_ERROR: streams up to `lastStream` may have been processed, later ones
+    /// were not (the client may retry them).
+    static func goaway(lastStream: UInt32, into out: inout [UInt8]) {
+        frame(type: 0x7, flags: 0, stream: 0, payload: be32(lastStream & 0x7FFF_FFFF) + be32(0), into: &out)
     }
 
     /// An empty SETTINGS frame (the server's connection preface, all defaults) and the
