@@ -37,12 +37,27 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(d.start >= 0 && Int(d.start) + Int(d.length) <= inspector.response.used)
         _ = AIMask.mask(UnsafeRawBufferPointer(start: inspector.response.text + Int(d.start), count: Int(d.length)), type: d.type)
     }
-    // URLs in the raw bytes: every span inside the input, the host and path inside the URL.
+    // URLs in the raw bytes: every span inside the input, the host and path inside the URL,
+    // spans in order without overlap, at most `limit` of them; a name without a scheme is
+    // its host first, and its host ends in a listed TLD or starts with `www.`.
+    var urlEnd = 0
+    var urls = 0
     AIURLScanner.scan(body) { u in
-        precondition(u.start >= 0 && u.length > 0 && u.start + u.length <= body.count)
+        precondition(u.start >= urlEnd && u.length > 0 && u.start + u.length <= body.count)
         precondition(u.hostStart >= u.start && u.hostStart + u.hostLength <= u.start + u.length && u.hostLength > 0)
         precondition(u.pathStart == u.hostStart + u.hostLength && u.pathStart + u.pathLength == u.start + u.length)
+        if !u.hasScheme {
+            precondition(u.hostStart == u.start)
+            var end = u.hostStart + u.hostLength
+            if let colon = body[u.hostStart..<end].firstIndex(of: UInt8(ascii: ":")) { end = colon }
+            let dot = body[u.hostStart..<end].lastIndex(of: UInt8(ascii: "."))!
+            let www = body[u.hostStart..<(u.hostStart + 4)].map { $0 | 0x20 }.elementsEqual("www.".utf8)
+            precondition(www || AIURLTopLevelDomains.contains(UnsafeRawBufferPointer(rebasing: body[(dot + 1)..<end])))
+        }
+        urlEnd = u.start + u.length
+        urls += 1
     }
+    precondition(urls <= AIURLScanner.limit)
     // The request's JSON-RPC ids (MCP), as a blocked request's error would carry them.
     let ids = inspector.request.requestIDList
     precondition(ids.count <= inspector.request.requestIDCount)

@@ -378,23 +378,40 @@ struct AIBench: ParsableCommand {
             Each transaction is a chat request of about 2 KB (OpenAI chat completions and
             Anthropic messages in turn) and its answer of about 4 KB of text, inspected
             whole: parsing, prompt-injection rules and classifier, secrets, personal data,
-            the model allow-list. Run with whole answers, streamed (server-sent events of a
-            few words each) inspected at their end, and streamed inspected as the firewall
-            does, as they flow (each event a packet, the detectors looking at what it
-            added), on one core.
+            the model allow-list, and the URLs in the answer (five links, with a scheme or
+            without) looked up in a URL filtering list of synthetic names (--list-entries,
+            built before timing) and judged by its profile. Run with whole answers, streamed
+            (server-sent events of a few words each) inspected at their end, and streamed
+            inspected as the firewall does, as they flow (each event a packet, the detectors
+            looking at what it added: the "flowing" line), on one core.
+            --no-urls leaves the URL check out (same bodies), to see what it costs.
 
             Example:
               taskset -c 0 rampart bench ai --transactions 200000
+              taskset -c 0 rampart bench ai --transactions 200000 --no-urls
             """
     )
 
     @Option(name: .long, help: "Transactions per run.")
     var transactions: Int = 200_000
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Check URLs in model output against a URL filtering list.")
+    var urls = true
+
+    @Option(name: .long, help: "Names in the URL filtering list (synthetic, eight categories).")
+    var listEntries: Int = 1_000_000
+
     func run() throws {
         guard transactions > 0 else { throw ValidationError("--transactions must be at least 1.") }
+        guard listEntries > 400 else { throw ValidationError("--list-entries must be more than 400 (the answers name listed sites).") }
+        let list = urls ? try AIBenchmark.urlList(entries: listEntries) : nil
+        if let list {
+            print("URL check: \(grouped(list.entries)) listed names in 8 categories (built in \(fixed(list.buildSeconds, places: 2)) s)")
+        } else {
+            print("URL check: off (--no-urls)")
+        }
         for (streamed, flowing) in [(false, false), (true, false), (true, true)] {
-            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, clock: monotonicSeconds)
+            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, urls: list, clock: monotonicSeconds)
             let perSecond = Double(r.transactions) / r.seconds
             let name = flowing ? "flowing " : (streamed ? "streamed" : "whole   ")
             print("ai \(name): \(grouped(Int(perSecond))) transactions/s on 1 core "

@@ -36,16 +36,20 @@ struct AIDetection: Sendable, Equatable {
 }
 
 /// The detections of one exchange, bounded: past `capacity` they are counted, not kept.
+/// Room for `urlCapacity` URL detections (`AIURLCheck` keeps to it) besides
+/// the other kinds.
 struct AIDetections: Sendable {
-    static let capacity = 16
-    var items = InlineArray<16, AIDetection>(repeating: AIDetection(kind: .secret, type: "", score: 0, segment: -1, start: 0, length: 0))
+    static let capacity = 24
+    static let urlCapacity = 8
+    var items = InlineArray<24, AIDetection>(repeating: AIDetection(kind: .secret, type: "", score: 0, segment: -1, start: 0, length: 0))
     var count = 0
     var dropped = 0
 
     mutating func add(_ d: AIDetection) {
-        // One detection per kind and type and segment: the highest score.
+        // One detection per kind and type and segment: the highest score. URLs are each
+        // their own (a segment may name several refused sites): one per span.
         for i in 0..<count where items[i].kind == d.kind && items[i].segment == d.segment
-            && items[i].type.utf8Start == d.type.utf8Start {
+            && items[i].type.utf8Start == d.type.utf8Start && (d.kind != .url || items[i].start == d.start) {
             if d.score > items[i].score { items[i] = d }
             return
         }
@@ -57,6 +61,12 @@ struct AIDetections: Sendable {
     func contains(_ kind: AIDetectionKind) -> Bool {
         for i in 0..<count where items[i].kind == kind { return true }
         return false
+    }
+
+    func count(of kind: AIDetectionKind) -> Int {
+        var n = 0
+        for i in 0..<count where items[i].kind == kind { n += 1 }
+        return n
     }
 
     mutating func removeAll() { count = 0; dropped = 0 }

@@ -21,6 +21,8 @@ final class AIStreamTable {
         var reported = false
         /// The categories of its `url` detections by span start (cold: only refused URLs).
         var urlCategories: [(start: Int32, category: String)] = []
+        /// Refused URLs past the message's listed ones (`AIURLCheck.notListed`).
+        var urlsNotListed = 0
     }
 
     let capacity: Int

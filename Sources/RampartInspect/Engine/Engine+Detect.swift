@@ -108,6 +108,13 @@ extension Engine {
             urlLaterVerdict = nil
             return verdict
         }
+        if let ai, ai.urls.scanLimitHit || ai.urls.detectionLimitHit {
+            // URLs in model output past what one inspection looks at or lists.
+            if ai.urls.scanLimitHit { limitReached(.aiURLsPerSegment, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            if ai.urls.detectionLimitHit { limitReached(.aiURLDetections, packet: packet, packetNumber: packetNumber, sink: &sink) }
+            ai.urls.scanLimitHit = false
+            ai.urls.detectionLimitHit = false
+        }
         if ai != nil, let verdict = finishAI(slot, packet: packet, payload: payload, packetNumber: packetNumber, sink: &sink) { return verdict }
         var fileVerdict: Verdict?
         if state >= 0 && detector!.files != nil {

@@ -89,7 +89,7 @@ extension Engine {
         var target = target
         var continueRefused = false
         // An absolute-form target (a request through a proxy) names the host itself.
-        if let rest = Self.afterScheme(target) {
+        if let rest = URLOverrideQuery.afterScheme(target) {
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             if host.isEmpty { host = String(rest[..<slash]) }
             target = slash == rest.endIndex ? "/" : String(rest[slash...])
@@ -97,8 +97,8 @@ extension Engine {
         sessions[slot].profileFlags.insert(.urlDecided)
         // The override form's answer is judged by the URL it names (on this host), not by the
         // form's own path: an override on a URL prefix must still catch the password.
-        let formQuery = Self.overrideQuery(target)
-        let lookedUp = formQuery.map { Self.sameHostPath(Self.queryValue($0, name: "url") ?? [], host: host) } ?? target
+        let formQuery = URLOverrideQuery.query(of: target)
+        let lookedUp = formQuery.map { URLOverrideQuery.sameHostPath(URLOverrideQuery.value($0, name: "url") ?? [], host: host) } ?? target
         var verdict: URLFilteringVerdict
         if host.isEmpty {
             // HTTP/1.0 without Host: nothing names the site.
@@ -115,8 +115,8 @@ extension Engine {
         let answer = verdict.action == .override ? formQuery : nil
         if let answer {
             let hash = urlProfiles.profiles[profile].overridePasswordSHA256
-            let password = Self.queryValue(answer, name: "password") ?? []
-            let right = hash.map { Self.sameDigest(SHA256.hash(password).bytes, $0) } ?? false
+            let password = URLOverrideQuery.value(answer, name: "password") ?? []
+            let right = hash.map { URLOverrideQuery.sameDigest(SHA256.hash(password).bytes, $0) } ?? false
             verdict.overrideAnswer = right ? .accepted : .refused
             if !right { stats.urlOverridesRefused &+= 1 }
         } else if verdict.action == .continue || verdict.action == .override, allowedToContinue(slot, host: host) {
@@ -134,7 +134,7 @@ extension Engine {
         let minutes = verdict.action == .override ? settings.overrideMinutes : settings.continueMinutes
         if let answer {
             // The URL the form came from, on this host only (never an open redirect).
-            let path = Self.sameHostPath(Self.queryValue(answer, name: "url") ?? [], host: host)
+            let path = URLOverrideQuery.sameHostPath(URLOverrideQuery.value(answer, name: "url") ?? [], host: host)
             let url = "http://\(host)\(path)"
             if verdict.overrideAnswer == .accepted {
                 let key = continueKey(slot, host: host)
@@ -201,77 +201,6 @@ extension Engine {
 
     func allowedToContinue(_ slot: SessionSlot, host: String) -> Bool {
         urlContinues.allows(continueKey(slot, host: host), now: now)
-    }
-
-    /// The query of a request to the override form's path, nil for any other target.
-    static func overrideQuery(_ target: String) -> Substring? {
-        let path = target.prefix { $0 != "?" }
-        guard path == URLBlockPage.overridePath else { return nil }
-        return target.dropFirst(path.count).dropFirst()
-    }
-
-    /// A query parameter's value, percent-decoded (`+` is a space, as forms send it).
-    static func queryValue(_ query: Substring, name: String) -> [UInt8]? {
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let key = pair.prefix { $0 != "=" }
-            guard key == name else { continue }
-            return percentDecoded(pair.dropFirst(key.count).dropFirst())
-        }
-        return nil
-    }
-
-    static func percentDecoded(_ text: Substring) -> [UInt8] {
-        let hex = URLPathNormalizer.hexValue
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2]) {
-                out.append(hi << 4 | lo)
-                i += 3
-            } else {
-                out.append(c == UInt8(ascii: "+") ? UInt8(ascii: " ") : c)
-                i += 1
-            }
-        }
-        return out
-    }
-
-    /// Whether two digests are equal, in time independent of where they differ.
-    static func sameDigest(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in 0..<a.count { difference |= a[i] ^ b[i] }
-        return difference == 0
-    }
-
-    /// The path of `url` when it names `host` (or is a path), else `/`: the override
-    /// answer redirects only within the host the password was given for.
-    static func sameHostPath(_ url: [UInt8], host: String) -> String {
-        let text = String(decoding: url, as: UTF8.self)
-        if text.hasPrefix("/") && !text.hasPrefix("//") && !text.hasPrefix("/\\") { return text }
-        guard let rest = afterScheme(text) else { return "/" }
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        guard normalizedHost(rest[..<slash]) == normalizedHost(Substring(host)) else { return "/" }
-        return slash == rest.endIndex ? "/" : String(rest[slash...])
-    }
-
-    /// A host as compared for the redirect: lower case, no port, no trailing dot.
-    static func normalizedHost(_ host: Substring) -> String {
-        var name = host.prefix { $0 != ":" }
-        if name.hasSuffix(".") { name = name.dropLast() }
-        return name.lowercased()
-    }
-
-    /// The part of `http://host/path` after the scheme, if the target has one.
-    static func afterScheme(_ target: String) -> Substring? {
-        for scheme in ["http://", "https://"] where target.utf8.count > scheme.utf8.count {
-            let head = target.prefix(scheme.count)
-            if head.lowercased() == scheme { return target.dropFirst(scheme.count) }
-        }
-        return nil
     }
 
     /// A string's UTF-8 bytes, borrowed (native strings: no copy).

@@ -74,6 +74,12 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
     /// The AI rate table (`aiRateEntries`) is full: an exchange is not counted against its
     /// client's requests and tokens per minute.
     case aiRateTable
+    /// A piece of model output holds more than `AIURLScanner.limit` (32) URLs: those past
+    /// it are not looked up.
+    case aiURLsPerSegment
+    /// A message holds more than `AIDetections.urlCapacity` (8) URLs its profile refuses:
+    /// those past it are counted in the record's note, not listed.
+    case aiURLDetections
     /// The HTTP/2 stream table (`detection.http2Streams`) is full, or the connection holds
     /// `detection.http2StreamsPerSession` streams: the new stream is not inspected.
     case http2Streams
@@ -111,6 +117,8 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFiles: return "detect_files"
         case .detectFileInflaters: return "detect_file_inflaters"
         case .aiRateTable: return "ai_rate_table"
+        case .aiURLsPerSegment: return "ai_urls_per_segment"
+        case .aiURLDetections: return "ai_url_detections"
         case .http2Streams: return "http2_streams"
         case .aiStreams: return "ai_streams"
         }
@@ -138,6 +146,8 @@ public enum EngineLimit: UInt8, CaseIterable, Sendable {
         case .detectFiles: return .fileTableFull
         case .detectFileInflaters: return .fileInflatersFull
         case .aiRateTable: return .aiRateTableFull
+        case .aiURLsPerSegment: return .aiURLScanLimit
+        case .aiURLDetections: return .aiURLDetectionLimit
         case .http2Streams: return .http2StreamTableFull
         case .aiStreams: return .aiStreamTableFull
         }

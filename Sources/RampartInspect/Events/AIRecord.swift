@@ -23,10 +23,13 @@ public struct AIRecord: Sendable, Equatable {
         public var span: String
         /// What the profile does with this kind: `allow`, `alert`, `block`.
         public var action: String
+        /// What the record leaves out about this kind (`3 more URLs refused, not listed`).
+        public var note: String?
 
-        public init(kind: String, type: String, score: Double, role: String?, origin: String?, span: String, action: String) {
+        public init(kind: String, type: String, score: Double, role: String?, origin: String?, span: String, action: String,
+                    note: String? = nil) {
             self.kind = kind; self.type = type; self.score = score; self.role = role; self.origin = origin
-            self.span = span; self.action = action
+            self.span = span; self.action = action; self.note = note
         }
     }
 
@@ -104,6 +107,7 @@ public struct AIRecord: Sendable, Equatable {
             if let origin = d.origin { line.field("origin", origin) }
             line.field("span", d.span)
             line.field("action", d.action)
+            if let note = d.note { line.field("note", note) }
             line.endObject()
         }
         line.endArray()

@@ -46,11 +46,9 @@ final class AIEngineState {
     var http2Window: Int64 = 0
     var http2LastStream: UInt32 = 0
     var pending: [Pending] = []
-    /// URL detections' categories by span start, for the exchange being inspected (cold:
-    /// filled only for URLs the URL filtering profile does not allow).
-    var urlCategories: [(start: Int32, category: String)] = []
-    /// The URL path normalisation memory of the URL checks.
-    var urlBuffer = URLPathBuffer(capacity: 4096)
+    /// The check of URLs in model output: its lookup memory, and what the last exchange's
+    /// check found (categories, URLs not listed, limits hit during this packet).
+    let urls = AIURLCheck()
     /// Counters for /metrics and the summary.
     var exchanges: UInt64 = 0
     var detections: UInt64 = 0
@@ -159,9 +157,9 @@ final class AIEngineState {
                 }
             }
         }
-        if !urlCategories.isEmpty { urlCategories.removeAll(keepingCapacity: true) }
+        self.urls.begin()
         if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
-            checkURLs(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, into: &found)
+            self.urls.check(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, into: &found)
         }
         guard found.count > 0 else { return }
         report(found, transcript: t, operation: operation, isResponse: isResponse)
@@ -183,13 +181,15 @@ final class AIEngineState {
         let from = entry.checked
         guard final || t.used > from || t.events > s.maxStreamEvents else { return }
         var found = inspector.inspectStreamPart(t, from: from, settings: s)
-        if !urlCategories.isEmpty { urlCategories.removeAll(keepingCapacity: true) }
+        self.urls.begin()
         if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
-            checkURLs(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, from: from, into: &found)
+            self.urls.check(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, from: from,
+                            listed: entry.found.count(of: .url), into: &found)
         }
         entry.checked = t.used
         for i in 0..<found.count { entry.found.add(found.items[i]) }
-        for c in urlCategories where entry.urlCategories.count < AIDetections.capacity { entry.urlCategories.append(c) }
+        for c in self.urls.categories where entry.urlCategories.count < AIDetections.capacity { entry.urlCategories.append(c) }
+        entry.urlsNotListed += self.urls.notListed
         let blocks = found.count > 0 && AIDecision.action(found, profile: p) == .block
         guard final || blocks else { return }
         if final, s.tokensPerMinute != nil, t.outputTokens > 0 {
@@ -198,7 +198,8 @@ final class AIEngineState {
         entry.reported = true
         exchanges &+= 1
         guard entry.found.count > 0 else { return }
-        urlCategories = entry.urlCategories
+        self.urls.categories = entry.urlCategories
+        self.urls.notListed = entry.urlsNotListed
         report(entry.found, transcript: t, operation: entry.operation, isResponse: true)
     }
 
@@ -210,6 +211,7 @@ final class AIEngineState {
         let action = AIDecision.action(found, profile: p)
         var list: [AIRecord.Detection] = []
         var reasons: [String] = []
+        var lastURL = -1
         for k in 0..<found.count {
             let d = found.items[k]
             let segment = Int(d.segment)
@@ -217,12 +219,14 @@ final class AIEngineState {
             let kindAction = p.action(d.kind.policyName)
             let isURL = d.kind == .url
             list.append(AIRecord.Detection(
-                kind: d.kind.name, type: isURL ? (urlCategories.first { $0.start == d.start }?.category ?? "url") : d.type.description,
+                kind: d.kind.name, type: isURL ? self.urls.category(at: d.start) : d.type.description,
                 score: Double(d.score),
                 role: segment >= 0 ? t[segment].role.name : nil, origin: segment >= 0 ? t[segment].origin.name : nil,
-                span: isURL ? AIEngineState.maskURL(span) : AIMask.mask(span, type: d.type), action: kindAction.rawValue))
+                span: isURL ? AIURLCheck.mask(span) : AIMask.mask(span, type: d.type), action: kindAction.rawValue))
             if kindAction == .block && !reasons.contains(d.kind.name) { reasons.append(d.kind.name) }
+            if isURL { lastURL = list.count - 1 }
         }
+        if lastURL >= 0 { list[lastURL].note = self.urls.note }
         pending.append(Pending(
             operation: operation, isResponse: isResponse, model: t.modelName, method: t.methodName, stream: t.stream,
             inputTokens: t.inputTokens >= 0 ? t.inputTokens : (isResponse ? nil : t.estimatedTokens),
@@ -243,62 +247,5 @@ final class AIEngineState {
             blockedRequest = AIDecision.blockResponse(operation, reason: reasons.joined(separator: ", "),
                                                       requestIDs: t.requestIDList, batch: t.requestIsBatch)
         }
-    }
-
-    /// URLs in model output (assistant text, tool calls, tool results, MCP output) looked up
-    /// as URL filtering looks up a request: a URL whose category the profile does not allow
-    /// is a `url` detection, its span the URL and its type (in the record) the category.
-    /// One per segment (the first), as for every kind.
-    /// `from`: as for `AIInspector.inspectStreamPart`, the arena offset already looked at.
-    func checkURLs(_ t: AITranscript, profile: Int, store: IndicatorStore?, table: URLProfileTable, from: Int = 0,
-                   into found: inout AIDetections) {
-        for k in 0..<t.segmentCount {
-            var seg = t[k]
-            guard !seg.isName else { continue }
-            switch seg.origin {
-            case .assistant, .toolCall, .toolResult, .mcpToolOutput: break
-            case .system, .user, .mcpToolDescription: continue
-            }
-            if from > Int(seg.start) {
-                guard Int(seg.start) + Int(seg.length) > from else { continue }
-                let resume = AIInspector.resumePoint(t.bytes(of: k), from: from - Int(seg.start))
-                seg.start += Int32(resume)
-                seg.length -= Int32(resume)
-            }
-            let text = UnsafeRawBufferPointer(start: t.text + Int(seg.start), count: Int(seg.length))
-            AIURLScanner.scan(text) { u in
-                let host = UnsafeRawBufferPointer(rebasing: text[u.hostStart..<(u.hostStart + u.hostLength)])
-                let match: IndicatorMatch?
-                if u.pathLength > 0 {
-                    let path = UnsafeRawBufferPointer(rebasing: text[u.pathStart..<(u.pathStart + u.pathLength)])
-                    match = store?.classify(host: host, path: path, buffer: &urlBuffer).match
-                } else {
-                    match = AIEngineState.slash.withUnsafeBytes { store?.classify(host: host, path: $0, buffer: &urlBuffer).match }
-                }
-                let verdict = table.decide(profile, match: match, store: store)
-                guard verdict.action != .allow else { return }
-                let start = seg.start + Int32(u.start)
-                let before = found.count
-                found.add(AIDetection(kind: .url, type: "url", score: 1, segment: Int32(k), start: start, length: Int32(u.length)))
-                if found.count > before { urlCategories.append((start, verdict.category)) }
-            }
-        }
-    }
-
-    static let slash: [UInt8] = [0x2F]
-
-    /// A URL as logged: scheme and host in clear (what the category is about), the path and
-    /// query masked (they may carry tokens).
-    static func maskURL(_ span: UnsafeRawBufferPointer) -> String {
-        var hostEnd = span.count
-        var slashes = 0
-        for k in 0..<span.count where span[k] == UInt8(ascii: "/") || span[k] == UInt8(ascii: "?") || span[k] == UInt8(ascii: "#") {
-            if span[k] == UInt8(ascii: "/") && slashes < 2 { slashes += 1; continue }
-            hostEnd = k
-            break
-        }
-        let head = String(decoding: span[0..<min(hostEnd, 256)], as: UTF8.self)
-        let rest = span.count - hostEnd
-        return rest > 0 ? head + String(repeating: "*", count: min(rest, 64)) : head
     }
 }

@@ -72,18 +72,11 @@ public enum URLBlockPage {
     }
 
     /// The path the firewall answers on an `override` host (the form's action).
-    public static let overridePath = "/.well-known/rampart-override"
+    public static let overridePath = URLOverrideQuery.path
 
     /// A request target as logged: an override answer's password replaced by `[masked]`
     /// (the form is a GET, so the password is in the target, and logs must not hold it).
-    public static func loggable(_ target: String) -> String {
-        guard target.hasPrefix(overridePath + "?") else { return target }
-        let query = target.dropFirst(overridePath.utf8.count + 1)
-        let pairs = query.split(separator: "&", omittingEmptySubsequences: false).map { pair in
-            pair.prefix { $0 != "=" } == "password" ? "password=[masked]" : String(pair)
-        }
-        return overridePath + "?" + pairs.joined(separator: "&")
-    }
+    public static func loggable(_ target: String) -> String { URLOverrideQuery.loggable(target) }
 
     /// The password form: a GET to `overridePath` on the same host, the URL in a hidden field.
     static func overrideForm(url: String, host: String, minutes: Int, wrong: Bool) -> String {

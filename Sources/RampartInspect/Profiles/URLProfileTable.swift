@@ -30,6 +30,15 @@ struct URLProfileTable: Sendable {
         }
     }
 
+    /// The action of profile `index` for a lookup's answer, as `decide` would give it, without
+    /// the names it returns (no allocation): what a check of many URLs asks first.
+    func action(_ index: Int, match: IndicatorMatch?, store: IndicatorStore?) -> URLAction {
+        guard let store else { return profiles[index].notResolved }
+        guard let match else { return profiles[index].unknown }
+        for e in entries[index] where store.contains(e.category, in: match.attributes) { return e.action }
+        return .allow
+    }
+
     /// The verdict of profile `index` for a lookup's answer. Allocates only for the names
     /// it returns (once per session).
     func decide(_ index: Int, match: IndicatorMatch?, store: IndicatorStore?) -> URLFilteringVerdict {

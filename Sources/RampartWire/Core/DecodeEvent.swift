@@ -101,6 +101,10 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
     case fileInflatersFull
     /// The AI rate table is full: an exchange is not counted against its client's limits.
     case aiRateTableFull
+    /// Model output held more URLs than are looked at in one piece of text (32).
+    case aiURLScanLimit
+    /// A message held more refused URLs than are listed in its record (8).
+    case aiURLDetectionLimit
     /// The HTTP/2 stream table is full, or a connection holds its share: a stream is not
     /// inspected (its body reaches no file or AI inspection).
     case http2StreamTableFull
@@ -172,6 +176,8 @@ public enum DecodeEvent: UInt16, CaseIterable, Sendable {
         case .fileTableFull: return "file.table_full"
         case .fileInflatersFull: return "file.inflaters_full"
         case .aiRateTableFull: return "ai.rate_table_full"
+        case .aiURLScanLimit: return "ai.url_scan_limit"
+        case .aiURLDetectionLimit: return "ai.url_detection_limit"
         case .http2StreamTableFull: return "http2.stream_table_full"
         case .aiStreamTableFull: return "ai.stream_table_full"
         }

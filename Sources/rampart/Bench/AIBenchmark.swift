@@ -1,14 +1,19 @@
 import RampartInspect
+import RampartPolicy
 
 /// `rampart bench ai`: AI transactions (a request and its answer) inspected with every
 /// detector on, per second on one core, and the time each request adds, by percentile.
 /// The bodies are built here: chat requests of about 2 KB (a system prompt and a user
 /// message of ordinary English with a few numbers, no detection), answers of about 4 KB of
-/// text, whole or streamed as server-sent events of a few words each, for OpenAI's chat
-/// completions and Anthropic's messages in turn.
+/// text with five links (four with a scheme or not, unlisted or listed in an allowed
+/// category; in every fourth answer one listed in a blocked category), whole or streamed as
+/// server-sent events of a few words each, for OpenAI's chat completions and Anthropic's
+/// messages in turn. The URL check runs against a URL filtering profile over a list of
+/// synthetic names in eight categories (`urlList`), as `urlFiltering` in an AI profile.
 ///
 /// ```swift
-/// let report = AIBenchmark.run(transactions: 200_000, streamed: true, clock: monotonicSeconds)
+/// let list = try AIBenchmark.urlList(entries: 1_000_000)
+/// let report = AIBenchmark.run(transactions: 200_000, streamed: true, urls: list, clock: monotonicSeconds)
 /// ```
 enum AIBenchmark {
     struct Exchange {
@@ -48,10 +53,60 @@ enum AIBenchmark {
         return out
     }
 
+    /// The URL filtering list and profile of the URL check: `entries` synthetic names
+    /// (`ListsBenchmark.syntheticName`) in eight categories, `category-0` blocked,
+    /// `category-1` alerted, the rest and unlisted sites allowed.
+    struct URLList {
+        var store: IndicatorStore
+        var profile: URLFilteringProfile
+        var entries: Int
+        var buildSeconds: Double
+    }
+
+    static let listSeed: UInt64 = 0x5EED
+
+    static func urlList(entries: Int) throws -> URLList {
+        let start = monotonicSeconds()
+        var builder = IndicatorStoreBuilder(maximumEntries: entries + 1, seed: listSeed)
+        let attributes = try (0..<8).map { k in
+            try builder.attributes(categories: [builder.category("category-\(k)")], sources: [builder.source("bench")])
+        }
+        var name: [UInt8] = []
+        for i in 0..<entries {
+            ListsBenchmark.syntheticName(UInt64(i), seed: listSeed, into: &name)
+            _ = try name.withUnsafeBytes { try builder.addNormalizedDomain($0, attributes: attributes[i & 7]) }
+        }
+        let profile = URLFilteringProfile(name: "bench", categories: ["category-0": .block, "category-1": .alert])
+        return URLList(store: builder.build(), profile: profile, entries: entries, buildSeconds: monotonicSeconds() - start)
+    }
+
+    /// Listed name number `i` (in `category-(i % 8)`), when the list has that many.
+    static func listedName(_ i: Int) -> String {
+        var name: [UInt8] = []
+        ListsBenchmark.syntheticName(UInt64(i), seed: listSeed, into: &name)
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    /// About 4 KB of answer with its links spread through it.
+    static func answerText(seed: Int) -> String {
+        let links = [
+            "see https://kubernetes.io/docs/concepts/services-networking/ingress/ for the details",
+            "the chart lives at github.com/prometheus-community/helm-charts and",
+            "www.\(listedName(8 * (seed % 50) + 3))/guide explains the cache and",
+            "compare with https://\(listedName(8 * (seed % 50) + 2))/blog/latency?ref=answer.",
+            seed % 4 == 0 ? "a mirror is at http://dl.\(listedName(8 * (seed % 50)))/setup.sh so" : "pkg.go.dev/net/http has the client and",
+        ]
+        var out = ""
+        for (k, link) in links.enumerated() {
+            out += text(bytes: 720, seed: seed + 7 * k) + link + " "
+        }
+        return out + text(bytes: 4096 - out.utf8.count, seed: seed + 50)
+    }
+
     static func exchange(anthropic: Bool, streamed: Bool, seed: Int) -> Exchange {
         let system = text(bytes: 400, seed: seed)
         let user = text(bytes: 1500, seed: seed + 1)
-        let answer = text(bytes: 4096, seed: seed + 2)
+        let answer = answerText(seed: seed + 2)
         var request: String
         if anthropic {
             request = #"{"model":"claude-sonnet-4-5","max_tokens":1024,"system":"\#(system)","messages":[{"role":"user","content":[{"type":"text","text":"\#(user)"}]}]\#(streamed ? #","stream":true"# : "")}"#
@@ -93,8 +148,9 @@ enum AIBenchmark {
 
     /// `flowing`: streamed answers inspected as the firewall does, an event at a time as they
     /// flow (`AIExchangeInspector.inspectResponseFlowing`), not whole at their end.
-    static func run(transactions: Int, streamed: Bool, flowing: Bool = false, clock: () -> Double) -> Report {
+    static func run(transactions: Int, streamed: Bool, flowing: Bool = false, urls: URLList?, clock: () -> Double) -> Report {
         let inspector = AIExchangeInspector()
+        if let urls { inspector.checkURLs(urls.profile, store: urls.store) }
         let exchanges = (0..<16).map { exchange(anthropic: $0 % 2 == 1, streamed: streamed, seed: $0 * 101) }
         var requestNanos = [Double](repeating: 0, count: transactions)
         var transactionNanos = [Double](repeating: 0, count: transactions)

@@ -1,13 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RampartPolicy
 
 /// The AI inspection of whole exchanges for callers outside the engine (`rampart bench ai`,
-/// tools): every detector on, a request and its answer at a time. Returns the number of
+/// tools): every detector on, a request and its answer at a time, and URLs in model output
+/// too once `checkURLs` names a URL filtering profile and lists. Returns the number of
 /// detections; `lastDetections` lists them as (kind, type, score, masked span).
 ///
 /// ```swift
 /// let inspector = AIExchangeInspector()
+/// inspector.checkURLs(URLFilteringProfile(name: "u", categories: ["malware": .block]), store: store)
 /// let n = inspector.inspectRequest(path: "/v1/chat/completions", body: body)
 /// ```
 public final class AIExchangeInspector {
@@ -18,6 +21,9 @@ public final class AIExchangeInspector {
     var lastIsResponse = false
     var lastFlowing = false
     let flowing = AIStreamTable(capacity: 1)
+    let urls = AIURLCheck()
+    var urlStore: IndicatorStore?
+    var urlTable: URLProfileTable?
 
     public init(textCapacity: Int = 64 << 10) {
         inspector = AIInspector(textCapacity: textCapacity)
@@ -27,6 +33,13 @@ public final class AIExchangeInspector {
         lastFlowing ? flowing.transcripts[0] : (lastIsResponse ? inspector.response : inspector.request)
     }
 
+    /// Checks URLs in model output against `profile` over `store`, as an AI security
+    /// profile's `urlFiltering` does in the engine.
+    public func checkURLs(_ profile: URLFilteringProfile, store: IndicatorStore) {
+        urlStore = store
+        urlTable = URLProfileTable([profile], store: store)
+    }
+
     /// Inspects a request to `path`; 0 when the path names no AI operation.
     public func inspectRequest(path: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) -> Int {
         guard let op = AIOperation.classify(path: path) else { return 0 }
@@ -34,6 +47,7 @@ public final class AIExchangeInspector {
         last = inspector.inspectRequest(op, body: body, settings: settings)
         lastIsResponse = false
         lastFlowing = false
+        checkURLs(inspector.request)
         return last.count
     }
 
@@ -48,6 +62,7 @@ public final class AIExchangeInspector {
         last = inspector.inspectResponse(operation, contentType: contentType, body: body, settings: settings)
         lastIsResponse = true
         lastFlowing = false
+        checkURLs(inspector.response)
         return last.count
     }
 
@@ -60,6 +75,7 @@ public final class AIExchangeInspector {
         let t = flowing.transcripts[Int(k)]
         var found = AIDetections()
         var checked = 0
+        urls.begin()
         var start = 0
         while start < body.count {
             // The next event: up to an empty line ("\n\n"), or the body's end.
@@ -75,18 +91,23 @@ public final class AIExchangeInspector {
             }
             flowing.feed(k, UnsafeRawBufferPointer(rebasing: body[start..<end]), owner: 1)
             start = end
-            let part = inspector.inspectStreamPart(t, from: checked, settings: settings)
+            look(t, from: checked, into: &found)
             checked = t.used
-            for d in 0..<part.count { found.add(part.items[d]) }
         }
         flowing.finish(k)
-        let part = inspector.inspectStreamPart(t, from: checked, settings: settings)
-        for d in 0..<part.count { found.add(part.items[d]) }
+        look(t, from: checked, into: &found)
         flowing.close(k)
         last = found
         lastIsResponse = true
         lastFlowing = true
         return found.count
+    }
+
+    /// One look at a stream being fed: what its text gained since `from`, URLs included.
+    private func look(_ t: AITranscript, from: Int, into found: inout AIDetections) {
+        var part = inspector.inspectStreamPart(t, from: from, settings: settings)
+        if let urlTable { urls.check(t, profile: 0, store: urlStore, table: urlTable, from: from, listed: found.count(of: .url), into: &part) }
+        for d in 0..<part.count { found.add(part.items[d]) }
     }
 
     /// The last exchange's detections: kind, type, score and the span masked.
@@ -95,8 +116,15 @@ public final class AIExchangeInspector {
         return (0..<last.count).map { k in
             let d = last.items[k]
             let span = UnsafeRawBufferPointer(start: t.text + Int(d.start), count: Int(d.length))
+            if d.kind == .url { return (d.kind.name, urls.category(at: d.start), d.score, AIURLCheck.mask(span)) }
             return (d.kind.name, d.type.description, d.score, AIMask.mask(span, type: d.type))
         }
+    }
+
+    private func checkURLs(_ t: AITranscript) {
+        urls.begin()
+        guard let urlTable else { return }
+        urls.check(t, profile: 0, store: urlStore, table: urlTable, into: &last)
     }
 
     /// The last transcript's text bytes, segments and streamed events (for reports).
