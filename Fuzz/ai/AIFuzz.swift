@@ -1,6 +1,7 @@
 // libFuzzer target for the AI inspection (Sources/RampartInspect/AI): the JSON scanner, every
 // API's request, answer and stream schema (the stream fed whole and in pieces of the input's
-// choosing), and every detector over the raw bytes (normaliser, rules, classifier, base64
+// choosing, and looked at after each piece as the firewall looks at a stream as it flows),
+// and every detector over the raw bytes (normaliser, rules, classifier, base64
 // pieces, secret and personal-data scanners, masking), the URL scanner over the raw bytes and
 // the JSON-RPC ids a request carries. Nothing may trap, read out of bounds or
 // write beyond the fixed buffers, whatever the bytes. Built by Fuzz/ai/build.sh as one module
@@ -65,13 +66,30 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     transcript.reset()
     stream.reset(data[1] & 1 == 0 ? .serverSentEvents : .jsonLines)
     let schema = AIExchangeParser.responseSchema(op, streamed: true)
+    // Each piece looked at as the firewall looks at a stream as it flows (`inspectStreamPart`
+    // from where the last look stopped): spans inside the text, resume points inside the
+    // overlap.
     var i = 0
+    var checked = 0
+    func look() {
+        let part = inspector.inspectStreamPart(transcript, from: checked, settings: settings)
+        for k in 0..<part.count {
+            let d = part.items[k]
+            precondition(d.start >= 0 && Int(d.start) + Int(d.length) <= transcript.used)
+        }
+        precondition(transcript.used >= checked)
+        checked = transcript.used
+    }
     while i < body.count {
         let j = min(body.count, i + piece)
         stream.feed(UnsafeRawBufferPointer(rebasing: body[i..<j]), schema: schema, into: transcript)
+        look()
         i = j
     }
     stream.finish(schema: schema, into: transcript)
+    look()
     precondition(transcript.used <= transcript.capacity && transcript.segmentCount <= transcript.maxSegments)
+    let resume = AIInspector.resumePoint(body, from: body.count / 2)
+    precondition(resume <= body.count / 2 && resume >= max(0, body.count / 2 - AIInspector.overlap))
     return 0
 }
