@@ -1,0 +1,229 @@
+/// Injection rules in fifteen languages: the text is folded (`AITextFold`), the terms of
+/// `AIInjectionLexicon` are found in it, and a rule fires when all of its concepts
+/// (`AIInjectionConcept`) were seen within a few characters of each other, in any order
+/// (Japanese, Korean, Turkish and Hindi put the verb last), within one sentence unless the
+/// rule says otherwise. So "ignora todas las instrucciones anteriores" and
+/// "以前の指示をすべて無視して" fire, while "ignore the typos in my draft" (no instruction noun)
+/// and "¿cómo ignorar un archivo en git?" (not an imperative) do not.
+///
+/// The phrase rules of `AIInjectionRules` stay (English, with ROT13 and leetspeak undone);
+/// these add the other languages and wider English wording. The detector takes the stronger.
+struct AIMultilingualRule: Sendable {
+    let name: StaticString
+    let weight: Float
+    let concepts: UInt32
+    /// The most characters from the first concept's word to the last one's.
+    let window: Int32
+    /// All concepts in one sentence.
+    let sentence: Bool
+}
+
+enum AIMultilingualRules {
+    static func rule(_ name: StaticString, _ weight: Float, window: Int32, sentence: Bool = true,
+                     _ concepts: AIInjectionConcept...) -> AIMultilingualRule {
+        AIMultilingualRule(name: name, weight: weight, concepts: concepts.reduce(0) { $0 | $1.bit }, window: window,
+                           sentence: sentence)
+    }
+
+    // Weights below 0.8 (the profiles' default threshold) need the classifier's agreement.
+    static let all: [AIMultilingualRule] = [
+        rule("ignore-instructions", 0.95, window: 50, .ignore, .previous, .orders),
+        rule("ignore-instructions", 0.95, window: 50, .ignore, .your, .orders),
+        rule("ignore-instructions", 0.9, window: 30, .ignore, .all, .orders),
+        rule("ignore-instructions", 0.9, window: 30, .ignore, .above),
+        rule("ignore-instructions", 0.9, window: 50, .previous, .orders, .void),
+        rule("ignore-instructions", 0.65, window: 25, .ignore, .orders),
+        rule("ignore-instructions", 0.7, window: 80, sentence: false, .ignore, .instead),
+        rule("reveal-system-prompt", 0.9, window: 60, .reveal, .your, .system, .prompt),
+        rule("reveal-system-prompt", 0.5, window: 40, .reveal, .system, .prompt),
+        rule("reveal-system-prompt", 0.85, window: 30, .reveal, .above),
+        rule("persona-switch", 0.9, window: 80, .fromNow, .noLimits),
+        rule("persona-switch", 0.9, window: 80, .role, .noLimits),
+        rule("no-restrictions", 0.85, window: 30, .disable, .safety),
+        rule("exfiltrate", 0.85, window: 120, sentence: false, .send, .secret, .destination),
+        rule("exfiltrate", 0.6, window: 40, .send, .secret),
+        rule("indirect-order", 0.85, window: 120, sentence: false, .addressee, .ignore),
+        rule("indirect-order", 0.85, window: 120, sentence: false, .addressee, .send),
+        rule("indirect-order", 0.8, window: 120, sentence: false, .addressee, .instead),
+        rule("new-instructions", 0.75, window: 0, .newOrders),
+        rule("hide-from-user", 0.8, window: 0, .hideFromUser),
+    ]
+
+    /// What was found: the rule, its weight and its span in the original text.
+    struct Match {
+        var name: StaticString
+        var weight: Float
+        var start: Int
+        var length: Int
+    }
+
+    /// The strongest rule over `text`, folded chunk by chunk into `fold`'s buffers (a term
+    /// across two chunks is not seen; a chunk is the buffer's capacity, 16 KiB by default).
+    static func best(_ text: UnsafeRawBufferPointer, fold: AITextFold) -> Match? {
+        let terms = AIInjectionTermTable.shared
+        var lastScalar = InlineArray<32, Int32>(repeating: 0)
+        var lastSentence = InlineArray<32, Int32>(repeating: 0)
+        var lastOrigin = InlineArray<32, Int32>(repeating: 0)
+        var seen: UInt32 = 0
+        var best: Match?
+        var scalar: Int32 = 0
+        var sentence: Int32 = 0
+        var input = 0
+        let out = fold.bytes, origin = fold.origin
+        while input < text.count {
+            let n = fold.fold(text, from: &input)
+            var p = 0
+            while p < n {
+                let b = out[p]
+                if b & 0xC0 == 0x80 { p += 1; continue }
+                defer { scalar += 1; p += 1 }
+                if b == 0x20 || b == 0x3A { continue }
+                if b == 0x7C { sentence += 1; continue }
+                let wordStart = p == 0 || AITextFold.isSeparator(out[p - 1])
+                var hits: UInt32 = 0
+                var hitEnd = p + 1
+                if b == 0x40 {  // an e-mail address's @
+                    if p > 0 && !AITextFold.isSeparator(out[p - 1]) { hits = AIInjectionConcept.destination.bit }
+                } else if (b >= 0x80 || wordStart) && p + 1 < n {
+                    var k = terms.bucketStart[AIInjectionTermTable.key(b, out[p + 1])]
+                    let end = terms.bucketStart[AIInjectionTermTable.key(b, out[p + 1]) + 1]
+                    while k < end {
+                        let t = Int(terms.bucketTerms[k])
+                        k += 1
+                        let flags = terms.flags[t]
+                        if flags & AIInjectionTermTable.anywhere == 0 && !wordStart { continue }
+                        let s = Int(terms.start[t]), len = Int(terms.length[t])
+                        guard p + len <= n else { continue }
+                        var same = true
+                        var j = 0
+                        while j < len {
+                            if out[p + j] != terms.bytes[s + j] { same = false; break }
+                            j += 1
+                        }
+                        guard same else { continue }
+                        if flags & AIInjectionTermTable.whole != 0 && p + len < n && !AITextFold.isSeparator(out[p + len]) {
+                            continue
+                        }
+                        hits |= terms.concepts[t]
+                        hitEnd = max(hitEnd, p + len)
+                    }
+                }
+                guard hits != 0 else { continue }
+                seen |= hits
+                var m = hits
+                while m != 0 {
+                    let c = m.trailingZeroBitCount
+                    m &= m - 1
+                    lastScalar[c] = scalar
+                    lastSentence[c] = sentence
+                    lastOrigin[c] = origin[p]
+                }
+                for rule in all where rule.concepts & hits != 0 && rule.concepts & ~seen == 0 {
+                    if let b = best, b.weight >= rule.weight { continue }
+                    var ok = true
+                    var first = origin[p]
+                    var c = rule.concepts
+                    while c != 0 {
+                        let i = c.trailingZeroBitCount
+                        c &= c - 1
+                        if scalar - lastScalar[i] > rule.window || (rule.sentence && lastSentence[i] != sentence) {
+                            ok = false
+                            break
+                        }
+                        first = min(first, lastOrigin[i])
+                    }
+                    guard ok else { continue }
+                    // The span ends after the last byte of the scalar that ends the hit.
+                    var last = Int(origin[hitEnd - 1]) + 1
+                    while last < text.count && text[last] & 0xC0 == 0x80 { last += 1 }
+                    best = Match(name: rule.name, weight: rule.weight, start: Int(first), length: last - Int(first))
+                }
+            }
+        }
+        return best
+    }
+}
+
+/// The lexicon's terms, folded, in one block of bytes with an index by their first two bytes;
+/// built once, never freed.
+final class AIInjectionTermTable: @unchecked Sendable {
+    static let shared = AIInjectionTermTable(AIInjectionLexicon.all)
+    static let anywhere: UInt8 = 1
+    static let whole: UInt8 = 2
+    static let buckets = 4096
+
+    let bytes: UnsafeMutablePointer<UInt8>
+    let start: UnsafeMutablePointer<Int32>
+    let length: UnsafeMutablePointer<UInt8>
+    let flags: UnsafeMutablePointer<UInt8>
+    let concepts: UnsafeMutablePointer<UInt32>
+    let bucketStart: UnsafeMutablePointer<Int>
+    let bucketTerms: UnsafeMutablePointer<Int32>
+    let count: Int
+
+    @inline(__always)
+    static func key(_ a: UInt8, _ b: UInt8) -> Int { (Int(a) &* 0x1F3 &+ Int(b)) & (buckets - 1) }
+
+    init(_ languages: [[AIInjectionLexicon.Entry]]) {
+        // Fold every term as text is folded; the same term in two concepts is one term.
+        var folded: [[UInt8]] = []
+        var masks: [UInt32] = []
+        var termFlags: [UInt8] = []
+        var index: [[UInt8]: Int] = [:]
+        let scratch = AITextFold(capacity: 1024)
+        defer { scratch.deallocate() }
+        for language in languages {
+            for (concept, list) in language {
+                for raw in list.split(separator: "|") {
+                    var word = String(raw)
+                    var f: UInt8 = 0
+                    if word.hasPrefix("=") { word.removeFirst(); f |= AIInjectionTermTable.whole }
+                    var term = [UInt8]()
+                    word.utf8.withContiguousStorageIfAvailable { buffer in
+                        var at = 0
+                        let n = scratch.fold(UnsafeRawBufferPointer(buffer), from: &at)
+                        term = Array(UnsafeBufferPointer(start: scratch.bytes, count: n))
+                    }
+                    while term.last == 0x20 { term.removeLast() }
+                    guard term.count >= 2, term.count < 256 else { continue }
+                    if AITextFold.isUnspaced(term) { f |= AIInjectionTermTable.anywhere }
+                    if let i = index[term] {
+                        masks[i] |= concept.bit
+                        termFlags[i] &= f | ~AIInjectionTermTable.whole  // a stem anywhere wins over a whole word
+                    } else {
+                        index[term] = folded.count
+                        folded.append(term)
+                        masks.append(concept.bit)
+                        termFlags.append(f)
+                    }
+                }
+            }
+        }
+        count = folded.count
+        let total = folded.reduce(0) { $0 + $1.count }
+        bytes = .allocate(capacity: max(1, total))
+        start = .allocate(capacity: max(1, count))
+        length = .allocate(capacity: max(1, count))
+        flags = .allocate(capacity: max(1, count))
+        concepts = .allocate(capacity: max(1, count))
+        bucketStart = .allocate(capacity: AIInjectionTermTable.buckets + 1)
+        bucketTerms = .allocate(capacity: max(1, count))
+        var at = 0
+        var perBucket = [[Int32]](repeating: [], count: AIInjectionTermTable.buckets)
+        for (i, term) in folded.enumerated() {
+            for (j, b) in term.enumerated() { bytes[at + j] = b }
+            start[i] = Int32(at)
+            length[i] = UInt8(term.count)
+            flags[i] = termFlags[i]
+            concepts[i] = masks[i]
+            at += term.count
+            perBucket[AIInjectionTermTable.key(term[0], term[1])].append(Int32(i))
+        }
+        var k = 0
+        for (b, list) in perBucket.enumerated() {
+            bucketStart[b] = k
+            for t in list { bucketTerms[k] = t; k += 1 }
+        }
+        bucketStart[AIInjectionTermTable.buckets] = k
+    }
+}
