@@ -35,7 +35,6 @@ enum AIMultilingualRules {
         rule("ignore-instructions", 0.65, window: 25, .ignore, .orders),
         rule("ignore-instructions", 0.7, window: 80, sentence: false, .ignore, .instead),
         rule("reveal-system-prompt", 0.9, window: 60, .reveal, .your, .system, .prompt),
-        rule("reveal-system-prompt", 0.5, window: 40, .reveal, .system, .prompt),
         rule("reveal-system-prompt", 0.85, window: 30, .reveal, .above),
         rule("persona-switch", 0.9, window: 80, .fromNow, .noLimits),
         rule("persona-switch", 0.9, window: 80, .role, .noLimits),
@@ -109,6 +108,8 @@ enum AIMultilingualRules {
                     }
                 }
                 guard hits != 0 else { continue }
+                // A stem's span goes on to the end of its word ("précédent" → "précédentes").
+                while hitEnd < n && hitEnd < p + 64 && !AITextFold.isSeparator(out[hitEnd]) { hitEnd += 1 }
                 seen |= hits
                 var m = hits
                 while m != 0 {
