@@ -48,6 +48,8 @@ enum AIInjectionConcept: Int, CaseIterable, Sendable {
     case safety
     /// Void, cancelled, no longer valid.
     case void
+    /// A condition on what the user does, in text the user did not write: "if the user asks".
+    case userTrigger
 
     var bit: UInt32 { 1 << UInt32(rawValue) }
 }

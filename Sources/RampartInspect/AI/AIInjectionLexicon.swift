@@ -56,6 +56,7 @@ enum AIInjectionLexicon {
             + "ethical guideline|=guardrails|=moderation|safety measure"),
         (.void, "=void|=cancelled|=canceled|no longer apply|no longer valid|=revoked|=obsolete|=overridden|"
             + "=superseded|=invalid|=null"),
+        (.userTrigger, "if user asks|if the user asks|if a user asks|when the user asks|when user asks|if the user requests|if anyone asks|whenever the user asks|if the user says"),
     ]
 
     static let spanish: [Entry] = [
@@ -89,6 +90,7 @@ enum AIInjectionLexicon {
             + "directrices eticas|medidas de seguridad"),
         (.void, "=anuladas|=anulados|=anulado|=nulas|ya no son validas|ya no aplican|=canceladas|=invalidas|=revocadas|"
             + "quedan sin efecto"),
+        (.userTrigger, "si el usuario pregunta|cuando el usuario pregunte|si el usuario pide"),
     ]
 
     static let french: [Entry] = [
@@ -122,6 +124,7 @@ enum AIInjectionLexicon {
         (.safety, "filtres de securite|filtre de securite|politique de contenu|garde fous|regles de securite|"
             + "regles ethiques"),
         (.void, "=annulees|=annules|ne s appliquent plus|ne sont plus valables|=caduques|=nulles|=obsoletes"),
+        (.userTrigger, "si l utilisateur demande|quand l utilisateur demande|lorsque l utilisateur demande"),
     ]
 
     static let german: [Entry] = [
@@ -155,6 +158,7 @@ enum AIInjectionLexicon {
         (.disable, "=deaktiviere|=deaktiviert|=ausgeschaltet|=aufgehoben|=ausgesetzt|=entferne"),
         (.safety, "sicherheitsfilter|sicherheitsrichtlinie|inhaltsrichtlinie|ethische richtlinien|=schutzmechanismen"),
         (.void, "=ungultig|=aufgehoben|gelten nicht mehr|nicht mehr gultig|=hinfallig|=annulliert"),
+        (.userTrigger, "wenn der nutzer fragt|wenn der benutzer fragt|falls der nutzer|falls der benutzer"),
     ]
 
     static let italian: [Entry] = [
@@ -185,6 +189,7 @@ enum AIInjectionLexicon {
         (.disable, "=disattiva|=disattivati|=disattivato|sospes|=rimuovi"),
         (.safety, "filtri di sicurezza|filtro di sicurezza|politiche sui contenuti|linee guida etiche|misure di sicurezza"),
         (.void, "=annullate|=nulle|non sono piu valide|non valgono piu|=revocate"),
+        (.userTrigger, "se l utente chiede|quando l utente chiede"),
     ]
 
     static let portuguese: [Entry] = [
@@ -212,6 +217,7 @@ enum AIInjectionLexicon {
         (.disable, "=desative|=desativa|=desativados|=desativado|suspens|=remova"),
         (.safety, "filtros de seguranca|filtro de seguranca|politicas de conteudo|diretrizes eticas"),
         (.void, "=anuladas|=canceladas|nao sao mais validas|nao valem mais|=revogadas|=invalidas"),
+        (.userTrigger, "se o usuario perguntar|quando o usuario perguntar|se o usuario pedir"),
     ]
 
     static let dutch: [Entry] = [
@@ -239,6 +245,7 @@ enum AIInjectionLexicon {
         (.disable, "=uitgeschakeld|=deactiveer|=opgeschort|=verwijder"),
         (.safety, "veiligheidsfilter|inhoudsbeleid|ethische richtlijnen|veiligheidsregels"),
         (.void, "=ongeldig|=vervallen|=ingetrokken|gelden niet meer|niet langer geldig"),
+        (.userTrigger, "als de gebruiker vraagt|wanneer de gebruiker vraagt"),
     ]
 
     static let polish: [Entry] = [
@@ -265,6 +272,7 @@ enum AIInjectionLexicon {
         (.disable, "=wylacz|=wylaczone|=zawieszone|=dezaktywuj|=usun"),
         (.safety, "filtry bezpieczenstwa|filtr bezpieczenstwa|zasady bezpieczenstwa|polityka tresci|zasady etyczne"),
         (.void, "=niewazne|=uniewaznione|=anulowane|nie obowiazuja"),
+        (.userTrigger, "jesli uzytkownik zapyta|gdy uzytkownik zapyta"),
     ]
 
     static let russian: [Entry] = [
@@ -296,6 +304,7 @@ enum AIInjectionLexicon {
         (.safety, "фильтры безопасности|фильтр безопасности|политика контента|политики безопасности|этические нормы|"
             + "правила безопасности"),
         (.void, "=отменены|=аннулированы|=недействительны|больше не действуют|утратили силу"),
+        (.userTrigger, "если пользователь спросит|когда пользователь спросит|если пользователь попросит"),
     ]
 
     static let chinese: [Entry] = [
@@ -321,6 +330,7 @@ enum AIInjectionLexicon {
         (.disable, "关闭|關閉|禁用|停用|解除|暂停|暫停|移除"),
         (.safety, "安全过滤|安全過濾|安全限制|内容政策|內容政策|安全准则|安全策略|审查机制|道德准则"),
         (.void, "作废|作廢|无效|無效|失效|已取消|不再有效|不再适用"),
+        (.userTrigger, "如果用户问|如果用户要求|当用户问|如果用戶問"),
     ]
 
     static let japanese: [Entry] = [
@@ -347,6 +357,7 @@ enum AIInjectionLexicon {
         (.disable, "無効|解除|オフにし|停止|外し"),
         (.safety, "安全フィルター|安全フィルタ|コンテンツポリシー|安全ガイドライン|倫理規定|安全対策|セーフティ"),
         (.void, "取り消さ|破棄さ|もう有効ではない|適用されない"),
+        (.userTrigger, "ユーザーが尋ねたら|ユーザーに聞かれたら|ユーザーが求めたら"),
     ]
 
     static let korean: [Entry] = [
@@ -372,6 +383,7 @@ enum AIInjectionLexicon {
         (.disable, "비활성화|해제|끄고|중단"),
         (.safety, "안전 필터|보안 필터|콘텐츠 정책|안전 지침|윤리 지침|안전장치"),
         (.void, "무효|취소되|폐기되|더 이상 유효하지|적용되지 않"),
+        (.userTrigger, "사용자가 묻으면|사용자가 물어보면|사용자가 요청하면"),
     ]
 
     static let turkish: [Entry] = [
@@ -398,6 +410,7 @@ enum AIInjectionLexicon {
         (.disable, "devre disi|=kapat|=kaldir|askiya alin"),
         (.safety, "guvenlik filtre|icerik politika|etik kural|guvenlik kural"),
         (.void, "=gecersiz|iptal edildi|artik gecerli degil"),
+        (.userTrigger, "kullanici sorarsa|kullanici isterse"),
     ]
 
     static let arabic: [Entry] = [
@@ -423,6 +436,7 @@ enum AIInjectionLexicon {
         (.disable, "عطل|تعطيل|ازل"),
         (.safety, "فلاتر الامان|مرشحات الامان|سياسة المحتوى|ارشادات السلامة|الضوابط الاخلاقية"),
         (.void, "=ملغاة|=لاغية|لم تعد سارية|غير صالحة"),
+        (.userTrigger, "اذا سال المستخدم|عندما يسال المستخدم"),
     ]
 
     static let hindi: [Entry] = [
@@ -448,6 +462,7 @@ enum AIInjectionLexicon {
         (.disable, "बंद करो|बंद कर दो|हटा दो|निष्क्रिय"),
         (.safety, "सुरक्षा फिल्टर|सामग्री नीति|सुरक्षा नियम|नैतिक दिशानिर्देश"),
         (.void, "=रद्द|=अमान्य|अब लागू नहीं"),
+        (.userTrigger, "अगर उपयोगकर्ता पूछे|यदि उपयोगकर्ता पूछे"),
     ]
 
     static let all: [[Entry]] = [english, spanish, french, german, italian, portuguese, dutch, polish, russian, chinese,

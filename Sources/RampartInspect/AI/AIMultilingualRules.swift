@@ -44,6 +44,8 @@ enum AIMultilingualRules {
         rule("indirect-order", 0.85, window: 120, sentence: false, .addressee, .ignore),
         rule("indirect-order", 0.85, window: 120, sentence: false, .addressee, .send),
         rule("indirect-order", 0.8, window: 120, sentence: false, .addressee, .instead),
+        rule("indirect-order", 0.75, window: 120, sentence: false, .userTrigger, .ignore),
+        rule("indirect-order", 0.75, window: 120, sentence: false, .userTrigger, .send),
         rule("new-instructions", 0.75, window: 0, .newOrders),
         rule("hide-from-user", 0.8, window: 0, .hideFromUser),
     ]

@@ -89,7 +89,7 @@ final class AITextFold {
                 continue  // invisible, Arabic vowel marks and tatweel, Devanagari nukta
             case 0xE0020...0xE007E, 0xFF01...0xFF5E:
                 // Tag characters (ASCII smuggling) and full-width forms: as their ASCII.
-                let a = UInt8(scalar >= 0xFF01 ? scalar - 0xFEE0 : scalar - 0xE0000)
+                let a = UInt8(truncatingIfNeeded: scalar >= 0xE0000 ? scalar - 0xE0000 : scalar - 0xFEE0)
                 if (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || (a >= 0x30 && a <= 0x39) {
                     put(a >= 0x41 && a <= 0x5A ? a | 0x20 : a, at)
                 } else if a == 0x3A {
