@@ -21,9 +21,9 @@ enum AIInjectionLexicon {
         (.your, "=your"),
         (.orders, "instruction|=rules|=rule|guideline|directive|=prompt|=prompts|=programming|=guidance|=orders|"
             + "=commands|constraint|restriction|=policies|=guardrails|system message|=directions"),
-        (.above, "everything before|what i said before|everything i said|what i told you|everything you have been told|everything you ve been told|everything above|all of the above|all the above|the text above|everything before this|"
+        (.above, "everything said|the beginning of this prompt|the beginning of this conversation|the start of this conversation|everything before|what i said before|everything i said|what i told you|everything you have been told|everything you ve been told|everything above|all of the above|all the above|the text above|everything before this|"
             + "everything you were told|what you were told|everything said before|everything prior"),
-        (.reveal, "=reveal|=show|=print|=display|=output|=repeat|=disclose|=dump|=leak|tell me|give me|write out|"
+        (.reveal, "what was written|what is written|i need to see|let me see|=reveal|=show|=print|=display|=output|=repeat|=disclose|=dump|=leak|tell me|give me|write out|"
             + "spell out|=quote|=recite|=translate|=paste"),
         (.system, "=system|=hidden|=secret|=confidential|=developer|=initial|=original|=internal"),
         (.prompt, "=prompt|=prompts|instruction|=message|=configuration|=preamble|=directives|=rules"),
@@ -31,7 +31,7 @@ enum AIInjectionLexicon {
             + "starting now|for the rest of this conversation"),
         (.role, "act as|acting as|pretend to be|pretend you are|pretend you re|roleplay as|role play as|behave as|"
             + "play the role|you are|you will be|=become|=simulate"),
-        (.noLimits, "zero filter|zero restriction|zero rules|zero limit|zero guideline|without restriction|without any restriction|without limit|no restriction|no limit|no rules|"
+        (.noLimits, "not bound by|bound by no|isn t bound by|is not bound by|zero filter|zero restriction|zero rules|zero limit|zero guideline|without restriction|without any restriction|without limit|no restriction|no limit|no rules|"
             + "no filter|without filter|no content polic|no guideline|without guideline|no censorship|"
             + "without censorship|=unrestricted|=unfiltered|=uncensored|=limitless|free from all|free of all|"
             + "no ethical|without ethic|no moral|without moral|no safety"),
@@ -41,7 +41,7 @@ enum AIInjectionLexicon {
             + "session cookie|chat history|conversation history|the conversation|previous messages|"
             + "conversation so far|personal data|user data|user s data|contents of|id rsa|=env"),
         (.destination, "=http|=https|=www|=webhook|=url"),
-        (.newOrders, "new instructions:|updated instructions:|new task:|new directive:|new rules:|new system prompt|"
+        (.newOrders, "here are your new instructions|new instructions follow|your new instructions are|follow these new instructions|new instructions:|updated instructions:|new task:|new directive:|new rules:|new system prompt|"
             + "real instructions:|system override|admin override|new objective:|revised instructions:"),
         (.addressee, "note to the ai|note for the ai|note to the assistant|note for the assistant|attention ai|"
             + "dear ai|if you are an ai|if you re an ai|ai reading this|ais reading this|agents reading this|"
@@ -79,7 +79,7 @@ enum AIInjectionLexicon {
         (.send, "=envia|=envie|=enviame|=manda|=mande|=reenvia|=reenvie|=sube|=publica|=adjunta|=anade"),
         (.secret, "contrasen|=credenciales|clave api|clave de api|=token|historial|=conversacion|datos personales|"
             + "=secretos|=cookies"),
-        (.newOrders, "nuevas instrucciones:|nueva tarea:|instrucciones actualizadas:|nuevas reglas:"),
+        (.newOrders, "estas son tus nuevas instrucciones|siguen nuevas instrucciones|nuevas instrucciones:|nueva tarea:|instrucciones actualizadas:|nuevas reglas:"),
         (.addressee, "nota para el asistente|nota para la ia|si eres una ia|atencion ia|aviso para la ia|"
             + "instrucciones para la ia"),
         (.instead, "en lugar de|en vez de|en su lugar"),
@@ -114,7 +114,7 @@ enum AIInjectionLexicon {
         (.send, "=envoie|=envoyez|=transfere|=transferez|=publie|=televerse|=ajoute|=joins"),
         (.secret, "mot de passe|mots de passe|=identifiants|cle api|cles api|=jeton|historique|la conversation|"
             + "donnees personnelles"),
-        (.newOrders, "nouvelles instructions:|nouvelle tache:|nouvelles consignes:|nouvelle consigne:"),
+        (.newOrders, "voici tes nouvelles instructions|voici vos nouvelles instructions|nouvelles instructions:|nouvelle tache:|nouvelles consignes:|nouvelle consigne:"),
         (.addressee, "note a l ia|note pour l ia|note pour l assistant|a l attention de l ia|"
             + "a l attention de l assistant|si tu es une ia|si vous etes une ia|message pour l ia"),
         (.instead, "a la place|au lieu de|=plutot"),
@@ -136,7 +136,7 @@ enum AIInjectionLexicon {
         (.your, "=deine|=deinen|=deiner|=ihre|=ihren"),
         (.orders, "anweisung|instruktion|=regeln|richtlinie|vorgabe|=befehle|einschrankung|beschrankung|=prompt|"
             + "systemprompt|=programmierung"),
-        (.above, "alles zuvor gesagte|alles vorher gesagte|alles was ich gesagt habe|alles bisher gesagte|alles oben|alles obige|alles bisherige|alles vorherige|alles davor|alles was dir gesagt"),
+        (.above, "alles gesagte|alles was gesagt wurde|alles zuvor gesagte|alles vorher gesagte|alles was ich gesagt habe|alles bisher gesagte|alles oben|alles obige|alles bisherige|alles vorherige|alles davor|alles was dir gesagt"),
         (.reveal, "=zeige|=zeig|zeigen sie|=gib|geben sie|=verrate|=nenne|=drucke|=wiederhole|=schreibe|=schreib|"
             + "=offenbare|=ubersetze|=enthulle"),
         (.system, "system|versteckt|geheim|vertraulich|ursprunglich|=initialen"),
@@ -149,7 +149,7 @@ enum AIInjectionLexicon {
         (.send, "=sende|=schicke|=schick|senden sie|=leite|=lade|=poste|=hange|=ubermittle"),
         (.secret, "passwort|kennwort|zugangsdaten|api schlussel|=token|=geheimnisse|chatverlauf|gesprachsverlauf|"
             + "=unterhaltung|personliche daten|=cookies"),
-        (.newOrders, "neue anweisungen:|neue aufgabe:|neue regeln:|aktualisierte anweisungen:"),
+        (.newOrders, "folgen neue anweisungen|hier sind deine neuen anweisungen|hier sind ihre neuen anweisungen|neue anweisungen:|neue aufgabe:|neue regeln:|aktualisierte anweisungen:"),
         (.addressee, "hinweis an die ki|hinweis fur die ki|notiz fur die ki|an die ki|hinweis an den assistenten|"
             + "falls du eine ki bist|wenn du eine ki bist"),
         (.instead, "=stattdessen|=anstatt"),
