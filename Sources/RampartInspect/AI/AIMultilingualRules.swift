@@ -71,47 +71,63 @@ enum AIMultilingualRules {
         var sentence: Int32 = 0
         var input = 0
         let out = fold.bytes, origin = fold.origin
+        // The table's pointers in locals: read once, not from the object at every word.
+        let occupied = terms.occupied, bucketStart = terms.bucketStart, bucketTerms = terms.bucketTerms
+        let termFlags = terms.flags, termStart = terms.start, termLength = terms.length, termBytes = terms.bytes
+        let termConcepts = terms.concepts
         while input < text.count {
             let n = fold.fold(text, from: &input)
             var p = 0
             while p < n {
                 let b = out[p]
-                if b & 0xC0 == 0x80 { p += 1; continue }
-                defer { scalar += 1; p += 1 }
-                if b == 0x20 || b == 0x3A { continue }
-                if b == 0x7C { sentence += 1; continue }
-                let wordStart = p == 0 || AITextFold.isSeparator(out[p - 1])
+                if b & 0xC0 == 0x80 { p &+= 1; continue }
+                let at = p
+                p &+= 1
+                scalar &+= 1
+                if b < 0x80 {
+                    if b == 0x20 || b == 0x3A { continue }
+                    if b == 0x7C { sentence &+= 1; continue }
+                }
+                let wordStart = at == 0 || aiFoldSeparator(out[at - 1])
+                if b < 0x80 && !wordStart && b != 0x40 { continue }  // inside an ASCII word
                 var hits: UInt32 = 0
-                var hitEnd = p + 1
+                var hitEnd = at + 1
                 if b == 0x40 {  // an e-mail address's @
-                    if p > 0 && !AITextFold.isSeparator(out[p - 1]) { hits = AIInjectionConcept.destination.bit }
-                } else if (b >= 0x80 || wordStart) && p + 1 < n {
-                    var k = terms.bucketStart[AIInjectionTermTable.key(b, out[p + 1])]
-                    let end = terms.bucketStart[AIInjectionTermTable.key(b, out[p + 1]) + 1]
+                    if !wordStart { hits = AIInjectionConcept.destination.bit }
+                } else if at + 1 < n {
+                    let third = at + 2 < n ? out[at + 2] : AIFoldByte.space
+                    let key = AIInjectionTermTable.key(b, out[at + 1], third)
+                    // Most words start no term: a bitmap of the buckets in use (2 KiB, in the
+                    // first-level cache) answers before the bucket table is read.
+                    guard occupied[key >> 6] & (1 << UInt64(key & 63)) != 0 else { continue }
+                    var k = Int(bucketStart[key])
+                    let end = Int(bucketStart[key + 1])
                     while k < end {
-                        let t = Int(terms.bucketTerms[k])
-                        k += 1
-                        let flags = terms.flags[t]
-                        if flags & AIInjectionTermTable.anywhere == 0 && !wordStart { continue }
-                        let s = Int(terms.start[t]), len = Int(terms.length[t])
-                        guard p + len <= n else { continue }
+                        let t = Int(bucketTerms[k])
+                        k &+= 1
+                        let flags = termFlags[t]
+                        if flags & AIInjectionTermFlag.anywhere == 0 && !wordStart { continue }
+                        let s = Int(termStart[t]), len = Int(termLength[t])
+                        guard at + len <= n else { continue }
                         var same = true
-                        var j = 0
+                        var j = 3  // the first three bytes chose the bucket; a clash is rare
+                        if out[at] != termBytes[s] || out[at + 1] != termBytes[s + 1] { continue }
+                        if len < 3 { j = 2 } else if out[at + 2] != termBytes[s + 2] { continue }
                         while j < len {
-                            if out[p + j] != terms.bytes[s + j] { same = false; break }
-                            j += 1
+                            if out[at + j] != termBytes[s + j] { same = false; break }
+                            j &+= 1
                         }
                         guard same else { continue }
-                        if flags & AIInjectionTermTable.whole != 0 && p + len < n && !AITextFold.isSeparator(out[p + len]) {
+                        if flags & AIInjectionTermFlag.whole != 0 && at + len < n && !aiFoldSeparator(out[at + len]) {
                             continue
                         }
-                        hits |= terms.concepts[t]
-                        hitEnd = max(hitEnd, p + len)
+                        hits |= termConcepts[t]
+                        hitEnd = max(hitEnd, at + len)
                     }
                 }
                 guard hits != 0 else { continue }
                 // A stem's span goes on to the end of its word ("précédent" → "précédentes").
-                while hitEnd < n && hitEnd < p + 64 && !AITextFold.isSeparator(out[hitEnd]) { hitEnd += 1 }
+                while hitEnd < n && hitEnd < at + 64 && !aiFoldSeparator(out[hitEnd]) { hitEnd += 1 }
                 seen |= hits
                 var m = hits
                 while m != 0 {
@@ -119,12 +135,12 @@ enum AIMultilingualRules {
                     m &= m - 1
                     lastScalar[c] = scalar
                     lastSentence[c] = sentence
-                    lastOrigin[c] = origin[p]
+                    lastOrigin[c] = origin[at]
                 }
                 for rule in all where rule.concepts & hits != 0 && rule.concepts & ~seen == 0 {
                     if let b = best, b.weight >= rule.weight { continue }
                     var ok = true
-                    var first = origin[p]
+                    var first = origin[at]
                     var c = rule.concepts
                     while c != 0 {
                         let i = c.trailingZeroBitCount
@@ -147,25 +163,28 @@ enum AIMultilingualRules {
     }
 }
 
-/// The lexicon's terms, folded, in one block of bytes with an index by their first two bytes;
+/// The lexicon's terms, folded, in one block of bytes with an index by their first three bytes;
 /// built once, never freed.
 final class AIInjectionTermTable: @unchecked Sendable {
     static let shared = AIInjectionTermTable(AIInjectionLexicon.all)
-    static let anywhere: UInt8 = 1
-    static let whole: UInt8 = 2
-    static let buckets = 4096
+    typealias Flag = AIInjectionTermFlag
+    static let buckets = AIInjectionTermFlag.buckets
 
     let bytes: UnsafeMutablePointer<UInt8>
     let start: UnsafeMutablePointer<Int32>
     let length: UnsafeMutablePointer<UInt8>
     let flags: UnsafeMutablePointer<UInt8>
     let concepts: UnsafeMutablePointer<UInt32>
-    let bucketStart: UnsafeMutablePointer<Int>
+    let bucketStart: UnsafeMutablePointer<Int32>
     let bucketTerms: UnsafeMutablePointer<Int32>
+    /// One bit per bucket: whether any term is in it.
+    let occupied: UnsafeMutablePointer<UInt64>
     let count: Int
 
+    /// The bucket of a term by its first three bytes (a separator as a space: a two-byte term
+    /// is a whole word, so a separator follows it).
     @inline(__always)
-    static func key(_ a: UInt8, _ b: UInt8) -> Int { (Int(a) &* 0x1F3 &+ Int(b)) & (buckets - 1) }
+    static func key(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int { AIInjectionTermFlag.key(a, b, c) }
 
     init(_ languages: [[AIInjectionLexicon.Entry]]) {
         // Fold every term as text is folded; the same term in two concepts is one term.
@@ -180,7 +199,7 @@ final class AIInjectionTermTable: @unchecked Sendable {
                 for raw in list.split(separator: "|") {
                     var word = String(raw)
                     var f: UInt8 = 0
-                    if word.hasPrefix("=") { word.removeFirst(); f |= AIInjectionTermTable.whole }
+                    if word.hasPrefix("=") { word.removeFirst(); f |= AIInjectionTermFlag.whole }
                     var term = [UInt8]()
                     word.utf8.withContiguousStorageIfAvailable { buffer in
                         var at = 0
@@ -189,10 +208,11 @@ final class AIInjectionTermTable: @unchecked Sendable {
                     }
                     while term.last == 0x20 { term.removeLast() }
                     guard term.count >= 2, term.count < 256 else { continue }
-                    if AITextFold.isUnspaced(term) { f |= AIInjectionTermTable.anywhere }
+                    if AITextFold.isUnspaced(term) { f |= AIInjectionTermFlag.anywhere }
+                    if term.count == 2 { f |= AIInjectionTermFlag.whole }
                     if let i = index[term] {
                         masks[i] |= concept.bit
-                        termFlags[i] &= f | ~AIInjectionTermTable.whole  // a stem anywhere wins over a whole word
+                        termFlags[i] &= f | ~AIInjectionTermFlag.whole  // a stem anywhere wins over a whole word
                     } else {
                         index[term] = folded.count
                         folded.append(term)
@@ -209,10 +229,12 @@ final class AIInjectionTermTable: @unchecked Sendable {
         length = .allocate(capacity: max(1, count))
         flags = .allocate(capacity: max(1, count))
         concepts = .allocate(capacity: max(1, count))
-        bucketStart = .allocate(capacity: AIInjectionTermTable.buckets + 1)
+        bucketStart = .allocate(capacity: AIInjectionTermFlag.buckets + 1)
         bucketTerms = .allocate(capacity: max(1, count))
+        occupied = .allocate(capacity: AIInjectionTermFlag.buckets / 64)
+        occupied.initialize(repeating: 0, count: AIInjectionTermFlag.buckets / 64)
         var at = 0
-        var perBucket = [[Int32]](repeating: [], count: AIInjectionTermTable.buckets)
+        var perBucket = [[Int32]](repeating: [], count: AIInjectionTermFlag.buckets)
         for (i, term) in folded.enumerated() {
             for (j, b) in term.enumerated() { bytes[at + j] = b }
             start[i] = Int32(at)
@@ -220,13 +242,28 @@ final class AIInjectionTermTable: @unchecked Sendable {
             flags[i] = termFlags[i]
             concepts[i] = masks[i]
             at += term.count
-            perBucket[AIInjectionTermTable.key(term[0], term[1])].append(Int32(i))
+            perBucket[AIInjectionTermTable.key(term[0], term[1], term.count > 2 ? term[2] : AIFoldByte.space)].append(Int32(i))
         }
         var k = 0
         for (b, list) in perBucket.enumerated() {
-            bucketStart[b] = k
+            bucketStart[b] = Int32(k)
+            if !list.isEmpty { occupied[b >> 6] |= 1 << UInt64(b & 63) }
             for t in list { bucketTerms[k] = t; k += 1 }
         }
-        bucketStart[AIInjectionTermTable.buckets] = k
+        bucketStart[AIInjectionTermFlag.buckets] = Int32(k)
+    }
+}
+
+/// The term table's flags and bucket function (outside the class: see `AIFoldByte`).
+enum AIInjectionTermFlag {
+    static let anywhere: UInt8 = 1
+    static let whole: UInt8 = 2
+    static let buckets = 16384
+
+    @inline(__always)
+    static func key(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int {
+        let third = aiFoldSeparator(c) ? AIFoldByte.space : c
+        let v = UInt32(a) << 16 | UInt32(b) << 8 | UInt32(third)
+        return Int((v &* 0x9E37_79B1) >> 18)
     }
 }
