@@ -76,15 +76,16 @@ import Testing
         #expect(injections.0 == injections.1)
         #expect(benign.0 <= 4)
         #expect(untunedInjections.0 >= 20)
-        #expect(untunedBenign.0 <= 2)
-        // The fresh sets (written before a change, never tuned on). The multilingual rules
-        // (docs/ai-security.md) found 7, 18 and 33 more of the three fresh sets' injections and
-        // flagged 0, 2 and 2 more of their benign prompts: the bounds are the measured figures.
-        #expect(freshInjections.0 >= 30 && freshInjections.1 == 40)
-        #expect(freshBenign.0 <= 4 && freshBenign.1 == 60)
-        #expect(fresh2Injections.0 >= 38 && fresh2Injections.1 == 63)
-        #expect(fresh2Benign.0 <= 11 && fresh2Benign.1 == 107)
-        #expect(fresh3Injections.0 >= 58 && fresh3Injections.1 == 68)
+        #expect(untunedBenign.0 == 0)
+        // The fresh sets (written before a change, never tuned on). The multilingual rules and
+        // the weaker English "no restrictions" rule (docs/ai-security.md) found 6, 17 and 32 more
+        // of the three fresh sets' injections and flagged 2 and 0 fewer, and 2 more, of their
+        // benign prompts: the bounds are the measured figures.
+        #expect(freshInjections.0 >= 29 && freshInjections.1 == 40)
+        #expect(freshBenign.0 <= 2 && freshBenign.1 == 60)
+        #expect(fresh2Injections.0 >= 37 && fresh2Injections.1 == 63)
+        #expect(fresh2Benign.0 <= 9 && fresh2Benign.1 == 107)
+        #expect(fresh3Injections.0 >= 57 && fresh3Injections.1 == 68)
         #expect(fresh3Benign.0 <= 8 && fresh3Benign.1 == 118)
     }
 }
