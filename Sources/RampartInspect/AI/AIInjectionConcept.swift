@@ -50,6 +50,10 @@ enum AIInjectionConcept: Int, CaseIterable, Sendable {
     case void
     /// A condition on what the user does, in text the user did not write: "if the user asks".
     case userTrigger
+    /// "Before using this tool" in a tool's description or output (tool poisoning).
+    case beforeTool
+    /// Developer mode, DAN mode, jailbreak mode.
+    case devMode
 
     var bit: UInt32 { 1 << UInt32(rawValue) }
 }

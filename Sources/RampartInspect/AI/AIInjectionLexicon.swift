@@ -57,6 +57,8 @@ enum AIInjectionLexicon {
         (.void, "=void|=cancelled|=canceled|no longer apply|no longer valid|=revoked|=obsolete|=overridden|"
             + "=superseded|=invalid|=null"),
         (.userTrigger, "if user asks|if the user asks|if a user asks|when the user asks|when user asks|if the user requests|if anyone asks|whenever the user asks|if the user says"),
+        (.beforeTool, "before using this tool|before you use this tool|before calling this tool|before you call this tool|before using any tool|prior to using this tool|whenever this tool is used|when this tool is available"),
+        (.devMode, "developer mode|dan mode|jailbreak mode|god mode|debug mode enabled|unrestricted mode"),
     ]
 
     static let spanish: [Entry] = [
@@ -91,6 +93,8 @@ enum AIInjectionLexicon {
         (.void, "=anuladas|=anulados|=anulado|=nulas|ya no son validas|ya no aplican|=canceladas|=invalidas|=revocadas|"
             + "quedan sin efecto"),
         (.userTrigger, "si el usuario pregunta|cuando el usuario pregunte|si el usuario pide"),
+        (.beforeTool, "antes de usar esta herramienta|antes de utilizar esta herramienta|antes de llamar a esta herramienta"),
+        (.devMode, "modo desarrollador|modo de desarrollador|modo dan|modo sin restricciones"),
     ]
 
     static let french: [Entry] = [
@@ -125,6 +129,8 @@ enum AIInjectionLexicon {
             + "regles ethiques"),
         (.void, "=annulees|=annules|ne s appliquent plus|ne sont plus valables|=caduques|=nulles|=obsoletes"),
         (.userTrigger, "si l utilisateur demande|quand l utilisateur demande|lorsque l utilisateur demande"),
+        (.beforeTool, "avant d utiliser cet outil|avant d appeler cet outil|avant toute utilisation de cet outil"),
+        (.devMode, "mode developpeur|mode dan|mode sans restriction"),
     ]
 
     static let german: [Entry] = [
@@ -159,6 +165,8 @@ enum AIInjectionLexicon {
         (.safety, "sicherheitsfilter|sicherheitsrichtlinie|inhaltsrichtlinie|ethische richtlinien|=schutzmechanismen"),
         (.void, "=ungultig|=aufgehoben|gelten nicht mehr|nicht mehr gultig|=hinfallig|=annulliert"),
         (.userTrigger, "wenn der nutzer fragt|wenn der benutzer fragt|falls der nutzer|falls der benutzer"),
+        (.beforeTool, "bevor du dieses tool|bevor sie dieses tool|vor der nutzung dieses tools|bevor du dieses werkzeug"),
+        (.devMode, "entwicklermodus|dan modus|modus ohne einschrankungen"),
     ]
 
     static let italian: [Entry] = [
@@ -190,6 +198,8 @@ enum AIInjectionLexicon {
         (.safety, "filtri di sicurezza|filtro di sicurezza|politiche sui contenuti|linee guida etiche|misure di sicurezza"),
         (.void, "=annullate|=nulle|non sono piu valide|non valgono piu|=revocate"),
         (.userTrigger, "se l utente chiede|quando l utente chiede"),
+        (.beforeTool, "prima di usare questo strumento|prima di utilizzare questo strumento|prima di chiamare questo strumento"),
+        (.devMode, "modalita sviluppatore|modalita dan|modalita senza restrizioni"),
     ]
 
     static let portuguese: [Entry] = [
@@ -218,6 +228,8 @@ enum AIInjectionLexicon {
         (.safety, "filtros de seguranca|filtro de seguranca|politicas de conteudo|diretrizes eticas"),
         (.void, "=anuladas|=canceladas|nao sao mais validas|nao valem mais|=revogadas|=invalidas"),
         (.userTrigger, "se o usuario perguntar|quando o usuario perguntar|se o usuario pedir"),
+        (.beforeTool, "antes de usar esta ferramenta|antes de utilizar esta ferramenta|antes de chamar esta ferramenta"),
+        (.devMode, "modo desenvolvedor|modo de desenvolvedor|modo dan"),
     ]
 
     static let dutch: [Entry] = [
@@ -246,6 +258,8 @@ enum AIInjectionLexicon {
         (.safety, "veiligheidsfilter|inhoudsbeleid|ethische richtlijnen|veiligheidsregels"),
         (.void, "=ongeldig|=vervallen|=ingetrokken|gelden niet meer|niet langer geldig"),
         (.userTrigger, "als de gebruiker vraagt|wanneer de gebruiker vraagt"),
+        (.beforeTool, "voordat je deze tool|voordat u deze tool|voor gebruik van deze tool"),
+        (.devMode, "ontwikkelaarsmodus|dan modus"),
     ]
 
     static let polish: [Entry] = [
@@ -273,6 +287,8 @@ enum AIInjectionLexicon {
         (.safety, "filtry bezpieczenstwa|filtr bezpieczenstwa|zasady bezpieczenstwa|polityka tresci|zasady etyczne"),
         (.void, "=niewazne|=uniewaznione|=anulowane|nie obowiazuja"),
         (.userTrigger, "jesli uzytkownik zapyta|gdy uzytkownik zapyta"),
+        (.beforeTool, "przed uzyciem tego narzedzia|zanim uzyjesz tego narzedzia"),
+        (.devMode, "tryb dewelopera|tryb programisty|tryb dan"),
     ]
 
     static let russian: [Entry] = [
@@ -305,6 +321,8 @@ enum AIInjectionLexicon {
             + "правила безопасности"),
         (.void, "=отменены|=аннулированы|=недействительны|больше не действуют|утратили силу"),
         (.userTrigger, "если пользователь спросит|когда пользователь спросит|если пользователь попросит"),
+        (.beforeTool, "перед использованием этого инструмента|прежде чем использовать этот инструмент|перед вызовом этого инструмента"),
+        (.devMode, "режим разработчика|режим dan|режим без ограничений"),
     ]
 
     static let chinese: [Entry] = [
@@ -331,6 +349,8 @@ enum AIInjectionLexicon {
         (.safety, "安全过滤|安全過濾|安全限制|内容政策|內容政策|安全准则|安全策略|审查机制|道德准则"),
         (.void, "作废|作廢|无效|無效|失效|已取消|不再有效|不再适用"),
         (.userTrigger, "如果用户问|如果用户要求|当用户问|如果用戶問"),
+        (.beforeTool, "在使用此工具之前|使用此工具前|在使用这个工具之前|调用此工具前|在调用此工具之前"),
+        (.devMode, "开发者模式|開發者模式|dan模式|越狱模式|越獄模式"),
     ]
 
     static let japanese: [Entry] = [
@@ -358,6 +378,8 @@ enum AIInjectionLexicon {
         (.safety, "安全フィルター|安全フィルタ|コンテンツポリシー|安全ガイドライン|倫理規定|安全対策|セーフティ"),
         (.void, "取り消さ|破棄さ|もう有効ではない|適用されない"),
         (.userTrigger, "ユーザーが尋ねたら|ユーザーに聞かれたら|ユーザーが求めたら"),
+        (.beforeTool, "このツールを使う前に|このツールを使用する前に|このツールを呼び出す前に"),
+        (.devMode, "開発者モード|danモード|脱獄モード"),
     ]
 
     static let korean: [Entry] = [
@@ -384,6 +406,8 @@ enum AIInjectionLexicon {
         (.safety, "안전 필터|보안 필터|콘텐츠 정책|안전 지침|윤리 지침|안전장치"),
         (.void, "무효|취소되|폐기되|더 이상 유효하지|적용되지 않"),
         (.userTrigger, "사용자가 묻으면|사용자가 물어보면|사용자가 요청하면"),
+        (.beforeTool, "이 도구를 사용하기 전에|이 도구를 호출하기 전에"),
+        (.devMode, "개발자 모드|dan 모드|탈옥 모드"),
     ]
 
     static let turkish: [Entry] = [
@@ -411,6 +435,8 @@ enum AIInjectionLexicon {
         (.safety, "guvenlik filtre|icerik politika|etik kural|guvenlik kural"),
         (.void, "=gecersiz|iptal edildi|artik gecerli degil"),
         (.userTrigger, "kullanici sorarsa|kullanici isterse"),
+        (.beforeTool, "bu araci kullanmadan once|bu araci cagirmadan once"),
+        (.devMode, "gelistirici modu|dan modu"),
     ]
 
     static let arabic: [Entry] = [
@@ -437,6 +463,8 @@ enum AIInjectionLexicon {
         (.safety, "فلاتر الامان|مرشحات الامان|سياسة المحتوى|ارشادات السلامة|الضوابط الاخلاقية"),
         (.void, "=ملغاة|=لاغية|لم تعد سارية|غير صالحة"),
         (.userTrigger, "اذا سال المستخدم|عندما يسال المستخدم"),
+        (.beforeTool, "قبل استخدام هذه الاداة|قبل استدعاء هذه الاداة"),
+        (.devMode, "وضع المطور|وضع dan"),
     ]
 
     static let hindi: [Entry] = [
@@ -463,6 +491,8 @@ enum AIInjectionLexicon {
         (.safety, "सुरक्षा फिल्टर|सामग्री नीति|सुरक्षा नियम|नैतिक दिशानिर्देश"),
         (.void, "=रद्द|=अमान्य|अब लागू नहीं"),
         (.userTrigger, "अगर उपयोगकर्ता पूछे|यदि उपयोगकर्ता पूछे"),
+        (.beforeTool, "इस टूल का उपयोग करने से पहले|इस टूल को इस्तेमाल करने से पहले"),
+        (.devMode, "डेवलपर मोड|dan मोड"),
     ]
 
     static let all: [[Entry]] = [english, spanish, french, german, italian, portuguese, dutch, polish, russian, chinese,

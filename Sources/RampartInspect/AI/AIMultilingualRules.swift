@@ -46,6 +46,12 @@ enum AIMultilingualRules {
         rule("indirect-order", 0.8, window: 120, sentence: false, .addressee, .instead),
         rule("indirect-order", 0.75, window: 120, sentence: false, .userTrigger, .ignore),
         rule("indirect-order", 0.75, window: 120, sentence: false, .userTrigger, .send),
+        rule("tool-poisoning", 0.85, window: 120, sentence: false, .beforeTool, .secret),
+        rule("tool-poisoning", 0.85, window: 120, sentence: false, .beforeTool, .send),
+        rule("tool-poisoning", 0.8, window: 120, sentence: false, .beforeTool, .hideFromUser),
+        rule("persona-switch", 0.9, window: 80, .devMode, .noLimits),
+        rule("persona-switch", 0.85, window: 80, .devMode, .ignore),
+        rule("persona-switch", 0.85, window: 80, .devMode, .safety),
         rule("new-instructions", 0.75, window: 0, .newOrders),
         rule("hide-from-user", 0.8, window: 0, .hideFromUser),
     ]
