@@ -2,7 +2,8 @@
 // API's request, answer and stream schema (the stream fed whole and in pieces of the input's
 // choosing, and looked at after each piece as the firewall looks at a stream as it flows),
 // and every detector over the raw bytes (normaliser, rules, classifier, base64
-// pieces, secret and personal-data scanners, masking), the URL scanner over the raw bytes and
+// pieces, the multilingual rules over folded text in small chunks, secret and personal-data
+// scanners, masking), the URL scanner over the raw bytes and
 // the JSON-RPC ids a request carries. Nothing may trap, read out of bounds or
 // write beyond the fixed buffers, whatever the bytes. Built by Fuzz/ai/build.sh as one module
 // with the AI folder alone.
@@ -13,6 +14,7 @@ let stream = AIStreamDecoder(eventCapacity: 256)
 let operations: [AIOperation] = [.chatCompletions, .completions, .responses, .embeddings, .messages, .ollamaChat,
                                  .ollamaGenerate, .mcp]
 var settings = AIInspectionSettings()
+let smallFold = AITextFold(capacity: 64)  // chunks of at most 64 folded bytes: terms across chunk borders
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -37,6 +39,10 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let d = found.items[k]
         precondition(d.start >= 0 && Int(d.start) + Int(d.length) <= inspector.response.used)
         _ = AIMask.mask(UnsafeRawBufferPointer(start: inspector.response.text + Int(d.start), count: Int(d.length)), type: d.type)
+    }
+    // The multilingual rules over the raw bytes, folded 64 bytes at a time: a span inside the input.
+    if let m = AIMultilingualRules.best(body, fold: smallFold) {
+        precondition(m.start >= 0 && m.length > 0 && m.start + m.length <= body.count)
     }
     // URLs in the raw bytes: every span inside the input, the host and path inside the URL,
     // spans in order without overlap, at most `limit` of them; a name without a scheme is

@@ -5,8 +5,8 @@ import Testing
 /// The shipped injection classifier and rules, measured on the committed samples
 /// (Tests/AISamples, docs/ai-security.md): the held-out split of the training sources with
 /// Python's scores (Swift must compute the same), the hand-written injections and benign
-/// prompts full of trigger words, the sets written after tuning, and the fresh sets written
-/// before the retraining on the larger public data (docs/ai-security.md, "Accuracy").
+/// prompts full of trigger words, the sets written after tuning, and the three fresh sets written
+/// before the retrainings and the multilingual rules (docs/ai-security.md, "Accuracy").
 @Suite struct AIInjectionEvaluationTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("AISamples")
@@ -65,21 +65,27 @@ import Testing
         let freshBenign = try rate("benign-fresh.txt")
         let fresh2Injections = try rate("injections-fresh2.txt")
         let fresh2Benign = try rate("benign-fresh2.txt")
+        let fresh3Injections = try rate("injections-fresh3.txt")
+        let fresh3Benign = try rate("benign-fresh3.txt")
         print("injections (tuned on) \(injections), benign (tuned on) \(benign), untuned injections \(untunedInjections), "
             + "untuned benign \(untunedBenign), fresh injections \(freshInjections), fresh benign \(freshBenign), "
-            + "second fresh injections \(fresh2Injections), second fresh benign \(fresh2Benign)")
+            + "second fresh injections \(fresh2Injections), second fresh benign \(fresh2Benign), "
+            + "third fresh injections \(fresh3Injections), third fresh benign \(fresh3Benign)")
         // The figures docs/ai-security.md reports; a change to the rules or the model that
         // lowers them fails here.
         #expect(injections.0 == injections.1)
         #expect(benign.0 <= 4)
-        #expect(untunedInjections.0 >= 12)
-        #expect(untunedBenign.0 <= 2)
-        // The fresh sets (written before a retraining, never tuned on). The retraining on
-        // indirect injections found 2 more of the first fresh set and flagged 2 more of its
-        // benign prompts (docs/ai-security.md): the bounds are the measured figures.
-        #expect(freshInjections.0 >= 23 && freshInjections.1 == 40)
-        #expect(freshBenign.0 <= 4 && freshBenign.1 == 60)
-        #expect(fresh2Injections.0 >= 20 && fresh2Injections.1 == 63)
+        #expect(untunedInjections.0 >= 20)
+        #expect(untunedBenign.0 == 0)
+        // The fresh sets (written before a change, never tuned on). The multilingual rules and
+        // the weaker English "no restrictions" rule (docs/ai-security.md) found 6, 17 and 32 more
+        // of the three fresh sets' injections and flagged 2 and 0 fewer, and 2 more, of their
+        // benign prompts: the bounds are the measured figures.
+        #expect(freshInjections.0 >= 29 && freshInjections.1 == 40)
+        #expect(freshBenign.0 <= 2 && freshBenign.1 == 60)
+        #expect(fresh2Injections.0 >= 37 && fresh2Injections.1 == 63)
         #expect(fresh2Benign.0 <= 9 && fresh2Benign.1 == 107)
+        #expect(fresh3Injections.0 >= 57 && fresh3Injections.1 == 68)
+        #expect(fresh3Benign.0 <= 8 && fresh3Benign.1 == 118)
     }
 }

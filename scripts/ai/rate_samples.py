@@ -76,6 +76,8 @@ def write_capture(path, prompts):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rampart", required=True, help="the rampart executable to rate")
+    ap.add_argument("--show", choices=["flagged", "missed"],
+                    help="also print the lines flagged (or not flagged); never use it on the fresh sets")
     ap.add_argument("files", nargs="+", help="sample files: one prompt a line, # comments")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rampart-rate-") as tmp:
@@ -96,6 +98,10 @@ def main():
                                                            for d in event["ai"].get("detections", [])):
                     flagged.add(event["src_port"])
             print(f"{os.path.basename(path)}: {len(flagged)}/{len(prompts)} flagged")
+            if args.show:
+                for n, prompt in enumerate(prompts):
+                    if (20000 + n in flagged) == (args.show == "flagged"):
+                        print(f"  {prompt[:300]}")
 
 
 if __name__ == "__main__":

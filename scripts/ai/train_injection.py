@@ -196,6 +196,25 @@ def logit(p):
     return math.log(p / (1 - p))
 
 
+def dump(args, pos_groups, held_groups, neg_test):
+    """The validation texts, one a line, so the whole detector (rules included) can be rated on them."""
+    os.makedirs(args.dump, exist_ok=True)
+    one_line = lambda t: " ".join(t.split())
+    indirect_prefixes = ("garak-", "promptinject-", "bipia-")
+    files = {
+        "heldout-direct.txt": [t for g, t in pos_groups if g in held_groups and not g.startswith(indirect_prefixes)],
+        "heldout-indirect.txt": [t for g, t in pos_groups if g in held_groups and g.startswith(indirect_prefixes)],
+        "heldout-benign.txt": [t for _, t in neg_test],
+        "heldout-benign-trigger.txt": [t for _, t in neg_test if TRIGGER.search(t)],
+        "deepset-test-injections.txt": [t for label, t in deepset(args.mirrors, "test") if label == 1],
+        "deepset-test-benign.txt": [t for label, t in deepset(args.mirrors, "test") if label == 0],
+    }
+    for name, texts in files.items():
+        with open(os.path.join(args.dump, name), "w", encoding="utf-8") as f:
+            f.writelines(one_line(t) + "\n" for t in texts if one_line(t) and not one_line(t).startswith("#"))
+        print(f"{name}: {len(texts)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mirrors", default="/work/.mirror")
@@ -216,6 +235,9 @@ def main():
     ap.add_argument("--mil-top", type=int, default=2, help="windows of each positive kept per round")
     ap.add_argument("--validation-benign", default="Tests/AISamples/benign-trigger-words.txt,Tests/AISamples/benign-untuned.txt",
                     help="files of benign prompts (one a line) added to the validation's hard negatives")
+    ap.add_argument("--dump", default="",
+                    help="write the held-out split and deepset's test split, one text a line (line breaks made "
+                         "spaces), into this folder for scripts/ai/rate_samples.py, and stop before training")
     args = ap.parse_args()
     F.BITS, F.WINDOW, F.STRIDE = args.bits, args.window, args.stride
     pos_groups, neg = load(args.mirrors)
@@ -232,6 +254,9 @@ def main():
     rng.shuffle(neg)
     cut = int(len(neg) * 0.3)
     neg_test, neg_train = neg[:cut], neg[cut:]
+    if args.dump:
+        dump(args, pos_groups, held_groups, neg_test)
+        return
     texts = pos_train + [t for _, t in neg_train]
     labels = [1] * len(pos_train) + [0] * len(neg_train)
     weights = [1.0] * len(pos_train) + [args.hard_weight if TRIGGER.search(t) else 1.0 for _, t in neg_train]

@@ -51,7 +51,9 @@ enum AIInjectionRules {
         rule("ignore-instructions", 0.9, gap: 2, ["prior", "previous", "above", "earlier", "all", "system"],
              ["instructions", "rules", "prompt", "directives", "guidelines"],
              ["cancelled", "canceled", "void", "revoked", "obsolete", "invalid", "overridden", "null", "replaced", "suspended"]),
-        rule("no-restrictions", 0.8, gap: 3, ["without", "no", "free", "bypass", "ignore", "ignoring", "remove",
+        // 0.6: "a recipe without any restrictions on ingredients" is benign; the classifier
+        // must agree (a role without limits is the multilingual rules' persona-switch, 0.9).
+        rule("no-restrictions", 0.6, gap: 3, ["without", "no", "free", "bypass", "ignore", "ignoring", "remove",
                                                 "disable", "break", "beyond", "unbound", "abandon"], limits),
         rule("no-restrictions", 0.9, gap: 6, ["pretend", "act", "roleplay", "imagine", "behave", "simulate", "become"],
              ["no", "without", "unrestricted", "unfiltered", "uncensored", "amoral", "unethical", "free"], limits),

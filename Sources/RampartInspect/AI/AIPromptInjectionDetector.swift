@@ -1,5 +1,6 @@
 /// The layered prompt-injection detector: normalised words (`AITextNormalizer`), phrase
-/// rules and chat-template markers (`AIInjectionRules`), the classifier
+/// rules and chat-template markers (`AIInjectionRules`), the multilingual rules over the
+/// folded text (`AIMultilingualRules`), the classifier
 /// (`AIInjectionClassifier`), and the same again over base64 pieces of the text decoded.
 /// The score is the rule's weight and the classifier's probability combined as independent
 /// evidence (1 − (1 − r)(1 − c)); the span is the rule's words, or the classifier's window.
@@ -8,16 +9,20 @@ struct AIPromptInjectionDetector {
     /// Decoded base64 pieces.
     let decoded: UnsafeMutableRawPointer
     let decodedCapacity: Int
+    /// The text folded for the multilingual rules, a chunk at a time.
+    let fold: AITextFold
 
-    init(maxWords: Int = 16 << 10, decodedCapacity: Int = 16 << 10) {
+    init(maxWords: Int = 16 << 10, decodedCapacity: Int = 16 << 10, foldCapacity: Int = 16 << 10) {
         words = AIWords(capacity: maxWords)
         self.decodedCapacity = decodedCapacity
         decoded = .allocate(byteCount: decodedCapacity, alignment: 8)
+        fold = AITextFold(capacity: foldCapacity)
     }
 
     func deallocate() {
         words.deallocate()
         decoded.deallocate()
+        fold.deallocate()
     }
 
     struct Finding {
@@ -66,6 +71,10 @@ struct AIPromptInjectionDetector {
         if let m = AIInjectionRules.marker(text), m.weight > rule {
             rule = m.weight
             finding = Finding(type: "template-marker", score: m.weight, start: m.start, length: m.length)
+        }
+        if let m = AIMultilingualRules.best(text, fold: fold), m.weight > rule {
+            rule = m.weight
+            finding = Finding(type: m.name, score: m.weight, start: base + m.start, length: m.length)
         }
         if classifier && words.count > 0 {
             let c = AIInjectionClassifier.score(words, from: 0, to: words.count)
