@@ -78,7 +78,8 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var i = 0
     var checked = 0
     func look() {
-        let part = inspector.inspectStreamPart(transcript, from: checked, settings: settings)
+        var part = AIDetections()
+        inspector.inspectStreamPart(transcript, from: checked, settings: settings, into: &part)
         for k in 0..<part.count {
             let d = part.items[k]
             precondition(d.start >= 0 && Int(d.start) + Int(d.length) <= transcript.used)

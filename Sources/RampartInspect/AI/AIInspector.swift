@@ -57,36 +57,63 @@ final class AIInspector {
     /// `AIStreamTable`), with enough of the text before it that a value cut between two
     /// events is seen whole (`resumePoint`). Detections are per kind, type and segment, so a
     /// value seen again in the overlap merges with its first sighting.
-    func inspectStreamPart(_ t: AITranscript, from: Int, settings: AIInspectionSettings) -> AIDetections {
-        var found = AIDetections()
+    /// Adds to `found` (the stream's detections so far, kept in place: no copy a look).
+    func inspectStreamPart(_ t: AITranscript, from: Int, settings: AIInspectionSettings, into found: inout AIDetections) {
         if t.textBytes > settings.maxStreamBytes || t.events > settings.maxStreamEvents {
             found.add(AIDetection(kind: .runawayStream, type: "stream", score: 1, segment: -1, start: 0, length: 0))
         }
-        guard settings.responses else { return found }
+        guard settings.responses else { return }
         inspectText(t, settings: settings, injectionOrigins: AIInspector.responseInjectionOrigins, from: from, into: &found)
-        return found
     }
 
     /// Where to resume looking in a segment's `text` whose first `from` bytes were looked at:
     /// back to the start of the word under way (a key, a token or a URL cut between events),
-    /// and, when the 48 bytes before it hold a digit, `+`, `-` or `@` (a card number, an IBAN
-    /// or a phone number written with spaces, a PEM header), 48 bytes back and to that word's
-    /// start; at most `AIInspector.overlap` bytes back.
-    static func resumePoint(_ text: UnsafeRawBufferPointer, from: Int) -> Int {
-        guard from > 0 else { return 0 }
+    /// and, when the 48 bytes before it hold one of `wide`'s bytes (by default a digit, `+` or
+    /// `-`: a card number, an IBAN or a phone number written with spaces, a PEM header), 48
+    /// bytes back and to that word's start; at most `AIInspector.overlap` bytes back.
+    static func resumePoint(_ text: UnsafeRawBufferPointer, from: Int, wide: WideValues = .all) -> Int {
+        let points = resumePoints(text, from: from)
+        switch (wide.digits, wide.dashes) {
+        case (true, true): return min(points.personalData, points.secrets)
+        case (true, false): return points.personalData
+        case (false, true): return points.secrets
+        case (false, false): return points.word
+        }
+    }
+
+    /// The resume points of one look in one pass over the bytes before `from`: the word's
+    /// start, and where secrets (wide near a `-`) and personal data (wide near a digit or
+    /// `+`) resume.
+    static func resumePoints(_ text: UnsafeRawBufferPointer, from: Int) -> (word: Int, secrets: Int, personalData: Int) {
+        guard from > 0 else { return (0, 0, 0) }
         let floor = max(0, from - AIInspector.overlap)
-        var k = wordStart(text, from, floor: floor)
-        let wide = max(floor, from - 48)
-        var j = k
-        while j > wide {
+        let word = wordStart(text, from, floor: floor)
+        let far = max(floor, from - 48)
+        var digits = false
+        var dashes = false
+        var j = word
+        while j > far {
             let b = text[j - 1]
-            if (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: "@") {
-                k = wordStart(text, wide, floor: floor)
-                break
-            }
+            if (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "+") { digits = true }
+            if b == UInt8(ascii: "-") { dashes = true }
             j -= 1
         }
-        return k
+        guard digits || dashes else { return (word, word, word) }
+        let wide = wordStart(text, far, floor: floor)
+        return (word, dashes ? wide : word, digits ? wide : word)
+    }
+
+    /// The values written with spaces that make a look start 48 bytes back: personal data
+    /// (digits and `+`: cards, IBANs, phone numbers, national numbers), secrets (`-`: a PEM
+    /// header), or both.
+    struct WideValues {
+        var digits: Bool
+        var dashes: Bool
+        static let all = WideValues(digits: true, dashes: true)
+        static let secrets = WideValues(digits: false, dashes: true)
+        static let personalData = WideValues(digits: true, dashes: false)
+        /// One word (a URL): never wide.
+        static let oneWord = WideValues(digits: false, dashes: false)
     }
 
     @inline(__always) static func wordStart(_ text: UnsafeRawBufferPointer, _ at: Int, floor: Int) -> Int {
@@ -122,35 +149,43 @@ final class AIInspector {
         if let tools = settings.tools, t.operation == .mcp { checkTools(t, tools, into: &found) }
         for i in 0..<t.segmentCount where !t[i].isName {
             let seg = t[i]
-            var text = t.bytes(of: i)
-            var base = Int(seg.start)
+            let whole = t.bytes(of: i)
+            let base = Int(seg.start)
+            // A stream's later look: each scanner from its own resume point (secrets are one
+            // word but for a PEM header; personal data may be several, with digits).
+            var secretsFrom = 0
+            var personalFrom = 0
             if from > base {
-                guard base + text.count > from else { continue }
-                let resume = AIInspector.resumePoint(text, from: from - base)
-                text = UnsafeRawBufferPointer(rebasing: text[resume...])
-                base += resume
+                guard base + whole.count > from else { continue }
+                let points = AIInspector.resumePoints(whole, from: from - base)
+                secretsFrom = points.secrets
+                personalFrom = points.personalData
             }
             // Personal data inside a secret (a connection string's user@host) is the secret's.
             var secretSpans = InlineArray<8, (Int, Int)>(repeating: (0, 0))
             var secretCount = 0
             if settings.secrets {
-                AISecretScanner.scan(text) { m in
-                    if secretCount < 8 { secretSpans[secretCount] = (m.start, m.start + m.length); secretCount += 1 }
-                    found.add(AIDetection(kind: .secret, type: m.type, score: 1, segment: Int32(i), start: Int32(base + m.start),
+                AISecretScanner.scan(UnsafeRawBufferPointer(rebasing: whole[secretsFrom...])) { m in
+                    let start = secretsFrom + m.start
+                    if secretCount < 8 { secretSpans[secretCount] = (start, start + m.length); secretCount += 1 }
+                    found.add(AIDetection(kind: .secret, type: m.type, score: 1, segment: Int32(i), start: Int32(base + start),
                                           length: Int32(m.length)))
                 }
             }
             if settings.personalData {
-                AIPersonalDataScanner.scan(text) { m in
-                    for k in 0..<secretCount where m.start < secretSpans[k].1 && m.start + m.length > secretSpans[k].0 { return }
+                AIPersonalDataScanner.scan(UnsafeRawBufferPointer(rebasing: whole[personalFrom...])) { m in
+                    let start = personalFrom + m.start
+                    for k in 0..<secretCount where start < secretSpans[k].1 && start + m.length > secretSpans[k].0 { return }
                     found.add(AIDetection(kind: .personalData, type: m.type, score: 1, segment: Int32(i),
-                                          start: Int32(base + m.start), length: Int32(m.length)))
+                                          start: Int32(base + start), length: Int32(m.length)))
                 }
             }
+            let injectionFrom = min(secretsFrom, personalFrom)
+            let text = UnsafeRawBufferPointer(rebasing: whole[injectionFrom...])
             if settings.injection && injectionOrigins.contains(seg.origin),
                let f = injection.inspect(text, threshold: settings.injectionThreshold) {
                 found.add(AIDetection(kind: .promptInjection, type: f.type, score: f.score, segment: Int32(i),
-                                      start: Int32(base + f.start), length: Int32(f.length)))
+                                      start: Int32(base + injectionFrom + f.start), length: Int32(f.length)))
             }
         }
     }

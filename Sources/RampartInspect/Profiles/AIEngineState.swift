@@ -175,32 +175,34 @@ final class AIEngineState {
         let s = settings[profile]
         let t = streams.transcripts[Int(k)]
         if final { streams.finish(k) }
-        var entry = streams.entries[Int(k)]
-        defer { streams.entries[Int(k)] = entry }
-        guard !entry.reported else { return }
-        let from = entry.checked
+        // The entry is worked on in place (its detections are a kilobyte: no copy a look).
+        let e = Int(k)
+        guard !streams.entries[e].reported else { return }
+        let from = streams.entries[e].checked
         guard final || t.used > from || t.events > s.maxStreamEvents else { return }
-        var found = inspector.inspectStreamPart(t, from: from, settings: s)
-        self.urls.begin()
+        inspector.inspectStreamPart(t, from: from, settings: s, into: &streams.entries[e].found)
         if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
+            self.urls.begin()
             self.urls.check(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, from: from,
-                            listed: entry.found.count(of: .url), into: &found)
+                            into: &streams.entries[e].found)
+            for c in self.urls.categories where streams.entries[e].urlCategories.count < AIDetections.capacity {
+                streams.entries[e].urlCategories.append(c)
+            }
+            streams.entries[e].urlsNotListed += self.urls.notListed
         }
-        entry.checked = t.used
-        for i in 0..<found.count { entry.found.add(found.items[i]) }
-        for c in self.urls.categories where entry.urlCategories.count < AIDetections.capacity { entry.urlCategories.append(c) }
-        entry.urlsNotListed += self.urls.notListed
-        let blocks = found.count > 0 && AIDecision.action(found, profile: p) == .block
+        streams.entries[e].checked = t.used
+        // Not reported yet: a blocking detection among them is new, found by this look.
+        let blocks = streams.entries[e].found.count > 0 && AIDecision.action(streams.entries[e].found, profile: p) == .block
         guard final || blocks else { return }
         if final, s.tokensPerMinute != nil, t.outputTokens > 0 {
             _ = rates.addTokens(identity: identity, seconds: seconds, tokens: UInt64(t.outputTokens))
         }
-        entry.reported = true
+        streams.entries[e].reported = true
         exchanges &+= 1
-        guard entry.found.count > 0 else { return }
-        self.urls.categories = entry.urlCategories
-        self.urls.notListed = entry.urlsNotListed
-        report(entry.found, transcript: t, operation: entry.operation, isResponse: true)
+        guard streams.entries[e].found.count > 0 else { return }
+        self.urls.categories = streams.entries[e].urlCategories
+        self.urls.notListed = streams.entries[e].urlsNotListed
+        report(streams.entries[e].found, transcript: t, operation: streams.entries[e].operation, isResponse: true)
     }
 
     /// Writes the record of one message's detections and leaves its block for the packet's

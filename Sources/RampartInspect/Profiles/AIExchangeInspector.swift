@@ -105,9 +105,8 @@ public final class AIExchangeInspector {
 
     /// One look at a stream being fed: what its text gained since `from`, URLs included.
     private func look(_ t: AITranscript, from: Int, into found: inout AIDetections) {
-        var part = inspector.inspectStreamPart(t, from: from, settings: settings)
-        if let urlTable { urls.check(t, profile: 0, store: urlStore, table: urlTable, from: from, listed: found.count(of: .url), into: &part) }
-        for d in 0..<part.count { found.add(part.items[d]) }
+        inspector.inspectStreamPart(t, from: from, settings: settings, into: &found)
+        if let urlTable { urls.check(t, profile: 0, store: urlStore, table: urlTable, from: from, into: &found) }
     }
 
     /// The last exchange's detections: kind, type, score and the span masked.

@@ -32,11 +32,10 @@ final class AIURLCheck {
     }
 
     /// `from`: the arena offset already looked at (a stream's earlier looks, as for
-    /// `AIInspector.inspectStreamPart`); `listed`: URL detections the message already has
-    /// beyond `found`'s (a stream's earlier looks).
+    /// `AIInspector.inspectStreamPart`; `found` then holds the stream's detections so far).
     func check(_ t: AITranscript, profile: Int, store: IndicatorStore?, table: URLProfileTable, from: Int = 0,
-               listed earlier: Int = 0, into found: inout AIDetections) {
-        var listed = max(found.count(of: .url), earlier)
+               into found: inout AIDetections) {
+        var listed = found.count(of: .url)
         for k in 0..<t.segmentCount {
             var seg = t[k]
             guard !seg.isName else { continue }
@@ -46,7 +45,7 @@ final class AIURLCheck {
             }
             if from > Int(seg.start) {
                 guard Int(seg.start) + Int(seg.length) > from else { continue }
-                let resume = AIInspector.resumePoint(t.bytes(of: k), from: from - Int(seg.start))
+                let resume = AIInspector.resumePoint(t.bytes(of: k), from: from - Int(seg.start), wide: .oneWord)
                 seg.start += Int32(resume)
                 seg.length -= Int32(resume)
             }
