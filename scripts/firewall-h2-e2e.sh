@@ -13,7 +13,8 @@
 # a prompt injection is answered on its stream with HTTP/2 403 and the API's error JSON before
 # it reaches the server; through the OpenAI SDK over HTTP/2, a streamed answer passes, an
 # injection raises PermissionDeniedError (403) and a streamed answer leaking a key ends with
-# the firewall's error event on its stream (APIError, not a broken connection); the EVE
+# the firewall's error event on its stream (APIError, not a broken connection) at the event
+# that carries the key, which never reaches the client; the EVE
 # fileinfo and ai records say so. Never touches the root namespace's interfaces; removes everything it made.
 set -u
 FIREWALL=${1:?usage: firewall-h2-e2e.sh path/to/rampart-firewall}
@@ -128,7 +129,7 @@ sdk openai-stream && pass "OpenAI SDK over HTTP/2, streamed benign answer: $(hea
     || fail "OpenAI SDK over HTTP/2, benign stream: $(tail -3 $WORK/client.out)"
 sdk openai-injection && pass "OpenAI SDK over HTTP/2, injection: $(head -c 160 $WORK/client.out)" \
     || fail "OpenAI SDK over HTTP/2, injection: $(tail -3 $WORK/client.out)"
-sdk openai-leak-stream && pass "OpenAI SDK over HTTP/2, streamed answer leaking a key ends with the error event: $(head -c 200 $WORK/client.out)" \
+sdk openai-leak-stream && pass "OpenAI SDK over HTTP/2, streamed answer leaking a key ends with the error event before the key: $(head -c 200 $WORK/client.out)" \
     || fail "OpenAI SDK over HTTP/2, leaking stream: $(tail -3 $WORK/client.out)"
 
 kill -TERM $FWPID; wait $FWPID

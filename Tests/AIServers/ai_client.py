@@ -73,7 +73,9 @@ def run():
                     received += c.choices[0].delta.content or ""
         except openai.APIError as e:
             assert "Rampart" in str(e.message) and "secret" in str(e.message), (e, received)
-            return f"OK openai.{type(e).__name__} after {len(received)} characters: {e.message}"
+            # Read as it flows, the stream ends at the event that completes the key: it never arrives.
+            assert "AKIAIOSFODNN7EXAMPLE" not in received, received
+            return f"OK openai.{type(e).__name__} after {len(received)} characters, the key not among them: {e.message}"
         raise AssertionError(f"the stream ended normally: {received}")
     if SCENARIO == "openai-link":
         # Streamed: the firewall reassembles the answer and checks the URLs in it (alert only).
