@@ -72,6 +72,7 @@ final class AIInspector {
     /// `-`: a card number, an IBAN or a phone number written with spaces, a PEM header), 48
     /// bytes back and to that word's start; at most `AIInspector.overlap` bytes back.
     static func resumePoint(_ text: UnsafeRawBufferPointer, from: Int, wide: WideValues = .all) -> Int {
+        if !wide.digits && !wide.dashes { return from > 0 ? wordStart(text, from, floor: max(0, from - AIInspector.overlap)) : 0 }
         let points = resumePoints(text, from: from)
         switch (wide.digits, wide.dashes) {
         case (true, true): return min(points.personalData, points.secrets)
