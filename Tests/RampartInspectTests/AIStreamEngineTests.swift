@@ -105,6 +105,37 @@ import Testing
         #expect(c.sink.ai.first?.detections.first?.type == "aws-access-key-id", "found from the message buffer at the end")
     }
 
+    @Test("one client holds at most a quarter of the stream table: its next stream is refused, another client's is not")
+    func perClientShare() throws {
+        var configuration = EngineConfiguration()
+        configuration.aiStreams = 8
+        var c = try Conversation(policy: AIEngineTests.policy("secret: alert"))
+        c.engine = Engine(configuration: configuration,
+                          policy: try PolicyMatcher(PolicyLoader.load(yaml: AIEngineTests.policy("secret: alert"), file: "p.yaml"), tags: []))
+        // Client 10.0.0.1 opens three streams (never ended): two slots, the third refused.
+        for _ in 0..<3 {
+            c.connect()
+            #expect(c.post("/v1/chat/completions", Self.ask) == .forward)
+            #expect(Self.serve(&c, Self.head) == .forward)
+        }
+        #expect(c.engine.ai?.streams.inUse == 2 && c.engine.statistics.limits[.aiStreams] == 1)
+        #expect(c.sink.anomalies.contains { $0.event == .aiStreamTableFull })
+        // Client 10.0.0.3 still gets one.
+        func send(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, seq: UInt32, ack: UInt32, flags: UInt8,
+                  _ bytes: [UInt8] = []) -> Verdict {
+            c.send(TableLimitTests.tcp(src, sport, dst, dport, seq: seq, ack: ack, flags: flags, bytes))
+        }
+        let body = Array(Self.ask.utf8)
+        let request = Array("POST /v1/chat/completions HTTP/1.1\r\nHost: llm\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        _ = send("10.0.0.3", 41000, "10.0.0.2", 8000, seq: 99, ack: 0, flags: 0x02)
+        _ = send("10.0.0.2", 8000, "10.0.0.3", 41000, seq: 499, ack: 100, flags: 0x12)
+        _ = send("10.0.0.3", 41000, "10.0.0.2", 8000, seq: 100, ack: 500, flags: 0x10)
+        #expect(send("10.0.0.3", 41000, "10.0.0.2", 8000, seq: 100, ack: 500, flags: 0x18, request) == .forward)
+        #expect(send("10.0.0.2", 8000, "10.0.0.3", 41000, seq: 500, ack: 100 + UInt32(request.count), flags: 0x18,
+                     Array(Self.head.utf8)) == .forward)
+        #expect(c.engine.ai?.streams.inUse == 3 && c.engine.statistics.limits[.aiStreams] == 1)
+    }
+
     @Test("over HTTP/2: a key in a middle DATA frame ends the stream at that packet, the frames after it not sent")
     func http2StreamEndsEarly() throws {
         typealias H = HTTP2BodyTests

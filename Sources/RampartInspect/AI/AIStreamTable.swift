@@ -4,14 +4,18 @@
 /// at the packet that completes it rather than at the stream's end.
 ///
 /// Bounded: `capacity` slots per worker, their buffers allocated once (touched only when
-/// used). An answer that finds no slot is inspected from the message buffer at its end, as
-/// a whole answer is; counted in `refused` (limit `ai_streams`, anomaly `ai.stream_table_full`).
+/// used), and a quarter of them at most per client (`perClient`), so one client streaming
+/// many answers cannot leave the others without. An answer that finds no slot is inspected
+/// from the message buffer at its end, as a whole answer is; counted in `refused` (limit
+/// `ai_streams`, anomaly `ai.stream_table_full`).
 final class AIStreamTable {
     struct Entry {
         var inUse = false
         /// Whose answer it is (`AIStreamTable.owner`): a slot is used only by its owner, so
         /// a stale index (a policy reload replaced the table) reads nothing.
         var owner: UInt64 = 0
+        /// The client's identity (`AIEngineState.identity`), for its share.
+        var client: UInt64 = 0
         var operation = AIOperation.chatCompletions
         /// The transcript's arena offset up to which the detectors have looked.
         var checked = 0
@@ -26,6 +30,8 @@ final class AIStreamTable {
     }
 
     let capacity: Int
+    /// Slots one client may hold at once: a quarter of them (at least one).
+    let perClient: Int
     let decoders: [AIStreamDecoder]
     let transcripts: [AITranscript]
     var entries: [Entry]
@@ -36,6 +42,7 @@ final class AIStreamTable {
 
     init(capacity: Int, textCapacity: Int = 64 << 10, maxSegments: Int = 256, eventCapacity: Int = 16 << 10) {
         self.capacity = max(0, capacity)
+        perClient = max(1, self.capacity / 4)
         decoders = (0..<self.capacity).map { _ in AIStreamDecoder(eventCapacity: eventCapacity) }
         transcripts = (0..<self.capacity).map { _ in AITranscript(capacity: textCapacity, maxSegments: maxSegments) }
         entries = [Entry](repeating: Entry(), count: self.capacity)
@@ -43,14 +50,17 @@ final class AIStreamTable {
     }
 
     /// A slot for a new streamed answer of `operation`, framed as `framing`; -1 when every
-    /// slot is taken (counted).
-    func open(_ operation: AIOperation, framing: AIStreamFraming, owner: UInt64) -> Int32 {
-        guard let k = free.popLast() else {
+    /// slot is taken or `client` holds its share (counted).
+    func open(_ operation: AIOperation, framing: AIStreamFraming, owner: UInt64, client: UInt64 = 0) -> Int32 {
+        // Once per answer, not per packet: a walk over the slots.
+        var held = 0
+        for e in 0..<capacity where entries[e].inUse && entries[e].client == client { held += 1 }
+        guard held < perClient, let k = free.popLast() else {
             refused &+= 1
             return -1
         }
         opened &+= 1
-        entries[Int(k)] = Entry(inUse: true, owner: owner, operation: operation)
+        entries[Int(k)] = Entry(inUse: true, owner: owner, client: client, operation: operation)
         let t = transcripts[Int(k)]
         t.reset()
         t.operation = operation

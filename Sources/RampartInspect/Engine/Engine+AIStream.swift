@@ -5,14 +5,15 @@ extension Engine {
     /// `AIStreamTable` slot when it is a streamed answer to an AI operation of a session with
     /// an AI profile: server-sent events or NDJSON by its Content-Type, not compressed (a
     /// compressed stream is inspected from the message buffer, inflated, at its end). -1:
-    /// none (not a stream, or the table is full: counted and logged).
+    /// none (not a stream, or the table is full or the client holds its share: counted and
+    /// logged).
     mutating func openAIStream(operation raw: UInt8, block: UnsafeRawBufferPointer, owner: UInt64) -> Int32 {
         guard let ai, ai.profile >= 0, ai.streams.capacity > 0, let operation = AIOperation(rawValue: raw) else { return -1 }
         let fields = HTTPHeaderFields(block)
         guard let type = fields.value(named: "content-type"), fields.value(named: "content-encoding") == nil,
               let framing = AIExchangeParser.framing(operation, contentType: type, body: UnsafeRawBufferPointer(start: nil, count: 0))
         else { return -1 }
-        let k = ai.streams.open(operation, framing: framing, owner: owner)
+        let k = ai.streams.open(operation, framing: framing, owner: owner, client: ai.identity)
         if k < 0 { ai.streamRefused = true }
         return k
     }
