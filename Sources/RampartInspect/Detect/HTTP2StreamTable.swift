@@ -43,10 +43,9 @@ final class HTTP2StreamTable {
         /// WINDOW_UPDATE beyond its initial window, and what the server sent.
         var clientGrants: Int64 = 0
         var serverData: Int64 = 0
-        /// The answer's `AIStreamTable` slot, -1: none; whether it had one (its AI inspection
-        /// was done as it flowed, not from the buffer).
+        /// The answer's `AIStreamTable` slot (kept after its end: its AI inspection was done as
+        /// it flowed, not from the buffer), -1: none.
         var aiStream: Int32 = -1
-        var aiStreamed = false
     }
 
     struct Connection {

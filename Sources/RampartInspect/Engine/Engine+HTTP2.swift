@@ -174,7 +174,6 @@ extension Engine {
             if !noBody {
                 table.streams[Int(slot)].aiStream = openAIStream(operation: table.streams[Int(slot)].aiOperation, block: message,
                                                                  owner: AIStreamTable.owner(state: state, stream: id))
-                table.streams[Int(slot)].aiStreamed = table.streams[Int(slot)].aiStream >= 0
             }
         }
         inspectHTTP2Phase(toServer ? .httpRequest : .httpResponse, block: message, body: nil, toServer: toServer, &ctx)
@@ -231,8 +230,8 @@ extension Engine {
         if file >= 0, let result = detector!.files?.close(file, complete: true) { detector!.endedFiles.append(result) }
         let stream = table.streams[Int(slot)].aiStream
         if !request && stream >= 0 {
+            // The slot is freed; its index stays (a slot taken again has another owner).
             inspectAIStream(stream, owner: AIStreamTable.owner(state: state, stream: table.streams[Int(slot)].id), final: true)
-            table.streams[Int(slot)].aiStream = -1
             noteHTTP2AnswerBlock(state: state, slot: slot)
         }
         if side.length > side.headerEnd && !side.bodyFullReported {
@@ -250,7 +249,7 @@ extension Engine {
         let buffer = table.buffer(slot, request: request)
         let block = UnsafeRawBufferPointer(start: buffer, count: side.headerEnd)
         let body = UnsafeRawBufferPointer(start: buffer + side.headerEnd, count: side.length - side.headerEnd)
-        if ai != nil && (request || !table.streams[Int(slot)].aiStreamed) {
+        if ai != nil && (request || table.streams[Int(slot)].aiStream < 0) {
             // The operation is the stream's: streams of one connection interleave.
             if !request { detector!.states[s].aiOperation = table.streams[Int(slot)].aiOperation }
             inspectAIMessage(state: state, toServer: request, block: block, body: body, cut: cut)
