@@ -384,11 +384,13 @@ struct AIBench: ParsableCommand {
             (server-sent events of a few words each) inspected at their end, and streamed
             inspected as the firewall does, as they flow (each event a packet, the detectors
             looking at what it added: the "flowing" line), on one core.
-            --no-urls leaves the URL check out (same bodies), to see what it costs.
+            --no-urls leaves the URL check out (same bodies), to see what it costs;
+            --answers runs only the lines named (to profile one of them).
 
             Example:
               taskset -c 0 rampart bench ai --transactions 200000
               taskset -c 0 rampart bench ai --transactions 200000 --no-urls
+              taskset -c 0 rampart bench ai --transactions 50000 --answers flowing
             """
     )
 
@@ -401,7 +403,15 @@ struct AIBench: ParsableCommand {
     @Option(name: .long, help: "Names in the URL filtering list (synthetic, eight categories).")
     var listEntries: Int = 1_000_000
 
+    @Option(name: .long, help: "The lines to run, comma-separated: whole, streamed, flowing.")
+    var answers: String = "whole,streamed,flowing"
+
     func run() throws {
+        let lines: [(name: String, streamed: Bool, flowing: Bool)] = [("whole", false, false), ("streamed", true, false), ("flowing", true, true)]
+        let named = answers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for n in named where !lines.contains(where: { $0.name == n }) {
+            throw ValidationError("--answers: '\(n)' is not a line; expected whole, streamed or flowing, comma-separated.")
+        }
         guard transactions > 0 else { throw ValidationError("--transactions must be at least 1.") }
         guard listEntries > 400 else { throw ValidationError("--list-entries must be more than 400 (the answers name listed sites).") }
         let list = urls ? try AIBenchmark.urlList(entries: listEntries) : nil
@@ -410,7 +420,7 @@ struct AIBench: ParsableCommand {
         } else {
             print("URL check: off (--no-urls)")
         }
-        for (streamed, flowing) in [(false, false), (true, false), (true, true)] {
+        for (_, streamed, flowing) in lines.filter({ named.contains($0.name) }) {
             let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, urls: list, clock: monotonicSeconds)
             let perSecond = Double(r.transactions) / r.seconds
             let name = flowing ? "flowing " : (streamed ? "streamed" : "whole   ")

@@ -22,8 +22,14 @@ public final class AIExchangeInspector {
     var lastFlowing = false
     let flowing = AIStreamTable(capacity: 1)
     let urls = AIURLCheck()
-    var urlStore: IndicatorStore?
-    var urlTable: URLProfileTable?
+    /// The URL check's list and profile, held by reference: a look (a packet's worth of a
+    /// stream) then reads them in place instead of copying a dozen references.
+    final class URLLists {
+        let store: IndicatorStore
+        let table: URLProfileTable
+        init(store: IndicatorStore, table: URLProfileTable) { (self.store, self.table) = (store, table) }
+    }
+    var urlLists: URLLists?
 
     public init(textCapacity: Int = 64 << 10) {
         inspector = AIInspector(textCapacity: textCapacity)
@@ -36,8 +42,7 @@ public final class AIExchangeInspector {
     /// Checks URLs in model output against `profile` over `store`, as an AI security
     /// profile's `urlFiltering` does in the engine.
     public func checkURLs(_ profile: URLFilteringProfile, store: IndicatorStore) {
-        urlStore = store
-        urlTable = URLProfileTable([profile], store: store)
+        urlLists = URLLists(store: store, table: URLProfileTable([profile], store: store))
     }
 
     /// Inspects a request to `path`; 0 when the path names no AI operation.
@@ -106,7 +111,7 @@ public final class AIExchangeInspector {
     /// One look at a stream being fed: what its text gained since `from`, URLs included.
     private func look(_ t: AITranscript, from: Int, into found: inout AIDetections) {
         inspector.inspectStreamPart(t, from: from, settings: settings, into: &found)
-        if let urlTable { urls.check(t, profile: 0, store: urlStore, table: urlTable, from: from, into: &found) }
+        if let l = urlLists { urls.check(t, profile: 0, store: l.store, table: l.table, from: from, into: &found) }
     }
 
     /// The last exchange's detections: kind, type, score and the span masked.
@@ -122,8 +127,8 @@ public final class AIExchangeInspector {
 
     private func checkURLs(_ t: AITranscript) {
         urls.begin()
-        guard let urlTable else { return }
-        urls.check(t, profile: 0, store: urlStore, table: urlTable, into: &last)
+        guard let l = urlLists else { return }
+        urls.check(t, profile: 0, store: l.store, table: l.table, into: &last)
     }
 
     /// The last transcript's text bytes, segments and streamed events (for reports).
