@@ -30,13 +30,24 @@ enum AIField: Sendable {
 
 /// The paths one body shape is read by, each with what it holds. Looked up by hash for
 /// each value the scanner returns; a handful of entries, compared in order.
-struct AIFieldSchema: Sendable {
-    let paths: [UInt64]
-    let fields: [AIField]
+///
+/// Each schema is a `static let` of its API, built once and kept for the process's life, in
+/// memory of its own that is never freed or written again: copying a schema (a stream's
+/// every event is read by one) then costs no reference counting. Hence `@unchecked
+/// Sendable`: the memory is immutable once built.
+struct AIFieldSchema: @unchecked Sendable {
+    let paths: UnsafeBufferPointer<UInt64>
+    let fields: UnsafeBufferPointer<AIField>
 
     init(_ entries: [(JSONPath, AIField)]) {
-        paths = entries.map(\.0.hash)
-        fields = entries.map(\.1)
+        let p = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: entries.count)
+        let f = UnsafeMutableBufferPointer<AIField>.allocate(capacity: entries.count)
+        for (k, e) in entries.enumerated() {
+            p.initializeElement(at: k, to: e.0.hash)
+            f.initializeElement(at: k, to: e.1)
+        }
+        paths = UnsafeBufferPointer(p)
+        fields = UnsafeBufferPointer(f)
     }
 
     @inline(__always)

@@ -90,18 +90,23 @@ final class AIInspector {
         let floor = max(0, from - AIInspector.overlap)
         let word = wordStart(text, from, floor: floor)
         let far = max(floor, from - 48)
-        var digits = false
-        var dashes = false
-        var j = word
-        while j > far {
-            let b = text[j - 1]
-            if (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "+") { digits = true }
-            if b == UInt8(ascii: "-") { dashes = true }
-            j -= 1
+        // The bytes' classes or-ed without a branch each: a look runs this every packet.
+        var seen: UInt8 = 0
+        if far < word, let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+            wideClasses.withUnsafeBufferPointer { classes in
+                for j in far..<word { seen |= classes[Int(base[j])] }
+            }
         }
+        let digits = seen & 1 != 0
+        let dashes = seen & 2 != 0
         guard digits || dashes else { return (word, word, word) }
         let wide = wordStart(text, far, floor: floor)
         return (word, dashes ? wide : word, digits ? wide : word)
+    }
+
+    /// 1: a digit or `+` (personal data written with spaces), 2: `-` (a PEM header).
+    static let wideClasses: [UInt8] = (0..<256).map { c in
+        c >= 0x30 && c <= 0x39 || c == 0x2B ? 1 : (c == 0x2D ? 2 : 0)
     }
 
     /// The values written with spaces that make a look start 48 bytes back: personal data

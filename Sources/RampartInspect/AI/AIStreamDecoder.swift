@@ -54,37 +54,51 @@ final class AIStreamDecoder {
     func feed(_ bytes: UnsafeRawBufferPointer, schema: AIFieldSchema, into t: AITranscript) {
         var i = 0
         let n = bytes.count
+        guard let base = bytes.baseAddress else { return }
         while i < n {
-            // Copy up to the next line feed in one go.
-            let j = memchr(bytes.baseAddress! + i, 0x0A, n - i).map { bytes.baseAddress!.distance(to: UnsafeRawPointer($0)) } ?? n
+            let j = memchr(base + i, 0x0A, n - i).map { base.distance(to: UnsafeRawPointer($0)) } ?? n
             let piece = j - i
+            // A line whole in these bytes is read where it is; only one cut by the packet's
+            // end is gathered in `line`.
+            if j < n && lineLength == 0 && !lineOverflow {
+                endLine(UnsafeRawBufferPointer(start: base + i, count: piece), overflow: piece > eventCapacity, schema: schema, into: t)
+                i = j + 1
+                continue
+            }
             if piece > 0 {
                 if lineLength + piece <= eventCapacity {
-                    (line + lineLength).copyMemory(from: bytes.baseAddress! + i, byteCount: piece)
+                    (line + lineLength).copyMemory(from: base + i, byteCount: piece)
                     lineLength += piece
                 } else {
                     lineOverflow = true
                 }
             }
             guard j < n else { return }
-            endLine(schema: schema, into: t)
+            let overflow = lineOverflow
+            let length = lineLength
+            lineLength = 0
+            lineOverflow = false
+            endLine(UnsafeRawBufferPointer(start: line, count: length), overflow: overflow, schema: schema, into: t)
             i = j + 1
         }
     }
 
     /// The body ended: an event not closed by an empty line is still read.
     func finish(schema: AIFieldSchema, into t: AITranscript) {
-        if lineLength > 0 { endLine(schema: schema, into: t) }
+        if lineLength > 0 {
+            let (length, overflow) = (lineLength, lineOverflow)
+            lineLength = 0
+            lineOverflow = false
+            endLine(UnsafeRawBufferPointer(start: line, count: length), overflow: overflow, schema: schema, into: t)
+        }
         dispatch(schema: schema, into: t)
     }
 
-    private func endLine(schema: AIFieldSchema, into t: AITranscript) {
-        var length = lineLength
-        if length > 0 && line.load(fromByteOffset: length - 1, as: UInt8.self) == 0x0D { length -= 1 }
-        let overflow = lineOverflow
-        lineLength = 0
-        lineOverflow = false
-        let text = UnsafeRawBufferPointer(start: line, count: length)
+    /// One line of the body (`overflow`: longer than `eventCapacity`, its bytes dropped).
+    private func endLine(_ whole: UnsafeRawBufferPointer, overflow: Bool, schema: AIFieldSchema, into t: AITranscript) {
+        var length = whole.count
+        if length > 0 && whole[length - 1] == 0x0D { length -= 1 }
+        let text = UnsafeRawBufferPointer(rebasing: whole[0..<length])
         switch framing {
         case .jsonLines:
             if overflow { oversizedEvents += 1; return }
@@ -105,7 +119,7 @@ final class AIStreamDecoder {
                 guard dataLength + extra + payload <= eventCapacity else { dataOverflow = true; return }
                 if extra == 1 { data.storeBytes(of: 0x0A, toByteOffset: dataLength, as: UInt8.self) }
                 dataLength += extra
-                if payload > 0 { (data + dataLength).copyMemory(from: line + value, byteCount: payload) }
+                if payload > 0 { (data + dataLength).copyMemory(from: text.baseAddress! + value, byteCount: payload) }
                 dataLength += payload
             } else if AIStreamDecoder.field(text, "event") {
                 let name = UnsafeRawBufferPointer(rebasing: text[min(length, 6)...])

@@ -17,6 +17,8 @@ final class AIStreamTable {
         /// The client's identity (`AIEngineState.identity`), for its share.
         var client: UInt64 = 0
         var operation = AIOperation.chatCompletions
+        /// How its events read (`AIExchangeParser.responseSchema`), chosen at its start.
+        var schema = AIExchangeParser.responseSchema(.chatCompletions, streamed: true)
         /// The transcript's arena offset up to which the detectors have looked.
         var checked = 0
         /// What was found so far (one per kind, type and segment: `AIDetections.add`), and
@@ -34,6 +36,11 @@ final class AIStreamTable {
     let perClient: Int
     let decoders: [AIStreamDecoder]
     let transcripts: [AITranscript]
+    /// The same objects, unretained, for the per-packet path: loading a class reference from
+    /// an array retains and releases it, twice a packet per slot otherwise. The arrays above
+    /// keep them alive as long as the table.
+    private let decoderRefs: [Unmanaged<AIStreamDecoder>]
+    private let transcriptRefs: [Unmanaged<AITranscript>]
     var entries: [Entry]
     var free: [Int32]
     /// Answers that found no slot; slots taken so far.
@@ -45,6 +52,8 @@ final class AIStreamTable {
         perClient = max(1, self.capacity / 4)
         decoders = (0..<self.capacity).map { _ in AIStreamDecoder(eventCapacity: eventCapacity) }
         transcripts = (0..<self.capacity).map { _ in AITranscript(capacity: textCapacity, maxSegments: maxSegments) }
+        decoderRefs = decoders.map { Unmanaged.passUnretained($0) }
+        transcriptRefs = transcripts.map { Unmanaged.passUnretained($0) }
         entries = [Entry](repeating: Entry(), count: self.capacity)
         free = (0..<Int32(self.capacity)).reversed().map { $0 }
     }
@@ -60,7 +69,8 @@ final class AIStreamTable {
             return -1
         }
         opened &+= 1
-        entries[Int(k)] = Entry(inUse: true, owner: owner, client: client, operation: operation)
+        entries[Int(k)] = Entry(inUse: true, owner: owner, client: client, operation: operation,
+                                schema: AIExchangeParser.responseSchema(operation, streamed: true))
         let t = transcripts[Int(k)]
         t.reset()
         t.operation = operation
@@ -73,8 +83,10 @@ final class AIStreamTable {
     /// Feeds a slot the answer's next body bytes (de-chunked or from DATA frames).
     func feed(_ k: Int32, _ bytes: UnsafeRawBufferPointer, owner: UInt64) {
         guard owns(k, owner), !bytes.isEmpty else { return }
-        let operation = entries[Int(k)].operation
-        decoders[Int(k)].feed(bytes, schema: AIExchangeParser.responseSchema(operation, streamed: true), into: transcripts[Int(k)])
+        let schema = entries[Int(k)].schema
+        decoderRefs[Int(k)]._withUnsafeGuaranteedRef { decoder in
+            transcriptRefs[Int(k)]._withUnsafeGuaranteedRef { decoder.feed(bytes, schema: schema, into: $0) }
+        }
     }
 
     /// The answer ended: an event not closed by an empty line is still read.

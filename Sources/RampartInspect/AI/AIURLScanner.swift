@@ -32,6 +32,13 @@ enum AIURLScanner {
 
     static let limit = 32
 
+    /// Whether `text` may hold a URL at all: `scan` finds one only around a `.` or a `:`.
+    @inline(__always)
+    static func mayHold(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard text.count >= 4, let base = text.baseAddress else { return false }
+        return memchr(base, 0x2E, text.count) != nil || memchr(base, 0x3A, text.count) != nil
+    }
+
     /// Calls `body` with each URL of `text` (offsets into it), up to `limit`. Returns true
     /// when the text holds more than `limit` URLs (those past it are not handed to `body`).
     ///

@@ -50,31 +50,40 @@ final class AIURLCheck {
                 seg.length -= Int32(resume)
             }
             let text = UnsafeRawBufferPointer(start: t.text + Int(seg.start), count: Int(seg.length))
-            let more = AIURLScanner.scan(text) { u in
-                let host = UnsafeRawBufferPointer(rebasing: text[u.hostStart..<(u.hostStart + u.hostLength)])
-                let match: IndicatorMatch?
-                if u.pathLength > 0 {
-                    let path = UnsafeRawBufferPointer(rebasing: text[u.pathStart..<(u.pathStart + u.pathLength)])
-                    match = store?.classify(host: host, path: path, buffer: &buffer).match
-                } else {
-                    match = AIURLCheck.slash.withUnsafeBytes { store?.classify(host: host, path: $0, buffer: &buffer).match }
-                }
-                guard table.action(profile, match: match, store: store) != .allow else { return }
-                guard listed < AIDetections.urlCapacity else {
-                    notListed += 1
-                    detectionLimitHit = true
-                    return
-                }
-                let start = seg.start + Int32(u.start)
-                let before = found.count
-                found.add(AIDetection(kind: .url, type: "url", score: 1, segment: Int32(k), start: start, length: Int32(u.length)))
-                if found.count > before {
-                    listed += 1
-                    categories.append((start, table.decide(profile, match: match, store: store).category))
-                }
-            }
-            if more { scanLimitHit = true }
+            // Most of a stream's looks add a few words without a `.` or `:`: no URL, and no
+            // lookup set up.
+            guard AIURLScanner.mayHold(text) else { continue }
+            check(text, segment: k, at: seg.start, profile: profile, store: store, table: table, listed: &listed, into: &found)
         }
+    }
+
+    @inline(never)
+    private func check(_ text: UnsafeRawBufferPointer, segment k: Int, at segmentStart: Int32, profile: Int, store: IndicatorStore?,
+                       table: URLProfileTable, listed: inout Int, into found: inout AIDetections) {
+        let more = AIURLScanner.scan(text) { u in
+            let host = UnsafeRawBufferPointer(rebasing: text[u.hostStart..<(u.hostStart + u.hostLength)])
+            let match: IndicatorMatch?
+            if u.pathLength > 0 {
+                let path = UnsafeRawBufferPointer(rebasing: text[u.pathStart..<(u.pathStart + u.pathLength)])
+                match = store?.classify(host: host, path: path, buffer: &buffer).match
+            } else {
+                match = AIURLCheck.slash.withUnsafeBytes { store?.classify(host: host, path: $0, buffer: &buffer).match }
+            }
+            guard table.action(profile, match: match, store: store) != .allow else { return }
+            guard listed < AIDetections.urlCapacity else {
+                notListed += 1
+                detectionLimitHit = true
+                return
+            }
+            let start = segmentStart + Int32(u.start)
+            let before = found.count
+            found.add(AIDetection(kind: .url, type: "url", score: 1, segment: Int32(k), start: start, length: Int32(u.length)))
+            if found.count > before {
+                listed += 1
+                categories.append((start, table.decide(profile, match: match, store: store).category))
+            }
+        }
+        if more { scanLimitHit = true }
     }
 
     /// The category of the URL detection whose span starts at `start`.
