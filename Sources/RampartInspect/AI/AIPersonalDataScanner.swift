@@ -7,18 +7,34 @@
 enum AIPersonalDataScanner {
     typealias Match = AISecretScanner.Match
 
+    /// Which bytes may start a value is read from `classes` without a branch per byte, as
+    /// `AISecretScanner.scan` does.
     static func scan(_ text: UnsafeRawBufferPointer, _ found: (Match) -> Void) {
+        classes.withUnsafeBufferPointer { scan(text, classes: $0, found) }
+    }
+
+    private static func scan(_ text: UnsafeRawBufferPointer, classes: UnsafeBufferPointer<UInt8>, _ found: (Match) -> Void) {
         let n = text.count
+        guard n > 0, let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         var i = 0
         var lastEnd = 0
+        // 1 when the byte before `i` is a letter or digit (a digit or capital there starts nothing).
+        var alnumBefore: UInt8 = 0
         while i < n {
-            let b = text[i]
+            let b = base[i]
+            let c = classes[Int(b)]
+            let candidate = (c & ~(alnumBefore << 1) & 2) | (c & 4)
+            alnumBefore = c & 1
+            guard candidate != 0 else {
+                i += 1
+                continue
+            }
             var m: Match?
             if b == UInt8(ascii: "@") {
                 m = email(text, i, lastEnd)
-            } else if b >= 0x30 && b <= 0x39 && (i == 0 || !isAlnum(text[i - 1])) {
+            } else if b >= 0x30 && b <= 0x39 {
                 m = card(text, i) ?? ssn(text, i)
-            } else if b >= 0x41 && b <= 0x5A && (i == 0 || !isAlnum(text[i - 1])) {
+            } else if b >= 0x41 && b <= 0x5A {
                 m = iban(text, i) ?? nino(text, i)
             } else if b == UInt8(ascii: "+") {
                 m = phone(text, i)
@@ -27,10 +43,19 @@ enum AIPersonalDataScanner {
                 found(m)
                 lastEnd = m.start + m.length
                 i = max(i + 1, lastEnd)
+                alnumBefore = classes[Int(base[i - 1])] & 1
             } else {
                 i += 1
             }
         }
+    }
+
+    /// Per byte: 1 a letter or digit, 2 a digit or capital (a card, SSN, IBAN or NINO starts
+    /// with one at a word's start), 4 `@` or `+` (looked at wherever they are).
+    static let classes: [UInt8] = (0..<256).map { c in
+        let b = UInt8(c)
+        return (isAlnum(b) ? 1 : 0) | ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) ? 2 : 0)
+            | (b == UInt8(ascii: "@") || b == UInt8(ascii: "+") ? 4 : 0)
     }
 
     static func email(_ t: UnsafeRawBufferPointer, _ at: Int, _ floor: Int) -> Match? {

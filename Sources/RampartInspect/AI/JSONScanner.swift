@@ -279,12 +279,30 @@ struct JSONPath: Sendable {
         hash = h
     }
 
+    /// A member's step: its name eight bytes at a time (a multiply and a shift each), its
+    /// length mixed in. Every key of every event is hashed: a multiply per byte was a third
+    /// of the scanner's time on a stream.
     @inline(__always)
     static func member(_ parent: UInt64, _ name: UnsafeRawBufferPointer) -> UInt64 {
-        var h = parent ^ 0x2F
-        for b in name { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h &* 0x0000_0100_0000_01B3 ^ 0x2E
+        let n = name.count
+        var h = (parent ^ 0x2F ^ UInt64(truncatingIfNeeded: n) &<< 56) &* mix
+        guard let base = name.baseAddress else { return (h ^ 0x2E) &* mix }
+        var k = 0
+        while k + 8 <= n {
+            h = (h ^ base.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* mix
+            h ^= h &>> 29
+            k += 8
+        }
+        if k < n {
+            var w: UInt64 = 0
+            for j in k..<n { w |= UInt64(base.load(fromByteOffset: j, as: UInt8.self)) &<< UInt64(8 * (j - k)) }
+            h = (h ^ w) &* mix
+            h ^= h &>> 29
+        }
+        return (h ^ 0x2E) &* mix
     }
+
+    static let mix: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     @inline(__always)
     static func element(_ parent: UInt64) -> UInt64 { (parent ^ elementStep) &* 0x0000_0100_0000_01B3 }

@@ -22,8 +22,10 @@ extension Engine {
     /// is inspected (`AIEngineState.inspectStream`); a block is left for the packet's verdict.
     mutating func inspectAIStream(_ k: Int32, owner: UInt64, final: Bool) {
         guard let ai, ai.streams.owns(k, owner) else { return }
-        let urls = ai.profile >= 0 && ai.profiles[ai.profile].urlFilteringIndex >= 0 ? (indicatorStore, urlProfiles) : nil
-        ai.inspectStream(k, final: final, seconds: now.seconds, urls: urls)
+        // The list and profiles passed as they are (not gathered in a tuple, which copies them
+        // and counts a dozen references a packet).
+        ai.inspectStream(k, final: final, seconds: now.seconds, store: indicatorStore, urlProfiles: urlProfiles,
+                         checkURLs: ai.profile >= 0 && ai.profiles[ai.profile].urlFilteringIndex >= 0)
         if final { ai.streams.close(k) }
     }
 

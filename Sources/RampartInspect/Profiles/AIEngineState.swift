@@ -169,7 +169,8 @@ final class AIEngineState {
     /// its last): what its text gained is inspected; a new blocking detection blocks the
     /// answer now (the stream ends at this packet), and the stream's record (every
     /// detection so far) is written then, or at its end.
-    func inspectStream(_ k: Int32, final: Bool, seconds: Int64, urls: (store: IndicatorStore?, table: URLProfileTable)? = nil) {
+    func inspectStream(_ k: Int32, final: Bool, seconds: Int64, store: IndicatorStore?, urlProfiles: URLProfileTable,
+                       checkURLs: Bool) {
         guard profile >= 0, profile < profiles.count, k >= 0, Int(k) < streams.capacity, streams.entries[Int(k)].inUse else { return }
         let p = profiles[profile]
         let s = settings[profile]
@@ -181,9 +182,9 @@ final class AIEngineState {
         let from = streams.entries[e].checked
         guard final || t.used > from || t.events > s.maxStreamEvents else { return }
         inspector.inspectStreamPart(t, from: from, settings: s, into: &streams.entries[e].found)
-        if let urls, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urls.table.profiles.count, p.action(.url) != .allow {
+        if checkURLs, p.urlFilteringIndex >= 0, Int(p.urlFilteringIndex) < urlProfiles.profiles.count, p.action(.url) != .allow {
             self.urls.begin()
-            self.urls.check(t, profile: Int(p.urlFilteringIndex), store: urls.store, table: urls.table, from: from,
+            self.urls.check(t, profile: Int(p.urlFilteringIndex), store: store, table: urlProfiles, from: from,
                             into: &streams.entries[e].found)
             for c in self.urls.categories where streams.entries[e].urlCategories.count < AIDetections.capacity {
                 streams.entries[e].urlCategories.append(c)
