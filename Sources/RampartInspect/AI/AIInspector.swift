@@ -136,8 +136,11 @@ final class AIInspector {
     /// start of its body).
     static let overlap = 1_024
 
-    static let requestInjectionOrigins: [AIOrigin] = [.user, .toolResult, .mcpToolOutput, .mcpToolDescription]
-    static let responseInjectionOrigins: [AIOrigin] = [.toolResult, .mcpToolOutput, .mcpToolDescription]
+    /// The origins whose text is inspected for injection, one bit each (`1 << rawValue`): a
+    /// mask, not an array, so a stream's every look reads it without reference counting.
+    static let requestInjectionOrigins: UInt8 = 1 << AIOrigin.user.rawValue | responseInjectionOrigins
+    static let responseInjectionOrigins: UInt8 =
+        1 << AIOrigin.toolResult.rawValue | 1 << AIOrigin.mcpToolOutput.rawValue | 1 << AIOrigin.mcpToolDescription.rawValue
 
     /// Names in the transcript (tools called or listed) that `tools` does not permit.
     func checkTools(_ t: AITranscript, _ tools: AIAllowList, into found: inout AIDetections) {
@@ -150,7 +153,7 @@ final class AIInspector {
     /// `from`: the arena offset before which the text was already looked at (a stream's
     /// earlier looks); segments ending before it are skipped, the others looked at from their
     /// `resumePoint`.
-    private func inspectText(_ t: AITranscript, settings: AIInspectionSettings, injectionOrigins: [AIOrigin], from: Int = 0,
+    private func inspectText(_ t: AITranscript, settings: AIInspectionSettings, injectionOrigins: UInt8, from: Int = 0,
                              into found: inout AIDetections) {
         if let tools = settings.tools, t.operation == .mcp { checkTools(t, tools, into: &found) }
         for i in 0..<t.segmentCount where !t[i].isName {
@@ -188,7 +191,7 @@ final class AIInspector {
             }
             let injectionFrom = min(secretsFrom, personalFrom)
             let text = UnsafeRawBufferPointer(rebasing: whole[injectionFrom...])
-            if settings.injection && injectionOrigins.contains(seg.origin),
+            if settings.injection && injectionOrigins & 1 << seg.origin.rawValue != 0,
                let f = injection.inspect(text, threshold: settings.injectionThreshold) {
                 found.add(AIDetection(kind: .promptInjection, type: f.type, score: f.score, segment: Int32(i),
                                       start: Int32(base + injectionFrom + f.start), length: Int32(f.length)))
