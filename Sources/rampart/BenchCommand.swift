@@ -406,21 +406,27 @@ struct AIBench: ParsableCommand {
     @Option(name: .long, help: "The lines to run, comma-separated: whole, streamed, flowing.")
     var answers: String = "whole,streamed,flowing"
 
-    func run() throws {
-        let lines: [(name: String, streamed: Bool, flowing: Bool)] = [("whole", false, false), ("streamed", true, false), ("flowing", true, true)]
-        let named = answers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for n in named where !lines.contains(where: { $0.name == n }) {
+    static let lines: [(name: String, streamed: Bool, flowing: Bool)] = [("whole", false, false), ("streamed", true, false), ("flowing", true, true)]
+
+    var named: [String] { answers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+
+    func validate() throws {
+        for n in named where !AIBench.lines.contains(where: { $0.name == n }) {
             throw ValidationError("--answers: '\(n)' is not a line; expected whole, streamed or flowing, comma-separated.")
         }
         guard transactions > 0 else { throw ValidationError("--transactions must be at least 1.") }
         guard listEntries > 400 else { throw ValidationError("--list-entries must be more than 400 (the answers name listed sites).") }
+    }
+
+    func run() throws {
+        let named = self.named
         let list = urls ? try AIBenchmark.urlList(entries: listEntries) : nil
         if let list {
             print("URL check: \(grouped(list.entries)) listed names in 8 categories (built in \(fixed(list.buildSeconds, places: 2)) s)")
         } else {
             print("URL check: off (--no-urls)")
         }
-        for (_, streamed, flowing) in lines.filter({ named.contains($0.name) }) {
+        for (_, streamed, flowing) in AIBench.lines.filter({ named.contains($0.name) }) {
             let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, urls: list, clock: monotonicSeconds)
             let perSecond = Double(r.transactions) / r.seconds
             let name = flowing ? "flowing " : (streamed ? "streamed" : "whole   ")

@@ -112,7 +112,7 @@ struct InspectCommandTests {
 
     @Test("every command's help has an example")
     func help() throws {
-        for command in [["inspect"], ["policy", "validate"], ["bench", "engine"], ["bench", "policy"], []] {
+        for command in [["inspect"], ["policy", "validate"], ["bench", "engine"], ["bench", "policy"], ["bench", "ai"], []] {
             let result = try RampartProcess.run(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.stdout.contains("Example"), "no example in help of \(command)")
