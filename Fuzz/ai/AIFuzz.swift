@@ -11,6 +11,9 @@
 let inspector = AIInspector(textCapacity: 4096, maxSegments: 16, eventCapacity: 512)
 let transcript = AITranscript(capacity: 1024, maxSegments: 8)
 let stream = AIStreamDecoder(eventCapacity: 256)
+// The same stream read with every event parsed in full, to check `AIEventTemplate` against.
+let fullStream: AIStreamDecoder = { let d = AIStreamDecoder(eventCapacity: 256); d.usesTemplate = false; return d }()
+let fullTranscript = AITranscript(capacity: 1024, maxSegments: 8)
 let operations: [AIOperation] = [.chatCompletions, .completions, .responses, .embeddings, .messages, .ollamaChat,
                                  .ollamaGenerate, .mcp]
 var settings = AIInspectionSettings()
@@ -71,6 +74,8 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // The stream in pieces: the same text as whole (the assembler keeps no state across pieces but its own).
     transcript.reset()
     stream.reset(data[1] & 1 == 0 ? .serverSentEvents : .jsonLines)
+    fullTranscript.reset()
+    fullStream.reset(data[1] & 1 == 0 ? .serverSentEvents : .jsonLines)
     let schema = AIExchangeParser.responseSchema(op, streamed: true)
     // Each piece looked at as the firewall looks at a stream as it flows (`inspectStreamPart`
     // from where the last look stopped): spans inside the text, resume points inside the
@@ -90,10 +95,14 @@ public func aiFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     while i < body.count {
         let j = min(body.count, i + piece)
         stream.feed(UnsafeRawBufferPointer(rebasing: body[i..<j]), schema: schema, into: transcript)
+        fullStream.feed(UnsafeRawBufferPointer(rebasing: body[i..<j]), schema: schema, into: fullTranscript)
+        precondition(transcript.sameReading(as: fullTranscript), "an event read from the template differs from its full reading")
         look()
         i = j
     }
     stream.finish(schema: schema, into: transcript)
+    fullStream.finish(schema: schema, into: fullTranscript)
+    precondition(transcript.sameReading(as: fullTranscript), "an event read from the template differs from its full reading")
     look()
     precondition(transcript.used <= transcript.capacity && transcript.segmentCount <= transcript.maxSegments)
     let resume = AIInspector.resumePoint(body, from: body.count / 2)

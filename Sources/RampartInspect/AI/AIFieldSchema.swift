@@ -62,6 +62,13 @@ enum AIExtractor {
     /// `delta`: the body is one event of a stream, whose text continues the previous event's
     /// (no separator, merged across events).
     static func run(_ body: UnsafeRawBufferPointer, schema: AIFieldSchema, into t: AITranscript, delta: Bool = false) {
+        var o = AIEventObservation()
+        run(body, schema: schema, into: t, delta: delta, observing: &o)
+    }
+
+    /// `o`: what the run did to the transcript (`AIEventTemplate`).
+    static func run(_ body: UnsafeRawBufferPointer, schema: AIFieldSchema, into t: AITranscript, delta: Bool,
+                    observing o: inout AIEventObservation) {
         var s = JSONScanner(body)
         var messageFirst = delta ? 0 : t.segmentCount
         var messageRole = AIRole.unknown
@@ -76,11 +83,12 @@ enum AIExtractor {
             let tok = s.next()
             switch tok.kind {
             case .end:
-                if s.truncated { t.truncated = true }
+                if s.truncated { t.truncated = true; o.other = true }
                 if inMessage { t.assign(role: messageRole, from: messageFirst) }
                 return
             case .error:
                 t.error = s.error
+                o.other = true
                 if inMessage { t.assign(role: messageRole, from: messageFirst) }
                 return
             case .objectStart, .arrayStart:
@@ -118,14 +126,16 @@ enum AIExtractor {
             case .string:
                 let raw = UnsafeRawBufferPointer(rebasing: s.bytes[tok.start..<tok.end])
                 if s.depth >= captureDepth {
-                    t.append(raw, escaped: tok.escaped, role: inMessage ? messageRole : AIExtractor.role(of: captureOrigin), origin: captureOrigin,
-                             mergeFrom: captureFirst, separator: 0x20)
+                    append(raw, tok, role: inMessage ? messageRole : AIExtractor.role(of: captureOrigin), origin: captureOrigin,
+                           mergeFrom: captureFirst, separator: 0x20, into: t, &o)
                     continue
                 }
                 switch schema.field(tok.path) {
                 case .model?: t.setModel(raw)
                 case .method?: t.setMethod(raw)
-                case .requestID(let batch)?: t.addRequestID(raw, quoted: true, batch: batch)
+                case .requestID(let batch)?:
+                    t.addRequestID(raw, quoted: true, batch: batch)
+                    o.other = true
                 case .role?: messageRole = AIRole(raw)
                 case .blockType?: blockOrigin = AIExtractor.origin(ofBlock: raw)
                 case .eventType?:
@@ -134,15 +144,16 @@ enum AIExtractor {
                         t.streamEnded = true
                     }
                 case .text(let origin)?:
-                    let o = origin ?? (inMessage && messageRole != .unknown ? AIOrigin.of(messageRole) : .user)
-                    t.append(raw, escaped: tok.escaped, role: inMessage ? messageRole : AIExtractor.role(of: o),
-                             origin: blockOrigin ?? o, pending: origin == nil && blockOrigin == nil && inMessage && messageRole == .unknown,
-                             mergeFrom: delta ? 0 : (inMessage ? messageFirst : t.segmentCount), separator: separator)
+                    let textOrigin = origin ?? (inMessage && messageRole != .unknown ? AIOrigin.of(messageRole) : .user)
+                    append(raw, tok, role: inMessage ? messageRole : AIExtractor.role(of: textOrigin),
+                           origin: blockOrigin ?? textOrigin, pending: origin == nil && blockOrigin == nil && inMessage && messageRole == .unknown,
+                           mergeFrom: delta ? 0 : (inMessage ? messageFirst : t.segmentCount), separator: separator, into: t, &o)
                 case .capture(let origin)?:
-                    t.append(raw, escaped: tok.escaped, role: inMessage ? messageRole : AIExtractor.role(of: origin), origin: origin,
-                             mergeFrom: delta ? 0 : (inMessage ? messageFirst : t.segmentCount), separator: separator)
+                    append(raw, tok, role: inMessage ? messageRole : AIExtractor.role(of: origin), origin: origin,
+                           mergeFrom: delta ? 0 : (inMessage ? messageFirst : t.segmentCount), separator: separator, into: t, &o)
                 case .name(let origin)?:
-                    t.append(raw, escaped: tok.escaped, role: inMessage ? messageRole : AIExtractor.role(of: origin), origin: origin, isName: true, mergeFrom: t.segmentCount)
+                    append(raw, tok, role: inMessage ? messageRole : AIExtractor.role(of: origin), origin: origin, isName: true,
+                           mergeFrom: t.segmentCount, into: t, &o)
                 default: break
                 }
             case .number:
@@ -150,7 +161,9 @@ enum AIExtractor {
                 switch schema.field(tok.path) {
                 case .inputTokens?: if let v = JSONText.integer(raw) { t.inputTokens = v }
                 case .outputTokens?: if let v = JSONText.integer(raw) { t.outputTokens = v }
-                case .requestID(let batch)?: t.addRequestID(raw, quoted: false, batch: batch)
+                case .requestID(let batch)?:
+                    t.addRequestID(raw, quoted: false, batch: batch)
+                    o.other = true
                 default: break
                 }
             case .literalTrue, .literalFalse:
@@ -163,6 +176,25 @@ enum AIExtractor {
                 break
             }
         }
+    }
+
+    /// Adds a string to the transcript, and notes how (`AIEventObservation`).
+    @inline(__always)
+    private static func append(_ raw: UnsafeRawBufferPointer, _ tok: JSONToken, role: AIRole, origin: AIOrigin, pending: Bool = false,
+                               isName: Bool = false, mergeFrom: Int, separator: UInt8 = 0x0A, into t: AITranscript,
+                               _ o: inout AIEventObservation) {
+        t.append(raw, escaped: tok.escaped, role: role, origin: origin, pending: pending, isName: isName, mergeFrom: mergeFrom,
+                 separator: separator)
+        o.appends += 1
+        o.stringStart = tok.start
+        o.stringEnd = tok.end
+        o.escaped = tok.escaped
+        o.role = role
+        o.origin = origin
+        o.pending = pending
+        o.isName = isName
+        o.mergeFrom = mergeFrom
+        o.separator = separator
     }
 
     /// The origin a content block's (or a stream event's) `type` gives its text, if any.

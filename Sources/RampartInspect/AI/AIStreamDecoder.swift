@@ -33,6 +33,11 @@ final class AIStreamDecoder {
     /// Error events the server sent.
     private(set) var errorEvents = 0
 
+    /// The last event read in full that the next ones may repeat but for their text.
+    var template = AIEventTemplate()
+    /// Off: every event read in full (to compare the two readings in tests and the fuzzer).
+    var usesTemplate = true
+
     init(eventCapacity: Int = 16 << 10) {
         self.eventCapacity = max(64, eventCapacity)
         line = .allocate(byteCount: self.eventCapacity, alignment: 8)
@@ -42,12 +47,14 @@ final class AIStreamDecoder {
     deinit {
         line.deallocate()
         data.deallocate()
+        template.deallocate()
     }
 
     func reset(_ framing: AIStreamFraming) {
         self.framing = framing
         lineLength = 0; lineOverflow = false; dataLength = 0; dataOverflow = false
         errorEvent = false; oversizedEvents = 0; errorEvents = 0
+        template.reset()
     }
 
     /// Feeds the next bytes of the body.
@@ -140,7 +147,11 @@ final class AIStreamDecoder {
             return
         }
         t.events += 1
-        AIExtractor.run(payload, schema: schema, into: t, delta: true)
+        if usesTemplate && template.apply(payload, to: t) { return }
+        var o = AIEventObservation()
+        let segments = t.segmentCount
+        AIExtractor.run(payload, schema: schema, into: t, delta: true, observing: &o)
+        template.learn(payload, observation: o, segmentsBefore: segments, transcript: t)
     }
 
     /// Whether a line is the SSE field `name` (`data:` / `data`).

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One piece of text of an exchange: a message's content, a content block, a tool call's
 /// arguments, a tool's output, or a tool's name (`isName`).
 struct AISegment: Sendable, Equatable {
@@ -90,6 +94,24 @@ final class AITranscript {
     }
 
     var textView: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: text, count: used) }
+
+    /// Whether `other` holds the same reading: text, segments, model, method, ids, counts and
+    /// flags. For comparing two ways of reading one body (`AIEventTemplate` against the full
+    /// reading, in its tests and the AI fuzz target).
+    func sameReading(as other: AITranscript) -> Bool {
+        guard used == other.used, segmentCount == other.segmentCount, memcmp(text, other.text, used) == 0 else { return false }
+        for i in 0..<segmentCount where segments[i] != other.segments[i] { return false }
+        guard modelLength == other.modelLength, methodLength == other.methodLength, requestIDsLength == other.requestIDsLength,
+              requestIDCount == other.requestIDCount, requestIDsDropped == other.requestIDsDropped, requestIsBatch == other.requestIsBatch,
+              inputTokens == other.inputTokens, outputTokens == other.outputTokens, textBytes == other.textBytes,
+              droppedBytes == other.droppedBytes, droppedSegments == other.droppedSegments, events == other.events,
+              streamEnded == other.streamEnded, error == other.error, truncated == other.truncated, stream == other.stream
+        else { return false }
+        for k in 0..<modelLength where model[k] != other.model[k] { return false }
+        for k in 0..<methodLength where method[k] != other.method[k] { return false }
+        for k in 0..<requestIDsLength where requestIDs[k] != other.requestIDs[k] { return false }
+        return true
+    }
 
     func setModel(_ raw: UnsafeRawBufferPointer) {
         guard modelLength == 0 else { return }
