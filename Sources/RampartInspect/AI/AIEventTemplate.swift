@@ -18,22 +18,28 @@ struct AIEventObservation {
     var isName = false
     var mergeFrom = 0
     var separator: UInt8 = 0
+    /// Plain strings after it that nothing reads (their contents, between the quotes).
+    var holes = InlineArray<4, (Int, Int)>(repeating: (0, 0))
+    var holeCount = 0
+    static let maxHoles = 4
 }
 
 /// A stream's events mostly repeat the one before but for their delta: OpenAI-compatible
 /// servers send `{"id":…,"model":…,"choices":[{"index":0,"delta":{"content":"` + text +
-/// `"},"finish_reason":null}]}` hundreds of times, Anthropic `content_block_delta` events the
-/// same way. When an event read in full added one plain string to the text and nothing else
-/// (its model, type and indexes change nothing the second time: `setModel` keeps the first,
-/// the role and origin assignments cover no new segment), an event with the same bytes before
-/// and after that string, and a string without a quote or backslash between, is read the
+/// `"},"finish_reason":null}]}` hundreds of times (OpenAI adds `,"obfuscation":"…"`, random
+/// padding of random length), Anthropic `content_block_delta` events the same way. When an
+/// event read in full added one plain string to the text and nothing else (its model, type and
+/// indexes change nothing the second time: `setModel` keeps the first, the role and origin
+/// assignments cover no new segment), an event with the same bytes before that string, and
+/// after it the same bytes but inside the plain strings nobody read (the holes), is read the
 /// same: its string is added as the full reading would add it, without parsing the rest.
 ///
-/// Sound because the skipped bytes are the same as the reference event's: the JSON tokens,
-/// paths and values around the string are identical, so every action the extractor would take
-/// on them is the one it took on the reference, which left the transcript as it is. The
-/// transcript is checked to be where the reference left it (its segments and text length), so
-/// a reset in between is noticed. Tested against the full reading on every event
+/// Sound because the skipped bytes are the same JSON as the reference event's: the same
+/// tokens, paths and values, but for the holes' contents (plain strings whose values no field
+/// reads, without a quote or backslash, so the structure is the same), so every action the
+/// extractor would take is the one it took on the reference, which left the transcript as it
+/// is. The transcript is checked to be where the reference left it (its segments and text
+/// length), so a reset in between is noticed. Tested against the full reading on every event
 /// (`AIEventTemplateTests`, and the AI fuzz target).
 struct AIEventTemplate {
     static let capacity = 1_024
@@ -63,16 +69,25 @@ struct AIEventTemplate {
     mutating func apply(_ event: UnsafeRawBufferPointer, to t: AITranscript) -> Bool {
         guard valid, t.segmentCount == segmentCount, t.used == used, let p = event.baseAddress else { return false }
         let o = observation
-        let tail = length - o.stringEnd
-        let end = event.count - tail
-        guard end >= o.stringStart, memcmp(p, reference, o.stringStart) == 0,
-              memcmp(p + end, reference + o.stringEnd, tail) == 0
+        let n = event.count
+        guard n >= o.stringStart, memcmp(p, reference, o.stringStart) == 0,
+              let textEnd = AIEventTemplate.plainString(p, from: o.stringStart, count: n)
         else { return false }
-        let string = UnsafeRawBufferPointer(start: p + o.stringStart, count: end - o.stringStart)
-        guard string.isEmpty || (memchr(p + o.stringStart, 0x22, string.count) == nil && memchr(p + o.stringStart, 0x5C, string.count) == nil)
-        else { return false }
-        t.append(string, escaped: false, role: o.role, origin: o.origin, pending: o.pending, isName: o.isName, mergeFrom: o.mergeFrom,
-                 separator: o.separator)
+        // After the text: the reference's bytes, but for the holes' contents.
+        var at = textEnd
+        var ref = o.stringEnd
+        for h in 0..<o.holeCount {
+            let (holeStart, holeEnd) = o.holes[h]
+            let literal = holeStart - ref
+            guard at + literal <= n, memcmp(p + at, reference + ref, literal) == 0,
+                  let end = AIEventTemplate.plainString(p, from: at + literal, count: n)
+            else { return false }
+            at = end
+            ref = holeEnd
+        }
+        guard n - at == length - ref, memcmp(p + at, reference + ref, length - ref) == 0 else { return false }
+        t.append(UnsafeRawBufferPointer(start: p + o.stringStart, count: textEnd - o.stringStart), escaped: false, role: o.role,
+                 origin: o.origin, pending: o.pending, isName: o.isName, mergeFrom: o.mergeFrom, separator: o.separator)
         guard t.segmentCount == segmentCount else {
             // Not merged after all (cannot happen when the transcript is where the reference
             // left it); the next event is read in full.
@@ -82,6 +97,16 @@ struct AIEventTemplate {
         used = t.used
         hits += 1
         return true
+    }
+
+    /// The end (its closing quote) of a string starting at `from` without a backslash; nil when
+    /// it has one or does not end.
+    @inline(__always)
+    static func plainString(_ p: UnsafeRawPointer, from: Int, count: Int) -> Int? {
+        guard let q = memchr(p + from, 0x22, count - from) else { return nil }
+        let end = p.distance(to: UnsafeRawPointer(q))
+        guard end == from || memchr(p + from, 0x5C, end - from) == nil else { return nil }
+        return end
     }
 
     /// After `event` was read in full with `observation` (the transcript had `segmentsBefore`

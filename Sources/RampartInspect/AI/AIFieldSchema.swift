@@ -154,7 +154,13 @@ enum AIExtractor {
                 case .name(let origin)?:
                     append(raw, tok, role: inMessage ? messageRole : AIExtractor.role(of: origin), origin: origin, isName: true,
                            mergeFrom: t.segmentCount, into: t, &o)
-                default: break
+                default:
+                    // A string nobody reads, after the text: it may differ in the next event
+                    // (OpenAI's `obfuscation` padding) without changing what is read.
+                    if o.appends == 1 && !tok.escaped && o.holeCount < AIEventObservation.maxHoles {
+                        o.holes[o.holeCount] = (tok.start, tok.end)
+                        o.holeCount += 1
+                    }
                 }
             case .number:
                 let raw = UnsafeRawBufferPointer(rebasing: s.bytes[tok.start..<tok.end])

@@ -136,8 +136,14 @@ enum AIBenchmark {
                 response += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":1000}}\n\n"
                 response += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
             } else {
+                // OpenAI pads each chunk with random characters of random length (`obfuscation`,
+                // on by default since 2025), so no two chunks are the same but for their delta.
+                let padding = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+                var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
                 for p in pieces {
-                    response += "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733300000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(p)\"},\"finish_reason\":null}]}\n\n"
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let obfuscation = String((0..<Int(state >> 60) + 1).map { k in padding[Int((state >> UInt64(k * 3)) % 62)] })
+                    response += "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733300000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(p)\"},\"finish_reason\":null}],\"obfuscation\":\"\(obfuscation)\"}\n\n"
                 }
                 response += "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733300000,\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":480,\"completion_tokens\":1000,\"total_tokens\":1480}}\n\ndata: [DONE]\n\n"
             }
