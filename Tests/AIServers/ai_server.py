@@ -11,6 +11,8 @@ last message, or carries an AWS key id when asked to ("leak a key").
     python3 ai_server.py ADDRESS PORT LOGFILE
 """
 import json
+import random
+import string
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +36,16 @@ def answer_text(messages):
     if "long answer" in last:
         return " ".join(f"number {i}," for i in range(1, 601))
     return "You said: " + last[:200] + ". Paris is the capital of France."
+
+
+def obfuscated(request, chunk):
+    """A delta chunk as OpenAI sends it by default: padded with random characters of random
+    length in `obfuscation` (against size side channels), unless the request's
+    `stream_options.include_obfuscation` is false."""
+    if (request.get("stream_options") or {}).get("include_obfuscation", True) is False:
+        return chunk
+    alphabet = string.ascii_letters + string.digits
+    return dict(chunk, obfuscation="".join(random.choice(alphabet) for _ in range(random.randint(1, 16))))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -115,7 +127,7 @@ class Handler(BaseHTTPRequestHandler):
         self.chunk("data: " + json.dumps(dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])) + "\n\n")
         for i in range(0, len(words), 2):
             piece = " ".join(words[i:i + 2]) + (" " if i + 2 < len(words) else "")
-            self.chunk("data: " + json.dumps(dict(base, choices=[{"index": 0, "delta": {"content": piece}, "finish_reason": None}])) + "\n\n")
+            self.chunk("data: " + json.dumps(obfuscated(req, dict(base, choices=[{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))) + "\n\n")
         self.chunk("data: " + json.dumps(dict(base, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}])) + "\n\n")
         self.chunk("data: [DONE]\n\n")
         self.end_stream()

@@ -10,7 +10,9 @@ user message asking to "leak a key" gets AWS's documented example key id in the 
 """
 import json
 import os
+import random
 import socket
+import string
 import sys
 import threading
 import time
@@ -34,6 +36,16 @@ def answer_text(request):
     return "You said: " + last[:200] + ". Paris is the capital of France."
 
 
+def obfuscated(request, chunk):
+    """A delta chunk as OpenAI sends it by default: padded with random characters of random
+    length in `obfuscation` (against size side channels), unless the request's
+    `stream_options.include_obfuscation` is false."""
+    if (request.get("stream_options") or {}).get("include_obfuscation", True) is False:
+        return chunk
+    alphabet = string.ascii_letters + string.digits
+    return dict(chunk, obfuscation="".join(random.choice(alphabet) for _ in range(random.randint(1, 16))))
+
+
 def stream_answer(conn, sock, stream, request):
     """OpenAI's chat.completion.chunk events, two words each, then [DONE]."""
     conn.send_headers(stream, [(":status", "200"), ("content-type", "text/event-stream"), ("cache-control", "no-cache")])
@@ -44,7 +56,7 @@ def stream_answer(conn, sock, stream, request):
     events = [dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
     for i in range(0, len(words), 2):
         piece = " ".join(words[i:i + 2]) + (" " if i + 2 < len(words) else "")
-        events.append(dict(base, choices=[{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))
+        events.append(obfuscated(request, dict(base, choices=[{"index": 0, "delta": {"content": piece}, "finish_reason": None}])))
     events.append(dict(base, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}]))
     for event in events:
         conn.send_data(stream, ("data: " + json.dumps(event) + "\n\n").encode())
