@@ -3,14 +3,15 @@ import Glibc
 #endif
 
 /// What reading one stream event did to the transcript (`AIExtractor.run`), for
-/// `AIEventTemplate`: how many strings it added, the last one's place in the event and how it
-/// was added, and whether it did anything that the same bytes would not do again as a no-op
-/// (a JSON-RPC id recorded, an error, a cut).
+/// `AIEventTemplate`: how many strings it added and how the last was added, the parts of the
+/// event that may differ in the next one (that string, and the strings and numbers nobody
+/// read), in order, and whether it did anything that the same bytes would not do again as a
+/// no-op (a JSON-RPC id recorded, an error, a cut).
 struct AIEventObservation {
+    enum Part: UInt8 { case text, string, number }
+
     var appends = 0
     var other = false
-    var stringStart = 0
-    var stringEnd = 0
     var escaped = false
     var role = AIRole.unknown
     var origin = AIOrigin.assistant
@@ -18,28 +19,43 @@ struct AIEventObservation {
     var isName = false
     var mergeFrom = 0
     var separator: UInt8 = 0
-    /// Plain strings after it that nothing reads (their contents, between the quotes).
-    var holes = InlineArray<4, (Int, Int)>(repeating: (0, 0))
-    var holeCount = 0
-    static let maxHoles = 4
+    /// The parts that may differ, in the order of the event's bytes: (start, end, kind), the
+    /// contents of a string (between its quotes) or a number's characters. Past
+    /// `maxParts`, values nobody reads must repeat as they are; a text past it is no template.
+    var parts = InlineArray<8, (Int, Int, Part)>(repeating: (0, 0, .string))
+    var partCount = 0
+    var textPart = -1
+    static let maxParts = 8
+
+    @inline(__always)
+    mutating func vary(_ tok: JSONToken, _ kind: Part) {
+        guard partCount < AIEventObservation.maxParts else {
+            if kind == .text { other = true }
+            return
+        }
+        if kind == .text { textPart = partCount }
+        parts[partCount] = (tok.start, tok.end, kind)
+        partCount += 1
+    }
 }
 
 /// A stream's events mostly repeat the one before but for their delta: OpenAI-compatible
 /// servers send `{"id":…,"model":…,"choices":[{"index":0,"delta":{"content":"` + text +
 /// `"},"finish_reason":null}]}` hundreds of times (OpenAI adds `,"obfuscation":"…"`, random
-/// padding of random length), Anthropic `content_block_delta` events the same way. When an
-/// event read in full added one plain string to the text and nothing else (its model, type and
-/// indexes change nothing the second time: `setModel` keeps the first, the role and origin
-/// assignments cover no new segment), an event with the same bytes before that string, and
-/// after it the same bytes but inside the plain strings nobody read (the holes), is read the
-/// same: its string is added as the full reading would add it, without parsing the rest.
+/// padding of random length; the Responses API a `sequence_number`; Ollama a `created_at`),
+/// Anthropic `content_block_delta` events the same way. When an event read in full added one
+/// plain string to the text and nothing else (its model, type and indexes change nothing the
+/// second time: `setModel` keeps the first, the role and origin assignments cover no new
+/// segment), an event with the same bytes but inside that string and inside the plain strings
+/// and numbers nobody read is read the same: its string is added as the full reading would
+/// add it, without parsing the rest.
 ///
-/// Sound because the skipped bytes are the same JSON as the reference event's: the same
-/// tokens, paths and values, but for the holes' contents (plain strings whose values no field
-/// reads, without a quote or backslash, so the structure is the same), so every action the
-/// extractor would take is the one it took on the reference, which left the transcript as it
-/// is. The transcript is checked to be where the reference left it (its segments and text
-/// length), so a reset in between is noticed. Tested against the full reading on every event
+/// Sound because the bytes around those parts are the same JSON as the reference event's: a
+/// plain string (no quote, no backslash) or a number in place of another leaves the tokens,
+/// their paths and every value read unchanged, so every action the extractor would take is
+/// the one it took on the reference, which left the transcript as it is. The transcript is
+/// checked to be where the reference left it (its segments and text length), so a reset in
+/// between is noticed. Tested against the full reading on every event
 /// (`AIEventTemplateTests`, and the AI fuzz target).
 struct AIEventTemplate {
     static let capacity = 1_024
@@ -70,23 +86,23 @@ struct AIEventTemplate {
         guard valid, t.segmentCount == segmentCount, t.used == used, let p = event.baseAddress else { return false }
         let o = observation
         let n = event.count
-        guard n >= o.stringStart, memcmp(p, reference, o.stringStart) == 0,
-              let textEnd = AIEventTemplate.plainString(p, from: o.stringStart, count: n)
-        else { return false }
-        // After the text: the reference's bytes, but for the holes' contents.
-        var at = textEnd
-        var ref = o.stringEnd
-        for h in 0..<o.holeCount {
-            let (holeStart, holeEnd) = o.holes[h]
-            let literal = holeStart - ref
-            guard at + literal <= n, memcmp(p + at, reference + ref, literal) == 0,
-                  let end = AIEventTemplate.plainString(p, from: at + literal, count: n)
+        var at = 0  // in the event
+        var ref = 0  // in the reference
+        var textStart = 0
+        var textEnd = 0
+        for k in 0..<o.partCount {
+            let (start, end, kind) = o.parts[k]
+            let literal = start - ref
+            guard at + literal <= n, memcmp(p + at, reference + ref, literal) == 0 else { return false }
+            at += literal
+            guard let partEnd = kind == .number ? AIEventTemplate.number(p, from: at, count: n) : AIEventTemplate.plainString(p, from: at, count: n)
             else { return false }
-            at = end
-            ref = holeEnd
+            if k == o.textPart { (textStart, textEnd) = (at, partEnd) }
+            at = partEnd
+            ref = end
         }
         guard n - at == length - ref, memcmp(p + at, reference + ref, length - ref) == 0 else { return false }
-        t.append(UnsafeRawBufferPointer(start: p + o.stringStart, count: textEnd - o.stringStart), escaped: false, role: o.role,
+        t.append(UnsafeRawBufferPointer(start: p + textStart, count: textEnd - textStart), escaped: false, role: o.role,
                  origin: o.origin, pending: o.pending, isName: o.isName, mergeFrom: o.mergeFrom, separator: o.separator)
         guard t.segmentCount == segmentCount else {
             // Not merged after all (cannot happen when the transcript is where the reference
@@ -99,22 +115,39 @@ struct AIEventTemplate {
         return true
     }
 
-    /// The end (its closing quote) of a string starting at `from` without a backslash; nil when
-    /// it has one or does not end.
+    /// The end (its closing quote) of a string's contents starting at `from` without a
+    /// backslash; nil when it has one or does not end.
     @inline(__always)
     static func plainString(_ p: UnsafeRawPointer, from: Int, count: Int) -> Int? {
-        guard let q = memchr(p + from, 0x22, count - from) else { return nil }
+        guard from < count, let q = memchr(p + from, 0x22, count - from) else { return nil }
         let end = p.distance(to: UnsafeRawPointer(q))
         guard end == from || memchr(p + from, 0x5C, end - from) == nil else { return nil }
         return end
+    }
+
+    /// The end of a number starting at `from` (a `-` or a digit, then what `JSONScanner` reads
+    /// as one); nil when none starts there.
+    @inline(__always)
+    static func number(_ p: UnsafeRawPointer, from: Int, count: Int) -> Int? {
+        guard from < count else { return nil }
+        let first = p.load(fromByteOffset: from, as: UInt8.self)
+        guard first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else { return nil }
+        var k = from + 1
+        while k < count {
+            let c = p.load(fromByteOffset: k, as: UInt8.self)
+            guard (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
+                || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") else { break }
+            k += 1
+        }
+        return k
     }
 
     /// After `event` was read in full with `observation` (the transcript had `segmentsBefore`
     /// segments): it becomes the template when all it did was add one plain string, merged.
     mutating func learn(_ event: UnsafeRawBufferPointer, observation o: AIEventObservation, segmentsBefore: Int, transcript t: AITranscript) {
         misses += 1
-        valid = o.appends == 1 && !o.other && !o.escaped && !o.isName && t.segmentCount == segmentsBefore && t.segmentCount > 0
-            && event.count <= AIEventTemplate.capacity
+        valid = o.appends == 1 && o.textPart >= 0 && !o.other && !o.escaped && !o.isName && t.segmentCount == segmentsBefore
+            && t.segmentCount > 0 && event.count <= AIEventTemplate.capacity
         guard valid, let p = event.baseAddress else { return }
         reference.copyMemory(from: p, byteCount: event.count)
         length = event.count

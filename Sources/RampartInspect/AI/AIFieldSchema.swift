@@ -155,12 +155,9 @@ enum AIExtractor {
                     append(raw, tok, role: inMessage ? messageRole : AIExtractor.role(of: origin), origin: origin, isName: true,
                            mergeFrom: t.segmentCount, into: t, &o)
                 default:
-                    // A string nobody reads, after the text: it may differ in the next event
-                    // (OpenAI's `obfuscation` padding) without changing what is read.
-                    if o.appends == 1 && !tok.escaped && o.holeCount < AIEventObservation.maxHoles {
-                        o.holes[o.holeCount] = (tok.start, tok.end)
-                        o.holeCount += 1
-                    }
+                    // A string nobody reads may differ in the next event (OpenAI's
+                    // `obfuscation` padding, Ollama's `created_at`) without changing what is read.
+                    if !tok.escaped { o.vary(tok, .string) }
                 }
             case .number:
                 let raw = UnsafeRawBufferPointer(rebasing: s.bytes[tok.start..<tok.end])
@@ -170,7 +167,7 @@ enum AIExtractor {
                 case .requestID(let batch)?:
                     t.addRequestID(raw, quoted: false, batch: batch)
                     o.other = true
-                default: break
+                default: o.vary(tok, .number)  // e.g. the Responses API's `sequence_number`
                 }
             case .literalTrue, .literalFalse:
                 switch schema.field(tok.path) {
@@ -192,9 +189,8 @@ enum AIExtractor {
         t.append(raw, escaped: tok.escaped, role: role, origin: origin, pending: pending, isName: isName, mergeFrom: mergeFrom,
                  separator: separator)
         o.appends += 1
-        o.stringStart = tok.start
-        o.stringEnd = tok.end
         o.escaped = tok.escaped
+        o.vary(tok, .text)
         o.role = role
         o.origin = origin
         o.pending = pending

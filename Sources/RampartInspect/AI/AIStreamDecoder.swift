@@ -111,7 +111,7 @@ final class AIStreamDecoder {
             if overflow { oversizedEvents += 1; return }
             guard length > 0 else { return }
             t.events += 1
-            AIExtractor.run(text, schema: schema, into: t, delta: true)
+            read(text, schema: schema, into: t)
         case .serverSentEvents:
             if length == 0 && !overflow {
                 dispatch(schema: schema, into: t)
@@ -147,11 +147,17 @@ final class AIStreamDecoder {
             return
         }
         t.events += 1
-        if usesTemplate && template.apply(payload, to: t) { return }
+        read(payload, schema: schema, into: t)
+    }
+
+    /// One event's JSON: from the template when it repeats the last one read in full but for
+    /// what may differ (`AIEventTemplate`), else parsed (and perhaps the next template).
+    private func read(_ event: UnsafeRawBufferPointer, schema: AIFieldSchema, into t: AITranscript) {
+        if usesTemplate && template.apply(event, to: t) { return }
         var o = AIEventObservation()
         let segments = t.segmentCount
-        AIExtractor.run(payload, schema: schema, into: t, delta: true, observing: &o)
-        template.learn(payload, observation: o, segmentsBefore: segments, transcript: t)
+        AIExtractor.run(event, schema: schema, into: t, delta: true, observing: &o)
+        template.learn(event, observation: o, segmentsBefore: segments, transcript: t)
     }
 
     /// Whether a line is the SSE field `name` (`data:` / `data`).
