@@ -385,6 +385,8 @@ struct AIBench: ParsableCommand {
             inspected as the firewall does, as they flow (each event a packet, the detectors
             looking at what it added: the "flowing" line), on one core.
             --no-urls leaves the URL check out (same bodies), to see what it costs;
+            --no-templates parses every streamed event in full (none read from the event
+            before it, as for a server whose events never repeat but for their text);
             --answers runs only the lines named (to profile one of them).
 
             Example:
@@ -402,6 +404,9 @@ struct AIBench: ParsableCommand {
 
     @Option(name: .long, help: "Names in the URL filtering list (synthetic, eight categories).")
     var listEntries: Int = 1_000_000
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Read a streamed event that repeats the one before but for its text without parsing it.")
+    var templates = true
 
     @Option(name: .long, help: "The lines to run, comma-separated: whole, streamed, flowing.")
     var answers: String = "whole,streamed,flowing"
@@ -426,8 +431,10 @@ struct AIBench: ParsableCommand {
         } else {
             print("URL check: off (--no-urls)")
         }
+        if !templates { print("Event templates: off (--no-templates): every streamed event parsed in full") }
         for (_, streamed, flowing) in AIBench.lines.filter({ named.contains($0.name) }) {
-            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, urls: list, clock: monotonicSeconds)
+            let r = AIBenchmark.run(transactions: transactions, streamed: streamed, flowing: flowing, urls: list, templates: templates,
+                                    clock: monotonicSeconds)
             let perSecond = Double(r.transactions) / r.seconds
             let name = flowing ? "flowing " : (streamed ? "streamed" : "whole   ")
             print("ai \(name): \(grouped(Int(perSecond))) transactions/s on 1 core "

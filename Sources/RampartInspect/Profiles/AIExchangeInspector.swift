@@ -35,6 +35,16 @@ public final class AIExchangeInspector {
         inspector = AIInspector(textCapacity: textCapacity)
     }
 
+    /// Off: every streamed event parsed in full, none read from the last one
+    /// (`AIEventTemplate`), to see what a server whose events never repeat costs.
+    public var usesEventTemplates: Bool {
+        get { inspector.stream.usesTemplate }
+        set {
+            inspector.stream.usesTemplate = newValue
+            for d in flowing.decoders { d.usesTemplate = newValue }
+        }
+    }
+
     var lastTranscriptObject: AITranscript {
         lastFlowing ? flowing.transcripts[0] : (lastIsResponse ? inspector.response : inspector.request)
     }

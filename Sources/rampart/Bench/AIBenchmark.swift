@@ -154,8 +154,10 @@ enum AIBenchmark {
 
     /// `flowing`: streamed answers inspected as the firewall does, an event at a time as they
     /// flow (`AIExchangeInspector.inspectResponseFlowing`), not whole at their end.
-    static func run(transactions: Int, streamed: Bool, flowing: Bool = false, urls: URLList?, clock: () -> Double) -> Report {
+    static func run(transactions: Int, streamed: Bool, flowing: Bool = false, urls: URLList?, templates: Bool = true,
+                    clock: () -> Double) -> Report {
         let inspector = AIExchangeInspector()
+        inspector.usesEventTemplates = templates
         if let urls { inspector.checkURLs(urls.profile, store: urls.store) }
         let exchanges = (0..<16).map { exchange(anthropic: $0 % 2 == 1, streamed: streamed, seed: $0 * 101) }
         var requestNanos = [Double](repeating: 0, count: transactions)
