@@ -18,6 +18,15 @@ struct AIBenchCommandTests {
             line.components(separatedBy: "; ").last?.components(separatedBy: " ").first ?? ""
         }
         #expect(counts == ["4", "4"], "\(two.stdout)")
+        // Every event parsed in full (no event templates): the same detections.
+        let parsed = try RampartProcess.run(["bench", "ai", "--answers", "streamed,flowing", "--no-templates", "--transactions", "16",
+                                             "--list-entries", "1000"])
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        #expect(parsed.stdout.contains("Event templates: off"))
+        let parsedCounts = parsed.stdout.split(separator: "\n").filter { $0.hasPrefix("ai ") }.map { line in
+            line.components(separatedBy: "; ").last?.components(separatedBy: " ").first ?? ""
+        }
+        #expect(parsedCounts == ["4", "4"], "\(parsed.stdout)")
         let bad = try RampartProcess.run(["bench", "ai", "--answers", "whole,bogus"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("'bogus'"))
