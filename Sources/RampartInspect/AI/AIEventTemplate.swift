@@ -44,19 +44,20 @@ struct AIEventObservation {
 /// `"},"finish_reason":null}]}` hundreds of times (OpenAI adds `,"obfuscation":"…"`, random
 /// padding of random length; the Responses API a `sequence_number`; Ollama a `created_at`),
 /// Anthropic `content_block_delta` events the same way. When an event read in full added one
-/// plain string to the text and nothing else (its model, type and indexes change nothing the
-/// second time: `setModel` keeps the first, the role and origin assignments cover no new
-/// segment), an event with the same bytes but inside that string and inside the plain strings
-/// and numbers nobody read is read the same: its string is added as the full reading would
-/// add it, without parsing the rest.
+/// string to the text and nothing else (its model, type and indexes change nothing the second
+/// time: `setModel` keeps the first, the role and origin assignments cover no new segment),
+/// an event with the same bytes but inside that string (escapes and all) and inside the plain
+/// strings and numbers nobody read is read the same: its string is added as the full reading
+/// would add it, without parsing the rest.
 ///
 /// Sound because the bytes around those parts are the same JSON as the reference event's: a
-/// plain string (no quote, no backslash) or a number in place of another leaves the tokens,
-/// their paths and every value read unchanged, so every action the extractor would take is
-/// the one it took on the reference, which left the transcript as it is. The transcript is
-/// checked to be where the reference left it (its segments and text length), so a reset in
-/// between is noticed. Tested against the full reading on every event
-/// (`AIEventTemplateTests`, and the AI fuzz target).
+/// string (ended where the scanner ends it) in place of the text, a plain string (no quote, no
+/// backslash) or a number in place of a value nobody reads, leave the tokens, their paths and
+/// every value read unchanged, so every action the extractor would take is the one it took on
+/// the reference, which left the transcript as it is. The transcript is checked to be where
+/// the reference left it (its segments and text length), so a reset in between is noticed.
+/// Tested against the full reading on every event (`AIEventTemplateTests`, and the AI fuzz
+/// target).
 struct AIEventTemplate {
     static let capacity = 1_024
 
@@ -90,19 +91,32 @@ struct AIEventTemplate {
         var ref = 0  // in the reference
         var textStart = 0
         var textEnd = 0
+        var textEscaped = false
         for k in 0..<o.partCount {
             let (start, end, kind) = o.parts[k]
             let literal = start - ref
             guard at + literal <= n, memcmp(p + at, reference + ref, literal) == 0 else { return false }
             at += literal
-            guard let partEnd = kind == .number ? AIEventTemplate.number(p, from: at, count: n) : AIEventTemplate.plainString(p, from: at, count: n)
-            else { return false }
-            if k == o.textPart { (textStart, textEnd) = (at, partEnd) }
+            let partEnd: Int
+            switch kind {
+            case .number:
+                guard let e = AIEventTemplate.number(p, from: at, count: n) else { return false }
+                partEnd = e
+            case .string:
+                guard let e = AIEventTemplate.plainString(p, from: at, count: n) else { return false }
+                partEnd = e
+            case .text:
+                // The text may hold escapes (a newline is `\n`): its end found as the scanner
+                // finds it, and it is decoded as the full reading decodes it.
+                guard let (e, escaped) = AIEventTemplate.string(p, from: at, count: n) else { return false }
+                (textStart, textEnd, textEscaped) = (at, e, escaped)
+                partEnd = e
+            }
             at = partEnd
             ref = end
         }
         guard n - at == length - ref, memcmp(p + at, reference + ref, length - ref) == 0 else { return false }
-        t.append(UnsafeRawBufferPointer(start: p + textStart, count: textEnd - textStart), escaped: false, role: o.role,
+        t.append(UnsafeRawBufferPointer(start: p + textStart, count: textEnd - textStart), escaped: textEscaped, role: o.role,
                  origin: o.origin, pending: o.pending, isName: o.isName, mergeFrom: o.mergeFrom, separator: o.separator)
         guard t.segmentCount == segmentCount else {
             // Not merged after all (cannot happen when the transcript is where the reference
@@ -125,6 +139,21 @@ struct AIEventTemplate {
         return end
     }
 
+    /// The end (its closing quote) of a string's contents starting at `from`, escapes allowed,
+    /// and whether it has any: as `JSONScanner` reads a string (a quote after an odd run of
+    /// backslashes is part of it); nil when it does not end.
+    static func string(_ p: UnsafeRawPointer, from: Int, count: Int) -> (Int, Bool)? {
+        var at = from
+        while at < count, let q = memchr(p + at, 0x22, count - at) {
+            let end = p.distance(to: UnsafeRawPointer(q))
+            var k = end
+            while k > from && p.load(fromByteOffset: k - 1, as: UInt8.self) == 0x5C { k -= 1 }
+            if (end - k) % 2 == 0 { return (end, end > from && memchr(p + from, 0x5C, end - from) != nil) }
+            at = end + 1
+        }
+        return nil
+    }
+
     /// The end of a number starting at `from` (a `-` or a digit, then what `JSONScanner` reads
     /// as one); nil when none starts there.
     @inline(__always)
@@ -143,10 +172,10 @@ struct AIEventTemplate {
     }
 
     /// After `event` was read in full with `observation` (the transcript had `segmentsBefore`
-    /// segments): it becomes the template when all it did was add one plain string, merged.
+    /// segments): it becomes the template when all it did was add one string, merged.
     mutating func learn(_ event: UnsafeRawBufferPointer, observation o: AIEventObservation, segmentsBefore: Int, transcript t: AITranscript) {
         misses += 1
-        valid = o.appends == 1 && o.textPart >= 0 && !o.other && !o.escaped && !o.isName && t.segmentCount == segmentsBefore
+        valid = o.appends == 1 && o.textPart >= 0 && !o.other && !o.isName && t.segmentCount == segmentsBefore
             && t.segmentCount > 0 && event.count <= AIEventTemplate.capacity
         guard valid, let p = event.baseAddress else { return }
         reference.copyMemory(from: p, byteCount: event.count)
