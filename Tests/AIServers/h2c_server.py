@@ -10,9 +10,7 @@ user message asking to "leak a key" gets AWS's documented example key id in the 
 """
 import json
 import os
-import random
 import socket
-import string
 import sys
 import threading
 import time
@@ -20,6 +18,9 @@ import time
 import h2.config
 import h2.connection
 import h2.events
+
+# The OpenAI chunk padding as the HTTP/1 test server writes it (same folder: on sys.path).
+from ai_server import obfuscated
 
 ADDRESS, PORT, FOLDER, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 log_lock = threading.Lock()
@@ -34,16 +35,6 @@ def answer_text(request):
     if "leak a key" in last:
         return f"Here is the key you asked for: {KEY}. Keep it safe."
     return "You said: " + last[:200] + ". Paris is the capital of France."
-
-
-def obfuscated(request, chunk):
-    """A delta chunk as OpenAI sends it by default: padded with random characters of random
-    length in `obfuscation` (against size side channels), unless the request's
-    `stream_options.include_obfuscation` is false."""
-    if (request.get("stream_options") or {}).get("include_obfuscation", True) is False:
-        return chunk
-    alphabet = string.ascii_letters + string.digits
-    return dict(chunk, obfuscation="".join(random.choice(alphabet) for _ in range(random.randint(1, 16))))
 
 
 def stream_answer(conn, sock, stream, request):

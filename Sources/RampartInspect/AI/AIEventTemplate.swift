@@ -12,7 +12,6 @@ struct AIEventObservation {
 
     var appends = 0
     var other = false
-    var escaped = false
     var role = AIRole.unknown
     var origin = AIOrigin.assistant
     var pending = false
@@ -69,9 +68,8 @@ struct AIEventTemplate {
     /// The transcript as the last event left it.
     var segmentCount = 0
     var used = 0
-    /// Events read from the template; events read in full.
+    /// Events read from the template.
     var hits = 0
-    var misses = 0
 
     init() { reference = .allocate(byteCount: AIEventTemplate.capacity, alignment: 8) }
 
@@ -103,7 +101,8 @@ struct AIEventTemplate {
                 guard let e = AIEventTemplate.number(p, from: at, count: n) else { return false }
                 partEnd = e
             case .string:
-                guard let e = AIEventTemplate.plainString(p, from: at, count: n) else { return false }
+                // A value nobody reads: without escapes, so the JSON around it is the same.
+                guard let (e, escaped) = AIEventTemplate.string(p, from: at, count: n), !escaped else { return false }
                 partEnd = e
             case .text:
                 // The text may hold escapes (a newline is `\n`): its end found as the scanner
@@ -127,16 +126,6 @@ struct AIEventTemplate {
         used = t.used
         hits += 1
         return true
-    }
-
-    /// The end (its closing quote) of a string's contents starting at `from` without a
-    /// backslash; nil when it has one or does not end.
-    @inline(__always)
-    static func plainString(_ p: UnsafeRawPointer, from: Int, count: Int) -> Int? {
-        guard from < count, let q = memchr(p + from, 0x22, count - from) else { return nil }
-        let end = p.distance(to: UnsafeRawPointer(q))
-        guard end == from || memchr(p + from, 0x5C, end - from) == nil else { return nil }
-        return end
     }
 
     /// The end (its closing quote) of a string's contents starting at `from`, escapes allowed,
@@ -174,7 +163,6 @@ struct AIEventTemplate {
     /// After `event` was read in full with `observation` (the transcript had `segmentsBefore`
     /// segments): it becomes the template when all it did was add one string, merged.
     mutating func learn(_ event: UnsafeRawBufferPointer, observation o: AIEventObservation, segmentsBefore: Int, transcript t: AITranscript) {
-        misses += 1
         valid = o.appends == 1 && o.textPart >= 0 && !o.other && !o.isName && t.segmentCount == segmentsBefore
             && t.segmentCount > 0 && event.count <= AIEventTemplate.capacity
         guard valid, let p = event.baseAddress else { return }

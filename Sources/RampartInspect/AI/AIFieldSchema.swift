@@ -189,7 +189,6 @@ enum AIExtractor {
         t.append(raw, escaped: tok.escaped, role: role, origin: origin, pending: pending, isName: isName, mergeFrom: mergeFrom,
                  separator: separator)
         o.appends += 1
-        o.escaped = tok.escaped
         o.vary(tok, .text)
         o.role = role
         o.origin = origin

@@ -92,8 +92,7 @@ final class AIStreamTable {
     /// The answer ended: an event not closed by an empty line is still read.
     func finish(_ k: Int32) {
         guard k >= 0, Int(k) < capacity, entries[Int(k)].inUse else { return }
-        let operation = entries[Int(k)].operation
-        decoders[Int(k)].finish(schema: AIExchangeParser.responseSchema(operation, streamed: true), into: transcripts[Int(k)])
+        decoders[Int(k)].finish(schema: entries[Int(k)].schema, into: transcripts[Int(k)])
     }
 
     func close(_ k: Int32) {
